@@ -1,0 +1,56 @@
+import type { ApimServiceId } from './resourceId';
+
+/**
+ * The port through which Lifeboat talks to API Management. Implemented over
+ * `@azure/arm-apimanagement` (shared/apim/client.ts); orchestrations reach it only through
+ * activities. All methods throw `TransientError` (409 ServiceLocked, 408, 429, 5xx, network) or
+ * `NonRetryableError` (4xx validation, RestoreFailed, unsupported tier, 404) with the ARM error
+ * code in `code` (../shared/reference/apim-backup-restore.md).
+ */
+export interface ApimClient {
+  /** Reads a service: tier, region, state. Unknown service → NonRetryableError code ResourceNotFound. */
+  getService(id: ApimServiceId): Promise<ApimServiceInfo>;
+  /** Sends the backup POST and returns at once with a serialisable poll token. */
+  beginBackup(id: ApimServiceId, request: BackupRestoreRequest): Promise<OperationPoll>;
+  /** Sends the restore POST and returns at once with a serialisable poll token. */
+  beginRestore(id: ApimServiceId, request: BackupRestoreRequest): Promise<OperationPoll>;
+  /**
+   * Polls a running operation once from its token (the SDK's `poller.toString()` state; it holds
+   * the absolute polling URL and no credential). A failed operation throws the classified error.
+   */
+  pollOnce(token: string): Promise<OperationPoll>;
+}
+
+/** Where the backup blob lives and how APIM authenticates to storage. Never logged whole. */
+export interface BackupRestoreRequest {
+  storageAccount: string;
+  containerName: string;
+  backupName: string;
+  accessType: 'AccessKey' | 'SystemAssignedManagedIdentity' | 'UserAssignedManagedIdentity';
+  /** Only with AccessKey. A secret: read inside the activity from configuration, never passed through orchestration state. */
+  accessKey?: string;
+  /** Only with UserAssignedManagedIdentity. */
+  clientId?: string;
+}
+
+/** The state of a long-running backup/restore after one POST or one poll. */
+export type OperationPoll =
+  | { status: 'running'; token: string; retryAfterMs: number | undefined }
+  | { status: 'succeeded'; service: ApimServiceInfo };
+
+/** What Lifeboat needs from `ApiManagementServiceResource`. */
+export interface ApimServiceInfo {
+  resourceId: string;
+  name: string;
+  location: string;
+  sku: { name: string; capacity: number };
+  provisioningState: string;
+  targetProvisioningState: string;
+  gatewayUrl: string | undefined;
+  /** True when the service has workspaces (backup/restore unsupported). Unknown → false. */
+  hasWorkspaces: boolean;
+  etag: string | undefined;
+}
+
+/** Tiers that support backup/restore (apim-backup-restore.md, "Tiers"). */
+export const BACKUP_TIERS: readonly string[] = ['Developer', 'Basic', 'Standard', 'Premium'];
