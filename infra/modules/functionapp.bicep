@@ -1,0 +1,56 @@
+// Flex Consumption, Node 22, system-assigned identity; every connection is identity-based.
+param baseName string
+param suffix string
+param location string
+param appStorageName string
+param deploymentContainerUrl string
+param backupStorageName string
+param appInsightsConnectionString string
+param signingKeySecretUri string
+param protectedServices array
+param retentionDays int
+param backupSchedule string
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: '${baseName}-plan'
+  location: location
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: '${baseName}-${suffix}'
+  location: location
+  kind: 'functionapp,linux'
+  identity: { type: 'SystemAssigned' }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: { type: 'blobContainer', value: deploymentContainerUrl, authentication: { type: 'SystemAssignedIdentity' } }
+      }
+      scaleAndConcurrency: { maximumInstanceCount: 40, instanceMemoryMB: 2048 }
+      runtime: { name: 'node', version: '22' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      appSettings: [
+        { name: 'AzureWebJobsStorage__accountName', value: appStorageName }
+        { name: 'AgentQueues__queueServiceUri', value: 'https://${appStorageName}.queue.${environment().suffixes.storage}' }
+        { name: 'BackupStorage__blobServiceUri', value: 'https://${backupStorageName}.blob.${environment().suffixes.storage}' }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
+        { name: 'LIFEBOAT_PROTECTED_SERVICES', value: string(map(protectedServices, s => contains(s, 'standbyResourceId') ? { resourceId: s.resourceId, standbyResourceId: s.standbyResourceId } : { resourceId: s.resourceId })) }
+        { name: 'LIFEBOAT_BACKUP_STORAGE_ACCOUNT', value: backupStorageName }
+        { name: 'LIFEBOAT_BACKUP_ACCESS_TYPE', value: 'SystemAssignedManagedIdentity' }
+        { name: 'LIFEBOAT_BACKUP_RETENTION_DAYS', value: string(retentionDays) }
+        { name: 'LIFEBOAT_BACKUP_SCHEDULE', value: backupSchedule }
+        { name: 'LIFEBOAT_RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeySecretUri})' }
+      ]
+    }
+  }
+}
+
+output name string = site.name
+output principalId string = site.identity.principalId
