@@ -12,6 +12,8 @@ export interface ConfigSection<T> {
   readonly keys: readonly string[];
   /** Keys whose values are secrets: never echoed in errors, logs or docs examples. */
   readonly secretKeys: readonly string[];
+  /** The field schemas by key, for the configuration reference. */
+  readonly shape: Readonly<Record<string, z.ZodType>>;
 }
 
 /** Declares a section from an object schema over env names and a transform into the typed value. */
@@ -22,7 +24,7 @@ export function defineSection<S extends z.ZodRawShape, T>(
   options: { secretKeys?: readonly string[] } = {},
 ): ConfigSection<T> {
   const schema = z.object(shape).transform((raw, ctx) => map(raw, ctx)) as unknown as z.ZodType<T>;
-  return { name, schema, keys: Object.keys(shape), secretKeys: options.secretKeys ?? [] };
+  return { name, schema, keys: Object.keys(shape), secretKeys: options.secretKeys ?? [], shape: shape as unknown as Record<string, z.ZodType> };
 }
 
 /** An integer setting read from text, with bounds. */
