@@ -1,0 +1,69 @@
+/**
+ * The retention rule (issue 4, "Pruning"; threats-and-faults.md, "backups failing for days"):
+ * - a backup older than the retention goes, verified or not (unverified ones are leftovers of
+ *   failed runs);
+ * - the newest `keepNewest` verified backups stay whatever their age, and the newest verified one
+ *   always stays even if `keepNewest` were 0;
+ * - nothing younger than the retention is deleted (an unverified young blob may be a backup in
+ *   progress).
+ */
+
+/** One backup as the catalog lists it. */
+export interface BackupEntry {
+  /** Blob name (`<service>/<service>-<stamp>.apimbackup`). */
+  name: string;
+  /** When the backup was taken (from the blob name). */
+  takenAt: Date;
+  /** True once Lifeboat checked the blob and recorded `verified=true` on it. */
+  verified: boolean;
+  /** Blob size in bytes. */
+  sizeBytes: number;
+}
+
+/** Inputs of the retention rule besides the backups. */
+export interface PrunePolicy {
+  now: Date;
+  /** 1-30 (config). */
+  retentionDays: number;
+  /** Newest verified backups never deleted; values below 1 act as 1. */
+  keepNewest: number;
+}
+
+/** Why a backup is kept. */
+export type KeepReason = 'within-retention' | 'newest-verified';
+
+/** What to delete and what to keep, with the reason for each kept backup. */
+export interface PruneDecision {
+  delete: BackupEntry[];
+  keep: { entry: BackupEntry; reason: KeepReason }[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Newest first; equal times by name descending, so the order is total and stable. */
+export function newestFirst(a: BackupEntry, b: BackupEntry): number {
+  return b.takenAt.getTime() - a.takenAt.getTime() || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0);
+}
+
+/** Decides which backups of one service to delete. Pure: the same input gives the same answer. */
+export function decidePrune(backups: readonly BackupEntry[], policy: PrunePolicy): PruneDecision {
+  if (!Number.isInteger(policy.retentionDays) || policy.retentionDays < 1) {
+    throw new RangeError('decidePrune: retentionDays must be a whole number of at least 1');
+  }
+  const cutoff = policy.now.getTime() - policy.retentionDays * DAY_MS;
+  const sorted = [...backups].sort(newestFirst);
+  const keepCount = Math.max(1, Math.floor(policy.keepNewest));
+  const protectedNames = new Set(
+    sorted
+      .filter((b) => b.verified)
+      .slice(0, keepCount)
+      .map((b) => b.name),
+  );
+  const decision: PruneDecision = { delete: [], keep: [] };
+  for (const entry of sorted) {
+    if (protectedNames.has(entry.name)) decision.keep.push({ entry, reason: 'newest-verified' });
+    else if (entry.takenAt.getTime() >= cutoff) decision.keep.push({ entry, reason: 'within-retention' });
+    else decision.delete.push(entry);
+  }
+  return decision;
+}
