@@ -1,0 +1,204 @@
+import { RestError } from '@azure/core-rest-pipeline';
+import type { BlobClient, ContainerClient } from '@azure/storage-blob';
+import { NonRetryableError, TransientError } from '../errors';
+import { parseBackupBlobName, servicePrefix } from './naming';
+import type { BackupEntry } from './prune';
+
+/**
+ * The backup catalog in Blob Storage: the container APIM writes to, read and pruned by the app.
+ * Verification is recorded as blob metadata (index tags would allow server-side queries, but
+ * Azurite does not support them, and listing one service's prefix is cheap enough).
+ */
+
+/** Metadata Lifeboat writes on a verified backup (keys are lower-case: Azure treats them case-insensitively). */
+export interface BackupMetadata {
+  service: string;
+  region: string;
+  tier: string;
+  /** ISO time the backup was taken. */
+  takenAt: string;
+}
+
+/** The Blob Batch API accepts at most 256 sub-requests per batch. */
+export const MAX_BATCH = 256;
+/** Largest page the List Blobs API returns. */
+const PAGE_SIZE = 5000;
+
+/** A listed backup, plus its metadata when the listing included it. */
+export interface ListedBackup extends BackupEntry {
+  metadata: Record<string, string>;
+}
+
+/** What a delete pass did. */
+export interface DeleteResult {
+  deleted: number;
+  /** Already gone (another prune, a manual delete): counted as done, deletion is idempotent. */
+  alreadyGone: number;
+  /** HTTP requests sent (batches or single deletes). */
+  requests: number;
+}
+
+/** Maps a storage failure to the retry taxonomy (threats-and-faults.md: the SDK does not retry 429/408/409). */
+export function classifyStorageError(error: unknown, what: string): Error {
+  if (error instanceof NonRetryableError || error instanceof TransientError) return error;
+  if (error instanceof RestError) {
+    const status = error.statusCode;
+    const code = error.code ?? `Http${status ?? ''}`;
+    if (status === undefined || status === 408 || status === 409 || status === 429 || status >= 500) {
+      return new TransientError(`${what} failed (${code}); retrying may help`, { code, cause: error });
+    }
+    return new NonRetryableError(`${what} failed (${code}, HTTP ${status})`, { code, cause: error });
+  }
+  return new TransientError(`${what} failed (${error instanceof Error ? error.name : 'unknown error'}); retrying may help`, { cause: error });
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof RestError && error.statusCode === 404;
+}
+
+/** Backup catalog operations over one container. Create with {@link createBackupStore}. */
+export interface BackupStore {
+  /** Creates the container, private, when missing. Returns whether it was created. */
+  ensureContainer(): Promise<{ created: boolean }>;
+  /** Every backup of one service Lifeboat named, oldest first (paged listing of `<service>/`). */
+  list(serviceName: string, options?: { includeMetadata?: boolean }): Promise<ListedBackup[]>;
+  /**
+   * Checks the blob exists and is not empty, then records `verified=true` with the service,
+   * region, tier and time. Idempotent. Missing or empty → NonRetryableError.
+   */
+  verify(blobName: string, metadata: BackupMetadata): Promise<{ sizeBytes: number }>;
+  /** Deletes blobs with the Blob Batch API, up to 256 per request, `concurrency` batches at a time. */
+  deleteBatched(names: readonly string[], options?: { concurrency?: number }): Promise<DeleteResult>;
+  /** Deletes blobs with one request each (the baseline the batch path is measured against). */
+  deleteOneByOne(names: readonly string[], options?: { concurrency?: number }): Promise<DeleteResult>;
+}
+
+/** Creates the store over a container client (its credential and pipeline are used as given). */
+export function createBackupStore(container: ContainerClient, options: { pageSize?: number } = {}): BackupStore {
+  const pageSize = options.pageSize ?? PAGE_SIZE;
+  const blob = (name: string): BlobClient => container.getBlobClient(name);
+
+  return {
+    async ensureContainer() {
+      try {
+        // No `access` option: the container is private (backups hold subscription keys).
+        const res = await container.createIfNotExists();
+        return { created: res.succeeded };
+      } catch (error) {
+        throw classifyStorageError(error, `creating container ${container.containerName}`);
+      }
+    },
+
+    async list(serviceName, options = {}) {
+      const includeMetadata = options.includeMetadata ?? true;
+      const out: ListedBackup[] = [];
+      try {
+        const pages = container.listBlobsFlat({ prefix: servicePrefix(serviceName), includeMetadata }).byPage({ maxPageSize: pageSize });
+        for await (const page of pages) {
+          for (const item of page.segment.blobItems) {
+            const parsed = parseBackupBlobName(item.name);
+            if (parsed === undefined) continue;
+            const metadata = item.metadata ?? {};
+            out.push({
+              name: item.name,
+              takenAt: parsed.takenAt,
+              verified: metadata['verified'] === 'true',
+              sizeBytes: item.properties.contentLength ?? 0,
+              metadata,
+            });
+          }
+        }
+      } catch (error) {
+        throw classifyStorageError(error, `listing backups of ${serviceName}`);
+      }
+      return out;
+    },
+
+    async verify(blobName, metadata) {
+      const client = blob(blobName);
+      let props;
+      try {
+        props = await client.getProperties();
+      } catch (error) {
+        if (isNotFound(error)) {
+          throw new NonRetryableError(`backup blob ${blobName} does not exist although the backup operation succeeded`, { code: 'BackupBlobMissing' });
+        }
+        throw classifyStorageError(error, `reading backup blob ${blobName}`);
+      }
+      const sizeBytes = props.contentLength ?? 0;
+      if (sizeBytes <= 0) throw new NonRetryableError(`backup blob ${blobName} is empty`, { code: 'BackupBlobEmpty' });
+      try {
+        // ifMatch: if APIM rewrote the blob after we read its size, fail and let the caller retry.
+        await client.setMetadata(
+          {
+            ...(props.metadata ?? {}),
+            verified: 'true',
+            service: metadata.service,
+            region: metadata.region,
+            tier: metadata.tier,
+            takenat: metadata.takenAt,
+          },
+          props.etag === undefined ? {} : { conditions: { ifMatch: props.etag } },
+        );
+      } catch (error) {
+        throw classifyStorageError(error, `recording verification on ${blobName}`);
+      }
+      return { sizeBytes };
+    },
+
+    async deleteBatched(names, options = {}) {
+      const batches: string[][] = [];
+      for (let i = 0; i < names.length; i += MAX_BATCH) batches.push(names.slice(i, i + MAX_BATCH));
+      const batchClient = container.getBlobBatchClient();
+      const result: DeleteResult = { deleted: 0, alreadyGone: 0, requests: 0 };
+      const failures: string[] = [];
+      await runPool(batches, options.concurrency ?? 4, async (batch) => {
+        let res;
+        try {
+          result.requests++;
+          res = await batchClient.deleteBlobs(batch.map(blob), { deleteSnapshots: 'include' });
+        } catch (error) {
+          throw classifyStorageError(error, 'batch delete of backups');
+        }
+        for (const sub of res.subResponses) {
+          if (sub.status >= 200 && sub.status < 300) result.deleted++;
+          else if (sub.status === 404) result.alreadyGone++;
+          else failures.push(`${sub.status} ${sub.errorCode ?? sub.statusMessage}`);
+        }
+      });
+      if (failures.length > 0) {
+        throw new TransientError(`batch delete: ${failures.length} of ${names.length} deletes failed (first: ${failures[0] ?? ''}); retrying may help`, {
+          code: 'PartialDelete',
+        });
+      }
+      return result;
+    },
+
+    async deleteOneByOne(names, options = {}) {
+      const result: DeleteResult = { deleted: 0, alreadyGone: 0, requests: 0 };
+      await runPool(names, options.concurrency ?? 4, async (name) => {
+        result.requests++;
+        try {
+          const res = await blob(name).deleteIfExists({ deleteSnapshots: 'include' });
+          if (res.succeeded) result.deleted++;
+          else result.alreadyGone++;
+        } catch (error) {
+          throw classifyStorageError(error, `deleting ${name}`);
+        }
+      });
+      return result;
+    },
+  };
+}
+
+/** Runs `fn` over `items` with at most `concurrency` in flight; rejects with the first failure. */
+async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, worker));
+}
