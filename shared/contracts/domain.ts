@@ -1,0 +1,125 @@
+/**
+ * Pure decisions about what on-premises status values mean, shared by the agent (to choose an
+ * outcome) and the app (to decide whether to keep polling). Facts:
+ * ../shared/reference/onprem-commands.md.
+ */
+
+/** Lync Backup Service module names the sync and status cmdlets accept. */
+export const LYNC_BACKUP_MODULES = [
+  'UserServices.PresenceFocus',
+  'ConfServices.DataConf',
+  'CentralMgmt.CMSMaster',
+  'ApplicationServer.RGSDataStore',
+  'ApplicationServer.RGSFileStore',
+] as const;
+export type LyncBackupModule = (typeof LYNC_BACKUP_MODULES)[number];
+/** The module holding conference content, the default for sync and status. */
+export const DEFAULT_LYNC_MODULE: LyncBackupModule = 'ConfServices.DataConf';
+
+export const LYNC_EXPORT_STATUSES = ['SteadyState', 'FinalState', 'NonSteadyState', 'NotInitialized', 'ErrorState'] as const;
+export type LyncExportStatus = (typeof LYNC_EXPORT_STATUSES)[number];
+export const LYNC_IMPORT_STATUSES = ['NormalState', 'ErrorState'] as const;
+export type LyncImportStatus = (typeof LYNC_IMPORT_STATUSES)[number];
+
+/** Where a long-running on-premises operation stands. */
+export type ProgressState = 'done' | 'inProgress' | 'failed';
+
+/**
+ * Normalises an ExportStatus/ImportStatus as printed by `Get-CsBackupServiceStatus` or written in
+ * Microsoft's procedure ("Steady State" with a space): whitespace is removed, case is kept.
+ * Returns the text unchanged when it is not a known value, so the schema can refuse it by name.
+ */
+export function normaliseLyncStatus(text: string): string {
+  return text.replace(/\s+/g, '');
+}
+
+/**
+ * Whether a Backup Service module is done: ErrorState on either side is a failure; ExportStatus
+ * SteadyState or FinalState with ImportStatus NormalState is done; anything else is in progress.
+ */
+export function lyncStatusState(exportStatus: LyncExportStatus, importStatus: LyncImportStatus): ProgressState {
+  if (exportStatus === 'ErrorState' || importStatus === 'ErrorState') return 'failed';
+  if ((exportStatus === 'SteadyState' || exportStatus === 'FinalState') && importStatus === 'NormalState') return 'done';
+  return 'inProgress';
+}
+
+/** `Msvm_ReplicationService` method return codes and their documented meaning. */
+export const HYPERV_RETURN_CODES: Readonly<Record<number, string>> = Object.freeze({
+  0: 'Completed with No Error',
+  4096: 'Method Parameters Checked - Job Started',
+  32768: 'Failed',
+  32769: 'Access Denied',
+  32770: 'Not Supported',
+  32771: 'Status is unknown',
+  32772: 'Timeout',
+  32773: 'Invalid parameter',
+  32774: 'System is in use',
+  32775: 'Invalid state for this operation',
+  32776: 'Incorrect data type',
+  32777: 'System is not available',
+  32778: 'Out of memory',
+  32779: 'File not found',
+});
+
+/** The documented meaning of a WMI return code (`Unknown return code <n>` otherwise). */
+export function hypervReturnMeaning(code: number): string {
+  return HYPERV_RETURN_CODES[code] ?? `Unknown return code ${code}`;
+}
+
+/** What a return code of `InitiateFailback` asks the caller to do next. */
+export type ReturnCodeAction = 'completed' | 'pollJob' | 'rereadState' | 'failed';
+
+/** 0 completed; 4096 poll the job; 32775 re-read the replication state (often already applied); else failed. */
+export function hypervReturnAction(code: number): ReturnCodeAction {
+  if (code === 0) return 'completed';
+  if (code === 4096) return 'pollJob';
+  if (code === 32775) return 'rereadState';
+  return 'failed';
+}
+
+/**
+ * Hyper-V Replica replication states as Lifeboat names them (`Get-VMReplication`'s `State`, with
+ * the reference's `WaitingForFailback` / `FailbackCompleted` names). Anything else is `Unknown`.
+ */
+export const REPLICATION_STATES = [
+  'Disabled',
+  'ReadyForInitialReplication',
+  'InitialReplicationInProgress',
+  'WaitingForInitialReplication',
+  'Replicating',
+  'PreparedForFailover',
+  'FailedOverWaitingCompletion',
+  'FailedOver',
+  'Suspended',
+  'Error',
+  'WaitingForStartResynchronize',
+  'Resynchronizing',
+  'ResynchronizeSuspended',
+  'RecoveryInProgress',
+  'FailbackInProgress',
+  'WaitingForFailback',
+  'FailbackCompleted',
+  'Unknown',
+] as const;
+export type ReplicationState = (typeof REPLICATION_STATES)[number];
+
+/** After a 32775 (or a restart mid-failback): the VM is already where InitiateFailback takes it. */
+export function isFailbackAlreadyApplied(state: ReplicationState): boolean {
+  return state === 'WaitingForFailback' || state === 'FailbackInProgress' || state === 'FailbackCompleted';
+}
+
+/** CIM_ConcreteJob JobState names (values 2-11 of the CIM schema). */
+export const JOB_STATES = ['New', 'Starting', 'Running', 'Suspended', 'ShuttingDown', 'Completed', 'Terminated', 'Killed', 'Exception', 'Service'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+/** CIM JobState number → name (2 New … 11 Service); `undefined` for other numbers. */
+export function jobStateName(value: number): JobState | undefined {
+  return JOB_STATES[value - 2];
+}
+
+/** Completed (with error code 0) is done; Terminated, Killed, Exception or a non-zero error code failed. */
+export function jobProgress(state: JobState, errorCode = 0): ProgressState {
+  if (state === 'Completed') return errorCode === 0 ? 'done' : 'failed';
+  if (state === 'Terminated' || state === 'Killed' || state === 'Exception') return 'failed';
+  return 'inProgress';
+}
