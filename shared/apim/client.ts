@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import { ApiManagementClient, type ApiManagementServiceResource } from '@azure/arm-apimanagement';
+import type { TokenCredential } from '@azure/core-auth';
+import type { PipelineResponse } from '@azure/core-rest-pipeline';
+import { DefaultAzureCredential } from '@azure/identity';
+import { z } from 'zod';
+import type { Config } from '../config';
+import { NonRetryableError } from '../errors';
+import { classifyApimError, parseRetryAfterMs } from './errors';
+import type { ApimClient, ApimServiceInfo, BackupRestoreRequest, OperationPoll } from './port';
+import { parseApimResourceId, type ApimServiceId } from './resourceId';
+
+/** Options for {@link createApimClient}. */
+export interface ApimClientOptions {
+  /** ARM endpoint, e.g. `https://management.azure.com` or the local emulator. */
+  endpoint: string;
+  credential: TokenCredential;
+  /** Token scope; defaults to `<endpoint>/.default`. */
+  scope?: string;
+  /** Extra trusted CA (PEM) for the endpoint's TLS certificate (the local emulator's). */
+  caPem?: string;
+  /** SDK pipeline retries for 408/5xx/429/network (default: the SDK's 3). */
+  maxRetries?: number;
+  /** Time source for Retry-After dates. */
+  now?: () => Date;
+}
+
+// The poll token: what the SDK serialises (`poller.toString()`: absolute polling URL, no
+// credential) plus which service and operation it belongs to, because `resumeFrom` still needs
+// the call's resource group and service name.
+const pollTokenSchema = z.object({
+  v: z.literal(1),
+  op: z.enum(['backup', 'restore']),
+  service: z.string(),
+  state: z.string().min(1),
+});
+type PollToken = z.infer<typeof pollTokenSchema>;
+
+/**
+ * Implements the {@link ApimClient} port with `@azure/arm-apimanagement` 10.x. Begin calls send the
+ * POST (the SDK also polls once at once) and return a token; `pollOnce` resumes the SDK poller from
+ * the token and polls exactly once, so callers wait between polls with durable timers instead of
+ * blocking an invocation (../shared/reference/apim-backup-restore.md).
+ */
+export function createApimClient(options: ApimClientOptions): ApimClient {
+  const endpoint = options.endpoint.replace(/\/+$/, '');
+  const scope = options.scope ?? `${endpoint}/.default`;
+  const now = options.now ?? (() => new Date());
+  const clients = new Map<string, ApiManagementClient>();
+
+  const clientFor = (subscriptionId: string) => {
+    let client = clients.get(subscriptionId);
+    if (!client) {
+      client = new ApiManagementClient(options.credential, subscriptionId, {
+        endpoint,
+        credentialScopes: [scope],
+        ...(options.caPem === undefined ? {} : { tlsOptions: { ca: options.caPem } }),
+        ...(options.maxRetries === undefined ? {} : { retryOptions: { maxRetries: options.maxRetries } }),
+      });
+      clients.set(subscriptionId, client);
+    }
+    return client;
+  };
+
+  async function run(op: PollToken['op'], id: ApimServiceId, request: BackupRestoreRequest | undefined, resumeFrom: string | undefined): Promise<OperationPoll> {
+    const service = clientFor(id.subscriptionId).apiManagementService;
+    let retryAfter: string | undefined;
+    const sdkOptions = {
+      // Never let the SDK wait in-process: each call does one POST or one poll.
+      updateIntervalInMs: 0,
+      ...(resumeFrom === undefined ? {} : { resumeFrom }),
+      onResponse: (raw: PipelineResponse) => {
+        retryAfter = raw.headers.get('retry-after');
+      },
+    };
+    const params = request ?? { storageAccount: '', containerName: '', backupName: '' };
+    const poller =
+      op === 'backup'
+        ? await service.beginBackup(id.resourceGroup, id.serviceName, params, sdkOptions)
+        : await service.beginRestore(id.resourceGroup, id.serviceName, params, sdkOptions);
+    if (poller.isDone()) {
+      const result = poller.getResult();
+      if (result === undefined) throw new NonRetryableError(`${op} of ${id.resourceId} finished without a service resource`, { code: 'UnexpectedResponse' });
+      return { status: 'succeeded', service: toServiceInfo(result, id) };
+    }
+    const token: PollToken = { v: 1, op, service: id.resourceId, state: poller.toString() };
+    return { status: 'running', token: JSON.stringify(token), retryAfterMs: parseRetryAfterMs(retryAfter, now()) };
+  }
+
+  return {
+    async getService(id) {
+      try {
+        return toServiceInfo(await clientFor(id.subscriptionId).apiManagementService.get(id.resourceGroup, id.serviceName), id);
+      } catch (error) {
+        throw classifyApimError(error, `Reading ${id.resourceId}`, now());
+      }
+    },
+    async beginBackup(id, request) {
+      try {
+        return await run('backup', id, toSdkParams(request), undefined);
+      } catch (error) {
+        throw classifyApimError(error, `Backup of ${id.resourceId}`, now());
+      }
+    },
+    async beginRestore(id, request) {
+      try {
+        return await run('restore', id, toSdkParams(request), undefined);
+      } catch (error) {
+        throw classifyApimError(error, `Restore of ${id.resourceId}`, now());
+      }
+    },
+    async pollOnce(tokenText) {
+      const token = parsePollToken(tokenText);
+      const parsed = parseApimResourceId(token.service);
+      if (!parsed.ok) throw new NonRetryableError(`poll token: service ${parsed.error}`, { code: 'InvalidPollToken' });
+      try {
+        return await run(token.op, parsed.value, undefined, token.state);
+      } catch (error) {
+        throw classifyApimError(error, `Polling ${token.op} of ${parsed.value.resourceId}`, now());
+      }
+    },
+  };
+}
+
+function parsePollToken(text: string): PollToken {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new NonRetryableError('poll token: must be the JSON returned by beginBackup/beginRestore/pollOnce', { code: 'InvalidPollToken' });
+  }
+  const result = pollTokenSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new NonRetryableError(`poll token: ${issue?.path.join('.') || '(token)'} ${issue?.message ?? 'is invalid'}`, { code: 'InvalidPollToken' });
+  }
+  return result.data;
+}
+
+// The JS SDK does not send accessType when it is the default (AccessKey); send what was asked.
+function toSdkParams(r: BackupRestoreRequest) {
+  return {
+    storageAccount: r.storageAccount,
+    containerName: r.containerName,
+    backupName: r.backupName,
+    accessType: r.accessType,
+    ...(r.accessKey === undefined ? {} : { accessKey: r.accessKey }),
+    ...(r.clientId === undefined ? {} : { clientId: r.clientId }),
+  };
+}
+
+function toServiceInfo(r: ApiManagementServiceResource, id: ApimServiceId): ApimServiceInfo {
+  return {
+    resourceId: r.id ?? id.resourceId,
+    name: r.name ?? id.serviceName,
+    location: r.location,
+    sku: { name: r.sku.name, capacity: r.sku.capacity },
+    provisioningState: r.provisioningState ?? '',
+    targetProvisioningState: r.targetProvisioningState ?? '',
+    gatewayUrl: r.gatewayUrl,
+    // ApiManagementServiceResource does not say whether workspaces exist (the port: unknown → false).
+    hasWorkspaces: false,
+    etag: r.etag,
+  };
+}
+
+/**
+ * Builds the production client from configuration (core section): the ARM endpoint, its scope,
+ * an optional extra CA file, and `DefaultAzureCredential` (managed identity in Azure). A
+ * credential may be injected (tests that do not go through managed identity).
+ */
+export function createApimClientFromConfig(core: Config['core'], credential: TokenCredential = new DefaultAzureCredential()): ApimClient {
+  let caPem: string | undefined;
+  if (core.armCaFile !== undefined) {
+    try {
+      caPem = readFileSync(core.armCaFile, 'utf8');
+    } catch (error) {
+      throw new NonRetryableError('LIFEBOAT_ARM_CA_FILE: the file cannot be read', { code: 'InvalidConfiguration', cause: error });
+    }
+  }
+  return createApimClient({ endpoint: core.armEndpoint, scope: core.armScope, credential, ...(caPem === undefined ? {} : { caPem }) });
+}
