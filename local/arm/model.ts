@@ -35,6 +35,8 @@ export interface ServiceSpec {
   tags?: Record<string, string>;
   publisherEmail?: string;
   publisherName?: string;
+  /** Premium multi-region: extra regions (display names) with their unit count. */
+  additionalLocations?: { location: string; capacity?: number }[];
 }
 
 /** A service as the emulator holds it. Returned to tests as a deep copy. */
@@ -53,6 +55,7 @@ export interface EmulatedService {
   publisherEmail: string;
   publisherName: string;
   createdAtUtc: string;
+  additionalLocations: { location: string; capacity: number }[];
   etagCounter: number;
   /** The id of the backup/restore running on it, if any. */
   runningOperation: string | undefined;
@@ -109,6 +112,7 @@ export function createService(spec: ServiceSpec, now: Date): EmulatedService {
     publisherEmail: spec.publisherEmail ?? `${spec.name}@contoso.com`,
     publisherName: spec.publisherName ?? 'Contoso',
     createdAtUtc: now.toISOString(),
+    additionalLocations: (spec.additionalLocations ?? []).map((l) => ({ location: l.location, capacity: l.capacity ?? 1 })),
     etagCounter: 1,
     runningOperation: undefined,
   };
@@ -165,6 +169,18 @@ export function renderServiceResource(s: EmulatedService): Record<string, unknow
         { type: 'Proxy', hostName: `${host}.azure-api.net`, negotiateClientCertificate: false, defaultSslBinding: true, certificateSource: 'BuiltIn' },
       ],
       publicIPAddresses: v2 ? [] : ['20.0.0.1'],
+      ...(s.additionalLocations.length === 0
+        ? {}
+        : {
+            additionalLocations: s.additionalLocations.map((l) => ({
+              location: l.location,
+              sku: { name: s.sku.name, capacity: l.capacity },
+              publicIPAddresses: ['20.0.0.2'],
+              gatewayRegionalUrl: `https://${host}-${l.location.toLowerCase().replace(/\s+/g, '')}-01.regional.azure-api.net`,
+              disableGateway: false,
+            })),
+          }),
+      apiVersionConstraint: { minApiVersion: '2019-01-01' },
       customProperties: {
         'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10': 'False',
         'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11': 'False',
@@ -176,7 +192,8 @@ export function renderServiceResource(s: EmulatedService): Record<string, unknow
       platformVersion: v2 ? 'mtv1' : 'stv2',
     },
     sku: { name: s.sku.name, capacity: s.sku.capacity },
-    identity,
+    // ARM omits `identity` for a service without one.
+    ...(identity['type'] === 'None' ? {} : { identity }),
     systemData: {
       lastModifiedBy: 'lifeboat-emulator',
       lastModifiedByType: 'Application',
