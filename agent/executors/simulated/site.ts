@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import {
+  DEFAULT_LYNC_MODULE,
+  GUID_PATTERN,
+  LYNC_BACKUP_MODULES,
+  REPLICATION_STATES,
+  fqdnSchema,
+  guidSchema,
+  hypervReturnMeaning,
+  jobProgress,
+  lyncStatusState,
+  sipAddressSchema,
+  vmRefSchema,
+  type CommandOutput,
+  type JobState,
+  type LyncBackupModule,
+  type LyncExportStatus,
+  type ReplicationState,
+} from '../../../shared/contracts';
+import { ExecutorError } from '../types';
+
+/**
+ * An in-process simulated site that behaves as ../shared/reference/onprem-commands.md describes:
+ * Lync pools whose Backup Service modules move NonSteadyState → SteadyState/FinalState over time
+ * (or fail with ErrorState), Hyper-V Replica VMs with replication states, WMI return codes and
+ * 4096 jobs completing over time (32775 on a repeated InitiateFailback), test failover VMs, and
+ * Persistent Chat endpoints in a directory (create is NOT idempotent, like the AD object it makes).
+ * Time comes from `now()`, so a virtual clock drives every transition.
+ */
+
+const moduleEnum = z.enum(LYNC_BACKUP_MODULES);
+
+/** The JSON description of a simulated site (what the local launcher reads). */
+export const simulatedSiteSchema = z.strictObject({
+  lync: z
+    .strictObject({
+      pools: z.array(
+        z.strictObject({
+          fqdn: fqdnSchema,
+          /** How long a sync takes before the module is steady again. */
+          syncDurationMs: z.number().int().min(0).default(30_000),
+          /** Modules that end in ErrorState after a sync. */
+          failModules: z.array(moduleEnum).default([]),
+          /** Report FinalState (fully synced) instead of SteadyState when done. */
+          finalState: z.boolean().default(false),
+        }),
+      ),
+    })
+    .default({ pools: [] }),
+  hyperv: z
+    .strictObject({
+      vms: z.array(
+        z.strictObject({
+          name: vmRefSchema,
+          id: guidSchema.optional(),
+          replicationState: z.enum(REPLICATION_STATES).default('FailedOver'),
+          failbackDurationMs: z.number().int().min(0).default(20_000),
+          /** `initiate`: InitiateFailback returns 32768; `job`: the 4096 job ends in Exception. */
+          fail: z.enum(['initiate', 'job']).optional(),
+          /** Force this return code from InitiateFailback (e.g. 32769 Access Denied). */
+          returnCode: z.number().int().optional(),
+        }),
+      ),
+    })
+    .default({ vms: [] }),
+  pchat: z
+    .strictObject({
+      pools: z.array(fqdnSchema).default([]),
+      endpoints: z.array(z.strictObject({ sipAddress: sipAddressSchema, poolFqdn: fqdnSchema, displayName: z.string().max(64).optional() })).default([]),
+    })
+    .default({ pools: [], endpoints: [] }),
+});
+export type SimulatedSiteDescription = z.input<typeof simulatedSiteSchema>;
+
+interface ModuleState {
+  syncStartedAt?: number;
+  syncs: number;
+}
+interface VmState {
+  name: string;
+  id: string;
+  state: ReplicationState;
+  failbackDurationMs: number;
+  fail: 'initiate' | 'job' | undefined;
+  returnCode: number | undefined;
+  job?: string | undefined;
+  testVm?: string | undefined;
+}
+interface JobRecord {
+  vm: VmState;
+  startedAt: number;
+  durationMs: number;
+  fail: boolean;
+}
+
+/** The simulated site. Counters of state-changing calls let tests prove "executed exactly once". */
+export class SimulatedSite {
+  /** Calls that changed (or tried to change) state, by operation. */
+  readonly calls = { backupSync: 0, initiateFailback: 0, startTestFailover: 0, stopTestFailover: 0, createEndpoint: 0 };
+  private readonly pools = new Map<string, { syncDurationMs: number; failModules: Set<string>; finalState: boolean; modules: Map<string, ModuleState> }>();
+  private readonly vms = new Map<string, VmState>();
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly pchatPools = new Set<string>();
+  private readonly endpoints = new Map<string, { sipAddress: string; poolFqdn: string; displayName?: string }>();
+
+  constructor(
+    description: SimulatedSiteDescription,
+    private readonly now: () => Date,
+  ) {
+    const d = simulatedSiteSchema.parse(description);
+    for (const p of d.lync.pools) {
+      this.pools.set(p.fqdn.toLowerCase(), { syncDurationMs: p.syncDurationMs, failModules: new Set(p.failModules), finalState: p.finalState, modules: new Map() });
+    }
+    for (const v of d.hyperv.vms) {
+      const vm: VmState = { name: v.name, id: (v.id ?? randomUUID()).toLowerCase(), state: v.replicationState, failbackDurationMs: v.failbackDurationMs, fail: v.fail, returnCode: v.returnCode };
+      this.vms.set(v.name.toLowerCase(), vm);
+      this.vms.set(vm.id, vm);
+    }
+    for (const p of d.pchat.pools) this.pchatPools.add(p.toLowerCase());
+    for (const e of d.pchat.endpoints) this.endpoints.set(e.sipAddress.toLowerCase(), e.displayName === undefined ? { sipAddress: e.sipAddress, poolFqdn: e.poolFqdn } : { ...e, displayName: e.displayName });
+  }
+
+  // ------------------------------------------------------------------ failure injection
+  /** Makes a Lync module end in ErrorState (after its current sync). */
+  failLyncModule(poolFqdn: string, module: LyncBackupModule = DEFAULT_LYNC_MODULE): void {
+    this.pool(poolFqdn).failModules.add(module);
+  }
+  /** Makes a VM's next InitiateFailback fail (`initiate`) or its job fail (`job`). */
+  failVm(vm: string, mode: 'initiate' | 'job'): void {
+    this.vm(vm).fail = mode;
+  }
+
+  // ------------------------------------------------------------------ Lync
+  private pool(fqdn: string) {
+    const p = this.pools.get(fqdn.toLowerCase());
+    if (p === undefined) throw new ExecutorError('NotFound', `pool ${fqdn} is not in this site's topology`);
+    return p;
+  }
+
+  /** Invoke-CsBackupServiceSync: incremental, harmless to repeat. */
+  backupSync(poolFqdn: string, module: LyncBackupModule): CommandOutput<'lync.backupSync'> {
+    const p = this.pool(poolFqdn);
+    this.calls.backupSync++;
+    const m = p.modules.get(module) ?? { syncs: 0 };
+    m.syncStartedAt = this.now().getTime();
+    m.syncs++;
+    p.modules.set(module, m);
+    return { poolFqdn, module };
+  }
+
+  /** Get-CsBackupServiceStatus for one module. */
+  backupStatus(poolFqdn: string, module: LyncBackupModule): CommandOutput<'lync.backupStatus'> {
+    const p = this.pool(poolFqdn);
+    const m = p.modules.get(module);
+    let exportStatus: LyncExportStatus = p.finalState ? 'FinalState' : 'SteadyState';
+    if (m?.syncStartedAt !== undefined) {
+      if (this.now().getTime() < m.syncStartedAt + p.syncDurationMs) exportStatus = 'NonSteadyState';
+      else if (p.failModules.has(module)) exportStatus = 'ErrorState';
+    }
+    return { poolFqdn, module, exportStatus, importStatus: 'NormalState', state: lyncStatusState(exportStatus, 'NormalState') };
+  }
+
+  // ------------------------------------------------------------------ Hyper-V
+  private vm(ref: string): VmState {
+    const vm = this.vms.get(ref.toLowerCase());
+    if (vm === undefined) throw new ExecutorError('NotFound', `VM ${ref} is not a replica on this host`);
+    this.settle(vm);
+    return vm;
+  }
+
+  /** Moves a VM whose failback job has finished to its final state. */
+  private settle(vm: VmState): void {
+    if (vm.job === undefined) return;
+    const job = this.jobs.get(vm.job);
+    if (job === undefined || this.now().getTime() < job.startedAt + job.durationMs) return;
+    vm.state = job.fail ? 'Error' : 'FailbackCompleted';
+    vm.job = undefined;
+  }
+
+  /** Msvm_ReplicationService.InitiateFailback. */
+  initiateFailback(ref: string): CommandOutput<'hyperv.initiateFailback'> {
+    const vm = this.vm(ref);
+    this.calls.initiateFailback++;
+    const code = (c: number, jobId?: string) => ({ returnCode: c, meaning: hypervReturnMeaning(c), ...(jobId === undefined ? {} : { jobId }) });
+    if (vm.returnCode !== undefined) return code(vm.returnCode);
+    if (vm.state !== 'FailedOver') return code(32775);
+    if (vm.fail === 'initiate') return code(32768);
+    const jobId = randomUUID();
+    this.jobs.set(jobId, { vm, startedAt: this.now().getTime(), durationMs: vm.failbackDurationMs, fail: vm.fail === 'job' });
+    vm.state = 'WaitingForFailback';
+    vm.job = jobId;
+    return code(4096, jobId);
+  }
+
+  /** CIM_ConcreteJob of a failback. */
+  jobStatus(jobId: string): CommandOutput<'hyperv.jobStatus'> {
+    const job = this.jobs.get(jobId.toLowerCase());
+    if (job === undefined) throw new ExecutorError('NotFound', `job ${jobId} is not known on this host`);
+    this.settle(job.vm);
+    const elapsed = this.now().getTime() - job.startedAt;
+    if (elapsed < job.durationMs) {
+      const jobState: JobState = 'Running';
+      return { jobId, jobState, state: jobProgress(jobState), percentComplete: job.durationMs === 0 ? 100 : Math.floor((elapsed / job.durationMs) * 100) };
+    }
+    if (job.fail) return { jobId, jobState: 'Exception', state: 'failed', percentComplete: 100, errorCode: 32768, errorDescription: 'Failback failed (simulated)' };
+    return { jobId, jobState: 'Completed', state: 'done', percentComplete: 100, errorCode: 0 };
+  }
+
+  /** Get-VMReplication's State. */
+  replicationState(ref: string): CommandOutput<'hyperv.replicationState'> {
+    const vm = this.vm(ref);
+    return { vm: ref, vmId: vm.id, replicationState: vm.state };
+  }
+
+  /** Start-VMFailover -AsTest (TestReplicaSystem): a test VM, production untouched. */
+  startTestFailover(ref: string): CommandOutput<'hyperv.startTestFailover'> {
+    const vm = this.vm(ref);
+    this.calls.startTestFailover++;
+    if (vm.testVm !== undefined) throw new ExecutorError('TestVmExists', `a test VM already exists for ${vm.name}`);
+    vm.testVm = `${vm.name} - Test`;
+    return { vm: ref, testVmName: vm.testVm, created: true };
+  }
+
+  /** Stop-VMFailover: removes the test VM if any. */
+  stopTestFailover(ref: string): CommandOutput<'hyperv.stopTestFailover'> {
+    const vm = this.vm(ref);
+    this.calls.stopTestFailover++;
+    const removed = vm.testVm !== undefined;
+    vm.testVm = undefined;
+    return { vm: ref, removed };
+  }
+
+  /** Names of existing test VMs (tests). */
+  testVms(): string[] {
+    return [...new Set(this.vms.values())].flatMap((v) => (v.testVm === undefined ? [] : [v.testVm]));
+  }
+
+  // ------------------------------------------------------------------ Persistent Chat
+  /** Get-CsPersistentChatEndpoint. */
+  getEndpoint(sipAddress: string): CommandOutput<'pchat.getLegacyEndpoint'> {
+    const e = this.endpoints.get(sipAddress.toLowerCase());
+    if (e === undefined) return { sipAddress, exists: false };
+    return { sipAddress, exists: true, poolFqdn: e.poolFqdn, ...(e.displayName === undefined ? {} : { displayName: e.displayName }) };
+  }
+
+  /** New-CsPersistentChatEndpoint: NOT idempotent (fails when the SIP address exists). */
+  createEndpoint(sipAddress: string, poolFqdn: string, displayName?: string): CommandOutput<'pchat.ensureLegacyEndpoint'> {
+    this.calls.createEndpoint++;
+    if (!this.pchatPools.has(poolFqdn.toLowerCase())) throw new ExecutorError('NotFound', `Persistent Chat pool ${poolFqdn} is not in this site's topology`);
+    if (this.endpoints.has(sipAddress.toLowerCase())) throw new ExecutorError('AlreadyExists', `an object with SIP address ${sipAddress} already exists`);
+    this.endpoints.set(sipAddress.toLowerCase(), displayName === undefined ? { sipAddress, poolFqdn } : { sipAddress, poolFqdn, displayName });
+    return { sipAddress, poolFqdn, created: true };
+  }
+
+  /** Whether `ref` is a GUID (tests). */
+  static isGuid(ref: string): boolean {
+    return GUID_PATTERN.test(ref);
+  }
+}
