@@ -74,3 +74,19 @@ export function retryAfterFromMessage(message: string): number | undefined {
   const m = /retryAfterMs=(\d+)/.exec(message);
   return m?.[1] === undefined ? undefined : Number(m[1]);
 }
+
+/**
+ * Prepares an error to cross the durable boundary as text: secrets redacted and a transient
+ * error's Retry-After written into the message (`retryAfterMs=N`), where
+ * {@link retryAfterFromMessage} reads it back in the orchestration.
+ */
+export function toActivityError(error: unknown, redactText: (text: string) => string): Error {
+  const err = error instanceof Error ? error : new Error(String(error));
+  let message = redactText(err.message);
+  const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
+  if (typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && !message.includes('retryAfterMs=')) {
+    message += ` (retryAfterMs=${Math.round(retryAfterMs)})`;
+  }
+  err.message = message;
+  return err;
+}
