@@ -3,7 +3,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
-import { createApimClient } from '../../../shared/apim/client';
+import { createApimClient, createApimClientFromConfig } from '../../../shared/apim/client';
+import { coreSection } from '../../../shared/config/sections/core';
 import type { ApimClient, BackupRestoreRequest, OperationPoll } from '../../../shared/apim/port';
 import { parseApimResourceId, type ApimServiceId } from '../../../shared/apim/resourceId';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
@@ -64,6 +65,16 @@ describe('APIM adapter against the ARM emulator and Azurite', () => {
   it('reads a service through managed identity and the self-signed TLS endpoint', async () => {
     const info = await apim.getService(id('apim-prod'));
     expect(info).toMatchObject({ name: 'apim-prod', location: 'West Europe', sku: { name: 'Premium', capacity: 1 }, provisioningState: 'Succeeded' });
+  });
+
+  it('production wiring: config (endpoint, scope, CA file) + DefaultAzureCredential via managed identity', async () => {
+    const core = coreSection.schema.parse({
+      LIFEBOAT_ARM_ENDPOINT: stack.settings['LIFEBOAT_ARM_ENDPOINT'],
+      LIFEBOAT_ARM_SCOPE: stack.settings['LIFEBOAT_ARM_SCOPE'],
+      LIFEBOAT_ARM_CA_FILE: stack.caFile,
+    });
+    const fromConfig = createApimClientFromConfig(core);
+    await expect(fromConfig.getService(id('apim-dr'))).resolves.toMatchObject({ name: 'apim-dr', location: 'North Europe' });
   });
 
   it('backs up into the named blob, then restores into a service in another region', async () => {
