@@ -1,0 +1,83 @@
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { VirtualClock } from '../../../local/clock';
+import { createTestHost, type TestHost } from '../../../local/host/testing';
+import type { ServiceSpec } from '../../../local/arm/model';
+import { startAzureStack, type AzureStack } from '../../helpers/azure';
+
+/** The backup functions only (other areas' functions need settings these tests do not give). */
+export const backupApp = async (): Promise<void> => {
+  await Promise.all([
+    import('../../../functions/timers/scheduledBackup'),
+    import('../../../functions/http/startBackups'),
+    import('../../../functions/http/getBackups'),
+    import('../../../functions/orchestrations/backupOrchestration'),
+    import('../../../functions/activities/preflightBackup'),
+    import('../../../functions/activities/ensureBackupContainer'),
+    import('../../../functions/activities/beginApimBackup'),
+    import('../../../functions/activities/pollApimBackup'),
+    import('../../../functions/activities/verifyBackup'),
+    import('../../../functions/activities/pruneBackups'),
+  ]);
+};
+
+export interface BackupWorld {
+  clock: VirtualClock;
+  stack: AzureStack;
+  host: TestHost;
+  container: ContainerClient;
+  ids: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** Azurite + ARM emulator + local host on one virtual clock, with the given services protected. */
+export async function startBackupWorld(services: ServiceSpec[], settings: Record<string, string> = {}): Promise<BackupWorld> {
+  const clock = new VirtualClock(new Date('2026-01-01T00:00:00Z'));
+  const stack = await startAzureStack({ clock, retryAfterSeconds: 60, durations: { backupMs: 10 * 60_000 } });
+  let host: TestHost | undefined;
+  try {
+    const ids: Record<string, string> = {};
+    for (const s of services) ids[s.name] = stack.arm.services.add({ identity: { systemAssigned: true }, ...s });
+    host = await createTestHost({
+      appRoot: process.cwd(),
+      clock,
+      app: backupApp,
+      settings: {
+        ...stack.settings,
+        LIFEBOAT_PROTECTED_SERVICES: JSON.stringify(Object.values(ids).map((resourceId) => ({ resourceId }))),
+        LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
+        ...settings,
+      },
+      timers: true,
+      queues: { enabled: false },
+    });
+    const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(settings['LIFEBOAT_BACKUP_CONTAINER'] ?? 'apim-backups');
+    const h = host;
+    return {
+      clock,
+      stack,
+      host: h,
+      container,
+      ids,
+      async stop() {
+        await h.stop();
+        await stack.stop();
+      },
+    };
+  } catch (error) {
+    await host?.stop();
+    await stack.stop();
+    throw error;
+  }
+}
+
+/** Every blob in the container with its metadata. */
+export async function listBlobs(container: ContainerClient): Promise<{ name: string; metadata: Record<string, string>; size: number }[]> {
+  const out: { name: string; metadata: Record<string, string>; size: number }[] = [];
+  for await (const b of container.listBlobsFlat({ includeMetadata: true })) out.push({ name: b.name, metadata: b.metadata ?? {}, size: b.properties.contentLength ?? 0 });
+  return out;
+}
+
+/** Backup POSTs the emulator served for one service. */
+export function backupPosts(stack: AzureStack, serviceName: string): number {
+  return stack.arm.requests().filter((r) => r.method === 'POST' && r.path.toLowerCase().includes(`/service/${serviceName.toLowerCase()}/backup`)).length;
+}
