@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
+import { DefaultAzureCredential } from '@azure/identity';
+import { jsonLinesAudit, type AuditSink } from './audit';
+import { realClock, type AgentClock } from './clock';
+import type { AgentConfig } from './config';
+import { AgentCore, type AgentCoreOptions } from './core';
+import { createPowerShellExecutor, defaultScriptsDir } from './executors/powershell';
+import { SimulatedSite, createSimulatedExecutor, simulatedSiteSchema } from './executors/simulated';
+import type { Executor } from './executors/types';
+import { Ledger } from './ledger';
+import { runLoop } from './run';
+
+/** What `run` may be given instead of building it from the configuration (tests, the local launcher). */
+export interface AgentDeps {
+  readonly clock?: AgentClock;
+  readonly commands?: QueueClient;
+  readonly results?: QueueClient;
+  readonly executor?: Executor;
+  readonly audit?: AuditSink;
+  readonly log?: (message: string) => void;
+  readonly afterExecute?: AgentCoreOptions['afterExecute'];
+}
+
+/** Queue clients from the configuration: connection string, or service URL with the machine's Azure identity. */
+export function queueClientsFor(config: AgentConfig): { commands: QueueClient; results: QueueClient } {
+  const service =
+    config.queue.connectionString !== undefined
+      ? QueueServiceClient.fromConnectionString(config.queue.connectionString)
+      : new QueueServiceClient(config.queue.serviceUrl ?? '', new DefaultAzureCredential());
+  return { commands: service.getQueueClient(config.queue.commandsQueue), results: service.getQueueClient(config.queue.resultsQueue) };
+}
+
+/** The executor named by the configuration. A simulated site is built on the agent's clock. */
+export function executorFor(config: AgentConfig, clock: AgentClock): { executor: Executor; site?: SimulatedSite } {
+  const e = config.executor;
+  if (e.kind === 'powershell') {
+    return { executor: createPowerShellExecutor({ pwsh: e.pwsh, scriptsDir: e.scriptsDir ?? defaultScriptsDir(), timeoutMs: e.timeoutSeconds * 1000 }) };
+  }
+  const description = e.sitePath !== undefined ? simulatedSiteSchema.parse(JSON.parse(readFileSync(e.sitePath, 'utf8'))) : (e.site ?? {});
+  const site = new SimulatedSite(description, () => clock.now());
+  return { executor: createSimulatedExecutor(site), site };
+}
+
+/**
+ * Runs the agent until `signal` aborts: opens the ledger, builds what `deps` does not provide,
+ * polls, and on abort finishes the commands in hand and closes the ledger.
+ */
+export async function run(config: AgentConfig, deps: AgentDeps, signal: AbortSignal): Promise<void> {
+  const clock = deps.clock ?? realClock;
+  const now = () => clock.now();
+  const log = deps.log ?? ((m: string) => console.error(m));
+  const audit = deps.audit ?? jsonLinesAudit({ agentId: config.agentId, site: config.site, now, ...(config.auditPath === undefined ? {} : { file: config.auditPath }) });
+  const queues = deps.commands !== undefined && deps.results !== undefined ? { commands: deps.commands, results: deps.results } : queueClientsFor(config);
+  if (config.queue.createIfMissing) {
+    await queues.commands.createIfNotExists();
+    await queues.results.createIfNotExists();
+  }
+  const executor = deps.executor ?? executorFor(config, clock).executor;
+  const ledger = await Ledger.open(config.ledgerPath, { now, retentionMs: config.ledgerRetentionMs });
+  if (ledger.skippedLines > 0) log(`agent: ledger had ${ledger.skippedLines} unreadable line(s) (a torn write after a crash); they were dropped`);
+  const core = new AgentCore({
+    site: config.site,
+    agentId: config.agentId,
+    signingKey: config.signingKey,
+    signingKeyId: config.signingKeyId,
+    trustedKeys: config.trustedKeys,
+    maxClockSkewMs: config.maxClockSkewMs,
+    executor,
+    ledger,
+    audit,
+    now,
+    ...(deps.afterExecute === undefined ? {} : { afterExecute: deps.afterExecute }),
+  });
+  try {
+    await runLoop(config.poll, { core, commands: queues.commands, results: queues.results, clock, audit, log }, signal);
+  } finally {
+    await ledger.close();
+  }
+}

@@ -1,0 +1,175 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { NonRetryableError } from '../shared/errors';
+import { agentIdSchema, commandQueueName, keyIdSchema, loadPrivateKey, loadPublicKey, siteSchema, type TrustedKeys } from '../shared/contracts';
+import { simulatedSiteSchema } from './executors/simulated/site';
+import { DEFAULT_POLL, type PollSettings } from './run';
+
+/**
+ * The agent's configuration: a JSON file validated at start, with secrets preferably from the
+ * environment. Errors name the field and the rule, never the value.
+ *
+ * Environment (override the file):
+ * - `LIFEBOAT_AGENT_QUEUE_CONNECTION_STRING`: storage connection string (secret).
+ * - `LIFEBOAT_AGENT_SIGNING_KEY`: the agent's Ed25519 private key, PEM or base64 seed (secret).
+ * - `LIFEBOAT_AGENT_SIGNING_KEY_FILE`: path of that key instead.
+ */
+
+const queueName = z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, { error: 'must be a queue name: 3-63 lower-case letters, digits and single hyphens' });
+
+export const agentConfigFileSchema = z.strictObject({
+  site: siteSchema,
+  agentId: agentIdSchema,
+  queue: z.strictObject({
+    /** Secret: prefer the environment variable. */
+    connectionString: z.string().min(1).optional(),
+    /** Queue service URL, used with the machine's Azure identity when there is no connection string. */
+    serviceUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    commandsQueue: queueName.optional(),
+    resultsQueue: queueName.default('agent-results'),
+    /** Create the queues when missing (local use; in Azure the agent may only read and send). */
+    createIfMissing: z.boolean().default(false),
+  }),
+  /** Public keys (PEM or base64) trusted for commands, by key id: two during a rotation. */
+  trustedCommandKeys: z.record(keyIdSchema, z.string().min(1)).refine((r) => Object.keys(r).length >= 1 && Object.keys(r).length <= 4, { error: 'must hold 1 to 4 keys' }),
+  signingKey: z.strictObject({ keyId: keyIdSchema, path: z.string().min(1).optional() }),
+  executor: z.discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('simulated'),
+      /** Inline description of the simulated site, or `sitePath` to a JSON file. */
+      site: simulatedSiteSchema.optional(),
+      sitePath: z.string().min(1).optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('powershell'),
+      pwsh: z.string().min(1).default('pwsh'),
+      scriptsDir: z.string().min(1).optional(),
+      timeoutSeconds: z.number().int().min(5).max(3600).default(300),
+    }),
+  ]),
+  ledgerPath: z.string().min(1),
+  /** Audit log file (JSON lines); standard output when absent. */
+  auditPath: z.string().min(1).optional(),
+  maxClockSkewSeconds: z.number().int().min(0).max(900).default(120),
+  /** How long after a command's expiry the ledger remembers it. */
+  ledgerRetentionHours: z.number().int().min(1).max(24 * 30).default(48),
+  poll: z
+    .strictObject({
+      busyDelayMs: z.number().int().min(0).max(60_000).default(DEFAULT_POLL.busyDelayMs),
+      idleMinMs: z.number().int().min(10).max(60_000).default(DEFAULT_POLL.idleMinMs),
+      idleMaxMs: z.number().int().min(100).max(300_000).default(DEFAULT_POLL.idleMaxMs),
+      idleFactor: z.number().min(1).max(10).default(DEFAULT_POLL.idleFactor),
+      errorMaxMs: z.number().int().min(100).max(600_000).default(DEFAULT_POLL.errorMaxMs),
+      batchSize: z.number().int().min(1).max(32).default(DEFAULT_POLL.batchSize),
+      visibilityTimeoutSeconds: z.number().int().min(30).max(7 * 24 * 3600).default(DEFAULT_POLL.visibilityTimeoutSeconds),
+    })
+    .default(DEFAULT_POLL),
+});
+export type AgentConfigFile = z.input<typeof agentConfigFileSchema>;
+
+/** The resolved configuration: keys loaded, queue names filled in. */
+export interface AgentConfig {
+  readonly site: string;
+  readonly agentId: string;
+  readonly queue: { readonly connectionString?: string; readonly serviceUrl?: string; readonly commandsQueue: string; readonly resultsQueue: string; readonly createIfMissing: boolean };
+  readonly trustedKeys: TrustedKeys;
+  readonly signingKey: KeyObject;
+  readonly signingKeyId: string;
+  readonly executor: z.output<typeof agentConfigFileSchema>['executor'];
+  readonly ledgerPath: string;
+  readonly auditPath?: string;
+  readonly maxClockSkewMs: number;
+  readonly ledgerRetentionMs: number;
+  readonly poll: PollSettings;
+}
+
+/**
+ * Validates a configuration object plus environment into an {@link AgentConfig}. Relative paths
+ * are resolved against `baseDir` (the config file's folder). Throws NonRetryableError listing
+ * every problem by field.
+ */
+export function resolveAgentConfig(value: unknown, env: Readonly<Record<string, string | undefined>>, baseDir = process.cwd()): AgentConfig {
+  const parsed = agentConfigFileSchema.safeParse(value);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new NonRetryableError(`Invalid agent configuration:\n  - ${lines.join('\n  - ')}`, { code: 'InvalidConfiguration' });
+  }
+  const c = parsed.data;
+  const problems: string[] = [];
+  const abs = (p: string) => path.resolve(baseDir, p);
+
+  const connectionString = env.LIFEBOAT_AGENT_QUEUE_CONNECTION_STRING ?? c.queue.connectionString;
+  if (connectionString === undefined && c.queue.serviceUrl === undefined) problems.push('queue: needs LIFEBOAT_AGENT_QUEUE_CONNECTION_STRING, queue.connectionString or queue.serviceUrl');
+
+  const trusted = new Map<string, KeyObject>();
+  for (const [id, text] of Object.entries(c.trustedCommandKeys)) {
+    try {
+      trusted.set(id, loadPublicKey(text));
+    } catch {
+      problems.push(`trustedCommandKeys.${id}: must be an Ed25519 public key (PEM or base64 of 32 bytes)`);
+    }
+  }
+
+  let signingKey: KeyObject | undefined;
+  const keyFile = env.LIFEBOAT_AGENT_SIGNING_KEY_FILE ?? c.signingKey.path;
+  let keyText = env.LIFEBOAT_AGENT_SIGNING_KEY;
+  if (keyText === undefined && keyFile !== undefined) {
+    try {
+      keyText = readFileSync(abs(keyFile), 'utf8');
+    } catch {
+      problems.push('signingKey.path: the key file cannot be read');
+    }
+  }
+  if (keyText === undefined) {
+    if (keyFile === undefined) problems.push('signingKey: needs LIFEBOAT_AGENT_SIGNING_KEY, LIFEBOAT_AGENT_SIGNING_KEY_FILE or signingKey.path');
+  } else {
+    try {
+      signingKey = loadPrivateKey(keyText);
+    } catch {
+      problems.push('signingKey: must be an Ed25519 private key (PEM or base64 of a 32-byte seed)');
+    }
+  }
+  if (c.poll.idleMinMs > c.poll.idleMaxMs) problems.push('poll.idleMinMs: must not exceed poll.idleMaxMs');
+  if (c.executor.kind === 'simulated' && c.executor.site !== undefined && c.executor.sitePath !== undefined) problems.push('executor: give site or sitePath, not both');
+
+  if (problems.length > 0 || signingKey === undefined) {
+    throw new NonRetryableError(`Invalid agent configuration:\n  - ${problems.join('\n  - ')}`, { code: 'InvalidConfiguration' });
+  }
+  const executor =
+    c.executor.kind === 'simulated'
+      ? { ...c.executor, ...(c.executor.sitePath === undefined ? {} : { sitePath: abs(c.executor.sitePath) }) }
+      : { ...c.executor, ...(c.executor.scriptsDir === undefined ? {} : { scriptsDir: abs(c.executor.scriptsDir) }) };
+  return {
+    site: c.site,
+    agentId: c.agentId,
+    queue: {
+      ...(connectionString === undefined ? {} : { connectionString }),
+      ...(c.queue.serviceUrl === undefined ? {} : { serviceUrl: c.queue.serviceUrl }),
+      commandsQueue: c.queue.commandsQueue ?? commandQueueName(c.site),
+      resultsQueue: c.queue.resultsQueue,
+      createIfMissing: c.queue.createIfMissing,
+    },
+    trustedKeys: trusted,
+    signingKey,
+    signingKeyId: c.signingKey.keyId,
+    executor,
+    ledgerPath: abs(c.ledgerPath),
+    ...(c.auditPath === undefined ? {} : { auditPath: abs(c.auditPath) }),
+    maxClockSkewMs: c.maxClockSkewSeconds * 1000,
+    ledgerRetentionMs: Math.max(c.ledgerRetentionHours * 3600_000, c.maxClockSkewSeconds * 1000),
+    poll: c.poll,
+  };
+}
+
+/** Reads and validates the configuration file at `file`. */
+export function loadAgentConfig(file: string, env: Readonly<Record<string, string | undefined>>): AgentConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw new NonRetryableError(`Invalid agent configuration: ${file} cannot be read as JSON`, { code: 'InvalidConfiguration' });
+  }
+  return resolveAgentConfig(value, env, path.dirname(path.resolve(file)));
+}

@@ -1,0 +1,137 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { commandOutputSchemas, commandParamSchemas, type CommandOutput, type CommandParams } from '../../shared/contracts';
+import { ExecutorError, type ExecutableType, type Executor } from './types';
+
+/**
+ * Runs one fixed PowerShell script per command type, as an argument vector:
+ * `pwsh -NoProfile -NonInteractive -File <script.ps1> -Name value ...`, with `execFile` (no
+ * shell), never `-Command`, never a string built from input. Values were validated by the
+ * contract schemas (and are validated again here and by the scripts' [ValidatePattern] /
+ * [ValidateSet]); none can start with `-`, so none can be read as a parameter name.
+ * Each script prints exactly one JSON object: `{"ok":true,"output":{...}}` or
+ * `{"ok":false,"error":{"code":"...","message":"..."}}`, parsed strictly.
+ */
+
+/** Script file per command type (agent/scripts/). */
+export const SCRIPT_FILES: Readonly<Record<ExecutableType, string>> = Object.freeze({
+  'lync.backupSync': 'Invoke-LyncBackupSync.ps1',
+  'lync.backupStatus': 'Get-LyncBackupStatus.ps1',
+  'hyperv.initiateFailback': 'Invoke-HypervFailback.ps1',
+  'hyperv.jobStatus': 'Get-HypervJob.ps1',
+  'hyperv.replicationState': 'Get-HypervReplicationState.ps1',
+  'hyperv.startTestFailover': 'Start-HypervTestFailover.ps1',
+  'hyperv.stopTestFailover': 'Stop-HypervTestFailover.ps1',
+  'pchat.ensureLegacyEndpoint': 'New-PchatLegacyEndpoint.ps1',
+  'pchat.getLegacyEndpoint': 'Get-PchatLegacyEndpoint.ps1',
+});
+
+/** Named script parameters per command type: contract field → PowerShell parameter. */
+const PARAMETER_NAMES: Readonly<Record<ExecutableType, Readonly<Record<string, string>>>> = Object.freeze({
+  'lync.backupSync': { poolFqdn: 'PoolFqdn', module: 'BackupModule' },
+  'lync.backupStatus': { poolFqdn: 'PoolFqdn', module: 'BackupModule' },
+  'hyperv.initiateFailback': { vm: 'Vm', recoveryPointId: 'RecoveryPointId' },
+  'hyperv.jobStatus': { jobId: 'JobId' },
+  'hyperv.replicationState': { vm: 'Vm' },
+  'hyperv.startTestFailover': { vm: 'Vm', recoveryPointId: 'RecoveryPointId' },
+  'hyperv.stopTestFailover': { vm: 'Vm' },
+  'pchat.ensureLegacyEndpoint': { sipAddress: 'SipAddress', poolFqdn: 'PoolFqdn', displayName: 'DisplayName' },
+  'pchat.getLegacyEndpoint': { sipAddress: 'SipAddress' },
+});
+
+/** The folder holding the scripts: beside the sources, or the repository's agent/scripts when running from dist/. */
+export function defaultScriptsDir(): string {
+  const candidates = [path.resolve(__dirname, '..', 'scripts'), path.resolve(__dirname, '..', '..', '..', 'agent', 'scripts')];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
+}
+
+/**
+ * The argument vector for one command. Parameters are parsed again with the contract schema:
+ * only validated values reach the vector, in a fixed order.
+ */
+export function buildArgv<T extends ExecutableType>(type: T, params: CommandParams<T>, scriptsDir: string): string[] {
+  const checked = commandParamSchemas[type].safeParse(params);
+  if (!checked.success) throw new ExecutorError('BadParams', `parameters of ${type} failed validation`);
+  const names = PARAMETER_NAMES[type];
+  const argv = ['-NoProfile', '-NonInteractive', '-File', path.join(scriptsDir, SCRIPT_FILES[type])];
+  for (const [field, name] of Object.entries(names)) {
+    const value = (checked.data as Record<string, unknown>)[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value.startsWith('-') || /[\0\r\n]/.test(value)) throw new ExecutorError('BadParams', `${field} cannot be passed to a script`);
+    argv.push(`-${name}`, value);
+  }
+  return argv;
+}
+
+const scriptOutputSchema = z.discriminatedUnion('ok', [
+  z.strictObject({ ok: z.literal(true), output: z.unknown() }),
+  z.strictObject({ ok: z.literal(false), error: z.strictObject({ code: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), message: z.string().max(2048) }) }),
+]);
+
+/**
+ * Parses a script's standard output: exactly one JSON object (surrounding whitespace allowed),
+ * then the output schema of the type. Anything else is `BadOutput`; a script-reported error is
+ * rethrown with its code.
+ */
+export function parseScriptOutput<T extends ExecutableType>(type: T, stdout: string): CommandOutput<T> {
+  const text = stdout.replace(/^\uFEFF/, '').trim();
+  if (!text.startsWith('{') || !text.endsWith('}')) throw new ExecutorError('BadOutput', `the ${type} script did not print one JSON object`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ExecutorError('BadOutput', `the ${type} script printed invalid JSON`);
+  }
+  const envelope = scriptOutputSchema.safeParse(value);
+  if (!envelope.success) throw new ExecutorError('BadOutput', `the ${type} script printed an object that is neither {ok:true,output} nor {ok:false,error}`);
+  if (!envelope.data.ok) throw new ExecutorError(envelope.data.error.code, envelope.data.error.message);
+  const output = commandOutputSchemas[type].safeParse(envelope.data.output);
+  if (!output.success) {
+    const where = output.error.issues.map((i) => i.path.join('.') || '(output)').slice(0, 3).join(', ');
+    throw new ExecutorError('BadOutput', `the ${type} script output does not match its schema (${where})`);
+  }
+  return output.data as CommandOutput<T>;
+}
+
+/** Runs a program with an argument vector; injectable so tests can record vectors. */
+export type ProcessRunner = (file: string, args: readonly string[], options: { timeoutMs: number }) => Promise<{ stdout: string; exitCode: number }>;
+
+/** The real runner: execFile, no shell, bounded output and time. */
+export const execFileRunner: ProcessRunner = (file, args, options) =>
+  new Promise((resolve, reject) => {
+    execFile(file, [...args], { shell: false, windowsHide: true, timeout: options.timeoutMs, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (error, stdout) => {
+      if (error !== null && typeof error.code !== 'number') {
+        reject(new ExecutorError(error.killed ? 'Timeout' : 'ScriptNotRun', error.killed ? 'the script did not finish in time' : `the script could not be started (${String(error.code ?? 'unknown')})`));
+        return;
+      }
+      resolve({ stdout, exitCode: error === null ? 0 : (error.code as number) });
+    });
+  });
+
+export interface PowerShellExecutorOptions {
+  readonly pwsh: string;
+  readonly scriptsDir: string;
+  readonly timeoutMs: number;
+  readonly runner?: ProcessRunner;
+}
+
+/** The PowerShell executor. */
+export function createPowerShellExecutor(options: PowerShellExecutorOptions): Executor {
+  const runner = options.runner ?? execFileRunner;
+  return {
+    kind: 'powershell',
+    async execute<T extends ExecutableType>(type: T, params: CommandParams<T>): Promise<CommandOutput<T>> {
+      const argv = buildArgv(type, params, options.scriptsDir);
+      const { stdout, exitCode } = await runner(options.pwsh, argv, { timeoutMs: options.timeoutMs });
+      // A script that reports {ok:false} exits 1; its JSON still says why.
+      try {
+        return parseScriptOutput(type, stdout);
+      } catch (error) {
+        if (exitCode !== 0 && error instanceof ExecutorError && error.code === 'BadOutput') throw new ExecutorError('ScriptFailed', `the ${type} script exited with code ${exitCode}`);
+        throw error;
+      }
+    },
+  };
+}

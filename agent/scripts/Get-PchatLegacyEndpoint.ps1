@@ -1,0 +1,42 @@
+#Requires -Version 5.1
+<#
+  Lifeboat agent script: Get-CsPersistentChatEndpoint for one SIP address
+  Run ONLY by the agent as an argument vector:
+    pwsh -NoProfile -NonInteractive -File Get-PchatLegacyEndpoint.ps1 -SipAddress <sip:local@fqdn>
+  Parameters are validated here again ([ValidatePattern] with \z, [ValidateSet]); the agent has
+  already validated them with the same patterns. Prints exactly one JSON object on stdout:
+    {"ok":true,"output":{...}} or {"ok":false,"error":{"code":"...","message":"..."}} (exit 1).
+  NOT RUN in this repository's CI (no PowerShell / Lync / Hyper-V there): see agent/README.md.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)][ValidateLength(1, 322)][ValidatePattern('^sip:[A-Za-z0-9][A-Za-z0-9._-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\z')]
+    [string]$SipAddress
+)
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+function Write-Ok($Output) { [Console]::Out.WriteLine((@{ ok = $true; output = $Output } | ConvertTo-Json -Compress -Depth 6)) }
+function Write-Fail([string]$Code, [string]$Message) {
+  [Console]::Out.WriteLine((@{ ok = $false; error = @{ code = $Code; message = $Message } } | ConvertTo-Json -Compress -Depth 4))
+  exit 1
+}
+
+function Import-LyncModule {
+  if (Get-Module -ListAvailable -Name SkypeForBusiness) { Import-Module SkypeForBusiness -ErrorAction Stop }
+  else { Import-Module Lync -ErrorAction Stop }
+}
+try {
+  Import-LyncModule
+  $existing = @(Get-CsPersistentChatEndpoint | Where-Object { [string]$_.SipAddress -eq $SipAddress }) | Select-Object -First 1
+  if ($null -eq $existing) { Write-Ok @{ sipAddress = $SipAddress; exists = $false } }
+  else {
+    # The pool is read from the endpoint's service identity (e.g. "PersistentChatServer:pc.contoso.com").
+    $pool = ([string]$existing.PersistentChatPoolFqdn)
+    if (-not $pool) { $pool = (([string]$existing.ServiceIdentity) -replace '^[^:]*:', '') }
+    $out = @{ sipAddress = $SipAddress; exists = $true; poolFqdn = $pool }
+    if ($existing.DisplayName) { $out['displayName'] = [string]$existing.DisplayName }
+    Write-Ok $out
+  }
+} catch { Write-Fail 'CmdletFailed' $_.Exception.Message }

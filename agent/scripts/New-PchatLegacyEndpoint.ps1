@@ -1,0 +1,43 @@
+#Requires -Version 5.1
+<#
+  Lifeboat agent script: New-CsPersistentChatEndpoint, only when absent (it creates an AD object: not idempotent)
+  Run ONLY by the agent as an argument vector:
+    pwsh -NoProfile -NonInteractive -File New-PchatLegacyEndpoint.ps1 -SipAddress <sip:local@fqdn> -PoolFqdn <fqdn> [-DisplayName <name>]
+  Parameters are validated here again ([ValidatePattern] with \z, [ValidateSet]); the agent has
+  already validated them with the same patterns. Prints exactly one JSON object on stdout:
+    {"ok":true,"output":{...}} or {"ok":false,"error":{"code":"...","message":"..."}} (exit 1).
+  NOT RUN in this repository's CI (no PowerShell / Lync / Hyper-V there): see agent/README.md.
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Mandatory = $true)][ValidateLength(1, 322)][ValidatePattern('^sip:[A-Za-z0-9][A-Za-z0-9._-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\z')]
+    [string]$SipAddress,
+    [Parameter(Mandatory = $true)][ValidateLength(1, 253)][ValidatePattern('^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+\z')]
+    [string]$PoolFqdn,
+    [Parameter()][ValidatePattern('^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9])?\z')]
+    [string]$DisplayName
+)
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+function Write-Ok($Output) { [Console]::Out.WriteLine((@{ ok = $true; output = $Output } | ConvertTo-Json -Compress -Depth 6)) }
+function Write-Fail([string]$Code, [string]$Message) {
+  [Console]::Out.WriteLine((@{ ok = $false; error = @{ code = $Code; message = $Message } } | ConvertTo-Json -Compress -Depth 4))
+  exit 1
+}
+
+function Import-LyncModule {
+  if (Get-Module -ListAvailable -Name SkypeForBusiness) { Import-Module SkypeForBusiness -ErrorAction Stop }
+  else { Import-Module Lync -ErrorAction Stop }
+}
+try {
+  Import-LyncModule
+  # Check first, even though the agent already did: never create a second object.
+  $existing = @(Get-CsPersistentChatEndpoint | Where-Object { [string]$_.SipAddress -eq $SipAddress }) | Select-Object -First 1
+  if ($null -ne $existing) { Write-Fail 'AlreadyExists' "an endpoint with SIP address $SipAddress already exists" }
+  $arguments = @{ SipAddress = $SipAddress; PersistentChatPoolFqdn = $PoolFqdn }
+  if ($PSBoundParameters.ContainsKey('DisplayName')) { $arguments['DisplayName'] = $DisplayName }
+  New-CsPersistentChatEndpoint @arguments | Out-Null
+  Write-Ok @{ sipAddress = $SipAddress; poolFqdn = $PoolFqdn; created = $true }
+} catch { Write-Fail 'CmdletFailed' $_.Exception.Message }
