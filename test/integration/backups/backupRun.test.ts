@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupBlobName } from '../../../shared/backups/naming';
+import type { ServiceBackupReport } from '../../../shared/backups/report';
 import { backupPosts, listBlobs, startBackupWorld, type BackupWorld } from './helpers';
 
 let w: BackupWorld;
@@ -14,9 +15,15 @@ afterAll(async () => {
   await w?.stop();
 });
 
-async function post(body?: unknown): Promise<{ status: number; json: any }> {
+interface StartAnswer {
+  started: { service: string; instanceId: string; statusQueryGetUri: string }[];
+  skipped: { service: string; reason: string }[];
+  error?: string;
+}
+
+async function post(body?: unknown): Promise<{ status: number; json: StartAnswer }> {
   const res = await w.host.fetch('/api/backups', { method: 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: (await res.json()) as StartAnswer };
 }
 
 describe('scheduled backups through the local host', () => {
@@ -27,7 +34,7 @@ describe('scheduled backups through the local host', () => {
     const second = await post();
     expect(second.status).toBe(202);
     expect(second.json.started).toEqual([]);
-    expect(second.json.skipped.map((s: any) => s.service).sort()).toEqual(['alpha', 'beta']);
+    expect(second.json.skipped.map((s) => s.service).sort()).toEqual(['alpha', 'beta']);
 
     const alpha = await w.host.waitForInstance('backup-alpha');
     const beta = await w.host.waitForInstance('backup-beta');
@@ -82,15 +89,15 @@ describe('scheduled backups through the local host', () => {
     expect(String(done.output)).toMatch(/BackupFailed/);
     expect((await listBlobs(w.container)).map((b) => b.name)).toContain(leftover);
 
-    const report = await (await w.host.fetch('/api/backups')).json();
-    const beta = report.services.find((s: any) => s.service === 'beta');
+    const report = (await (await w.host.fetch('/api/backups')).json()) as { services: ServiceBackupReport[] };
+    const beta = report.services.find((s) => s.service === 'beta')!;
     expect(beta.lastRun.outcome).toBe('failed');
     expect(beta.lastRun.error).toMatch(/BackupFailed/);
-    expect(beta.newestVerified.name).toMatch(/^beta\/beta-20260101T00\d{4}Z\.apimbackup$/);
+    expect(beta.newestVerified?.name).toMatch(/^beta\/beta-20260101T00\d{4}Z\.apimbackup$/);
     expect(beta.count).toBeGreaterThanOrEqual(2);
-    const alpha = report.services.find((s: any) => s.service === 'alpha');
+    const alpha = report.services.find((s) => s.service === 'alpha')!;
     expect(alpha.lastRun.outcome).toBe('succeeded');
-    expect(alpha.newestVerified.sizeBytes).toBeGreaterThan(0);
+    expect(alpha.newestVerified?.sizeBytes).toBeGreaterThan(0);
   });
 
   it('bad bodies and unknown services get 400 naming the field', async () => {
