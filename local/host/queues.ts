@@ -34,7 +34,7 @@ export async function sendQueueOutput(
 ): Promise<void> {
   const value = fromTypedData(data);
   if (value === undefined || value === null) return;
-  const queueName = String(binding['queueName'] ?? '');
+  const queueName = typeof binding['queueName'] === 'string' ? binding['queueName'] : '';
   const client = queueClientFor(resolveStorageConnection(fn.name, binding['connection'], { ...process.env, ...settings }), queueName);
   await client.createIfNotExists();
   const items = Array.isArray(value) ? (value as unknown[]) : [value];
@@ -73,7 +73,7 @@ export class QueueTriggers {
   /** Starts one poll loop per queue-triggered function. */
   start(fns: readonly LoadedFunction[]): void {
     for (const fn of fns) {
-      const queueName = String(fn.trigger['queueName'] ?? '');
+      const queueName = typeof fn.trigger['queueName'] === 'string' ? fn.trigger['queueName'] : '';
       const connection = resolveStorageConnection(fn.name, fn.trigger['connection'], { ...process.env, ...this.options.settings });
       const poller: Poller = {
         fn,

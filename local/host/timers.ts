@@ -75,7 +75,7 @@ export class TimerTriggers {
   start(fns: readonly LoadedFunction[]): void {
     const now = this.clock.now();
     for (const fn of fns) {
-      const expression = String(fn.trigger['schedule'] ?? '');
+      const expression = typeof fn.trigger['schedule'] === 'string' ? fn.trigger['schedule'] : '';
       const schedule = parseSchedule(fn.name, expression);
       const entry: Armed = { fn, schedule, cancel: () => undefined, last: undefined, next: schedule.next(now), lastUpdated: undefined };
       this.armed.set(fn.name.toLowerCase(), entry);

@@ -443,8 +443,8 @@ export class DurableEngine {
       instance.pending.delete(id);
       if ((p?.kind === 'activity' || p?.kind === 'sub') && p.chain) {
         const chain = p.chain;
-        chain.lastReason = String(e['Reason'] ?? '');
-        chain.lastDetails = String(e['Details'] ?? '');
+        chain.lastReason = typeof e['Reason'] === 'string' ? e['Reason'] : '';
+        chain.lastDetails = typeof e['Details'] === 'string' ? e['Details'] : '';
         const final = chain.attempt >= chain.options.maxNumberOfAttempts;
         const timeout = chain.options.retryTimeoutInMilliseconds;
         const expired = timeout !== undefined && timeout > 0 && nowMs - chain.firstAttemptAt >= timeout;
