@@ -2,6 +2,8 @@ import { NonRetryableError, TransientError } from '../errors';
 
 /** HTTP statuses where trying again later can help (the SDK itself never retries 409). */
 const TRANSIENT_STATUS = new Set([408, 409, 429]);
+/** Errors that mean the request got no HTTP answer. */
+const NO_ANSWER_NAMES = new Set(['RestError', 'AbortError', 'TimeoutError']);
 
 interface RestErrorLike {
   name?: unknown;
@@ -33,11 +35,17 @@ export function classifyApimError(error: unknown, context: string, now: Date = n
   const code = typeof e.code === 'string' && e.code !== '' ? e.code : undefined;
   const message = typeof e.message === 'string' ? e.message : String(error);
   if (status === undefined) {
+    const name = typeof e.name === 'string' ? e.name : '';
     // No HTTP answer: connection refused/reset, DNS, TLS, timeout. The request may not have arrived.
-    return new TransientError(`${context}: no answer from Azure Resource Manager (${code ?? 'network error'}): ${message}`, {
-      code: code ?? 'NetworkError',
-      cause: error,
-    });
+    if (NO_ANSWER_NAMES.has(name) || (code !== undefined && /^(E[A-Z0-9_]+|REQUEST_SEND_ERROR)$/.test(code))) {
+      return new TransientError(`${context}: no answer from Azure Resource Manager (${code ?? name}): ${message}`, {
+        code: code ?? 'NetworkError',
+        cause: error,
+      });
+    }
+    // Anything else (SDK parameter validation, a missing credential, a programming error) fails
+    // the same way every time.
+    return new NonRetryableError(`${context}: ${name || 'Error'}: ${message}`, { code: code ?? 'UnexpectedError', cause: error });
   }
   const label = `${context}: HTTP ${status}${code ? ` ${code}` : ''}: ${message}`;
   if (TRANSIENT_STATUS.has(status) || status >= 500) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startArmEmulator } from '../../../local/arm/emulator';
 import { VirtualClock } from '../../../local/clock';
 import { createApimClient } from '../../../shared/apim/client';
 import type { ApimClient, BackupRestoreRequest } from '../../../shared/apim/port';
@@ -89,5 +90,17 @@ describe('ARM emulator: tiers, states and faults', () => {
     const started = await apim.beginBackup(id('dev1'), req);
     expect(started.status).toBe('running');
     clock.advance(10 * 60_000);
+  });
+
+  it('an endpoint that does not answer is a transient network error', async () => {
+    const gone = await startArmEmulator({ storageConnectionString: stack.azurite.connectionString });
+    await gone.stop();
+    const client = createApimClient({
+      endpoint: gone.endpoint,
+      credential: { getToken: () => Promise.resolve({ token: gone.token, expiresOnTimestamp: Date.now() + 3_600_000 }) },
+      caPem: gone.caPem,
+      maxRetries: 0,
+    });
+    await expect(client.getService(id('dev1'))).rejects.toMatchObject({ name: 'TransientError' });
   });
 });

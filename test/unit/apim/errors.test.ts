@@ -41,6 +41,13 @@ describe('classifyApimError', () => {
     expect(e).toMatchObject({ name: 'TransientError', code: 'REQUEST_SEND_ERROR' });
   });
 
+  it('an error that is not a failed request (SDK validation, no credential) is terminal', () => {
+    const e = classifyApimError(new Error('serviceName with value "-x" should satisfy the constraint "Pattern"'), 'Backup of x', NOW);
+    expect(e).toMatchObject({ name: 'NonRetryableError', code: 'UnexpectedError' });
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    expect(classifyApimError(reset, 'x', NOW)).toMatchObject({ name: 'TransientError', code: 'ECONNRESET' });
+  });
+
   it('without an ARM code, the status becomes the code', () => {
     expect(classifyApimError(restError(502, undefined), 'x', NOW).code).toBe('Http502');
   });
