@@ -2,9 +2,18 @@ import { z } from 'zod';
 import { defineSection, intSetting, jsonSetting } from '../define';
 import { parseApimResourceId } from '../../apim/resourceId';
 
+/**
+ * An APIM ARM id, checked at field level (not only in the section's transform) so a malformed id
+ * is reported together with every other bad key: zod skips a transform once any field failed.
+ */
+const apimResourceId = z.string().superRefine((text, ctx) => {
+  const parsed = parseApimResourceId(text);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+});
+
 const protectedService = z.strictObject({
-  resourceId: z.string().describe('ARM id of the APIM service to back up'),
-  standbyResourceId: z.string().optional().describe('ARM id of the standby service it fails over to'),
+  resourceId: apimResourceId.describe('ARM id of the APIM service to back up'),
+  standbyResourceId: apimResourceId.optional().describe('ARM id of the standby service it fails over to'),
 });
 
 /**
