@@ -1,0 +1,117 @@
+import path from 'node:path';
+import { startAzureStack, type AzureStack } from './azureStack';
+import { RealClock, type Clock } from './clock';
+import { startHost, type AppLoader, type LocalHost } from './host/host';
+
+/** Options for {@link startLocalLifeboat}. */
+export interface LocalLifeboatOptions {
+  /** Repository root (host.json, package.json). */
+  appRoot: string;
+  /** HTTP port of the Functions host (0 = any free port). */
+  port: number;
+  /** How the host loads the app (default: package.json `main`, the compiled `dist/functions`). */
+  loader?: AppLoader;
+  clock?: Clock;
+  /** Extra app settings, applied over the local defaults. */
+  settings?: Record<string, string>;
+  /** Emulated APIM operation durations (default 20 s backup, 40 s restore) and Retry-After (default 5 s). */
+  apim?: { backupMs?: number; restoreMs?: number; retryAfterSeconds?: number };
+  log?: (line: string) => void;
+}
+
+/** Lifeboat running on the embedded local Azure stack. */
+export interface LocalLifeboat {
+  host: LocalHost;
+  stack: AzureStack;
+  settings: Readonly<Record<string, string>>;
+  /** Lines describing where everything listens. */
+  describe(): string[];
+  stop(): Promise<void>;
+}
+
+const SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+const serviceId = (rg: string, name: string) =>
+  `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.ApiManagement/service/${name}`;
+
+/**
+ * Starts Azurite, the ARM emulator (seeded with a primary APIM service in West Europe and its
+ * standby in North Europe) and the local Functions host running the app with settings that point
+ * at them. Production code is unchanged: it finds ARM through LIFEBOAT_ARM_ENDPOINT and its token
+ * through the App Service managed identity endpoint the emulator serves.
+ */
+export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise<LocalLifeboat> {
+  const clock = options.clock ?? new RealClock();
+  const stack = await startAzureStack({
+    clock,
+    retryAfterSeconds: options.apim?.retryAfterSeconds ?? 5,
+    durations: { backupMs: options.apim?.backupMs ?? 20_000, restoreMs: options.apim?.restoreMs ?? 40_000 },
+    services: [
+      {
+        resourceGroup: 'rg-apim-weu',
+        name: 'contoso-apim',
+        location: 'West Europe',
+        sku: { name: 'Developer', capacity: 1 },
+        identity: { systemAssigned: true },
+        configuration: {
+          apis: [{ name: 'orders', path: 'orders', displayName: 'Orders' }],
+          products: [{ name: 'starter', displayName: 'Starter' }],
+          namedValues: [{ name: 'backend-url', value: 'https://orders.contoso.example' }],
+        },
+      },
+      {
+        resourceGroup: 'rg-apim-neu',
+        name: 'contoso-apim-standby',
+        location: 'North Europe',
+        sku: { name: 'Developer', capacity: 1 },
+        identity: { systemAssigned: true },
+      },
+    ],
+  });
+  try {
+    const settings: Record<string, string> = {
+      ...stack.settings,
+      BackupStorage: stack.azurite.connectionString,
+      AgentQueues: stack.azurite.connectionString,
+      LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([
+        {
+          resourceId: serviceId('rg-apim-weu', 'contoso-apim'),
+          standbyResourceId: serviceId('rg-apim-neu', 'contoso-apim-standby'),
+        },
+      ]),
+      LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
+      ...options.settings,
+    };
+    const host = await startHost({
+      appRoot: options.appRoot,
+      port: options.port,
+      settings,
+      clock,
+      ...(options.loader ? { loader: options.loader } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+    let stopping: Promise<void> | undefined;
+    return {
+      host,
+      stack,
+      settings,
+      describe: () => [
+        `Functions host   ${host.origin}/api   (health: ${host.origin}/api/health, backups: ${host.origin}/api/backups)`,
+        `Durable API      ${host.origin}/runtime/webhooks/durabletask/instances`,
+        `Azurite blobs    ${stack.azurite.blobEndpoint}`,
+        `Azurite queues   ${stack.azurite.queueEndpoint}`,
+        `ARM emulator     ${stack.arm.endpoint}   (CA: ${stack.caFile})`,
+        `App root         ${path.resolve(options.appRoot)}`,
+      ],
+      stop() {
+        stopping ??= (async () => {
+          await host.stop();
+          await stack.stop();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+}
