@@ -30,6 +30,8 @@ export interface AzuriteOptions {
   startTimeoutMs?: number;
 }
 
+const WATCHDOG = "process.stdin.on('end',()=>process.exit(0));process.stdin.on('error',()=>process.exit(0));process.stdin.resume();";
+
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at https?:\/\/[^:]+:(\d+)/g;
 
 /**
@@ -45,6 +47,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   // empty temporary one so nothing it might write (debug logs, a stray lock) lands in the repo.
   const cwd = await mkdtemp(path.join(tmpdir(), 'lifeboat-azurite-'));
   const args = [
+    // Watchdog: if this process dies without calling stop() (a killed test run), the stdin pipe
+    // closes and Azurite exits instead of lingering as an orphan holding memory and ports.
+    '--import',
+    `data:text/javascript,${encodeURIComponent(WATCHDOG)}`,
     script,
     '--inMemoryPersistence',
     // The default limit is half the machine's memory; tests store kilobytes.
@@ -69,7 +75,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     '--tablePort',
     '0',
   ];
-  const child = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AZURITE_ACCOUNTS: undefined } });
+  const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, AZURITE_ACCOUNTS: undefined } });
 
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
