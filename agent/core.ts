@@ -94,17 +94,17 @@ export class AgentCore {
         // Started before a crash and never answered.
         const out = await this.recover(entry.command);
         this.o.audit({ event: 'recovered', commandId: trusted.commandId, type: trusted.type, outcome: out.outcome });
-        return this.finish(base, trusted.site, entry.expiresAt, out, receivedAt, undefined);
+        return this.finish(base, entry.expiresAt, out, receivedAt, undefined);
       }
       if (!v.ok) {
         this.o.audit({ event: 'rejected', commandId: trusted.commandId, type: trusted.type, reason: v.reason, detail: v.detail });
-        return this.finish(base, trusted.site, expiryForRecord(text, receivedAt), { outcome: 'rejected', error: { code: v.reason, message: v.detail } }, receivedAt, undefined);
+        return this.finish(base, expiryForRecord(receivedAt), { outcome: 'rejected', error: { code: v.reason, message: v.detail } }, receivedAt, undefined);
       }
       const command = v.command;
       const violation = commandPolicyViolation(command, this.o.site, isAllowedInMode);
       if (violation !== undefined) {
         this.o.audit({ event: 'rejected', commandId: command.commandId, type: command.type, mode: command.mode, reason: violation.reason, detail: violation.detail });
-        return this.finish(base, command.site, command.expiresAt, { outcome: 'rejected', error: { code: violation.reason, message: violation.detail } }, receivedAt, undefined);
+        return this.finish(base, command.expiresAt, { outcome: 'rejected', error: { code: violation.reason, message: violation.detail } }, receivedAt, undefined);
       }
       const startedAt = this.o.now();
       await this.o.ledger.markStarted(command, v.commandHash, startedAt);
@@ -112,20 +112,17 @@ export class AgentCore {
       const out = await this.execute(command);
       await this.o.afterExecute?.(command);
       this.o.audit({ event: 'executed', commandId: command.commandId, type: command.type, outcome: out.outcome, ...(out.outcome === 'failed' || out.outcome === 'rejected' ? { reason: out.error.code } : {}) });
-      return this.finish(base, command.site, command.expiresAt, out, receivedAt, startedAt);
+      return this.finish(base, command.expiresAt, out, receivedAt, startedAt);
     });
   }
 
   private async finish(
     base: { commandId: string; instanceId: string; commandHash: string; type?: CommandType },
-    site: string,
     expiresAt: string,
     out: Outcome,
     receivedAt: Date,
     startedAt: Date | undefined,
   ): Promise<Decision> {
-    // The result names the agent's own site: a wrong-site rejection still says who refused it.
-    void site;
     const signed = this.sign(base, out, receivedAt, startedAt);
     await this.o.ledger.complete({ commandId: base.commandId, commandHash: base.commandHash, expiresAt, outcome: out.outcome, result: signed.message }, this.o.now());
     return { reply: signed.text, commandId: base.commandId, ...(base.type === undefined ? {} : { type: base.type }), delete: true };
@@ -192,7 +189,7 @@ export class AgentCore {
           break;
         }
         default:
-          return { outcome: 'succeeded', output: await this.call(command.type, command.params as never) };
+          return { outcome: 'succeeded', output: await this.call(command.type, command.params) };
       }
     } catch (error) {
       return failure(error);
@@ -254,6 +251,6 @@ function encode(message: object): string {
 }
 
 /** Retention for a rejected command whose expiry could not be read: keep it a day from now. */
-function expiryForRecord(_text: string, now: Date): string {
+function expiryForRecord(now: Date): string {
   return new Date(now.getTime() + 24 * 3600 * 1000).toISOString();
 }

@@ -6,17 +6,21 @@ export { SimulatedSite, simulatedSiteSchema, type SimulatedSiteDescription } fro
 
 /** An executor acting on a simulated site (same interface as the PowerShell executor). */
 export function createSimulatedExecutor(site: SimulatedSite): Executor {
-  // Async functions so a thrown ExecutorError becomes a rejection, as with a real script.
+  // Each call runs on a later microtask, so a thrown ExecutorError becomes a rejection, as with a real script.
+  const later =
+    <P, R>(fn: (p: P) => R) =>
+    (p: P): Promise<R> =>
+      Promise.resolve().then(() => fn(p));
   return executorFromTable('simulated', {
-    'lync.backupSync': async (p) => site.backupSync(p.poolFqdn, p.module),
-    'lync.backupStatus': async (p) => site.backupStatus(p.poolFqdn, p.module),
-    'hyperv.initiateFailback': async (p) => site.initiateFailback(p.vm),
-    'hyperv.jobStatus': async (p) => site.jobStatus(p.jobId),
-    'hyperv.replicationState': async (p) => site.replicationState(p.vm),
-    'hyperv.startTestFailover': async (p) => site.startTestFailover(p.vm),
-    'hyperv.stopTestFailover': async (p) => site.stopTestFailover(p.vm),
-    'pchat.ensureLegacyEndpoint': async (p) => site.createEndpoint(p.sipAddress, p.poolFqdn, p.displayName),
-    'pchat.getLegacyEndpoint': async (p) => site.getEndpoint(p.sipAddress),
+    'lync.backupSync': later((p) => site.backupSync(p.poolFqdn, p.module)),
+    'lync.backupStatus': later((p) => site.backupStatus(p.poolFqdn, p.module)),
+    'hyperv.initiateFailback': later((p) => site.initiateFailback(p.vm)),
+    'hyperv.jobStatus': later((p) => site.jobStatus(p.jobId)),
+    'hyperv.replicationState': later((p) => site.replicationState(p.vm)),
+    'hyperv.startTestFailover': later((p) => site.startTestFailover(p.vm)),
+    'hyperv.stopTestFailover': later((p) => site.stopTestFailover(p.vm)),
+    'pchat.ensureLegacyEndpoint': later((p) => site.createEndpoint(p.sipAddress, p.poolFqdn, p.displayName)),
+    'pchat.getLegacyEndpoint': later((p) => site.getEndpoint(p.sipAddress)),
   });
 }
 

@@ -51,9 +51,9 @@ describe('parsing recorded script outputs', () => {
   });
   it('the executor passes the vector to the runner unchanged and maps a failing exit', async () => {
     const calls: { file: string; args: readonly string[] }[] = [];
-    const runner: ProcessRunner = async (file, args) => {
+    const runner: ProcessRunner = (file, args) => {
       calls.push({ file, args });
-      return { stdout: 'garbage', exitCode: 1 };
+      return Promise.resolve({ stdout: 'garbage', exitCode: 1 });
     };
     const executor = createPowerShellExecutor({ pwsh: 'pwsh', scriptsDir: dir, timeoutMs: 1000, runner });
     await expect(executor.execute('hyperv.jobStatus', { jobId: '5b1c2d3e-0000-4000-8000-000000000001' })).rejects.toMatchObject({ code: 'ScriptFailed' });
