@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../../local/host/host';
+import { startLocalLifeboat, type LocalLifeboat } from '../../local/lifeboat';
+
+/**
+ * What `npm start` runs (local/launcher.ts → startLocalLifeboat), loaded from the TS sources: the
+ * real app on the embedded stack takes a real backup of the seeded service on demand.
+ */
+let lifeboat: LocalLifeboat;
+
+beforeAll(async () => {
+  lifeboat = await startLocalLifeboat({
+    appRoot: process.cwd(),
+    port: 0,
+    loader: { main: 'functions/**/*.ts', importer: (file) => import(file) },
+    apim: { backupMs: 0, restoreMs: 0, retryAfterSeconds: 1 },
+    log: () => undefined,
+  });
+});
+afterAll(async () => {
+  await lifeboat?.stop();
+});
+
+describe('the local launcher stack', () => {
+  it('serves health and takes a verified backup of the seeded service on demand', async () => {
+    const origin = lifeboat.host.origin;
+    const health = await fetch(`${origin}/api/health`);
+    expect(health.status).toBe(200);
+
+    const started = await fetch(`${origin}/api/backups`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    expect(started.status).toBe(202);
+    const body = (await started.json()) as { started: { instanceId: string; statusQueryGetUri: string }[] };
+    expect(body.started).toHaveLength(1);
+
+    const statusUri = body.started[0]!.statusQueryGetUri;
+    let status: { runtimeStatus: string } = { runtimeStatus: 'Pending' };
+    for (let i = 0; i < 100 && !['Completed', 'Failed', 'Terminated'].includes(status.runtimeStatus); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await (await fetch(statusUri)).json()) as { runtimeStatus: string };
+    }
+    expect(status.runtimeStatus).toBe('Completed');
+
+    const report = (await (await fetch(`${origin}/api/backups`)).json()) as {
+      services: { service: string; newestVerified: { name: string } | null }[];
+    };
+    expect(report.services[0]?.service).toBe('contoso-apim');
+    expect(report.services[0]?.newestVerified?.name).toMatch(/^contoso-apim\/contoso-apim-\d{8}T\d{6}Z\.apimbackup$/);
+  });
+});
