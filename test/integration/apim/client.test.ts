@@ -98,6 +98,15 @@ describe('APIM adapter against the ARM emulator and Azurite', () => {
     expect(stack.arm.services.get(id('apim-dr').resourceId)?.configuration).toEqual(CONFIG);
   });
 
+  it('the poll token carries neither the access key nor the bearer token', async () => {
+    const started = await apim.beginBackup(id('apim-prod'), request('keyed.apimbackup', { accessType: 'AccessKey', accessKey: 'c2VjcmV0LWFjY2Vzcy1rZXk=' }));
+    if (started.status !== 'running') throw new Error('expected a running operation');
+    expect(started.token).not.toContain('c2VjcmV0LWFjY2Vzcy1rZXk=');
+    expect(started.token).not.toContain(stack.arm.token);
+    expect(started.token).toContain('/operationresults/');
+    await complete(started, 10 * 60_000);
+  });
+
   it('a restore into another tier fails on the poll with RestoreFailed (not retryable)', async () => {
     const restore = await apim.beginRestore(id('apim-std'), request('prod-1.apimbackup'));
     const error = await complete(restore, 30 * 60_000).catch((e: unknown) => e);
