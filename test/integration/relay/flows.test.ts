@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LyncConferenceRestoreResult, RunAgentCommandOutcome, VmFailbackResult } from '../../../shared/relay/contracts';
+import { startRelayWorld, type RelayWorld } from './helpers';
+
+/**
+ * End to end: the relay functions in the local host, Azurite queues and blobs, and a real agent
+ * in-process with the simulated site, on one virtual clock (issue 5, "Tests").
+ */
+
+const VMS = Array.from({ length: 20 }, (_, i) => `vm-${String(i + 1).padStart(2, '0')}`);
+const timeouts = { deliveryMs: 120_000, executionMs: 300_000, maxAttempts: 2 };
+
+let world: RelayWorld;
+
+beforeAll(async () => {
+  world = await startRelayWorld();
+  await world.startAgent(
+    {
+      lync: { pools: [{ fqdn: 'pool2.contoso.com', syncDurationMs: 95_000 }] },
+      hyperv: {
+        vms: VMS.map((name) => ({
+          name,
+          failbackDurationMs: 60_000,
+          ...(name === 'vm-07' ? { fail: 'initiate' as const } : name === 'vm-13' ? { fail: 'job' as const } : {}),
+        })),
+      },
+    },
+    { idleMaxMs: 200 },
+  );
+});
+
+afterAll(async () => {
+  await world?.stop();
+});
+
+describe('relay end to end', () => {
+  it('lyncConferenceRestore syncs, polls on durable timers and reaches done', async () => {
+    const id = await world.host.startOrchestration('lyncConferenceRestore', { site: world.site, poolFqdn: 'pool2.contoso.com', mode: 'failover', pollMs: 30_000, timeoutMs: 3600_000, timeouts });
+    const status = await world.waitFor(id);
+    expect(status.runtimeStatus).toBe('Completed');
+    const result = status.output as LyncConferenceRestoreResult;
+    expect(result.outcome).toBe('done');
+    expect(result.lastStatus).toEqual({ exportStatus: 'SteadyState', importStatus: 'NormalState' });
+    // 95 s of sync at 30 s polls: in progress at 30, 60 and 90 s, done at 120 s.
+    expect(result.polls).toBe(4);
+    expect(world.agent!.site.calls.backupSync).toBe(1);
+  });
+
+  it('vmFailback over 20 VMs with two failing reports partial with every VM', async () => {
+    const id = await world.host.startOrchestration('vmFailback', { site: world.site, vms: VMS, mode: 'failover', concurrency: 5, pollMs: 30_000, timeoutMs: 3600_000, timeouts });
+    const status = await world.waitFor(id, 120_000);
+    expect(status.runtimeStatus).toBe('Completed');
+    const result = status.output as VmFailbackResult;
+    expect(result.outcome).toBe('partial');
+    expect(result.vms.map((v) => v.vm)).toEqual(VMS);
+    expect(result.counts).toEqual({ succeeded: 18, alreadyDone: 0, failed: 2, rejected: 0, timedOut: 0 });
+    const byVm = new Map(result.vms.map((v) => [v.vm, v]));
+    expect(byVm.get('vm-07')).toMatchObject({ outcome: 'failed', error: { code: 'wmi-32768' } });
+    expect(byVm.get('vm-13')).toMatchObject({ outcome: 'failed', error: { code: 'job-Exception' } });
+    for (const vm of VMS.filter((v) => v !== 'vm-07' && v !== 'vm-13')) {
+      expect(byVm.get(vm)).toMatchObject({ outcome: 'succeeded', replicationState: 'FailbackCompleted', returnCode: 4096 });
+    }
+    // Exactly one InitiateFailback per VM: nothing was re-sent.
+    expect(world.agent!.site.calls.initiateFailback).toBe(20);
+  });
+
+  it('a drill-mode failback is refused by the agent (rejected, refusedInDrill) and changes nothing', async () => {
+    const before = world.agent!.site.calls.initiateFailback;
+    const id = await world.host.startOrchestration('runAgentCommand', { site: world.site, type: 'hyperv.initiateFailback', params: { vm: 'vm-01' }, mode: 'drill', timeouts });
+    const status = await world.waitFor(id);
+    const outcome = status.output as RunAgentCommandOutcome;
+    expect(outcome.outcome).toBe('rejected');
+    expect(outcome.error?.code).toBe('refusedInDrill');
+    expect(outcome.attempts).toBe(1);
+    expect(world.agent!.site.calls.initiateFailback).toBe(before);
+  });
+});
