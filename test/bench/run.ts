@@ -17,9 +17,11 @@ async function main(): Promise<void> {
   for (const file of files) {
     const mod = (await import(path.join(__dirname, file))) as { figures?: readonly Figure[] };
     for (const figure of mod.figures ?? []) {
-      if (!figure.names.some(wanted)) continue;
+      // A prefix selects by figure name, or a whole file by its name (`stack` → stack.bench.js).
+      const wholeFile = prefixes.some((p) => file.startsWith(`${p}.bench`));
+      if (!wholeFile && !figure.names.some(wanted)) continue;
       try {
-        for (const m of await figure.run()) if (wanted(m.name)) console.log(formatMeasurement(m));
+        for (const m of await figure.run()) if (wholeFile || wanted(m.name)) console.log(formatMeasurement(m));
       } catch (error) {
         failed = true;
         console.error(`bench ${figure.names.join(',')} failed:`, error);

@@ -10,7 +10,8 @@ import { startAzureStack, type AzureStack } from '../../helpers/azure';
 // Every official example in ../shared/conformance/apim is replayed against the emulator over raw
 // HTTPS (all three api-versions; the wire contract is what is under test), and the 2024-05-01
 // ones also through the real SDK (its default api-version).
-const ROOT = path.resolve(__dirname, '../../../../shared/conformance/apim');
+// A copy of ../shared/conformance/apim (the official x-ms-examples), so a fresh clone is self-contained.
+const ROOT = path.resolve(__dirname, 'examples');
 
 interface Example {
   file: string;
