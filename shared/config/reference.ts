@@ -24,7 +24,7 @@ function describeOf(schema: z.ZodType): string {
 
 function unwrapDefault(schema: z.ZodType): { defaultValue: unknown; optional: boolean } {
   // zod 4 keeps wrappers in `def`: default → { type: 'default', defaultValue }, optional → { type: 'optional' }.
-  let current: { def?: { type?: string; defaultValue?: unknown; innerType?: unknown; in?: unknown } } = schema as never;
+  let current: { def?: { type?: string; defaultValue?: unknown; innerType?: unknown; in?: unknown } } = schema;
   let optional = false;
   for (let depth = 0; depth < 8 && current.def; depth++) {
     const def = current.def;
