@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LyncConferenceRestoreResult, RunAgentCommandOutcome, VmFailbackResult } from '../../../shared/relay/contracts';
+import { relayApp } from './app';
 import { startRelayWorld, type RelayWorld } from './helpers';
 
 /**
@@ -13,7 +14,7 @@ const timeouts = { deliveryMs: 120_000, executionMs: 300_000, maxAttempts: 2 };
 let world: RelayWorld;
 
 beforeAll(async () => {
-  world = await startRelayWorld();
+  world = await startRelayWorld({ app: relayApp });
   await world.startAgent(
     {
       lync: { pools: [{ fqdn: 'pool2.contoso.com', syncDurationMs: 95_000 }] },

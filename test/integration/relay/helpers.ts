@@ -17,20 +17,6 @@ import { createTestHost, type TestHost } from '../../../local/host/testing';
 import { commandQueueName, generateSigningKeyPair } from '../../../shared/contracts';
 import { createRelayStore, type RelayStore } from '../../../shared/relay/store';
 
-/** The relay functions only (other areas' functions need settings these tests do not give). */
-export const relayApp = async (): Promise<void> => {
-  await Promise.all([
-    import('../../../functions/activities/sendAgentCommand'),
-    import('../../../functions/activities/closeAgentCommand'),
-    import('../../../functions/activities/relaySettings'),
-    import('../../../functions/queues/agentResults'),
-    import('../../../functions/orchestrations/runAgentCommand'),
-    import('../../../functions/orchestrations/lyncConferenceRestore'),
-    import('../../../functions/orchestrations/failbackVm'),
-    import('../../../functions/orchestrations/vmFailback'),
-  ]);
-};
-
 export type KeyPair = ReturnType<typeof generateSigningKeyPair>;
 
 /** A running in-process agent with a simulated site. */
@@ -73,13 +59,15 @@ export interface RelayWorldOptions {
   site?: string;
   /** Default: a VirtualClock. */
   clock?: Clock;
-  app?: (() => Promise<unknown>) | AppLoader;
+  /** The app: tests pass `relayApp` (./app.ts, the relay functions from source); `'packageMain'`: package.json `main` (compiled app, as the real host loads it). */
+  app: (() => Promise<unknown>) | AppLoader | 'packageMain';
   settings?: Record<string, string>;
-  maxPollingIntervalMs?: number;
+  /** Results-queue poll backoff cap; default 250 ms, `'host'` keeps host.json's value. */
+  maxPollingIntervalMs?: number | 'host';
 }
 
 /** Azurite + the local host with the relay functions, keys generated at runtime (never committed). */
-export async function startRelayWorld(options: RelayWorldOptions = {}): Promise<RelayWorld> {
+export async function startRelayWorld(options: RelayWorldOptions): Promise<RelayWorld> {
   const site = options.site ?? 'site-a';
   const clock = options.clock ?? new VirtualClock(new Date('2026-01-01T00:00:00Z'));
   const azurite = await startAzurite({ silent: true });
@@ -92,7 +80,7 @@ export async function startRelayWorld(options: RelayWorldOptions = {}): Promise<
     host = await createTestHost({
       appRoot: process.cwd(),
       clock,
-      app: options.app ?? relayApp,
+      ...(options.app === 'packageMain' ? {} : { app: options.app }),
       settings: {
         AzureWebJobsStorage: azurite.connectionString,
         LIFEBOAT_RELAY_SIGNING_KEY: appKey.privateKeyPem,
@@ -102,7 +90,7 @@ export async function startRelayWorld(options: RelayWorldOptions = {}): Promise<
         ...options.settings,
       },
       timers: false,
-      queues: { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: options.maxPollingIntervalMs ?? 250 },
+      queues: { enabled: true, visibilityTimeoutMs: 0, ...(options.maxPollingIntervalMs === 'host' ? {} : { maxPollingIntervalMs: options.maxPollingIntervalMs ?? 250 }) },
     });
     const h = host;
     const store = createRelayStore(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(options.settings?.['LIFEBOAT_RELAY_CONTAINER'] ?? 'lifeboat-relay'));

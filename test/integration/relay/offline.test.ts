@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair, signResult, type ResultEnvelopeInput } from '../../../shared/contracts';
 import type { RunAgentCommandOutcome } from '../../../shared/relay/contracts';
+import { relayApp } from './app';
 import { startRelayWorld, type RelayWorld } from './helpers';
 
 /**
@@ -12,7 +13,7 @@ const timeouts = { deliveryMs: 60_000, executionMs: 60_000, maxAttempts: 2 };
 let world: RelayWorld;
 
 beforeAll(async () => {
-  world = await startRelayWorld();
+  world = await startRelayWorld({ app: relayApp });
 });
 afterAll(async () => {
   await world?.stop();

@@ -1,0 +1,62 @@
+import { RealClock } from '../../local/clock';
+import type { RunAgentCommandOutcome } from '../../shared/relay/contracts';
+import { startRelayWorld } from '../integration/relay/helpers';
+import type { Figure, Measurement } from './figures';
+
+/**
+ * The relay's command round trip on the local stack, real clock, default settings (agent poll
+ * defaults, host.json queue polling, configured timeouts): `sendAgentCommand` scheduled → agent
+ * executes → signed result → `agentResults` verifies and raises → the orchestration resumes.
+ * Measured per command from the orchestration's history (TaskScheduled of the send to the
+ * OrchestratorStarted of the episode that received `result-<id>`), over 200 `agent.ping`
+ * commands, 10 in flight at a time.
+ */
+
+const COMMANDS = 200;
+const IN_FLIGHT = 10;
+
+function percentile(sorted: readonly number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] ?? Number.NaN;
+}
+
+export const figures: Figure[] = [
+  {
+    names: ['relay.roundtrip.p50_ms', 'relay.roundtrip.p95_ms'],
+    async run(): Promise<Measurement[]> {
+      const world = await startRelayWorld({ clock: new RealClock(), app: 'packageMain', maxPollingIntervalMs: 'host', settings: { LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *' } });
+      try {
+        await world.startAgent({});
+        const samples: number[] = [];
+        const one = async (): Promise<void> => {
+          const id = await world.host.startOrchestration('runAgentCommand', { site: world.site, type: 'agent.ping', mode: 'drill' });
+          const status = await world.waitFor(id, 120_000);
+          const outcome = status.output as RunAgentCommandOutcome;
+          if (outcome.outcome !== 'succeeded') throw new Error(`round trip ended ${outcome.outcome}: ${JSON.stringify(outcome.error)}`);
+          const history = world.host.getHistory(id);
+          const scheduled = history.find((e) => e['EventType'] === 4 && e['Name'] === 'sendAgentCommand');
+          const raisedAt = history.findIndex((e) => e['EventType'] === 15);
+          const resumed = history.slice(0, raisedAt).reverse().find((e) => e['EventType'] === 12);
+          if (scheduled === undefined || resumed === undefined) throw new Error('history lacks the send or the resume');
+          samples.push(Date.parse(resumed['Timestamp'] as string) - Date.parse(scheduled['Timestamp'] as string));
+        };
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: IN_FLIGHT }, async () => {
+            while (next < COMMANDS) {
+              next++;
+              await one();
+            }
+          }),
+        );
+        samples.sort((a, b) => a - b);
+        return [
+          { name: 'relay.roundtrip.p50_ms', value: percentile(samples, 50), unit: 'ms' },
+          { name: 'relay.roundtrip.p95_ms', value: percentile(samples, 95), unit: 'ms' },
+        ];
+      } finally {
+        await world.stop();
+      }
+    },
+  },
+];
