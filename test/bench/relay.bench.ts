@@ -38,7 +38,7 @@ export const figures: Figure[] = [
           const raisedAt = history.findIndex((e) => e['EventType'] === 15);
           const resumed = history.slice(0, raisedAt).reverse().find((e) => e['EventType'] === 12);
           if (scheduled === undefined || resumed === undefined) throw new Error('history lacks the send or the resume');
-          samples.push(Date.parse(resumed['Timestamp'] as string) - Date.parse(scheduled['Timestamp'] as string));
+          samples.push(Date.parse(resumed['Timestamp']) - Date.parse(scheduled['Timestamp']));
         };
         let next = 0;
         await Promise.all(

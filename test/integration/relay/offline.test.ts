@@ -78,7 +78,7 @@ describe('relay with no agent', () => {
         outcome: 'succeeded',
         output: { returnCode: 4096, meaning: 'Method Parameters Checked - Job Started', jobId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301' },
         timings: { receivedAt: at, finishedAt: at },
-      } as ResultEnvelopeInput,
+      },
       world.agentKey.privateKey,
       world.agentKeyId,
     );

@@ -10,17 +10,23 @@ function fakes() {
   const records = new Map<string, CommandRecord>();
   const sent: { queue: string; text: string; ttl: number | undefined }[] = [];
   const store: RelayStore = {
-    create: async (r) => records.get(r.commandId) ?? (records.set(r.commandId, r), r),
-    get: async (id) => (records.has(id) ? { record: records.get(id)!, etag: '1' } : undefined),
-    replace: async () => '2',
-    ignored: async () => undefined,
-    listIgnored: async () => [],
+    create: (r) => Promise.resolve(records.get(r.commandId) ?? (records.set(r.commandId, r), r)),
+    get: (id) => Promise.resolve(records.has(id) ? { record: records.get(id)!, etag: '1' } : undefined),
+    replace: () => Promise.resolve('2'),
+    ignored: () => Promise.resolve(),
+    listIgnored: () => Promise.resolve([]),
   };
   const queues = new Map<string, CommandQueue>();
   const queue = (name: string): CommandQueue => {
     let q = queues.get(name);
     if (q === undefined) {
-      q = { createIfNotExists: async () => undefined, sendMessage: async (text, o) => void sent.push({ queue: name, text, ttl: o?.messageTimeToLive }) };
+      q = {
+        createIfNotExists: () => Promise.resolve(),
+        sendMessage: (text, o) => {
+          sent.push({ queue: name, text, ttl: o?.messageTimeToLive });
+          return Promise.resolve();
+        },
+      };
       queues.set(name, q);
     }
     return q;
