@@ -2,6 +2,8 @@ import path from 'node:path';
 import { startAzureStack, type AzureStack } from './azureStack';
 import { RealClock, type Clock } from './clock';
 import { startHost, type AppLoader, type LocalHost } from './host/host';
+import { startLocalSite, type LocalSite } from './site';
+import type { SimulatedSiteDescription } from '../agent/executors/simulated';
 
 /** Options for {@link startLocalLifeboat}. */
 export interface LocalLifeboatOptions {
@@ -17,12 +19,17 @@ export interface LocalLifeboatOptions {
   /** Emulated APIM operation durations (default 20 s backup, 40 s restore) and Retry-After (default 5 s). */
   apim?: { backupMs?: number; restoreMs?: number; retryAfterSeconds?: number };
   log?: (line: string) => void;
+  /** The simulated on-premises site behind a real agent (default `dc1`); `false` runs none. */
+  site?: string | false;
+  /** What the simulated site holds (default: local/site.ts DEMO_SITE). */
+  siteDescription?: SimulatedSiteDescription;
 }
 
 /** Lifeboat running on the embedded local Azure stack. */
 export interface LocalLifeboat {
   host: LocalHost;
   stack: AzureStack;
+  site: LocalSite | undefined;
   settings: Readonly<Record<string, string>>;
   /** Lines describing where everything listens. */
   describe(): string[];
@@ -67,9 +74,19 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
       },
     ],
   });
+  let site: LocalSite | undefined;
   try {
+    if (options.site !== false) {
+      site = await startLocalSite({
+        site: options.site ?? 'dc1',
+        connectionString: stack.azurite.connectionString,
+        clock,
+        ...(options.siteDescription ? { description: options.siteDescription } : {}),
+      });
+    }
     const settings: Record<string, string> = {
       ...stack.settings,
+      ...site?.appSettings,
       BackupStorage: stack.azurite.connectionString,
       AgentQueues: stack.azurite.connectionString,
       LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([
@@ -93,6 +110,7 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
     return {
       host,
       stack,
+      site,
       settings,
       describe: () => [
         `Functions host   ${host.origin}/api   (health: ${host.origin}/api/health, backups: ${host.origin}/api/backups)`,
@@ -100,10 +118,12 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
         `Azurite blobs    ${stack.azurite.blobEndpoint}`,
         `Azurite queues   ${stack.azurite.queueEndpoint}`,
         `ARM emulator     ${stack.arm.endpoint}   (CA: ${stack.caFile})`,
+        ...(site ? [`On-prem agent    site '${site.site}' (simulated), queue agent-${site.site}-commands, ledger ${site.ledgerPath}`] : []),
         `App root         ${path.resolve(options.appRoot)}`,
       ],
       stop() {
         stopping ??= (async () => {
+          await site?.stop();
           await host.stop();
           await stack.stop();
         })();
@@ -111,6 +131,7 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
       },
     };
   } catch (error) {
+    await site?.stop();
     await stack.stop();
     throw error;
   }

@@ -14,6 +14,9 @@ beforeAll(async () => {
     port: 0,
     loader: { main: 'functions/**/*.ts', importer: (file) => import(file) },
     apim: { backupMs: 0, restoreMs: 0, retryAfterSeconds: 1 },
+    siteDescription: {
+      hyperv: { vms: [{ name: 'app-01', failbackDurationMs: 0 }, { name: 'app-02', failbackDurationMs: 0 }] },
+    },
     log: () => undefined,
   });
 });
@@ -21,7 +24,35 @@ afterAll(async () => {
   await lifeboat?.stop();
 });
 
+async function waitForStatus(uri: string): Promise<{ runtimeStatus: string; output: unknown }> {
+  let status: { runtimeStatus: string; output: unknown } = { runtimeStatus: 'Pending', output: null };
+  for (let i = 0; i < 150 && !['Completed', 'Failed', 'Terminated'].includes(status.runtimeStatus); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    status = (await (await fetch(uri)).json()) as typeof status;
+  }
+  return status;
+}
+
 describe('the local launcher stack', () => {
+  it('runs a VM failback through the real agent at the simulated site, and refuses it in a drill', async () => {
+    const start = async (mode: string) => {
+      const res = await fetch(`${lifeboat.host.origin}/runtime/webhooks/durabletask/orchestrators/vmFailback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ site: 'dc1', vms: ['app-01', 'app-02'], mode, pollMs: 1000 }),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { statusQueryGetUri: string }).statusQueryGetUri;
+    };
+    const failover = await waitForStatus(await start('failover'));
+    expect(failover.runtimeStatus).toBe('Completed');
+    expect(failover.output).toMatchObject({ outcome: 'succeeded' });
+
+    const drill = await waitForStatus(await start('drill'));
+    expect(drill.runtimeStatus).toBe('Completed');
+    expect(JSON.stringify(drill.output)).toContain('refusedInDrill');
+  });
+
   it('serves health and takes a verified backup of the seeded service on demand', async () => {
     const origin = lifeboat.host.origin;
     const health = await fetch(`${origin}/api/health`);
