@@ -16,6 +16,9 @@ param protectedServices array = []
 @description('On-premises sites; each gets a command queue agent-<site>-commands.')
 param sites array = []
 
+@description('Agent public keys trusted for results: { "<keyId>": { "agentId": "...", "site": "...", "publicKey": "<PEM or base64>" } }.')
+param agentKeys object = {}
+
 @description('Backup retention in days (1-30: Azure restores backups up to 30 days old).')
 @minValue(1)
 @maxValue(30)
@@ -53,6 +56,8 @@ module app 'modules/functionapp.bicep' = {
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     signingKeySecretUri: vault.outputs.signingKeySecretUri
     protectedServices: protectedServices
+    sites: sites
+    agentKeys: agentKeys
     retentionDays: retentionDays
     backupSchedule: backupSchedule
   }
@@ -71,10 +76,12 @@ module roles 'modules/roles.bicep' = {
 
 // The app may manage (back up / restore) each protected service and its standby. The services may
 // live in other resource groups, so the assignment is deployed at each service's own scope.
-module apimRoles 'modules/apimrole.bicep' = [for (s, i) in protectedServices: {
+var managedServiceIds = union(map(protectedServices, s => s.resourceId), map(filter(protectedServices, s => contains(s, 'standbyResourceId')), s => s.standbyResourceId))
+
+module apimRoles 'modules/apimrole.bicep' = [for (id, i) in managedServiceIds: {
   name: 'apimrole-${i}'
-  scope: resourceGroup(split(s.resourceId, '/')[2], split(s.resourceId, '/')[4])
-  params: { serviceName: last(split(s.resourceId, '/')), appPrincipalId: app.outputs.principalId }
+  scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
+  params: { serviceName: last(split(id, '/')), appPrincipalId: app.outputs.principalId }
 }]
 
 output functionAppName string = app.outputs.name

@@ -8,6 +8,8 @@ param backupStorageName string
 param appInsightsConnectionString string
 param signingKeySecretUri string
 param protectedServices array
+param sites array
+param agentKeys object
 param retentionDays int
 param backupSchedule string
 
@@ -47,6 +49,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'LIFEBOAT_BACKUP_RETENTION_DAYS', value: string(retentionDays) }
         { name: 'LIFEBOAT_BACKUP_SCHEDULE', value: backupSchedule }
         { name: 'LIFEBOAT_RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeySecretUri})' }
+        { name: 'LIFEBOAT_RELAY_SITES', value: join(sites, ',') }
+        { name: 'LIFEBOAT_RELAY_AGENT_KEYS', value: string(agentKeys) }
       ]
     }
   }
