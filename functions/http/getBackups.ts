@@ -10,10 +10,11 @@ import { backupFunctions } from '../names/backup';
 
 /**
  * `GET /api/backups`: per service, the newest verified backup (name, time, age, size), counts,
- * the last run's outcome (with its error) and whether the RPO is breached. Reads one paged listing
- * per service and one durable status per service, all in parallel.
+ * the last run's outcome (with its error) and whether the RPO is breached. Reads, per service and
+ * in parallel, the catalog summary the last prune wrote (or a paged listing when there is none, or
+ * with `?fresh=true`) and the durable status of the last run.
  */
-export async function getBackups(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function getBackups(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   let deps;
   try {
     deps = backupDeps();
@@ -24,7 +25,11 @@ export async function getBackups(_request: HttpRequest, context: InvocationConte
   const client = df.getClient(context);
   const now = new Date();
   const [catalog, runs] = await Promise.all([
-    readCatalog(deps.store, services.map((s) => s.serviceName)),
+    readCatalog(
+      deps.store,
+      services.map((s) => s.serviceName),
+      { now, fresh: request.query.get('fresh') === 'true' },
+    ),
     Promise.all(services.map((s) => lastRun(client, backupInstanceId(s.serviceName)))),
   ]);
   const limit = rpoMs({ rpoHours: deps.config.backup.rpoHours, schedule: deps.config.backup.schedule, now });

@@ -1,6 +1,6 @@
 import { decidePrune, type PrunePolicy } from './prune';
 import { summarizeCatalog, type CatalogSummary } from './report';
-import type { BackupStore } from './store';
+import type { BackupStore, StoredCatalogSummary } from './store';
 
 /** What a prune of one service did. */
 export interface PruneOutcome {
@@ -20,11 +20,50 @@ export async function pruneService(store: BackupStore, serviceName: string, poli
   const decision = decidePrune(listed, policy);
   const names = decision.delete.map((b) => b.name);
   const res = names.length === 0 ? { deleted: 0, alreadyGone: 0, requests: 0 } : await store.deleteBatched(names);
-  return { listed: listed.length, deleted: res.deleted, alreadyGone: res.alreadyGone, kept: decision.keep.length, requests: res.requests };
+  // The listing is in hand: record what remains, so the report need not list thousands of blobs.
+  await store.writeSummary(serviceName, toStored(summarizeCatalog(decision.keep.map((k) => k.entry)), policy.now));
+  return { listed: listed.length, deleted: res.deleted, alreadyGone: res.alreadyGone, kept: decision.keep.length, requests: res.requests + 1 };
 }
 
-/** Reads the catalog summary of several services in parallel (one paged listing each). */
-export async function readCatalog(store: BackupStore, serviceNames: readonly string[]): Promise<Map<string, CatalogSummary>> {
-  const entries = await Promise.all(serviceNames.map(async (name) => [name, summarizeCatalog(await store.list(name))] as const));
+/** A catalog summary and where it came from. */
+export interface CatalogRead extends CatalogSummary {
+  /** `summary`: the blob written by the last prune (as of `asOf`); `listing`: listed now. */
+  source: 'summary' | 'listing';
+  asOf: Date;
+}
+
+function toStored(summary: CatalogSummary, asOf: Date): StoredCatalogSummary {
+  const v = summary.newestVerified;
+  return {
+    asOf: asOf.toISOString(),
+    count: summary.count,
+    verifiedCount: summary.verifiedCount,
+    newestVerified: v === undefined ? null : { name: v.name, takenAt: v.takenAt.toISOString(), sizeBytes: v.sizeBytes },
+  };
+}
+
+function fromStored(stored: StoredCatalogSummary): CatalogRead {
+  const v = stored.newestVerified;
+  const newestVerified = v === null ? undefined : { name: v.name, takenAt: new Date(v.takenAt), verified: true, sizeBytes: v.sizeBytes };
+  return { count: stored.count, verifiedCount: stored.verifiedCount, newestVerified, newest: undefined, source: 'summary', asOf: new Date(stored.asOf) };
+}
+
+/**
+ * Reads the catalog of several services in parallel: the summary blob each prune writes (one small
+ * read per service, fast with any number of backups), or a paged listing when there is no summary
+ * or `fresh` is asked for. A summary can lag behind blobs changed outside Lifeboat's runs.
+ */
+export async function readCatalog(
+  store: BackupStore,
+  serviceNames: readonly string[],
+  options: { fresh?: boolean; now: Date },
+): Promise<Map<string, CatalogRead>> {
+  const entries = await Promise.all(
+    serviceNames.map(async (name) => {
+      const stored = options.fresh === true ? undefined : await store.readSummary(name);
+      const read: CatalogRead = stored !== undefined ? fromStored(stored) : { ...summarizeCatalog(await store.list(name)), source: 'listing', asOf: options.now };
+      return [name, read] as const;
+    }),
+  );
   return new Map(entries);
 }

@@ -51,6 +51,8 @@ export interface ServiceBackupReport {
     progress: unknown;
   };
   rpo: { breached: boolean; limitSeconds: number };
+  /** Where counts came from: the summary the last prune wrote (as of `asOf`) or a listing now. */
+  catalog: { source: 'summary' | 'listing'; asOf: string } | null;
 }
 
 function iso(value: Date | string | undefined): string | null {
@@ -81,7 +83,7 @@ function outcomeOf(runtimeStatus: string): ServiceBackupReport['lastRun']['outco
 /** Shapes one service's report from the catalog summary and the durable status of its last run. */
 export function shapeServiceReport(input: {
   service: { serviceName: string; resourceId: string };
-  catalog: CatalogSummary;
+  catalog: CatalogSummary & { source?: 'summary' | 'listing'; asOf?: Date };
   lastRun: LastRunStatus | undefined;
   now: Date;
   rpoMs: number;
@@ -117,5 +119,6 @@ export function shapeServiceReport(input: {
       progress: lastRun?.customStatus ?? null,
     },
     rpo: { breached: rpo.breached, limitSeconds: Math.round(input.rpoMs / 1000) },
+    catalog: catalog.source === undefined || catalog.asOf === undefined ? null : { source: catalog.source, asOf: catalog.asOf.toISOString() },
   };
 }

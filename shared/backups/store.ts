@@ -1,5 +1,6 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import type { BlobClient, ContainerClient } from '@azure/storage-blob';
+import { z } from 'zod';
 import { NonRetryableError, TransientError } from '../errors';
 import { parseBackupBlobName, servicePrefix } from './naming';
 import type { BackupEntry } from './prune';
@@ -71,6 +72,35 @@ export interface BackupStore {
   deleteBatched(names: readonly string[], options?: { concurrency?: number }): Promise<DeleteResult>;
   /** Deletes blobs with one request each (the baseline the batch path is measured against). */
   deleteOneByOne(names: readonly string[], options?: { concurrency?: number }): Promise<DeleteResult>;
+  /** Writes the catalog summary of one service (`_catalog/<service>.json`). */
+  writeSummary(serviceName: string, summary: StoredCatalogSummary): Promise<void>;
+  /** Reads the catalog summary of one service; undefined when there is none or it is unreadable. */
+  readSummary(serviceName: string): Promise<StoredCatalogSummary | undefined>;
+}
+
+/**
+ * A per-service summary written after every prune (which lists the service anyway), so
+ * `GET /api/backups` reads one small blob per service instead of listing thousands. Its folder
+ * cannot clash with a service folder: service names start with a letter.
+ */
+export interface StoredCatalogSummary {
+  /** When the listing behind it was taken (ISO). */
+  asOf: string;
+  count: number;
+  verifiedCount: number;
+  newestVerified: { name: string; takenAt: string; sizeBytes: number } | null;
+}
+
+const storedSummarySchema = z.strictObject({
+  asOf: z.iso.datetime(),
+  count: z.number().int().min(0),
+  verifiedCount: z.number().int().min(0),
+  newestVerified: z.strictObject({ name: z.string(), takenAt: z.iso.datetime(), sizeBytes: z.number().int().min(0) }).nullable(),
+});
+
+/** The summary blob of a service. */
+export function summaryBlobName(serviceName: string): string {
+  return `_catalog/${serviceName.toLowerCase()}.json`;
 }
 
 /** Creates the store over a container client (its credential and pipeline are used as given). */
@@ -187,6 +217,35 @@ export function createBackupStore(container: ContainerClient, options: { pageSiz
         }
       });
       return result;
+    },
+
+    async writeSummary(serviceName, summary) {
+      const body = JSON.stringify(summary);
+      try {
+        await container.getBlockBlobClient(summaryBlobName(serviceName)).upload(body, Buffer.byteLength(body), {
+          blobHTTPHeaders: { blobContentType: 'application/json' },
+        });
+      } catch (error) {
+        throw classifyStorageError(error, `writing the catalog summary of ${serviceName}`);
+      }
+    },
+
+    async readSummary(serviceName) {
+      let text: string;
+      try {
+        const buffer = await container.getBlobClient(summaryBlobName(serviceName)).downloadToBuffer();
+        text = buffer.toString('utf8');
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw classifyStorageError(error, `reading the catalog summary of ${serviceName}`);
+      }
+      try {
+        const parsed = storedSummarySchema.safeParse(JSON.parse(text));
+        // An unreadable summary is not an error: the caller falls back to listing.
+        return parsed.success ? parsed.data : undefined;
+      } catch {
+        return undefined;
+      }
     },
   };
 }

@@ -2,7 +2,8 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteHandle } from '../../../local/azurite';
 import { backupBlobName } from '../../../shared/backups/naming';
-import { createBackupStore } from '../../../shared/backups/store';
+import { pruneService, readCatalog } from '../../../shared/backups/catalog';
+import { createBackupStore, summaryBlobName } from '../../../shared/backups/store';
 
 let azurite: AzuriteHandle;
 let service: BlobServiceClient;
@@ -86,5 +87,28 @@ describe('backup store against Azurite', () => {
     const names = Array.from({ length: 5 }, (_, i) => backupBlobName('svc', at(i)));
     await Promise.all(names.map((n) => upload(container, n)));
     expect(await store.deleteOneByOne([...names, backupBlobName('svc', at(99))])).toEqual({ deleted: 5, alreadyGone: 1, requests: 6 });
+  });
+
+  it('prune writes the catalog summary that the report reads instead of listing; a missing or corrupt one falls back to listing', async () => {
+    const container = service.getContainerClient('apim-backups-f');
+    const store = createBackupStore(container);
+    await store.ensureContainer();
+    const now = at(24 * 40);
+    for (let i = 0; i < 4; i++) await upload(container, backupBlobName('svc', at(i)));
+    await store.verify(backupBlobName('svc', at(3)), { service: 'svc', region: 'r', tier: 'Basic', takenAt: at(3).toISOString() });
+
+    let catalog = (await readCatalog(store, ['svc'], { now })).get('svc')!;
+    expect(catalog).toMatchObject({ source: 'listing', count: 4, verifiedCount: 1 });
+
+    const pruned = await pruneService(store, 'svc', { now, retentionDays: 7, keepNewest: 3 });
+    expect(pruned).toMatchObject({ listed: 4, deleted: 3, kept: 1 });
+    await upload(container, backupBlobName('svc', at(24 * 39)));
+    catalog = (await readCatalog(store, ['svc'], { now })).get('svc')!;
+    expect(catalog).toMatchObject({ source: 'summary', count: 1, verifiedCount: 1, asOf: now });
+    expect(catalog.newestVerified).toMatchObject({ name: backupBlobName('svc', at(3)), sizeBytes: 12 });
+    expect((await readCatalog(store, ['svc'], { now, fresh: true })).get('svc')).toMatchObject({ source: 'listing', count: 2 });
+
+    await upload(container, summaryBlobName('svc'), '{"count":"lots"}');
+    expect((await readCatalog(store, ['svc'], { now })).get('svc')).toMatchObject({ source: 'listing', count: 2 });
   });
 });
