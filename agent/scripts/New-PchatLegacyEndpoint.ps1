@@ -21,16 +21,8 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 
-function Write-Ok($Output) { [Console]::Out.WriteLine((@{ ok = $true; output = $Output } | ConvertTo-Json -Compress -Depth 6)) }
-function Write-Fail([string]$Code, [string]$Message) {
-  [Console]::Out.WriteLine((@{ ok = $false; error = @{ code = $Code; message = $Message } } | ConvertTo-Json -Compress -Depth 4))
-  exit 1
-}
+Import-Module (Join-Path $PSScriptRoot 'LifeboatAgent.psm1') -Force -DisableNameChecking
 
-function Import-LyncModule {
-  if (Get-Module -ListAvailable -Name SkypeForBusiness) { Import-Module SkypeForBusiness -ErrorAction Stop }
-  else { Import-Module Lync -ErrorAction Stop }
-}
 try {
   Import-LyncModule
   # Check first, even though the agent already did: never create a second object.

@@ -28,7 +28,12 @@ describe('PowerShell argument vectors', () => {
       expect(existsSync(path.join(scripts, file))).toBe(true);
       expect(text).toMatch(/\[ValidatePattern\(|\[ValidateSet\(/);
       expect(text).not.toMatch(/Invoke-Expression|iex |-Command/);
+      // Shared helpers (output contract, VM lookup) come from the module beside the scripts.
+      expect(text).toContain("Import-Module (Join-Path $PSScriptRoot 'LifeboatAgent.psm1')");
     }
+    const helpers = readFileSync(path.join(scripts, 'LifeboatAgent.psm1'), 'utf8');
+    expect(helpers).toMatch(/function Write-Fail/);
+    expect(helpers).not.toMatch(/Invoke-Expression|iex |-Command/);
   });
 });
 

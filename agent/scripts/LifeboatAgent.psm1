@@ -1,0 +1,49 @@
+#Requires -Version 5.1
+<#
+  Shared helpers of the Lifeboat agent scripts (imported by each script from $PSScriptRoot).
+  The output contract: exactly one JSON object on stdout,
+    {"ok":true,"output":{...}} or {"ok":false,"error":{"code":"...","message":"..."}} (exit 1).
+  NOT RUN in this repository's CI (no PowerShell / Lync / Hyper-V there): see agent/README.md.
+#>
+Set-StrictMode -Version Latest
+# Preference variables do not flow from the calling script into a module's functions: set them here too.
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+function Write-Ok($Output) { [Console]::Out.WriteLine((@{ ok = $true; output = $Output } | ConvertTo-Json -Compress -Depth 6)) }
+function Write-Fail([string]$Code, [string]$Message) {
+  [Console]::Out.WriteLine((@{ ok = $false; error = @{ code = $Code; message = $Message } } | ConvertTo-Json -Compress -Depth 4))
+  exit 1
+}
+
+$Namespace = 'root\virtualization\v2'
+$GuidPattern = '^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\z'
+function Get-TargetVm([string]$Ref) {
+  # Compare with -eq on objects, never a WQL filter built from the value.
+  $all = @(Get-CimInstance -Namespace $Namespace -ClassName Msvm_ComputerSystem | Where-Object { $_.Caption -eq 'Virtual Machine' })
+  if ($Ref -match $GuidPattern) { $found = @($all | Where-Object { $_.Name -eq $Ref }) }
+  else { $found = @($all | Where-Object { $_.ElementName -eq $Ref }) }
+  if ($found.Count -eq 0) { Write-Fail 'NotFound' "VM $Ref is not on this host" }
+  if ($found.Count -gt 1) { Write-Fail 'Ambiguous' "several VMs are named $Ref: address it by GUID" }
+  return $found[0]
+}
+# Msvm_ComputerSystem.ReplicationState values → Lifeboat names (13/14 are the failback states
+# the reference calls WaitingForFailback / FailbackCompleted; check on a real host).
+$StateNames = @{
+  0 = 'Disabled'; 1 = 'ReadyForInitialReplication'; 2 = 'WaitingForInitialReplication'; 3 = 'Replicating';
+  4 = 'PreparedForFailover'; 5 = 'FailedOver'; 6 = 'FailedOver'; 7 = 'Suspended'; 8 = 'Error';
+  9 = 'WaitingForStartResynchronize'; 10 = 'Resynchronizing'; 11 = 'ResynchronizeSuspended';
+  12 = 'RecoveryInProgress'; 13 = 'WaitingForFailback'; 14 = 'FailbackCompleted'
+}
+function Get-StateName($Value) {
+  $n = [int]$Value
+  if ($StateNames.ContainsKey($n)) { return $StateNames[$n] } else { return 'Unknown' }
+}
+
+# Skype for Business Server ships the SkypeForBusiness module; Lync Server 2013 ships Lync.
+function Import-LyncModule {
+  if (Get-Module -ListAvailable -Name SkypeForBusiness) { Import-Module SkypeForBusiness -ErrorAction Stop }
+  else { Import-Module Lync -ErrorAction Stop }
+}
+
+Export-ModuleMember -Function Write-Ok, Write-Fail, Get-TargetVm, Get-StateName, Import-LyncModule -Variable Namespace, GuidPattern, StateNames
