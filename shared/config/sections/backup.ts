@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { defineSection, intSetting, jsonSetting } from '../define';
+import { Cron } from 'croner';
 import { parseApimResourceId } from '../../apim/resourceId';
+
+/** True when croner (same six-field layout as NCRONTAB) can parse the expression and it ever fires. */
+function isValidSchedule(expression: string): boolean {
+  try {
+    return new Cron(expression, { paused: true, timezone: 'UTC' }).nextRun(new Date(Date.UTC(2026, 0, 1))) !== null;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * An APIM ARM id, checked at field level (not only in the section's transform) so a malformed id
@@ -58,6 +68,7 @@ export const backupSection = defineSection(
     LIFEBOAT_BACKUP_SCHEDULE: z
       .string()
       .regex(/^\S+( \S+){5}$/, { error: 'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})' })
+      .refine(isValidSchedule, { error: 'must be a valid NCRONTAB expression (a field is out of range or malformed)' })
       .default('0 0 */6 * * *')
       .describe('When backups run (NCRONTAB, UTC unless WEBSITE_TIME_ZONE is set).'),
     LIFEBOAT_BACKUP_RETENTION_DAYS: intSetting(

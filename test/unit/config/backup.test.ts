@@ -78,6 +78,10 @@ describe('backup configuration', () => {
     expect(text).not.toContain('super-secret-key');
   });
 
+  it.each(['0 0 */6 * * X', '0 61 * * * *', '0 0 25 * * *'])('refuses the schedule %s', (schedule) => {
+    expect(problems({ LIFEBOAT_BACKUP_SCHEDULE: schedule })).toMatch(/LIFEBOAT_BACKUP_SCHEDULE: must be a valid NCRONTAB expression/);
+  });
+
   it('requires the identity client id or the key that the access type needs', () => {
     expect(problems({ LIFEBOAT_BACKUP_ACCESS_TYPE: 'UserAssignedManagedIdentity' })).toMatch(/LIFEBOAT_BACKUP_IDENTITY_CLIENT_ID: is required/);
     expect(problems({ LIFEBOAT_BACKUP_ACCESS_TYPE: 'AccessKey' })).toMatch(/LIFEBOAT_BACKUP_ACCESS_KEY: is required/);
