@@ -30,7 +30,7 @@ export interface BackupWorld {
 }
 
 /** Azurite + ARM emulator + local host on one virtual clock, with the given services protected. */
-export async function startBackupWorld(services: ServiceSpec[], settings: Record<string, string> = {}, options: { timers?: boolean } = {}): Promise<BackupWorld> {
+export async function startBackupWorld(services: ServiceSpec[], settings: Record<string, string> = {}, options: { timers?: boolean; log?: (line: string) => void } = {}): Promise<BackupWorld> {
   const clock = new VirtualClock(new Date('2026-01-01T00:00:00Z'));
   const stack = await startAzureStack({ clock, retryAfterSeconds: 60, durations: { backupMs: 10 * 60_000 } });
   let host: TestHost | undefined;
@@ -49,6 +49,7 @@ export async function startBackupWorld(services: ServiceSpec[], settings: Record
       },
       timers: options.timers ?? true,
       queues: { enabled: false },
+      ...(options.log === undefined ? {} : { log: options.log }),
     });
     const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(settings['LIFEBOAT_BACKUP_CONTAINER'] ?? 'apim-backups');
     const h = host;
