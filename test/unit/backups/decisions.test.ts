@@ -2,7 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ApimServiceInfo } from '../../../shared/apim/port';
 import { decidePreflight } from '../../../shared/backups/preflight';
-import { backoffDelayMs, decideRetry, randomFromGuid, retryAfterFromMessage } from '../../../shared/backups/retry';
+import { backoffDelayMs, decideRetry, randomFromGuid, retryAfterFromMessage, toActivityError } from '../../../shared/backups/retry';
+import { redact } from '../../../shared/config/redact';
+import { TransientError } from '../../../shared/errors';
 import { decideRpoBreach, rpoMs, scheduleIntervalMs } from '../../../shared/backups/rpo';
 import { shapeServiceReport, summarizeCatalog } from '../../../shared/backups/report';
 import { backupInstanceId, buildRunInput } from '../../../shared/backups/run';
@@ -134,5 +136,14 @@ describe('run input', () => {
     const input = buildRunInput({ resourceId: '/r', serviceName: 'Svc' }, { pollDefaultSeconds: 60, timeoutMinutes: 240, lockedRetryBudget: 8, retryBaseSeconds: 60 });
     expect(input).toEqual({ resourceId: '/r', serviceName: 'Svc', pollDefaultMs: 60_000, timeoutMs: 14_400_000, retryBudget: 8, retryBaseMs: 60_000, retryMaxMs: 1_800_000 });
     expect(backupInstanceId('Svc')).toBe('backup-svc');
+  });
+});
+
+describe('errors crossing the durable boundary', () => {
+  it('carry Retry-After in the message and lose their secrets', () => {
+    const err = toActivityError(new TransientError('locked, see https://x/?sig=abcdef', { retryAfterMs: 30_000 }), redact);
+    expect(err.message).toBe('[transient] locked, see https://x/?sig=*** (retryAfterMs=30000)');
+    expect(retryAfterFromMessage(`Activity function 'beginApimBackup' failed: ${err.message}`)).toBe(30_000);
+    expect(err.name).toBe('TransientError');
   });
 });
