@@ -1,6 +1,10 @@
 import * as df from 'durable-functions';
 import type { BackupRestoreRequest } from '../../shared/apim/port';
-import { beginApimBackupInput, parseActivityInput, type ApimBackupPoll } from '../../shared/backups/contracts';
+import {
+  beginApimBackupInput,
+  parseActivityInput,
+  type ApimBackupPoll,
+} from '../../shared/backups/contracts';
 import { backupDeps, findService } from '../../shared/backups/deps';
 import { toActivityError } from '../../shared/backups/retry';
 import { redact } from '../../shared/config/redact';
@@ -13,10 +17,15 @@ import { backupFunctions } from '../names/backup';
  */
 export async function beginApimBackup(input: unknown): Promise<ApimBackupPoll> {
   try {
-    const { resourceId, blobName } = parseActivityInput(beginApimBackupInput, input, backupFunctions.beginApimBackup);
+    const { resourceId, blobName } = parseActivityInput(
+      beginApimBackupInput,
+      input,
+      backupFunctions.beginApimBackup,
+    );
     const deps = backupDeps();
     const service = findService(deps.config, resourceId);
-    if (service === undefined) throw new NonRetryableError(`${resourceId} is not a configured service`, { code: 'UnknownService' });
+    if (service === undefined)
+      throw new NonRetryableError(`${resourceId} is not a configured service`, { code: 'UnknownService' });
     const b = deps.config.backup;
     const request: BackupRestoreRequest = {
       storageAccount: deps.storageAccount,
@@ -24,10 +33,14 @@ export async function beginApimBackup(input: unknown): Promise<ApimBackupPoll> {
       backupName: blobName,
       accessType: b.accessType,
       ...(b.accessType === 'AccessKey' && b.accessKey !== undefined ? { accessKey: b.accessKey } : {}),
-      ...(b.accessType === 'UserAssignedManagedIdentity' && b.identityClientId !== undefined ? { clientId: b.identityClientId } : {}),
+      ...(b.accessType === 'UserAssignedManagedIdentity' && b.identityClientId !== undefined
+        ? { clientId: b.identityClientId }
+        : {}),
     };
     const poll = await deps.apim.beginBackup(service, request);
-    return poll.status === 'running' ? { status: 'running', token: poll.token, retryAfterMs: poll.retryAfterMs ?? null } : { status: 'succeeded' };
+    return poll.status === 'running'
+      ? { status: 'running', token: poll.token, retryAfterMs: poll.retryAfterMs ?? null }
+      : { status: 'succeeded' };
   } catch (error) {
     throw toActivityError(error, redact);
   }

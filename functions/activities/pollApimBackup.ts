@@ -10,7 +10,9 @@ export async function pollApimBackup(input: unknown): Promise<ApimBackupPoll> {
   try {
     const { token } = parseActivityInput(pollApimBackupInput, input, backupFunctions.pollApimBackup);
     const poll = await backupDeps().apim.pollOnce(token);
-    return poll.status === 'running' ? { status: 'running', token: poll.token, retryAfterMs: poll.retryAfterMs ?? null } : { status: 'succeeded' };
+    return poll.status === 'running'
+      ? { status: 'running', token: poll.token, retryAfterMs: poll.retryAfterMs ?? null }
+      : { status: 'succeeded' };
   } catch (error) {
     throw toActivityError(error, redact);
   }

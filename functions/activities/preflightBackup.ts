@@ -1,5 +1,9 @@
 import * as df from 'durable-functions';
-import { preflightBackupInput, parseActivityInput, type PreflightBackupOutput } from '../../shared/backups/contracts';
+import {
+  preflightBackupInput,
+  parseActivityInput,
+  type PreflightBackupOutput,
+} from '../../shared/backups/contracts';
 import { backupDeps, findService } from '../../shared/backups/deps';
 import { decidePreflight } from '../../shared/backups/preflight';
 import { toActivityError } from '../../shared/backups/retry';
@@ -13,7 +17,8 @@ export async function preflightBackup(input: unknown): Promise<PreflightBackupOu
     const { resourceId } = parseActivityInput(preflightBackupInput, input, backupFunctions.preflightBackup);
     const deps = backupDeps();
     const service = findService(deps.config, resourceId);
-    if (service === undefined) throw new NonRetryableError(`${resourceId} is not a configured service`, { code: 'UnknownService' });
+    if (service === undefined)
+      throw new NonRetryableError(`${resourceId} is not a configured service`, { code: 'UnknownService' });
     const info = await deps.apim.getService(service);
     return { decision: decidePreflight(info), location: info.location, tier: info.sku.name };
   } catch (error) {

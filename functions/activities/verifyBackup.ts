@@ -1,5 +1,9 @@
 import * as df from 'durable-functions';
-import { parseActivityInput, verifyBackupInput, type VerifyBackupOutput } from '../../shared/backups/contracts';
+import {
+  parseActivityInput,
+  verifyBackupInput,
+  type VerifyBackupOutput,
+} from '../../shared/backups/contracts';
 import { backupDeps } from '../../shared/backups/deps';
 import { toActivityError } from '../../shared/backups/retry';
 import { redact } from '../../shared/config/redact';
@@ -9,7 +13,12 @@ import { backupFunctions } from '../names/backup';
 export async function verifyBackup(input: unknown): Promise<VerifyBackupOutput> {
   try {
     const v = parseActivityInput(verifyBackupInput, input, backupFunctions.verifyBackup);
-    return await backupDeps().store.verify(v.blobName, { service: v.serviceName, region: v.region, tier: v.tier, takenAt: v.takenAt });
+    return await backupDeps().store.verify(v.blobName, {
+      service: v.serviceName,
+      region: v.region,
+      tier: v.tier,
+      takenAt: v.takenAt,
+    });
   } catch (error) {
     throw toActivityError(error, redact);
   }

@@ -14,7 +14,10 @@ import { backupFunctions } from '../names/backup';
  * in parallel, the catalog summary the last prune wrote (or a paged listing when there is none, or
  * with `?fresh=true`) and the durable status of the last run.
  */
-export async function getBackups(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function getBackups(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   let deps;
   try {
     deps = backupDeps();
@@ -34,7 +37,18 @@ export async function getBackups(request: HttpRequest, context: InvocationContex
   ]);
   const limit = rpoMs({ rpoHours: deps.config.backup.rpoHours, schedule: deps.config.backup.schedule, now });
   const reports = services.map((s, i) =>
-    shapeServiceReport({ service: s, catalog: catalog.get(s.serviceName) ?? { count: 0, verifiedCount: 0, newestVerified: undefined, newest: undefined }, lastRun: runs[i], now, rpoMs: limit }),
+    shapeServiceReport({
+      service: s,
+      catalog: catalog.get(s.serviceName) ?? {
+        count: 0,
+        verifiedCount: 0,
+        newestVerified: undefined,
+        newest: undefined,
+      },
+      lastRun: runs[i],
+      now,
+      rpoMs: limit,
+    }),
   );
   return {
     status: 200,
@@ -49,7 +63,13 @@ export async function getBackups(request: HttpRequest, context: InvocationContex
 async function lastRun(client: df.DurableClient, instanceId: string): Promise<LastRunStatus | undefined> {
   try {
     const s = await client.getStatus(instanceId);
-    return { runtimeStatus: String(s.runtimeStatus), createdTime: s.createdTime, lastUpdatedTime: s.lastUpdatedTime, output: s.output, customStatus: s.customStatus };
+    return {
+      runtimeStatus: String(s.runtimeStatus),
+      createdTime: s.createdTime,
+      lastUpdatedTime: s.lastUpdatedTime,
+      output: s.output,
+      customStatus: s.customStatus,
+    };
   } catch (error) {
     if (/\b404\b/.test(errorMessage(error))) return undefined;
     throw error;

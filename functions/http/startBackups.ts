@@ -14,7 +14,10 @@ import { backupFunctions } from '../names/backup';
  * the services skipped because a run is still going; 400 naming the field for a bad body or an
  * unknown service; 500 when configuration is invalid or a start failed.
  */
-export async function startBackups(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+export async function startBackups(
+  request: HttpRequest,
+  context: InvocationContext,
+): Promise<HttpResponseInit> {
   let config;
   try {
     config = getConfig();
@@ -25,16 +28,37 @@ export async function startBackups(request: HttpRequest, context: InvocationCont
   if (!selection.ok) return { status: 400, jsonBody: { error: selection.error } };
 
   const client = df.getClient(context);
-  const outcomes = await startBackupRuns(client, backupFunctions.backupOrchestration, selection.services, (s) => buildRunInput(s, config.backup));
+  const outcomes = await startBackupRuns(
+    client,
+    backupFunctions.backupOrchestration,
+    selection.services,
+    (s) => buildRunInput(s, config.backup),
+  );
   const urls = (instanceId: string) => {
     const p = client.createHttpManagementPayload(instanceId);
     return { statusQueryGetUri: p.statusQueryGetUri, terminatePostUri: p.terminatePostUri };
   };
-  const started = outcomes.filter((o) => o.started).map((o) => ({ service: o.service, instanceId: o.instanceId, ...urls(o.instanceId) }));
-  const skipped = outcomes.flatMap((o) => (!o.started && !('error' in o) ? [{ service: o.service, instanceId: o.instanceId, reason: o.reason, ...urls(o.instanceId) }] : []));
-  const failed = outcomes.flatMap((o) => ('error' in o ? [{ service: o.service, instanceId: o.instanceId, error: redact(o.error) }] : []));
+  const started = outcomes
+    .filter((o) => o.started)
+    .map((o) => ({ service: o.service, instanceId: o.instanceId, ...urls(o.instanceId) }));
+  const skipped = outcomes.flatMap((o) =>
+    !o.started && !('error' in o)
+      ? [{ service: o.service, instanceId: o.instanceId, reason: o.reason, ...urls(o.instanceId) }]
+      : [],
+  );
+  const failed = outcomes.flatMap((o) =>
+    'error' in o ? [{ service: o.service, instanceId: o.instanceId, error: redact(o.error) }] : [],
+  );
   for (const o of outcomes) {
-    context.log(JSON.stringify({ event: 'lifeboat.backup.trigger', trigger: 'http', service: o.service, instanceId: o.instanceId, started: o.started }));
+    context.log(
+      JSON.stringify({
+        event: 'lifeboat.backup.trigger',
+        trigger: 'http',
+        service: o.service,
+        instanceId: o.instanceId,
+        started: o.started,
+      }),
+    );
   }
   return { status: failed.length > 0 ? 500 : 202, jsonBody: { started, skipped, failed } };
 }

@@ -15,4 +15,3 @@ export const backupFunctions = {
   verifyBackup: 'verifyBackup',
   pruneBackups: 'pruneBackups',
 } as const;
-

@@ -2,11 +2,20 @@ import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { redact } from '../../shared/config/redact';
 import { classifyError, errorMessage, NonRetryableError, TransientError } from '../../shared/errors';
-import type { ApimBackupPoll, PreflightBackupOutput, VerifyBackupOutput } from '../../shared/backups/contracts';
+import type {
+  ApimBackupPoll,
+  PreflightBackupOutput,
+  VerifyBackupOutput,
+} from '../../shared/backups/contracts';
 import type { PruneOutcome } from '../../shared/backups/catalog';
 import { backupBlobName } from '../../shared/backups/naming';
 import { decideRetry, randomFromGuid, retryAfterFromMessage } from '../../shared/backups/retry';
-import { backupRunInputSchema, type BackupProgress, type BackupRunInput, type BackupRunResult } from '../../shared/backups/run';
+import {
+  backupRunInputSchema,
+  type BackupProgress,
+  type BackupRunInput,
+  type BackupRunResult,
+} from '../../shared/backups/run';
 import { backupFunctions as names } from '../names/backup';
 
 /**
@@ -29,20 +38,32 @@ interface RunState {
 function* backupOrchestration(context: OrchestrationContext): Gen<BackupRunResult> {
   const parsed = backupRunInputSchema.safeParse(context.df.getInput());
   if (!parsed.success) {
-    throw new NonRetryableError(`backupOrchestration: invalid input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, {
-      code: 'InvalidInput',
-    });
+    throw new NonRetryableError(
+      `backupOrchestration: invalid input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      {
+        code: 'InvalidInput',
+      },
+    );
   }
   const state: RunState = { input: parsed.data, retries: 0, polls: 0 };
   const startedAt = context.df.currentUtcDateTime;
   try {
     const result = yield* run(context, state);
-    logRun(context, state, startedAt, { outcome: 'succeeded', blobName: result.blobName, sizeBytes: result.sizeBytes, pruned: result.pruned });
+    logRun(context, state, startedAt, {
+      outcome: 'succeeded',
+      blobName: result.blobName,
+      sizeBytes: result.sizeBytes,
+      pruned: result.pruned,
+    });
     return result;
   } catch (error) {
     const message = redact(errorMessage(error));
     setStatus(context, state, 'failed', { lastProblem: message });
-    logRun(context, state, startedAt, { outcome: 'failed', errorClass: classifyError(message), error: message });
+    logRun(context, state, startedAt, {
+      outcome: 'failed',
+      errorClass: classifyError(message),
+      error: message,
+    });
     throw error;
   }
 }
@@ -53,11 +74,19 @@ function* run(context: OrchestrationContext, state: RunState): Gen<BackupRunResu
   setStatus(context, state, 'preflight');
   let service: PreflightBackupOutput;
   for (;;) {
-    service = yield* call<PreflightBackupOutput>(context, state, names.preflightBackup, { resourceId: input.resourceId });
+    service = yield* call<PreflightBackupOutput>(context, state, names.preflightBackup, {
+      resourceId: input.resourceId,
+    });
     const d = service.decision;
     if (d.kind === 'ready') break;
-    if (d.kind === 'unsupported') throw new NonRetryableError(`${input.serviceName}: ${d.reason}`, { code: d.code });
-    yield* wait(context, state, 'waiting-for-service', new TransientError(`${input.serviceName}: ${d.reason}`, { code: 'ServiceTransitioning' }));
+    if (d.kind === 'unsupported')
+      throw new NonRetryableError(`${input.serviceName}: ${d.reason}`, { code: d.code });
+    yield* wait(
+      context,
+      state,
+      'waiting-for-service',
+      new TransientError(`${input.serviceName}: ${d.reason}`, { code: 'ServiceTransitioning' }),
+    );
   }
 
   setStatus(context, state, 'ensuring-container');
@@ -68,13 +97,19 @@ function* run(context: OrchestrationContext, state: RunState): Gen<BackupRunResu
   const blobName = backupBlobName(input.serviceName, takenAt);
   state.blobName = blobName;
   setStatus(context, state, 'starting');
-  let poll = yield* call<ApimBackupPoll>(context, state, names.beginApimBackup, { resourceId: input.resourceId, blobName });
+  let poll = yield* call<ApimBackupPoll>(context, state, names.beginApimBackup, {
+    resourceId: input.resourceId,
+    blobName,
+  });
 
   const deadline = takenAt.getTime() + input.timeoutMs;
   while (poll.status === 'running') {
     const now = context.df.currentUtcDateTime.getTime();
     if (now >= deadline) {
-      throw new NonRetryableError(`${input.serviceName}: backup still running after ${Math.round(input.timeoutMs / 60000)} minutes`, { code: 'BackupTimeout' });
+      throw new NonRetryableError(
+        `${input.serviceName}: backup still running after ${Math.round(input.timeoutMs / 60000)} minutes`,
+        { code: 'BackupTimeout' },
+      );
     }
     // Retry-After wins over the default; at least a second so a zero never spins the history.
     const delay = Math.max(1000, poll.retryAfterMs ?? input.pollDefaultMs);
@@ -82,7 +117,10 @@ function* run(context: OrchestrationContext, state: RunState): Gen<BackupRunResu
     setStatus(context, state, 'polling', { nextCheckAt: fireAt.toISOString() });
     yield context.df.createTimer(fireAt);
     state.polls++;
-    poll = yield* call<ApimBackupPoll>(context, state, names.pollApimBackup, { resourceId: input.resourceId, token: poll.token });
+    poll = yield* call<ApimBackupPoll>(context, state, names.pollApimBackup, {
+      resourceId: input.resourceId,
+      token: poll.token,
+    });
   }
 
   setStatus(context, state, 'verifying');
@@ -115,7 +153,12 @@ function* run(context: OrchestrationContext, state: RunState): Gen<BackupRunResu
 }
 
 /** Calls an activity; retryable failures wait (backoff + jitter, Retry-After honoured) within the run's budget. */
-function* call<T = unknown>(context: OrchestrationContext, state: RunState, name: string, input: unknown): Gen<T> {
+function* call<T = unknown>(
+  context: OrchestrationContext,
+  state: RunState,
+  name: string,
+  input: unknown,
+): Gen<T> {
   for (;;) {
     try {
       return (yield context.df.callActivity(name, input)) as T;
@@ -126,7 +169,12 @@ function* call<T = unknown>(context: OrchestrationContext, state: RunState, name
 }
 
 /** Waits before a retry, or throws when the error is final or the budget is spent. */
-function* wait(context: OrchestrationContext, state: RunState, phase: BackupProgress['phase'], error: unknown): Gen<void> {
+function* wait(
+  context: OrchestrationContext,
+  state: RunState,
+  phase: BackupProgress['phase'],
+  error: unknown,
+): Gen<void> {
   const message = redact(errorMessage(error));
   const errorClass = classifyError(error);
   const decision = decideRetry({
@@ -140,9 +188,12 @@ function* wait(context: OrchestrationContext, state: RunState, phase: BackupProg
   });
   if (!decision.retry) {
     if (errorClass === 'nonRetryable') throw error;
-    throw new TransientError(`${state.input.serviceName}: giving up after ${state.retries} retries (${decision.reason}): ${message}`, {
-      code: 'RetryBudgetSpent',
-    });
+    throw new TransientError(
+      `${state.input.serviceName}: giving up after ${state.retries} retries (${decision.reason}): ${message}`,
+      {
+        code: 'RetryBudgetSpent',
+      },
+    );
   }
   state.retries++;
   const fireAt = new Date(context.df.currentUtcDateTime.getTime() + decision.delayMs);
@@ -150,14 +201,30 @@ function* wait(context: OrchestrationContext, state: RunState, phase: BackupProg
   yield context.df.createTimer(fireAt);
 }
 
-function setStatus(context: OrchestrationContext, state: RunState, phase: BackupProgress['phase'], extra: Partial<BackupProgress> = {}): void {
-  const status: BackupProgress = { phase, serviceName: state.input.serviceName, retries: state.retries, polls: state.polls, ...extra };
+function setStatus(
+  context: OrchestrationContext,
+  state: RunState,
+  phase: BackupProgress['phase'],
+  extra: Partial<BackupProgress> = {},
+): void {
+  const status: BackupProgress = {
+    phase,
+    serviceName: state.input.serviceName,
+    retries: state.retries,
+    polls: state.polls,
+    ...extra,
+  };
   if (state.blobName !== undefined) status.blobName = state.blobName;
   context.df.setCustomStatus(status);
 }
 
 /** One structured line per run (only on the episode that finishes, never on replays). No secrets: ids, counts and a redacted error. */
-function logRun(context: OrchestrationContext, state: RunState, startedAt: Date, fields: Record<string, unknown>): void {
+function logRun(
+  context: OrchestrationContext,
+  state: RunState,
+  startedAt: Date,
+  fields: Record<string, unknown>,
+): void {
   if (context.df.isReplaying) return;
   const line = {
     event: 'lifeboat.backup.run',

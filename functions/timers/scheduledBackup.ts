@@ -19,16 +19,29 @@ import { backupFunctions } from '../names/backup';
 export async function scheduledBackup(_timer: Timer, context: InvocationContext): Promise<void> {
   const config = getConfig();
   const client = df.getClient(context);
-  const outcomes = await startBackupRuns(client, backupFunctions.backupOrchestration, config.backup.services, (s) => buildRunInput(s, config.backup));
+  const outcomes = await startBackupRuns(
+    client,
+    backupFunctions.backupOrchestration,
+    config.backup.services,
+    (s) => buildRunInput(s, config.backup),
+  );
   for (const o of outcomes) {
-    const line = JSON.stringify({ event: 'lifeboat.backup.trigger', trigger: 'timer', ...o, ...('error' in o ? { error: redact(o.error) } : {}) });
+    const line = JSON.stringify({
+      event: 'lifeboat.backup.trigger',
+      trigger: 'timer',
+      ...o,
+      ...('error' in o ? { error: redact(o.error) } : {}),
+    });
     if ('error' in o) context.error(line);
     else if (o.started) context.log(line);
     else context.warn(line);
   }
   const failed = outcomes.filter((o) => 'error' in o);
   // Fail the invocation visibly; the next schedule tries again.
-  if (failed.length > 0) throw new TransientError(`could not start backups for ${failed.map((o) => o.service).join(', ')}`, { code: 'StartFailed' });
+  if (failed.length > 0)
+    throw new TransientError(`could not start backups for ${failed.map((o) => o.service).join(', ')}`, {
+      code: 'StartFailed',
+    });
 }
 
 app.timer(backupFunctions.scheduledBackup, {

@@ -15,14 +15,28 @@ export interface PruneOutcome {
  * Lists one service's backups, decides with {@link decidePrune} and deletes in batches. Call only
  * after a verified backup (a failed run prunes nothing).
  */
-export async function pruneService(store: BackupStore, serviceName: string, policy: PrunePolicy): Promise<PruneOutcome> {
+export async function pruneService(
+  store: BackupStore,
+  serviceName: string,
+  policy: PrunePolicy,
+): Promise<PruneOutcome> {
   const listed = await store.list(serviceName);
   const decision = decidePrune(listed, policy);
   const names = decision.delete.map((b) => b.name);
-  const res = names.length === 0 ? { deleted: 0, alreadyGone: 0, requests: 0 } : await store.deleteBatched(names);
+  const res =
+    names.length === 0 ? { deleted: 0, alreadyGone: 0, requests: 0 } : await store.deleteBatched(names);
   // The listing is in hand: record what remains, so the report need not list thousands of blobs.
-  await store.writeSummary(serviceName, toStored(summarizeCatalog(decision.keep.map((k) => k.entry)), policy.now));
-  return { listed: listed.length, deleted: res.deleted, alreadyGone: res.alreadyGone, kept: decision.keep.length, requests: res.requests + 1 };
+  await store.writeSummary(
+    serviceName,
+    toStored(summarizeCatalog(decision.keep.map((k) => k.entry)), policy.now),
+  );
+  return {
+    listed: listed.length,
+    deleted: res.deleted,
+    alreadyGone: res.alreadyGone,
+    kept: decision.keep.length,
+    requests: res.requests + 1,
+  };
 }
 
 /** A catalog summary and where it came from. */
@@ -38,14 +52,25 @@ function toStored(summary: CatalogSummary, asOf: Date): StoredCatalogSummary {
     asOf: asOf.toISOString(),
     count: summary.count,
     verifiedCount: summary.verifiedCount,
-    newestVerified: v === undefined ? null : { name: v.name, takenAt: v.takenAt.toISOString(), sizeBytes: v.sizeBytes },
+    newestVerified:
+      v === undefined ? null : { name: v.name, takenAt: v.takenAt.toISOString(), sizeBytes: v.sizeBytes },
   };
 }
 
 function fromStored(stored: StoredCatalogSummary): CatalogRead {
   const v = stored.newestVerified;
-  const newestVerified = v === null ? undefined : { name: v.name, takenAt: new Date(v.takenAt), verified: true, sizeBytes: v.sizeBytes };
-  return { count: stored.count, verifiedCount: stored.verifiedCount, newestVerified, newest: undefined, source: 'summary', asOf: new Date(stored.asOf) };
+  const newestVerified =
+    v === null
+      ? undefined
+      : { name: v.name, takenAt: new Date(v.takenAt), verified: true, sizeBytes: v.sizeBytes };
+  return {
+    count: stored.count,
+    verifiedCount: stored.verifiedCount,
+    newestVerified,
+    newest: undefined,
+    source: 'summary',
+    asOf: new Date(stored.asOf),
+  };
 }
 
 /**
@@ -61,7 +86,10 @@ export async function readCatalog(
   const entries = await Promise.all(
     serviceNames.map(async (name) => {
       const stored = options.fresh === true ? undefined : await store.readSummary(name);
-      const read: CatalogRead = stored !== undefined ? fromStored(stored) : { ...summarizeCatalog(await store.list(name)), source: 'listing', asOf: options.now };
+      const read: CatalogRead =
+        stored !== undefined
+          ? fromStored(stored)
+          : { ...summarizeCatalog(await store.list(name)), source: 'listing', asOf: options.now };
       return [name, read] as const;
     }),
   );

@@ -12,7 +12,13 @@ import { NonRetryableError } from '../errors';
  */
 export type BackupStorageConnection =
   | { kind: 'connectionString'; /** secret */ connectionString: string; accountName: string; setting: string }
-  | { kind: 'identity'; blobServiceUri: string; clientId: string | undefined; accountName: string; setting: string };
+  | {
+      kind: 'identity';
+      blobServiceUri: string;
+      clientId: string | undefined;
+      accountName: string;
+      setting: string;
+    };
 
 /** The connection setting name (the prefix of the identity-based settings). */
 export const BACKUP_CONNECTION = 'BackupStorage';
@@ -60,18 +66,30 @@ export function resolveBackupStorage(env: Env): BackupStorageConnection {
   if (uri !== undefined) {
     const accountName = accountNameFromUri(uri);
     if (accountName === undefined || !/^(https?):\/\//.test(uri)) {
-      throw new NonRetryableError(`${BACKUP_CONNECTION}__blobServiceUri: must be a blob service URL such as https://<account>.blob.core.windows.net`, {
-        code: 'InvalidConfiguration',
-      });
+      throw new NonRetryableError(
+        `${BACKUP_CONNECTION}__blobServiceUri: must be a blob service URL such as https://<account>.blob.core.windows.net`,
+        {
+          code: 'InvalidConfiguration',
+        },
+      );
     }
-    return { kind: 'identity', blobServiceUri: uri.replace(/\/+$/, ''), clientId: nonEmpty(env[`${BACKUP_CONNECTION}__clientId`]), accountName, setting: `${BACKUP_CONNECTION}__blobServiceUri` };
+    return {
+      kind: 'identity',
+      blobServiceUri: uri.replace(/\/+$/, ''),
+      clientId: nonEmpty(env[`${BACKUP_CONNECTION}__clientId`]),
+      accountName,
+      setting: `${BACKUP_CONNECTION}__blobServiceUri`,
+    };
   }
   for (const setting of [BACKUP_CONNECTION, 'AzureWebJobsStorage']) {
     const cs = nonEmpty(env[setting]);
     if (cs === undefined) continue;
     const accountName = accountNameFromConnectionString(cs);
     if (accountName === undefined) {
-      throw new NonRetryableError(`${setting}: must be a storage connection string with AccountName or BlobEndpoint`, { code: 'InvalidConfiguration' });
+      throw new NonRetryableError(
+        `${setting}: must be a storage connection string with AccountName or BlobEndpoint`,
+        { code: 'InvalidConfiguration' },
+      );
     }
     return { kind: 'connectionString', connectionString: cs, accountName, setting };
   }
@@ -88,10 +106,17 @@ export interface BlobClientOptions {
 }
 
 /** Creates the SDK client for a resolved connection. */
-export function createBlobServiceClient(connection: BackupStorageConnection, options: BlobClientOptions = {}): BlobServiceClient {
-  if (connection.kind === 'connectionString') return BlobServiceClient.fromConnectionString(connection.connectionString);
+export function createBlobServiceClient(
+  connection: BackupStorageConnection,
+  options: BlobClientOptions = {},
+): BlobServiceClient {
+  if (connection.kind === 'connectionString')
+    return BlobServiceClient.fromConnectionString(connection.connectionString);
   const credential =
-    options.credential ?? new DefaultAzureCredential(connection.clientId === undefined ? {} : { managedIdentityClientId: connection.clientId });
+    options.credential ??
+    new DefaultAzureCredential(
+      connection.clientId === undefined ? {} : { managedIdentityClientId: connection.clientId },
+    );
   return new BlobServiceClient(connection.blobServiceUri, credential);
 }
 
@@ -101,9 +126,15 @@ const clients = new Map<string, BlobServiceClient>();
  * The process-wide client for the backup connection in `env` (reused across invocations so
  * connections are kept alive; keyed by the connection so tests with several stacks do not mix).
  */
-export function backupBlobService(env: Env): { client: BlobServiceClient; connection: BackupStorageConnection } {
+export function backupBlobService(env: Env): {
+  client: BlobServiceClient;
+  connection: BackupStorageConnection;
+} {
   const connection = resolveBackupStorage(env);
-  const key = connection.kind === 'connectionString' ? `cs:${connection.connectionString}` : `id:${connection.blobServiceUri}:${connection.clientId ?? ''}`;
+  const key =
+    connection.kind === 'connectionString'
+      ? `cs:${connection.connectionString}`
+      : `id:${connection.blobServiceUri}:${connection.clientId ?? ''}`;
   let client = clients.get(key);
   if (client === undefined) {
     client = createBlobServiceClient(connection);

@@ -16,14 +16,21 @@ export interface PreflightBackupOutput {
   tier: string;
 }
 
-export const beginApimBackupInput = z.strictObject({ resourceId: z.string().min(1), blobName: z.string().min(1) });
+export const beginApimBackupInput = z.strictObject({
+  resourceId: z.string().min(1),
+  blobName: z.string().min(1),
+});
 export type BeginApimBackupInput = z.infer<typeof beginApimBackupInput>;
 
-export const pollApimBackupInput = z.strictObject({ resourceId: z.string().min(1), token: z.string().min(1) });
+export const pollApimBackupInput = z.strictObject({
+  resourceId: z.string().min(1),
+  token: z.string().min(1),
+});
 export type PollApimBackupInput = z.infer<typeof pollApimBackupInput>;
 
 /** A poll result as JSON (no service details: the orchestration needs none). */
-export type ApimBackupPoll = { status: 'running'; token: string; retryAfterMs: number | null } | { status: 'succeeded' };
+export type ApimBackupPoll =
+  { status: 'running'; token: string; retryAfterMs: number | null } | { status: 'succeeded' };
 
 export const verifyBackupInput = z.strictObject({
   blobName: z.string().min(1),
@@ -48,6 +55,8 @@ export type PruneBackupsInput = z.infer<typeof pruneBackupsInput>;
 export function parseActivityInput<T>(schema: z.ZodType<T>, value: unknown, activity: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
+  const problems = result.error.issues
+    .map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`)
+    .join('; ');
   throw new NonRetryableError(`${activity}: invalid input: ${problems}`, { code: 'InvalidInput' });
 }

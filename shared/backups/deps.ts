@@ -36,7 +36,10 @@ export function backupDeps(env: Env = process.env): BackupDeps {
 }
 
 /** The configured service whose ARM id is `resourceId` (ids compare case-insensitively). */
-export function findService(config: Config, resourceId: string): Config['backup']['services'][number] | undefined {
+export function findService(
+  config: Config,
+  resourceId: string,
+): Config['backup']['services'][number] | undefined {
   const want = resourceId.toLowerCase();
   return config.backup.services.find((s) => s.resourceId.toLowerCase() === want);
 }

@@ -6,7 +6,11 @@ import { BACKUP_TIERS, type ApimServiceInfo } from '../apim/port';
  */
 export type PreflightDecision =
   | { kind: 'ready' }
-  | { kind: 'unsupported'; code: 'UnsupportedTier' | 'WorkspacesNotSupported' | 'ServiceFailed'; reason: string }
+  | {
+      kind: 'unsupported';
+      code: 'UnsupportedTier' | 'WorkspacesNotSupported' | 'ServiceFailed';
+      reason: string;
+    }
   | { kind: 'wait'; reason: string };
 
 /** Decides from the service's tier and provisioning state. */
@@ -20,14 +24,23 @@ export function decidePreflight(service: ApimServiceInfo): PreflightDecision {
     };
   }
   if (service.hasWorkspaces) {
-    return { kind: 'unsupported', code: 'WorkspacesNotSupported', reason: 'services with workspaces cannot be backed up' };
+    return {
+      kind: 'unsupported',
+      code: 'WorkspacesNotSupported',
+      reason: 'services with workspaces cannot be backed up',
+    };
   }
   const state = service.provisioningState;
   if (state.toLowerCase() === 'failed') {
-    return { kind: 'unsupported', code: 'ServiceFailed', reason: 'the service is in the Failed provisioning state' };
+    return {
+      kind: 'unsupported',
+      code: 'ServiceFailed',
+      reason: 'the service is in the Failed provisioning state',
+    };
   }
   if (state.toLowerCase() !== 'succeeded' || service.targetProvisioningState !== '') {
-    const target = service.targetProvisioningState === '' ? '' : ` (target ${service.targetProvisioningState})`;
+    const target =
+      service.targetProvisioningState === '' ? '' : ` (target ${service.targetProvisioningState})`;
     return { kind: 'wait', reason: `the service is transitioning: ${state}${target}` };
   }
   return { kind: 'ready' };

@@ -93,7 +93,10 @@ export function shapeServiceReport(input: {
   const rpo = decideRpoBreach({ newestVerifiedAt: newest?.takenAt, now, rpoMs: input.rpoMs });
   let error: string | null = null;
   if (lastRun !== undefined && outcomeOf(lastRun.runtimeStatus) === 'failed') {
-    const text = typeof lastRun.output === 'string' ? lastRun.output : JSON.stringify(lastRun.output ?? 'failed without output');
+    const text =
+      typeof lastRun.output === 'string'
+        ? lastRun.output
+        : JSON.stringify(lastRun.output ?? 'failed without output');
     error = redact(text);
   }
   return {
@@ -119,6 +122,9 @@ export function shapeServiceReport(input: {
       progress: lastRun?.customStatus ?? null,
     },
     rpo: { breached: rpo.breached, limitSeconds: Math.round(input.rpoMs / 1000) },
-    catalog: catalog.source === undefined || catalog.asOf === undefined ? null : { source: catalog.source, asOf: catalog.asOf.toISOString() },
+    catalog:
+      catalog.source === undefined || catalog.asOf === undefined
+        ? null
+        : { source: catalog.source, asOf: catalog.asOf.toISOString() },
   };
 }

@@ -84,7 +84,11 @@ export function toActivityError(error: unknown, redactText: (text: string) => st
   const err = error instanceof Error ? error : new Error(String(error));
   let message = redactText(err.message);
   const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
-  if (typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && !message.includes('retryAfterMs=')) {
+  if (
+    typeof retryAfterMs === 'number' &&
+    Number.isFinite(retryAfterMs) &&
+    !message.includes('retryAfterMs=')
+  ) {
     message += ` (retryAfterMs=${Math.round(retryAfterMs)})`;
   }
   err.message = message;

@@ -30,7 +30,10 @@ export interface BackupRunSettings {
 export const RETRY_MAX_MS = 30 * 60 * 1000;
 
 /** Builds the input of a run for one service from configuration. */
-export function buildRunInput(service: { resourceId: string; serviceName: string }, settings: BackupRunSettings): BackupRunInput {
+export function buildRunInput(
+  service: { resourceId: string; serviceName: string },
+  settings: BackupRunSettings,
+): BackupRunInput {
   return {
     resourceId: service.resourceId,
     serviceName: service.serviceName,
@@ -65,7 +68,17 @@ export interface BackupRunResult {
 
 /** Custom status while a run progresses. */
 export interface BackupProgress {
-  phase: 'preflight' | 'waiting-for-service' | 'ensuring-container' | 'starting' | 'polling' | 'retrying' | 'verifying' | 'pruning' | 'done' | 'failed';
+  phase:
+    | 'preflight'
+    | 'waiting-for-service'
+    | 'ensuring-container'
+    | 'starting'
+    | 'polling'
+    | 'retrying'
+    | 'verifying'
+    | 'pruning'
+    | 'done'
+    | 'failed';
   serviceName: string;
   blobName?: string;
   retries: number;

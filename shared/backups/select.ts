@@ -3,7 +3,9 @@ import { z } from 'zod';
 /** Body of `POST /api/backups`: empty (all services) or `{ "services": ["name", ...] }`. */
 export const startBackupsBody = z.strictObject({
   services: z
-    .array(z.string({ error: 'must be a service name (string)' }).min(1, { error: 'must not be empty' }), { error: 'must be an array of service names' })
+    .array(z.string({ error: 'must be a service name (string)' }).min(1, { error: 'must not be empty' }), {
+      error: 'must be an array of service names',
+    })
     .min(1, { error: 'must name at least one service (omit it to back up all)' })
     .max(100, { error: 'must name at most 100 services' })
     .optional(),
@@ -17,7 +19,10 @@ export type SelectResult<S> = { ok: true; services: S[] } | { ok: false; error: 
  * name is an error naming the field, not a silent skip: the caller asked for something that will
  * never be backed up.
  */
-export function selectServices<S extends { serviceName: string }>(bodyText: string, configured: readonly S[]): SelectResult<S> {
+export function selectServices<S extends { serviceName: string }>(
+  bodyText: string,
+  configured: readonly S[],
+): SelectResult<S> {
   let json: unknown = {};
   if (bodyText.trim() !== '') {
     try {
@@ -28,7 +33,12 @@ export function selectServices<S extends { serviceName: string }>(bodyText: stri
   }
   const parsed = startBackupsBody.safeParse(json);
   if (!parsed.success) {
-    return { ok: false, error: parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : 'body'}: ${i.message}`).join('; ') };
+    return {
+      ok: false,
+      error: parsed.error.issues
+        .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'body'}: ${i.message}`)
+        .join('; '),
+    };
   }
   const wanted = parsed.data.services;
   if (wanted === undefined) return { ok: true, services: [...configured] };
@@ -36,7 +46,10 @@ export function selectServices<S extends { serviceName: string }>(bodyText: stri
   const problems: string[] = [];
   wanted.forEach((name, i) => {
     const match = configured.find((s) => s.serviceName.toLowerCase() === name.toLowerCase());
-    if (match === undefined) problems.push(`services.${i}: unknown service '${name.slice(0, 60)}' (not in LIFEBOAT_PROTECTED_SERVICES)`);
+    if (match === undefined)
+      problems.push(
+        `services.${i}: unknown service '${name.slice(0, 60)}' (not in LIFEBOAT_PROTECTED_SERVICES)`,
+      );
     else if (!picked.includes(match)) picked.push(match);
   });
   return problems.length > 0 ? { ok: false, error: problems.join('; ') } : { ok: true, services: picked };

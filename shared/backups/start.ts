@@ -51,11 +51,22 @@ export async function startBackupRuns<S extends { serviceName: string }>(
     try {
       before = await statusOf(client, instanceId);
     } catch (error) {
-      out.push({ service: service.serviceName, instanceId, started: false, reason: 'status check failed', error: errorMessage(error) });
+      out.push({
+        service: service.serviceName,
+        instanceId,
+        started: false,
+        reason: 'status check failed',
+        error: errorMessage(error),
+      });
       continue;
     }
     if (before !== undefined && RUNNING_STATES.includes(before)) {
-      out.push({ service: service.serviceName, instanceId, started: false, reason: `previous run is still ${before}` });
+      out.push({
+        service: service.serviceName,
+        instanceId,
+        started: false,
+        reason: `previous run is still ${before}`,
+      });
       continue;
     }
     try {
@@ -64,10 +75,21 @@ export async function startBackupRuns<S extends { serviceName: string }>(
     } catch (error) {
       const now = await statusOf(client, instanceId).catch(() => undefined);
       if (now !== undefined && RUNNING_STATES.includes(now)) {
-        out.push({ service: service.serviceName, instanceId, started: false, reason: `start refused: a run is ${now}` });
+        out.push({
+          service: service.serviceName,
+          instanceId,
+          started: false,
+          reason: `start refused: a run is ${now}`,
+        });
         continue;
       }
-      out.push({ service: service.serviceName, instanceId, started: false, reason: 'start failed', error: errorMessage(error) });
+      out.push({
+        service: service.serviceName,
+        instanceId,
+        started: false,
+        reason: 'start failed',
+        error: errorMessage(error),
+      });
     }
   }
   return out;

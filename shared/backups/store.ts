@@ -50,7 +50,10 @@ export function classifyStorageError(error: unknown, what: string): Error {
     }
     return new NonRetryableError(`${what} failed (${code}, HTTP ${status})`, { code, cause: error });
   }
-  return new TransientError(`${what} failed (${error instanceof Error ? error.name : 'unknown error'}); retrying may help`, { cause: error });
+  return new TransientError(
+    `${what} failed (${error instanceof Error ? error.name : 'unknown error'}); retrying may help`,
+    { cause: error },
+  );
 }
 
 function isNotFound(error: unknown): boolean {
@@ -95,7 +98,9 @@ const storedSummarySchema = z.strictObject({
   asOf: z.iso.datetime(),
   count: z.number().int().min(0),
   verifiedCount: z.number().int().min(0),
-  newestVerified: z.strictObject({ name: z.string(), takenAt: z.iso.datetime(), sizeBytes: z.number().int().min(0) }).nullable(),
+  newestVerified: z
+    .strictObject({ name: z.string(), takenAt: z.iso.datetime(), sizeBytes: z.number().int().min(0) })
+    .nullable(),
 });
 
 /** The summary blob of a service. */
@@ -104,7 +109,10 @@ export function summaryBlobName(serviceName: string): string {
 }
 
 /** Creates the store over a container client (its credential and pipeline are used as given). */
-export function createBackupStore(container: ContainerClient, options: { pageSize?: number } = {}): BackupStore {
+export function createBackupStore(
+  container: ContainerClient,
+  options: { pageSize?: number } = {},
+): BackupStore {
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const blob = (name: string): BlobClient => container.getBlobClient(name);
 
@@ -123,7 +131,9 @@ export function createBackupStore(container: ContainerClient, options: { pageSiz
       const includeMetadata = options.includeMetadata ?? true;
       const out: ListedBackup[] = [];
       try {
-        const pages = container.listBlobsFlat({ prefix: servicePrefix(serviceName), includeMetadata }).byPage({ maxPageSize: pageSize });
+        const pages = container
+          .listBlobsFlat({ prefix: servicePrefix(serviceName), includeMetadata })
+          .byPage({ maxPageSize: pageSize });
         for await (const page of pages) {
           for (const item of page.segment.blobItems) {
             const parsed = parseBackupBlobName(item.name);
@@ -151,12 +161,16 @@ export function createBackupStore(container: ContainerClient, options: { pageSiz
         props = await client.getProperties();
       } catch (error) {
         if (isNotFound(error)) {
-          throw new NonRetryableError(`backup blob ${blobName} does not exist although the backup operation succeeded`, { code: 'BackupBlobMissing' });
+          throw new NonRetryableError(
+            `backup blob ${blobName} does not exist although the backup operation succeeded`,
+            { code: 'BackupBlobMissing' },
+          );
         }
         throw classifyStorageError(error, `reading backup blob ${blobName}`);
       }
       const sizeBytes = props.contentLength ?? 0;
-      if (sizeBytes <= 0) throw new NonRetryableError(`backup blob ${blobName} is empty`, { code: 'BackupBlobEmpty' });
+      if (sizeBytes <= 0)
+        throw new NonRetryableError(`backup blob ${blobName} is empty`, { code: 'BackupBlobEmpty' });
       try {
         // ifMatch: if APIM rewrote the blob after we read its size, fail and let the caller retry.
         await client.setMetadata(
@@ -197,9 +211,12 @@ export function createBackupStore(container: ContainerClient, options: { pageSiz
         }
       });
       if (failures.length > 0) {
-        throw new TransientError(`batch delete: ${failures.length} of ${names.length} deletes failed (first: ${failures[0] ?? ''}); retrying may help`, {
-          code: 'PartialDelete',
-        });
+        throw new TransientError(
+          `batch delete: ${failures.length} of ${names.length} deletes failed (first: ${failures[0] ?? ''}); retrying may help`,
+          {
+            code: 'PartialDelete',
+          },
+        );
       }
       return result;
     },
@@ -222,9 +239,11 @@ export function createBackupStore(container: ContainerClient, options: { pageSiz
     async writeSummary(serviceName, summary) {
       const body = JSON.stringify(summary);
       try {
-        await container.getBlockBlobClient(summaryBlobName(serviceName)).upload(body, Buffer.byteLength(body), {
-          blobHTTPHeaders: { blobContentType: 'application/json' },
-        });
+        await container
+          .getBlockBlobClient(summaryBlobName(serviceName))
+          .upload(body, Buffer.byteLength(body), {
+            blobHTTPHeaders: { blobContentType: 'application/json' },
+          });
       } catch (error) {
         throw classifyStorageError(error, `writing the catalog summary of ${serviceName}`);
       }
@@ -251,7 +270,11 @@ export function createBackupStore(container: ContainerClient, options: { pageSiz
 }
 
 /** Runs `fn` over `items` with at most `concurrency` in flight; rejects with the first failure. */
-async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function runPool<T>(
+  items: readonly T[],
+  concurrency: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

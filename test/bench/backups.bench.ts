@@ -1,4 +1,10 @@
-import { BlobServiceClient, ContainerClient, Pipeline, StorageSharedKeyCredential, type RequestPolicyFactory } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  ContainerClient,
+  Pipeline,
+  StorageSharedKeyCredential,
+  type RequestPolicyFactory,
+} from '@azure/storage-blob';
 import { startAzurite, type AzuriteHandle } from '../../local/azurite';
 import { createTestHost } from '../../local/host/testing';
 import { pruneService } from '../../shared/backups/catalog';
@@ -29,7 +35,8 @@ const EXPIRED = benchCount(process.env['LIFEBOAT_BENCH_PRUNE_COUNT'], 2_000);
 function benchCount(text: string | undefined, fallback: number): number {
   if (text === undefined || text === '') return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new RangeError('LIFEBOAT_BENCH_PRUNE_COUNT must be a whole number from 1 to 100000');
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new RangeError('LIFEBOAT_BENCH_PRUNE_COUNT must be a whole number from 1 to 100000');
   return n;
 }
 const KEEP_VERIFIED = 3;
@@ -39,7 +46,10 @@ const DAY = 24 * 3600_000;
 const now = new Date('2026-06-01T00:00:00Z');
 
 /** A container client whose every HTTP request increments `count`. */
-function countingContainer(azurite: AzuriteHandle, name: string): { container: ContainerClient; counter: { count: number } } {
+function countingContainer(
+  azurite: AzuriteHandle,
+  name: string,
+): { container: ContainerClient; counter: { count: number } } {
   const counter = { count: 0 };
   const credential = new StorageSharedKeyCredential(azurite.accountName, azurite.accountKey);
   const counting: RequestPolicyFactory = {
@@ -61,7 +71,9 @@ async function seed(service: BlobServiceClient, containerName: string): Promise<
   const container = service.getContainerClient(containerName);
   await container.createIfNotExists();
   const start = now.getTime() - 20 * DAY - EXPIRED * 60_000;
-  const names = Array.from({ length: EXPIRED }, (_, i) => backupBlobName(SERVICE, new Date(start + i * 60_000)));
+  const names = Array.from({ length: EXPIRED }, (_, i) =>
+    backupBlobName(SERVICE, new Date(start + i * 60_000)),
+  );
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
@@ -71,7 +83,9 @@ async function seed(service: BlobServiceClient, containerName: string): Promise<
   };
   await Promise.all(Array.from({ length: 32 }, worker));
   for (let i = 1; i <= KEEP_VERIFIED; i++) {
-    await container.getBlockBlobClient(backupBlobName(SERVICE, new Date(now.getTime() - i * 6 * 3600_000))).upload('ok', 2, { metadata: { verified: 'true' } });
+    await container
+      .getBlockBlobClient(backupBlobName(SERVICE, new Date(now.getTime() - i * 6 * 3600_000)))
+      .upload('ok', 2, { metadata: { verified: 'true' } });
   }
 }
 
@@ -85,7 +99,10 @@ async function pruneFigures(): Promise<readonly Measurement[]> {
     // (never 20,000 at once); both are pruned from the same state.
     await seed(plain, 'batched');
     // The summary a prune would write (retention 30 keeps everything), so GET reads it as in production.
-    await pruneService(createBackupStore(plain.getContainerClient('batched')), SERVICE, { ...policy, retentionDays: 30 });
+    await pruneService(createBackupStore(plain.getContainerClient('batched')), SERVICE, {
+      ...policy,
+      retentionDays: 30,
+    });
     const catalog = await catalogGetMs(azurite);
 
     const b = countingContainer(azurite, 'batched');
@@ -93,7 +110,8 @@ async function pruneFigures(): Promise<readonly Measurement[]> {
     const batched = await pruneService(createBackupStore(b.container), SERVICE, policy);
     const batchedMs = msSince(t);
     const left = await createBackupStore(plain.getContainerClient('batched')).list(SERVICE);
-    if (left.length !== KEEP_VERIFIED) throw new Error(`batched prune left ${left.length} backups, expected ${KEEP_VERIFIED}`);
+    if (left.length !== KEEP_VERIFIED)
+      throw new Error(`batched prune left ${left.length} backups, expected ${KEEP_VERIFIED}`);
 
     await seed(plain, 'onebyone');
     const o = countingContainer(azurite, 'onebyone');
@@ -107,7 +125,9 @@ async function pruneFigures(): Promise<readonly Measurement[]> {
     const onebyoneMs = msSince(t);
 
     if (batched.deleted !== EXPIRED || single.deleted !== EXPIRED) {
-      throw new Error(`expected ${EXPIRED} deletions each, got batched ${batched.deleted}, one-by-one ${single.deleted}`);
+      throw new Error(
+        `expected ${EXPIRED} deletions each, got batched ${batched.deleted}, one-by-one ${single.deleted}`,
+      );
     }
     return [
       { name: 'prune.count', value: EXPIRED, unit: 'blobs' },
@@ -132,14 +152,19 @@ async function pruneFigures(): Promise<readonly Measurement[]> {
 async function catalogGetMs(azurite: AzuriteHandle): Promise<{ summaryMs: number; listingMs: number }> {
   const host = await createTestHost({
     app: async () => {
-      await Promise.all([import('../../functions/http/getBackups.js'), import('../../functions/orchestrations/backupOrchestration.js')]);
+      await Promise.all([
+        import('../../functions/http/getBackups.js'),
+        import('../../functions/orchestrations/backupOrchestration.js'),
+      ]);
     },
     settings: {
       AzureWebJobsStorage: azurite.connectionString,
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
       LIFEBOAT_BACKUP_CONTAINER: 'batched',
       LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([
-        { resourceId: `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.ApiManagement/service/${SERVICE}` },
+        {
+          resourceId: `/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.ApiManagement/service/${SERVICE}`,
+        },
       ]),
     },
     timers: false,
@@ -168,7 +193,17 @@ async function catalogGetMs(azurite: AzuriteHandle): Promise<{ summaryMs: number
 
 export const figures: Figure[] = [
   {
-    names: ['prune.count', 'prune.batched.requests', 'prune.onebyone.requests', 'prune.request_ratio', 'prune.speedup', 'prune.batched.ms', 'prune.onebyone.ms', 'catalog.get_ms', 'catalog.get_fresh_ms'],
+    names: [
+      'prune.count',
+      'prune.batched.requests',
+      'prune.onebyone.requests',
+      'prune.request_ratio',
+      'prune.speedup',
+      'prune.batched.ms',
+      'prune.onebyone.ms',
+      'catalog.get_ms',
+      'catalog.get_fresh_ms',
+    ],
     run: pruneFigures,
   },
 ];

@@ -6,7 +6,9 @@ import { parseApimResourceId } from '../../apim/resourceId';
 /** True when croner (same six-field layout as NCRONTAB) can parse the expression and it ever fires. */
 function isValidSchedule(expression: string): boolean {
   try {
-    return new Cron(expression, { paused: true, timezone: 'UTC' }).nextRun(new Date(Date.UTC(2026, 0, 1))) !== null;
+    return (
+      new Cron(expression, { paused: true, timezone: 'UTC' }).nextRun(new Date(Date.UTC(2026, 0, 1))) !== null
+    );
   } catch {
     return false;
   }
@@ -30,11 +32,10 @@ const protectedService = z.strictObject({
  * Blob container rules as Azure Storage states them; APIM also rejects upper case
  * (../shared/reference/apim-backup-restore.md, "container name with upper-case letters").
  */
-export const containerName = z
-  .string()
-  .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, {
-    error: 'must be 3-63 characters of lower-case letters, digits and single hyphens, starting and ending with a letter or digit',
-  });
+export const containerName = z.string().regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, {
+  error:
+    'must be 3-63 characters of lower-case letters, digits and single hyphens, starting and ending with a letter or digit',
+});
 
 /** Scheduled APIM backups, retention and where backups go. */
 export const backupSection = defineSection(
@@ -46,29 +47,46 @@ export const backupSection = defineSection(
     ).default([]),
     LIFEBOAT_BACKUP_STORAGE_ACCOUNT: z
       .string()
-      .regex(/^[a-z0-9]{3,24}$/, { error: 'must be a storage account name: 3-24 lower-case letters and digits' })
+      .regex(/^[a-z0-9]{3,24}$/, {
+        error: 'must be a storage account name: 3-24 lower-case letters and digits',
+      })
       .optional()
-      .describe('Storage account (name) APIM writes backups to. Defaults to the account of the BackupStorage connection.'),
-    LIFEBOAT_BACKUP_CONTAINER: containerName.default('apim-backups').describe('Private blob container for backups.'),
+      .describe(
+        'Storage account (name) APIM writes backups to. Defaults to the account of the BackupStorage connection.',
+      ),
+    LIFEBOAT_BACKUP_CONTAINER: containerName
+      .default('apim-backups')
+      .describe('Private blob container for backups.'),
     LIFEBOAT_BACKUP_ACCESS_TYPE: z
       .enum(['SystemAssignedManagedIdentity', 'UserAssignedManagedIdentity', 'AccessKey'], {
         error: 'must be SystemAssignedManagedIdentity, UserAssignedManagedIdentity or AccessKey',
       })
       .default('SystemAssignedManagedIdentity')
-      .describe('How APIM reaches the storage account. Identities are preferred; AccessKey only when set explicitly.'),
+      .describe(
+        'How APIM reaches the storage account. Identities are preferred; AccessKey only when set explicitly.',
+      ),
     LIFEBOAT_BACKUP_IDENTITY_CLIENT_ID: z
-      .uuid({ error: 'must be a GUID (the client id of a user-assigned identity attached to the APIM service)' })
+      .uuid({
+        error: 'must be a GUID (the client id of a user-assigned identity attached to the APIM service)',
+      })
       .optional()
       .describe('Client id of the user-assigned identity (required with UserAssignedManagedIdentity).'),
     LIFEBOAT_BACKUP_ACCESS_KEY: z
       .string()
       .min(1)
       .optional()
-      .describe('Storage account key (secret; a Key Vault reference in Azure). Required with AccessKey, refused otherwise.'),
+      .describe(
+        'Storage account key (secret; a Key Vault reference in Azure). Required with AccessKey, refused otherwise.',
+      ),
     LIFEBOAT_BACKUP_SCHEDULE: z
       .string()
-      .regex(/^\S+( \S+){5}$/, { error: 'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})' })
-      .refine(isValidSchedule, { error: 'must be a valid NCRONTAB expression (a field is out of range or malformed)' })
+      .regex(/^\S+( \S+){5}$/, {
+        error:
+          'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})',
+      })
+      .refine(isValidSchedule, {
+        error: 'must be a valid NCRONTAB expression (a field is out of range or malformed)',
+      })
       .default('0 0 */6 * * *')
       .describe('When backups run (NCRONTAB, UTC unless WEBSITE_TIME_ZONE is set).'),
     LIFEBOAT_BACKUP_RETENTION_DAYS: intSetting(
@@ -77,7 +95,12 @@ export const backupSection = defineSection(
       30,
       'Backups older than this are pruned (1-30: Azure restores backups up to 30 days old).',
     ),
-    LIFEBOAT_BACKUP_KEEP_NEWEST: intSetting(3, 1, 1000, 'The newest N verified backups of each service are never pruned.'),
+    LIFEBOAT_BACKUP_KEEP_NEWEST: intSetting(
+      3,
+      1,
+      1000,
+      'The newest N verified backups of each service are never pruned.',
+    ),
     LIFEBOAT_BACKUP_RPO_HOURS: intSetting(
       0,
       0,
@@ -90,27 +113,45 @@ export const backupSection = defineSection(
       3600,
       'Wait between polls of a backup operation when the service sends no Retry-After.',
     ),
-    LIFEBOAT_BACKUP_TIMEOUT_MINUTES: intSetting(240, 1, 24 * 60, 'A backup operation still running after this fails the run.'),
+    LIFEBOAT_BACKUP_TIMEOUT_MINUTES: intSetting(
+      240,
+      1,
+      24 * 60,
+      'A backup operation still running after this fails the run.',
+    ),
     LIFEBOAT_BACKUP_LOCKED_RETRY_BUDGET: intSetting(
       8,
       0,
       100,
       'How many times a 409 ServiceLocked or transient error is retried (with backoff and jitter) before the run fails.',
     ),
-    LIFEBOAT_BACKUP_RETRY_BASE_SECONDS: intSetting(60, 0, 3600, 'First retry delay; doubles per attempt, with jitter.'),
+    LIFEBOAT_BACKUP_RETRY_BASE_SECONDS: intSetting(
+      60,
+      0,
+      3600,
+      'First retry delay; doubles per attempt, with jitter.',
+    ),
   },
   (raw, ctx) => {
     const services = raw.LIFEBOAT_PROTECTED_SERVICES.flatMap((s, i) => {
       const id = parseApimResourceId(s.resourceId);
       if (!id.ok) {
-        ctx.addIssue({ code: 'custom', path: ['LIFEBOAT_PROTECTED_SERVICES', i, 'resourceId'], message: id.error });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['LIFEBOAT_PROTECTED_SERVICES', i, 'resourceId'],
+          message: id.error,
+        });
         return [];
       }
       let standby;
       if (s.standbyResourceId !== undefined) {
         const parsed = parseApimResourceId(s.standbyResourceId);
         if (!parsed.ok) {
-          ctx.addIssue({ code: 'custom', path: ['LIFEBOAT_PROTECTED_SERVICES', i, 'standbyResourceId'], message: parsed.error });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['LIFEBOAT_PROTECTED_SERVICES', i, 'standbyResourceId'],
+            message: parsed.error,
+          });
           return [];
         }
         standby = parsed.value;
@@ -130,14 +171,29 @@ export const backupSection = defineSection(
       names.add(key);
     }
     const accessType = raw.LIFEBOAT_BACKUP_ACCESS_TYPE;
-    if (accessType === 'UserAssignedManagedIdentity' && raw.LIFEBOAT_BACKUP_IDENTITY_CLIENT_ID === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['LIFEBOAT_BACKUP_IDENTITY_CLIENT_ID'], message: 'is required when LIFEBOAT_BACKUP_ACCESS_TYPE is UserAssignedManagedIdentity' });
+    if (
+      accessType === 'UserAssignedManagedIdentity' &&
+      raw.LIFEBOAT_BACKUP_IDENTITY_CLIENT_ID === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LIFEBOAT_BACKUP_IDENTITY_CLIENT_ID'],
+        message: 'is required when LIFEBOAT_BACKUP_ACCESS_TYPE is UserAssignedManagedIdentity',
+      });
     }
     if (accessType === 'AccessKey' && raw.LIFEBOAT_BACKUP_ACCESS_KEY === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['LIFEBOAT_BACKUP_ACCESS_KEY'], message: 'is required when LIFEBOAT_BACKUP_ACCESS_TYPE is AccessKey' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LIFEBOAT_BACKUP_ACCESS_KEY'],
+        message: 'is required when LIFEBOAT_BACKUP_ACCESS_TYPE is AccessKey',
+      });
     }
     if (accessType !== 'AccessKey' && raw.LIFEBOAT_BACKUP_ACCESS_KEY !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['LIFEBOAT_BACKUP_ACCESS_KEY'], message: 'is only allowed when LIFEBOAT_BACKUP_ACCESS_TYPE is AccessKey (identities are preferred)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LIFEBOAT_BACKUP_ACCESS_KEY'],
+        message: 'is only allowed when LIFEBOAT_BACKUP_ACCESS_TYPE is AccessKey (identities are preferred)',
+      });
     }
     return {
       services,

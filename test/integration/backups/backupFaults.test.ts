@@ -23,7 +23,11 @@ afterAll(async () => {
 });
 
 async function start(service: string): Promise<void> {
-  const res = await w.host.fetch('/api/backups', { method: 'POST', body: JSON.stringify({ services: [service] }), headers: { 'content-type': 'application/json' } });
+  const res = await w.host.fetch('/api/backups', {
+    method: 'POST',
+    body: JSON.stringify({ services: [service] }),
+    headers: { 'content-type': 'application/json' },
+  });
   expect(res.status).toBe(202);
 }
 
@@ -59,13 +63,20 @@ describe('backup runs that cannot or should not proceed', () => {
     const verifiedAt = [45, 44, 43, 42, 41].map((d) => new Date(w.clock.now().getTime() - d * DAY));
     await w.container.createIfNotExists();
     for (const at of verifiedAt) {
-      await w.container.getBlockBlobClient(backupBlobName('delta', at)).upload('ok', 2, { metadata: { verified: 'true', service: 'delta' } });
+      await w.container
+        .getBlockBlobClient(backupBlobName('delta', at))
+        .upload('ok', 2, { metadata: { verified: 'true', service: 'delta' } });
     }
     // Every day for 40 days: an unverified leftover appears and the day's backup fails.
-    w.stack.arm.faults.inject({ kind: 'http', status: 400, code: 'InvalidParameters', message: 'Injected: storage refused' }, { times: 40, on: 'post' });
+    w.stack.arm.faults.inject(
+      { kind: 'http', status: 400, code: 'InvalidParameters', message: 'Injected: storage refused' },
+      { times: 40, on: 'post' },
+    );
     for (let day = 1; day <= 40; day++) {
       w.clock.advance(DAY);
-      await w.container.getBlockBlobClient(backupBlobName('delta', new Date(w.clock.now().getTime() - 12 * 3600_000))).upload('partial', 7);
+      await w.container
+        .getBlockBlobClient(backupBlobName('delta', new Date(w.clock.now().getTime() - 12 * 3600_000)))
+        .upload('partial', 7);
       await start('delta');
       expect((await w.host.waitForInstance('backup-delta')).runtimeStatus).toBe('Failed');
     }

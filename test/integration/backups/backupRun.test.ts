@@ -22,7 +22,12 @@ interface StartAnswer {
 }
 
 async function post(body?: unknown): Promise<{ status: number; json: StartAnswer }> {
-  const res = await w.host.fetch('/api/backups', { method: 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+  const res = await w.host.fetch('/api/backups', {
+    method: 'POST',
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
   return { status: res.status, json: (await res.json()) as StartAnswer };
 }
 
@@ -51,7 +56,11 @@ describe('scheduled backups through the local host', () => {
       const mine = blobs.filter((b) => b.name.startsWith(`${svc}/`));
       expect(mine).toHaveLength(1);
       expect(mine[0]!.size).toBeGreaterThan(0);
-      expect(mine[0]!.metadata).toMatchObject({ verified: 'true', service: svc, tier: svc === 'alpha' ? 'Developer' : 'Premium' });
+      expect(mine[0]!.metadata).toMatchObject({
+        verified: 'true',
+        service: svc,
+        tier: svc === 'alpha' ? 'Developer' : 'Premium',
+      });
     }
     const container = await w.container.getAccessPolicy();
     expect(container.blobPublicAccess).toBeUndefined();
@@ -62,7 +71,11 @@ describe('scheduled backups through the local host', () => {
     w.stack.arm.faults.inject({ kind: 'serviceLocked' }, { times: 2, on: 'post' });
     const started = await post({ services: ['alpha'] });
     expect(started.status).toBe(202);
-    expect(started.json.started[0]).toMatchObject({ service: 'alpha', instanceId: 'backup-alpha', statusQueryGetUri: expect.stringContaining('backup-alpha') });
+    expect(started.json.started[0]).toMatchObject({
+      service: 'alpha',
+      instanceId: 'backup-alpha',
+      statusQueryGetUri: expect.stringContaining('backup-alpha'),
+    });
     const done = await w.host.waitForInstance('backup-alpha');
     expect(done.runtimeStatus).toBe('Completed');
     expect(done.output).toMatchObject({ retries: 2 });
@@ -71,7 +84,10 @@ describe('scheduled backups through the local host', () => {
 
   it('an operation that fails with a 5xx is transient: the run starts the backup again and succeeds', async () => {
     const before = backupPosts(w.stack, 'beta');
-    w.stack.arm.faults.inject({ kind: 'failOperation', status: 500, code: 'InternalServerError' }, { on: 'poll' });
+    w.stack.arm.faults.inject(
+      { kind: 'failOperation', status: 500, code: 'InternalServerError' },
+      { on: 'poll' },
+    );
     expect((await post({ services: ['beta'] })).status).toBe(202);
     const done = await w.host.waitForInstance('backup-beta');
     expect(done.runtimeStatus).toBe('Completed');
@@ -82,7 +98,10 @@ describe('scheduled backups through the local host', () => {
     // An expired unverified leftover that a successful run would prune.
     const leftover = backupBlobName('beta', new Date('2025-11-01T00:00:00Z'));
     await w.container.getBlockBlobClient(leftover).upload('x', 1);
-    w.stack.arm.faults.inject({ kind: 'failOperation', status: 400, code: 'BackupFailed', message: 'backup failed in the service' }, { on: 'poll' });
+    w.stack.arm.faults.inject(
+      { kind: 'failOperation', status: 400, code: 'BackupFailed', message: 'backup failed in the service' },
+      { on: 'poll' },
+    );
     expect((await post({ services: ['beta'] })).status).toBe(202);
     const done = await w.host.waitForInstance('backup-beta');
     expect(done.runtimeStatus).toBe('Failed');
@@ -96,7 +115,9 @@ describe('scheduled backups through the local host', () => {
     expect(beta.newestVerified?.name).toMatch(/^beta\/beta-20260101T00\d{4}Z\.apimbackup$/);
     // Counts come from the summary the last successful prune wrote; ?fresh=true lists and sees the leftover too.
     expect(beta.catalog?.source).toBe('summary');
-    const fresh = (await (await w.host.fetch('/api/backups?fresh=true')).json()) as { services: ServiceBackupReport[] };
+    const fresh = (await (await w.host.fetch('/api/backups?fresh=true')).json()) as {
+      services: ServiceBackupReport[];
+    };
     const freshBeta = fresh.services.find((s) => s.service === 'beta')!;
     expect(freshBeta.catalog?.source).toBe('listing');
     expect(freshBeta.count).toBe(beta.count + 1);
@@ -106,7 +127,13 @@ describe('scheduled backups through the local host', () => {
   });
 
   it('bad bodies and unknown services get 400 naming the field', async () => {
-    expect(await post({ services: ['alpha', 'nope'] })).toMatchObject({ status: 400, json: { error: expect.stringMatching(/^services\.1: unknown service 'nope'/) } });
-    expect(await post({ services: 'alpha' })).toMatchObject({ status: 400, json: { error: expect.stringMatching(/^services:/) } });
+    expect(await post({ services: ['alpha', 'nope'] })).toMatchObject({
+      status: 400,
+      json: { error: expect.stringMatching(/^services\.1: unknown service 'nope'/) },
+    });
+    expect(await post({ services: 'alpha' })).toMatchObject({
+      status: 400,
+      json: { error: expect.stringMatching(/^services:/) },
+    });
   });
 });

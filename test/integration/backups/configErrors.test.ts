@@ -13,7 +13,9 @@ beforeAll(async () => {
       AzureWebJobsStorage: 'UseDevelopmentStorage=true',
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
       LIFEBOAT_BACKUP_RETENTION_DAYS: '31',
-      LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([{ resourceId: '/subscriptions/nope/resourceGroups/rg/providers/Microsoft.ApiManagement/service/x' }]),
+      LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([
+        { resourceId: '/subscriptions/nope/resourceGroups/rg/providers/Microsoft.ApiManagement/service/x' },
+      ]),
     },
     timers: false,
     queues: { enabled: false },
@@ -30,7 +32,9 @@ describe('configuration errors through the host', () => {
       expect(res.status).toBe(500);
       const { error } = (await res.json()) as { error: string };
       expect(error).toMatch(/LIFEBOAT_BACKUP_RETENTION_DAYS: must be at most 30/);
-      expect(error).toMatch(/LIFEBOAT_PROTECTED_SERVICES \(at 0\.resourceId\): subscription id must be a GUID/);
+      expect(error).toMatch(
+        /LIFEBOAT_PROTECTED_SERVICES \(at 0\.resourceId\): subscription id must be a GUID/,
+      );
     }
     expect(t.getStatus('backup-x')).toBeUndefined();
   });

@@ -30,13 +30,18 @@ export interface BackupWorld {
 }
 
 /** Azurite + ARM emulator + local host on one virtual clock, with the given services protected. */
-export async function startBackupWorld(services: ServiceSpec[], settings: Record<string, string> = {}, options: { timers?: boolean; log?: (line: string) => void } = {}): Promise<BackupWorld> {
+export async function startBackupWorld(
+  services: ServiceSpec[],
+  settings: Record<string, string> = {},
+  options: { timers?: boolean; log?: (line: string) => void } = {},
+): Promise<BackupWorld> {
   const clock = new VirtualClock(new Date('2026-01-01T00:00:00Z'));
   const stack = await startAzureStack({ clock, retryAfterSeconds: 60, durations: { backupMs: 10 * 60_000 } });
   let host: TestHost | undefined;
   try {
     const ids: Record<string, string> = {};
-    for (const s of services) ids[s.name] = stack.arm.services.add({ identity: { systemAssigned: true }, ...s });
+    for (const s of services)
+      ids[s.name] = stack.arm.services.add({ identity: { systemAssigned: true }, ...s });
     host = await createTestHost({
       appRoot: process.cwd(),
       clock,
@@ -51,7 +56,9 @@ export async function startBackupWorld(services: ServiceSpec[], settings: Record
       queues: { enabled: false },
       ...(options.log === undefined ? {} : { log: options.log }),
     });
-    const container = BlobServiceClient.fromConnectionString(stack.azurite.connectionString).getContainerClient(settings['LIFEBOAT_BACKUP_CONTAINER'] ?? 'apim-backups');
+    const container = BlobServiceClient.fromConnectionString(
+      stack.azurite.connectionString,
+    ).getContainerClient(settings['LIFEBOAT_BACKUP_CONTAINER'] ?? 'apim-backups');
     const h = host;
     return {
       clock,
@@ -72,13 +79,21 @@ export async function startBackupWorld(services: ServiceSpec[], settings: Record
 }
 
 /** Every blob in the container with its metadata. */
-export async function listBlobs(container: ContainerClient): Promise<{ name: string; metadata: Record<string, string>; size: number }[]> {
+export async function listBlobs(
+  container: ContainerClient,
+): Promise<{ name: string; metadata: Record<string, string>; size: number }[]> {
   const out: { name: string; metadata: Record<string, string>; size: number }[] = [];
-  for await (const b of container.listBlobsFlat({ includeMetadata: true })) out.push({ name: b.name, metadata: b.metadata ?? {}, size: b.properties.contentLength ?? 0 });
+  for await (const b of container.listBlobsFlat({ includeMetadata: true }))
+    out.push({ name: b.name, metadata: b.metadata ?? {}, size: b.properties.contentLength ?? 0 });
   return out;
 }
 
 /** Backup POSTs the emulator served for one service. */
 export function backupPosts(stack: AzureStack, serviceName: string): number {
-  return stack.arm.requests().filter((r) => r.method === 'POST' && r.path.toLowerCase().includes(`/service/${serviceName.toLowerCase()}/backup`)).length;
+  return stack.arm
+    .requests()
+    .filter(
+      (r) =>
+        r.method === 'POST' && r.path.toLowerCase().includes(`/service/${serviceName.toLowerCase()}/backup`),
+    ).length;
 }

@@ -25,9 +25,17 @@ describe('the storage access key', () => {
     const done = await w.host.waitForInstance('backup-keyed');
     expect(done.runtimeStatus).toBe('Completed');
     const report = await (await w.host.fetch('/api/backups')).text();
-    const everything = [startBody, JSON.stringify(done), JSON.stringify(w.host.getHistory('backup-keyed')), report, ...lines].join('\n');
+    const everything = [
+      startBody,
+      JSON.stringify(done),
+      JSON.stringify(w.host.getHistory('backup-keyed')),
+      report,
+      ...lines,
+    ].join('\n');
     expect(everything).not.toContain(KEY);
     // The run did log its outcome line (so the check above looked at real output).
-    expect(lines.some((l) => l.includes('lifeboat.backup.run') && l.includes('"outcome":"succeeded"'))).toBe(true);
+    expect(lines.some((l) => l.includes('lifeboat.backup.run') && l.includes('"outcome":"succeeded"'))).toBe(
+      true,
+    );
   });
 });

@@ -42,7 +42,9 @@ describe('backup store against Azurite', () => {
     await upload(container, 'svc/notes.txt');
     const listed = await store.list('SVC');
     expect(listed).toHaveLength(20);
-    expect(listed.map((b) => b.takenAt.getTime())).toEqual(Array.from({ length: 20 }, (_, i) => at(i).getTime()));
+    expect(listed.map((b) => b.takenAt.getTime())).toEqual(
+      Array.from({ length: 20 }, (_, i) => at(i).getTime()),
+    );
     expect(listed.every((b) => !b.verified && b.sizeBytes === 12)).toBe(true);
   });
 
@@ -57,9 +59,21 @@ describe('backup store against Azurite', () => {
     const meta = { service: 'svc', region: 'westeurope', tier: 'Developer', takenAt: at(1).toISOString() };
     expect(await store.verify(good, meta)).toEqual({ sizeBytes: 12 });
     const props = await container.getBlobClient(good).getProperties();
-    expect(props.metadata).toMatchObject({ verified: 'true', service: 'svc', region: 'westeurope', tier: 'Developer', takenat: meta.takenAt });
-    await expect(store.verify(empty, meta)).rejects.toMatchObject({ name: 'NonRetryableError', code: 'BackupBlobEmpty' });
-    await expect(store.verify(backupBlobName('svc', at(3)), meta)).rejects.toMatchObject({ name: 'NonRetryableError', code: 'BackupBlobMissing' });
+    expect(props.metadata).toMatchObject({
+      verified: 'true',
+      service: 'svc',
+      region: 'westeurope',
+      tier: 'Developer',
+      takenat: meta.takenAt,
+    });
+    await expect(store.verify(empty, meta)).rejects.toMatchObject({
+      name: 'NonRetryableError',
+      code: 'BackupBlobEmpty',
+    });
+    await expect(store.verify(backupBlobName('svc', at(3)), meta)).rejects.toMatchObject({
+      name: 'NonRetryableError',
+      code: 'BackupBlobMissing',
+    });
     const listed = await store.list('svc');
     expect(listed.find((b) => b.name === good)?.verified).toBe(true);
     expect(listed.find((b) => b.name === empty)?.verified).toBe(false);
@@ -86,7 +100,11 @@ describe('backup store against Azurite', () => {
     await store.ensureContainer();
     const names = Array.from({ length: 5 }, (_, i) => backupBlobName('svc', at(i)));
     await Promise.all(names.map((n) => upload(container, n)));
-    expect(await store.deleteOneByOne([...names, backupBlobName('svc', at(99))])).toEqual({ deleted: 5, alreadyGone: 1, requests: 6 });
+    expect(await store.deleteOneByOne([...names, backupBlobName('svc', at(99))])).toEqual({
+      deleted: 5,
+      alreadyGone: 1,
+      requests: 6,
+    });
   });
 
   it('prune writes the catalog summary that the report reads instead of listing; a missing or corrupt one falls back to listing', async () => {
@@ -95,7 +113,12 @@ describe('backup store against Azurite', () => {
     await store.ensureContainer();
     const now = at(24 * 40);
     for (let i = 0; i < 4; i++) await upload(container, backupBlobName('svc', at(i)));
-    await store.verify(backupBlobName('svc', at(3)), { service: 'svc', region: 'r', tier: 'Basic', takenAt: at(3).toISOString() });
+    await store.verify(backupBlobName('svc', at(3)), {
+      service: 'svc',
+      region: 'r',
+      tier: 'Basic',
+      takenAt: at(3).toISOString(),
+    });
 
     let catalog = (await readCatalog(store, ['svc'], { now })).get('svc')!;
     expect(catalog).toMatchObject({ source: 'listing', count: 4, verifiedCount: 1 });
@@ -106,9 +129,15 @@ describe('backup store against Azurite', () => {
     catalog = (await readCatalog(store, ['svc'], { now })).get('svc')!;
     expect(catalog).toMatchObject({ source: 'summary', count: 1, verifiedCount: 1, asOf: now });
     expect(catalog.newestVerified).toMatchObject({ name: backupBlobName('svc', at(3)), sizeBytes: 12 });
-    expect((await readCatalog(store, ['svc'], { now, fresh: true })).get('svc')).toMatchObject({ source: 'listing', count: 2 });
+    expect((await readCatalog(store, ['svc'], { now, fresh: true })).get('svc')).toMatchObject({
+      source: 'listing',
+      count: 2,
+    });
 
     await upload(container, summaryBlobName('svc'), '{"count":"lots"}');
-    expect((await readCatalog(store, ['svc'], { now })).get('svc')).toMatchObject({ source: 'listing', count: 2 });
+    expect((await readCatalog(store, ['svc'], { now })).get('svc')).toMatchObject({
+      source: 'listing',
+      count: 2,
+    });
   });
 });

@@ -1,16 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { accountNameFromUri, resolveBackupStorage } from '../../../shared/backups/connection';
 
-const cs = 'DefaultEndpointsProtocol=https;AccountName=lifeboatbk;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net';
+const cs =
+  'DefaultEndpointsProtocol=https;AccountName=lifeboatbk;AccountKey=c2VjcmV0;EndpointSuffix=core.windows.net';
 
 describe('backup storage connection', () => {
   it('prefers the identity-based BackupStorage__blobServiceUri', () => {
-    const c = resolveBackupStorage({ BackupStorage__blobServiceUri: 'https://acct1.blob.core.windows.net/', BackupStorage__clientId: 'cid', AzureWebJobsStorage: cs });
-    expect(c).toEqual({ kind: 'identity', blobServiceUri: 'https://acct1.blob.core.windows.net', clientId: 'cid', accountName: 'acct1', setting: 'BackupStorage__blobServiceUri' });
+    const c = resolveBackupStorage({
+      BackupStorage__blobServiceUri: 'https://acct1.blob.core.windows.net/',
+      BackupStorage__clientId: 'cid',
+      AzureWebJobsStorage: cs,
+    });
+    expect(c).toEqual({
+      kind: 'identity',
+      blobServiceUri: 'https://acct1.blob.core.windows.net',
+      clientId: 'cid',
+      accountName: 'acct1',
+      setting: 'BackupStorage__blobServiceUri',
+    });
   });
   it('falls back from BackupStorage to AzureWebJobsStorage and reads the account name', () => {
-    expect(resolveBackupStorage({ BackupStorage: cs, AzureWebJobsStorage: 'UseDevelopmentStorage=true' })).toMatchObject({ accountName: 'lifeboatbk', setting: 'BackupStorage' });
-    expect(resolveBackupStorage({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })).toMatchObject({ accountName: 'devstoreaccount1', setting: 'AzureWebJobsStorage' });
+    expect(
+      resolveBackupStorage({ BackupStorage: cs, AzureWebJobsStorage: 'UseDevelopmentStorage=true' }),
+    ).toMatchObject({ accountName: 'lifeboatbk', setting: 'BackupStorage' });
+    expect(resolveBackupStorage({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })).toMatchObject({
+      accountName: 'devstoreaccount1',
+      setting: 'AzureWebJobsStorage',
+    });
   });
   it('reads path-style emulator URIs', () => {
     expect(accountNameFromUri('http://127.0.0.1:10000/devstoreaccount1')).toBe('devstoreaccount1');

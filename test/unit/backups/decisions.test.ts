@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ApimServiceInfo } from '../../../shared/apim/port';
 import { decidePreflight } from '../../../shared/backups/preflight';
-import { backoffDelayMs, decideRetry, randomFromGuid, retryAfterFromMessage, toActivityError } from '../../../shared/backups/retry';
+import {
+  backoffDelayMs,
+  decideRetry,
+  randomFromGuid,
+  retryAfterFromMessage,
+  toActivityError,
+} from '../../../shared/backups/retry';
 import { redact } from '../../../shared/config/redact';
 import { TransientError } from '../../../shared/errors';
 import { decideRpoBreach, rpoMs, scheduleIntervalMs } from '../../../shared/backups/rpo';
@@ -35,7 +41,10 @@ describe('decidePreflight', () => {
     expect(d).toMatchObject({ kind: 'unsupported', code: 'UnsupportedTier' });
   });
   it('refuses workspaces', () => {
-    expect(decidePreflight(service({ hasWorkspaces: true }))).toMatchObject({ kind: 'unsupported', code: 'WorkspacesNotSupported' });
+    expect(decidePreflight(service({ hasWorkspaces: true }))).toMatchObject({
+      kind: 'unsupported',
+      code: 'WorkspacesNotSupported',
+    });
   });
   it('waits while transitioning', () => {
     expect(decidePreflight(service({ provisioningState: 'Updating' })).kind).toBe('wait');
@@ -73,15 +82,22 @@ describe('retry with backoff and jitter', () => {
     expect(decideRetry({ ...base, errorClass: 'transient' }).retry).toBe(true);
     expect(decideRetry({ ...base, errorClass: 'unknown' }).retry).toBe(true);
     expect(decideRetry({ ...base, errorClass: 'nonRetryable' }).retry).toBe(false);
-    expect(decideRetry({ ...base, retriesUsed: 2, errorClass: 'transient' })).toMatchObject({ retry: false, reason: expect.stringContaining('budget') });
+    expect(decideRetry({ ...base, retriesUsed: 2, errorClass: 'transient' })).toMatchObject({
+      retry: false,
+      reason: expect.stringContaining('budget'),
+    });
   });
   it('maps GUIDs into [0, 1) and reads Retry-After from messages', () => {
-    fc.assert(fc.property(fc.uuid(), (g) => {
-      const r = randomFromGuid(g);
-      expect(r).toBeGreaterThanOrEqual(0);
-      expect(r).toBeLessThan(1);
-    }));
-    expect(retryAfterFromMessage("Activity function 'x' failed: [transient] locked (retryAfterMs=5000)")).toBe(5000);
+    fc.assert(
+      fc.property(fc.uuid(), (g) => {
+        const r = randomFromGuid(g);
+        expect(r).toBeGreaterThanOrEqual(0);
+        expect(r).toBeLessThan(1);
+      }),
+    );
+    expect(
+      retryAfterFromMessage("Activity function 'x' failed: [transient] locked (retryAfterMs=5000)"),
+    ).toBe(5000);
     expect(retryAfterFromMessage('no hint')).toBeUndefined();
   });
 });
@@ -96,25 +112,48 @@ describe('RPO', () => {
   });
   it('breaches when there is no verified backup or it is too old', () => {
     expect(decideRpoBreach({ newestVerifiedAt: undefined, now, rpoMs: HOUR }).breached).toBe(true);
-    expect(decideRpoBreach({ newestVerifiedAt: new Date(now.getTime() - 2 * HOUR), now, rpoMs: HOUR })).toEqual({ breached: true, ageMs: 2 * HOUR });
-    expect(decideRpoBreach({ newestVerifiedAt: new Date(now.getTime() - HOUR / 2), now, rpoMs: HOUR }).breached).toBe(false);
+    expect(
+      decideRpoBreach({ newestVerifiedAt: new Date(now.getTime() - 2 * HOUR), now, rpoMs: HOUR }),
+    ).toEqual({ breached: true, ageMs: 2 * HOUR });
+    expect(
+      decideRpoBreach({ newestVerifiedAt: new Date(now.getTime() - HOUR / 2), now, rpoMs: HOUR }).breached,
+    ).toBe(false);
   });
 });
 
 describe('report shaping', () => {
   const now = new Date('2026-01-02T00:00:00Z');
-  const old = { name: 'svc/svc-20260101T000000Z.apimbackup', takenAt: new Date('2026-01-01T00:00:00Z'), verified: true, sizeBytes: 42 };
-  const newer = { name: 'svc/svc-20260101T060000Z.apimbackup', takenAt: new Date('2026-01-01T06:00:00Z'), verified: false, sizeBytes: 0 };
+  const old = {
+    name: 'svc/svc-20260101T000000Z.apimbackup',
+    takenAt: new Date('2026-01-01T00:00:00Z'),
+    verified: true,
+    sizeBytes: 42,
+  };
+  const newer = {
+    name: 'svc/svc-20260101T060000Z.apimbackup',
+    takenAt: new Date('2026-01-01T06:00:00Z'),
+    verified: false,
+    sizeBytes: 0,
+  };
 
   it('reports the newest verified backup, its age, counts, the failed run without secrets, and an RPO breach', () => {
     const report = shapeServiceReport({
       service: { serviceName: 'svc', resourceId: '/r' },
       catalog: summarizeCatalog([newer, old]),
-      lastRun: { runtimeStatus: 'Failed', output: "Orchestrator function 'backupOrchestration' failed: [transient] boom AccountKey=abc123;", createdTime: '2026-01-01T06:00:00Z' },
+      lastRun: {
+        runtimeStatus: 'Failed',
+        output: "Orchestrator function 'backupOrchestration' failed: [transient] boom AccountKey=abc123;",
+        createdTime: '2026-01-01T06:00:00Z',
+      },
       now,
       rpoMs: 7 * HOUR,
     });
-    expect(report.newestVerified).toEqual({ name: old.name, takenAt: '2026-01-01T00:00:00.000Z', ageSeconds: 86400, sizeBytes: 42 });
+    expect(report.newestVerified).toEqual({
+      name: old.name,
+      takenAt: '2026-01-01T00:00:00.000Z',
+      ageSeconds: 86400,
+      sizeBytes: 42,
+    });
     expect(report.count).toBe(2);
     expect(report.verifiedCount).toBe(1);
     expect(report.lastRun.outcome).toBe('failed');
@@ -124,7 +163,13 @@ describe('report shaping', () => {
   });
 
   it('says never when no run happened', () => {
-    const report = shapeServiceReport({ service: { serviceName: 'svc', resourceId: '/r' }, catalog: summarizeCatalog([]), lastRun: undefined, now, rpoMs: HOUR });
+    const report = shapeServiceReport({
+      service: { serviceName: 'svc', resourceId: '/r' },
+      catalog: summarizeCatalog([]),
+      lastRun: undefined,
+      now,
+      rpoMs: HOUR,
+    });
     expect(report.lastRun.outcome).toBe('never');
     expect(report.newestVerified).toBeNull();
     expect(report.rpo.breached).toBe(true);
@@ -133,15 +178,29 @@ describe('report shaping', () => {
 
 describe('run input', () => {
   it('carries durations, never secrets, and a per-service singleton id', () => {
-    const input = buildRunInput({ resourceId: '/r', serviceName: 'Svc' }, { pollDefaultSeconds: 60, timeoutMinutes: 240, lockedRetryBudget: 8, retryBaseSeconds: 60 });
-    expect(input).toEqual({ resourceId: '/r', serviceName: 'Svc', pollDefaultMs: 60_000, timeoutMs: 14_400_000, retryBudget: 8, retryBaseMs: 60_000, retryMaxMs: 1_800_000 });
+    const input = buildRunInput(
+      { resourceId: '/r', serviceName: 'Svc' },
+      { pollDefaultSeconds: 60, timeoutMinutes: 240, lockedRetryBudget: 8, retryBaseSeconds: 60 },
+    );
+    expect(input).toEqual({
+      resourceId: '/r',
+      serviceName: 'Svc',
+      pollDefaultMs: 60_000,
+      timeoutMs: 14_400_000,
+      retryBudget: 8,
+      retryBaseMs: 60_000,
+      retryMaxMs: 1_800_000,
+    });
     expect(backupInstanceId('Svc')).toBe('backup-svc');
   });
 });
 
 describe('errors crossing the durable boundary', () => {
   it('carry Retry-After in the message and lose their secrets', () => {
-    const err = toActivityError(new TransientError('locked, see https://x/?sig=abcdef', { retryAfterMs: 30_000 }), redact);
+    const err = toActivityError(
+      new TransientError('locked, see https://x/?sig=abcdef', { retryAfterMs: 30_000 }),
+      redact,
+    );
     expect(err.message).toBe('[transient] locked, see https://x/?sig=*** (retryAfterMs=30000)');
     expect(retryAfterFromMessage(`Activity function 'beginApimBackup' failed: ${err.message}`)).toBe(30_000);
     expect(err.name).toBe('TransientError');

@@ -1,13 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backupBlobName, parseBackupBlobName, parseStamp, servicePrefix } from '../../../shared/backups/naming';
+import {
+  backupBlobName,
+  parseBackupBlobName,
+  parseStamp,
+  servicePrefix,
+} from '../../../shared/backups/naming';
 
 const serviceName = fc.stringMatching(/^[a-zA-Z](?:[a-zA-Z0-9-]{0,20}[a-zA-Z0-9])?$/);
-const second = fc.integer({ min: Date.UTC(2000, 0, 1) / 1000, max: Date.UTC(9999, 11, 31, 23, 59, 59) / 1000 }).map((s) => new Date(s * 1000));
+const second = fc
+  .integer({ min: Date.UTC(2000, 0, 1) / 1000, max: Date.UTC(9999, 11, 31, 23, 59, 59) / 1000 })
+  .map((s) => new Date(s * 1000));
 
 describe('backup blob names', () => {
   it('names the service twice and the UTC time to the second', () => {
-    expect(backupBlobName('Contoso-Apim', new Date('2026-03-04T05:06:07.890Z'))).toBe('contoso-apim/contoso-apim-20260304T050607Z.apimbackup');
+    expect(backupBlobName('Contoso-Apim', new Date('2026-03-04T05:06:07.890Z'))).toBe(
+      'contoso-apim/contoso-apim-20260304T050607Z.apimbackup',
+    );
   });
 
   it('round-trips through parse for any service and time', () => {
@@ -30,7 +39,9 @@ describe('backup blob names', () => {
   });
 
   it('lives under the service prefix', () => {
-    expect(backupBlobName('Svc', new Date('2026-01-01T00:00:00Z')).startsWith(servicePrefix('SVC'))).toBe(true);
+    expect(backupBlobName('Svc', new Date('2026-01-01T00:00:00Z')).startsWith(servicePrefix('SVC'))).toBe(
+      true,
+    );
   });
 
   it.each([

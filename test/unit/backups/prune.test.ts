@@ -26,14 +26,28 @@ const backups = fc
       sizeBytes: 1,
     })),
   );
-const policy = fc.record({ retentionDays: fc.integer({ min: 1, max: 30 }), keepNewest: fc.integer({ min: 0, max: 10 }) });
+const policy = fc.record({
+  retentionDays: fc.integer({ min: 1, max: 30 }),
+  keepNewest: fc.integer({ min: 0, max: 10 }),
+});
 
 describe('decidePrune', () => {
   it('deletes expired backups but keeps the newest N verified', () => {
-    const list = [entry(40, true, 1), entry(39, true, 2), entry(38, false, 3), entry(35, true, 4), entry(31, true, 5), entry(2, false, 6)];
+    const list = [
+      entry(40, true, 1),
+      entry(39, true, 2),
+      entry(38, false, 3),
+      entry(35, true, 4),
+      entry(31, true, 5),
+      entry(2, false, 6),
+    ];
     const d = decidePrune(list, { now, retentionDays: 7, keepNewest: 3 });
     expect(d.delete.map((e) => e.name).sort()).toEqual([list[0]!.name, list[2]!.name].sort());
-    expect(d.keep.filter((k) => k.reason === 'newest-verified').map((k) => k.entry.name)).toEqual([list[4]!.name, list[3]!.name, list[1]!.name]);
+    expect(d.keep.filter((k) => k.reason === 'newest-verified').map((k) => k.entry.name)).toEqual([
+      list[4]!.name,
+      list[3]!.name,
+      list[1]!.name,
+    ]);
   });
 
   it('never deletes the newest verified backup, even with keepNewest 0 and 40 days of failures', () => {
@@ -47,10 +61,13 @@ describe('decidePrune', () => {
       fc.property(backups, policy, (list, p) => {
         const d = decidePrune(list, { now, ...p });
         const deleted = new Set(d.delete.map((e) => e.name));
-        const verified = list.filter((b) => b.verified).sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime() || (a.name < b.name ? 1 : -1));
+        const verified = list
+          .filter((b) => b.verified)
+          .sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime() || (a.name < b.name ? 1 : -1));
         for (const b of verified.slice(0, Math.max(1, p.keepNewest))) expect(deleted.has(b.name)).toBe(false);
         for (const b of list) {
-          if (now.getTime() - b.takenAt.getTime() <= p.retentionDays * DAY) expect(deleted.has(b.name)).toBe(false);
+          if (now.getTime() - b.takenAt.getTime() <= p.retentionDays * DAY)
+            expect(deleted.has(b.name)).toBe(false);
         }
       }),
     );
@@ -63,7 +80,9 @@ describe('decidePrune', () => {
         expect(d.delete.length + d.keep.length).toBe(list.length);
         const kept = new Set(d.keep.map((k) => k.entry.name));
         const protectedCount = d.keep.filter((k) => k.reason === 'newest-verified').length;
-        expect(protectedCount).toBe(Math.min(Math.max(1, p.keepNewest), list.filter((b) => b.verified).length));
+        expect(protectedCount).toBe(
+          Math.min(Math.max(1, p.keepNewest), list.filter((b) => b.verified).length),
+        );
         for (const b of list) {
           const expired = now.getTime() - b.takenAt.getTime() > p.retentionDays * DAY;
           if (expired && !b.verified) expect(kept.has(b.name)).toBe(false);

@@ -11,7 +11,10 @@ describe('POST /api/backups body', () => {
     expect(selectServices('{}', configured)).toEqual({ ok: true, services: configured });
   });
   it('picks named services case-insensitively, once each', () => {
-    expect(selectServices('{"services":["beta","BETA"]}', configured)).toEqual({ ok: true, services: [configured[1]] });
+    expect(selectServices('{"services":["beta","BETA"]}', configured)).toEqual({
+      ok: true,
+      services: [configured[1]],
+    });
   });
   it.each([
     ['not json', /^body: must be JSON/],
@@ -27,20 +30,28 @@ describe('POST /api/backups body', () => {
     if (!r.ok) expect(r.error).toMatch(message);
   });
   it('property: never throws, whatever the body', () => {
-    fc.assert(fc.property(fc.string(), (body) => {
-      expect(() => selectServices(body, configured)).not.toThrow();
-    }));
+    fc.assert(
+      fc.property(fc.string(), (body) => {
+        expect(() => selectServices(body, configured)).not.toThrow();
+      }),
+    );
   });
 });
 
 /** A fake of our own small port (not of an SDK): statuses by instance id, and refusals for running ids. */
-function fakeClient(statuses: Record<string, string>, failStart: string[] = []): RunStarterClient & { startedIds: string[] } {
+function fakeClient(
+  statuses: Record<string, string>,
+  failStart: string[] = [],
+): RunStarterClient & { startedIds: string[] } {
   const startedIds: string[] = [];
   return {
     startedIds,
     getStatus(id) {
       const s = statuses[id];
-      if (s === undefined) return Promise.reject(new Error('DurableClient error: Durable Functions extension replied with HTTP 404 response.'));
+      if (s === undefined)
+        return Promise.reject(
+          new Error('DurableClient error: Durable Functions extension replied with HTTP 404 response.'),
+        );
       return Promise.resolve({ runtimeStatus: s });
     },
     startNew(_name, { instanceId }) {
@@ -56,7 +67,12 @@ function fakeClient(statuses: Record<string, string>, failStart: string[] = []):
 describe('startBackupRuns', () => {
   it('starts services with no run or a finished one, skips running ones, reports failures without stopping', async () => {
     const client = fakeClient({ 'backup-beta': 'Running', 'backup-gamma': 'Failed' }, ['backup-delta']);
-    const out = await startBackupRuns(client, 'backupOrchestration', [{ serviceName: 'Alpha' }, { serviceName: 'beta' }, { serviceName: 'delta' }, { serviceName: 'gamma' }], () => ({}));
+    const out = await startBackupRuns(
+      client,
+      'backupOrchestration',
+      [{ serviceName: 'Alpha' }, { serviceName: 'beta' }, { serviceName: 'delta' }, { serviceName: 'gamma' }],
+      () => ({}),
+    );
     expect(client.startedIds).toEqual(['backup-alpha', 'backup-gamma']);
     expect(out.map((o) => [o.service, o.started, 'error' in o])).toEqual([
       ['Alpha', true, false],

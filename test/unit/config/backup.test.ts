@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config';
 
 const SUB = '00000000-0000-0000-0000-000000000001';
-const id = (name: string) => `/subscriptions/${SUB}/resourceGroups/rg-dr/providers/Microsoft.ApiManagement/service/${name}`;
+const id = (name: string) =>
+  `/subscriptions/${SUB}/resourceGroups/rg-dr/providers/Microsoft.ApiManagement/service/${name}`;
 const services = (...ids: string[]) => JSON.stringify(ids.map((resourceId) => ({ resourceId })));
 
 function problems(env: Record<string, string>): string {
@@ -19,8 +20,18 @@ function problems(env: Record<string, string>): string {
 describe('backup configuration', () => {
   it('applies the documented defaults', () => {
     const c = loadConfig({ LIFEBOAT_PROTECTED_SERVICES: services(id('apim-prod')) }).backup;
-    expect(c).toMatchObject({ container: 'apim-backups', accessType: 'SystemAssignedManagedIdentity', schedule: '0 0 */6 * * *', retentionDays: 7, keepNewest: 3 });
-    expect(c.services[0]).toMatchObject({ serviceName: 'apim-prod', subscriptionId: SUB, resourceGroup: 'rg-dr' });
+    expect(c).toMatchObject({
+      container: 'apim-backups',
+      accessType: 'SystemAssignedManagedIdentity',
+      schedule: '0 0 */6 * * *',
+      retentionDays: 7,
+      keepNewest: 3,
+    });
+    expect(c.services[0]).toMatchObject({
+      serviceName: 'apim-prod',
+      subscriptionId: SUB,
+      resourceGroup: 'rg-dr',
+    });
   });
 
   it('property: retention is accepted exactly from 1 to 30 days', () => {
@@ -44,8 +55,14 @@ describe('backup configuration', () => {
   });
 
   it.each([
-    ['/subscriptions/not-a-guid/resourceGroups/rg/providers/Microsoft.ApiManagement/service/x', /subscription id must be a GUID/],
-    ['/subscriptions/x/resourceGroups/rg/providers/Microsoft.Web/sites/x', /must be an API Management ARM id/],
+    [
+      '/subscriptions/not-a-guid/resourceGroups/rg/providers/Microsoft.ApiManagement/service/x',
+      /subscription id must be a GUID/,
+    ],
+    [
+      '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Web/sites/x',
+      /must be an API Management ARM id/,
+    ],
     [id('-bad'), /service name must be/],
     [id('a'.repeat(51)), /service name must be/],
   ])('a malformed resource id names the entry: %s', (resourceId, message) => {
@@ -55,9 +72,15 @@ describe('backup configuration', () => {
   });
 
   it('refuses a service listed twice, bad JSON and unknown keys', () => {
-    expect(problems({ LIFEBOAT_PROTECTED_SERVICES: services(id('a1'), id('A1')) })).toMatch(/lists the service name 'A1' twice/);
-    expect(problems({ LIFEBOAT_PROTECTED_SERVICES: '[{' })).toMatch(/LIFEBOAT_PROTECTED_SERVICES: must be valid JSON/);
-    expect(problems({ LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([{ resourceId: id('a'), extra: 1 }]) })).toMatch(/LIFEBOAT_PROTECTED_SERVICES/);
+    expect(problems({ LIFEBOAT_PROTECTED_SERVICES: services(id('a1'), id('A1')) })).toMatch(
+      /lists the service name 'A1' twice/,
+    );
+    expect(problems({ LIFEBOAT_PROTECTED_SERVICES: '[{' })).toMatch(
+      /LIFEBOAT_PROTECTED_SERVICES: must be valid JSON/,
+    );
+    expect(
+      problems({ LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([{ resourceId: id('a'), extra: 1 }]) }),
+    ).toMatch(/LIFEBOAT_PROTECTED_SERVICES/);
   });
 
   it('reports every bad key at once', () => {
@@ -74,17 +97,28 @@ describe('backup configuration', () => {
   it('refuses an access key without AccessKey access, never echoing it', () => {
     // Cross-field rules run once every field is individually valid (zod skips the transform otherwise).
     const text = problems({ LIFEBOAT_BACKUP_ACCESS_KEY: 'super-secret-key' });
-    expect(text).toMatch(/LIFEBOAT_BACKUP_ACCESS_KEY: is only allowed when LIFEBOAT_BACKUP_ACCESS_TYPE is AccessKey/);
+    expect(text).toMatch(
+      /LIFEBOAT_BACKUP_ACCESS_KEY: is only allowed when LIFEBOAT_BACKUP_ACCESS_TYPE is AccessKey/,
+    );
     expect(text).not.toContain('super-secret-key');
   });
 
   it.each(['0 0 */6 * * X', '0 61 * * * *', '0 0 25 * * *'])('refuses the schedule %s', (schedule) => {
-    expect(problems({ LIFEBOAT_BACKUP_SCHEDULE: schedule })).toMatch(/LIFEBOAT_BACKUP_SCHEDULE: must be a valid NCRONTAB expression/);
+    expect(problems({ LIFEBOAT_BACKUP_SCHEDULE: schedule })).toMatch(
+      /LIFEBOAT_BACKUP_SCHEDULE: must be a valid NCRONTAB expression/,
+    );
   });
 
   it('requires the identity client id or the key that the access type needs', () => {
-    expect(problems({ LIFEBOAT_BACKUP_ACCESS_TYPE: 'UserAssignedManagedIdentity' })).toMatch(/LIFEBOAT_BACKUP_IDENTITY_CLIENT_ID: is required/);
-    expect(problems({ LIFEBOAT_BACKUP_ACCESS_TYPE: 'AccessKey' })).toMatch(/LIFEBOAT_BACKUP_ACCESS_KEY: is required/);
-    expect(loadConfig({ LIFEBOAT_BACKUP_ACCESS_TYPE: 'AccessKey', LIFEBOAT_BACKUP_ACCESS_KEY: 'k' }).backup.accessKey).toBe('k');
+    expect(problems({ LIFEBOAT_BACKUP_ACCESS_TYPE: 'UserAssignedManagedIdentity' })).toMatch(
+      /LIFEBOAT_BACKUP_IDENTITY_CLIENT_ID: is required/,
+    );
+    expect(problems({ LIFEBOAT_BACKUP_ACCESS_TYPE: 'AccessKey' })).toMatch(
+      /LIFEBOAT_BACKUP_ACCESS_KEY: is required/,
+    );
+    expect(
+      loadConfig({ LIFEBOAT_BACKUP_ACCESS_TYPE: 'AccessKey', LIFEBOAT_BACKUP_ACCESS_KEY: 'k' }).backup
+        .accessKey,
+    ).toBe('k');
   });
 });
