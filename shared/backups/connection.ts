@@ -5,9 +5,10 @@ import { NonRetryableError } from '../errors';
 
 /**
  * Where the app itself lists, verifies and prunes backups, following the Functions connection
- * convention: a connection string in `BackupStorage` (falling back to `AzureWebJobsStorage`), or
- * identity-based `BackupStorage__blobServiceUri` (+ optional `BackupStorage__clientId` for a
- * user-assigned identity) with DefaultAzureCredential in Azure. These are runtime connection
+ * convention for the connection `BackupStorage`, falling back to `AzureWebJobsStorage`: identity
+ * based `<conn>__blobServiceUri` or `<conn>__accountName` (public cloud), with optional
+ * `<conn>__clientId` for a user-assigned identity, used with DefaultAzureCredential; or a
+ * connection string in `<conn>`. These are runtime connection
  * settings like `AzureWebJobsStorage`, so they live here and not in the LIFEBOAT_* schema.
  */
 export type BackupStorageConnection =
@@ -62,39 +63,61 @@ export function accountNameFromUri(uri: string): string | undefined {
  * setting (never its value) when none is set or a value is unusable.
  */
 export function resolveBackupStorage(env: Env): BackupStorageConnection {
-  const uri = nonEmpty(env[`${BACKUP_CONNECTION}__blobServiceUri`]);
-  if (uri !== undefined) {
-    const accountName = accountNameFromUri(uri);
-    if (accountName === undefined || !/^(https?):\/\//.test(uri)) {
+  // Each connection name in turn: identity-based forms first, then a connection string.
+  for (const prefix of [BACKUP_CONNECTION, 'AzureWebJobsStorage']) {
+    const clientId = nonEmpty(env[`${prefix}__clientId`]);
+    const uri = nonEmpty(env[`${prefix}__blobServiceUri`]);
+    if (uri !== undefined) {
+      const accountName = accountNameFromUri(uri);
+      if (accountName === undefined || !/^https?:\/\//.test(uri)) {
+        throw new NonRetryableError(
+          `${prefix}__blobServiceUri: must be a blob service URL such as https://<account>.blob.core.windows.net`,
+          { code: 'InvalidConfiguration' },
+        );
+      }
+      const blobServiceUri = uri.replace(/\/+$/, '');
+      return {
+        kind: 'identity',
+        blobServiceUri,
+        clientId,
+        accountName,
+        setting: `${prefix}__blobServiceUri`,
+      };
+    }
+    const account = nonEmpty(env[`${prefix}__accountName`]);
+    if (account !== undefined) {
+      if (!/^[a-z0-9]{3,24}$/.test(account)) {
+        throw new NonRetryableError(
+          `${prefix}__accountName: must be a storage account name: 3-24 lower-case letters and digits`,
+          {
+            code: 'InvalidConfiguration',
+          },
+        );
+      }
+      const blobServiceUri = `https://${account}.blob.core.windows.net`;
+      return {
+        kind: 'identity',
+        blobServiceUri,
+        clientId,
+        accountName: account,
+        setting: `${prefix}__accountName`,
+      };
+    }
+    const cs = nonEmpty(env[prefix]);
+    if (cs === undefined) continue;
+    const accountName = accountNameFromConnectionString(cs);
+    if (accountName === undefined) {
       throw new NonRetryableError(
-        `${BACKUP_CONNECTION}__blobServiceUri: must be a blob service URL such as https://<account>.blob.core.windows.net`,
+        `${prefix}: must be a storage connection string with AccountName or BlobEndpoint`,
         {
           code: 'InvalidConfiguration',
         },
       );
     }
-    return {
-      kind: 'identity',
-      blobServiceUri: uri.replace(/\/+$/, ''),
-      clientId: nonEmpty(env[`${BACKUP_CONNECTION}__clientId`]),
-      accountName,
-      setting: `${BACKUP_CONNECTION}__blobServiceUri`,
-    };
-  }
-  for (const setting of [BACKUP_CONNECTION, 'AzureWebJobsStorage']) {
-    const cs = nonEmpty(env[setting]);
-    if (cs === undefined) continue;
-    const accountName = accountNameFromConnectionString(cs);
-    if (accountName === undefined) {
-      throw new NonRetryableError(
-        `${setting}: must be a storage connection string with AccountName or BlobEndpoint`,
-        { code: 'InvalidConfiguration' },
-      );
-    }
-    return { kind: 'connectionString', connectionString: cs, accountName, setting };
+    return { kind: 'connectionString', connectionString: cs, accountName, setting: prefix };
   }
   throw new NonRetryableError(
-    `${BACKUP_CONNECTION}: no backup storage connection: set ${BACKUP_CONNECTION}__blobServiceUri (identity), ${BACKUP_CONNECTION} or AzureWebJobsStorage (connection string)`,
+    `${BACKUP_CONNECTION}: no backup storage connection: set ${BACKUP_CONNECTION}__blobServiceUri (identity), ${BACKUP_CONNECTION} (connection string), or AzureWebJobsStorage`,
     { code: 'InvalidConfiguration' },
   );
 }

@@ -28,6 +28,20 @@ describe('backup storage connection', () => {
       setting: 'AzureWebJobsStorage',
     });
   });
+  it('accepts identity-based accountName forms, for BackupStorage and the AzureWebJobsStorage fallback', () => {
+    expect(resolveBackupStorage({ AzureWebJobsStorage__accountName: 'appstore1' })).toMatchObject({
+      kind: 'identity',
+      blobServiceUri: 'https://appstore1.blob.core.windows.net',
+      accountName: 'appstore1',
+    });
+    expect(
+      resolveBackupStorage({ BackupStorage__accountName: 'bk1', AzureWebJobsStorage: cs }),
+    ).toMatchObject({ accountName: 'bk1' });
+    expect(() => resolveBackupStorage({ BackupStorage__accountName: 'Bad_Name' })).toThrow(
+      /BackupStorage__accountName: must be a storage account name/,
+    );
+  });
+
   it('reads path-style emulator URIs', () => {
     expect(accountNameFromUri('http://127.0.0.1:10000/devstoreaccount1')).toBe('devstoreaccount1');
   });
