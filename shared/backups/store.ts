@@ -149,6 +149,9 @@ export function createBackupStore(
           }
         }
       } catch (error) {
+        // No container yet means no backup has been taken yet (the first run creates it): the
+        // report must say "no backups" (an RPO breach), not fail.
+        if (error instanceof RestError && error.code === 'ContainerNotFound') return [];
         throw classifyStorageError(error, `listing backups of ${serviceName}`);
       }
       return out;

@@ -33,6 +33,13 @@ describe('backup store against Azurite', () => {
     expect(policy.blobPublicAccess).toBeUndefined();
   });
 
+  it('reports no backups (rather than failing) before the first run has created the container', async () => {
+    const store = createBackupStore(service.getContainerClient('apim-backups-never-created'));
+    expect(await store.list('svc')).toEqual([]);
+    const catalog = await readCatalog(store, ['svc'], { now: new Date() });
+    expect(catalog.get('svc')).toMatchObject({ count: 0, verifiedCount: 0, newestVerified: undefined });
+  });
+
   it('lists one service across pages, oldest first, skipping foreign blobs and other services', async () => {
     const container = service.getContainerClient('apim-backups-b');
     const store = createBackupStore(container, { pageSize: 7 });
