@@ -17,14 +17,21 @@ const orchestrationDeterminism = {
       { name: 'setInterval', message: 'Use context.df.createTimer in orchestrations.' },
       { name: 'setImmediate', message: 'Orchestrations must be deterministic.' },
       { name: 'fetch', message: 'Do I/O in an activity, not in an orchestration.' },
-      { name: 'process', message: 'Read configuration in an activity; orchestrations must be deterministic.' },
+      {
+        name: 'process',
+        message: 'Read configuration in an activity; orchestrations must be deterministic.',
+      },
       { name: 'crypto', message: 'Use context.df.newGuid in orchestrations.' },
       { name: 'performance', message: 'Use context.df.currentUtcDateTime in orchestrations.' },
     ],
     'no-restricted-properties': [
       'error',
       { object: 'Date', property: 'now', message: 'Use context.df.currentUtcDateTime.' },
-      { object: 'Math', property: 'random', message: 'Use context.df.newGuid or pass randomness in as input.' },
+      {
+        object: 'Math',
+        property: 'random',
+        message: 'Use context.df.newGuid or pass randomness in as input.',
+      },
     ],
     'no-restricted-syntax': [
       'error',
@@ -39,8 +46,14 @@ const orchestrationDeterminism = {
       {
         patterns: [
           { group: ['node:*'], message: 'No Node built-ins in orchestrations.' },
-          { group: ['@azure/storage-*', '@azure/arm-*', '@azure/identity'], message: 'No SDK clients in orchestrations: call an activity.' },
-          { group: ['**/shared/apim/client*', '**/shared/storage/*', '**/local/**'], message: 'Orchestrations import no I/O.' },
+          {
+            group: ['@azure/storage-*', '@azure/arm-*', '@azure/identity'],
+            message: 'No SDK clients in orchestrations: call an activity.',
+          },
+          {
+            group: ['**/shared/apim/client*', '**/shared/storage/*', '**/local/**'],
+            message: 'Orchestrations import no I/O.',
+          },
         ],
         paths: ['fs', 'http', 'https', 'crypto', 'child_process', 'net', 'os', 'timers'],
       },
@@ -71,7 +84,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/local/**', '**/test/**'], message: 'The app never imports the local stack or tests.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/local/**', '**/test/**'],
+              message: 'The app never imports the local stack or tests.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -82,7 +102,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/functions/**', '**/local/**', '**/test/**'], message: 'shared/ never imports functions/, local/ or test/.' },
+            {
+              group: ['**/functions/**', '**/local/**', '**/test/**'],
+              message: 'shared/ never imports functions/, local/ or test/.',
+            },
           ],
         },
       ],

@@ -28,16 +28,31 @@ export function queueClientsFor(config: AgentConfig): { commands: QueueClient; r
     config.queue.connectionString !== undefined
       ? QueueServiceClient.fromConnectionString(config.queue.connectionString)
       : new QueueServiceClient(config.queue.serviceUrl ?? '', new DefaultAzureCredential());
-  return { commands: service.getQueueClient(config.queue.commandsQueue), results: service.getQueueClient(config.queue.resultsQueue) };
+  return {
+    commands: service.getQueueClient(config.queue.commandsQueue),
+    results: service.getQueueClient(config.queue.resultsQueue),
+  };
 }
 
 /** The executor named by the configuration. A simulated site is built on the agent's clock. */
-export function executorFor(config: AgentConfig, clock: AgentClock): { executor: Executor; site?: SimulatedSite } {
+export function executorFor(
+  config: AgentConfig,
+  clock: AgentClock,
+): { executor: Executor; site?: SimulatedSite } {
   const e = config.executor;
   if (e.kind === 'powershell') {
-    return { executor: createPowerShellExecutor({ pwsh: e.pwsh, scriptsDir: e.scriptsDir ?? defaultScriptsDir(), timeoutMs: e.timeoutSeconds * 1000 }) };
+    return {
+      executor: createPowerShellExecutor({
+        pwsh: e.pwsh,
+        scriptsDir: e.scriptsDir ?? defaultScriptsDir(),
+        timeoutMs: e.timeoutSeconds * 1000,
+      }),
+    };
   }
-  const description = e.sitePath !== undefined ? simulatedSiteSchema.parse(JSON.parse(readFileSync(e.sitePath, 'utf8'))) : (e.site ?? {});
+  const description =
+    e.sitePath !== undefined
+      ? simulatedSiteSchema.parse(JSON.parse(readFileSync(e.sitePath, 'utf8')))
+      : (e.site ?? {});
   const site = new SimulatedSite(description, () => clock.now());
   return { executor: createSimulatedExecutor(site), site };
 }
@@ -50,15 +65,28 @@ export async function run(config: AgentConfig, deps: AgentDeps, signal: AbortSig
   const clock = deps.clock ?? realClock;
   const now = () => clock.now();
   const log = deps.log ?? ((m: string) => console.error(m));
-  const audit = deps.audit ?? jsonLinesAudit({ agentId: config.agentId, site: config.site, now, ...(config.auditPath === undefined ? {} : { file: config.auditPath }) });
-  const queues = deps.commands !== undefined && deps.results !== undefined ? { commands: deps.commands, results: deps.results } : queueClientsFor(config);
+  const audit =
+    deps.audit ??
+    jsonLinesAudit({
+      agentId: config.agentId,
+      site: config.site,
+      now,
+      ...(config.auditPath === undefined ? {} : { file: config.auditPath }),
+    });
+  const queues =
+    deps.commands !== undefined && deps.results !== undefined
+      ? { commands: deps.commands, results: deps.results }
+      : queueClientsFor(config);
   if (config.queue.createIfMissing) {
     await queues.commands.createIfNotExists();
     await queues.results.createIfNotExists();
   }
   const executor = deps.executor ?? executorFor(config, clock).executor;
   const ledger = await Ledger.open(config.ledgerPath, { now, retentionMs: config.ledgerRetentionMs });
-  if (ledger.skippedLines > 0) log(`agent: ledger had ${ledger.skippedLines} unreadable line(s) (a torn write after a crash); they were dropped`);
+  if (ledger.skippedLines > 0)
+    log(
+      `agent: ledger had ${ledger.skippedLines} unreadable line(s) (a torn write after a crash); they were dropped`,
+    );
   const core = new AgentCore({
     site: config.site,
     agentId: config.agentId,
@@ -73,7 +101,11 @@ export async function run(config: AgentConfig, deps: AgentDeps, signal: AbortSig
     ...(deps.afterExecute === undefined ? {} : { afterExecute: deps.afterExecute }),
   });
   try {
-    await runLoop(config.poll, { core, commands: queues.commands, results: queues.results, clock, audit, log }, signal);
+    await runLoop(
+      config.poll,
+      { core, commands: queues.commands, results: queues.results, clock, audit, log },
+      signal,
+    );
   } finally {
     await ledger.close();
   }

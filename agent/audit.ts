@@ -33,9 +33,20 @@ export interface AuditEvent {
 export type AuditSink = (event: AuditEvent) => void;
 
 /** One JSON line per event, with time, agent and site, to a file (appended synchronously) or stdout. */
-export function jsonLinesAudit(options: { agentId: string; site: string; now: () => Date; file?: string }): AuditSink {
+export function jsonLinesAudit(options: {
+  agentId: string;
+  site: string;
+  now: () => Date;
+  file?: string;
+}): AuditSink {
   return (event) => {
-    const line = JSON.stringify({ ts: options.now().toISOString(), agentId: options.agentId, site: options.site, ...event }) + '\n';
+    const line =
+      JSON.stringify({
+        ts: options.now().toISOString(),
+        agentId: options.agentId,
+        site: options.site,
+        ...event,
+      }) + '\n';
     if (options.file === undefined) process.stdout.write(line);
     else appendFileSync(options.file, line);
   };

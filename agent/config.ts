@@ -3,7 +3,15 @@ import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { NonRetryableError } from '../shared/errors';
-import { agentIdSchema, commandQueueName, keyIdSchema, loadPrivateKey, loadPublicKey, siteSchema, type TrustedKeys } from '../shared/contracts';
+import {
+  agentIdSchema,
+  commandQueueName,
+  keyIdSchema,
+  loadPrivateKey,
+  loadPublicKey,
+  siteSchema,
+  type TrustedKeys,
+} from '../shared/contracts';
 import { simulatedSiteSchema } from './executors/simulated/site';
 import { DEFAULT_POLL, type PollSettings } from './run';
 
@@ -17,7 +25,11 @@ import { DEFAULT_POLL, type PollSettings } from './run';
  * - `LIFEBOAT_AGENT_SIGNING_KEY_FILE`: path of that key instead.
  */
 
-const queueName = z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, { error: 'must be a queue name: 3-63 lower-case letters, digits and single hyphens' });
+const queueName = z
+  .string()
+  .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, {
+    error: 'must be a queue name: 3-63 lower-case letters, digits and single hyphens',
+  });
 
 export const agentConfigFileSchema = z.strictObject({
   site: siteSchema,
@@ -33,7 +45,11 @@ export const agentConfigFileSchema = z.strictObject({
     createIfMissing: z.boolean().default(false),
   }),
   /** Public keys (PEM or base64) trusted for commands, by key id: two during a rotation. */
-  trustedCommandKeys: z.record(keyIdSchema, z.string().min(1)).refine((r) => Object.keys(r).length >= 1 && Object.keys(r).length <= 4, { error: 'must hold 1 to 4 keys' }),
+  trustedCommandKeys: z
+    .record(keyIdSchema, z.string().min(1))
+    .refine((r) => Object.keys(r).length >= 1 && Object.keys(r).length <= 4, {
+      error: 'must hold 1 to 4 keys',
+    }),
   signingKey: z.strictObject({ keyId: keyIdSchema, path: z.string().min(1).optional() }),
   executor: z.discriminatedUnion('kind', [
     z.strictObject({
@@ -54,7 +70,12 @@ export const agentConfigFileSchema = z.strictObject({
   auditPath: z.string().min(1).optional(),
   maxClockSkewSeconds: z.number().int().min(0).max(900).default(120),
   /** How long after a command's expiry the ledger remembers it. */
-  ledgerRetentionHours: z.number().int().min(1).max(24 * 30).default(48),
+  ledgerRetentionHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(48),
   poll: z
     .strictObject({
       busyDelayMs: z.number().int().min(0).max(60_000).default(DEFAULT_POLL.busyDelayMs),
@@ -63,7 +84,12 @@ export const agentConfigFileSchema = z.strictObject({
       idleFactor: z.number().min(1).max(10).default(DEFAULT_POLL.idleFactor),
       errorMaxMs: z.number().int().min(100).max(600_000).default(DEFAULT_POLL.errorMaxMs),
       batchSize: z.number().int().min(1).max(32).default(DEFAULT_POLL.batchSize),
-      visibilityTimeoutSeconds: z.number().int().min(30).max(7 * 24 * 3600).default(DEFAULT_POLL.visibilityTimeoutSeconds),
+      visibilityTimeoutSeconds: z
+        .number()
+        .int()
+        .min(30)
+        .max(7 * 24 * 3600)
+        .default(DEFAULT_POLL.visibilityTimeoutSeconds),
     })
     .default(DEFAULT_POLL),
 });
@@ -73,7 +99,13 @@ export type AgentConfigFile = z.input<typeof agentConfigFileSchema>;
 export interface AgentConfig {
   readonly site: string;
   readonly agentId: string;
-  readonly queue: { readonly connectionString?: string; readonly serviceUrl?: string; readonly commandsQueue: string; readonly resultsQueue: string; readonly createIfMissing: boolean };
+  readonly queue: {
+    readonly connectionString?: string;
+    readonly serviceUrl?: string;
+    readonly commandsQueue: string;
+    readonly resultsQueue: string;
+    readonly createIfMissing: boolean;
+  };
   readonly trustedKeys: TrustedKeys;
   readonly signingKey: KeyObject;
   readonly signingKeyId: string;
@@ -90,18 +122,27 @@ export interface AgentConfig {
  * are resolved against `baseDir` (the config file's folder). Throws NonRetryableError listing
  * every problem by field.
  */
-export function resolveAgentConfig(value: unknown, env: Readonly<Record<string, string | undefined>>, baseDir = process.cwd()): AgentConfig {
+export function resolveAgentConfig(
+  value: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  baseDir = process.cwd(),
+): AgentConfig {
   const parsed = agentConfigFileSchema.safeParse(value);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
-    throw new NonRetryableError(`Invalid agent configuration:\n  - ${lines.join('\n  - ')}`, { code: 'InvalidConfiguration' });
+    throw new NonRetryableError(`Invalid agent configuration:\n  - ${lines.join('\n  - ')}`, {
+      code: 'InvalidConfiguration',
+    });
   }
   const c = parsed.data;
   const problems: string[] = [];
   const abs = (p: string) => path.resolve(baseDir, p);
 
   const connectionString = env.LIFEBOAT_AGENT_QUEUE_CONNECTION_STRING ?? c.queue.connectionString;
-  if (connectionString === undefined && c.queue.serviceUrl === undefined) problems.push('queue: needs LIFEBOAT_AGENT_QUEUE_CONNECTION_STRING, queue.connectionString or queue.serviceUrl');
+  if (connectionString === undefined && c.queue.serviceUrl === undefined)
+    problems.push(
+      'queue: needs LIFEBOAT_AGENT_QUEUE_CONNECTION_STRING, queue.connectionString or queue.serviceUrl',
+    );
 
   const trusted = new Map<string, KeyObject>();
   for (const [id, text] of Object.entries(c.trustedCommandKeys)) {
@@ -123,7 +164,10 @@ export function resolveAgentConfig(value: unknown, env: Readonly<Record<string, 
     }
   }
   if (keyText === undefined) {
-    if (keyFile === undefined) problems.push('signingKey: needs LIFEBOAT_AGENT_SIGNING_KEY, LIFEBOAT_AGENT_SIGNING_KEY_FILE or signingKey.path');
+    if (keyFile === undefined)
+      problems.push(
+        'signingKey: needs LIFEBOAT_AGENT_SIGNING_KEY, LIFEBOAT_AGENT_SIGNING_KEY_FILE or signingKey.path',
+      );
   } else {
     try {
       signingKey = loadPrivateKey(keyText);
@@ -132,15 +176,24 @@ export function resolveAgentConfig(value: unknown, env: Readonly<Record<string, 
     }
   }
   if (c.poll.idleMinMs > c.poll.idleMaxMs) problems.push('poll.idleMinMs: must not exceed poll.idleMaxMs');
-  if (c.executor.kind === 'simulated' && c.executor.site !== undefined && c.executor.sitePath !== undefined) problems.push('executor: give site or sitePath, not both');
+  if (c.executor.kind === 'simulated' && c.executor.site !== undefined && c.executor.sitePath !== undefined)
+    problems.push('executor: give site or sitePath, not both');
 
   if (problems.length > 0 || signingKey === undefined) {
-    throw new NonRetryableError(`Invalid agent configuration:\n  - ${problems.join('\n  - ')}`, { code: 'InvalidConfiguration' });
+    throw new NonRetryableError(`Invalid agent configuration:\n  - ${problems.join('\n  - ')}`, {
+      code: 'InvalidConfiguration',
+    });
   }
   const executor =
     c.executor.kind === 'simulated'
-      ? { ...c.executor, ...(c.executor.sitePath === undefined ? {} : { sitePath: abs(c.executor.sitePath) }) }
-      : { ...c.executor, ...(c.executor.scriptsDir === undefined ? {} : { scriptsDir: abs(c.executor.scriptsDir) }) };
+      ? {
+          ...c.executor,
+          ...(c.executor.sitePath === undefined ? {} : { sitePath: abs(c.executor.sitePath) }),
+        }
+      : {
+          ...c.executor,
+          ...(c.executor.scriptsDir === undefined ? {} : { scriptsDir: abs(c.executor.scriptsDir) }),
+        };
   return {
     site: c.site,
     agentId: c.agentId,
@@ -164,12 +217,17 @@ export function resolveAgentConfig(value: unknown, env: Readonly<Record<string, 
 }
 
 /** Reads and validates the configuration file at `file`. */
-export function loadAgentConfig(file: string, env: Readonly<Record<string, string | undefined>>): AgentConfig {
+export function loadAgentConfig(
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+): AgentConfig {
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
-    throw new NonRetryableError(`Invalid agent configuration: ${file} cannot be read as JSON`, { code: 'InvalidConfiguration' });
+    throw new NonRetryableError(`Invalid agent configuration: ${file} cannot be read as JSON`, {
+      code: 'InvalidConfiguration',
+    });
   }
   return resolveAgentConfig(value, env, path.dirname(path.resolve(file)));
 }

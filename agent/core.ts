@@ -70,8 +70,21 @@ export class AgentCore {
   async handle(text: string, meta: { messageId?: string; dequeueCount?: number } = {}): Promise<Decision> {
     const receivedAt = this.o.now();
     const v = verifyCommand(text, this.o.trustedKeys, receivedAt, this.o.maxClockSkewMs);
-    const trusted = v.ok ? { commandId: v.command.commandId, instanceId: v.command.instanceId, site: v.command.site, commandHash: v.commandHash, type: v.command.type } : v.trusted;
-    this.o.audit({ event: 'received', ...meta, ...(trusted === undefined ? {} : { commandId: trusted.commandId, type: trusted.type }), ...(v.ok ? { mode: v.command.mode } : {}) });
+    const trusted = v.ok
+      ? {
+          commandId: v.command.commandId,
+          instanceId: v.command.instanceId,
+          site: v.command.site,
+          commandHash: v.commandHash,
+          type: v.command.type,
+        }
+      : v.trusted;
+    this.o.audit({
+      event: 'received',
+      ...meta,
+      ...(trusted === undefined ? {} : { commandId: trusted.commandId, type: trusted.type }),
+      ...(v.ok ? { mode: v.command.mode } : {}),
+    });
     if (trusted === undefined) {
       // Not signed by a trusted key: nothing in it can be believed, not even the id. Audit and drop.
       if (!v.ok) this.o.audit({ event: 'rejected', reason: v.reason, detail: v.detail, ...meta });
@@ -79,39 +92,110 @@ export class AgentCore {
     }
     return this.serialise(trusted.commandId, async () => {
       const entry = this.o.ledger.get(trusted.commandId);
-      const base = { commandId: trusted.commandId, instanceId: trusted.instanceId, commandHash: trusted.commandHash, ...(trusted.type === undefined ? {} : { type: trusted.type }) };
+      const base = {
+        commandId: trusted.commandId,
+        instanceId: trusted.instanceId,
+        commandHash: trusted.commandHash,
+        ...(trusted.type === undefined ? {} : { type: trusted.type }),
+      };
       if (entry !== undefined && entry.commandHash !== trusted.commandHash) {
         // Same id, different signed bytes: never let a second command ride on an answered id.
-        const r = this.sign(base, { outcome: 'rejected', error: { code: 'commandIdReused', message: 'this command id was already used for a different command' } }, receivedAt);
-        this.o.audit({ event: 'rejected', commandId: trusted.commandId, type: trusted.type, reason: 'commandIdReused' });
+        const r = this.sign(
+          base,
+          {
+            outcome: 'rejected',
+            error: {
+              code: 'commandIdReused',
+              message: 'this command id was already used for a different command',
+            },
+          },
+          receivedAt,
+        );
+        this.o.audit({
+          event: 'rejected',
+          commandId: trusted.commandId,
+          type: trusted.type,
+          reason: 'commandIdReused',
+        });
         return { reply: r.text, commandId: trusted.commandId, type: trusted.type, delete: true };
       }
       if (entry?.result !== undefined) {
-        this.o.audit({ event: 'answeredFromLedger', commandId: trusted.commandId, type: trusted.type, outcome: entry.outcome });
-        return { reply: encode(entry.result), commandId: trusted.commandId, type: trusted.type, delete: true };
+        this.o.audit({
+          event: 'answeredFromLedger',
+          commandId: trusted.commandId,
+          type: trusted.type,
+          outcome: entry.outcome,
+        });
+        return {
+          reply: encode(entry.result),
+          commandId: trusted.commandId,
+          type: trusted.type,
+          delete: true,
+        };
       }
       if (entry?.command !== undefined) {
         // Started before a crash and never answered.
         const out = await this.recover(entry.command);
-        this.o.audit({ event: 'recovered', commandId: trusted.commandId, type: trusted.type, outcome: out.outcome });
+        this.o.audit({
+          event: 'recovered',
+          commandId: trusted.commandId,
+          type: trusted.type,
+          outcome: out.outcome,
+        });
         return this.finish(base, entry.expiresAt, out, receivedAt, undefined);
       }
       if (!v.ok) {
-        this.o.audit({ event: 'rejected', commandId: trusted.commandId, type: trusted.type, reason: v.reason, detail: v.detail });
-        return this.finish(base, expiryForRecord(receivedAt), { outcome: 'rejected', error: { code: v.reason, message: v.detail } }, receivedAt, undefined);
+        this.o.audit({
+          event: 'rejected',
+          commandId: trusted.commandId,
+          type: trusted.type,
+          reason: v.reason,
+          detail: v.detail,
+        });
+        return this.finish(
+          base,
+          expiryForRecord(receivedAt),
+          { outcome: 'rejected', error: { code: v.reason, message: v.detail } },
+          receivedAt,
+          undefined,
+        );
       }
       const command = v.command;
       const violation = commandPolicyViolation(command, this.o.site, isAllowedInMode);
       if (violation !== undefined) {
-        this.o.audit({ event: 'rejected', commandId: command.commandId, type: command.type, mode: command.mode, reason: violation.reason, detail: violation.detail });
-        return this.finish(base, command.expiresAt, { outcome: 'rejected', error: { code: violation.reason, message: violation.detail } }, receivedAt, undefined);
+        this.o.audit({
+          event: 'rejected',
+          commandId: command.commandId,
+          type: command.type,
+          mode: command.mode,
+          reason: violation.reason,
+          detail: violation.detail,
+        });
+        return this.finish(
+          base,
+          command.expiresAt,
+          { outcome: 'rejected', error: { code: violation.reason, message: violation.detail } },
+          receivedAt,
+          undefined,
+        );
       }
       const startedAt = this.o.now();
       await this.o.ledger.markStarted(command, v.commandHash, startedAt);
-      this.o.audit({ event: 'executing', commandId: command.commandId, type: command.type, mode: command.mode });
+      this.o.audit({
+        event: 'executing',
+        commandId: command.commandId,
+        type: command.type,
+        mode: command.mode,
+      });
       const out = await this.execute(command);
       await this.o.afterExecute?.(command);
-      this.o.audit({ event: 'executed', commandId: command.commandId, type: command.type, outcome: out.outcome, ...(out.outcome === 'failed' || out.outcome === 'rejected' ? { reason: out.error.code } : {}) });
+      this.o.audit({
+        event: 'executed',
+        commandId: command.commandId,
+        type: command.type,
+        outcome: out.outcome,
+        ...(out.outcome === 'failed' || out.outcome === 'rejected' ? { reason: out.error.code } : {}),
+      });
       return this.finish(base, command.expiresAt, out, receivedAt, startedAt);
     });
   }
@@ -124,17 +208,45 @@ export class AgentCore {
     startedAt: Date | undefined,
   ): Promise<Decision> {
     const signed = this.sign(base, out, receivedAt, startedAt);
-    await this.o.ledger.complete({ commandId: base.commandId, commandHash: base.commandHash, expiresAt, outcome: out.outcome, result: signed.message }, this.o.now());
-    return { reply: signed.text, commandId: base.commandId, ...(base.type === undefined ? {} : { type: base.type }), delete: true };
+    await this.o.ledger.complete(
+      {
+        commandId: base.commandId,
+        commandHash: base.commandHash,
+        expiresAt,
+        outcome: out.outcome,
+        result: signed.message,
+      },
+      this.o.now(),
+    );
+    return {
+      reply: signed.text,
+      commandId: base.commandId,
+      ...(base.type === undefined ? {} : { type: base.type }),
+      delete: true,
+    };
   }
 
-  private sign(base: { commandId: string; instanceId: string; commandHash: string; type?: CommandType }, out: Outcome, receivedAt: Date, startedAt?: Date) {
-    const timings = { receivedAt: receivedAt.toISOString(), ...(startedAt === undefined ? {} : { startedAt: startedAt.toISOString() }), finishedAt: this.o.now().toISOString() };
+  private sign(
+    base: { commandId: string; instanceId: string; commandHash: string; type?: CommandType },
+    out: Outcome,
+    receivedAt: Date,
+    startedAt?: Date,
+  ) {
+    const timings = {
+      receivedAt: receivedAt.toISOString(),
+      ...(startedAt === undefined ? {} : { startedAt: startedAt.toISOString() }),
+      finishedAt: this.o.now().toISOString(),
+    };
     const common = { ...base, agentId: this.o.agentId, site: this.o.site, timings };
     const input =
       out.outcome === 'succeeded' || out.outcome === 'alreadyDone'
         ? { ...common, outcome: out.outcome, output: out.output }
-        : { ...common, outcome: out.outcome, output: null, error: { code: out.error.code.slice(0, 64), message: out.error.message.slice(0, 1024) } };
+        : {
+            ...common,
+            outcome: out.outcome,
+            output: null,
+            error: { code: out.error.code.slice(0, 64), message: out.error.message.slice(0, 1024) },
+          };
     return signResult(input as ResultEnvelopeInput, this.o.signingKey, this.o.signingKeyId);
   }
 
@@ -151,10 +263,17 @@ export class AgentCore {
   }
 
   /** Runs one executor call and validates its output strictly. */
-  private async call<T extends ExecutableType>(type: T, params: Parameters<Executor['execute']>[1] & object): Promise<CommandOutput<T>> {
+  private async call<T extends ExecutableType>(
+    type: T,
+    params: Parameters<Executor['execute']>[1] & object,
+  ): Promise<CommandOutput<T>> {
     const raw = await this.o.executor.execute(type, params as never);
     const parsed = commandOutputSchemas[type].safeParse(raw);
-    if (!parsed.success) throw new ExecutorError('BadOutput', `the ${this.o.executor.kind} executor returned output that does not match ${type}`);
+    if (!parsed.success)
+      throw new ExecutorError(
+        'BadOutput',
+        `the ${this.o.executor.kind} executor returned output that does not match ${type}`,
+      );
     return parsed.data as CommandOutput<T>;
   }
 
@@ -163,12 +282,26 @@ export class AgentCore {
     try {
       switch (command.type) {
         case 'agent.ping':
-          return { outcome: 'succeeded', output: { agentId: this.o.agentId, site: this.o.site, executor: this.o.executor.kind, version: AGENT_VERSION } };
+          return {
+            outcome: 'succeeded',
+            output: {
+              agentId: this.o.agentId,
+              site: this.o.site,
+              executor: this.o.executor.kind,
+              version: AGENT_VERSION,
+            },
+          };
         case 'pchat.ensureLegacyEndpoint': {
           // New-CsPersistentChatEndpoint creates an AD object and is not idempotent: check first.
-          const existing = await this.call('pchat.getLegacyEndpoint', { sipAddress: command.params.sipAddress });
-          if (existing.exists) return endpointExists(command.params.sipAddress, command.params.poolFqdn, existing.poolFqdn);
-          return { outcome: 'succeeded', output: await this.call('pchat.ensureLegacyEndpoint', command.params) };
+          const existing = await this.call('pchat.getLegacyEndpoint', {
+            sipAddress: command.params.sipAddress,
+          });
+          if (existing.exists)
+            return endpointExists(command.params.sipAddress, command.params.poolFqdn, existing.poolFqdn);
+          return {
+            outcome: 'succeeded',
+            output: await this.call('pchat.ensureLegacyEndpoint', command.params),
+          };
         }
         case 'hyperv.initiateFailback': {
           const out = await this.call('hyperv.initiateFailback', command.params);
@@ -180,11 +313,24 @@ export class AgentCore {
             case 'rereadState': {
               // 32775 after a repeated command usually means the step was already applied.
               const state = await this.call('hyperv.replicationState', { vm: command.params.vm });
-              if (isFailbackAlreadyApplied(state.replicationState)) return { outcome: 'alreadyDone', output: { ...out, replicationState: state.replicationState } };
-              return { outcome: 'failed', error: { code: `wmi-${code}`, message: `${hypervReturnMeaning(code)} (replication state ${state.replicationState})` } };
+              if (isFailbackAlreadyApplied(state.replicationState))
+                return {
+                  outcome: 'alreadyDone',
+                  output: { ...out, replicationState: state.replicationState },
+                };
+              return {
+                outcome: 'failed',
+                error: {
+                  code: `wmi-${code}`,
+                  message: `${hypervReturnMeaning(code)} (replication state ${state.replicationState})`,
+                },
+              };
             }
             case 'failed':
-              return { outcome: 'failed', error: { code: `wmi-${code}`, message: hypervReturnMeaning(code) } };
+              return {
+                outcome: 'failed',
+                error: { code: `wmi-${code}`, message: hypervReturnMeaning(code) },
+              };
           }
           break;
         }
@@ -210,13 +356,24 @@ export class AgentCore {
         case 'hyperv.initiateFailback': {
           const state = await this.call('hyperv.replicationState', { vm: command.params.vm });
           if (isFailbackAlreadyApplied(state.replicationState)) {
-            return { outcome: 'alreadyDone', output: { returnCode: null, meaning: 'Interrupted before answering; the replication state shows the failback was initiated', replicationState: state.replicationState } };
+            return {
+              outcome: 'alreadyDone',
+              output: {
+                returnCode: null,
+                meaning:
+                  'Interrupted before answering; the replication state shows the failback was initiated',
+                replicationState: state.replicationState,
+              },
+            };
           }
           return interrupted(`replication state is ${state.replicationState}`);
         }
         case 'pchat.ensureLegacyEndpoint': {
-          const existing = await this.call('pchat.getLegacyEndpoint', { sipAddress: command.params.sipAddress });
-          if (existing.exists) return endpointExists(command.params.sipAddress, command.params.poolFqdn, existing.poolFqdn);
+          const existing = await this.call('pchat.getLegacyEndpoint', {
+            sipAddress: command.params.sipAddress,
+          });
+          if (existing.exists)
+            return endpointExists(command.params.sipAddress, command.params.poolFqdn, existing.poolFqdn);
           return interrupted('the endpoint does not exist');
         }
         case 'lync.backupSync':
@@ -233,17 +390,31 @@ export class AgentCore {
 }
 
 function interrupted(why: string): Outcome {
-  return { outcome: 'failed', error: { code: 'interrupted', message: `the agent stopped after starting this command and before answering: ${why}` } };
+  return {
+    outcome: 'failed',
+    error: {
+      code: 'interrupted',
+      message: `the agent stopped after starting this command and before answering: ${why}`,
+    },
+  };
 }
 
 function endpointExists(sipAddress: string, wanted: string, actual: string | undefined): Outcome {
-  if (actual !== undefined && actual.toLowerCase() === wanted.toLowerCase()) return { outcome: 'alreadyDone', output: { sipAddress, poolFqdn: actual, created: false } };
-  return { outcome: 'failed', error: { code: 'conflict', message: `${sipAddress} already exists for another Persistent Chat pool` } };
+  if (actual !== undefined && actual.toLowerCase() === wanted.toLowerCase())
+    return { outcome: 'alreadyDone', output: { sipAddress, poolFqdn: actual, created: false } };
+  return {
+    outcome: 'failed',
+    error: { code: 'conflict', message: `${sipAddress} already exists for another Persistent Chat pool` },
+  };
 }
 
 function failure(error: unknown): Outcome {
-  if (error instanceof ExecutorError) return { outcome: 'failed', error: { code: error.code, message: error.message } };
-  return { outcome: 'failed', error: { code: 'executorError', message: error instanceof Error ? error.message : 'the executor failed' } };
+  if (error instanceof ExecutorError)
+    return { outcome: 'failed', error: { code: error.code, message: error.message } };
+  return {
+    outcome: 'failed',
+    error: { code: 'executorError', message: error instanceof Error ? error.message : 'the executor failed' },
+  };
 }
 
 function encode(message: object): string {

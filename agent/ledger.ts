@@ -18,8 +18,23 @@ import { signedMessageSchema, type CommandEnvelope, type SignedMessage } from '.
  * One agent process per ledger file: concurrent processes sharing a file are out of scope.
  */
 
-const startedLine = z.object({ t: z.literal('started'), commandId: z.string(), commandHash: z.string(), expiresAt: z.string(), at: z.string(), command: z.unknown() });
-const completedLine = z.object({ t: z.literal('completed'), commandId: z.string(), commandHash: z.string(), expiresAt: z.string(), at: z.string(), outcome: z.string(), result: signedMessageSchema });
+const startedLine = z.object({
+  t: z.literal('started'),
+  commandId: z.string(),
+  commandHash: z.string(),
+  expiresAt: z.string(),
+  at: z.string(),
+  command: z.unknown(),
+});
+const completedLine = z.object({
+  t: z.literal('completed'),
+  commandId: z.string(),
+  commandHash: z.string(),
+  expiresAt: z.string(),
+  at: z.string(),
+  outcome: z.string(),
+  result: signedMessageSchema,
+});
 const lineSchema = z.discriminatedUnion('t', [startedLine, completedLine]);
 type Line = z.infer<typeof lineSchema>;
 
@@ -74,9 +89,22 @@ export class Ledger {
       }
       const prev = entries.get(line.commandId);
       if (line.t === 'started') {
-        if (prev?.result === undefined) entries.set(line.commandId, { commandId: line.commandId, commandHash: line.commandHash, expiresAt: line.expiresAt, command: line.command as CommandEnvelope });
+        if (prev?.result === undefined)
+          entries.set(line.commandId, {
+            commandId: line.commandId,
+            commandHash: line.commandHash,
+            expiresAt: line.expiresAt,
+            command: line.command as CommandEnvelope,
+          });
       } else {
-        entries.set(line.commandId, { ...prev, commandId: line.commandId, commandHash: line.commandHash, expiresAt: line.expiresAt, result: line.result, outcome: line.outcome });
+        entries.set(line.commandId, {
+          ...prev,
+          commandId: line.commandId,
+          commandHash: line.commandHash,
+          expiresAt: line.expiresAt,
+          result: line.result,
+          outcome: line.outcome,
+        });
       }
     }
     const cutoff = options.now().getTime() - options.retentionMs;
@@ -88,8 +116,29 @@ export class Ledger {
     try {
       const lines: string[] = [];
       for (const e of entries.values()) {
-        if (e.command !== undefined) lines.push(JSON.stringify({ t: 'started', commandId: e.commandId, commandHash: e.commandHash, expiresAt: e.expiresAt, at: options.now().toISOString(), command: e.command }));
-        if (e.result !== undefined) lines.push(JSON.stringify({ t: 'completed', commandId: e.commandId, commandHash: e.commandHash, expiresAt: e.expiresAt, at: options.now().toISOString(), outcome: e.outcome ?? 'unknown', result: e.result }));
+        if (e.command !== undefined)
+          lines.push(
+            JSON.stringify({
+              t: 'started',
+              commandId: e.commandId,
+              commandHash: e.commandHash,
+              expiresAt: e.expiresAt,
+              at: options.now().toISOString(),
+              command: e.command,
+            }),
+          );
+        if (e.result !== undefined)
+          lines.push(
+            JSON.stringify({
+              t: 'completed',
+              commandId: e.commandId,
+              commandHash: e.commandHash,
+              expiresAt: e.expiresAt,
+              at: options.now().toISOString(),
+              outcome: e.outcome ?? 'unknown',
+              result: e.result,
+            }),
+          );
       }
       await out.writeFile(lines.map((l) => l + '\n').join(''));
       await out.sync();
@@ -112,12 +161,33 @@ export class Ledger {
 
   /** Records (durably) that a command is about to run. */
   async markStarted(command: CommandEnvelope, commandHash: string, at: Date): Promise<void> {
-    await this.append({ t: 'started', commandId: command.commandId, commandHash, expiresAt: command.expiresAt, at: at.toISOString(), command });
-    this.entries.set(command.commandId, { commandId: command.commandId, commandHash, expiresAt: command.expiresAt, command });
+    await this.append({
+      t: 'started',
+      commandId: command.commandId,
+      commandHash,
+      expiresAt: command.expiresAt,
+      at: at.toISOString(),
+      command,
+    });
+    this.entries.set(command.commandId, {
+      commandId: command.commandId,
+      commandHash,
+      expiresAt: command.expiresAt,
+      command,
+    });
   }
 
   /** Records (durably) the signed result of a command. */
-  async complete(entry: { commandId: string; commandHash: string; expiresAt: string; outcome: string; result: SignedMessage }, at: Date): Promise<void> {
+  async complete(
+    entry: {
+      commandId: string;
+      commandHash: string;
+      expiresAt: string;
+      outcome: string;
+      result: SignedMessage;
+    },
+    at: Date,
+  ): Promise<void> {
     await this.append({ t: 'completed', ...entry, at: at.toISOString() });
     const prev = this.entries.get(entry.commandId);
     this.entries.set(entry.commandId, { ...prev, ...entry });

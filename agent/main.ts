@@ -21,7 +21,9 @@ async function main(argv: readonly string[]): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
-  console.error(`agent ${config.agentId} for site ${config.site}: polling ${config.queue.commandsQueue} (${config.executor.kind} executor)`);
+  console.error(
+    `agent ${config.agentId} for site ${config.site}: polling ${config.queue.commandsQueue} (${config.executor.kind} executor)`,
+  );
   await run(config, {}, controller.signal);
   console.error('agent: stopped');
 }

@@ -52,19 +52,26 @@ export async function runLoop(poll: PollSettings, deps: RunDeps, signal: AbortSi
   while (!signal.aborted) {
     let pause: number;
     try {
-      const response = await deps.commands.receiveMessages({ numberOfMessages: poll.batchSize, visibilityTimeout: poll.visibilityTimeoutSeconds });
+      const response = await deps.commands.receiveMessages({
+        numberOfMessages: poll.batchSize,
+        visibilityTimeout: poll.visibilityTimeoutSeconds,
+      });
       errorDelay = poll.idleMinMs;
       const items = response.receivedMessageItems;
       if (items.length === 0) {
         pause = idleDelay;
         idleDelay = Math.min(poll.idleMaxMs, Math.ceil(idleDelay * poll.idleFactor));
       } else {
-        await Promise.all(items.map((m) => processOne(deps, m.messageText, m.messageId, m.popReceipt, m.dequeueCount)));
+        await Promise.all(
+          items.map((m) => processOne(deps, m.messageText, m.messageId, m.popReceipt, m.dequeueCount)),
+        );
         idleDelay = poll.idleMinMs;
         pause = poll.busyDelayMs;
       }
     } catch (error) {
-      deps.log(`agent: polling failed (will retry): ${error instanceof Error ? error.message : 'unknown error'}`);
+      deps.log(
+        `agent: polling failed (will retry): ${error instanceof Error ? error.message : 'unknown error'}`,
+      );
       pause = errorDelay;
       errorDelay = Math.min(poll.errorMaxMs, errorDelay * 2);
     }
@@ -82,12 +89,20 @@ export async function runLoop(poll: PollSettings, deps: RunDeps, signal: AbortSi
  * One message: decide, send the result, then delete the message. A failure to send leaves the
  * message to reappear; the ledger then answers it without executing again.
  */
-async function processOne(deps: RunDeps, text: string, messageId: string, popReceipt: string, dequeueCount: number): Promise<void> {
+async function processOne(
+  deps: RunDeps,
+  text: string,
+  messageId: string,
+  popReceipt: string,
+  dequeueCount: number,
+): Promise<void> {
   let decision;
   try {
     decision = await deps.core.handle(text, { messageId, dequeueCount });
   } catch (error) {
-    deps.log(`agent: could not decide on message ${messageId} (it will reappear): ${error instanceof Error ? error.message : 'unknown error'}`);
+    deps.log(
+      `agent: could not decide on message ${messageId} (it will reappear): ${error instanceof Error ? error.message : 'unknown error'}`,
+    );
     return;
   }
   const ids = { commandId: decision.commandId, type: decision.type, messageId };
@@ -96,7 +111,11 @@ async function processOne(deps: RunDeps, text: string, messageId: string, popRec
       await deps.results.sendMessage(decision.reply);
       deps.audit({ event: 'resultSent', ...ids });
     } catch (error) {
-      deps.audit({ event: 'sendFailed', ...ids, detail: error instanceof Error ? error.message.slice(0, 200) : 'unknown error' });
+      deps.audit({
+        event: 'sendFailed',
+        ...ids,
+        detail: error instanceof Error ? error.message.slice(0, 200) : 'unknown error',
+      });
       return;
     }
   }
@@ -106,7 +125,11 @@ async function processOne(deps: RunDeps, text: string, messageId: string, popRec
       deps.audit({ event: 'deleted', ...ids });
     } catch (error) {
       // Usually a stale pop receipt (the message reappeared and another copy is in hand): harmless.
-      deps.audit({ event: 'deleteFailed', ...ids, detail: error instanceof Error ? error.message.slice(0, 200) : 'unknown error' });
+      deps.audit({
+        event: 'deleteFailed',
+        ...ids,
+        detail: error instanceof Error ? error.message.slice(0, 200) : 'unknown error',
+      });
     }
   }
 }

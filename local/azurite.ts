@@ -30,7 +30,8 @@ export interface AzuriteOptions {
   startTimeoutMs?: number;
 }
 
-const WATCHDOG = "process.stdin.on('end',()=>process.exit(0));process.stdin.on('error',()=>process.exit(0));process.stdin.resume();";
+const WATCHDOG =
+  "process.stdin.on('end',()=>process.exit(0));process.stdin.on('error',()=>process.exit(0));process.stdin.resume();";
 
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at https?:\/\/[^:]+:(\d+)/g;
 
@@ -75,7 +76,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     '--tablePort',
     '0',
   ];
-  const child = spawn(process.execPath, args, { cwd, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, AZURITE_ACCOUNTS: undefined } });
+  const child = spawn(process.execPath, args, {
+    cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, AZURITE_ACCOUNTS: undefined },
+  });
 
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
@@ -113,12 +118,20 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   };
 }
 
-function waitForPorts(child: ChildProcess, silent: boolean, timeoutMs: number): Promise<{ blob: number; queue: number }> {
+function waitForPorts(
+  child: ChildProcess,
+  silent: boolean,
+  timeoutMs: number,
+): Promise<{ blob: number; queue: number }> {
   return new Promise((resolve, reject) => {
     const found = new Map<string, number>();
     let output = '';
     const timer = setTimeout(() => {
-      finish(new Error(`Azurite did not start within ${timeoutMs} ms (retrying may help on a busy machine). Output:\n${output}`));
+      finish(
+        new Error(
+          `Azurite did not start within ${timeoutMs} ms (retrying may help on a busy machine). Output:\n${output}`,
+        ),
+      );
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
@@ -134,7 +147,11 @@ function waitForPorts(child: ChildProcess, silent: boolean, timeoutMs: number): 
       if (blob !== undefined && queue !== undefined && found.has('Table')) finish(undefined, { blob, queue });
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-      finish(new Error(`Azurite exited during start-up (code ${code ?? 'none'}, signal ${signal ?? 'none'}). Output:\n${output}`));
+      finish(
+        new Error(
+          `Azurite exited during start-up (code ${code ?? 'none'}, signal ${signal ?? 'none'}). Output:\n${output}`,
+        ),
+      );
     };
     const finish = (error: Error | undefined, ports?: { blob: number; queue: number }) => {
       clearTimeout(timer);

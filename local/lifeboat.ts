@@ -118,7 +118,11 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
         `Azurite blobs    ${stack.azurite.blobEndpoint}`,
         `Azurite queues   ${stack.azurite.queueEndpoint}`,
         `ARM emulator     ${stack.arm.endpoint}   (CA: ${stack.caFile})`,
-        ...(site ? [`On-prem agent    site '${site.site}' (simulated), queue agent-${site.site}-commands, ledger ${site.ledgerPath}`] : []),
+        ...(site
+          ? [
+              `On-prem agent    site '${site.site}' (simulated), queue agent-${site.site}-commands, ledger ${site.ledgerPath}`,
+            ]
+          : []),
         `App root         ${path.resolve(options.appRoot)}`,
       ],
       stop() {

@@ -4,9 +4,14 @@ import path from 'node:path';
 import { run as runAgent } from '../agent/agent';
 import type { AgentClock } from '../agent/clock';
 import type { AgentConfig } from '../agent/config';
-import { createSimulatedExecutor, SimulatedSite, type SimulatedSiteDescription } from '../agent/executors/simulated';
+import {
+  createSimulatedExecutor,
+  SimulatedSite,
+  type SimulatedSiteDescription,
+} from '../agent/executors/simulated';
 import { DEFAULT_POLL } from '../agent/run';
 import { commandQueueName, generateSigningKeyPair } from '../shared/contracts';
+import { errorMessage } from '../shared/errors';
 import type { Clock } from './clock';
 
 /** A simulated on-premises site with a real agent in front of it, for `npm start`. */
@@ -50,7 +55,10 @@ export async function startLocalSite(options: {
   const agentId = `agent-${options.site}`;
   const dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-agent-'));
   const ledgerPath = path.join(dir, 'ledger.jsonl');
-  const clock: AgentClock = { now: () => options.clock.now(), sleep: (ms, signal) => options.clock.sleep(ms, signal) };
+  const clock: AgentClock = {
+    now: () => options.clock.now(),
+    sleep: (ms, signal) => options.clock.sleep(ms, signal),
+  };
   const simulated = new SimulatedSite(options.description ?? DEMO_SITE, () => options.clock.now());
   const config: AgentConfig = {
     site: options.site,
@@ -82,11 +90,11 @@ export async function startLocalSite(options: {
     },
     abort.signal,
   );
-  // A crashed agent loop must not go unnoticed (the launcher prints it).
-  const failed = loop.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
+  // A crashed agent loop must not go unnoticed: the launcher prints it at once.
+  const stopped = loop.catch((error: unknown) => {
+    if (!abort.signal.aborted)
+      console.error(`agent for site '${options.site}' stopped: ${errorMessage(error)}`);
+  });
   return {
     site: options.site,
     simulated,
@@ -101,9 +109,8 @@ export async function startLocalSite(options: {
     },
     async stop() {
       abort.abort();
-      const error = await failed;
+      await stopped;
       await rm(dir, { recursive: true, force: true });
-      if (error !== undefined && !abort.signal.aborted) throw error;
     },
   };
 }

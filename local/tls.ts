@@ -12,7 +12,9 @@ export interface LocalTlsIdentity {
  * Generates a self-signed certificate for 127.0.0.1 and localhost, valid from yesterday (clock
  * skew) for `days` days. EC P-256 keeps generation fast on a small machine.
  */
-export async function createSelfSignedTls(options: { commonName?: string; days?: number } = {}): Promise<LocalTlsIdentity> {
+export async function createSelfSignedTls(
+  options: { commonName?: string; days?: number } = {},
+): Promise<LocalTlsIdentity> {
   const now = Date.now();
   const pems = await generate([{ name: 'commonName', value: options.commonName ?? 'lifeboat-local' }], {
     keyType: 'ec',

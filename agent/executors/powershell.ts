@@ -2,7 +2,12 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { commandOutputSchemas, commandParamSchemas, type CommandOutput, type CommandParams } from '../../shared/contracts';
+import {
+  commandOutputSchemas,
+  commandParamSchemas,
+  type CommandOutput,
+  type CommandParams,
+} from '../../shared/contracts';
 import { ExecutorError, type ExecutableType, type Executor } from './types';
 
 /**
@@ -37,13 +42,20 @@ const PARAMETER_NAMES: Readonly<Record<ExecutableType, Readonly<Record<string, s
   'hyperv.replicationState': { vm: 'Vm' },
   'hyperv.startTestFailover': { vm: 'Vm', recoveryPointId: 'RecoveryPointId' },
   'hyperv.stopTestFailover': { vm: 'Vm' },
-  'pchat.ensureLegacyEndpoint': { sipAddress: 'SipAddress', poolFqdn: 'PoolFqdn', displayName: 'DisplayName' },
+  'pchat.ensureLegacyEndpoint': {
+    sipAddress: 'SipAddress',
+    poolFqdn: 'PoolFqdn',
+    displayName: 'DisplayName',
+  },
   'pchat.getLegacyEndpoint': { sipAddress: 'SipAddress' },
 });
 
 /** The folder holding the scripts: beside the sources, or the repository's agent/scripts when running from dist/. */
 export function defaultScriptsDir(): string {
-  const candidates = [path.resolve(__dirname, '..', 'scripts'), path.resolve(__dirname, '..', '..', '..', 'agent', 'scripts')];
+  const candidates = [
+    path.resolve(__dirname, '..', 'scripts'),
+    path.resolve(__dirname, '..', '..', '..', 'agent', 'scripts'),
+  ];
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
 }
 
@@ -51,7 +63,11 @@ export function defaultScriptsDir(): string {
  * The argument vector for one command. Parameters are parsed again with the contract schema:
  * only validated values reach the vector, in a fixed order.
  */
-export function buildArgv<T extends ExecutableType>(type: T, params: CommandParams<T>, scriptsDir: string): string[] {
+export function buildArgv<T extends ExecutableType>(
+  type: T,
+  params: CommandParams<T>,
+  scriptsDir: string,
+): string[] {
   const checked = commandParamSchemas[type].safeParse(params);
   if (!checked.success) throw new ExecutorError('BadParams', `parameters of ${type} failed validation`);
   const names = PARAMETER_NAMES[type];
@@ -59,7 +75,8 @@ export function buildArgv<T extends ExecutableType>(type: T, params: CommandPara
   for (const [field, name] of Object.entries(names)) {
     const value = (checked.data as Record<string, unknown>)[field];
     if (value === undefined) continue;
-    if (typeof value !== 'string' || value.startsWith('-') || /[\0\r\n]/.test(value)) throw new ExecutorError('BadParams', `${field} cannot be passed to a script`);
+    if (typeof value !== 'string' || value.startsWith('-') || /[\0\r\n]/.test(value))
+      throw new ExecutorError('BadParams', `${field} cannot be passed to a script`);
     argv.push(`-${name}`, value);
   }
   return argv;
@@ -67,7 +84,13 @@ export function buildArgv<T extends ExecutableType>(type: T, params: CommandPara
 
 const scriptOutputSchema = z.discriminatedUnion('ok', [
   z.strictObject({ ok: z.literal(true), output: z.unknown() }),
-  z.strictObject({ ok: z.literal(false), error: z.strictObject({ code: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/), message: z.string().max(2048) }) }),
+  z.strictObject({
+    ok: z.literal(false),
+    error: z.strictObject({
+      code: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+      message: z.string().max(2048),
+    }),
+  }),
 ]);
 
 /**
@@ -77,7 +100,8 @@ const scriptOutputSchema = z.discriminatedUnion('ok', [
  */
 export function parseScriptOutput<T extends ExecutableType>(type: T, stdout: string): CommandOutput<T> {
   const text = stdout.replace(/^\uFEFF/, '').trim();
-  if (!text.startsWith('{') || !text.endsWith('}')) throw new ExecutorError('BadOutput', `the ${type} script did not print one JSON object`);
+  if (!text.startsWith('{') || !text.endsWith('}'))
+    throw new ExecutorError('BadOutput', `the ${type} script did not print one JSON object`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -85,29 +109,58 @@ export function parseScriptOutput<T extends ExecutableType>(type: T, stdout: str
     throw new ExecutorError('BadOutput', `the ${type} script printed invalid JSON`);
   }
   const envelope = scriptOutputSchema.safeParse(value);
-  if (!envelope.success) throw new ExecutorError('BadOutput', `the ${type} script printed an object that is neither {ok:true,output} nor {ok:false,error}`);
+  if (!envelope.success)
+    throw new ExecutorError(
+      'BadOutput',
+      `the ${type} script printed an object that is neither {ok:true,output} nor {ok:false,error}`,
+    );
   if (!envelope.data.ok) throw new ExecutorError(envelope.data.error.code, envelope.data.error.message);
   const output = commandOutputSchemas[type].safeParse(envelope.data.output);
   if (!output.success) {
-    const where = output.error.issues.map((i) => i.path.join('.') || '(output)').slice(0, 3).join(', ');
+    const where = output.error.issues
+      .map((i) => i.path.join('.') || '(output)')
+      .slice(0, 3)
+      .join(', ');
     throw new ExecutorError('BadOutput', `the ${type} script output does not match its schema (${where})`);
   }
   return output.data as CommandOutput<T>;
 }
 
 /** Runs a program with an argument vector; injectable so tests can record vectors. */
-export type ProcessRunner = (file: string, args: readonly string[], options: { timeoutMs: number }) => Promise<{ stdout: string; exitCode: number }>;
+export type ProcessRunner = (
+  file: string,
+  args: readonly string[],
+  options: { timeoutMs: number },
+) => Promise<{ stdout: string; exitCode: number }>;
 
 /** The real runner: execFile, no shell, bounded output and time. */
 export const execFileRunner: ProcessRunner = (file, args, options) =>
   new Promise((resolve, reject) => {
-    execFile(file, [...args], { shell: false, windowsHide: true, timeout: options.timeoutMs, maxBuffer: 1024 * 1024, encoding: 'utf8' }, (error, stdout) => {
-      if (error !== null && typeof error.code !== 'number') {
-        reject(new ExecutorError(error.killed ? 'Timeout' : 'ScriptNotRun', error.killed ? 'the script did not finish in time' : `the script could not be started (${String(error.code ?? 'unknown')})`));
-        return;
-      }
-      resolve({ stdout, exitCode: error === null ? 0 : (error.code as number) });
-    });
+    execFile(
+      file,
+      [...args],
+      {
+        shell: false,
+        windowsHide: true,
+        timeout: options.timeoutMs,
+        maxBuffer: 1024 * 1024,
+        encoding: 'utf8',
+      },
+      (error, stdout) => {
+        if (error !== null && typeof error.code !== 'number') {
+          reject(
+            new ExecutorError(
+              error.killed ? 'Timeout' : 'ScriptNotRun',
+              error.killed
+                ? 'the script did not finish in time'
+                : `the script could not be started (${String(error.code ?? 'unknown')})`,
+            ),
+          );
+          return;
+        }
+        resolve({ stdout, exitCode: error === null ? 0 : (error.code as number) });
+      },
+    );
   });
 
 export interface PowerShellExecutorOptions {
@@ -129,7 +182,8 @@ export function createPowerShellExecutor(options: PowerShellExecutorOptions): Ex
       try {
         return parseScriptOutput(type, stdout);
       } catch (error) {
-        if (exitCode !== 0 && error instanceof ExecutorError && error.code === 'BadOutput') throw new ExecutorError('ScriptFailed', `the ${type} script exited with code ${exitCode}`);
+        if (exitCode !== 0 && error instanceof ExecutorError && error.code === 'BadOutput')
+          throw new ExecutorError('ScriptFailed', `the ${type} script exited with code ${exitCode}`);
         throw error;
       }
     },

@@ -15,7 +15,9 @@ export interface Executor {
 export type ExecutableType = Exclude<CommandType, 'agent.ping'>;
 
 /** One function per executable type, for executors built as a table. */
-export type ExecutorTable = { [K in ExecutableType]: (params: CommandParams<K>) => Promise<CommandOutput<K>> };
+export type ExecutorTable = {
+  [K in ExecutableType]: (params: CommandParams<K>) => Promise<CommandOutput<K>>;
+};
 
 /** Builds an executor from a table of per-type functions. */
 export function executorFromTable(kind: Executor['kind'], table: ExecutorTable): Executor {

@@ -1,7 +1,11 @@
 import * as df from 'durable-functions';
 import { redact } from '../../shared/config/redact';
 import { errorMessage, NonRetryableError, TransientError, classifyError } from '../../shared/errors';
-import { parseRelayInput, sendAgentCommandInputSchema, type SendAgentCommandOutput } from '../../shared/relay/contracts';
+import {
+  parseRelayInput,
+  sendAgentCommandInputSchema,
+  type SendAgentCommandOutput,
+} from '../../shared/relay/contracts';
 import { relayDeps } from '../../shared/relay/deps';
 import { sendCommand } from '../../shared/relay/send';
 import { relayFunctions } from '../names/relay';
@@ -35,8 +39,14 @@ export async function sendAgentCommand(input: unknown): Promise<SendAgentCommand
 function toActivityError(error: unknown): Error {
   const message = redact(errorMessage(error));
   const cls = classifyError(error);
-  if (cls === 'nonRetryable') return new NonRetryableError(message.replace(/^\[nonRetryable\] /, ''), { code: (error as { code?: string }).code ?? 'NonRetryable' });
-  if (cls === 'transient') return new TransientError(message.replace(/^\[transient\] /, ''), { code: (error as { code?: string }).code ?? 'Transient' });
+  if (cls === 'nonRetryable')
+    return new NonRetryableError(message.replace(/^\[nonRetryable\] /, ''), {
+      code: (error as { code?: string }).code ?? 'NonRetryable',
+    });
+  if (cls === 'transient')
+    return new TransientError(message.replace(/^\[transient\] /, ''), {
+      code: (error as { code?: string }).code ?? 'Transient',
+    });
   return new TransientError(message, { code: 'Unexpected' });
 }
 

@@ -20,7 +20,9 @@ export function health(): HttpResponseInit {
     const result = section.schema.safeParse(input);
     config[name] = {
       loaded: result.success,
-      invalidKeys: result.success ? [] : [...new Set(result.error.issues.map((i) => String(i.path[0] ?? '(section)')))],
+      invalidKeys: result.success
+        ? []
+        : [...new Set(result.error.issues.map((i) => String(i.path[0] ?? '(section)')))],
     };
   }
   return {
@@ -43,7 +45,11 @@ function appPackageJson(): string | undefined {
   let dir = __dirname;
   for (;;) {
     const candidate = path.join(dir, 'package.json');
-    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'lifeboat') return candidate;
+    if (
+      existsSync(candidate) &&
+      (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'lifeboat'
+    )
+      return candidate;
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
@@ -56,7 +62,11 @@ function dependencyPackageJson(name: string): string | undefined {
     let dir = path.dirname(createRequire(__filename).resolve(name));
     for (;;) {
       const candidate = path.join(dir, 'package.json');
-      if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === name) return candidate;
+      if (
+        existsSync(candidate) &&
+        (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === name
+      )
+        return candidate;
       const parent = path.dirname(dir);
       if (parent === dir) return undefined;
       dir = parent;

@@ -30,32 +30,74 @@ function* failbackVm(context: OrchestrationContext): Gen<VmFailbackOutcome> {
   try {
     const input = parseRelayInput(failbackVmInputSchema, raw, names.failbackVm);
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs);
-    const command = (type: RunAgentCommandInput['type'], params: Record<string, unknown>): RunAgentCommandInput => ({ site: input.site, type, params, mode: input.mode, timeouts: input.timeouts });
-    const run = function* (type: RunAgentCommandInput['type'], params: Record<string, unknown>): Gen<RunAgentCommandOutcome> {
-      return (yield context.df.callSubOrchestrator(names.runAgentCommand, command(type, params))) as RunAgentCommandOutcome;
+    const command = (
+      type: RunAgentCommandInput['type'],
+      params: Record<string, unknown>,
+    ): RunAgentCommandInput => ({
+      site: input.site,
+      type,
+      params,
+      mode: input.mode,
+      timeouts: input.timeouts,
+    });
+    const run = function* (
+      type: RunAgentCommandInput['type'],
+      params: Record<string, unknown>,
+    ): Gen<RunAgentCommandOutcome> {
+      return (yield context.df.callSubOrchestrator(
+        names.runAgentCommand,
+        command(type, params),
+      )) as RunAgentCommandOutcome;
     };
 
     context.df.setCustomStatus({ phase: 'initiating', vm });
-    const initiate = yield* run('hyperv.initiateFailback', { vm, ...(input.recoveryPointId === undefined ? {} : { recoveryPointId: input.recoveryPointId }) });
+    const initiate = yield* run('hyperv.initiateFailback', {
+      vm,
+      ...(input.recoveryPointId === undefined ? {} : { recoveryPointId: input.recoveryPointId }),
+    });
     const first = failbackNextStep(initiate);
     const initOut = initiate.output as CommandOutput<'hyperv.initiateFailback'> | undefined;
-    const ids = { ...(initOut?.jobId === undefined ? {} : { jobId: initOut.jobId }), ...(initOut === undefined ? {} : { returnCode: initOut.returnCode }) };
-    if (first.next === 'stop') return { vm, outcome: first.outcome, polls, ...ids, ...(first.error ? { error: first.error } : {}) };
-    const success: VmFailbackOutcome['outcome'] = initiate.outcome === 'alreadyDone' ? 'alreadyDone' : 'succeeded';
+    const ids = {
+      ...(initOut?.jobId === undefined ? {} : { jobId: initOut.jobId }),
+      ...(initOut === undefined ? {} : { returnCode: initOut.returnCode }),
+    };
+    if (first.next === 'stop')
+      return { vm, outcome: first.outcome, polls, ...ids, ...(first.error ? { error: first.error } : {}) };
+    const success: VmFailbackOutcome['outcome'] =
+      initiate.outcome === 'alreadyDone' ? 'alreadyDone' : 'succeeded';
 
     if (first.next === 'pollJob') {
       for (;;) {
         const step = nextPoll(context.df.currentUtcDateTime, input.pollMs, deadline);
-        if (step.next === 'timedOut') return { vm, outcome: 'timedOut', polls, ...ids, error: { code: 'timedOut', message: `failback job ${first.jobId} still running at the deadline` } };
+        if (step.next === 'timedOut')
+          return {
+            vm,
+            outcome: 'timedOut',
+            polls,
+            ...ids,
+            error: { code: 'timedOut', message: `failback job ${first.jobId} still running at the deadline` },
+          };
         context.df.setCustomStatus({ phase: 'pollingJob', vm, jobId: first.jobId, polls });
         yield context.df.createTimer(step.fireAt);
         const job = yield* run('hyperv.jobStatus', { jobId: first.jobId });
         polls++;
         if (job.outcome === 'timedOut') continue;
-        if (job.outcome !== 'succeeded' && job.outcome !== 'alreadyDone') return { vm, outcome: job.outcome, polls, ...ids, ...(job.error ? { error: job.error } : {}) };
+        if (job.outcome !== 'succeeded' && job.outcome !== 'alreadyDone')
+          return { vm, outcome: job.outcome, polls, ...ids, ...(job.error ? { error: job.error } : {}) };
         const out = job.output as CommandOutput<'hyperv.jobStatus'>;
         if (out.state === 'failed') {
-          return { vm, outcome: 'failed', polls, ...ids, error: { code: `job-${out.jobState}`, message: out.errorDescription ?? `failback job ended ${out.jobState} (error ${out.errorCode ?? 'none'})` } };
+          return {
+            vm,
+            outcome: 'failed',
+            polls,
+            ...ids,
+            error: {
+              code: `job-${out.jobState}`,
+              message:
+                out.errorDescription ??
+                `failback job ended ${out.jobState} (error ${out.errorCode ?? 'none'})`,
+            },
+          };
         }
         if (out.state === 'done') break;
       }
@@ -65,22 +107,44 @@ function* failbackVm(context: OrchestrationContext): Gen<VmFailbackOutcome> {
     for (let firstRead = true; ; firstRead = false) {
       if (!firstRead) {
         const step = nextPoll(context.df.currentUtcDateTime, input.pollMs, deadline);
-        if (step.next === 'timedOut') return { vm, outcome: 'timedOut', polls, ...ids, error: { code: 'timedOut', message: 'replication state not FailbackCompleted at the deadline' } };
+        if (step.next === 'timedOut')
+          return {
+            vm,
+            outcome: 'timedOut',
+            polls,
+            ...ids,
+            error: { code: 'timedOut', message: 'replication state not FailbackCompleted at the deadline' },
+          };
         context.df.setCustomStatus({ phase: 'pollingState', vm, polls });
         yield context.df.createTimer(step.fireAt);
       }
       const state = yield* run('hyperv.replicationState', { vm });
       polls++;
       if (state.outcome === 'timedOut') continue;
-      if (state.outcome !== 'succeeded' && state.outcome !== 'alreadyDone') return { vm, outcome: state.outcome, polls, ...ids, ...(state.error ? { error: state.error } : {}) };
+      if (state.outcome !== 'succeeded' && state.outcome !== 'alreadyDone')
+        return { vm, outcome: state.outcome, polls, ...ids, ...(state.error ? { error: state.error } : {}) };
       const out = state.output as CommandOutput<'hyperv.replicationState'>;
       const verdict = failbackStateVerdict(out.replicationState);
-      if (verdict === 'done') return { vm, outcome: success, replicationState: out.replicationState, polls, ...ids };
-      if (verdict === 'failed') return { vm, outcome: 'failed', replicationState: out.replicationState, polls, ...ids, error: { code: 'replicationState', message: `replication state is ${out.replicationState}` } };
+      if (verdict === 'done')
+        return { vm, outcome: success, replicationState: out.replicationState, polls, ...ids };
+      if (verdict === 'failed')
+        return {
+          vm,
+          outcome: 'failed',
+          replicationState: out.replicationState,
+          polls,
+          ...ids,
+          error: { code: 'replicationState', message: `replication state is ${out.replicationState}` },
+        };
     }
   } catch (error) {
     // A failed child (bad input, an orchestration bug) is this VM's failure, not the fan-out's.
-    return { vm, outcome: 'failed', polls, error: { code: 'orchestrationError', message: redact(errorMessage(error)).slice(0, 1024) } };
+    return {
+      vm,
+      outcome: 'failed',
+      polls,
+      error: { code: 'orchestrationError', message: redact(errorMessage(error)).slice(0, 1024) },
+    };
   }
 }
 

@@ -23,7 +23,11 @@ import { relayFunctions as names } from '../names/relay';
 type Gen<T> = Generator<Task, T, unknown>;
 
 function* lyncConferenceRestore(context: OrchestrationContext): Gen<LyncConferenceRestoreResult> {
-  const input = parseRelayInput(lyncConferenceRestoreInputSchema, context.df.getInput(), names.lyncConferenceRestore);
+  const input = parseRelayInput(
+    lyncConferenceRestoreInputSchema,
+    context.df.getInput(),
+    names.lyncConferenceRestore,
+  );
   let settings: RelaySettings | undefined;
   if (input.pollMs === undefined || input.timeoutMs === undefined || input.timeouts === undefined) {
     settings = (yield context.df.callActivity(names.relaySettings)) as RelaySettings;
@@ -42,9 +46,17 @@ function* lyncConferenceRestore(context: OrchestrationContext): Gen<LyncConferen
   const deadline = new Date(context.df.currentUtcDateTime.getTime() + timeoutMs);
 
   context.df.setCustomStatus({ phase: 'syncing', ...base });
-  const sync = (yield context.df.callSubOrchestrator(names.runAgentCommand, command('lync.backupSync'))) as RunAgentCommandOutcome;
+  const sync = (yield context.df.callSubOrchestrator(
+    names.runAgentCommand,
+    command('lync.backupSync'),
+  )) as RunAgentCommandOutcome;
   if (sync.outcome !== 'succeeded' && sync.outcome !== 'alreadyDone') {
-    return finish(context, { ...base, outcome: sync.outcome === 'rejected' || sync.outcome === 'timedOut' ? sync.outcome : 'failed', polls: 0, ...(sync.error ? { error: sync.error } : {}) });
+    return finish(context, {
+      ...base,
+      outcome: sync.outcome === 'rejected' || sync.outcome === 'timedOut' ? sync.outcome : 'failed',
+      polls: 0,
+      ...(sync.error ? { error: sync.error } : {}),
+    });
   }
 
   let polls = 0;
@@ -52,28 +64,67 @@ function* lyncConferenceRestore(context: OrchestrationContext): Gen<LyncConferen
   for (;;) {
     const step = nextPoll(context.df.currentUtcDateTime, pollMs, deadline);
     if (step.next === 'timedOut') {
-      return finish(context, { ...base, outcome: 'timedOut', polls, ...(lastStatus ? { lastStatus } : {}), error: { code: 'timedOut', message: `${input.module} on ${input.poolFqdn} not done after ${Math.round(timeoutMs / 60_000)} minutes` } });
+      return finish(context, {
+        ...base,
+        outcome: 'timedOut',
+        polls,
+        ...(lastStatus ? { lastStatus } : {}),
+        error: {
+          code: 'timedOut',
+          message: `${input.module} on ${input.poolFqdn} not done after ${Math.round(timeoutMs / 60_000)} minutes`,
+        },
+      });
     }
-    context.df.setCustomStatus({ phase: 'polling', ...base, polls, nextCheckAt: step.fireAt.toISOString(), ...(lastStatus ? { lastStatus } : {}) });
+    context.df.setCustomStatus({
+      phase: 'polling',
+      ...base,
+      polls,
+      nextCheckAt: step.fireAt.toISOString(),
+      ...(lastStatus ? { lastStatus } : {}),
+    });
     yield context.df.createTimer(step.fireAt);
-    const status = (yield context.df.callSubOrchestrator(names.runAgentCommand, command('lync.backupStatus'))) as RunAgentCommandOutcome;
+    const status = (yield context.df.callSubOrchestrator(
+      names.runAgentCommand,
+      command('lync.backupStatus'),
+    )) as RunAgentCommandOutcome;
     polls++;
     if (status.outcome === 'rejected' || status.outcome === 'failed') {
-      return finish(context, { ...base, outcome: status.outcome, polls, ...(lastStatus ? { lastStatus } : {}), ...(status.error ? { error: status.error } : {}) });
+      return finish(context, {
+        ...base,
+        outcome: status.outcome,
+        polls,
+        ...(lastStatus ? { lastStatus } : {}),
+        ...(status.error ? { error: status.error } : {}),
+      });
     }
     if (status.outcome === 'timedOut') continue; // the agent may be slow: keep polling until the deadline
     const out = status.output as CommandOutput<'lync.backupStatus'>;
     lastStatus = { exportStatus: out.exportStatus, importStatus: out.importStatus };
     if (out.state === 'done') return finish(context, { ...base, outcome: 'done', polls, lastStatus });
     if (out.state === 'failed') {
-      return finish(context, { ...base, outcome: 'failed', polls, lastStatus, error: { code: 'ErrorState', message: `${input.module} on ${input.poolFqdn}: export ${out.exportStatus}, import ${out.importStatus}` } });
+      return finish(context, {
+        ...base,
+        outcome: 'failed',
+        polls,
+        lastStatus,
+        error: {
+          code: 'ErrorState',
+          message: `${input.module} on ${input.poolFqdn}: export ${out.exportStatus}, import ${out.importStatus}`,
+        },
+      });
     }
   }
 }
 
-function finish(context: OrchestrationContext, result: LyncConferenceRestoreResult): LyncConferenceRestoreResult {
+function finish(
+  context: OrchestrationContext,
+  result: LyncConferenceRestoreResult,
+): LyncConferenceRestoreResult {
   context.df.setCustomStatus({ phase: 'finished', outcome: result.outcome, polls: result.polls });
-  if (!context.df.isReplaying) context.log(JSON.stringify({ event: 'lifeboat.relay.lyncRestore', instanceId: context.df.instanceId, ...result }));
+  if (!context.df.isReplaying)
+    context.log(
+      JSON.stringify({ event: 'lifeboat.relay.lyncRestore', instanceId: context.df.instanceId, ...result }),
+    );
   return result;
 }
 

@@ -12,7 +12,14 @@ import {
   type RunAgentCommandOutcome,
   type SendAgentCommandOutput,
 } from '../../shared/relay/contracts';
-import { decideAfterTimeout, interpretStateQuery, isBoundEvent, outcomeFromResult, resultDeadline, resultEventName } from '../../shared/relay/decisions';
+import {
+  decideAfterTimeout,
+  interpretStateQuery,
+  isBoundEvent,
+  outcomeFromResult,
+  resultDeadline,
+  resultEventName,
+} from '../../shared/relay/decisions';
 import { relayFunctions as names } from '../names/relay';
 
 /**
@@ -49,7 +56,8 @@ interface Ctx {
 function* runAgentCommand(context: OrchestrationContext): Gen<RunAgentCommandOutcome> {
   const input = parseRelayInput(runAgentCommandInputSchema, context.df.getInput(), names.runAgentCommand);
   let timeouts = input.timeouts;
-  if (timeouts === undefined) timeouts = ((yield context.df.callActivity(names.relaySettings)) as RelaySettings).timeouts;
+  if (timeouts === undefined)
+    timeouts = ((yield context.df.callActivity(names.relaySettings)) as RelaySettings).timeouts;
   const ctx: Ctx = { context, site: input.site, mode: input.mode, timeouts, commandIds: [] };
   const type = input.type;
   const done = (outcome: RunAgentCommandOutcome): RunAgentCommandOutcome => {
@@ -60,33 +68,80 @@ function* runAgentCommand(context: OrchestrationContext): Gen<RunAgentCommandOut
   for (let attempt = 1; ; attempt++) {
     const waited = yield* sendAndWait(ctx, type, input.params, attempt);
     if (waited.kind === 'result') return done(outcomeFromResult(type, waited.event, ctx.commandIds, attempt));
-    if (waited.kind !== 'timedOut') return done({ outcome: 'failed', type, commandIds: ctx.commandIds, attempts: attempt, error: waited.error });
+    if (waited.kind !== 'timedOut')
+      return done({
+        outcome: 'failed',
+        type,
+        commandIds: ctx.commandIds,
+        attempts: attempt,
+        error: waited.error,
+      });
 
     const next = decideAfterTimeout(type, input.params, attempt, timeouts.maxAttempts);
     if (next.action === 'giveUp') return done(timedOut(ctx, type, attempt, next.reason));
     if (next.action === 'queryState') {
       const q = yield* sendAndWait(ctx, next.query.type, next.query.params, attempt);
       if (q.kind !== 'result' || (q.event.outcome !== 'succeeded' && q.event.outcome !== 'alreadyDone')) {
-        return done(timedOut(ctx, type, attempt, `no result, and the state query (${next.query.type}) got no usable answer`));
+        return done(
+          timedOut(
+            ctx,
+            type,
+            attempt,
+            `no result, and the state query (${next.query.type}) got no usable answer`,
+          ),
+        );
       }
       const verdict = interpretStateQuery({ type, params: input.params }, q.event.output);
-      if (verdict.verdict === 'alreadyDone') return done({ outcome: 'alreadyDone', type, commandIds: ctx.commandIds, attempts: attempt, output: verdict.output });
-      if (verdict.verdict === 'failed') return done({ outcome: 'failed', type, commandIds: ctx.commandIds, attempts: attempt, error: verdict.error });
+      if (verdict.verdict === 'alreadyDone')
+        return done({
+          outcome: 'alreadyDone',
+          type,
+          commandIds: ctx.commandIds,
+          attempts: attempt,
+          output: verdict.output,
+        });
+      if (verdict.verdict === 'failed')
+        return done({
+          outcome: 'failed',
+          type,
+          commandIds: ctx.commandIds,
+          attempts: attempt,
+          error: verdict.error,
+        });
     }
     // resend: the next attempt mints a new command id.
   }
 }
 
 function timedOut(ctx: Ctx, type: CommandType, attempts: number, reason: string): RunAgentCommandOutcome {
-  return { outcome: 'timedOut', type, commandIds: ctx.commandIds, attempts, error: { code: 'timedOut', message: `site ${ctx.site}: ${type}: ${reason}` } };
+  return {
+    outcome: 'timedOut',
+    type,
+    commandIds: ctx.commandIds,
+    attempts,
+    error: { code: 'timedOut', message: `site ${ctx.site}: ${type}: ${reason}` },
+  };
 }
 
 /** Sends one command (new id) and waits for its bound result or the deadline. */
-function* sendAndWait(ctx: Ctx, type: CommandType, params: Readonly<Record<string, unknown>>, attempt: number): Gen<Waited> {
+function* sendAndWait(
+  ctx: Ctx,
+  type: CommandType,
+  params: Readonly<Record<string, unknown>>,
+  attempt: number,
+): Gen<Waited> {
   const { context } = ctx;
   const commandId = context.df.newGuid(context.df.instanceId).toLowerCase();
   ctx.commandIds.push(commandId);
-  const sendInput = { commandId, instanceId: context.df.instanceId, site: ctx.site, type, params, mode: ctx.mode, issuedAt: context.df.currentUtcDateTime.toISOString() };
+  const sendInput = {
+    commandId,
+    instanceId: context.df.instanceId,
+    site: ctx.site,
+    type,
+    params,
+    mode: ctx.mode,
+    issuedAt: context.df.currentUtcDateTime.toISOString(),
+  };
 
   let sent: SendAgentCommandOutput | undefined;
   for (let retry = 0; sent === undefined; retry++) {
@@ -94,7 +149,10 @@ function* sendAndWait(ctx: Ctx, type: CommandType, params: Readonly<Record<strin
       sent = (yield context.df.callActivity(names.sendAgentCommand, sendInput)) as SendAgentCommandOutput;
     } catch (error) {
       if (classifyError(error) === 'nonRetryable' || retry >= SEND_RETRIES) {
-        return { kind: 'sendFailed', error: { code: 'sendFailed', message: redact(errorMessage(error)).slice(0, 1024) } };
+        return {
+          kind: 'sendFailed',
+          error: { code: 'sendFailed', message: redact(errorMessage(error)).slice(0, 1024) },
+        };
       }
       yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 1000 * 2 ** retry));
     }
@@ -102,7 +160,14 @@ function* sendAndWait(ctx: Ctx, type: CommandType, params: Readonly<Record<strin
 
   const name = resultEventName(commandId);
   const deadline = resultDeadline(context.df.currentUtcDateTime, ctx.timeouts);
-  context.df.setCustomStatus({ phase: 'awaitingResult', site: ctx.site, type, commandId, attempt, deadline: deadline.toISOString() });
+  context.df.setCustomStatus({
+    phase: 'awaitingResult',
+    site: ctx.site,
+    type,
+    commandId,
+    attempt,
+    deadline: deadline.toISOString(),
+  });
   const event = context.df.waitForExternalEvent(name);
   const timer: TimerTask = context.df.createTimer(deadline);
   const winner = yield context.df.Task.any([event, timer]);
@@ -113,10 +178,15 @@ function* sendAndWait(ctx: Ctx, type: CommandType, params: Readonly<Record<strin
   } else {
     // Close the record so a result arriving now is recorded as late. If a result was already
     // accepted, its event is on its way: wait for it a little longer instead of discarding it.
-    const closed = (yield context.df.callActivity(names.closeAgentCommand, { commandId, reason: 'timedOut' })) as { state: string };
+    const closed = (yield context.df.callActivity(names.closeAgentCommand, {
+      commandId,
+      reason: 'timedOut',
+    })) as { state: string };
     if (closed.state !== 'alreadyAnswered') return { kind: 'timedOut' };
     const again = context.df.waitForExternalEvent(name);
-    const grace = context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + ctx.timeouts.deliveryMs));
+    const grace = context.df.createTimer(
+      new Date(context.df.currentUtcDateTime.getTime() + ctx.timeouts.deliveryMs),
+    );
     const second = yield context.df.Task.any([again, grace]);
     if (second !== again) return { kind: 'timedOut' };
     grace.cancel();
@@ -124,7 +194,13 @@ function* sendAndWait(ctx: Ctx, type: CommandType, params: Readonly<Record<strin
   }
   context.df.setCustomStatus({ phase: 'answered', site: ctx.site, type, commandId, attempt });
   if (!isBoundEvent(result, commandId, sent.commandHash)) {
-    return { kind: 'unbound', error: { code: 'unboundResult', message: `the event for ${commandId} does not carry that command's hash` } };
+    return {
+      kind: 'unbound',
+      error: {
+        code: 'unboundResult',
+        message: `the event for ${commandId} does not carry that command's hash`,
+      },
+    };
   }
   return { kind: 'result', event: result };
 }

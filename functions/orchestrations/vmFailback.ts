@@ -23,7 +23,12 @@ type Gen<T> = Generator<Task, T, unknown>;
 function* vmFailback(context: OrchestrationContext): Gen<VmFailbackResult> {
   const input = parseRelayInput(vmFailbackInputSchema, context.df.getInput(), names.vmFailback);
   let settings: RelaySettings | undefined;
-  if (input.concurrency === undefined || input.pollMs === undefined || input.timeoutMs === undefined || input.timeouts === undefined) {
+  if (
+    input.concurrency === undefined ||
+    input.pollMs === undefined ||
+    input.timeoutMs === undefined ||
+    input.timeouts === undefined
+  ) {
     settings = (yield context.df.callActivity(names.relaySettings)) as RelaySettings;
   }
   const concurrency = input.concurrency ?? settings?.fanoutConcurrency ?? 5;
@@ -33,7 +38,8 @@ function* vmFailback(context: OrchestrationContext): Gen<VmFailbackResult> {
     mode: input.mode,
     pollMs: input.pollMs ?? settings?.pollMs ?? 30_000,
     timeoutMs: input.timeoutMs ?? settings?.operationTimeoutMs ?? 4 * 3600_000,
-    timeouts: input.timeouts ?? settings?.timeouts ?? { deliveryMs: 120_000, executionMs: 300_000, maxAttempts: 2 },
+    timeouts: input.timeouts ??
+      settings?.timeouts ?? { deliveryMs: 120_000, executionMs: 300_000, maxAttempts: 2 },
     ...(input.recoveryPointId === undefined ? {} : { recoveryPointId: input.recoveryPointId }),
   });
 
@@ -41,14 +47,33 @@ function* vmFailback(context: OrchestrationContext): Gen<VmFailbackResult> {
   const vms = [...new Set(input.vms)];
   const outcomes: VmFailbackOutcome[] = [];
   for (const batch of batches(vms, concurrency)) {
-    context.df.setCustomStatus({ phase: 'failingBack', site: input.site, done: outcomes.length, total: vms.length });
-    const results = (yield context.df.Task.all(batch.map((vm) => context.df.callSubOrchestrator(names.failbackVm, child(vm))))) as VmFailbackOutcome[];
+    context.df.setCustomStatus({
+      phase: 'failingBack',
+      site: input.site,
+      done: outcomes.length,
+      total: vms.length,
+    });
+    const results = (yield context.df.Task.all(
+      batch.map((vm) => context.df.callSubOrchestrator(names.failbackVm, child(vm))),
+    )) as VmFailbackOutcome[];
     outcomes.push(...results);
   }
   const result = summariseFailback(input.site, input.mode, outcomes);
-  context.df.setCustomStatus({ phase: 'finished', site: input.site, outcome: result.outcome, counts: result.counts });
+  context.df.setCustomStatus({
+    phase: 'finished',
+    site: input.site,
+    outcome: result.outcome,
+    counts: result.counts,
+  });
   if (!context.df.isReplaying) {
-    const line = JSON.stringify({ event: 'lifeboat.relay.vmFailback', instanceId: context.df.instanceId, site: input.site, mode: input.mode, outcome: result.outcome, counts: result.counts });
+    const line = JSON.stringify({
+      event: 'lifeboat.relay.vmFailback',
+      instanceId: context.df.instanceId,
+      site: input.site,
+      mode: input.mode,
+      outcome: result.outcome,
+      counts: result.counts,
+    });
     if (result.outcome === 'succeeded') context.log(line);
     else context.warn(line);
   }

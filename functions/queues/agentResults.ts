@@ -18,8 +18,12 @@ export async function agentResults(message: unknown, context: InvocationContext)
   const deps = relayDeps();
   const client = df.getClient(context);
   const meta = {
-    ...(typeof context.triggerMetadata?.['id'] === 'string' ? { messageId: context.triggerMetadata['id'] } : {}),
-    ...(typeof context.triggerMetadata?.['dequeueCount'] === 'number' ? { dequeueCount: context.triggerMetadata['dequeueCount'] } : {}),
+    ...(typeof context.triggerMetadata?.['id'] === 'string'
+      ? { messageId: context.triggerMetadata['id'] }
+      : {}),
+    ...(typeof context.triggerMetadata?.['dequeueCount'] === 'number'
+      ? { dequeueCount: context.triggerMetadata['dequeueCount'] }
+      : {}),
   };
   const raise = async (instanceId: string, name: string, data: unknown): Promise<RaiseOutcome> => {
     try {
@@ -32,12 +36,23 @@ export async function agentResults(message: unknown, context: InvocationContext)
     }
   };
   try {
-    const decision = await handleResult({ keys: deps.keys, store: deps.store, raise, now: () => new Date() }, message, meta);
+    const decision = await handleResult(
+      { keys: deps.keys, store: deps.store, raise, now: () => new Date() },
+      message,
+      meta,
+    );
     const line = { event: 'lifeboat.relay.result', ...meta, ...decision };
     if (decision.decision === 'raised') context.log(JSON.stringify(line));
     else context.warn(JSON.stringify(line));
   } catch (error) {
-    context.error(JSON.stringify({ event: 'lifeboat.relay.result', ...meta, decision: 'retry', error: redact(errorMessage(error)) }));
+    context.error(
+      JSON.stringify({
+        event: 'lifeboat.relay.result',
+        ...meta,
+        decision: 'retry',
+        error: redact(errorMessage(error)),
+      }),
+    );
     throw error;
   }
 }

@@ -44,7 +44,10 @@ export interface ArmServices {
   /** Adds (or replaces) a service; returns its ARM id. */
   add(spec: ServiceSpec): string;
   /** Changes fields of a service (e.g. provisioningState, sku, configuration). */
-  update(resourceId: string, patch: Partial<Omit<ServiceSpec, 'name' | 'subscriptionId' | 'resourceGroup'>>): void;
+  update(
+    resourceId: string,
+    patch: Partial<Omit<ServiceSpec, 'name' | 'subscriptionId' | 'resourceGroup'>>,
+  ): void;
   /** A deep copy of the service, or undefined. */
   get(resourceId: string): EmulatedService | undefined;
   /** The `ApiManagementServiceResource` JSON a GET would return. */
@@ -159,11 +162,13 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     update(resourceId, patch) {
       const s = mustGet(resourceId);
       if (patch.location !== undefined) s.location = patch.location;
-      if (patch.sku !== undefined) s.sku = { name: patch.sku.name, capacity: patch.sku.capacity ?? s.sku.capacity };
+      if (patch.sku !== undefined)
+        s.sku = { name: patch.sku.name, capacity: patch.sku.capacity ?? s.sku.capacity };
       if (patch.provisioningState !== undefined) s.provisioningState = patch.provisioningState;
       if (patch.workspaces !== undefined) s.workspaces = patch.workspaces;
       if (patch.tags !== undefined) s.tags = { ...patch.tags };
-      if (patch.configuration !== undefined) s.configuration = { ...s.configuration, ...structuredClone(patch.configuration) };
+      if (patch.configuration !== undefined)
+        s.configuration = { ...s.configuration, ...structuredClone(patch.configuration) };
       if (patch.identity !== undefined) {
         const fresh = createService({ name: s.name, identity: patch.identity }, clock.now()).identity;
         s.identity = { ...fresh, principalId: s.identity.principalId };
@@ -184,7 +189,9 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
 
   const faults: ArmFaults = {
     inject(fault, opts = {}) {
-      const on = opts.on ?? (fault.kind === 'serviceLocked' ? 'post' : fault.kind === 'failOperation' ? 'poll' : 'any');
+      const on =
+        opts.on ??
+        (fault.kind === 'serviceLocked' ? 'post' : fault.kind === 'failOperation' ? 'poll' : 'any');
       scripted.push({ fault, on, remaining: opts.times ?? 1 });
     },
     pending: () => scripted.reduce((n, f) => n + f.remaining, 0),
@@ -206,13 +213,21 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
   async function finish(op: Operation): Promise<void> {
     const service = services.get(op.serviceKey);
     try {
-      if (!service) throw new ArmFailure({ status: 404, code: 'ResourceNotFound', message: 'The service was deleted during the operation.' });
+      if (!service)
+        throw new ArmFailure({
+          status: 404,
+          code: 'ResourceNotFound',
+          message: 'The service was deleted during the operation.',
+        });
       if (op.kind === 'Backup') await writeBackup(op);
       else await applyRestore(op, service);
       op.status = 'succeeded';
     } catch (error) {
       op.status = 'failed';
-      op.error = error instanceof ArmFailure ? error.arm : { status: 500, code: 'InternalServerError', message: `The operation failed: ${String(error)}` };
+      op.error =
+        error instanceof ArmFailure
+          ? error.arm
+          : { status: 500, code: 'InternalServerError', message: `The operation failed: ${String(error)}` };
     }
     if (service) {
       service.runningOperation = undefined;
@@ -252,7 +267,9 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       buffer = await blob.downloadToBuffer();
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) {
-        throw restoreFailed(`Cannot restore: backup '${backupName}' was not found in container '${containerName}' of storage account '${storageAccount}'.`);
+        throw restoreFailed(
+          `Cannot restore: backup '${backupName}' was not found in container '${containerName}' of storage account '${storageAccount}'.`,
+        );
       }
       throw error;
     }
@@ -264,10 +281,16 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     }
     // The emulator's clock may be virtual, so the blob's own time is the creation stamp the
     // emulator wrote (on the same clock); a blob written by someone else falls back to Last-Modified.
-    const blobTime = createdAt !== undefined && !Number.isNaN(Date.parse(createdAt)) ? Date.parse(createdAt) : lastModified?.getTime();
-    if (blobTime !== undefined && clock.now().getTime() - blobTime > expiryMs) throw restoreFailed('Cannot restore: backup expired');
+    const blobTime =
+      createdAt !== undefined && !Number.isNaN(Date.parse(createdAt))
+        ? Date.parse(createdAt)
+        : lastModified?.getTime();
+    if (blobTime !== undefined && clock.now().getTime() - blobTime > expiryMs)
+      throw restoreFailed('Cannot restore: backup expired');
     if (parsed.sku.name.toLowerCase() !== target.sku.name.toLowerCase()) {
-      throw restoreFailed(`Cannot restore: current SKU is '${target.sku.name}', backup SKU is '${parsed.sku.name}'`);
+      throw restoreFailed(
+        `Cannot restore: current SKU is '${target.sku.name}', backup SKU is '${parsed.sku.name}'`,
+      );
     }
     target.configuration = structuredClone(parsed.configuration) as ApimConfiguration;
   }
@@ -275,19 +298,33 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
   function containerClient(params: BackupRestoreParams) {
     const conn = resolveStorage(params.storageAccount);
     if (conn === undefined) {
-      throw new ArmFailure({ status: 400, code: 'InvalidParameters', message: `Invalid parameter: storage account '${params.storageAccount}' was not found.\r\nParameter name: backupStorageAccount` });
+      throw new ArmFailure({
+        status: 400,
+        code: 'InvalidParameters',
+        message: `Invalid parameter: storage account '${params.storageAccount}' was not found.\r\nParameter name: backupStorageAccount`,
+      });
     }
     return BlobServiceClient.fromConnectionString(conn).getContainerClient(params.containerName);
   }
 
   // ---- HTTP ---------------------------------------------------------------------------------
 
-  function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
+  function send(
+    res: ServerResponse,
+    status: number,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): void {
     const text = body === undefined ? '' : JSON.stringify(body);
     res.writeHead(status, {
       ...headers,
       'x-ms-request-id': randomBytes(8).toString('hex'),
-      ...(body === undefined ? { 'content-length': '0' } : { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)) }),
+      ...(body === undefined
+        ? { 'content-length': '0' }
+        : {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': String(Buffer.byteLength(text)),
+          }),
     });
     res.end(text);
   }
@@ -302,8 +339,18 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       return true;
     }
     if (fault.kind === 'http') {
-      const code = fault.code ?? (fault.status === 503 ? 'ServiceUnavailable' : fault.status === 429 ? 'TooManyRequests' : 'InternalServerError');
-      sendError(res, { status: fault.status, code, message: fault.message ?? `Injected fault: ${code}.` }, fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) });
+      const code =
+        fault.code ??
+        (fault.status === 503
+          ? 'ServiceUnavailable'
+          : fault.status === 429
+            ? 'TooManyRequests'
+            : 'InternalServerError');
+      sendError(
+        res,
+        { status: fault.status, code, message: fault.message ?? `Injected fault: ${code}.` },
+        fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) },
+      );
       return true;
     }
     return false;
@@ -314,26 +361,46 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     const method = (req.method ?? 'GET').toUpperCase();
     const auth = req.headers.authorization;
     if (!auth?.startsWith('Bearer ')) {
-      sendError(res, { status: 401, code: 'AuthenticationFailed', message: "Authentication failed. The 'Authorization' header is missing." });
+      sendError(res, {
+        status: 401,
+        code: 'AuthenticationFailed',
+        message: "Authentication failed. The 'Authorization' header is missing.",
+      });
       return;
     }
     if (auth.slice('Bearer '.length).trim() !== token) {
-      sendError(res, { status: 401, code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' });
+      sendError(res, {
+        status: 401,
+        code: 'InvalidAuthenticationToken',
+        message: 'The access token is invalid.',
+      });
       return;
     }
     const apiVersion = url.searchParams.get('api-version');
     if (!apiVersion) {
-      sendError(res, { status: 400, code: 'MissingApiVersionParameter', message: "The api-version query parameter (?api-version=) is required for all requests." });
+      sendError(res, {
+        status: 400,
+        code: 'MissingApiVersionParameter',
+        message: 'The api-version query parameter (?api-version=) is required for all requests.',
+      });
       return;
     }
     const m = ROUTE.exec(url.pathname);
     if (!m) {
-      sendError(res, { status: 404, code: 'NotFound', message: `The emulator does not serve ${method} ${url.pathname}.` });
+      sendError(res, {
+        status: 404,
+        code: 'NotFound',
+        message: `The emulator does not serve ${method} ${url.pathname}.`,
+      });
       return;
     }
     const [, sub = '', rg = '', name = '', action, opId] = m;
     if (!UUID.test(sub)) {
-      sendError(res, { status: 400, code: 'InvalidSubscriptionId', message: `The provided subscription identifier '${sub}' is malformed or invalid.` });
+      sendError(res, {
+        status: 400,
+        code: 'InvalidSubscriptionId',
+        message: `The provided subscription identifier '${sub}' is malformed or invalid.`,
+      });
       return;
     }
     const key = serviceKey({ subscriptionId: sub.toLowerCase(), resourceGroup: rg, name });
@@ -346,7 +413,11 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
 
     if (action === undefined) {
       if (method !== 'GET') {
-        sendError(res, { status: 405, code: 'MethodNotAllowed', message: `The emulator serves only GET on a service, not ${method}.` });
+        sendError(res, {
+          status: 405,
+          code: 'MethodNotAllowed',
+          message: `The emulator serves only GET on a service, not ${method}.`,
+        });
         return;
       }
       const fault = takeFault('get');
@@ -358,7 +429,11 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
 
     if (opId !== undefined) {
       if (method !== 'GET') {
-        sendError(res, { status: 405, code: 'MethodNotAllowed', message: 'Operation results are read with GET.' });
+        sendError(res, {
+          status: 405,
+          code: 'MethodNotAllowed',
+          message: 'Operation results are read with GET.',
+        });
         return;
       }
       await answerPoll(res, opId, key, apiVersion, url.pathname, name);
@@ -371,7 +446,11 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     }
     const text = await readBody(req);
     if (text === undefined) {
-      sendError(res, { status: 413, code: 'RequestEntityTooLarge', message: 'The request body is too large.' });
+      sendError(res, {
+        status: 413,
+        code: 'RequestEntityTooLarge',
+        message: 'The request body is too large.',
+      });
       return;
     }
     const fault = takeFault('post');
@@ -384,17 +463,29 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     try {
       raw = text.length === 0 ? undefined : JSON.parse(text);
     } catch {
-      sendError(res, { status: 400, code: 'InvalidRequestContent', message: 'The request content was invalid and could not be deserialized.' });
+      sendError(res, {
+        status: 400,
+        code: 'InvalidRequestContent',
+        message: 'The request content was invalid and could not be deserialized.',
+      });
       return;
     }
     const kind = action.toLowerCase() === 'backup' ? 'Backup' : 'Restore';
     const tier = service.sku.name;
     if (NO_BACKUP_TIERS.has(tier.toLowerCase())) {
-      sendError(res, { status: 400, code: 'MethodNotAllowedInPricingTier', message: `${kind} is not supported in the '${tier}' pricing tier.` });
+      sendError(res, {
+        status: 400,
+        code: 'MethodNotAllowedInPricingTier',
+        message: `${kind} is not supported in the '${tier}' pricing tier.`,
+      });
       return;
     }
     if (service.workspaces) {
-      sendError(res, { status: 400, code: 'MethodNotAllowedInPricingTier', message: `${kind} is not supported for a service with workspaces.` });
+      sendError(res, {
+        status: 400,
+        code: 'MethodNotAllowedInPricingTier',
+        message: `${kind} is not supported for a service with workspaces.`,
+      });
       return;
     }
     const validated = validateBackupRestoreBody(raw, service, apiVersion);
@@ -402,11 +493,16 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       sendError(res, validated.error);
       return;
     }
-    if (service.runningOperation !== undefined || !SETTLED_STATES.has(service.provisioningState.toLowerCase())) {
+    if (
+      service.runningOperation !== undefined ||
+      !SETTLED_STATES.has(service.provisioningState.toLowerCase())
+    ) {
       sendError(res, lockedError(service.name));
       return;
     }
-    const id = Buffer.from(`${service.location.toLowerCase().replace(/\s+/g, '')}_${service.name}_${kind}_${randomBytes(8).toString('hex')}`).toString('base64');
+    const id = Buffer.from(
+      `${service.location.toLowerCase().replace(/\s+/g, '')}_${service.name}_${kind}_${randomBytes(8).toString('hex')}`,
+    ).toString('base64');
     const startedAt = clock.now();
     const op: Operation = {
       id,
@@ -439,7 +535,12 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     op.cancelTimer = clock.schedule(new Date(op.dueAt), () => {
       void settle(op);
     });
-    send(res, 202, undefined, pollHeaders(url.pathname.replace(/\/(backup|restore)\/?$/i, ''), id, apiVersion));
+    send(
+      res,
+      202,
+      undefined,
+      pollHeaders(url.pathname.replace(/\/(backup|restore)\/?$/i, ''), id, apiVersion),
+    );
   }
 
   function pollHeaders(servicePath: string, id: string, apiVersion: string): Record<string, string> {
@@ -449,11 +550,22 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     };
   }
 
-  async function answerPoll(res: ServerResponse, rawId: string, key: string, apiVersion: string, pathname: string, name: string): Promise<void> {
+  async function answerPoll(
+    res: ServerResponse,
+    rawId: string,
+    key: string,
+    apiVersion: string,
+    pathname: string,
+    name: string,
+  ): Promise<void> {
     const id = decodeURIComponent(rawId);
     const op = operations.get(id);
     if (!op || op.serviceKey !== key) {
-      sendError(res, { status: 404, code: 'ResourceNotFound', message: `The operation '${id}' was not found.` });
+      sendError(res, {
+        status: 404,
+        code: 'ResourceNotFound',
+        message: `The operation '${id}' was not found.`,
+      });
       return;
     }
     const fault = takeFault('poll');
@@ -461,7 +573,11 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       op.cancelTimer();
       op.finishing ??= Promise.resolve();
       op.status = 'failed';
-      op.error = { status: fault.status ?? 500, code: fault.code ?? `${op.kind}Failed`, message: fault.message ?? `The ${op.kind.toLowerCase()} operation failed.` };
+      op.error = {
+        status: fault.status ?? 500,
+        code: fault.code ?? `${op.kind}Failed`,
+        message: fault.message ?? `The ${op.kind.toLowerCase()} operation failed.`,
+      };
       const service = services.get(op.serviceKey);
       if (service) {
         service.runningOperation = undefined;
@@ -476,7 +592,12 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     // poll after the clock passed the due time always sees the final state.
     if (op.status === 'running' && clock.now().getTime() >= op.dueAt) await settle(op);
     if (op.status === 'running') {
-      send(res, 202, undefined, pollHeaders(pathname.replace(/\/operationresults\/[^/]+\/?$/i, ''), id, apiVersion));
+      send(
+        res,
+        202,
+        undefined,
+        pollHeaders(pathname.replace(/\/operationresults\/[^/]+\/?$/i, ''), id, apiVersion),
+      );
     } else if (op.status === 'failed' && op.error) {
       sendError(res, op.error);
     } else {
@@ -490,16 +611,28 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
   const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     handle(req, res)
       .catch((error: unknown) => {
-        if (!res.headersSent) sendError(res, { status: 500, code: 'InternalServerError', message: `Emulator error: ${String(error)}` });
+        if (!res.headersSent)
+          sendError(res, {
+            status: 500,
+            code: 'InternalServerError',
+            message: `Emulator error: ${String(error)}`,
+          });
       })
       .finally(() => {
-        log.push({ method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', status: res.statusCode });
+        log.push({
+          method: req.method ?? '',
+          path: (req.url ?? '').split('?')[0] ?? '',
+          status: res.statusCode,
+        });
       });
   });
   const identityServer = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (req.headers['x-identity-header'] !== identityHeader) {
-      send(res, 401, { error: 'invalid_request', error_description: 'X-IDENTITY-HEADER is missing or wrong.' });
+      send(res, 401, {
+        error: 'invalid_request',
+        error_description: 'X-IDENTITY-HEADER is missing or wrong.',
+      });
       return;
     }
     const resource = url.searchParams.get('resource');
@@ -509,7 +642,13 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     }
     // Token lifetime uses the wall clock: the SDK's token cache does, whatever the emulator's clock.
     const expiresOn = Math.floor(Date.now() / 1000) + 24 * 3600;
-    send(res, 200, { access_token: token, expires_on: String(expiresOn), resource, token_type: 'Bearer', client_id: '00000000-0000-0000-0000-0000000000aa' });
+    send(res, 200, {
+      access_token: token,
+      expires_on: String(expiresOn),
+      resource,
+      token_type: 'Bearer',
+      client_id: '00000000-0000-0000-0000-0000000000aa',
+    });
   });
   await Promise.all([listen(server), listen(identityServer)]);
   const endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -529,7 +668,9 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
         for (const op of operations.values()) op.cancelTimer();
         await Promise.all([close(server), close(identityServer)]);
         // Let storage work already under way end before callers stop Azurite.
-        await Promise.allSettled([...operations.values()].flatMap((op) => (op.finishing ? [op.finishing] : [])));
+        await Promise.allSettled(
+          [...operations.values()].flatMap((op) => (op.finishing ? [op.finishing] : [])),
+        );
       })();
       return stopping;
     },
@@ -537,7 +678,11 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
 }
 
 function lockedError(name: string): ArmError {
-  return { status: 409, code: 'ServiceLocked', message: `The API Service ${name} is transitioning at this time. Please try the request again later.` };
+  return {
+    status: 409,
+    code: 'ServiceLocked',
+    message: `The API Service ${name} is transitioning at this time. Please try the request again later.`,
+  };
 }
 
 /** An operation failure carrying the ARM error its poll answers with. */

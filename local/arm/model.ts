@@ -46,7 +46,12 @@ export interface EmulatedService {
   name: string;
   location: string;
   sku: { name: string; capacity: number };
-  identity: { systemAssigned: boolean; principalId: string; tenantId: string; userAssigned: Record<string, { clientId: string; principalId: string }> };
+  identity: {
+    systemAssigned: boolean;
+    principalId: string;
+    tenantId: string;
+    userAssigned: Record<string, { clientId: string; principalId: string }>;
+  };
   provisioningState: string;
   targetProvisioningState: string;
   workspaces: boolean;
@@ -66,7 +71,11 @@ export const DEFAULT_RESOURCE_GROUP = 'rg1';
 const TENANT = '00000000-86f1-0000-91ab-2d7cd011db47';
 
 /** `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{name}`. */
-export function serviceResourceId(s: { subscriptionId: string; resourceGroup: string; name: string }): string {
+export function serviceResourceId(s: {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}): string {
   return `/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}/providers/Microsoft.ApiManagement/service/${s.name}`;
 }
 
@@ -112,7 +121,10 @@ export function createService(spec: ServiceSpec, now: Date): EmulatedService {
     publisherEmail: spec.publisherEmail ?? `${spec.name}@contoso.com`,
     publisherName: spec.publisherName ?? 'Contoso',
     createdAtUtc: now.toISOString(),
-    additionalLocations: (spec.additionalLocations ?? []).map((l) => ({ location: l.location, capacity: l.capacity ?? 1 })),
+    additionalLocations: (spec.additionalLocations ?? []).map((l) => ({
+      location: l.location,
+      capacity: l.capacity ?? 1,
+    })),
     etagCounter: 1,
     runningOperation: undefined,
   };
@@ -145,7 +157,8 @@ export function renderServiceResource(s: EmulatedService): Record<string, unknow
     identity['principalId'] = s.identity.principalId;
     identity['tenantId'] = s.identity.tenantId;
   }
-  if (Object.keys(s.identity.userAssigned).length > 0) identity['userAssignedIdentities'] = structuredClone(s.identity.userAssigned);
+  if (Object.keys(s.identity.userAssigned).length > 0)
+    identity['userAssignedIdentities'] = structuredClone(s.identity.userAssigned);
   return {
     id: serviceResourceId(s),
     name: s.name,
@@ -164,9 +177,20 @@ export function renderServiceResource(s: EmulatedService): Record<string, unknow
       ...(v2 ? {} : { gatewayRegionalUrl: `https://${host}-${region}-01.regional.azure-api.net` }),
       ...(v2 ? {} : { portalUrl: `https://${host}.portal.azure-api.net` }),
       developerPortalUrl: `https://${host}.developer.azure-api.net`,
-      ...(v2 ? {} : { managementApiUrl: `https://${host}.management.azure-api.net`, scmUrl: `https://${host}.scm.azure-api.net` }),
+      ...(v2
+        ? {}
+        : {
+            managementApiUrl: `https://${host}.management.azure-api.net`,
+            scmUrl: `https://${host}.scm.azure-api.net`,
+          }),
       hostnameConfigurations: [
-        { type: 'Proxy', hostName: `${host}.azure-api.net`, negotiateClientCertificate: false, defaultSslBinding: true, certificateSource: 'BuiltIn' },
+        {
+          type: 'Proxy',
+          hostName: `${host}.azure-api.net`,
+          negotiateClientCertificate: false,
+          defaultSslBinding: true,
+          certificateSource: 'BuiltIn',
+        },
       ],
       publicIPAddresses: v2 ? [] : ['20.0.0.1'],
       ...(s.additionalLocations.length === 0

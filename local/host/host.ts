@@ -74,11 +74,18 @@ export interface LocalHost {
 export function resolveMain(appRoot: string, main: string): string[] {
   if (!/[*?[]/.test(main)) {
     const file = path.resolve(appRoot, main);
-    if (!existsSync(file)) throw new Error(`main '${main}' does not exist under ${appRoot}; build the app first`);
+    if (!existsSync(file))
+      throw new Error(`main '${main}' does not exist under ${appRoot}; build the app first`);
     return [file];
   }
   const parts = main.replace(/^\.\//, '').split('/');
-  const toRegex = (glob: string) => new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+  const toRegex = (glob: string) =>
+    new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|\\]/g, '\\$&')
+        .replace(/\*/g, '[^/]*')
+        .replace(/\?/g, '[^/]')}$`,
+    );
   const out: string[] = [];
   const walk = (dir: string, i: number): void => {
     if (i === parts.length) return;
@@ -121,11 +128,13 @@ async function loadApp(appRoot: string, loader: AppLoader | undefined): Promise<
   let main = loader?.main;
   if (main === undefined) {
     const pkg = JSON.parse(readFileSync(path.join(appRoot, 'package.json'), 'utf8')) as { main?: string };
-    if (!pkg.main) throw new Error(`package.json in ${appRoot} has no "main"; the host cannot find the app's functions`);
+    if (!pkg.main)
+      throw new Error(`package.json in ${appRoot} has no "main"; the host cannot find the app's functions`);
     main = pkg.main;
   }
   const files = resolveMain(appRoot, main);
-  if (files.length === 0) throw new Error(`main '${main}' matched no files under ${appRoot}; build the app first`);
+  if (files.length === 0)
+    throw new Error(`main '${main}' matched no files under ${appRoot}; build the app first`);
   const req = createRequire(path.join(appRoot, 'package.json'));
   for (const file of files) {
     if (loader?.importer) await loader.importer(file);
@@ -145,7 +154,9 @@ const SUPPORTED_BINDINGS = new Set([
   'orchestrationClient',
 ]);
 
-function buildFunctionTable(settings: Readonly<Record<string, string | undefined>>): Map<string, LoadedFunction> {
+function buildFunctionTable(
+  settings: Readonly<Record<string, string | undefined>>,
+): Map<string, LoadedFunction> {
   const table = new Map<string, LoadedFunction>();
   for (const [key, reg] of registry.functions) {
     const bindings: Record<string, BindingMetadata> = {};
@@ -160,7 +171,13 @@ function buildFunctionTable(settings: Readonly<Record<string, string | undefined
       if (binding.type.endsWith('Trigger')) triggerName = name;
     }
     if (triggerName === undefined) throw new Error(`Function '${reg.name}' has no trigger binding`);
-    table.set(key, { name: reg.name, bindings, registration: reg, triggerName, trigger: bindings[triggerName]! });
+    table.set(key, {
+      name: reg.name,
+      bindings,
+      registration: reg,
+      triggerName,
+      trigger: bindings[triggerName]!,
+    });
   }
   return table;
 }
@@ -173,7 +190,10 @@ let running: { stop(): Promise<void> } | undefined;
  * triggers. One host runs at a time per process; starting another stops nothing for you.
  */
 export async function startHost(options: HostOptions): Promise<LocalHost> {
-  if (running) throw new Error('A local host is already running in this process; stop it first (one app per process, like the real worker)');
+  if (running)
+    throw new Error(
+      'A local host is already running in this process; stop it first (one app per process, like the real worker)',
+    );
   const clock = options.clock ?? new RealClock();
   const log = options.log ?? ((line: string) => console.log(line));
   const config = readHostConfig(options.appRoot);
@@ -231,8 +251,16 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
   };
 
   /** Invokes any non-durable function and applies its output bindings. */
-  const invokeWithOutputs = async (fn: LoadedFunction, trigger: RpcTypedData | undefined, triggerMetadata?: Record<string, RpcTypedData>) => {
-    const response = await invokeFunction(registry, fn, { trigger, extraInputs: extraInputsFor(fn), ...(triggerMetadata ? { triggerMetadata } : {}) });
+  const invokeWithOutputs = async (
+    fn: LoadedFunction,
+    trigger: RpcTypedData | undefined,
+    triggerMetadata?: Record<string, RpcTypedData>,
+  ) => {
+    const response = await invokeFunction(registry, fn, {
+      trigger,
+      extraInputs: extraInputsFor(fn),
+      ...(triggerMetadata ? { triggerMetadata } : {}),
+    });
     for (const out of response.outputData ?? []) {
       const binding = fn.bindings[out.name];
       if (binding?.type === 'queue') await sendQueueOutput(fn, binding, out.data, settings, config);
@@ -266,7 +294,9 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
   for (const fn of functions.values()) {
     if (fn.trigger.type !== 'httpTrigger') continue;
     const route = compileRoute(typeof fn.trigger['route'] === 'string' ? fn.trigger['route'] : fn.name);
-    const methods = Array.isArray(fn.trigger['methods']) ? (fn.trigger['methods'] as string[]).map((m) => m.toUpperCase()) : undefined;
+    const methods = Array.isArray(fn.trigger['methods'])
+      ? (fn.trigger['methods'] as string[]).map((m) => m.toUpperCase())
+      : undefined;
     httpRoutes.push({ fn, route, methods });
   }
   httpRoutes.sort((a, b) => b.route.specificity - a.route.specificity);
@@ -288,7 +318,8 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const method = (req.method ?? 'GET').toUpperCase();
-    const durableSegments = stripPrefix(url.pathname, 'runtime/webhooks/durabletask') ?? stripPrefix(url.pathname, 'durabletask');
+    const durableSegments =
+      stripPrefix(url.pathname, 'runtime/webhooks/durabletask') ?? stripPrefix(url.pathname, 'durabletask');
     if (durableSegments) {
       const answer = handleDurableApi(
         durable,
@@ -319,7 +350,9 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     }
     const segments = stripPrefix(url.pathname, config.routePrefix);
     const match = segments
-      ? httpRoutes.map((r) => ({ r, params: r.route.match(segments) })).find((m) => m.params && (!m.r.methods || m.r.methods.includes(method)))
+      ? httpRoutes
+          .map((r) => ({ r, params: r.route.match(segments) }))
+          .find((m) => m.params && (!m.r.methods || m.r.methods.includes(method)))
       : undefined;
     if (!match?.params) {
       res.writeHead(404);
@@ -327,10 +360,18 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
       return;
     }
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
-    const http = { method, url: url.href, headers, query, params: match.params, ...(body.length > 0 ? { body: { bytes: body } } : {}) };
+    const http = {
+      method,
+      url: url.href,
+      headers,
+      query,
+      params: match.params,
+      ...(body.length > 0 ? { body: { bytes: body } } : {}),
+    };
     let response;
     try {
       response = await invokeWithOutputs(match.r.fn, { http });
@@ -394,14 +435,23 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     },
   };
   running = host;
-  log(`Local Functions host listening on ${origin} (${functions.size} functions; route prefix '/${config.routePrefix}')`);
+  log(
+    `Local Functions host listening on ${origin} (${functions.size} functions; route prefix '/${config.routePrefix}')`,
+  );
   return host;
 }
 
 interface RpcHttpResponse {
   statusCode?: string;
   headers?: Record<string, string>;
-  cookies?: { name: string; value: string; path?: { value: string }; maxAge?: { value: number }; httpOnly?: { value: boolean }; secure?: { value: boolean } }[];
+  cookies?: {
+    name: string;
+    value: string;
+    path?: { value: string };
+    maxAge?: { value: number };
+    httpOnly?: { value: boolean };
+    secure?: { value: boolean };
+  }[];
   body?: RpcTypedData;
 }
 
@@ -422,7 +472,11 @@ function writeHttpResponse(res: ServerResponse, http: RpcHttpResponse | undefine
   });
   if (cookies.length > 0) headers['set-cookie'] = cookies;
   const b = http.body;
-  const buffer = b?.bytes ? Buffer.from(b.bytes) : b?.string !== undefined ? Buffer.from(b.string) : Buffer.alloc(0);
+  const buffer = b?.bytes
+    ? Buffer.from(b.bytes)
+    : b?.string !== undefined
+      ? Buffer.from(b.string)
+      : Buffer.alloc(0);
   res.writeHead(Number(http.statusCode ?? 200), headers);
   res.end(buffer);
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { BindingMetadata, Registry, RegisteredFunction, RpcInvocationResponse, RpcTypedData } from './registry';
+import type {
+  BindingMetadata,
+  Registry,
+  RegisteredFunction,
+  RpcInvocationResponse,
+  RpcTypedData,
+} from './registry';
 
 /**
  * Invokes a captured function through the library's own programming model
@@ -39,20 +45,29 @@ export class FunctionInvocationError extends Error {
 }
 
 /** Runs one invocation and returns the library's RPC response. */
-export async function invokeFunction(registry: Registry, fn: LoadedFunction, input: InvocationInput): Promise<RpcInvocationResponse> {
+export async function invokeFunction(
+  registry: Registry,
+  fn: LoadedFunction,
+  input: InvocationInput,
+): Promise<RpcInvocationResponse> {
   const model = registry.programmingModel;
   if (!model) {
-    throw new Error('No programming model was registered: the app never called app.* through @azure/functions');
+    throw new Error(
+      'No programming model was registered: the app never called app.* through @azure/functions',
+    );
   }
   const invocationId = randomUUID();
-  const inputData: { name: string; data: RpcTypedData | undefined }[] = [{ name: fn.triggerName, data: input.trigger }];
+  const inputData: { name: string; data: RpcTypedData | undefined }[] = [
+    { name: fn.triggerName, data: input.trigger },
+  ];
   for (const [name, data] of Object.entries(input.extraInputs ?? {})) inputData.push({ name, data });
   const coreCtx = {
     invocationId,
     request: { invocationId, functionId: fn.name, inputData, triggerMetadata: input.triggerMetadata ?? {} },
     metadata: { name: fn.name, bindings: fn.bindings },
     state: undefined as string | undefined,
-    log: (level: string, category: string, message: string) => registry.logSink(level, category, `[${fn.name}] ${message}`),
+    log: (level: string, category: string, message: string) =>
+      registry.logSink(level, category, `[${fn.name}] ${message}`),
   };
   const invocation = model.getInvocationModel(coreCtx);
   const { context, inputs } = await invocation.getArguments();

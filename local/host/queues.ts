@@ -35,11 +35,15 @@ export async function sendQueueOutput(
   const value = fromTypedData(data);
   if (value === undefined || value === null) return;
   const queueName = typeof binding['queueName'] === 'string' ? binding['queueName'] : '';
-  const client = queueClientFor(resolveStorageConnection(fn.name, binding['connection'], { ...process.env, ...settings }), queueName);
+  const client = queueClientFor(
+    resolveStorageConnection(fn.name, binding['connection'], { ...process.env, ...settings }),
+    queueName,
+  );
   await client.createIfNotExists();
   const items = Array.isArray(value) ? (value as unknown[]) : [value];
   for (const item of items) {
-    const text = typeof item === 'string' ? item : Buffer.isBuffer(item) ? item.toString('utf8') : JSON.stringify(item);
+    const text =
+      typeof item === 'string' ? item : Buffer.isBuffer(item) ? item.toString('utf8') : JSON.stringify(item);
     await client.sendMessage(encodeQueueMessage(text, config.queues.messageEncoding));
   }
 }
@@ -51,7 +55,11 @@ interface QueueTriggerOptions {
   readonly log: (line: string) => void;
   readonly visibilityTimeoutMs: number;
   readonly maxPollingIntervalMs: number;
-  readonly invoke: (fn: LoadedFunction, trigger: RpcTypedData, metadata: Record<string, RpcTypedData>) => Promise<RpcInvocationResponse>;
+  readonly invoke: (
+    fn: LoadedFunction,
+    trigger: RpcTypedData,
+    metadata: Record<string, RpcTypedData>,
+  ) => Promise<RpcInvocationResponse>;
 }
 
 interface Poller {
@@ -74,7 +82,10 @@ export class QueueTriggers {
   start(fns: readonly LoadedFunction[]): void {
     for (const fn of fns) {
       const queueName = typeof fn.trigger['queueName'] === 'string' ? fn.trigger['queueName'] : '';
-      const connection = resolveStorageConnection(fn.name, fn.trigger['connection'], { ...process.env, ...this.options.settings });
+      const connection = resolveStorageConnection(fn.name, fn.trigger['connection'], {
+        ...process.env,
+        ...this.options.settings,
+      });
       const poller: Poller = {
         fn,
         queueName,
@@ -100,7 +111,8 @@ export class QueueTriggers {
 
   /** Ends the backoff wait of every poller on `queueName` (all when omitted): poll now. */
   wake(queueName?: string): void {
-    for (const p of this.pollers) if (queueName === undefined || p.queueName.toLowerCase() === queueName.toLowerCase()) p.wake();
+    for (const p of this.pollers)
+      if (queueName === undefined || p.queueName.toLowerCase() === queueName.toLowerCase()) p.wake();
   }
 
   async stop(): Promise<void> {
@@ -115,16 +127,24 @@ export class QueueTriggers {
     try {
       await p.client.createIfNotExists();
     } catch (error) {
-      this.options.log(`[error] queue trigger '${p.fn.name}': cannot reach queue '${p.queueName}': ${(error as Error).message}`);
+      this.options.log(
+        `[error] queue trigger '${p.fn.name}': cannot reach queue '${p.queueName}': ${(error as Error).message}`,
+      );
     }
     while (!this.stopped) {
       let messages: DequeuedMessageItem[] = [];
       try {
         const lockSeconds = Math.max(1, Math.min(Math.ceil(config.functionTimeoutMs / 1000), 7 * 24 * 3600));
-        const received = await p.client.receiveMessages({ numberOfMessages: config.queues.batchSize, visibilityTimeout: lockSeconds });
+        const received = await p.client.receiveMessages({
+          numberOfMessages: config.queues.batchSize,
+          visibilityTimeout: lockSeconds,
+        });
         messages = received.receivedMessageItems;
       } catch (error) {
-        if (!this.stopped) this.options.log(`[warning] queue trigger '${p.fn.name}': receive failed: ${(error as Error).message}`);
+        if (!this.stopped)
+          this.options.log(
+            `[warning] queue trigger '${p.fn.name}': receive failed: ${(error as Error).message}`,
+          );
       }
       if (this.stopped) return;
       if (messages.length === 0) {
@@ -147,7 +167,10 @@ export class QueueTriggers {
     const done = this.options.work.begin();
     const { config } = this.options;
     try {
-      const text = config.queues.messageEncoding === 'base64' ? Buffer.from(m.messageText, 'base64').toString('utf8') : m.messageText;
+      const text =
+        config.queues.messageEncoding === 'base64'
+          ? Buffer.from(m.messageText, 'base64').toString('utf8')
+          : m.messageText;
       const meta: Record<string, RpcTypedData> = {
         DequeueCount: { json: String(m.dequeueCount) },
         Id: { json: JSON.stringify(m.messageId) },
@@ -162,19 +185,29 @@ export class QueueTriggers {
         await p.client.deleteMessage(m.messageId, m.popReceipt);
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        this.options.log(`[error] queue function '${p.fn.name}' failed on message ${m.messageId} (dequeueCount ${m.dequeueCount}): ${message}`);
+        this.options.log(
+          `[error] queue function '${p.fn.name}' failed on message ${m.messageId} (dequeueCount ${m.dequeueCount}): ${message}`,
+        );
         if (m.dequeueCount >= config.queues.maxDequeueCount) {
           await p.poison.createIfNotExists();
           await p.poison.sendMessage(m.messageText);
           await p.client.deleteMessage(m.messageId, m.popReceipt);
-          this.options.log(`[warning] message ${m.messageId} moved to '${p.queueName}-poison' after ${m.dequeueCount} attempts`);
+          this.options.log(
+            `[warning] message ${m.messageId} moved to '${p.queueName}-poison' after ${m.dequeueCount} attempts`,
+          );
         } else {
-          await p.client.updateMessage(m.messageId, m.popReceipt, undefined, Math.ceil(this.options.visibilityTimeoutMs / 1000));
+          await p.client.updateMessage(
+            m.messageId,
+            m.popReceipt,
+            undefined,
+            Math.ceil(this.options.visibilityTimeoutMs / 1000),
+          );
           if (this.options.visibilityTimeoutMs === 0) p.wake();
         }
       }
     } catch (error) {
-      if (!this.stopped) this.options.log(`[error] queue trigger '${p.fn.name}': ${(error as Error).message}`);
+      if (!this.stopped)
+        this.options.log(`[error] queue trigger '${p.fn.name}': ${(error as Error).message}`);
     } finally {
       done();
     }

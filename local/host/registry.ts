@@ -36,7 +36,11 @@ export interface ProgrammingModel {
 /** The library's per-invocation conversions (getArguments → invokeFunction → getResponse). */
 export interface InvocationModel {
   getArguments(): Promise<{ context: unknown; inputs: unknown[] }>;
-  invokeFunction(context: unknown, inputs: unknown[], handler: (...args: unknown[]) => unknown): Promise<unknown>;
+  invokeFunction(
+    context: unknown,
+    inputs: unknown[],
+    handler: (...args: unknown[]) => unknown,
+  ): Promise<unknown>;
   getResponse(context: unknown, result: unknown): Promise<RpcInvocationResponse>;
 }
 
@@ -119,13 +123,21 @@ export function installCoreShim(): Registry {
     version: CORE_VERSION,
     hostVersion: HOST_VERSION,
     Disposable,
-    registerFunction(metadata: { name: string; bindings: Record<string, BindingMetadata>; retryOptions?: unknown }, callback: (...args: unknown[]) => unknown) {
+    registerFunction(
+      metadata: { name: string; bindings: Record<string, BindingMetadata>; retryOptions?: unknown },
+      callback: (...args: unknown[]) => unknown,
+    ) {
       const key = metadata.name.toLowerCase();
       if (registry.functions.has(key)) {
         // The real worker refuses duplicate names too ("A function with the name ... has already been registered").
         throw new Error(`A function with the name "${metadata.name}" has already been registered.`);
       }
-      registry.functions.set(key, { name: metadata.name, bindings: metadata.bindings, retryOptions: metadata.retryOptions, callback });
+      registry.functions.set(key, {
+        name: metadata.name,
+        bindings: metadata.bindings,
+        retryOptions: metadata.retryOptions,
+        callback,
+      });
       return new Disposable(() => registry.functions.delete(key));
     },
     registerHook(hookName: string, callback: (context: unknown) => unknown) {
@@ -146,7 +158,8 @@ export function installCoreShim(): Registry {
       registry.logSink(level, category, message);
     },
   };
-  const proto = (Module as unknown as { prototype: { require: (this: unknown, id: string) => unknown } }).prototype;
+  const proto = (Module as unknown as { prototype: { require: (this: unknown, id: string) => unknown } })
+    .prototype;
   const original = proto.require;
   proto.require = function (this: unknown, id: string): unknown {
     if (id === '@azure/functions-core') return core;

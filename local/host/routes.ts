@@ -56,15 +56,23 @@ export function compileRoute(template: string): CompiledRoute {
     .map((raw) => {
       const m = /^\{(\*)?([A-Za-z_][\w]*)(?::([^}?]+))?(\?)?\}$/.exec(raw);
       if (!m) {
-        if (raw.includes('{')) throw new Error(`route segment '${raw}' in '${template}' is not supported by the local host`);
+        if (raw.includes('{'))
+          throw new Error(`route segment '${raw}' in '${template}' is not supported by the local host`);
         return { literal: raw.toLowerCase() };
       }
       const constraint = constraintFor(m[3]);
-      return { param: m[2]!, catchAll: m[1] === '*', optional: m[4] === '?', ...(constraint ? { constraint } : {}) };
+      return {
+        param: m[2]!,
+        catchAll: m[1] === '*',
+        optional: m[4] === '?',
+        ...(constraint ? { constraint } : {}),
+      };
     });
   return {
     template,
-    specificity: segments.filter((s) => s.literal !== undefined).length * 100 - (segments.some((s) => s.catchAll) ? 50 : 0),
+    specificity:
+      segments.filter((s) => s.literal !== undefined).length * 100 -
+      (segments.some((s) => s.catchAll) ? 50 : 0),
     match(path) {
       const params: Record<string, string> = {};
       let i = 0;

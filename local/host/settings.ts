@@ -13,11 +13,17 @@ export function parseTimeSpan(text: string): number | undefined {
   if (!m) return undefined;
   const [, d, h, min, s, frac] = m;
   const fracMs = frac === undefined ? 0 : Number(`0.${frac}`) * 1000;
-  return ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(min)) * 60_000 + Number(s) * 1000 + Math.round(fracMs);
+  return (
+    ((Number(d ?? 0) * 24 + Number(h)) * 60 + Number(min)) * 60_000 + Number(s) * 1000 + Math.round(fracMs)
+  );
 }
 
 const timeSpan = (field: string) =>
-  z.string().refine((v) => parseTimeSpan(v) !== undefined, { message: `${field} must be a TimeSpan such as "00:00:30"` });
+  z
+    .string()
+    .refine((v) => parseTimeSpan(v) !== undefined, {
+      message: `${field} must be a TimeSpan such as "00:00:30"`,
+    });
 
 const hostJsonSchema = z.object({
   version: z.string().optional(),
@@ -27,7 +33,11 @@ const hostJsonSchema = z.object({
       http: z.object({ routePrefix: z.string().optional() }).optional(),
       queues: z
         .object({
-          maxDequeueCount: z.number().int().min(1, 'extensions.queues.maxDequeueCount must be at least 1').optional(),
+          maxDequeueCount: z
+            .number()
+            .int()
+            .min(1, 'extensions.queues.maxDequeueCount must be at least 1')
+            .optional(),
           messageEncoding: z.enum(['base64', 'none']).optional(),
           batchSize: z.number().int().min(1).max(32, 'extensions.queues.batchSize must be 1..32').optional(),
           newBatchThreshold: z.number().int().min(0).optional(),
@@ -75,7 +85,9 @@ export function readHostConfig(appRoot: string): HostConfig {
     try {
       raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new Error(`host.json at ${file} is not valid JSON (${(error as Error).message}); fix the file, retrying will not help`);
+      throw new Error(
+        `host.json at ${file} is not valid JSON (${(error as Error).message}); fix the file, retrying will not help`,
+      );
     }
   }
   const parsed = hostJsonSchema.safeParse(raw);

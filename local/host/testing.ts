@@ -80,7 +80,8 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
     const existing = host.queues.clientFor(queue);
     if (existing) return existing;
     const conn = settings['AzureWebJobsStorage'] ?? process.env['AzureWebJobsStorage'];
-    if (!conn) throw new Error(`enqueue('${queue}'): no trigger listens on it and AzureWebJobsStorage is not set`);
+    if (!conn)
+      throw new Error(`enqueue('${queue}'): no trigger listens on it and AzureWebJobsStorage is not set`);
     return QueueServiceClient.fromConnectionString(conn).getQueueClient(queue);
   };
 
@@ -112,20 +113,36 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
         const { receivedMessageItems } = await client.receiveMessages({ numberOfMessages: 32 });
         if (receivedMessageItems.length === 0) return out;
         for (const m of receivedMessageItems) {
-          out.push(host.config.queues.messageEncoding === 'base64' ? Buffer.from(m.messageText, 'base64').toString('utf8') : m.messageText);
+          out.push(
+            host.config.queues.messageEncoding === 'base64'
+              ? Buffer.from(m.messageText, 'base64').toString('utf8')
+              : m.messageText,
+          );
           await client.deleteMessage(m.messageId, m.popReceipt);
         }
       }
     },
     fireTimer: (name) => host.timers.fireNow(name),
     startOrchestration(name, input, instanceId) {
-      const result = host.durable.startNew(name, instanceId, input === undefined ? null : JSON.stringify(input));
-      if (!result.ok) return Promise.reject(new Error(`startOrchestration('${name}') refused (${result.code}): ${result.message}`));
+      const result = host.durable.startNew(
+        name,
+        instanceId,
+        input === undefined ? null : JSON.stringify(input),
+      );
+      if (!result.ok)
+        return Promise.reject(
+          new Error(`startOrchestration('${name}') refused (${result.code}): ${result.message}`),
+        );
       return Promise.resolve(result.value);
     },
     raiseEvent(instanceId, eventName, data) {
-      const result = host.durable.raiseEvent(instanceId, eventName, data === undefined ? null : JSON.stringify(data));
-      if (!result.ok && result.code !== 'gone') throw new Error(`raiseEvent('${instanceId}', '${eventName}'): ${result.message}`);
+      const result = host.durable.raiseEvent(
+        instanceId,
+        eventName,
+        data === undefined ? null : JSON.stringify(data),
+      );
+      if (!result.ok && result.code !== 'gone')
+        throw new Error(`raiseEvent('${instanceId}', '${eventName}'): ${result.message}`);
     },
     async waitForInstance(instanceId, opts = {}) {
       const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
@@ -137,7 +154,9 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
         if (after && TERMINAL.has(after.runtimeStatus)) return after;
         if (advanceToNextTimer()) continue;
         if (Date.now() > deadline) {
-          throw new Error(`waitForInstance('${instanceId}'): still ${after?.runtimeStatus ?? 'unknown'} after ${opts.timeoutMs ?? 30_000}ms (real time)`);
+          throw new Error(
+            `waitForInstance('${instanceId}'): still ${after?.runtimeStatus ?? 'unknown'} after ${opts.timeoutMs ?? 30_000}ms (real time)`,
+          );
         }
         await new Promise<void>((resolve) => {
           const off = host.durable.onChange(() => {

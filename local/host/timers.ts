@@ -24,7 +24,10 @@ interface Schedule {
 export function parseSchedule(functionName: string, expression: string): Schedule {
   const span = parseTimeSpan(expression);
   if (span !== undefined) {
-    if (span <= 0) throw new Error(`Function '${functionName}': timer schedule '${expression}' must be a positive TimeSpan`);
+    if (span <= 0)
+      throw new Error(
+        `Function '${functionName}': timer schedule '${expression}' must be a positive TimeSpan`,
+      );
     return { next: (after) => new Date(after.getTime() + span) };
   }
   const fields = expression.trim().split(/\s+/);
@@ -37,12 +40,15 @@ export function parseSchedule(functionName: string, expression: string): Schedul
   try {
     cron = new Cron(expression, { timezone: 'Etc/UTC', paused: true, legacyMode: true });
   } catch (error) {
-    throw new Error(`Function '${functionName}': timer schedule '${expression}' is invalid: ${(error as Error).message}`);
+    throw new Error(
+      `Function '${functionName}': timer schedule '${expression}' is invalid: ${(error as Error).message}`,
+    );
   }
   return {
     next(after) {
       const n = cron.nextRun(after);
-      if (!n) throw new Error(`Function '${functionName}': timer schedule '${expression}' has no next occurrence`);
+      if (!n)
+        throw new Error(`Function '${functionName}': timer schedule '${expression}' has no next occurrence`);
       return n;
     },
   };
@@ -77,7 +83,14 @@ export class TimerTriggers {
     for (const fn of fns) {
       const expression = typeof fn.trigger['schedule'] === 'string' ? fn.trigger['schedule'] : '';
       const schedule = parseSchedule(fn.name, expression);
-      const entry: Armed = { fn, schedule, cancel: () => undefined, last: undefined, next: schedule.next(now), lastUpdated: undefined };
+      const entry: Armed = {
+        fn,
+        schedule,
+        cancel: () => undefined,
+        last: undefined,
+        next: schedule.next(now),
+        lastUpdated: undefined,
+      };
       this.armed.set(fn.name.toLowerCase(), entry);
       this.arm(entry);
       if (fn.trigger['runOnStartup'] === true) void this.fire(entry, false, now);

@@ -62,7 +62,12 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
     return client;
   };
 
-  async function run(op: PollToken['op'], id: ApimServiceId, request: BackupRestoreRequest | undefined, resumeFrom: string | undefined): Promise<OperationPoll> {
+  async function run(
+    op: PollToken['op'],
+    id: ApimServiceId,
+    request: BackupRestoreRequest | undefined,
+    resumeFrom: string | undefined,
+  ): Promise<OperationPoll> {
     const service = clientFor(id.subscriptionId).apiManagementService;
     let retryAfter: string | undefined;
     const sdkOptions = {
@@ -80,17 +85,27 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
         : await service.beginRestore(id.resourceGroup, id.serviceName, params, sdkOptions);
     if (poller.isDone()) {
       const result = poller.getResult();
-      if (result === undefined) throw new NonRetryableError(`${op} of ${id.resourceId} finished without a service resource`, { code: 'UnexpectedResponse' });
+      if (result === undefined)
+        throw new NonRetryableError(`${op} of ${id.resourceId} finished without a service resource`, {
+          code: 'UnexpectedResponse',
+        });
       return { status: 'succeeded', service: toServiceInfo(result, id) };
     }
     const token: PollToken = { v: 1, op, service: id.resourceId, state: poller.toString() };
-    return { status: 'running', token: JSON.stringify(token), retryAfterMs: parseRetryAfterMs(retryAfter, now()) };
+    return {
+      status: 'running',
+      token: JSON.stringify(token),
+      retryAfterMs: parseRetryAfterMs(retryAfter, now()),
+    };
   }
 
   return {
     async getService(id) {
       try {
-        return toServiceInfo(await clientFor(id.subscriptionId).apiManagementService.get(id.resourceGroup, id.serviceName), id);
+        return toServiceInfo(
+          await clientFor(id.subscriptionId).apiManagementService.get(id.resourceGroup, id.serviceName),
+          id,
+        );
       } catch (error) {
         throw classifyApimError(error, `Reading ${id.resourceId}`, now());
       }
@@ -112,7 +127,8 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
     async pollOnce(tokenText) {
       const token = parsePollToken(tokenText);
       const parsed = parseApimResourceId(token.service);
-      if (!parsed.ok) throw new NonRetryableError(`poll token: service ${parsed.error}`, { code: 'InvalidPollToken' });
+      if (!parsed.ok)
+        throw new NonRetryableError(`poll token: service ${parsed.error}`, { code: 'InvalidPollToken' });
       try {
         return await run(token.op, parsed.value, undefined, token.state);
       } catch (error) {
@@ -127,12 +143,18 @@ function parsePollToken(text: string): PollToken {
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new NonRetryableError('poll token: must be the JSON returned by beginBackup/beginRestore/pollOnce', { code: 'InvalidPollToken' });
+    throw new NonRetryableError(
+      'poll token: must be the JSON returned by beginBackup/beginRestore/pollOnce',
+      { code: 'InvalidPollToken' },
+    );
   }
   const result = pollTokenSchema.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new NonRetryableError(`poll token: ${issue?.path.join('.') || '(token)'} ${issue?.message ?? 'is invalid'}`, { code: 'InvalidPollToken' });
+    throw new NonRetryableError(
+      `poll token: ${issue?.path.join('.') || '(token)'} ${issue?.message ?? 'is invalid'}`,
+      { code: 'InvalidPollToken' },
+    );
   }
   return result.data;
 }
@@ -169,14 +191,25 @@ function toServiceInfo(r: ApiManagementServiceResource, id: ApimServiceId): Apim
  * an optional extra CA file, and `DefaultAzureCredential` (managed identity in Azure). A
  * credential may be injected (tests that do not go through managed identity).
  */
-export function createApimClientFromConfig(core: Config['core'], credential: TokenCredential = new DefaultAzureCredential()): ApimClient {
+export function createApimClientFromConfig(
+  core: Config['core'],
+  credential: TokenCredential = new DefaultAzureCredential(),
+): ApimClient {
   let caPem: string | undefined;
   if (core.armCaFile !== undefined) {
     try {
       caPem = readFileSync(core.armCaFile, 'utf8');
     } catch (error) {
-      throw new NonRetryableError('LIFEBOAT_ARM_CA_FILE: the file cannot be read', { code: 'InvalidConfiguration', cause: error });
+      throw new NonRetryableError('LIFEBOAT_ARM_CA_FILE: the file cannot be read', {
+        code: 'InvalidConfiguration',
+        cause: error,
+      });
     }
   }
-  return createApimClient({ endpoint: core.armEndpoint, scope: core.armScope, credential, ...(caPem === undefined ? {} : { caPem }) });
+  return createApimClient({
+    endpoint: core.armEndpoint,
+    scope: core.armScope,
+    credential,
+    ...(caPem === undefined ? {} : { caPem }),
+  });
 }

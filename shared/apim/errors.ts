@@ -28,7 +28,11 @@ export function parseRetryAfterMs(value: string | undefined, now: Date): number 
  * is transitioning), other 4xx are terminal. The ARM error `code` is kept; the message never
  * carries request bodies (they may hold an access key).
  */
-export function classifyApimError(error: unknown, context: string, now: Date = new Date()): TransientError | NonRetryableError {
+export function classifyApimError(
+  error: unknown,
+  context: string,
+  now: Date = new Date(),
+): TransientError | NonRetryableError {
   if (error instanceof TransientError || error instanceof NonRetryableError) return error;
   const e = (typeof error === 'object' && error !== null ? error : {}) as RestErrorLike;
   const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
@@ -37,20 +41,33 @@ export function classifyApimError(error: unknown, context: string, now: Date = n
   if (status === undefined) {
     const name = typeof e.name === 'string' ? e.name : '';
     // No HTTP answer: connection refused/reset, DNS, TLS, timeout. The request may not have arrived.
-    if (NO_ANSWER_NAMES.has(name) || (code !== undefined && /^(E[A-Z0-9_]+|REQUEST_SEND_ERROR)$/.test(code))) {
-      return new TransientError(`${context}: no answer from Azure Resource Manager (${code ?? name}): ${message}`, {
-        code: code ?? 'NetworkError',
-        cause: error,
-      });
+    if (
+      NO_ANSWER_NAMES.has(name) ||
+      (code !== undefined && /^(E[A-Z0-9_]+|REQUEST_SEND_ERROR)$/.test(code))
+    ) {
+      return new TransientError(
+        `${context}: no answer from Azure Resource Manager (${code ?? name}): ${message}`,
+        {
+          code: code ?? 'NetworkError',
+          cause: error,
+        },
+      );
     }
     // Anything else (SDK parameter validation, a missing credential, a programming error) fails
     // the same way every time.
-    return new NonRetryableError(`${context}: ${name || 'Error'}: ${message}`, { code: code ?? 'UnexpectedError', cause: error });
+    return new NonRetryableError(`${context}: ${name || 'Error'}: ${message}`, {
+      code: code ?? 'UnexpectedError',
+      cause: error,
+    });
   }
   const label = `${context}: HTTP ${status}${code ? ` ${code}` : ''}: ${message}`;
   if (TRANSIENT_STATUS.has(status) || status >= 500) {
     const retryAfterMs = parseRetryAfterMs(e.response?.headers?.get?.('retry-after'), now);
-    return new TransientError(label, { code: code ?? `Http${status}`, cause: error, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+    return new TransientError(label, {
+      code: code ?? `Http${status}`,
+      cause: error,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
   }
   return new NonRetryableError(label, { code: code ?? `Http${status}`, cause: error });
 }

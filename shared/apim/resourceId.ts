@@ -12,22 +12,34 @@ const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
 // The SDK's own service-name rule (../shared/reference/apim-backup-restore.md, "Requests").
 const SERVICE_NAME = /^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
-const SHAPE = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)\/?$/i;
+const SHAPE =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)\/?$/i;
 
 /** Parses and validates an APIM service ARM id; the error says which rule failed. */
-export function parseApimResourceId(text: string): { ok: true; value: ApimServiceId } | { ok: false; error: string } {
+export function parseApimResourceId(
+  text: string,
+): { ok: true; value: ApimServiceId } | { ok: false; error: string } {
   const m = SHAPE.exec(text.trim());
   if (!m) {
     return {
       ok: false,
-      error: 'must be an API Management ARM id: /subscriptions/{guid}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{name}',
+      error:
+        'must be an API Management ARM id: /subscriptions/{guid}/resourceGroups/{rg}/providers/Microsoft.ApiManagement/service/{name}',
     };
   }
   const [, sub = '', rg = '', name = ''] = m;
   if (!UUID.test(sub)) return { ok: false, error: 'subscription id must be a GUID' };
-  if (!RESOURCE_GROUP.test(rg)) return { ok: false, error: 'resource group must be 1-90 letters, digits, _ - . ( ) and not end with a period' };
+  if (!RESOURCE_GROUP.test(rg))
+    return {
+      ok: false,
+      error: 'resource group must be 1-90 letters, digits, _ - . ( ) and not end with a period',
+    };
   if (name.length > 50 || !SERVICE_NAME.test(name)) {
-    return { ok: false, error: 'service name must be 1-50 letters, digits and hyphens, starting with a letter and not ending with a hyphen' };
+    return {
+      ok: false,
+      error:
+        'service name must be 1-50 letters, digits and hyphens, starting with a letter and not ending with a hyphen',
+    };
   }
   return {
     ok: true,

@@ -24,7 +24,13 @@ export function defineSection<S extends z.ZodRawShape, T>(
   options: { secretKeys?: readonly string[] } = {},
 ): ConfigSection<T> {
   const schema = z.object(shape).transform((raw, ctx) => map(raw, ctx)) as unknown as z.ZodType<T>;
-  return { name, schema, keys: Object.keys(shape), secretKeys: options.secretKeys ?? [], shape: shape as unknown as Record<string, z.ZodType> };
+  return {
+    name,
+    schema,
+    keys: Object.keys(shape),
+    secretKeys: options.secretKeys ?? [],
+    shape: shape as unknown as Record<string, z.ZodType>,
+  };
 }
 
 /** An integer setting read from text, with bounds. */

@@ -19,7 +19,9 @@ export const sections = {
 
 type Sections = typeof sections;
 /** The typed, frozen configuration. */
-export type Config = { readonly [K in keyof Sections]: Sections[K] extends ConfigSection<infer T> ? Readonly<T> : never };
+export type Config = {
+  readonly [K in keyof Sections]: Sections[K] extends ConfigSection<infer T> ? Readonly<T> : never;
+};
 
 export type Env = Readonly<Record<string, string | undefined>>;
 

@@ -24,7 +24,8 @@ function describeOf(schema: z.ZodType): string {
 
 function unwrapDefault(schema: z.ZodType): { defaultValue: unknown; optional: boolean } {
   // zod 4 keeps wrappers in `def`: default → { type: 'default', defaultValue }, optional → { type: 'optional' }.
-  let current: { def?: { type?: string; defaultValue?: unknown; innerType?: unknown; in?: unknown } } = schema;
+  let current: { def?: { type?: string; defaultValue?: unknown; innerType?: unknown; in?: unknown } } =
+    schema;
   let optional = false;
   for (let depth = 0; depth < 8 && current.def; depth++) {
     const def = current.def;
@@ -57,7 +58,12 @@ export function configReference(): SettingDoc[] {
 /** The reference as a Markdown table (README "Configuration"). */
 export function configReferenceMarkdown(): string {
   const rows = configReference().map((d) => {
-    const def = d.defaultValue === undefined ? (d.required ? 'required' : '—') : `\`${d.defaultValue.replace(/\|/g, '\\|')}\``;
+    const def =
+      d.defaultValue === undefined
+        ? d.required
+          ? 'required'
+          : '—'
+        : `\`${d.defaultValue.replace(/\|/g, '\\|')}\``;
     const desc = d.description.replace(/\|/g, '\\|') + (d.secret ? ' **Secret.**' : '');
     return `| \`${d.key}\` | ${def} | ${desc} |`;
   });

@@ -8,7 +8,14 @@ import {
   REPLICATION_STATES,
   normaliseLyncStatus,
 } from './domain';
-import { displayNameSchema, fqdnSchema, guidSchema, recoveryPointSchema, sipAddressSchema, vmRefSchema } from './validators';
+import {
+  displayNameSchema,
+  fqdnSchema,
+  guidSchema,
+  recoveryPointSchema,
+  sipAddressSchema,
+  vmRefSchema,
+} from './validators';
 
 /**
  * The closed set of command types the relay carries, each with a strict parameter schema (no
@@ -16,20 +23,35 @@ import { displayNameSchema, fqdnSchema, guidSchema, recoveryPointSchema, sipAddr
  * before anything looks at its parameters (../shared/reference/threats-and-faults.md).
  */
 
-const moduleSchema = z.enum(LYNC_BACKUP_MODULES, { error: `must be one of ${LYNC_BACKUP_MODULES.join(', ')}` });
-const vmOptionalRecoveryPoint = z.strictObject({ vm: vmRefSchema, recoveryPointId: recoveryPointSchema.optional() });
+const moduleSchema = z.enum(LYNC_BACKUP_MODULES, {
+  error: `must be one of ${LYNC_BACKUP_MODULES.join(', ')}`,
+});
+const vmOptionalRecoveryPoint = z.strictObject({
+  vm: vmRefSchema,
+  recoveryPointId: recoveryPointSchema.optional(),
+});
 
 /** Parameter schemas by command type. Defaults are applied before signing, so the signed bytes carry them. */
 export const commandParamSchemas = {
-  'lync.backupSync': z.strictObject({ poolFqdn: fqdnSchema, module: moduleSchema.default(DEFAULT_LYNC_MODULE) }),
-  'lync.backupStatus': z.strictObject({ poolFqdn: fqdnSchema, module: moduleSchema.default(DEFAULT_LYNC_MODULE) }),
+  'lync.backupSync': z.strictObject({
+    poolFqdn: fqdnSchema,
+    module: moduleSchema.default(DEFAULT_LYNC_MODULE),
+  }),
+  'lync.backupStatus': z.strictObject({
+    poolFqdn: fqdnSchema,
+    module: moduleSchema.default(DEFAULT_LYNC_MODULE),
+  }),
   'hyperv.initiateFailback': vmOptionalRecoveryPoint,
   'hyperv.jobStatus': z.strictObject({ jobId: guidSchema }),
   'hyperv.replicationState': z.strictObject({ vm: vmRefSchema }),
   'hyperv.startTestFailover': vmOptionalRecoveryPoint,
   // Stop-VMFailover takes only the VM: a recovery point means nothing when removing the test VM.
   'hyperv.stopTestFailover': z.strictObject({ vm: vmRefSchema }),
-  'pchat.ensureLegacyEndpoint': z.strictObject({ sipAddress: sipAddressSchema, poolFqdn: fqdnSchema, displayName: displayNameSchema.optional() }),
+  'pchat.ensureLegacyEndpoint': z.strictObject({
+    sipAddress: sipAddressSchema,
+    poolFqdn: fqdnSchema,
+    displayName: displayNameSchema.optional(),
+  }),
   'pchat.getLegacyEndpoint': z.strictObject({ sipAddress: sipAddressSchema }),
   'agent.ping': z.strictObject({}),
 } as const;
@@ -48,9 +70,14 @@ export function isCommandType(text: unknown): text is CommandType {
 }
 
 const lyncStatusText = <T extends readonly [string, ...string[]]>(values: T, field: string) =>
-  z.preprocess((v) => (typeof v === 'string' ? normaliseLyncStatus(v) : v), z.enum(values, { error: `${field} must be one of ${values.join(', ')}` }));
+  z.preprocess(
+    (v) => (typeof v === 'string' ? normaliseLyncStatus(v) : v),
+    z.enum(values, { error: `${field} must be one of ${values.join(', ')}` }),
+  );
 const progress = z.enum(['done', 'inProgress', 'failed']);
-const replicationState = z.enum(REPLICATION_STATES, { error: 'replicationState must be a known Hyper-V replication state' });
+const replicationState = z.enum(REPLICATION_STATES, {
+  error: 'replicationState must be a known Hyper-V replication state',
+});
 const shortText = z.string().max(1024);
 
 /** Output schemas by command type (what `succeeded` / `alreadyDone` results carry). */
@@ -80,17 +107,34 @@ export const commandOutputSchemas = {
     errorCode: z.number().int().min(0).max(0xffffffff).optional(),
     errorDescription: shortText.optional(),
   }),
-  'hyperv.replicationState': z.strictObject({ vm: vmRefSchema, vmId: guidSchema.optional(), replicationState }),
-  'hyperv.startTestFailover': z.strictObject({ vm: vmRefSchema, testVmName: shortText, created: z.boolean() }),
+  'hyperv.replicationState': z.strictObject({
+    vm: vmRefSchema,
+    vmId: guidSchema.optional(),
+    replicationState,
+  }),
+  'hyperv.startTestFailover': z.strictObject({
+    vm: vmRefSchema,
+    testVmName: shortText,
+    created: z.boolean(),
+  }),
   'hyperv.stopTestFailover': z.strictObject({ vm: vmRefSchema, removed: z.boolean() }),
-  'pchat.ensureLegacyEndpoint': z.strictObject({ sipAddress: sipAddressSchema, poolFqdn: fqdnSchema, created: z.boolean() }),
+  'pchat.ensureLegacyEndpoint': z.strictObject({
+    sipAddress: sipAddressSchema,
+    poolFqdn: fqdnSchema,
+    created: z.boolean(),
+  }),
   'pchat.getLegacyEndpoint': z.strictObject({
     sipAddress: sipAddressSchema,
     exists: z.boolean(),
     poolFqdn: fqdnSchema.optional(),
     displayName: shortText.optional(),
   }),
-  'agent.ping': z.strictObject({ agentId: z.string().max(64), site: z.string().max(40), executor: z.enum(['powershell', 'simulated']), version: z.string().max(32) }),
+  'agent.ping': z.strictObject({
+    agentId: z.string().max(64),
+    site: z.string().max(40),
+    executor: z.enum(['powershell', 'simulated']),
+    version: z.string().max(32),
+  }),
 } as const satisfies Record<CommandType, z.ZodType>;
 
 /** The typed output of a command type. */

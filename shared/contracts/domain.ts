@@ -16,7 +16,13 @@ export type LyncBackupModule = (typeof LYNC_BACKUP_MODULES)[number];
 /** The module holding conference content, the default for sync and status. */
 export const DEFAULT_LYNC_MODULE: LyncBackupModule = 'ConfServices.DataConf';
 
-export const LYNC_EXPORT_STATUSES = ['SteadyState', 'FinalState', 'NonSteadyState', 'NotInitialized', 'ErrorState'] as const;
+export const LYNC_EXPORT_STATUSES = [
+  'SteadyState',
+  'FinalState',
+  'NonSteadyState',
+  'NotInitialized',
+  'ErrorState',
+] as const;
 export type LyncExportStatus = (typeof LYNC_EXPORT_STATUSES)[number];
 export const LYNC_IMPORT_STATUSES = ['NormalState', 'ErrorState'] as const;
 export type LyncImportStatus = (typeof LYNC_IMPORT_STATUSES)[number];
@@ -37,9 +43,13 @@ export function normaliseLyncStatus(text: string): string {
  * Whether a Backup Service module is done: ErrorState on either side is a failure; ExportStatus
  * SteadyState or FinalState with ImportStatus NormalState is done; anything else is in progress.
  */
-export function lyncStatusState(exportStatus: LyncExportStatus, importStatus: LyncImportStatus): ProgressState {
+export function lyncStatusState(
+  exportStatus: LyncExportStatus,
+  importStatus: LyncImportStatus,
+): ProgressState {
   if (exportStatus === 'ErrorState' || importStatus === 'ErrorState') return 'failed';
-  if ((exportStatus === 'SteadyState' || exportStatus === 'FinalState') && importStatus === 'NormalState') return 'done';
+  if ((exportStatus === 'SteadyState' || exportStatus === 'FinalState') && importStatus === 'NormalState')
+    return 'done';
   return 'inProgress';
 }
 
@@ -109,7 +119,18 @@ export function isFailbackAlreadyApplied(state: ReplicationState): boolean {
 }
 
 /** CIM_ConcreteJob JobState names (values 2-11 of the CIM schema). */
-export const JOB_STATES = ['New', 'Starting', 'Running', 'Suspended', 'ShuttingDown', 'Completed', 'Terminated', 'Killed', 'Exception', 'Service'] as const;
+export const JOB_STATES = [
+  'New',
+  'Starting',
+  'Running',
+  'Suspended',
+  'ShuttingDown',
+  'Completed',
+  'Terminated',
+  'Killed',
+  'Exception',
+  'Service',
+] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 /** CIM JobState number → name (2 New … 11 Service); `undefined` for other numbers. */

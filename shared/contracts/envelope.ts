@@ -48,7 +48,8 @@ export function canonicalJson(value: unknown): string {
     if (!Number.isFinite(value)) throw new TypeError('canonical JSON cannot carry a non-finite number');
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
@@ -78,7 +79,10 @@ export const signedMessageSchema = z.strictObject({
   v: z.literal(1, { error: 'v must be 1' }),
   keyId: keyIdSchema,
   payload: z.string().max(MAX_QUEUE_MESSAGE_BYTES).regex(BASE64, { error: 'payload must be base64' }),
-  sig: z.string().length(88, { error: 'sig must be a base64 Ed25519 signature (88 characters)' }).regex(BASE64, { error: 'sig must be base64' }),
+  sig: z
+    .string()
+    .length(88, { error: 'sig must be a base64 Ed25519 signature (88 characters)' })
+    .regex(BASE64, { error: 'sig must be base64' }),
 });
 export type SignedMessage = z.infer<typeof signedMessageSchema>;
 
@@ -86,12 +90,16 @@ export type SignedMessage = z.infer<typeof signedMessageSchema>;
 export function encodeQueueText(message: SignedMessage): string {
   const text = Buffer.from(JSON.stringify(message), 'utf8').toString('base64');
   if (text.length > MAX_QUEUE_MESSAGE_BYTES) {
-    throw new NonRetryableError(`message is ${text.length} bytes on the queue, over the ${MAX_QUEUE_MESSAGE_BYTES}-byte limit`, { code: 'MessageTooLarge' });
+    throw new NonRetryableError(
+      `message is ${text.length} bytes on the queue, over the ${MAX_QUEUE_MESSAGE_BYTES}-byte limit`,
+      { code: 'MessageTooLarge' },
+    );
   }
   return text;
 }
 
-type Decoded = { ok: true; message: SignedMessage } | { ok: false; reason: 'tooLarge' | 'malformed'; detail: string };
+type Decoded =
+  { ok: true; message: SignedMessage } | { ok: false; reason: 'tooLarge' | 'malformed'; detail: string };
 
 /**
  * Reads a signed message from what a consumer holds: queue text (base64 of JSON, or JSON text when
@@ -101,10 +109,16 @@ export function decodeSignedMessage(input: unknown): Decoded {
   let value: unknown = input;
   if (typeof input === 'string' || Buffer.isBuffer(input)) {
     const text = typeof input === 'string' ? input : input.toString('utf8');
-    if (text.length > MAX_QUEUE_MESSAGE_BYTES) return { ok: false, reason: 'tooLarge', detail: `message is over ${MAX_QUEUE_MESSAGE_BYTES} bytes` };
+    if (text.length > MAX_QUEUE_MESSAGE_BYTES)
+      return { ok: false, reason: 'tooLarge', detail: `message is over ${MAX_QUEUE_MESSAGE_BYTES} bytes` };
     const trimmed = text.trim();
-    const json = trimmed.startsWith('{') ? trimmed : BASE64.test(trimmed) ? Buffer.from(trimmed, 'base64').toString('utf8') : undefined;
-    if (json === undefined) return { ok: false, reason: 'malformed', detail: 'message is neither JSON nor base64' };
+    const json = trimmed.startsWith('{')
+      ? trimmed
+      : BASE64.test(trimmed)
+        ? Buffer.from(trimmed, 'base64').toString('utf8')
+        : undefined;
+    if (json === undefined)
+      return { ok: false, reason: 'malformed', detail: 'message is neither JSON nor base64' };
     try {
       value = JSON.parse(json);
     } catch {
@@ -117,7 +131,8 @@ export function decodeSignedMessage(input: unknown): Decoded {
     } catch {
       return { ok: false, reason: 'malformed', detail: 'message is not JSON data' };
     }
-    if (size > MAX_QUEUE_MESSAGE_BYTES) return { ok: false, reason: 'tooLarge', detail: `message is over ${MAX_QUEUE_MESSAGE_BYTES} bytes` };
+    if (size > MAX_QUEUE_MESSAGE_BYTES)
+      return { ok: false, reason: 'tooLarge', detail: `message is over ${MAX_QUEUE_MESSAGE_BYTES} bytes` };
   }
   const parsed = signedMessageSchema.safeParse(value);
   if (!parsed.success) return { ok: false, reason: 'malformed', detail: describe(parsed.error) };
@@ -125,17 +140,30 @@ export function decodeSignedMessage(input: unknown): Decoded {
 }
 
 function signBytes(payload: Buffer, privateKey: KeyObject, keyId: string): SignedMessage {
-  return { v: 1, keyId, payload: payload.toString('base64'), sig: edSign(null, payload, privateKey).toString('base64') };
+  return {
+    v: 1,
+    keyId,
+    payload: payload.toString('base64'),
+    sig: edSign(null, payload, privateKey).toString('base64'),
+  };
 }
 
 /** Verifies the signature of a decoded message; returns the payload bytes or why not. */
-function checkSignature(message: SignedMessage, keys: TrustedKeys): { ok: true; payload: Buffer } | { ok: false; reason: 'unknownKey' | 'badSignature'; detail: string } {
+function checkSignature(
+  message: SignedMessage,
+  keys: TrustedKeys,
+): { ok: true; payload: Buffer } | { ok: false; reason: 'unknownKey' | 'badSignature'; detail: string } {
   const key = keys.get(message.keyId);
-  if (key === undefined) return { ok: false, reason: 'unknownKey', detail: `key id ${message.keyId} is not trusted` };
+  if (key === undefined)
+    return { ok: false, reason: 'unknownKey', detail: `key id ${message.keyId} is not trusted` };
   const payload = Buffer.from(message.payload, 'base64');
   const sig = Buffer.from(message.sig, 'base64');
   // Base64 that does not round-trip (stray padding, trailing bits) is refused: one text, one meaning.
-  if (payload.toString('base64') !== message.payload || sig.toString('base64') !== message.sig || sig.length !== 64) {
+  if (
+    payload.toString('base64') !== message.payload ||
+    sig.toString('base64') !== message.sig ||
+    sig.length !== 64
+  ) {
     return { ok: false, reason: 'badSignature', detail: 'payload or signature is not canonical base64' };
   }
   let good = false;
@@ -144,7 +172,9 @@ function checkSignature(message: SignedMessage, keys: TrustedKeys): { ok: true; 
   } catch {
     good = false;
   }
-  return good ? { ok: true, payload } : { ok: false, reason: 'badSignature', detail: 'signature does not match the payload' };
+  return good
+    ? { ok: true, payload }
+    : { ok: false, reason: 'badSignature', detail: 'signature does not match the payload' };
 }
 
 function describe(error: z.ZodError): string {
@@ -156,7 +186,10 @@ function describe(error: z.ZodError): string {
 
 function parseJsonBytes(bytes: Buffer): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown };
+    return {
+      ok: true,
+      value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown,
+    };
   } catch {
     return { ok: false };
   }
@@ -203,7 +236,10 @@ export type CommandEnvelope<T extends CommandType = CommandType> = {
 
 /** What a signer provides (`v` and `keyId` are filled in; parameter defaults may be omitted). */
 export type CommandEnvelopeInput<T extends CommandType = CommandType> = {
-  [K in T]: Omit<EnvelopeFields, 'v' | 'keyId'> & { readonly type: K; readonly params: CommandParamsInput<K> };
+  [K in T]: Omit<EnvelopeFields, 'v' | 'keyId'> & {
+    readonly type: K;
+    readonly params: CommandParamsInput<K>;
+  };
 }[T];
 
 /** Why a command is refused. The first seven are decided by {@link verifyCommand}, the rest by the agent's policy. */
@@ -234,7 +270,13 @@ export interface RejectedCommand {
   readonly reason: CommandRejectionReason;
   /** Names the field and rule; never contains key material. */
   readonly detail: string;
-  readonly trusted?: { readonly commandId: string; readonly instanceId: string; readonly site: string; readonly commandHash: string; readonly type?: CommandType };
+  readonly trusted?: {
+    readonly commandId: string;
+    readonly instanceId: string;
+    readonly site: string;
+    readonly commandHash: string;
+    readonly type?: CommandType;
+  };
 }
 
 /**
@@ -248,12 +290,17 @@ export function signCommand(
   keyId: string,
 ): { message: SignedMessage; text: string; command: CommandEnvelope; commandHash: string } {
   const base = commandBaseSchema.safeParse({ ...envelope, v: 1, keyId });
-  if (!base.success) throw new NonRetryableError(`invalid command: ${describe(base.error)}`, { code: 'InvalidCommand' });
+  if (!base.success)
+    throw new NonRetryableError(`invalid command: ${describe(base.error)}`, { code: 'InvalidCommand' });
   const command = parseTypedCommand(base.data);
-  if (!command.ok) throw new NonRetryableError(`invalid command: ${command.detail}`, { code: 'InvalidCommand' });
+  if (!command.ok)
+    throw new NonRetryableError(`invalid command: ${command.detail}`, { code: 'InvalidCommand' });
   const lifetime = Date.parse(command.value.expiresAt) - Date.parse(command.value.issuedAt);
   if (!(lifetime > 0 && lifetime <= MAX_COMMAND_LIFETIME_MS)) {
-    throw new NonRetryableError('invalid command: expiresAt must be after issuedAt and at most 24 hours later', { code: 'InvalidCommand' });
+    throw new NonRetryableError(
+      'invalid command: expiresAt must be after issuedAt and at most 24 hours later',
+      { code: 'InvalidCommand' },
+    );
   }
   const payload = canonicalBytes(command.value);
   const message = signBytes(payload, privateKey, keyId);
@@ -263,7 +310,12 @@ export function signCommand(
 function parseTypedCommand(
   base: z.infer<typeof commandBaseSchema>,
 ): { ok: true; value: CommandEnvelope } | { ok: false; reason: 'unknownType' | 'badParams'; detail: string } {
-  if (!isCommandType(base.type)) return { ok: false, reason: 'unknownType', detail: `type: ${base.type.slice(0, 64)} is not a known command type` };
+  if (!isCommandType(base.type))
+    return {
+      ok: false,
+      reason: 'unknownType',
+      detail: `type: ${base.type.slice(0, 64)} is not a known command type`,
+    };
   const params = commandParamSchemas[base.type].safeParse(base.params);
   if (!params.success) {
     const detail = params.error.issues
@@ -281,7 +333,12 @@ function parseTypedCommand(
  * signed key id matches the outer one, and the validity window with `maxSkewMs` of tolerance.
  * Site and drill-mode checks are the agent's ({@link commandPolicyViolation}).
  */
-export function verifyCommand(message: unknown, trustedKeys: TrustedKeys, now: Date, maxSkewMs: number): VerifiedCommand | RejectedCommand {
+export function verifyCommand(
+  message: unknown,
+  trustedKeys: TrustedKeys,
+  now: Date,
+  maxSkewMs: number,
+): VerifiedCommand | RejectedCommand {
   const decoded = decodeSignedMessage(message);
   if (!decoded.ok) return decoded;
   const sig = checkSignature(decoded.message, trustedKeys);
@@ -292,18 +349,42 @@ export function verifyCommand(message: unknown, trustedKeys: TrustedKeys, now: D
   const base = commandBaseSchema.safeParse(json.value);
   if (!base.success) return { ok: false, reason: 'malformed', detail: describe(base.error) };
   const b = base.data;
-  const trusted = { commandId: b.commandId, instanceId: b.instanceId, site: b.site, commandHash, ...(isCommandType(b.type) ? { type: b.type } : {}) };
-  if (b.keyId !== decoded.message.keyId) return { ok: false, reason: 'malformed', detail: 'keyId: the signed key id differs from the message key id', trusted };
+  const trusted = {
+    commandId: b.commandId,
+    instanceId: b.instanceId,
+    site: b.site,
+    commandHash,
+    ...(isCommandType(b.type) ? { type: b.type } : {}),
+  };
+  if (b.keyId !== decoded.message.keyId)
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: 'keyId: the signed key id differs from the message key id',
+      trusted,
+    };
   const typed = parseTypedCommand(b);
   if (!typed.ok) return { ok: false, reason: typed.reason, detail: typed.detail, trusted };
   const issued = Date.parse(b.issuedAt);
   const expires = Date.parse(b.expiresAt);
   if (!(expires > issued && expires - issued <= MAX_COMMAND_LIFETIME_MS)) {
-    return { ok: false, reason: 'malformed', detail: 'expiresAt: must be after issuedAt and at most 24 hours later', trusted };
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: 'expiresAt: must be after issuedAt and at most 24 hours later',
+      trusted,
+    };
   }
   const t = now.getTime();
-  if (issued > t + maxSkewMs) return { ok: false, reason: 'notYetValid', detail: 'issuedAt: is in the future beyond the allowed clock skew', trusted };
-  if (expires + maxSkewMs <= t) return { ok: false, reason: 'expired', detail: 'expiresAt: the command has expired', trusted };
+  if (issued > t + maxSkewMs)
+    return {
+      ok: false,
+      reason: 'notYetValid',
+      detail: 'issuedAt: is in the future beyond the allowed clock skew',
+      trusted,
+    };
+  if (expires + maxSkewMs <= t)
+    return { ok: false, reason: 'expired', detail: 'expiresAt: the command has expired', trusted };
   return { ok: true, command: typed.value, commandHash };
 }
 
@@ -313,8 +394,13 @@ export function commandPolicyViolation(
   site: string,
   isAllowed: (type: CommandType, mode: CommandMode) => boolean,
 ): { reason: 'wrongSite' | 'refusedInDrill'; detail: string } | undefined {
-  if (command.site !== site) return { reason: 'wrongSite', detail: `site: the command is for another site than ${site}` };
-  if (!isAllowed(command.type, command.mode)) return { reason: 'refusedInDrill', detail: `mode: ${command.type} changes state and is refused in drill mode` };
+  if (command.site !== site)
+    return { reason: 'wrongSite', detail: `site: the command is for another site than ${site}` };
+  if (!isAllowed(command.type, command.mode))
+    return {
+      reason: 'refusedInDrill',
+      detail: `mode: ${command.type} changes state and is refused in drill mode`,
+    };
   return undefined;
 }
 
@@ -360,7 +446,13 @@ interface ResultFields {
 
 /** A verified result. Successful outcomes carry the typed output of their command type. */
 export type ResultEnvelope =
-  | { [K in CommandType]: ResultFields & { readonly type: K; readonly outcome: 'succeeded' | 'alreadyDone'; readonly output: CommandOutput<K> } }[CommandType]
+  | {
+      [K in CommandType]: ResultFields & {
+        readonly type: K;
+        readonly outcome: 'succeeded' | 'alreadyDone';
+        readonly output: CommandOutput<K>;
+      };
+    }[CommandType]
   | (ResultFields & {
       readonly type?: CommandType;
       readonly outcome: 'failed' | 'rejected';
@@ -369,27 +461,46 @@ export type ResultEnvelope =
     });
 
 /** What a signer provides (`v` and `keyId` are filled in). */
-export type ResultEnvelopeInput = ResultEnvelope extends infer R ? (R extends unknown ? Omit<R, 'v' | 'keyId'> : never) : never;
+export type ResultEnvelopeInput = ResultEnvelope extends infer R
+  ? R extends unknown
+    ? Omit<R, 'v' | 'keyId'>
+    : never
+  : never;
 
-function parseTypedResult(value: unknown): { ok: true; result: ResultEnvelope } | { ok: false; reason: 'malformed' | 'badOutput'; detail: string } {
+function parseTypedResult(
+  value: unknown,
+): { ok: true; result: ResultEnvelope } | { ok: false; reason: 'malformed' | 'badOutput'; detail: string } {
   const base = resultBaseSchema.safeParse(value);
   if (!base.success) return { ok: false, reason: 'malformed', detail: describe(base.error) };
   const r = base.data;
-  if (r.type !== undefined && !isCommandType(r.type)) return { ok: false, reason: 'malformed', detail: 'type: is not a known command type' };
+  if (r.type !== undefined && !isCommandType(r.type))
+    return { ok: false, reason: 'malformed', detail: 'type: is not a known command type' };
   if (r.outcome === 'succeeded' || r.outcome === 'alreadyDone') {
-    if (r.type === undefined) return { ok: false, reason: 'malformed', detail: 'type: is required for a successful outcome' };
-    if (r.error !== undefined) return { ok: false, reason: 'malformed', detail: 'error: must be absent for a successful outcome' };
+    if (r.type === undefined)
+      return { ok: false, reason: 'malformed', detail: 'type: is required for a successful outcome' };
+    if (r.error !== undefined)
+      return { ok: false, reason: 'malformed', detail: 'error: must be absent for a successful outcome' };
     const out = commandOutputSchemas[r.type].safeParse(r.output);
     if (!out.success) return { ok: false, reason: 'badOutput', detail: describe(out.error) };
     return { ok: true, result: { ...r, output: out.data } as ResultEnvelope };
   }
-  if (r.error === undefined) return { ok: false, reason: 'malformed', detail: 'error: is required for a failed or rejected outcome' };
-  if (r.output !== null) return { ok: false, reason: 'malformed', detail: 'output: must be null for a failed or rejected outcome' };
+  if (r.error === undefined)
+    return { ok: false, reason: 'malformed', detail: 'error: is required for a failed or rejected outcome' };
+  if (r.output !== null)
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: 'output: must be null for a failed or rejected outcome',
+    };
   return { ok: true, result: r as ResultEnvelope };
 }
 
 /** Signs a result with the agent's key. Throws NonRetryableError when it does not match the schema or is too large. */
-export function signResult(result: ResultEnvelopeInput, privateKey: KeyObject, keyId: string): { message: SignedMessage; text: string; result: ResultEnvelope } {
+export function signResult(
+  result: ResultEnvelopeInput,
+  privateKey: KeyObject,
+  keyId: string,
+): { message: SignedMessage; text: string; result: ResultEnvelope } {
   const parsed = parseTypedResult({ ...result, v: 1, keyId });
   if (!parsed.ok) throw new NonRetryableError(`invalid result: ${parsed.detail}`, { code: 'InvalidResult' });
   const message = signBytes(canonicalBytes(parsed.result), privateKey, keyId);
@@ -404,14 +515,18 @@ export interface ExpectedBinding {
   readonly site?: string;
 }
 
-export type ResultRejectionReason = 'tooLarge' | 'malformed' | 'unknownKey' | 'badSignature' | 'badOutput' | 'notBound';
+export type ResultRejectionReason =
+  'tooLarge' | 'malformed' | 'unknownKey' | 'badSignature' | 'badOutput' | 'notBound';
 
 /** Why a verified result does not belong to `expected`, or undefined when it does. */
 export function resultBindingMismatch(result: ResultEnvelope, expected: ExpectedBinding): string | undefined {
   if (result.commandId !== expected.commandId) return 'commandId: the result answers another command';
-  if (result.instanceId !== expected.instanceId) return 'instanceId: the result answers another orchestration';
-  if (result.commandHash !== expected.commandHash) return 'commandHash: the result answers different command bytes';
-  if (expected.site !== undefined && result.site !== expected.site) return 'site: the result comes from another site';
+  if (result.instanceId !== expected.instanceId)
+    return 'instanceId: the result answers another orchestration';
+  if (result.commandHash !== expected.commandHash)
+    return 'commandHash: the result answers different command bytes';
+  if (expected.site !== undefined && result.site !== expected.site)
+    return 'site: the result comes from another site';
   return undefined;
 }
 
@@ -433,7 +548,12 @@ export function verifyResult(
   if (!json.ok) return { ok: false, reason: 'malformed', detail: 'payload is not UTF-8 JSON' };
   const parsed = parseTypedResult(json.value);
   if (!parsed.ok) return parsed;
-  if (parsed.result.keyId !== decoded.message.keyId) return { ok: false, reason: 'malformed', detail: 'keyId: the signed key id differs from the message key id' };
+  if (parsed.result.keyId !== decoded.message.keyId)
+    return {
+      ok: false,
+      reason: 'malformed',
+      detail: 'keyId: the signed key id differs from the message key id',
+    };
   if (expected !== undefined) {
     const mismatch = resultBindingMismatch(parsed.result, expected);
     if (mismatch !== undefined) return { ok: false, reason: 'notBound', detail: mismatch };

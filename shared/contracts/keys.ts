@@ -1,4 +1,10 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 
 /**
  * Ed25519 keys for the relay. A key is given either as PEM (SPKI public / PKCS#8 private) or as
@@ -26,7 +32,8 @@ function rawBase64(text: string): Buffer | undefined {
 
 /** Reads an Ed25519 public key from PEM or raw base64. Throws TypeError (never echoing the text) when it is neither. */
 export function loadPublicKey(text: string): KeyObject {
-  if (text.includes('-----BEGIN')) return assertEd25519(createPublicKey({ key: text, format: 'pem' }), 'public key');
+  if (text.includes('-----BEGIN'))
+    return assertEd25519(createPublicKey({ key: text, format: 'pem' }), 'public key');
   const raw = rawBase64(text);
   if (raw === undefined) throw new TypeError('public key must be PEM or the base64 of 32 raw Ed25519 bytes');
   return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
@@ -34,9 +41,11 @@ export function loadPublicKey(text: string): KeyObject {
 
 /** Reads an Ed25519 private key from PEM (PKCS#8) or the base64 of its 32-byte seed. */
 export function loadPrivateKey(text: string): KeyObject {
-  if (text.includes('-----BEGIN')) return assertEd25519(createPrivateKey({ key: text, format: 'pem' }), 'private key');
+  if (text.includes('-----BEGIN'))
+    return assertEd25519(createPrivateKey({ key: text, format: 'pem' }), 'private key');
   const raw = rawBase64(text);
-  if (raw === undefined) throw new TypeError('private key must be PEM or the base64 of a 32-byte Ed25519 seed');
+  if (raw === undefined)
+    throw new TypeError('private key must be PEM or the base64 of a 32-byte Ed25519 seed');
   return createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
 }
 
@@ -58,7 +67,13 @@ export function trustedKeysFrom(entries: Readonly<Record<string, string>>): Trus
 }
 
 /** A fresh key pair in PEM, with its derived key id (tests and the local launcher; never committed). */
-export function generateSigningKeyPair(): { keyId: string; publicKeyPem: string; privateKeyPem: string; privateKey: KeyObject; publicKey: KeyObject } {
+export function generateSigningKeyPair(): {
+  keyId: string;
+  publicKeyPem: string;
+  privateKeyPem: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+} {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   return {
     keyId: deriveKeyId(publicKey),

@@ -52,7 +52,8 @@ export const fqdnSchema = z
   .string({ error: 'must be a string' })
   .max(FQDN_MAX, { error: `must be at most ${FQDN_MAX} characters` })
   .regex(FQDN_PATTERN, {
-    error: 'must be an FQDN: at least two dot-separated labels of 1-63 ASCII letters, digits or hyphens, no leading or trailing hyphen',
+    error:
+      'must be an FQDN: at least two dot-separated labels of 1-63 ASCII letters, digits or hyphens, no leading or trailing hyphen',
   });
 
 /** Whether `text` is an FQDN by the rule above (for callers that do not want a zod parse). */
@@ -72,11 +73,16 @@ export const sipAddressSchema = z
       if (at < 0 || rest.indexOf('@', at + 1) >= 0) return false;
       return SIP_LOCAL_PATTERN.test(rest.slice(0, at)) && isFqdn(rest.slice(at + 1));
     },
-    { error: 'must be sip:<localpart>@<fqdn> (local part of ASCII letters, digits, ".", "_" or "-"; no port, password or parameters)' },
+    {
+      error:
+        'must be sip:<localpart>@<fqdn> (local part of ASCII letters, digits, ".", "_" or "-"; no port, password or parameters)',
+    },
   );
 
 /** A GUID (VM id, job id). */
-export const guidSchema = z.string({ error: 'must be a string' }).regex(GUID_PATTERN, { error: 'must be a GUID (8-4-4-4-12 hexadecimal digits)' });
+export const guidSchema = z
+  .string({ error: 'must be a string' })
+  .regex(GUID_PATTERN, { error: 'must be a GUID (8-4-4-4-12 hexadecimal digits)' });
 
 /** A command id: a lower-case GUID (Durable Functions `newGuid` form), so one id has one spelling in ledgers and events. */
 export const commandIdSchema = z
@@ -88,18 +94,23 @@ export const vmRefSchema = z
   .string({ error: 'must be a string' })
   .max(64, { error: 'must be at most 64 characters' })
   .refine((text) => GUID_PATTERN.test(text) || VM_NAME_PATTERN.test(text), {
-    error: 'must be a VM GUID or a name of ASCII letters, digits, inner spaces, ".", "_" or "-" starting and ending with a letter or digit',
+    error:
+      'must be a VM GUID or a name of ASCII letters, digits, inner spaces, ".", "_" or "-" starting and ending with a letter or digit',
   });
 
 /** A recovery point identifier (GUID, optionally `Microsoft:`-prefixed). */
 export const recoveryPointSchema = z
   .string({ error: 'must be a string' })
-  .regex(RECOVERY_POINT_PATTERN, { error: 'must be a recovery point GUID, optionally prefixed "Microsoft:"' });
+  .regex(RECOVERY_POINT_PATTERN, {
+    error: 'must be a recovery point GUID, optionally prefixed "Microsoft:"',
+  });
 
 /** A display name for a Persistent Chat endpoint. */
 export const displayNameSchema = z
   .string({ error: 'must be a string' })
-  .regex(DISPLAY_NAME_PATTERN, { error: 'must be 1-64 ASCII letters, digits, inner spaces, ".", "_" or "-"' });
+  .regex(DISPLAY_NAME_PATTERN, {
+    error: 'must be 1-64 ASCII letters, digits, inner spaces, ".", "_" or "-"',
+  });
 
 /**
  * A site name: 1-40 lower-case letters, digits and single inner hyphens, so that
@@ -107,14 +118,20 @@ export const displayNameSchema = z
  */
 export const siteSchema = z
   .string({ error: 'must be a string' })
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, { error: 'must be 1-40 lower-case letters, digits and single inner hyphens' })
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, {
+    error: 'must be 1-40 lower-case letters, digits and single inner hyphens',
+  })
   .refine((s) => !s.includes('--'), { error: 'must not contain "--"' });
 
 /** A signing key id: 1-64 of `[A-Za-z0-9._:-]`. */
-export const keyIdSchema = z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 . _ : -' });
+export const keyIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 . _ : -' });
 
 /** An agent id: 1-64 of `[A-Za-z0-9._-]`. */
-export const agentIdSchema = z.string({ error: 'must be a string' }).regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 . _ -' });
+export const agentIdSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 . _ -' });
 
 /** A Durable Functions orchestration instance id as Lifeboat mints them: 1-128 of `[A-Za-z0-9._:@-]`. */
 export const instanceIdSchema = z

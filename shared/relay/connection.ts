@@ -27,13 +27,16 @@ function nonEmpty(value: string | undefined): string | undefined {
  * makes the real host drop the function).
  */
 export function agentQueuesConnectionName(env: Env): string {
-  return nonEmpty(env[AGENT_QUEUES_CONNECTION]) !== undefined || nonEmpty(env[`${AGENT_QUEUES_CONNECTION}__queueServiceUri`]) !== undefined
+  return nonEmpty(env[AGENT_QUEUES_CONNECTION]) !== undefined ||
+    nonEmpty(env[`${AGENT_QUEUES_CONNECTION}__queueServiceUri`]) !== undefined
     ? AGENT_QUEUES_CONNECTION
     : 'AzureWebJobsStorage';
 }
 
 /** A resolved storage endpoint: a connection string (secret) or a service URI used with the app's identity. */
-export type StorageEndpoint = { kind: 'connectionString'; connectionString: string; setting: string } | { kind: 'identity'; uri: string; clientId: string | undefined; setting: string };
+export type StorageEndpoint =
+  | { kind: 'connectionString'; connectionString: string; setting: string }
+  | { kind: 'identity'; uri: string; clientId: string | undefined; setting: string };
 
 /** The queue endpoint for agent commands (and results). */
 export function resolveAgentQueues(env: Env): StorageEndpoint {
@@ -41,20 +44,39 @@ export function resolveAgentQueues(env: Env): StorageEndpoint {
     const cs = nonEmpty(env[name]);
     if (cs !== undefined) return { kind: 'connectionString', connectionString: cs, setting: name };
     const uri = nonEmpty(env[`${name}__queueServiceUri`]) ?? accountUri(env, name, 'queue');
-    if (uri !== undefined) return { kind: 'identity', uri, clientId: nonEmpty(env[`${name}__clientId`]), setting: `${name}__queueServiceUri` };
+    if (uri !== undefined)
+      return {
+        kind: 'identity',
+        uri,
+        clientId: nonEmpty(env[`${name}__clientId`]),
+        setting: `${name}__queueServiceUri`,
+      };
   }
-  throw new NonRetryableError(`${AGENT_QUEUES_CONNECTION}: no queue connection: set ${AGENT_QUEUES_CONNECTION}, ${AGENT_QUEUES_CONNECTION}__queueServiceUri or AzureWebJobsStorage`, {
-    code: 'InvalidConfiguration',
-  });
+  throw new NonRetryableError(
+    `${AGENT_QUEUES_CONNECTION}: no queue connection: set ${AGENT_QUEUES_CONNECTION}, ${AGENT_QUEUES_CONNECTION}__queueServiceUri or AzureWebJobsStorage`,
+    {
+      code: 'InvalidConfiguration',
+    },
+  );
 }
 
 /** The blob endpoint of the app's storage (command records). */
 export function resolveAppBlobs(env: Env): StorageEndpoint {
   const cs = nonEmpty(env['AzureWebJobsStorage']);
-  if (cs !== undefined) return { kind: 'connectionString', connectionString: cs, setting: 'AzureWebJobsStorage' };
-  const uri = nonEmpty(env['AzureWebJobsStorage__blobServiceUri']) ?? accountUri(env, 'AzureWebJobsStorage', 'blob');
-  if (uri !== undefined) return { kind: 'identity', uri, clientId: nonEmpty(env['AzureWebJobsStorage__clientId']), setting: 'AzureWebJobsStorage__blobServiceUri' };
-  throw new NonRetryableError('AzureWebJobsStorage: no app storage connection for relay records', { code: 'InvalidConfiguration' });
+  if (cs !== undefined)
+    return { kind: 'connectionString', connectionString: cs, setting: 'AzureWebJobsStorage' };
+  const uri =
+    nonEmpty(env['AzureWebJobsStorage__blobServiceUri']) ?? accountUri(env, 'AzureWebJobsStorage', 'blob');
+  if (uri !== undefined)
+    return {
+      kind: 'identity',
+      uri,
+      clientId: nonEmpty(env['AzureWebJobsStorage__clientId']),
+      setting: 'AzureWebJobsStorage__blobServiceUri',
+    };
+  throw new NonRetryableError('AzureWebJobsStorage: no app storage connection for relay records', {
+    code: 'InvalidConfiguration',
+  });
 }
 
 function accountUri(env: Env, name: string, service: 'queue' | 'blob'): string | undefined {
@@ -78,7 +100,10 @@ export function agentQueueService(env: Env): QueueServiceClient {
   const e = resolveAgentQueues(env);
   let client = queueServices.get(keyOf(e));
   if (client === undefined) {
-    client = e.kind === 'connectionString' ? QueueServiceClient.fromConnectionString(e.connectionString) : new QueueServiceClient(e.uri, credential(e));
+    client =
+      e.kind === 'connectionString'
+        ? QueueServiceClient.fromConnectionString(e.connectionString)
+        : new QueueServiceClient(e.uri, credential(e));
     queueServices.set(keyOf(e), client);
   }
   return client;
@@ -89,7 +114,10 @@ export function appBlobService(env: Env): BlobServiceClient {
   const e = resolveAppBlobs(env);
   let client = blobServices.get(keyOf(e));
   if (client === undefined) {
-    client = e.kind === 'connectionString' ? BlobServiceClient.fromConnectionString(e.connectionString) : new BlobServiceClient(e.uri, credential(e));
+    client =
+      e.kind === 'connectionString'
+        ? BlobServiceClient.fromConnectionString(e.connectionString)
+        : new BlobServiceClient(e.uri, credential(e));
     blobServices.set(keyOf(e), client);
   }
   return client;

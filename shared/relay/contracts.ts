@@ -22,12 +22,22 @@ import {
 
 const modeSchema = z.enum(['drill', 'failover'], { error: 'mode must be drill or failover' });
 const isoTime = z.iso.datetime({ error: 'must be an ISO 8601 UTC time (…Z)' });
-const commandTypeSchema = z.enum(COMMAND_TYPES as [CommandType, ...CommandType[]], { error: 'type must be a known command type' });
+const commandTypeSchema = z.enum(COMMAND_TYPES as [CommandType, ...CommandType[]], {
+  error: 'type must be a known command type',
+});
 
 /** Timeouts and attempts of one command (milliseconds). */
 export const relayTimeoutsSchema = z.strictObject({
-  deliveryMs: z.number().int().min(1).max(24 * 3600_000),
-  executionMs: z.number().int().min(1).max(24 * 3600_000),
+  deliveryMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600_000),
+  executionMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 3600_000),
   maxAttempts: z.number().int().min(1).max(10).default(2),
 });
 export type RelayTimeouts = z.output<typeof relayTimeoutsSchema>;
@@ -104,8 +114,18 @@ export const lyncConferenceRestoreInputSchema = z.strictObject({
   poolFqdn: fqdnSchema,
   module: z.enum(LYNC_BACKUP_MODULES).default(DEFAULT_LYNC_MODULE),
   mode: modeSchema,
-  pollMs: z.number().int().min(1000).max(24 * 3600_000).optional(),
-  timeoutMs: z.number().int().min(1000).max(7 * 24 * 3600_000).optional(),
+  pollMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(24 * 3600_000)
+    .optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 24 * 3600_000)
+    .optional(),
   timeouts: relayTimeoutsSchema.optional(),
 });
 export type LyncConferenceRestoreInput = z.input<typeof lyncConferenceRestoreInputSchema>;
@@ -124,12 +144,25 @@ export interface LyncConferenceRestoreResult {
 /** Input of `vmFailback`. */
 export const vmFailbackInputSchema = z.strictObject({
   site: siteSchema,
-  vms: z.array(vmRefSchema).min(1, { error: 'vms must list at least one VM' }).max(500, { error: 'vms must list at most 500 VMs' }),
+  vms: z
+    .array(vmRefSchema)
+    .min(1, { error: 'vms must list at least one VM' })
+    .max(500, { error: 'vms must list at most 500 VMs' }),
   recoveryPointId: recoveryPointSchema.optional(),
   mode: modeSchema,
   concurrency: z.number().int().min(1).max(50).optional(),
-  pollMs: z.number().int().min(1000).max(24 * 3600_000).optional(),
-  timeoutMs: z.number().int().min(1000).max(7 * 24 * 3600_000).optional(),
+  pollMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(24 * 3600_000)
+    .optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 24 * 3600_000)
+    .optional(),
   timeouts: relayTimeoutsSchema.optional(),
 });
 export type VmFailbackInput = z.input<typeof vmFailbackInputSchema>;

@@ -50,7 +50,11 @@ export function relayDeps(env: Env = process.env): RelayDeps {
 export function relaySettingsFrom(config: Config): RelaySettings {
   const r = config.relay;
   return {
-    timeouts: { deliveryMs: r.deliveryTimeoutSeconds * 1000, executionMs: r.executionTimeoutSeconds * 1000, maxAttempts: r.maxAttempts },
+    timeouts: {
+      deliveryMs: r.deliveryTimeoutSeconds * 1000,
+      executionMs: r.executionTimeoutSeconds * 1000,
+      maxAttempts: r.maxAttempts,
+    },
     pollMs: r.pollSeconds * 1000,
     operationTimeoutMs: r.operationTimeoutMinutes * 60_000,
     fanoutConcurrency: r.fanoutConcurrency,

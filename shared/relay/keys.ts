@@ -7,7 +7,12 @@ export interface RelayKeyConfig {
   /** Secret. */
   readonly signingKey: string | undefined;
   readonly signingKeyId: string | undefined;
-  readonly agentKeys: readonly { readonly keyId: string; readonly agentId: string; readonly site?: string; readonly publicKey: string }[];
+  readonly agentKeys: readonly {
+    readonly keyId: string;
+    readonly agentId: string;
+    readonly site?: string;
+    readonly publicKey: string;
+  }[];
 }
 
 /** Who an agent key speaks for. */
@@ -39,7 +44,10 @@ export function relayKeys(config: RelayKeyConfig): RelayKeys {
     try {
       key = loadPrivateKey(config.signingKey);
     } catch {
-      throw new NonRetryableError('LIFEBOAT_RELAY_SIGNING_KEY: must be an Ed25519 private key (PKCS#8 PEM or base64 of a 32-byte seed)', { code: 'InvalidConfiguration' });
+      throw new NonRetryableError(
+        'LIFEBOAT_RELAY_SIGNING_KEY: must be an Ed25519 private key (PKCS#8 PEM or base64 of a 32-byte seed)',
+        { code: 'InvalidConfiguration' },
+      );
     }
     signing = { key, keyId: config.signingKeyId ?? deriveKeyId(key) };
   }
@@ -49,7 +57,10 @@ export function relayKeys(config: RelayKeyConfig): RelayKeys {
     try {
       agentKeys.set(k.keyId, loadPublicKey(k.publicKey));
     } catch {
-      throw new NonRetryableError(`LIFEBOAT_RELAY_AGENT_KEYS: key ${k.keyId}: publicKey must be an Ed25519 public key (PEM or base64 of 32 bytes)`, { code: 'InvalidConfiguration' });
+      throw new NonRetryableError(
+        `LIFEBOAT_RELAY_AGENT_KEYS: key ${k.keyId}: publicKey must be an Ed25519 public key (PEM or base64 of 32 bytes)`,
+        { code: 'InvalidConfiguration' },
+      );
     }
     owners.set(k.keyId, k.site === undefined ? { agentId: k.agentId } : { agentId: k.agentId, site: k.site });
   }

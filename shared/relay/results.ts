@@ -1,4 +1,10 @@
-import { decodeSignedMessage, resultBindingMismatch, sha256Hex, verifyResult, type ResultEnvelope } from '../contracts';
+import {
+  decodeSignedMessage,
+  resultBindingMismatch,
+  sha256Hex,
+  verifyResult,
+  type ResultEnvelope,
+} from '../contracts';
 import type { ResultEvent } from './contracts';
 import { resultEventName } from './decisions';
 import type { AgentKeyOwner, RelayKeys } from './keys';
@@ -18,8 +24,18 @@ export interface ResultDeps {
 
 /** What became of one result message. */
 export type ResultDecision =
-  | { readonly decision: 'raised'; readonly commandId: string; readonly instanceId: string; readonly outcome: string }
-  | { readonly decision: 'ignored'; readonly reason: IgnoredReason; readonly detail: string; readonly commandId?: string };
+  | {
+      readonly decision: 'raised';
+      readonly commandId: string;
+      readonly instanceId: string;
+      readonly outcome: string;
+    }
+  | {
+      readonly decision: 'ignored';
+      readonly reason: IgnoredReason;
+      readonly detail: string;
+      readonly commandId?: string;
+    };
 
 /**
  * Handles one message from the results queue: verifies the agent's signature with the trusted
@@ -30,8 +46,16 @@ export type ResultDecision =
  * raised, and never thrown: retrying cannot change them. Storage and durable-client failures
  * throw (the queue retries the message).
  */
-export async function handleResult(deps: ResultDeps, message: unknown, meta: { messageId?: string; dequeueCount?: number } = {}): Promise<ResultDecision> {
-  const ignore = async (reason: IgnoredReason, detail: string, ids: { commandId?: string; agentId?: string; keyId?: string } = {}): Promise<ResultDecision> => {
+export async function handleResult(
+  deps: ResultDeps,
+  message: unknown,
+  meta: { messageId?: string; dequeueCount?: number } = {},
+): Promise<ResultDecision> {
+  const ignore = async (
+    reason: IgnoredReason,
+    detail: string,
+    ids: { commandId?: string; agentId?: string; keyId?: string } = {},
+  ): Promise<ResultDecision> => {
     await deps.store.ignored({
       reason,
       detail,
@@ -40,7 +64,12 @@ export async function handleResult(deps: ResultDeps, message: unknown, meta: { m
       ...(meta.dequeueCount === undefined ? {} : { dequeueCount: meta.dequeueCount }),
       ...ids,
     });
-    return { decision: 'ignored', reason, detail, ...(ids.commandId === undefined ? {} : { commandId: ids.commandId }) };
+    return {
+      decision: 'ignored',
+      reason,
+      detail,
+      ...(ids.commandId === undefined ? {} : { commandId: ids.commandId }),
+    };
   };
 
   const verified = verifyResult(message, deps.keys.agentKeys);
@@ -57,23 +86,52 @@ export async function handleResult(deps: ResultDeps, message: unknown, meta: { m
 
   for (let attempt = 0; attempt < 5; attempt++) {
     const found = await deps.store.get(result.commandId);
-    if (found === undefined) return ignore('unknownCommand', `commandId: ${result.commandId} was not sent by this app`, ids);
+    if (found === undefined)
+      return ignore('unknownCommand', `commandId: ${result.commandId} was not sent by this app`, ids);
     const { record, etag } = found;
-    const mismatch = resultBindingMismatch(result, { commandId: record.commandId, instanceId: record.instanceId, commandHash: record.commandHash, site: record.site });
+    const mismatch = resultBindingMismatch(result, {
+      commandId: record.commandId,
+      instanceId: record.instanceId,
+      commandHash: record.commandHash,
+      site: record.site,
+    });
     if (mismatch !== undefined) return ignore('notBound', mismatch, ids);
-    if (owner?.site !== undefined && owner.site !== record.site) return ignore('agentMismatch', `keyId: ${result.keyId} belongs to site ${owner.site}, not ${record.site}`, ids);
+    if (owner?.site !== undefined && owner.site !== record.site)
+      return ignore(
+        'agentMismatch',
+        `keyId: ${result.keyId} belongs to site ${owner.site}, not ${record.site}`,
+        ids,
+      );
 
     switch (record.state) {
       case 'closed':
-        return ignore('late', `the orchestration stopped waiting (${record.closeReason ?? 'closed'}) at ${record.closedAt ?? 'unknown time'}`, ids);
+        return ignore(
+          'late',
+          `the orchestration stopped waiting (${record.closeReason ?? 'closed'}) at ${record.closedAt ?? 'unknown time'}`,
+          ids,
+        );
       case 'raised':
-        return ignore('duplicate', record.resultHash === resultHash ? 'this result was already raised' : 'another result for this command was already raised', ids);
+        return ignore(
+          'duplicate',
+          record.resultHash === resultHash
+            ? 'this result was already raised'
+            : 'another result for this command was already raised',
+          ids,
+        );
       case 'claimed':
-        if (record.resultHash !== resultHash) return ignore('duplicate', 'another result for this command was already accepted', ids);
+        if (record.resultHash !== resultHash)
+          return ignore('duplicate', 'another result for this command was already accepted', ids);
         // Our own claim from an attempt that failed before raising: raise again (at least once).
         return raiseAndMark(deps, record, etag, result, ignore, ids);
       case 'open': {
-        const claimed: CommandRecord = { ...record, state: 'claimed', resultHash, agentId: result.agentId, outcome: result.outcome, claimedAt: deps.now().toISOString() };
+        const claimed: CommandRecord = {
+          ...record,
+          state: 'claimed',
+          resultHash,
+          agentId: result.agentId,
+          outcome: result.outcome,
+          claimedAt: deps.now().toISOString(),
+        };
         const newEtag = await deps.store.replace(claimed, etag);
         if (newEtag === undefined) continue; // someone else changed it: read again and decide on the new state
         return raiseAndMark(deps, claimed, newEtag, result, ignore, ids);
@@ -88,7 +146,11 @@ async function raiseAndMark(
   record: CommandRecord,
   etag: string,
   result: ResultEnvelope,
-  ignore: (reason: IgnoredReason, detail: string, ids: { commandId?: string; agentId?: string; keyId?: string }) => Promise<ResultDecision>,
+  ignore: (
+    reason: IgnoredReason,
+    detail: string,
+    ids: { commandId?: string; agentId?: string; keyId?: string },
+  ) => Promise<ResultDecision>,
   ids: { commandId: string; agentId: string; keyId: string },
 ): Promise<ResultDecision> {
   const event: ResultEvent = {
@@ -102,29 +164,53 @@ async function raiseAndMark(
   };
   const raised = await deps.raise(record.instanceId, resultEventName(record.commandId), event);
   if (raised === 'instanceGone') {
-    await deps.store.replace({ ...record, state: 'closed', closedAt: deps.now().toISOString(), closeReason: 'instanceGone' }, etag);
+    await deps.store.replace(
+      { ...record, state: 'closed', closedAt: deps.now().toISOString(), closeReason: 'instanceGone' },
+      etag,
+    );
     return ignore('instanceGone', `instance ${record.instanceId} no longer runs`, ids);
   }
   // Best effort: a lost update only means a later duplicate is raised again and ignored by the orchestration.
   await deps.store.replace({ ...record, state: 'raised', raisedAt: deps.now().toISOString() }, etag);
-  return { decision: 'raised', commandId: record.commandId, instanceId: record.instanceId, outcome: result.outcome };
+  return {
+    decision: 'raised',
+    commandId: record.commandId,
+    instanceId: record.instanceId,
+    outcome: result.outcome,
+  };
 }
 
 /** Why the key that signed `result` may not speak for the agent it names, if so. */
-export function keyOwnerMismatch(owner: AgentKeyOwner | undefined, result: Pick<ResultEnvelope, 'agentId' | 'keyId' | 'site'>): string | undefined {
+export function keyOwnerMismatch(
+  owner: AgentKeyOwner | undefined,
+  result: Pick<ResultEnvelope, 'agentId' | 'keyId' | 'site'>,
+): string | undefined {
   if (owner === undefined) return `keyId: ${result.keyId} has no owner`;
-  if (owner.agentId !== result.agentId) return `agentId: key ${result.keyId} belongs to agent ${owner.agentId}, not ${result.agentId}`;
-  if (owner.site !== undefined && owner.site !== result.site) return `site: key ${result.keyId} belongs to site ${owner.site}, not ${result.site}`;
+  if (owner.agentId !== result.agentId)
+    return `agentId: key ${result.keyId} belongs to agent ${owner.agentId}, not ${result.agentId}`;
+  if (owner.site !== undefined && owner.site !== result.site)
+    return `site: key ${result.keyId} belongs to site ${owner.site}, not ${result.site}`;
   return undefined;
 }
 
 /** Closes a record when the orchestration stops waiting; later results are then `late`. Returns the state found. */
-export async function closeCommand(store: RelayStore, commandId: string, reason: string, now: Date): Promise<'closed' | 'alreadyAnswered' | 'unknown'> {
+export async function closeCommand(
+  store: RelayStore,
+  commandId: string,
+  reason: string,
+  now: Date,
+): Promise<'closed' | 'alreadyAnswered' | 'unknown'> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const found = await store.get(commandId);
     if (found === undefined) return 'unknown';
     if (found.record.state !== 'open') return found.record.state === 'closed' ? 'closed' : 'alreadyAnswered';
-    if ((await store.replace({ ...found.record, state: 'closed', closedAt: now.toISOString(), closeReason: reason }, found.etag)) !== undefined) return 'closed';
+    if (
+      (await store.replace(
+        { ...found.record, state: 'closed', closedAt: now.toISOString(), closeReason: reason },
+        found.etag,
+      )) !== undefined
+    )
+      return 'closed';
   }
   return 'alreadyAnswered';
 }

@@ -30,12 +30,19 @@ const ensuredQueues = new WeakMap<CommandQueue, Promise<unknown>>();
  * Refuses (NonRetryableError) a missing key, a site not allowed, invalid parameters, a message
  * over 64 KB (before anything is written or sent) and a command id reused for other bytes.
  */
-export async function sendCommand(deps: SendDeps, input: SendAgentCommandInput): Promise<SendAgentCommandOutput> {
+export async function sendCommand(
+  deps: SendDeps,
+  input: SendAgentCommandInput,
+): Promise<SendAgentCommandOutput> {
   if (deps.signing === undefined) {
-    throw new NonRetryableError('LIFEBOAT_RELAY_SIGNING_KEY: is required to send commands to agents', { code: 'InvalidConfiguration' });
+    throw new NonRetryableError('LIFEBOAT_RELAY_SIGNING_KEY: is required to send commands to agents', {
+      code: 'InvalidConfiguration',
+    });
   }
   if (!deps.sites.includes(input.site)) {
-    throw new NonRetryableError(`site: ${input.site} is not in LIFEBOAT_RELAY_SITES`, { code: 'SiteNotAllowed' });
+    throw new NonRetryableError(`site: ${input.site} is not in LIFEBOAT_RELAY_SITES`, {
+      code: 'SiteNotAllowed',
+    });
   }
   const expiresAt = new Date(Date.parse(input.issuedAt) + deps.ttlSeconds * 1000).toISOString();
   const envelope = {
@@ -64,7 +71,9 @@ export async function sendCommand(deps: SendDeps, input: SendAgentCommandInput):
     state: 'open',
   });
   if (stored.commandHash !== signed.commandHash || stored.instanceId !== input.instanceId) {
-    throw new NonRetryableError(`commandId: ${input.commandId} was already used for a different command`, { code: 'CommandIdReused' });
+    throw new NonRetryableError(`commandId: ${input.commandId} was already used for a different command`, {
+      code: 'CommandIdReused',
+    });
   }
 
   const queue = deps.queue(commandQueueName(input.site));
@@ -78,10 +87,13 @@ export async function sendCommand(deps: SendDeps, input: SendAgentCommandInput):
     await ensured;
     await queue.sendMessage(signed.text, { messageTimeToLive: deps.ttlSeconds });
   } catch (error) {
-    throw new TransientError(`sending to ${commandQueueName(input.site)} failed: ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}`, {
-      code: 'QueueUnavailable',
-      cause: error,
-    });
+    throw new TransientError(
+      `sending to ${commandQueueName(input.site)} failed: ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}`,
+      {
+        code: 'QueueUnavailable',
+        cause: error,
+      },
+    );
   }
   return { commandId: input.commandId, commandHash: signed.commandHash, expiresAt };
 }

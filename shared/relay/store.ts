@@ -88,10 +88,13 @@ function statusOf(error: unknown): number | undefined {
 }
 
 function transient(what: string, error: unknown): TransientError {
-  return new TransientError(`relay store: ${what} failed (status ${statusOf(error) ?? 'none'}): ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}`, {
-    code: 'RelayStoreUnavailable',
-    cause: error,
-  });
+  return new TransientError(
+    `relay store: ${what} failed (status ${statusOf(error) ?? 'none'}): ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}`,
+    {
+      code: 'RelayStoreUnavailable',
+      cause: error,
+    },
+  );
 }
 
 /** A {@link RelayStore} on a blob container (created on first use). */
@@ -114,7 +117,10 @@ export function createRelayStore(container: ContainerClient): RelayStore {
       const res = await blob(commandId).download();
       const buf = await readAll(res.readableStreamBody);
       const parsed = commandRecordSchema.safeParse(JSON.parse(buf.toString('utf8')));
-      if (!parsed.success) throw new TransientError(`relay store: record ${commandId} is unreadable`, { code: 'RelayRecordCorrupt' });
+      if (!parsed.success)
+        throw new TransientError(`relay store: record ${commandId} is unreadable`, {
+          code: 'RelayRecordCorrupt',
+        });
       return { record: parsed.data, etag: res.etag ?? '' };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
@@ -138,7 +144,10 @@ export function createRelayStore(container: ContainerClient): RelayStore {
         if (status !== 409 && status !== 412) throw transient(`creating record ${record.commandId}`, error);
       }
       const existing = await get(record.commandId);
-      if (existing === undefined) throw new TransientError(`relay store: record ${record.commandId} vanished while being created`, { code: 'RelayStoreRace' });
+      if (existing === undefined)
+        throw new TransientError(`relay store: record ${record.commandId} vanished while being created`, {
+          code: 'RelayStoreRace',
+        });
       return existing.record;
     },
     get,
@@ -146,7 +155,10 @@ export function createRelayStore(container: ContainerClient): RelayStore {
       await ensure();
       const body = JSON.stringify(record);
       try {
-        const res = await blob(record.commandId).upload(body, Buffer.byteLength(body), { conditions: { ifMatch: etag }, blobHTTPHeaders: { blobContentType: 'application/json' } });
+        const res = await blob(record.commandId).upload(body, Buffer.byteLength(body), {
+          conditions: { ifMatch: etag },
+          blobHTTPHeaders: { blobContentType: 'application/json' },
+        });
         return res.etag ?? '';
       } catch (error) {
         if (statusOf(error) === 412) return undefined;
@@ -158,7 +170,11 @@ export function createRelayStore(container: ContainerClient): RelayStore {
       const body = JSON.stringify(entry);
       const name = `ignored/${entry.at.slice(0, 10)}/${entry.commandId ?? 'unknown'}-${randomUUID()}.json`;
       try {
-        await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+        await container
+          .getBlockBlobClient(name)
+          .upload(body, Buffer.byteLength(body), {
+            blobHTTPHeaders: { blobContentType: 'application/json' },
+          });
       } catch (error) {
         throw transient('writing an ignored-result record', error);
       }

@@ -21,20 +21,29 @@ const SPEED = 60;
  * An HTTP proxy in front of Azurite's queue endpoint that counts every request the agent's real
  * SDK client makes (the count is measured, not computed from the backoff settings).
  */
-async function countingProxy(target: URL): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
+async function countingProxy(
+  target: URL,
+): Promise<{ url: string; count: () => number; close: () => Promise<void> }> {
   let count = 0;
   const server = http.createServer((req, res) => {
     count++;
-    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}/devstoreaccount1`, count: () => count, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}/devstoreaccount1`,
+    count: () => count,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 async function idleRequestsPerHour(): Promise<Measurement[]> {
@@ -60,7 +69,10 @@ async function idleRequestsPerHour(): Promise<Measurement[]> {
         ledgerPath: path.join(dir, 'ledger.jsonl'),
         auditPath: path.join(dir, 'audit.jsonl'),
       },
-      { LIFEBOAT_AGENT_QUEUE_CONNECTION_STRING: connectionString, LIFEBOAT_AGENT_SIGNING_KEY: agent.privateKeyPem },
+      {
+        LIFEBOAT_AGENT_QUEUE_CONNECTION_STRING: connectionString,
+        LIFEBOAT_AGENT_SIGNING_KEY: agent.privateKeyPem,
+      },
     );
     const start = Date.now();
     const clock: AgentClock = {
@@ -81,13 +93,23 @@ async function idleRequestsPerHour(): Promise<Measurement[]> {
     const before = proxy.count();
     const controller = new AbortController();
     const site = new SimulatedSite({}, () => clock.now());
-    const running = run(config, { clock, executor: createSimulatedExecutor(site), log: () => undefined }, controller.signal);
+    const running = run(
+      config,
+      { clock, executor: createSimulatedExecutor(site), log: () => undefined },
+      controller.signal,
+    );
     await new Promise((r) => setTimeout(r, WINDOW_REAL_MS));
     controller.abort();
     await running;
     const agentMs = (Date.now() - start) * SPEED;
     const requests = proxy.count() - before;
-    return [{ name: 'agent.idle.requests_per_hour', value: Math.round((requests / agentMs) * 3_600_000), unit: 'requests/h' }];
+    return [
+      {
+        name: 'agent.idle.requests_per_hour',
+        value: Math.round((requests / agentMs) * 3_600_000),
+        unit: 'requests/h',
+      },
+    ];
   } finally {
     await proxy.close();
     await azurite.stop();

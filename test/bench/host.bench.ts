@@ -15,7 +15,13 @@ function repoRoot(): string {
 
 export const figures: Figure[] = [
   {
-    names: ['host.start_ms', 'host.fanout.100.ms', 'host.fanout.100.episodes', 'host.fanout.200.ms', 'host.fanout.400.ms'],
+    names: [
+      'host.start_ms',
+      'host.fanout.100.ms',
+      'host.fanout.100.episodes',
+      'host.fanout.200.ms',
+      'host.fanout.400.ms',
+    ],
     async run() {
       const out: Measurement[] = [];
       const started = performance.now();
@@ -32,9 +38,16 @@ export const figures: Figure[] = [
           const t0 = performance.now();
           const id = await t.startOrchestration('benchFanOut', n);
           const status = await t.waitForInstance(id, { timeoutMs: 600_000 });
-          if (status.output !== n) throw new Error(`fan-out ${n} ended ${status.runtimeStatus} with ${JSON.stringify(status.output)}`);
+          if (status.output !== n)
+            throw new Error(
+              `fan-out ${n} ended ${status.runtimeStatus} with ${JSON.stringify(status.output)}`,
+            );
           out.push({ name: `host.fanout.${n}.ms`, value: msSince(t0), unit: 'ms' });
-          out.push({ name: `host.fanout.${n}.episodes`, value: t.host.durable.episodes - before, unit: 'episodes' });
+          out.push({
+            name: `host.fanout.${n}.episodes`,
+            value: t.host.durable.episodes - before,
+            unit: 'episodes',
+          });
         }
       } finally {
         await t.stop();

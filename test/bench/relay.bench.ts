@@ -24,20 +24,34 @@ export const figures: Figure[] = [
   {
     names: ['relay.roundtrip.p50_ms', 'relay.roundtrip.p95_ms'],
     async run(): Promise<Measurement[]> {
-      const world = await startRelayWorld({ clock: new RealClock(), app: 'packageMain', maxPollingIntervalMs: 'host', settings: { LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *' } });
+      const world = await startRelayWorld({
+        clock: new RealClock(),
+        app: 'packageMain',
+        maxPollingIntervalMs: 'host',
+        settings: { LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *' },
+      });
       try {
         await world.startAgent({});
         const samples: number[] = [];
         const one = async (): Promise<void> => {
-          const id = await world.host.startOrchestration('runAgentCommand', { site: world.site, type: 'agent.ping', mode: 'drill' });
+          const id = await world.host.startOrchestration('runAgentCommand', {
+            site: world.site,
+            type: 'agent.ping',
+            mode: 'drill',
+          });
           const status = await world.waitFor(id, 120_000);
           const outcome = status.output as RunAgentCommandOutcome;
-          if (outcome.outcome !== 'succeeded') throw new Error(`round trip ended ${outcome.outcome}: ${JSON.stringify(outcome.error)}`);
+          if (outcome.outcome !== 'succeeded')
+            throw new Error(`round trip ended ${outcome.outcome}: ${JSON.stringify(outcome.error)}`);
           const history = world.host.getHistory(id);
           const scheduled = history.find((e) => e['EventType'] === 4 && e['Name'] === 'sendAgentCommand');
           const raisedAt = history.findIndex((e) => e['EventType'] === 15);
-          const resumed = history.slice(0, raisedAt).reverse().find((e) => e['EventType'] === 12);
-          if (scheduled === undefined || resumed === undefined) throw new Error('history lacks the send or the resume');
+          const resumed = history
+            .slice(0, raisedAt)
+            .reverse()
+            .find((e) => e['EventType'] === 12);
+          if (scheduled === undefined || resumed === undefined)
+            throw new Error('history lacks the send or the resume');
           samples.push(Date.parse(resumed['Timestamp']) - Date.parse(scheduled['Timestamp']));
         };
         let next = 0;

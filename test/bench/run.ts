@@ -21,7 +21,8 @@ async function main(): Promise<void> {
       const wholeFile = prefixes.some((p) => file.startsWith(`${p}.bench`));
       if (!wholeFile && !figure.names.some(wanted)) continue;
       try {
-        for (const m of await figure.run()) if (wholeFile || wanted(m.name)) console.log(formatMeasurement(m));
+        for (const m of await figure.run())
+          if (wholeFile || wanted(m.name)) console.log(formatMeasurement(m));
       } catch (error) {
         failed = true;
         console.error(`bench ${figure.names.join(',')} failed:`, error);

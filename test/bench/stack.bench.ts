@@ -53,22 +53,46 @@ export const figures: Figure[] = [
           retryAfterSeconds: 0,
           durations: { backupMs: 0, restoreMs: 0 },
           services: [
-            { subscriptionId: sub, resourceGroup: 'rg', name: 'src', sku: { name: 'Premium' }, identity: { systemAssigned: true }, configuration: { apis: [{ name: 'a', path: 'a' }] } },
-            { subscriptionId: sub, resourceGroup: 'rg', name: 'dst', location: 'North Europe', sku: { name: 'Premium' }, identity: { systemAssigned: true } },
+            {
+              subscriptionId: sub,
+              resourceGroup: 'rg',
+              name: 'src',
+              sku: { name: 'Premium' },
+              identity: { systemAssigned: true },
+              configuration: { apis: [{ name: 'a', path: 'a' }] },
+            },
+            {
+              subscriptionId: sub,
+              resourceGroup: 'rg',
+              name: 'dst',
+              location: 'North Europe',
+              sku: { name: 'Premium' },
+              identity: { systemAssigned: true },
+            },
           ],
         });
         try {
           const apim = createApimClient({
             endpoint: arm.endpoint,
-            credential: { getToken: () => Promise.resolve({ token: arm.token, expiresOnTimestamp: Date.now() + 3_600_000 }) },
+            credential: {
+              getToken: () =>
+                Promise.resolve({ token: arm.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+            },
             caPem: arm.caPem,
           });
           const id = (name: string) => {
-            const parsed = parseApimResourceId(`/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.ApiManagement/service/${name}`);
+            const parsed = parseApimResourceId(
+              `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.ApiManagement/service/${name}`,
+            );
             if (!parsed.ok) throw new Error(parsed.error);
             return parsed.value;
           };
-          const request = { storageAccount: 'bench', containerName: 'bench', backupName: 'b', accessType: 'SystemAssignedManagedIdentity' as const };
+          const request = {
+            storageAccount: 'bench',
+            containerName: 'bench',
+            backupName: 'b',
+            accessType: 'SystemAssignedManagedIdentity' as const,
+          };
           // Warm the TLS session and token once so the figure measures the operation round trips.
           await apim.getService(id('src'));
           const t = performance.now();

@@ -40,7 +40,9 @@ describe('startAzurite', () => {
 
   it('stops cleanly: the port no longer answers and a second stop is harmless', async () => {
     const other = await startAzurite();
-    const blobs = BlobServiceClient.fromConnectionString(other.connectionString, { retryOptions: { maxTries: 1 } });
+    const blobs = BlobServiceClient.fromConnectionString(other.connectionString, {
+      retryOptions: { maxTries: 1 },
+    });
     await blobs.getContainerClient('before').create();
     await other.stop();
     await other.stop();

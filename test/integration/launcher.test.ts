@@ -15,7 +15,12 @@ beforeAll(async () => {
     loader: { main: 'functions/**/*.ts', importer: (file) => import(file) },
     apim: { backupMs: 0, restoreMs: 0, retryAfterSeconds: 1 },
     siteDescription: {
-      hyperv: { vms: [{ name: 'app-01', failbackDurationMs: 0 }, { name: 'app-02', failbackDurationMs: 0 }] },
+      hyperv: {
+        vms: [
+          { name: 'app-01', failbackDurationMs: 0 },
+          { name: 'app-02', failbackDurationMs: 0 },
+        ],
+      },
     },
     log: () => undefined,
   });
@@ -36,11 +41,14 @@ async function waitForStatus(uri: string): Promise<{ runtimeStatus: string; outp
 describe('the local launcher stack', () => {
   it('runs a VM failback through the real agent at the simulated site, and refuses it in a drill', async () => {
     const start = async (mode: string) => {
-      const res = await fetch(`${lifeboat.host.origin}/runtime/webhooks/durabletask/orchestrators/vmFailback`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ site: 'dc1', vms: ['app-01', 'app-02'], mode, pollMs: 1000 }),
-      });
+      const res = await fetch(
+        `${lifeboat.host.origin}/runtime/webhooks/durabletask/orchestrators/vmFailback`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ site: 'dc1', vms: ['app-01', 'app-02'], mode, pollMs: 1000 }),
+        },
+      );
       expect(res.status).toBe(202);
       return ((await res.json()) as { statusQueryGetUri: string }).statusQueryGetUri;
     };
@@ -58,7 +66,11 @@ describe('the local launcher stack', () => {
     const health = await fetch(`${origin}/api/health`);
     expect(health.status).toBe(200);
 
-    const started = await fetch(`${origin}/api/backups`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const started = await fetch(`${origin}/api/backups`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(started.status).toBe(202);
     const body = (await started.json()) as { started: { instanceId: string; statusQueryGetUri: string }[] };
     expect(body.started).toHaveLength(1);
@@ -75,6 +87,8 @@ describe('the local launcher stack', () => {
       services: { service: string; newestVerified: { name: string } | null }[];
     };
     expect(report.services[0]?.service).toBe('contoso-apim');
-    expect(report.services[0]?.newestVerified?.name).toMatch(/^contoso-apim\/contoso-apim-\d{8}T\d{6}Z\.apimbackup$/);
+    expect(report.services[0]?.newestVerified?.name).toMatch(
+      /^contoso-apim\/contoso-apim-\d{8}T\d{6}Z\.apimbackup$/,
+    );
   });
 });

@@ -25,7 +25,11 @@ export function createSimulatedExecutor(site: SimulatedSite): Executor {
 }
 
 /** Builds a simulated site from its JSON description on a clock (the local launcher's entry point). */
-export function simulatedSiteFromJson(description: SimulatedSiteDescription | string, clock: Pick<AgentClock, 'now'>): SimulatedSite {
-  const value = typeof description === 'string' ? (JSON.parse(description) as SimulatedSiteDescription) : description;
+export function simulatedSiteFromJson(
+  description: SimulatedSiteDescription | string,
+  clock: Pick<AgentClock, 'now'>,
+): SimulatedSite {
+  const value =
+    typeof description === 'string' ? (JSON.parse(description) as SimulatedSiteDescription) : description;
   return new SimulatedSite(value, () => clock.now());
 }

@@ -67,7 +67,15 @@ export const simulatedSiteSchema = z.strictObject({
   pchat: z
     .strictObject({
       pools: z.array(fqdnSchema).default([]),
-      endpoints: z.array(z.strictObject({ sipAddress: sipAddressSchema, poolFqdn: fqdnSchema, displayName: z.string().max(64).optional() })).default([]),
+      endpoints: z
+        .array(
+          z.strictObject({
+            sipAddress: sipAddressSchema,
+            poolFqdn: fqdnSchema,
+            displayName: z.string().max(64).optional(),
+          }),
+        )
+        .default([]),
     })
     .default({ pools: [], endpoints: [] }),
 });
@@ -97,12 +105,29 @@ interface JobRecord {
 /** The simulated site. Counters of state-changing calls let tests prove "executed exactly once". */
 export class SimulatedSite {
   /** Calls that changed (or tried to change) state, by operation. */
-  readonly calls = { backupSync: 0, initiateFailback: 0, startTestFailover: 0, stopTestFailover: 0, createEndpoint: 0 };
-  private readonly pools = new Map<string, { syncDurationMs: number; failModules: Set<string>; finalState: boolean; modules: Map<string, ModuleState> }>();
+  readonly calls = {
+    backupSync: 0,
+    initiateFailback: 0,
+    startTestFailover: 0,
+    stopTestFailover: 0,
+    createEndpoint: 0,
+  };
+  private readonly pools = new Map<
+    string,
+    {
+      syncDurationMs: number;
+      failModules: Set<string>;
+      finalState: boolean;
+      modules: Map<string, ModuleState>;
+    }
+  >();
   private readonly vms = new Map<string, VmState>();
   private readonly jobs = new Map<string, JobRecord>();
   private readonly pchatPools = new Set<string>();
-  private readonly endpoints = new Map<string, { sipAddress: string; poolFqdn: string; displayName?: string }>();
+  private readonly endpoints = new Map<
+    string,
+    { sipAddress: string; poolFqdn: string; displayName?: string }
+  >();
 
   constructor(
     description: SimulatedSiteDescription,
@@ -110,15 +135,33 @@ export class SimulatedSite {
   ) {
     const d = simulatedSiteSchema.parse(description);
     for (const p of d.lync.pools) {
-      this.pools.set(p.fqdn.toLowerCase(), { syncDurationMs: p.syncDurationMs, failModules: new Set(p.failModules), finalState: p.finalState, modules: new Map() });
+      this.pools.set(p.fqdn.toLowerCase(), {
+        syncDurationMs: p.syncDurationMs,
+        failModules: new Set(p.failModules),
+        finalState: p.finalState,
+        modules: new Map(),
+      });
     }
     for (const v of d.hyperv.vms) {
-      const vm: VmState = { name: v.name, id: (v.id ?? randomUUID()).toLowerCase(), state: v.replicationState, failbackDurationMs: v.failbackDurationMs, fail: v.fail, returnCode: v.returnCode };
+      const vm: VmState = {
+        name: v.name,
+        id: (v.id ?? randomUUID()).toLowerCase(),
+        state: v.replicationState,
+        failbackDurationMs: v.failbackDurationMs,
+        fail: v.fail,
+        returnCode: v.returnCode,
+      };
       this.vms.set(v.name.toLowerCase(), vm);
       this.vms.set(vm.id, vm);
     }
     for (const p of d.pchat.pools) this.pchatPools.add(p.toLowerCase());
-    for (const e of d.pchat.endpoints) this.endpoints.set(e.sipAddress.toLowerCase(), e.displayName === undefined ? { sipAddress: e.sipAddress, poolFqdn: e.poolFqdn } : { ...e, displayName: e.displayName });
+    for (const e of d.pchat.endpoints)
+      this.endpoints.set(
+        e.sipAddress.toLowerCase(),
+        e.displayName === undefined
+          ? { sipAddress: e.sipAddress, poolFqdn: e.poolFqdn }
+          : { ...e, displayName: e.displayName },
+      );
   }
 
   // ------------------------------------------------------------------ failure injection
@@ -158,7 +201,13 @@ export class SimulatedSite {
       if (this.now().getTime() < m.syncStartedAt + p.syncDurationMs) exportStatus = 'NonSteadyState';
       else if (p.failModules.has(module)) exportStatus = 'ErrorState';
     }
-    return { poolFqdn, module, exportStatus, importStatus: 'NormalState', state: lyncStatusState(exportStatus, 'NormalState') };
+    return {
+      poolFqdn,
+      module,
+      exportStatus,
+      importStatus: 'NormalState',
+      state: lyncStatusState(exportStatus, 'NormalState'),
+    };
   }
 
   // ------------------------------------------------------------------ Hyper-V
@@ -182,12 +231,21 @@ export class SimulatedSite {
   initiateFailback(ref: string): CommandOutput<'hyperv.initiateFailback'> {
     const vm = this.vm(ref);
     this.calls.initiateFailback++;
-    const code = (c: number, jobId?: string) => ({ returnCode: c, meaning: hypervReturnMeaning(c), ...(jobId === undefined ? {} : { jobId }) });
+    const code = (c: number, jobId?: string) => ({
+      returnCode: c,
+      meaning: hypervReturnMeaning(c),
+      ...(jobId === undefined ? {} : { jobId }),
+    });
     if (vm.returnCode !== undefined) return code(vm.returnCode);
     if (vm.state !== 'FailedOver') return code(32775);
     if (vm.fail === 'initiate') return code(32768);
     const jobId = randomUUID();
-    this.jobs.set(jobId, { vm, startedAt: this.now().getTime(), durationMs: vm.failbackDurationMs, fail: vm.fail === 'job' });
+    this.jobs.set(jobId, {
+      vm,
+      startedAt: this.now().getTime(),
+      durationMs: vm.failbackDurationMs,
+      fail: vm.fail === 'job',
+    });
     vm.state = 'WaitingForFailback';
     vm.job = jobId;
     return code(4096, jobId);
@@ -201,9 +259,22 @@ export class SimulatedSite {
     const elapsed = this.now().getTime() - job.startedAt;
     if (elapsed < job.durationMs) {
       const jobState: JobState = 'Running';
-      return { jobId, jobState, state: jobProgress(jobState), percentComplete: job.durationMs === 0 ? 100 : Math.floor((elapsed / job.durationMs) * 100) };
+      return {
+        jobId,
+        jobState,
+        state: jobProgress(jobState),
+        percentComplete: job.durationMs === 0 ? 100 : Math.floor((elapsed / job.durationMs) * 100),
+      };
     }
-    if (job.fail) return { jobId, jobState: 'Exception', state: 'failed', percentComplete: 100, errorCode: 32768, errorDescription: 'Failback failed (simulated)' };
+    if (job.fail)
+      return {
+        jobId,
+        jobState: 'Exception',
+        state: 'failed',
+        percentComplete: 100,
+        errorCode: 32768,
+        errorDescription: 'Failback failed (simulated)',
+      };
     return { jobId, jobState: 'Completed', state: 'done', percentComplete: 100, errorCode: 0 };
   }
 
@@ -217,7 +288,8 @@ export class SimulatedSite {
   startTestFailover(ref: string): CommandOutput<'hyperv.startTestFailover'> {
     const vm = this.vm(ref);
     this.calls.startTestFailover++;
-    if (vm.testVm !== undefined) throw new ExecutorError('TestVmExists', `a test VM already exists for ${vm.name}`);
+    if (vm.testVm !== undefined)
+      throw new ExecutorError('TestVmExists', `a test VM already exists for ${vm.name}`);
     vm.testVm = `${vm.name} - Test`;
     return { vm: ref, testVmName: vm.testVm, created: true };
   }
@@ -241,15 +313,29 @@ export class SimulatedSite {
   getEndpoint(sipAddress: string): CommandOutput<'pchat.getLegacyEndpoint'> {
     const e = this.endpoints.get(sipAddress.toLowerCase());
     if (e === undefined) return { sipAddress, exists: false };
-    return { sipAddress, exists: true, poolFqdn: e.poolFqdn, ...(e.displayName === undefined ? {} : { displayName: e.displayName }) };
+    return {
+      sipAddress,
+      exists: true,
+      poolFqdn: e.poolFqdn,
+      ...(e.displayName === undefined ? {} : { displayName: e.displayName }),
+    };
   }
 
   /** New-CsPersistentChatEndpoint: NOT idempotent (fails when the SIP address exists). */
-  createEndpoint(sipAddress: string, poolFqdn: string, displayName?: string): CommandOutput<'pchat.ensureLegacyEndpoint'> {
+  createEndpoint(
+    sipAddress: string,
+    poolFqdn: string,
+    displayName?: string,
+  ): CommandOutput<'pchat.ensureLegacyEndpoint'> {
     this.calls.createEndpoint++;
-    if (!this.pchatPools.has(poolFqdn.toLowerCase())) throw new ExecutorError('NotFound', `Persistent Chat pool ${poolFqdn} is not in this site's topology`);
-    if (this.endpoints.has(sipAddress.toLowerCase())) throw new ExecutorError('AlreadyExists', `an object with SIP address ${sipAddress} already exists`);
-    this.endpoints.set(sipAddress.toLowerCase(), displayName === undefined ? { sipAddress, poolFqdn } : { sipAddress, poolFqdn, displayName });
+    if (!this.pchatPools.has(poolFqdn.toLowerCase()))
+      throw new ExecutorError('NotFound', `Persistent Chat pool ${poolFqdn} is not in this site's topology`);
+    if (this.endpoints.has(sipAddress.toLowerCase()))
+      throw new ExecutorError('AlreadyExists', `an object with SIP address ${sipAddress} already exists`);
+    this.endpoints.set(
+      sipAddress.toLowerCase(),
+      displayName === undefined ? { sipAddress, poolFqdn } : { sipAddress, poolFqdn, displayName },
+    );
     return { sipAddress, poolFqdn, created: true };
   }
 

@@ -24,7 +24,11 @@ const failed = (r: Extract<ClientResult<unknown>, { ok: false }>): ApiResponse =
 };
 
 /** Management URLs for an instance, as the 202 body of a start carries them. */
-export function managementUrls(webhookBase: string, hubName: string, instanceId: string): Record<string, string> {
+export function managementUrls(
+  webhookBase: string,
+  hubName: string,
+  instanceId: string,
+): Record<string, string> {
   const id = encodeURIComponent(instanceId);
   const q = `taskHub=${encodeURIComponent(hubName)}&connection=Storage`;
   const base = `${webhookBase}/instances/${id}`;
@@ -67,14 +71,22 @@ function parseBody(body: string): string | null {
   return body;
 }
 
-function filterFrom(query: URLSearchParams): { createdTimeFrom?: Date; createdTimeTo?: Date; runtimeStatus?: string[] } {
+function filterFrom(query: URLSearchParams): {
+  createdTimeFrom?: Date;
+  createdTimeTo?: Date;
+  runtimeStatus?: string[];
+} {
   const f: { createdTimeFrom?: Date; createdTimeTo?: Date; runtimeStatus?: string[] } = {};
   const from = query.get('createdTimeFrom');
   const to = query.get('createdTimeTo');
   const status = query.get('runtimeStatus');
   if (from) f.createdTimeFrom = new Date(from);
   if (to) f.createdTimeTo = new Date(to);
-  if (status) f.runtimeStatus = status.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (status)
+    f.runtimeStatus = status
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
   return f;
 }
 
@@ -117,19 +129,34 @@ export function handleDurableApi(
         if (!status) return json(404, { Message: `No instance with ID '${second}' found.` });
         const done = ['Completed', 'Failed', 'Terminated', 'Canceled'].includes(status.runtimeStatus);
         const urls = managementUrls(webhookBase, hubName, second);
-        return json(done ? 200 : 202, status, done ? {} : { location: urls['statusQueryGetUri']!, 'retry-after': '10' });
+        return json(
+          done ? 200 : 202,
+          status,
+          done ? {} : { location: urls['statusQueryGetUri']!, 'retry-after': '10' },
+        );
       }
       if (second !== undefined && third === undefined && method === 'DELETE') {
         const n = engine.purge(second);
-        return n === 0 ? json(404, { Message: `No instance with ID '${second}' found.` }) : json(200, { instancesDeleted: n });
+        return n === 0
+          ? json(404, { Message: `No instance with ID '${second}' found.` })
+          : json(200, { instancesDeleted: n });
       }
       if (second !== undefined && third === 'raiseEvent' && fourth !== undefined && method === 'POST') {
         const r = engine.raiseEvent(second, fourth, parseBody(body));
         return r.ok ? { status: 202, headers: {}, body: '' } : failed(r);
       }
-      if (second !== undefined && (third === 'terminate' || third === 'suspend' || third === 'resume') && method === 'POST') {
+      if (
+        second !== undefined &&
+        (third === 'terminate' || third === 'suspend' || third === 'resume') &&
+        method === 'POST'
+      ) {
         const reason = query.get('reason') ?? '';
-        const r = third === 'terminate' ? engine.terminate(second, reason) : third === 'suspend' ? engine.suspend(second) : engine.resume(second);
+        const r =
+          third === 'terminate'
+            ? engine.terminate(second, reason)
+            : third === 'suspend'
+              ? engine.suspend(second)
+              : engine.resume(second);
         return r.ok ? { status: 202, headers: {}, body: '' } : failed(r);
       }
       if (second !== undefined && (third === 'rewind' || third === 'restart')) {
@@ -141,7 +168,8 @@ export function handleDurableApi(
     }
     return json(404, { Message: `No durable API at ${method} /${segments.join('/')}` });
   } catch (error) {
-    if (error instanceof SyntaxError) return json(400, { Message: `The request body is not valid JSON: ${error.message}` });
+    if (error instanceof SyntaxError)
+      return json(400, { Message: `The request body is not valid JSON: ${error.message}` });
     throw error;
   }
 }

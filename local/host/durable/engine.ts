@@ -23,9 +23,15 @@ import {
  */
 
 /** Runtime statuses as the status API names them. */
-export type RuntimeStatus = 'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Suspended';
+export type RuntimeStatus =
+  'Pending' | 'Running' | 'Completed' | 'ContinuedAsNew' | 'Failed' | 'Canceled' | 'Terminated' | 'Suspended';
 
-const RUNNING_STATES: ReadonlySet<RuntimeStatus> = new Set(['Pending', 'Running', 'Suspended', 'ContinuedAsNew']);
+const RUNNING_STATES: ReadonlySet<RuntimeStatus> = new Set([
+  'Pending',
+  'Running',
+  'Suspended',
+  'ContinuedAsNew',
+]);
 
 /** The status JSON in the shape the extension's HTTP API returns. */
 export interface InstanceStatus {
@@ -64,7 +70,10 @@ type Pending =
       kind: 'timer';
       cancel: () => void;
       fireAt: number;
-      role: { type: 'user'; scheduledIndex: number } | { type: 'long'; scheduledIndex: number; finalFireAt: number } | { type: 'retry'; chain: RetryChain; final: boolean };
+      role:
+        | { type: 'user'; scheduledIndex: number }
+        | { type: 'long'; scheduledIndex: number; finalFireAt: number }
+        | { type: 'retry'; chain: RetryChain; final: boolean };
     };
 
 interface Scheduled {
@@ -159,26 +168,43 @@ export class DurableEngine {
   startNew(name: string, instanceId: string | undefined, inputJson: string | null): ClientResult<string> {
     const fn = this.options.functions(name);
     if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
-      return { ok: false, code: 'badRequest', message: `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.` };
+      return {
+        ok: false,
+        code: 'badRequest',
+        message: `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+      };
     }
     const id = instanceId ?? crypto.randomUUID().replace(/-/g, '');
     const existing = this.instances.get(id);
-    if (existing && RUNNING_STATES.has(existing.status) && this.options.overridableExistingInstanceStates === 'NonRunningStates') {
-      return { ok: false, code: 'conflict', message: `An Orchestration instance with the status ${existing.status} already exists.` };
+    if (
+      existing &&
+      RUNNING_STATES.has(existing.status) &&
+      this.options.overridableExistingInstanceStates === 'NonRunningStates'
+    ) {
+      return {
+        ok: false,
+        code: 'conflict',
+        message: `An Orchestration instance with the status ${existing.status} already exists.`,
+      };
     }
     this.createInstance(id, fn.name, inputJson, undefined);
     return { ok: true, value: id };
   }
 
   /** Status of one instance (GET instances/{id}). */
-  getStatus(instanceId: string, opts: { showHistory?: boolean; showHistoryOutput?: boolean; showInput?: boolean } = {}): InstanceStatus | undefined {
+  getStatus(
+    instanceId: string,
+    opts: { showHistory?: boolean; showHistoryOutput?: boolean; showInput?: boolean } = {},
+  ): InstanceStatus | undefined {
     const instance = this.instances.get(instanceId);
     if (!instance) return undefined;
     return this.toStatus(instance, opts);
   }
 
   /** Instances matching a filter (GET instances/). */
-  list(filter: { createdTimeFrom?: Date; createdTimeTo?: Date; runtimeStatus?: readonly string[] } = {}): InstanceStatus[] {
+  list(
+    filter: { createdTimeFrom?: Date; createdTimeTo?: Date; runtimeStatus?: readonly string[] } = {},
+  ): InstanceStatus[] {
     return [...this.instances.values()]
       .filter((i) => this.matches(i, filter))
       .map((i) => this.toStatus(i, { showInput: true }));
@@ -193,20 +219,32 @@ export class DurableEngine {
   /** Raises an external event (POST instances/{id}/raiseEvent/{name}). */
   raiseEvent(instanceId: string, eventName: string, inputJson: string | null): ClientResult<void> {
     const instance = this.instances.get(instanceId);
-    if (!instance) return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
+    if (!instance)
+      return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
     if (!RUNNING_STATES.has(instance.status)) {
-      return { ok: false, code: 'gone', message: `The instance '${instanceId}' is ${instance.status}; the event was discarded.` };
+      return {
+        ok: false,
+        code: 'gone',
+        message: `The instance '${instanceId}' is ${instance.status}; the event was discarded.`,
+      };
     }
-    this.enqueue(instance, { event: { EventType: EventType.EventRaised, Name: eventName, Input: inputJson } });
+    this.enqueue(instance, {
+      event: { EventType: EventType.EventRaised, Name: eventName, Input: inputJson },
+    });
     return { ok: true, value: undefined };
   }
 
   /** Terminates a running instance (POST instances/{id}/terminate). */
   terminate(instanceId: string, reason: string): ClientResult<void> {
     const instance = this.instances.get(instanceId);
-    if (!instance) return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
+    if (!instance)
+      return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
     if (!RUNNING_STATES.has(instance.status)) {
-      return { ok: false, code: 'gone', message: `The instance '${instanceId}' is ${instance.status} and cannot be terminated.` };
+      return {
+        ok: false,
+        code: 'gone',
+        message: `The instance '${instanceId}' is ${instance.status} and cannot be terminated.`,
+      };
     }
     const now = this.options.clock.now();
     instance.history.push(this.event(EventType.ExecutionTerminated, now, { Input: JSON.stringify(reason) }));
@@ -217,8 +255,10 @@ export class DurableEngine {
   /** Suspends a running instance: events are held until resumed. */
   suspend(instanceId: string): ClientResult<void> {
     const instance = this.instances.get(instanceId);
-    if (!instance) return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
-    if (!RUNNING_STATES.has(instance.status)) return { ok: false, code: 'gone', message: `The instance '${instanceId}' is ${instance.status}.` };
+    if (!instance)
+      return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
+    if (!RUNNING_STATES.has(instance.status))
+      return { ok: false, code: 'gone', message: `The instance '${instanceId}' is ${instance.status}.` };
     instance.suspended = true;
     instance.status = 'Suspended';
     instance.lastUpdatedTime = this.options.clock.now();
@@ -229,8 +269,10 @@ export class DurableEngine {
   /** Resumes a suspended instance. */
   resume(instanceId: string): ClientResult<void> {
     const instance = this.instances.get(instanceId);
-    if (!instance) return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
-    if (!instance.suspended) return { ok: false, code: 'gone', message: `The instance '${instanceId}' is not suspended.` };
+    if (!instance)
+      return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
+    if (!instance.suspended)
+      return { ok: false, code: 'gone', message: `The instance '${instanceId}' is not suspended.` };
     instance.suspended = false;
     instance.status = 'Running';
     instance.lastUpdatedTime = this.options.clock.now();
@@ -250,16 +292,26 @@ export class DurableEngine {
   }
 
   /** Deletes every instance matching the filter (DELETE instances/?...). */
-  purgeBy(filter: { createdTimeFrom?: Date; createdTimeTo?: Date; runtimeStatus?: readonly string[] }): number {
+  purgeBy(filter: {
+    createdTimeFrom?: Date;
+    createdTimeTo?: Date;
+    runtimeStatus?: readonly string[];
+  }): number {
     let n = 0;
-    for (const instance of [...this.instances.values()]) if (this.matches(instance, filter)) n += this.purge(instance.instanceId);
+    for (const instance of [...this.instances.values()])
+      if (this.matches(instance, filter)) n += this.purge(instance.instanceId);
     return n;
   }
 
   // ---------------------------------------------------------------------------------------------
   // Instances and episodes
 
-  private createInstance(instanceId: string, name: string, inputJson: string | null, parent: Instance['parent']): Instance {
+  private createInstance(
+    instanceId: string,
+    name: string,
+    inputJson: string | null,
+    parent: Instance['parent'],
+  ): Instance {
     const previous = this.instances.get(instanceId);
     if (previous) {
       this.cancelPending(previous);
@@ -286,7 +338,9 @@ export class DurableEngine {
       generation: (previous?.generation ?? 0) + 1,
     };
     this.instances.set(instanceId, instance);
-    this.enqueue(instance, { event: { EventType: EventType.ExecutionStarted, Name: name, Input: inputJson, Version: '' } });
+    this.enqueue(instance, {
+      event: { EventType: EventType.ExecutionStarted, Name: name, Input: inputJson, Version: '' },
+    });
     this.notify();
     return instance;
   }
@@ -317,7 +371,9 @@ export class DurableEngine {
         await this.runEpisode(instance, item);
       } catch (error) {
         // A host bug must not leave the instance hanging: fail it visibly.
-        this.options.log(`local host error in '${instance.instanceId}': ${(error as Error).stack ?? String(error)}`);
+        this.options.log(
+          `local host error in '${instance.instanceId}': ${(error as Error).stack ?? String(error)}`,
+        );
         this.fail(instance, `Local host error: ${(error as Error).message}`, this.options.clock.now());
       }
     }
@@ -333,7 +389,11 @@ export class DurableEngine {
     const generation = instance.generation;
     const fn = this.options.functions(instance.name);
     if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
-      this.fail(instance, `The function '${instance.name}' doesn't exist, is disabled, or is not an orchestrator function.`, now);
+      this.fail(
+        instance,
+        `The function '${instance.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+        now,
+      );
       return;
     }
     for (const e of instance.history) e.IsPlayed = true;
@@ -362,7 +422,9 @@ export class DurableEngine {
     let state: OrchestratorState;
     let failure: string | undefined;
     try {
-      const response = await invokeFunction(this.options.registry, fn, { trigger: { string: JSON.stringify(payload) } });
+      const response = await invokeFunction(this.options.registry, fn, {
+        trigger: { string: JSON.stringify(payload) },
+      });
       state = JSON.parse(typedDataToJsonText(response.returnValue)) as OrchestratorState;
     } catch (error) {
       const parsed = parseOrchestrationFailure(error);
@@ -375,10 +437,16 @@ export class DurableEngine {
 
     const unsupported = leaves.find((a) => UNSUPPORTED_ACTIONS[a.actionType] !== undefined);
     if (unsupported) {
-      this.fail(instance, `Orchestrator function '${instance.name}' failed: ${UNSUPPORTED_ACTIONS[unsupported.actionType]}`, now);
+      this.fail(
+        instance,
+        `Orchestrator function '${instance.name}' failed: ${UNSUPPORTED_ACTIONS[unsupported.actionType]}`,
+        now,
+      );
       return;
     }
-    const withIds = leaves.filter((a) => a.actionType !== ActionType.WaitForExternalEvent && a.actionType !== ActionType.ContinueAsNew);
+    const withIds = leaves.filter(
+      (a) => a.actionType !== ActionType.WaitForExternalEvent && a.actionType !== ActionType.ContinueAsNew,
+    );
     const nondeterminism = checkDeterminism(instance.scheduled, withIds);
     if (nondeterminism !== undefined) {
       this.fail(instance, `Non-Deterministic workflow detected: ${nondeterminism}`, now);
@@ -417,7 +485,9 @@ export class DurableEngine {
     }
     if (state.isDone) {
       const output = state.output === undefined ? 'null' : JSON.stringify(state.output);
-      instance.history.push(this.event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: output }));
+      instance.history.push(
+        this.event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: output }),
+      );
       this.finish(instance, 'Completed', output, now);
       return;
     }
@@ -430,10 +500,19 @@ export class DurableEngine {
    * retry backoff timers and reschedules (each consuming a sequence id, reference §3) and the next
    * leg of a long timer.
    */
-  private hostSideFollowUps(instance: Instance, item: InboxItem, now: Date, fresh: HistoryEvent[], after: (() => void)[]): void {
+  private hostSideFollowUps(
+    instance: Instance,
+    item: InboxItem,
+    now: Date,
+    fresh: HistoryEvent[],
+    after: (() => void)[],
+  ): void {
     const e = item.event;
     const nowMs = now.getTime();
-    if (e.EventType === EventType.TaskCompleted || e.EventType === EventType.SubOrchestrationInstanceCompleted) {
+    if (
+      e.EventType === EventType.TaskCompleted ||
+      e.EventType === EventType.SubOrchestrationInstanceCompleted
+    ) {
       instance.pending.delete(e['TaskScheduledId'] as number);
       return;
     }
@@ -451,7 +530,9 @@ export class DurableEngine {
         const delay = final || expired ? 0 : retryDelay(chain.options, chain.attempt);
         const timerId = instance.nextSeq++;
         const fireAt = nowMs + delay;
-        fresh.push(this.event(EventType.TimerCreated, now, { FireAt: new Date(fireAt).toISOString() }, timerId));
+        fresh.push(
+          this.event(EventType.TimerCreated, now, { FireAt: new Date(fireAt).toISOString() }, timerId),
+        );
         after.push(() => this.startTimer(instance, timerId, fireAt, { type: 'retry', chain, final }));
       }
       return;
@@ -468,7 +549,9 @@ export class DurableEngine {
         const timeout = chain.options.retryTimeoutInMilliseconds;
         const expired = timeout !== undefined && timeout > 0 && nowMs - chain.firstAttemptAt >= timeout;
         if (chain.kind === 'activity') {
-          fresh.push(this.event(EventType.TaskScheduled, now, { Name: chain.name, Input: chain.inputJson }, id));
+          fresh.push(
+            this.event(EventType.TaskScheduled, now, { Name: chain.name, Input: chain.inputJson }, id),
+          );
           instance.pending.set(id, { kind: 'activity', chain });
           after.push(() => {
             if (expired) {
@@ -488,12 +571,22 @@ export class DurableEngine {
           });
         } else {
           const subId = chain.subInstanceId ?? `${instance.instanceId}:${id}`;
-          fresh.push(this.event(EventType.SubOrchestrationInstanceCreated, now, { Name: chain.name, InstanceId: subId, Input: chain.inputJson }, id));
+          fresh.push(
+            this.event(
+              EventType.SubOrchestrationInstanceCreated,
+              now,
+              { Name: chain.name, InstanceId: subId, Input: chain.inputJson },
+              id,
+            ),
+          );
           instance.pending.set(id, { kind: 'sub', childId: subId, chain });
           after.push(() => this.startSubOrchestration(instance, id, chain.name, subId, chain.inputJson));
         }
       } else if (p.role.type === 'long' && p.role.finalFireAt > nowMs) {
-        const next = p.role.finalFireAt - nowMs > MAXIMUM_SHORT_TIMER_MS ? nowMs + LONG_RUNNING_TIMER_INTERVAL_MS : p.role.finalFireAt;
+        const next =
+          p.role.finalFireAt - nowMs > MAXIMUM_SHORT_TIMER_MS
+            ? nowMs + LONG_RUNNING_TIMER_INTERVAL_MS
+            : p.role.finalFireAt;
         const id = instance.nextSeq++;
         const role = p.role;
         fresh.push(this.event(EventType.TimerCreated, now, { FireAt: new Date(next).toISOString() }, id));
@@ -504,7 +597,14 @@ export class DurableEngine {
     }
   }
 
-  private scheduleAction(instance: Instance, action: Action, index: number, now: Date, nowMs: number, after: (() => void)[]): void {
+  private scheduleAction(
+    instance: Instance,
+    action: Action,
+    index: number,
+    now: Date,
+    nowMs: number,
+    after: (() => void)[],
+  ): void {
     const id = instance.nextSeq++;
     switch (action.actionType) {
       case ActionType.CallActivity:
@@ -513,7 +613,9 @@ export class DurableEngine {
         const inputJson = actionInputToJson(action.input);
         instance.scheduled.push({ id, kind: 'activity', name });
         instance.history.push(this.event(EventType.TaskScheduled, now, { Name: name, Input: inputJson }, id));
-        const chain = action.retryOptions ? newChain('activity', name, inputJson, undefined, action.retryOptions, nowMs) : undefined;
+        const chain = action.retryOptions
+          ? newChain('activity', name, inputJson, undefined, action.retryOptions, nowMs)
+          : undefined;
         instance.pending.set(id, { kind: 'activity', chain });
         after.push(() => this.dispatchActivity(instance, id, name, inputJson));
         return;
@@ -525,8 +627,17 @@ export class DurableEngine {
         const inputJson = action.input === undefined ? null : JSON.stringify(action.input);
         const subId = action.instanceId ?? `${instance.instanceId}:${id}`;
         instance.scheduled.push({ id, kind: 'sub', name, subInstanceId: subId });
-        instance.history.push(this.event(EventType.SubOrchestrationInstanceCreated, now, { Name: name, InstanceId: subId, Input: inputJson }, id));
-        const chain = action.retryOptions ? newChain('sub', name, inputJson, action.instanceId, action.retryOptions, nowMs) : undefined;
+        instance.history.push(
+          this.event(
+            EventType.SubOrchestrationInstanceCreated,
+            now,
+            { Name: name, InstanceId: subId, Input: inputJson },
+            id,
+          ),
+        );
+        const chain = action.retryOptions
+          ? newChain('sub', name, inputJson, action.instanceId, action.retryOptions, nowMs)
+          : undefined;
         instance.pending.set(id, { kind: 'sub', childId: subId, chain });
         after.push(() => this.startSubOrchestration(instance, id, name, subId, inputJson));
         return;
@@ -536,7 +647,9 @@ export class DurableEngine {
         const long = finalFireAt - nowMs > MAXIMUM_SHORT_TIMER_MS;
         const fireAt = long ? nowMs + LONG_RUNNING_TIMER_INTERVAL_MS : finalFireAt;
         instance.scheduled.push({ id, kind: 'timer', name: '', timerId: id });
-        instance.history.push(this.event(EventType.TimerCreated, now, { FireAt: new Date(fireAt).toISOString() }, id));
+        instance.history.push(
+          this.event(EventType.TimerCreated, now, { FireAt: new Date(fireAt).toISOString() }, id),
+        );
         if (!action.isCanceled) {
           const role: Extract<Pending, { kind: 'timer' }>['role'] = long
             ? { type: 'long', scheduledIndex: index, finalFireAt }
@@ -550,7 +663,12 @@ export class DurableEngine {
     }
   }
 
-  private startTimer(instance: Instance, id: number, fireAt: number, role: Extract<Pending, { kind: 'timer' }>['role']): void {
+  private startTimer(
+    instance: Instance,
+    id: number,
+    fireAt: number,
+    role: Extract<Pending, { kind: 'timer' }>['role'],
+  ): void {
     if (this.stopped) return;
     const generation = instance.generation;
     const token = {};
@@ -558,7 +676,9 @@ export class DurableEngine {
     const cancelClock = this.options.clock.schedule(new Date(fireAt), () => {
       this.timerDue.delete(token);
       if (instance.generation !== generation || !instance.pending.has(id)) return;
-      this.enqueue(instance, { event: { EventType: EventType.TimerFired, TimerId: id, FireAt: new Date(fireAt).toISOString() } });
+      this.enqueue(instance, {
+        event: { EventType: EventType.TimerFired, TimerId: id, FireAt: new Date(fireAt).toISOString() },
+      });
     });
     const cancel = () => {
       this.timerDue.delete(token);
@@ -588,7 +708,11 @@ export class DurableEngine {
             const response = await invokeFunction(this.options.registry, fn, {
               trigger: inputJson === null ? undefined : { json: inputJson },
             });
-            event = { EventType: EventType.TaskCompleted, TaskScheduledId: id, Result: typedDataToJsonText(response.returnValue) };
+            event = {
+              EventType: EventType.TaskCompleted,
+              TaskScheduledId: id,
+              Result: typedDataToJsonText(response.returnValue),
+            };
           } catch (error) {
             const thrown = error instanceof FunctionInvocationError ? error.thrown : error;
             const message = thrown instanceof Error ? thrown.message : String(thrown);
@@ -600,7 +724,8 @@ export class DurableEngine {
             };
           }
         }
-        if (instance.generation === generation && this.instances.get(instance.instanceId) === instance) this.enqueue(instance, { event });
+        if (instance.generation === generation && this.instances.get(instance.instanceId) === instance)
+          this.enqueue(instance, { event });
       } finally {
         release();
         done();
@@ -608,7 +733,13 @@ export class DurableEngine {
     })();
   }
 
-  private startSubOrchestration(parent: Instance, taskId: number, name: string, subId: string, inputJson: string | null): void {
+  private startSubOrchestration(
+    parent: Instance,
+    taskId: number,
+    name: string,
+    subId: string,
+    inputJson: string | null,
+  ): void {
     const fn = this.options.functions(name);
     if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
       this.enqueue(parent, {
@@ -634,13 +765,17 @@ export class DurableEngine {
     instance.nextSeq = 0;
     instance.status = 'Running';
     instance.lastUpdatedTime = now;
-    this.enqueue(instance, { event: { EventType: EventType.ExecutionStarted, Name: instance.name, Input: inputJson, Version: '' } });
+    this.enqueue(instance, {
+      event: { EventType: EventType.ExecutionStarted, Name: instance.name, Input: inputJson, Version: '' },
+    });
     this.notify();
   }
 
   private fail(instance: Instance, message: string, now: Date): void {
     const output = JSON.stringify(message);
-    instance.history.push(this.event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: output }));
+    instance.history.push(
+      this.event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: output }),
+    );
     this.finish(instance, 'Failed', output, now);
   }
 
@@ -656,11 +791,25 @@ export class DurableEngine {
       const parent = this.instances.get(parentLink.instanceId);
       if (parent && RUNNING_STATES.has(parent.status)) {
         if (status === 'Completed') {
-          this.enqueue(parent, { event: { EventType: EventType.SubOrchestrationInstanceCompleted, TaskScheduledId: parentLink.taskId, Result: outputJson } });
-        } else {
-          const reason = status === 'Failed' ? (JSON.parse(outputJson) as string) : `Sub-orchestration '${instance.instanceId}' was ${status.toLowerCase()}.`;
           this.enqueue(parent, {
-            event: { EventType: EventType.SubOrchestrationInstanceFailed, TaskScheduledId: parentLink.taskId, Reason: reason, Details: '' },
+            event: {
+              EventType: EventType.SubOrchestrationInstanceCompleted,
+              TaskScheduledId: parentLink.taskId,
+              Result: outputJson,
+            },
+          });
+        } else {
+          const reason =
+            status === 'Failed'
+              ? (JSON.parse(outputJson) as string)
+              : `Sub-orchestration '${instance.instanceId}' was ${status.toLowerCase()}.`;
+          this.enqueue(parent, {
+            event: {
+              EventType: EventType.SubOrchestrationInstanceFailed,
+              TaskScheduledId: parentLink.taskId,
+              Reason: reason,
+              Details: '',
+            },
           });
         }
       }
@@ -677,14 +826,25 @@ export class DurableEngine {
     for (const l of [...this.listeners]) l();
   }
 
-  private matches(i: Instance, f: { createdTimeFrom?: Date; createdTimeTo?: Date; runtimeStatus?: readonly string[] }): boolean {
+  private matches(
+    i: Instance,
+    f: { createdTimeFrom?: Date; createdTimeTo?: Date; runtimeStatus?: readonly string[] },
+  ): boolean {
     if (f.createdTimeFrom && i.createdTime < f.createdTimeFrom) return false;
     if (f.createdTimeTo && i.createdTime > f.createdTimeTo) return false;
-    if (f.runtimeStatus && f.runtimeStatus.length > 0 && !f.runtimeStatus.some((s) => s.toLowerCase() === i.status.toLowerCase())) return false;
+    if (
+      f.runtimeStatus &&
+      f.runtimeStatus.length > 0 &&
+      !f.runtimeStatus.some((s) => s.toLowerCase() === i.status.toLowerCase())
+    )
+      return false;
     return true;
   }
 
-  private toStatus(i: Instance, opts: { showHistory?: boolean; showHistoryOutput?: boolean; showInput?: boolean }): InstanceStatus {
+  private toStatus(
+    i: Instance,
+    opts: { showHistory?: boolean; showHistoryOutput?: boolean; showInput?: boolean },
+  ): InstanceStatus {
     const status: InstanceStatus = {
       name: i.name,
       instanceId: i.instanceId,
@@ -697,12 +857,16 @@ export class DurableEngine {
     };
     if (opts.showHistory) {
       status.historyEvents = i.history
-        .filter((e) => e.EventType !== EventType.OrchestratorStarted && e.EventType !== EventType.OrchestratorCompleted)
+        .filter(
+          (e) =>
+            e.EventType !== EventType.OrchestratorStarted && e.EventType !== EventType.OrchestratorCompleted,
+        )
         .map((e) => {
           const { EventType: type, IsPlayed: _p, EventId: _id, Result, Input, ...rest } = e;
           const view: Record<string, unknown> = { EventType: eventTypeName(type), ...rest };
           if (opts.showHistoryOutput && Result !== undefined) view['Result'] = Result;
-          if (opts.showInput !== false && Input !== undefined && type === EventType.ExecutionStarted) view['Input'] = Input;
+          if (opts.showInput !== false && Input !== undefined && type === EventType.ExecutionStarted)
+            view['Input'] = Input;
           return view;
         });
     }
@@ -711,15 +875,37 @@ export class DurableEngine {
 }
 
 const UNSUPPORTED_ACTIONS: Readonly<Record<number, string>> = {
-  [ActionType.CallEntity]: 'the local host does not support durable entities (callEntity); run this on the real Functions host',
-  [ActionType.SignalEntity]: 'the local host does not support durable entities (signalEntity); run this on the real Functions host',
-  [ActionType.LockEntities]: 'the local host does not support durable entities (lock); run this on the real Functions host',
-  [ActionType.ReleaseEntities]: 'the local host does not support durable entities (lock release); run this on the real Functions host',
-  [ActionType.CallHttp]: 'the local host does not support callHttp; call the endpoint from an activity instead',
+  [ActionType.CallEntity]:
+    'the local host does not support durable entities (callEntity); run this on the real Functions host',
+  [ActionType.SignalEntity]:
+    'the local host does not support durable entities (signalEntity); run this on the real Functions host',
+  [ActionType.LockEntities]:
+    'the local host does not support durable entities (lock); run this on the real Functions host',
+  [ActionType.ReleaseEntities]:
+    'the local host does not support durable entities (lock release); run this on the real Functions host',
+  [ActionType.CallHttp]:
+    'the local host does not support callHttp; call the endpoint from an activity instead',
 };
 
-function newChain(kind: 'activity' | 'sub', name: string, inputJson: string | null, subInstanceId: string | undefined, options: RetryOptionsWire, nowMs: number): RetryChain {
-  return { kind, name, inputJson, subInstanceId, options, firstAttemptAt: nowMs, attempt: 1, lastReason: '', lastDetails: '' };
+function newChain(
+  kind: 'activity' | 'sub',
+  name: string,
+  inputJson: string | null,
+  subInstanceId: string | undefined,
+  options: RetryOptionsWire,
+  nowMs: number,
+): RetryChain {
+  return {
+    kind,
+    name,
+    inputJson,
+    subInstanceId,
+    options,
+    firstAttemptAt: nowMs,
+    attempt: 1,
+    lastReason: '',
+    lastDetails: '',
+  };
 }
 
 /** The extension's backoff: min(first × coefficient^(attempt-1), maxRetryInterval) (reference §3). */
@@ -736,7 +922,8 @@ const KIND_CLASS: Record<Scheduled['kind'], string> = {
 };
 
 function actionKind(a: Action): Scheduled['kind'] {
-  if (a.actionType === ActionType.CallActivity || a.actionType === ActionType.CallActivityWithRetry) return 'activity';
+  if (a.actionType === ActionType.CallActivity || a.actionType === ActionType.CallActivityWithRetry)
+    return 'activity';
   if (a.actionType === ActionType.CreateTimer) return 'timer';
   return 'sub';
 }
@@ -748,7 +935,10 @@ const CHANGED = 'Was a change made to the orchestrator code after this instance 
  * the activity / sub-orchestration name must match what the history recorded. Inputs and fireAt
  * are not compared. Returns the NonDeterministicOrchestrationException message, if any.
  */
-export function checkDeterminism(recorded: readonly Pick<Scheduled, 'id' | 'kind' | 'name' | 'subInstanceId'>[], replayed: readonly Action[]): string | undefined {
+export function checkDeterminism(
+  recorded: readonly Pick<Scheduled, 'id' | 'kind' | 'name' | 'subInstanceId'>[],
+  replayed: readonly Action[],
+): string | undefined {
   for (let i = 0; i < recorded.length; i++) {
     const r = recorded[i]!;
     const a = replayed[i];
@@ -787,7 +977,10 @@ export function checkDeterminism(recorded: readonly Pick<Scheduled, 'id' | 'kind
  * A throwing orchestrator makes the SDK wrapper throw an error whose message carries the state
  * JSON after `$OutOfProcData$:`; the extension reports the state's `error` (reference §2).
  */
-function parseOrchestrationFailure(error: unknown): { message: string; state: OrchestratorState | undefined } {
+function parseOrchestrationFailure(error: unknown): {
+  message: string;
+  state: OrchestratorState | undefined;
+} {
   const thrown = error instanceof FunctionInvocationError ? error.thrown : error;
   const text = thrown instanceof Error ? thrown.message : String(thrown);
   const at = text.indexOf(OUT_OF_PROC_MARKER);

@@ -98,7 +98,8 @@ export function flattenActions(actions: readonly Action[]): Action[] {
   const out: Action[] = [];
   const walk = (list: readonly Action[]) => {
     for (const a of list) {
-      if (a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny) walk(a.compoundActions ?? []);
+      if (a.actionType === ActionType.WhenAll || a.actionType === ActionType.WhenAny)
+        walk(a.compoundActions ?? []);
       else out.push(a);
     }
   };

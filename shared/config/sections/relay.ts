@@ -3,16 +3,22 @@ import { defineSection, intSetting, jsonSetting } from '../define';
 
 const siteName = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, { error: 'must be a site name: 1-40 lower-case letters, digits and single inner hyphens' })
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, {
+    error: 'must be a site name: 1-40 lower-case letters, digits and single inner hyphens',
+  })
   .refine((s) => !s.includes('--'), { error: 'must not contain "--"' });
 
-const keyId = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'must be a key id: 1-64 of A-Z a-z 0-9 . _ : -' });
+const keyId = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'must be a key id: 1-64 of A-Z a-z 0-9 . _ : -' });
 
 /** One trusted agent key: which agent (and optionally which site) it speaks for, and its public key. */
 const agentKey = z.strictObject({
   agentId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'agentId must be 1-64 of A-Z a-z 0-9 . _ -' }),
   site: siteName.optional(),
-  publicKey: z.string().min(1, { error: 'publicKey must be an Ed25519 public key (PEM or base64 of 32 bytes)' }),
+  publicKey: z
+    .string()
+    .min(1, { error: 'publicKey must be an Ed25519 public key (PEM or base64 of 32 bytes)' }),
 });
 
 /**
@@ -28,12 +34,18 @@ export const relaySection = defineSection(
       .string()
       .min(1)
       .optional()
-      .describe('Ed25519 private key (PKCS#8 PEM or base64 of the 32-byte seed) the app signs commands with. Secret: a Key Vault reference in Azure. Required to send commands.'),
+      .describe(
+        'Ed25519 private key (PKCS#8 PEM or base64 of the 32-byte seed) the app signs commands with. Secret: a Key Vault reference in Azure. Required to send commands.',
+      ),
     LIFEBOAT_RELAY_SIGNING_KEY_ID: keyId
       .optional()
-      .describe('Key id written into signed commands (agents pin the public key under this id). Default: derived from the public key (`ed25519-<16 hex>`).'),
+      .describe(
+        'Key id written into signed commands (agents pin the public key under this id). Default: derived from the public key (`ed25519-<16 hex>`).',
+      ),
     LIFEBOAT_RELAY_AGENT_KEYS: jsonSetting(
-      z.record(keyId, agentKey).refine((r) => Object.keys(r).length <= 64, { error: 'must hold at most 64 keys' }),
+      z
+        .record(keyId, agentKey)
+        .refine((r) => Object.keys(r).length <= 64, { error: 'must hold at most 64 keys' }),
       'JSON map `{ "<keyId>": { "agentId": "...", "site"?: "...", "publicKey": "<PEM or base64>" } }`: agent keys trusted for results (two per agent during a rotation).',
     ).default({}),
     LIFEBOAT_RELAY_SITES: z
@@ -46,18 +58,54 @@ export const relaySection = defineSection(
       )
       .pipe(z.array(siteName).max(100, { error: 'must list at most 100 sites' }))
       .default([])
-      .describe('Comma-separated sites commands may be sent to (`agent-<site>-commands`). A site not listed is refused.'),
+      .describe(
+        'Comma-separated sites commands may be sent to (`agent-<site>-commands`). A site not listed is refused.',
+      ),
     LIFEBOAT_RELAY_CONTAINER: z
       .string()
-      .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, { error: 'must be a container name: 3-63 lower-case letters, digits and single hyphens' })
+      .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, {
+        error: 'must be a container name: 3-63 lower-case letters, digits and single hyphens',
+      })
       .default('lifeboat-relay')
-      .describe('Private blob container (app storage) holding sent-command records and ignored-result audit records.'),
-    LIFEBOAT_RELAY_COMMAND_TTL_SECONDS: intSetting(900, 30, 24 * 3600, 'How long a signed command stays valid after it is issued.'),
-    LIFEBOAT_RELAY_DELIVERY_TIMEOUT_SECONDS: intSetting(120, 1, 24 * 3600, 'How long a command may wait in the queue before the agent picks it up (part of the result timeout).'),
-    LIFEBOAT_RELAY_EXECUTION_TIMEOUT_SECONDS: intSetting(300, 1, 24 * 3600, 'How long the agent may take to execute a command (with the delivery timeout: how long an orchestration waits for a result).'),
-    LIFEBOAT_RELAY_MAX_ATTEMPTS: intSetting(2, 1, 10, 'Sends of one command (after a timeout, state is read first for commands that are not idempotent).'),
-    LIFEBOAT_RELAY_POLL_SECONDS: intSetting(30, 1, 3600, 'Wait between status polls of a long-running on-premises operation (Lync sync, failback job).'),
-    LIFEBOAT_RELAY_OPERATION_TIMEOUT_MINUTES: intSetting(240, 1, 7 * 24 * 60, 'A Lync sync or VM failback still not finished after this is reported timedOut.'),
+      .describe(
+        'Private blob container (app storage) holding sent-command records and ignored-result audit records.',
+      ),
+    LIFEBOAT_RELAY_COMMAND_TTL_SECONDS: intSetting(
+      900,
+      30,
+      24 * 3600,
+      'How long a signed command stays valid after it is issued.',
+    ),
+    LIFEBOAT_RELAY_DELIVERY_TIMEOUT_SECONDS: intSetting(
+      120,
+      1,
+      24 * 3600,
+      'How long a command may wait in the queue before the agent picks it up (part of the result timeout).',
+    ),
+    LIFEBOAT_RELAY_EXECUTION_TIMEOUT_SECONDS: intSetting(
+      300,
+      1,
+      24 * 3600,
+      'How long the agent may take to execute a command (with the delivery timeout: how long an orchestration waits for a result).',
+    ),
+    LIFEBOAT_RELAY_MAX_ATTEMPTS: intSetting(
+      2,
+      1,
+      10,
+      'Sends of one command (after a timeout, state is read first for commands that are not idempotent).',
+    ),
+    LIFEBOAT_RELAY_POLL_SECONDS: intSetting(
+      30,
+      1,
+      3600,
+      'Wait between status polls of a long-running on-premises operation (Lync sync, failback job).',
+    ),
+    LIFEBOAT_RELAY_OPERATION_TIMEOUT_MINUTES: intSetting(
+      240,
+      1,
+      7 * 24 * 60,
+      'A Lync sync or VM failback still not finished after this is reported timedOut.',
+    ),
     LIFEBOAT_RELAY_FANOUT_CONCURRENCY: intSetting(5, 1, 50, 'VMs failed back at once by vmFailback.'),
   },
   (raw, ctx) => {
@@ -65,7 +113,8 @@ export const relaySection = defineSection(
       ctx.addIssue({
         code: 'custom',
         path: ['LIFEBOAT_RELAY_COMMAND_TTL_SECONDS'],
-        message: 'must be at least LIFEBOAT_RELAY_DELIVERY_TIMEOUT_SECONDS (a command must outlive its delivery window)',
+        message:
+          'must be at least LIFEBOAT_RELAY_DELIVERY_TIMEOUT_SECONDS (a command must outlive its delivery window)',
       });
     }
     const agentKeys = Object.entries(raw.LIFEBOAT_RELAY_AGENT_KEYS).map(([keyId, k]) => ({

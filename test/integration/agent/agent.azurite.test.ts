@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../agent/agent';
 import { resolveAgentConfig } from '../../../agent/config';
 import { SimulatedSite, createSimulatedExecutor } from '../../../agent/executors/simulated';
-import { generateSigningKeyPair, signCommand, verifyResult, type ResultEnvelope } from '../../../shared/contracts';
+import {
+  generateSigningKeyPair,
+  signCommand,
+  verifyResult,
+  type ResultEnvelope,
+} from '../../../shared/contracts';
 import { startAzurite, type AzuriteHandle } from '../../../local/azurite';
 
 const appKey = generateSigningKeyPair();
@@ -37,7 +42,10 @@ function config(site: string) {
       auditPath: path.join(dir, `${site}.audit.jsonl`),
       poll: { idleMinMs: 20, idleMaxMs: 100 },
     },
-    { LIFEBOAT_AGENT_QUEUE_CONNECTION_STRING: azurite.connectionString, LIFEBOAT_AGENT_SIGNING_KEY: agentKey.privateKeyPem },
+    {
+      LIFEBOAT_AGENT_QUEUE_CONNECTION_STRING: azurite.connectionString,
+      LIFEBOAT_AGENT_SIGNING_KEY: agentKey.privateKeyPem,
+    },
   );
 }
 
@@ -66,19 +74,61 @@ describe('agent against Azurite queues', () => {
     await commands.createIfNotExists();
     await results.createIfNotExists();
 
-    const site = new SimulatedSite({ hyperv: { vms: [{ name: 'SQL01' }, { name: 'WEB01' }] } }, () => new Date());
+    const site = new SimulatedSite(
+      { hyperv: { vms: [{ name: 'SQL01' }, { name: 'WEB01' }] } },
+      () => new Date(),
+    );
     const now = new Date();
-    const base = { instanceId: 'vmFailback-1', site: 'dc1', issuedAt: now.toISOString(), expiresAt: new Date(now.getTime() + 600_000).toISOString() } as const;
-    const failback = signCommand({ ...base, commandId: '11111111-1111-4111-8111-111111111111', type: 'hyperv.initiateFailback', params: { vm: 'SQL01' }, mode: 'failover' }, appKey.privateKey, appKey.keyId);
-    const drill = signCommand({ ...base, commandId: '22222222-2222-4222-8222-222222222222', type: 'hyperv.initiateFailback', params: { vm: 'WEB01' }, mode: 'drill' }, appKey.privateKey, appKey.keyId);
-    const forged = signCommand({ ...base, commandId: '33333333-3333-4333-8333-333333333333', type: 'hyperv.initiateFailback', params: { vm: 'WEB01' }, mode: 'failover' }, forger.privateKey, appKey.keyId);
+    const base = {
+      instanceId: 'vmFailback-1',
+      site: 'dc1',
+      issuedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + 600_000).toISOString(),
+    } as const;
+    const failback = signCommand(
+      {
+        ...base,
+        commandId: '11111111-1111-4111-8111-111111111111',
+        type: 'hyperv.initiateFailback',
+        params: { vm: 'SQL01' },
+        mode: 'failover',
+      },
+      appKey.privateKey,
+      appKey.keyId,
+    );
+    const drill = signCommand(
+      {
+        ...base,
+        commandId: '22222222-2222-4222-8222-222222222222',
+        type: 'hyperv.initiateFailback',
+        params: { vm: 'WEB01' },
+        mode: 'drill',
+      },
+      appKey.privateKey,
+      appKey.keyId,
+    );
+    const forged = signCommand(
+      {
+        ...base,
+        commandId: '33333333-3333-4333-8333-333333333333',
+        type: 'hyperv.initiateFailback',
+        params: { vm: 'WEB01' },
+        mode: 'failover',
+      },
+      forger.privateKey,
+      appKey.keyId,
+    );
 
     await Promise.all(Array.from({ length: 100 }, () => commands.sendMessage(failback.text)));
     await commands.sendMessage(drill.text);
     await commands.sendMessage(forged.text);
 
     const controller = new AbortController();
-    const running = run(cfg, { commands, results, executor: createSimulatedExecutor(site), log: () => undefined }, controller.signal);
+    const running = run(
+      cfg,
+      { commands, results, executor: createSimulatedExecutor(site), log: () => undefined },
+      controller.signal,
+    );
     const got = await collect(results, 101);
     controller.abort();
     await running;
@@ -88,14 +138,25 @@ describe('agent against Azurite queues', () => {
     expect(forFailback).toHaveLength(100);
     expect(new Set(forFailback.map((r) => r.outcome))).toEqual(new Set(['succeeded']));
     expect(forFailback.every((r) => r.commandHash === failback.commandHash)).toBe(true);
-    expect(got.find((r) => r.commandId === drill.command.commandId)).toMatchObject({ outcome: 'rejected', error: { code: 'refusedInDrill' } });
+    expect(got.find((r) => r.commandId === drill.command.commandId)).toMatchObject({
+      outcome: 'rejected',
+      error: { code: 'refusedInDrill' },
+    });
     expect(got.some((r) => r.commandId === forged.command.commandId)).toBe(false);
     // Every command message was deleted once answered (or dropped when untrusted).
     expect((await commands.getProperties()).approximateMessagesCount).toBe(0);
 
-    const audit = readFileSync(cfg.auditPath!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const audit = readFileSync(cfg.auditPath!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(audit.filter((e) => e.event === 'executing')).toHaveLength(1);
-    expect(audit.filter((e) => e.event === 'rejected').map((e) => e.reason).sort()).toEqual(['badSignature', 'refusedInDrill']);
+    expect(
+      audit
+        .filter((e) => e.event === 'rejected')
+        .map((e) => e.reason)
+        .sort(),
+    ).toEqual(['badSignature', 'refusedInDrill']);
     expect(audit.filter((e) => e.event === 'resultSent')).toHaveLength(101);
     const text = JSON.stringify(audit);
     expect(text).not.toContain(azurite.accountKey);

@@ -31,7 +31,10 @@ function loadExamples(): Example[] {
   for (const version of readdirSync(ROOT).sort()) {
     for (const name of readdirSync(path.join(ROOT, version)).sort()) {
       if (!/^ApiManagement(Backup|Restore)\w*\.json$/.test(name)) continue; // skip the spec excerpt
-      const json = JSON.parse(readFileSync(path.join(ROOT, version, name), 'utf8')) as Omit<Example, 'file' | 'op'>;
+      const json = JSON.parse(readFileSync(path.join(ROOT, version, name), 'utf8')) as Omit<
+        Example,
+        'file' | 'op'
+      >;
       out.push({ ...json, file: `${version}/${name}`, op: name.includes('Restore') ? 'restore' : 'backup' });
     }
   }
@@ -73,14 +76,18 @@ function shapeProblems(expected: unknown, actual: unknown, at = '$'): string[] {
 function seedFrom(example: Example, subscriptionId: string): ServiceSpec {
   const body = example.responses['200'].body;
   const props = body['properties'] as Record<string, unknown>;
-  const identity = body['identity'] as { type?: string; userAssignedIdentities?: Record<string, { clientId: string; principalId: string }> } | undefined;
+  const identity = body['identity'] as
+    | { type?: string; userAssignedIdentities?: Record<string, { clientId: string; principalId: string }> }
+    | undefined;
   const userAssigned = { ...(identity?.userAssignedIdentities ?? {}) };
   const requestClientId = example.parameters.parameters['clientId'];
   if (requestClientId !== undefined) {
     // The examples are sanitised inconsistently: the request's clientId ("XXXXX-a154-...") is not
     // the attached identity's ("00000000-a154-..."). Live Azure requires the request's clientId to
     // belong to an attached identity, so the seed attaches one with exactly that client id.
-    userAssigned['/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/conformance'] = {
+    userAssigned[
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ManagedIdentity/userAssignedIdentities/conformance'
+    ] = {
       clientId: requestClientId,
       principalId: '00000000-0000-0000-0000-0000000000cc',
     };
@@ -94,7 +101,9 @@ function seedFrom(example: Example, subscriptionId: string): ServiceSpec {
     sku,
     tags: (body['tags'] as Record<string, string> | undefined) ?? {},
     identity: { systemAssigned: identity?.type?.includes('SystemAssigned') ?? false, userAssigned },
-    additionalLocations: ((props['additionalLocations'] as { location: string; sku: { capacity: number } }[] | undefined) ?? []).map((l) => ({
+    additionalLocations: (
+      (props['additionalLocations'] as { location: string; sku: { capacity: number } }[] | undefined) ?? []
+    ).map((l) => ({
       location: l.location,
       capacity: l.sku.capacity,
     })),
@@ -116,7 +125,11 @@ describe('conformance: official APIM backup/restore examples replayed against th
   function call(method: 'GET' | 'POST', pathAndQuery: string, body?: unknown, token = stack.arm.token) {
     const url = new URL(pathAndQuery, stack.arm.endpoint);
     const text = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+    return new Promise<{
+      status: number;
+      headers: Record<string, string | string[] | undefined>;
+      body: string;
+    }>((resolve, reject) => {
       const req = https.request(
         url,
         {
@@ -124,7 +137,9 @@ describe('conformance: official APIM backup/restore examples replayed against th
           ca: stack.arm.caPem,
           headers: {
             ...(token === '' ? {} : { authorization: `Bearer ${token}` }),
-            ...(text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }),
+            ...(text === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }),
           },
         },
         (res) => {
@@ -139,7 +154,12 @@ describe('conformance: official APIM backup/restore examples replayed against th
   }
 
   /** POST, check the 202 contract, finish on the clock, poll twice: returns the final 200 body. */
-  async function runOperation(servicePath: string, op: 'backup' | 'restore', version: string, params: Record<string, string>) {
+  async function runOperation(
+    servicePath: string,
+    op: 'backup' | 'restore',
+    version: string,
+    params: Record<string, string>,
+  ) {
     const accepted = await call('POST', `${servicePath}/${op}?api-version=${version}`, params);
     expect(accepted.status, accepted.body).toBe(202);
     expect(accepted.body).toBe('');
@@ -163,7 +183,9 @@ describe('conformance: official APIM backup/restore examples replayed against th
   }
 
   it('found the examples (3 api-versions)', () => {
-    expect(new Set(examples.map((e) => e.parameters['api-version']))).toEqual(new Set(['2022-08-01', '2023-05-01-preview', '2024-05-01']));
+    expect(new Set(examples.map((e) => e.parameters['api-version']))).toEqual(
+      new Set(['2022-08-01', '2023-05-01-preview', '2024-05-01']),
+    );
     expect(examples.length).toBeGreaterThanOrEqual(9);
   });
 
@@ -176,7 +198,11 @@ describe('conformance: official APIM backup/restore examples replayed against th
       if (!GUID.test(subscriptionId)) {
         // The 2022-08-01 examples use "subid"; live ARM refuses a non-GUID subscription id before
         // the request reaches API Management. Assert that, then replay with a GUID.
-        const refused = await call('POST', `/subscriptions/${subscriptionId}/resourceGroups/${p.resourceGroupName}/providers/Microsoft.ApiManagement/service/${p.serviceName}/${example.op}?api-version=${version}`, params);
+        const refused = await call(
+          'POST',
+          `/subscriptions/${subscriptionId}/resourceGroups/${p.resourceGroupName}/providers/Microsoft.ApiManagement/service/${p.serviceName}/${example.op}?api-version=${version}`,
+          params,
+        );
         expect(refused.status).toBe(400);
         expect(JSON.parse(refused.body)).toMatchObject({ error: { code: 'InvalidSubscriptionId' } });
         subscriptionId = '00000000-0000-0000-0000-000000000000';
@@ -201,31 +227,65 @@ describe('conformance: official APIM backup/restore examples replayed against th
       }
       const body = await runOperation(resourceId, example.op, version, params);
       expect(shapeProblems(example.responses['200'].body, body)).toEqual([]);
-      expect(body).toMatchObject({ name: p.serviceName, type: 'Microsoft.ApiManagement/service', properties: { provisioningState: 'Succeeded', targetProvisioningState: '' } });
+      expect(body).toMatchObject({
+        name: p.serviceName,
+        type: 'Microsoft.ApiManagement/service',
+        properties: { provisioningState: 'Succeeded', targetProvisioningState: '' },
+      });
 
       if (version === '2024-05-01') {
         // The same request through the real SDK (default api-version 2024-05-01; it drops the
         // accessType when it is AccessKey, the default).
-        const sdk = new ApiManagementClient({ getToken: () => Promise.resolve({ token: stack.arm.token, expiresOnTimestamp: Date.now() + 3_600_000 }) }, subscriptionId, {
-          endpoint: stack.arm.endpoint,
-          tlsOptions: { ca: stack.arm.caPem },
-        });
-        const poller = example.op === 'backup'
-          ? await sdk.apiManagementService.beginBackup(p.resourceGroupName, p.serviceName, params as never, { updateIntervalInMs: 0 })
-          : await sdk.apiManagementService.beginRestore(p.resourceGroupName, p.serviceName, params as never, { updateIntervalInMs: 0 });
+        const sdk = new ApiManagementClient(
+          {
+            getToken: () =>
+              Promise.resolve({ token: stack.arm.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+          },
+          subscriptionId,
+          {
+            endpoint: stack.arm.endpoint,
+            tlsOptions: { ca: stack.arm.caPem },
+          },
+        );
+        const poller =
+          example.op === 'backup'
+            ? await sdk.apiManagementService.beginBackup(
+                p.resourceGroupName,
+                p.serviceName,
+                params as never,
+                { updateIntervalInMs: 0 },
+              )
+            : await sdk.apiManagementService.beginRestore(
+                p.resourceGroupName,
+                p.serviceName,
+                params as never,
+                { updateIntervalInMs: 0 },
+              );
         expect(poller.isDone()).toBe(false);
         clock.advance(30 * 60_000);
         const result = await poller.pollUntilDone();
-        expect(result).toMatchObject({ name: p.serviceName, provisioningState: 'Succeeded', sku: example.responses['200'].body['sku'] });
+        expect(result).toMatchObject({
+          name: p.serviceName,
+          provisioningState: 'Succeeded',
+          sku: example.responses['200'].body['sku'],
+        });
       }
     });
   }
 
   it('401 with an ARM error body without a bearer token; 404 ResourceNotFound for an unknown service', async () => {
-    const anonymous = await call('GET', '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1?api-version=2024-05-01', undefined, '');
+    const anonymous = await call(
+      'GET',
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/apimService1?api-version=2024-05-01',
+      undefined,
+      '',
+    );
     expect(anonymous.status).toBe(401);
     expect(JSON.parse(anonymous.body)).toMatchObject({ error: { code: 'AuthenticationFailed' } });
-    const missing = await call('GET', '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/nope?api-version=2024-05-01');
+    const missing = await call(
+      'GET',
+      '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg1/providers/Microsoft.ApiManagement/service/nope?api-version=2024-05-01',
+    );
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body)).toMatchObject({ error: { code: 'ResourceNotFound' } });
   });

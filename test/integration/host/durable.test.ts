@@ -11,7 +11,11 @@ beforeAll(async () => {
     app: async () => {
       fixture = await import('./fixtures/app');
     },
-    settings: { FIXTURE_SCHEDULE: '0 */5 * * * *', FIXTURE_QUEUE: 'unused-queue', AzureWebJobsStorage: 'UseDevelopmentStorage=true' },
+    settings: {
+      FIXTURE_SCHEDULE: '0 */5 * * * *',
+      FIXTURE_QUEUE: 'unused-queue',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    },
     queues: { enabled: false },
   });
 });
@@ -41,18 +45,34 @@ describe('activity retries (host-owned backoff timers, reference §3)', () => {
   it('retries with the exact backoff timers and consumes two sequence ids per failed attempt', async () => {
     fixture.fixtureState.flakyFailuresLeft.set('r1', 2);
     const startAt = t.clock.now().getTime();
-    const id = await t.startOrchestration('retrying', { key: 'r1', attempts: 4, first: 1000, coefficient: 2 });
+    const id = await t.startOrchestration('retrying', {
+      key: 'r1',
+      attempts: 4,
+      first: 1000,
+      coefficient: 2,
+    });
     const status = await t.waitForInstance(id);
     expect(status.runtimeStatus).toBe('Completed');
     expect(status.output).toBe('ok:r1');
     const h = t.getHistory(id);
     const relevant = h
-      .filter((e) => [EventType.TaskScheduled, EventType.TaskFailed, EventType.TaskCompleted, EventType.TimerCreated, EventType.TimerFired].includes(e.EventType as never))
+      .filter((e) =>
+        [
+          EventType.TaskScheduled,
+          EventType.TaskFailed,
+          EventType.TaskCompleted,
+          EventType.TimerCreated,
+          EventType.TimerFired,
+        ].includes(e.EventType as never),
+      )
       .map((e) => ({
         type: e.EventType,
         id: e.EventId,
         ref: (e['TaskScheduledId'] ?? e['TimerId']) as number | undefined,
-        delayMs: e.EventType === EventType.TimerCreated ? Date.parse(e['FireAt'] as string) - Date.parse(e.Timestamp) : undefined,
+        delayMs:
+          e.EventType === EventType.TimerCreated
+            ? Date.parse(e['FireAt'] as string) - Date.parse(e.Timestamp)
+            : undefined,
       }));
     expect(relevant).toEqual([
       { type: EventType.TaskScheduled, id: 0, ref: undefined, delayMs: undefined },
@@ -74,7 +94,9 @@ describe('activity retries (host-owned backoff timers, reference §3)', () => {
     const id = await t.startOrchestration('retrying', { key: 'r2', attempts: 2, first: 500 });
     const status = await t.waitForInstance(id);
     expect(status.runtimeStatus).toBe('Failed');
-    expect(String(status.output)).toContain("Orchestrator function 'retrying' failed: Activity function 'flaky' failed: flaky failure (9 left)");
+    expect(String(status.output)).toContain(
+      "Orchestrator function 'retrying' failed: Activity function 'flaky' failed: flaky failure (9 left)",
+    );
     const timers = t.getHistory(id).filter((e) => e.EventType === EventType.TimerCreated);
     expect(timers.map((e) => Date.parse(e['FireAt'] as string) - Date.parse(e.Timestamp))).toEqual([500, 0]);
   });
@@ -140,7 +162,9 @@ describe('sub-orchestrations, continueAsNew, failures', () => {
   it('propagates a sub-orchestration failure to the parent as a catchable error', async () => {
     const id = await t.startOrchestration('parentOfFailing', undefined, 'parent-1');
     const status = await t.waitForInstance(id);
-    expect((status.output as { caught: string }).caught).toContain("Activity function 'alwaysFails' failed: boom");
+    expect((status.output as { caught: string }).caught).toContain(
+      "Activity function 'alwaysFails' failed: boom",
+    );
     const child = t.getStatus('parent-1-child');
     expect(child?.runtimeStatus).toBe('Failed');
     expect(child?.output).toContain("Orchestrator function 'failing' failed:");
@@ -182,10 +206,14 @@ describe('sub-orchestrations, continueAsNew, failures', () => {
 
   it('refuses to start a singleton instance id that is still running (NonRunningStates)', async () => {
     await t.startOrchestration('waitThenEvent', undefined, 'singleton-1');
-    await expect(t.startOrchestration('waitThenEvent', undefined, 'singleton-1')).rejects.toThrow(/already exists/);
+    await expect(t.startOrchestration('waitThenEvent', undefined, 'singleton-1')).rejects.toThrow(
+      /already exists/,
+    );
     t.raiseEvent('singleton-1', 'Go', 1);
     await t.waitForInstance('singleton-1');
-    await expect(t.startOrchestration('waitThenEvent', undefined, 'singleton-1')).resolves.toBe('singleton-1');
+    await expect(t.startOrchestration('waitThenEvent', undefined, 'singleton-1')).resolves.toBe(
+      'singleton-1',
+    );
   });
 });
 
@@ -195,11 +223,17 @@ describe('durable client binding and HTTP API', () => {
     expect(res.status).toBe(202);
     const body = (await res.json()) as { id: string; statusQueryGetUri: string };
     expect(body.id).toBe('http-1');
-    expect(body.statusQueryGetUri.startsWith(`${t.baseUrl}/runtime/webhooks/durabletask/instances/http-1`)).toBe(true);
+    expect(
+      body.statusQueryGetUri.startsWith(`${t.baseUrl}/runtime/webhooks/durabletask/instances/http-1`),
+    ).toBe(true);
     await t.waitForInstance('http-1');
     const status = await fetch(body.statusQueryGetUri);
     expect(status.status).toBe(200);
-    expect(await status.json()).toMatchObject({ instanceId: 'http-1', runtimeStatus: 'Completed', output: ['Hello Tokyo', 'Hello Seattle'] });
+    expect(await status.json()).toMatchObject({
+      instanceId: 'http-1',
+      runtimeStatus: 'Completed',
+      output: ['Hello Tokyo', 'Hello Seattle'],
+    });
     const viaClient = await t.fetch('/api/ops/http-1/status', { method: 'POST' });
     expect(await viaClient.json()).toMatchObject({ runtimeStatus: 'Completed' });
   });
@@ -214,16 +248,23 @@ describe('durable client binding and HTTP API', () => {
     expect((await t.fetch('/api/ops/ops-2/terminate', { method: 'POST' })).status).toBe(202);
     expect(t.getStatus('ops-2')).toMatchObject({ runtimeStatus: 'Terminated', output: 'stop please' });
 
-    const list = (await (await t.fetch('/api/ops/x/list', { method: 'POST' })).json()) as { instanceId: string }[];
+    const list = (await (await t.fetch('/api/ops/x/list', { method: 'POST' })).json()) as {
+      instanceId: string;
+    }[];
     expect(list.map((s) => s.instanceId)).toEqual(expect.arrayContaining(['ops-1', 'ops-2']));
-    expect(await (await t.fetch('/api/ops/ops-2/purge', { method: 'POST' })).json()).toEqual({ instancesDeleted: 1 });
+    expect(await (await t.fetch('/api/ops/ops-2/purge', { method: 'POST' })).json()).toEqual({
+      instancesDeleted: 1,
+    });
     expect(t.getStatus('ops-2')).toBeUndefined();
     const missing = await fetch(`${t.baseUrl}/durabletask/instances/ops-2`);
     expect(missing.status).toBe(404);
   });
 
   it('answers 400 for an unknown orchestrator on the rpc API', async () => {
-    const res = await fetch(`${t.baseUrl}/durabletask/orchestrators/noSuchThing`, { method: 'POST', body: '' });
+    const res = await fetch(`${t.baseUrl}/durabletask/orchestrators/noSuchThing`, {
+      method: 'POST',
+      body: '',
+    });
     expect(res.status).toBe(400);
   });
 });

@@ -30,7 +30,13 @@ describe('the real app on the local host', () => {
   it('GET /api/health reports versions and configuration sections', async () => {
     const res = await t.fetch('/api/health');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; app: { version: string }; node: string; packages: Record<string, string>; config: Record<string, { loaded: boolean }> };
+    const body = (await res.json()) as {
+      status: string;
+      app: { version: string };
+      node: string;
+      packages: Record<string, string>;
+      config: Record<string, { loaded: boolean }>;
+    };
     expect(body.status).toBe('ok');
     expect(body.app.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(body.node).toBe(process.version);

@@ -16,7 +16,11 @@ beforeAll(async () => {
     app: async () => {
       fixture = await import('./fixtures/app');
     },
-    settings: { FIXTURE_SCHEDULE: '0 */5 * * * *', FIXTURE_QUEUE: 'fixture-work', AzureWebJobsStorage: azurite.connectionString },
+    settings: {
+      FIXTURE_SCHEDULE: '0 */5 * * * *',
+      FIXTURE_QUEUE: 'fixture-work',
+      AzureWebJobsStorage: azurite.connectionString,
+    },
     // Failed messages become visible again at once, so five attempts take no wall-clock time.
     queues: { visibilityTimeoutMs: 0 },
   });
@@ -30,7 +34,12 @@ describe('HTTP triggers', () => {
   it('matches route templates with parameters, constraints and optional segments under /api', async () => {
     const res = await t.fetch('/api/items/tools/42/more?x=1');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ params: { category: 'tools', id: '42', detail: 'more' }, query: { x: '1' }, method: 'GET', body: '' });
+    expect(await res.json()).toEqual({
+      params: { category: 'tools', id: '42', detail: 'more' },
+      query: { x: '1' },
+      method: 'GET',
+      body: '',
+    });
     const noDetail = await t.fetch('/api/ITEMS/tools/7', { method: 'POST', body: 'hi' });
     expect(await noDetail.json()).toMatchObject({ params: { category: 'tools', id: '7' }, body: 'hi' });
   });

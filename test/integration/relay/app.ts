@@ -11,4 +11,3 @@ export const relayApp = async (): Promise<void> => {
     import('../../../functions/orchestrations/vmFailback'),
   ]);
 };
-

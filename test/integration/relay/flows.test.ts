@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LyncConferenceRestoreResult, RunAgentCommandOutcome, VmFailbackResult } from '../../../shared/relay/contracts';
+import type {
+  LyncConferenceRestoreResult,
+  RunAgentCommandOutcome,
+  VmFailbackResult,
+} from '../../../shared/relay/contracts';
 import { relayApp } from './app';
 import { startRelayWorld, type RelayWorld } from './helpers';
 
@@ -22,7 +26,11 @@ beforeAll(async () => {
         vms: VMS.map((name) => ({
           name,
           failbackDurationMs: 60_000,
-          ...(name === 'vm-07' ? { fail: 'initiate' as const } : name === 'vm-13' ? { fail: 'job' as const } : {}),
+          ...(name === 'vm-07'
+            ? { fail: 'initiate' as const }
+            : name === 'vm-13'
+              ? { fail: 'job' as const }
+              : {}),
         })),
       },
     },
@@ -36,7 +44,14 @@ afterAll(async () => {
 
 describe('relay end to end', () => {
   it('lyncConferenceRestore syncs, polls on durable timers and reaches done', async () => {
-    const id = await world.host.startOrchestration('lyncConferenceRestore', { site: world.site, poolFqdn: 'pool2.contoso.com', mode: 'failover', pollMs: 30_000, timeoutMs: 3600_000, timeouts });
+    const id = await world.host.startOrchestration('lyncConferenceRestore', {
+      site: world.site,
+      poolFqdn: 'pool2.contoso.com',
+      mode: 'failover',
+      pollMs: 30_000,
+      timeoutMs: 3600_000,
+      timeouts,
+    });
     const status = await world.waitFor(id);
     expect(status.runtimeStatus).toBe('Completed');
     const result = status.output as LyncConferenceRestoreResult;
@@ -48,7 +63,15 @@ describe('relay end to end', () => {
   });
 
   it('vmFailback over 20 VMs with two failing reports partial with every VM', async () => {
-    const id = await world.host.startOrchestration('vmFailback', { site: world.site, vms: VMS, mode: 'failover', concurrency: 5, pollMs: 30_000, timeoutMs: 3600_000, timeouts });
+    const id = await world.host.startOrchestration('vmFailback', {
+      site: world.site,
+      vms: VMS,
+      mode: 'failover',
+      concurrency: 5,
+      pollMs: 30_000,
+      timeoutMs: 3600_000,
+      timeouts,
+    });
     const status = await world.waitFor(id, 120_000);
     expect(status.runtimeStatus).toBe('Completed');
     const result = status.output as VmFailbackResult;
@@ -59,7 +82,11 @@ describe('relay end to end', () => {
     expect(byVm.get('vm-07')).toMatchObject({ outcome: 'failed', error: { code: 'wmi-32768' } });
     expect(byVm.get('vm-13')).toMatchObject({ outcome: 'failed', error: { code: 'job-Exception' } });
     for (const vm of VMS.filter((v) => v !== 'vm-07' && v !== 'vm-13')) {
-      expect(byVm.get(vm)).toMatchObject({ outcome: 'succeeded', replicationState: 'FailbackCompleted', returnCode: 4096 });
+      expect(byVm.get(vm)).toMatchObject({
+        outcome: 'succeeded',
+        replicationState: 'FailbackCompleted',
+        returnCode: 4096,
+      });
     }
     // Exactly one InitiateFailback per VM: nothing was re-sent.
     expect(world.agent!.site.calls.initiateFailback).toBe(20);
@@ -67,7 +94,13 @@ describe('relay end to end', () => {
 
   it('a drill-mode failback is refused by the agent (rejected, refusedInDrill) and changes nothing', async () => {
     const before = world.agent!.site.calls.initiateFailback;
-    const id = await world.host.startOrchestration('runAgentCommand', { site: world.site, type: 'hyperv.initiateFailback', params: { vm: 'vm-01' }, mode: 'drill', timeouts });
+    const id = await world.host.startOrchestration('runAgentCommand', {
+      site: world.site,
+      type: 'hyperv.initiateFailback',
+      params: { vm: 'vm-01' },
+      mode: 'drill',
+      timeouts,
+    });
     const status = await world.waitFor(id);
     const outcome = status.output as RunAgentCommandOutcome;
     expect(outcome.outcome).toBe('rejected');

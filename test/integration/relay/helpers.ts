@@ -7,7 +7,11 @@ import { run as runAgent } from '../../../agent/agent';
 import type { AuditEvent } from '../../../agent/audit';
 import { realClock, type AgentClock } from '../../../agent/clock';
 import type { AgentConfig } from '../../../agent/config';
-import { createSimulatedExecutor, SimulatedSite, type SimulatedSiteDescription } from '../../../agent/executors/simulated';
+import {
+  createSimulatedExecutor,
+  SimulatedSite,
+  type SimulatedSiteDescription,
+} from '../../../agent/executors/simulated';
 import { DEFAULT_POLL, type PollSettings } from '../../../agent/run';
 import { startAzurite, type AzuriteHandle } from '../../../local/azurite';
 import { RealClock, VirtualClock, type Clock } from '../../../local/clock';
@@ -47,7 +51,11 @@ export interface RelayWorld {
    */
   waitFor(instanceId: string, timeoutMs?: number): Promise<InstanceStatus>;
   /** Waits (real time) until `predicate` holds for the instance's status. */
-  waitUntil(instanceId: string, predicate: (s: InstanceStatus) => boolean, timeoutMs?: number): Promise<InstanceStatus>;
+  waitUntil(
+    instanceId: string,
+    predicate: (s: InstanceStatus) => boolean,
+    timeoutMs?: number,
+  ): Promise<InstanceStatus>;
   stop(): Promise<void>;
 }
 
@@ -85,17 +93,31 @@ export async function startRelayWorld(options: RelayWorldOptions): Promise<Relay
         AzureWebJobsStorage: azurite.connectionString,
         LIFEBOAT_RELAY_SIGNING_KEY: appKey.privateKeyPem,
         LIFEBOAT_RELAY_SIGNING_KEY_ID: 'app-1',
-        LIFEBOAT_RELAY_AGENT_KEYS: JSON.stringify({ [agentKeyId]: { agentId, site, publicKey: agentKey.publicKeyPem } }),
+        LIFEBOAT_RELAY_AGENT_KEYS: JSON.stringify({
+          [agentKeyId]: { agentId, site, publicKey: agentKey.publicKeyPem },
+        }),
         LIFEBOAT_RELAY_SITES: site,
         ...options.settings,
       },
       timers: false,
-      queues: { enabled: true, visibilityTimeoutMs: 0, ...(options.maxPollingIntervalMs === 'host' ? {} : { maxPollingIntervalMs: options.maxPollingIntervalMs ?? 250 }) },
+      queues: {
+        enabled: true,
+        visibilityTimeoutMs: 0,
+        ...(options.maxPollingIntervalMs === 'host'
+          ? {}
+          : { maxPollingIntervalMs: options.maxPollingIntervalMs ?? 250 }),
+      },
     });
     const h = host;
-    const store = createRelayStore(BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(options.settings?.['LIFEBOAT_RELAY_CONTAINER'] ?? 'lifeboat-relay'));
+    const store = createRelayStore(
+      BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+        options.settings?.['LIFEBOAT_RELAY_CONTAINER'] ?? 'lifeboat-relay',
+      ),
+    );
     const awaitingResult = () =>
-      h.host.durable.list({ runtimeStatus: ['Running', 'Pending'] }).some((s) => (s.customStatus as { phase?: string } | null)?.phase === 'awaitingResult');
+      h.host.durable
+        .list({ runtimeStatus: ['Running', 'Pending'] })
+        .some((s) => (s.customStatus as { phase?: string } | null)?.phase === 'awaitingResult');
     const world: RelayWorld = {
       clock,
       azurite,
@@ -110,13 +132,21 @@ export async function startRelayWorld(options: RelayWorldOptions): Promise<Relay
         const dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-agent-'));
         // The simulated site and command expiry follow the world's clock; polling pauses are real
         // (the agent works while the virtual clock stands still).
-        const agentClock: AgentClock = { now: () => clock.now(), sleep: (ms, signal) => realClock.sleep(ms, signal) };
+        const agentClock: AgentClock = {
+          now: () => clock.now(),
+          sleep: (ms, signal) => realClock.sleep(ms, signal),
+        };
         const simulated = new SimulatedSite(description, () => clock.now());
         const audit: AuditEvent[] = [];
         const config: AgentConfig = {
           site,
           agentId,
-          queue: { connectionString: azurite.connectionString, commandsQueue: commandQueueName(site), resultsQueue: 'agent-results', createIfMissing: true },
+          queue: {
+            connectionString: azurite.connectionString,
+            commandsQueue: commandQueueName(site),
+            resultsQueue: 'agent-results',
+            createIfMissing: true,
+          },
           trustedKeys: new Map([['app-1', appKey.publicKey]]),
           signingKey: agentKey.privateKey,
           signingKeyId: agentKeyId,
@@ -157,7 +187,10 @@ export async function startRelayWorld(options: RelayWorldOptions): Promise<Relay
         for (;;) {
           const s = h.getStatus(instanceId);
           if (s && TERMINAL.has(s.runtimeStatus)) return s;
-          if (Date.now() > deadline) throw new Error(`waitFor(${instanceId}): still ${s?.runtimeStatus ?? 'unknown'} after ${timeoutMs} ms`);
+          if (Date.now() > deadline)
+            throw new Error(
+              `waitFor(${instanceId}): still ${s?.runtimeStatus ?? 'unknown'} after ${timeoutMs} ms`,
+            );
           await h.host.work.idle();
           // Without an agent nothing can answer: let the timeouts fire.
           if ((world.agent !== undefined && awaitingResult()) || !(clock instanceof VirtualClock)) {
@@ -174,7 +207,8 @@ export async function startRelayWorld(options: RelayWorldOptions): Promise<Relay
         for (;;) {
           const s = h.getStatus(instanceId);
           if (s && predicate(s)) return s;
-          if (Date.now() > deadline) throw new Error(`waitUntil(${instanceId}): condition not met after ${timeoutMs} ms`);
+          if (Date.now() > deadline)
+            throw new Error(`waitUntil(${instanceId}): condition not met after ${timeoutMs} ms`);
           await sleep(10);
         }
       },

@@ -20,10 +20,18 @@ afterAll(async () => {
 });
 
 const eventsRaised = (id: string) => world.host.getHistory(id).filter((e) => e['EventType'] === 15);
-const awaiting = (id: string) => world.waitUntil(id, (s) => (s.customStatus as { phase?: string } | null)?.phase === 'awaitingResult');
+const awaiting = (id: string) =>
+  world.waitUntil(id, (s) => (s.customStatus as { phase?: string } | null)?.phase === 'awaitingResult');
 const commandIdOf = (s: { customStatus: unknown }) => (s.customStatus as { commandId: string }).commandId;
 
-function pingResult(commandId: string, instanceId: string, commandHash: string, key = world.agentKey, keyId = world.agentKeyId, agentId = world.agentId) {
+function pingResult(
+  commandId: string,
+  instanceId: string,
+  commandHash: string,
+  key = world.agentKey,
+  keyId = world.agentKeyId,
+  agentId = world.agentId,
+) {
   const at = world.clock.now().toISOString();
   const input = {
     commandId,
@@ -49,19 +57,33 @@ async function ignoredCount(min: number): Promise<void> {
 
 describe('relay with no agent', () => {
   it('times out on the virtual clock, asks for state before re-sending a failback, and reports timedOut', async () => {
-    const id = await world.host.startOrchestration('runAgentCommand', { site: world.site, type: 'hyperv.initiateFailback', params: { vm: 'vm-01' }, mode: 'failover', timeouts });
+    const id = await world.host.startOrchestration('runAgentCommand', {
+      site: world.site,
+      type: 'hyperv.initiateFailback',
+      params: { vm: 'vm-01' },
+      mode: 'failover',
+      timeouts,
+    });
     const status = await world.waitFor(id);
     expect(status.runtimeStatus).toBe('Completed');
     const outcome = status.output as RunAgentCommandOutcome;
     expect(outcome.outcome).toBe('timedOut');
     expect(outcome.error?.code).toBe('timedOut');
     // The failback once, then a replication-state query (never a blind second failback).
-    const sent = world.host.getHistory(id).filter((e) => e['EventType'] === 4 && e['Name'] === 'sendAgentCommand');
-    expect(sent.map((e) => (JSON.parse(e['Input'] as string) as { type: string }).type)).toEqual(['hyperv.initiateFailback', 'hyperv.replicationState']);
+    const sent = world.host
+      .getHistory(id)
+      .filter((e) => e['EventType'] === 4 && e['Name'] === 'sendAgentCommand');
+    expect(sent.map((e) => (JSON.parse(e['Input'] as string) as { type: string }).type)).toEqual([
+      'hyperv.initiateFailback',
+      'hyperv.replicationState',
+    ]);
     expect(outcome.commandIds).toHaveLength(2);
     // Both waits ended on the durable timer, two minutes each, on the virtual clock.
-    expect(world.clock.now().getTime() - new Date('2026-01-01T00:00:00Z').getTime()).toBeGreaterThanOrEqual(240_000);
-    for (const commandId of outcome.commandIds) expect((await world.store.get(commandId))?.record.state).toBe('closed');
+    expect(world.clock.now().getTime() - new Date('2026-01-01T00:00:00Z').getTime()).toBeGreaterThanOrEqual(
+      240_000,
+    );
+    for (const commandId of outcome.commandIds)
+      expect((await world.store.get(commandId))?.record.state).toBe('closed');
     expect(eventsRaised(id)).toEqual([]);
 
     // A result arriving after the decision is late: recorded, never raised.
@@ -76,7 +98,11 @@ describe('relay with no agent', () => {
         site: world.site,
         type: 'hyperv.initiateFailback',
         outcome: 'succeeded',
-        output: { returnCode: 4096, meaning: 'Method Parameters Checked - Job Started', jobId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301' },
+        output: {
+          returnCode: 4096,
+          meaning: 'Method Parameters Checked - Job Started',
+          jobId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+        },
         timings: { receivedAt: at, finishedAt: at },
       },
       world.agentKey.privateKey,
@@ -85,12 +111,20 @@ describe('relay with no agent', () => {
     const before = (await world.store.listIgnored()).length;
     await world.host.enqueue('agent-results', late.text);
     await ignoredCount(before + 1);
-    expect((await world.store.listIgnored()).at(-1)).toMatchObject({ reason: 'late', commandId: first.commandId });
+    expect((await world.store.listIgnored()).at(-1)).toMatchObject({
+      reason: 'late',
+      commandId: first.commandId,
+    });
     expect(eventsRaised(id)).toEqual([]);
   });
 
   it('results signed by another agent, for another command, or unsigned never reach the orchestration', async () => {
-    const id = await world.host.startOrchestration('runAgentCommand', { site: world.site, type: 'agent.ping', mode: 'drill', timeouts: { ...timeouts, maxAttempts: 1 } });
+    const id = await world.host.startOrchestration('runAgentCommand', {
+      site: world.site,
+      type: 'agent.ping',
+      mode: 'drill',
+      timeouts: { ...timeouts, maxAttempts: 1 },
+    });
     const commandId = commandIdOf(await awaiting(id));
     const record = (await world.store.get(commandId))!.record;
     const before = (await world.store.listIgnored()).length;
@@ -101,14 +135,38 @@ describe('relay with no agent', () => {
     const unknownCommand = pingResult('0f8fad5b-d9cb-469f-a165-70867728950e', id, record.commandHash);
     const genuine = pingResult(commandId, id, record.commandHash);
     const unsigned = { ...genuine.message, sig: 'A'.repeat(86) + '==' };
-    const impostor = pingResult(commandId, id, record.commandHash, world.agentKey, world.agentKeyId, 'agent-b');
+    const impostor = pingResult(
+      commandId,
+      id,
+      record.commandHash,
+      world.agentKey,
+      world.agentKeyId,
+      'agent-b',
+    );
 
-    for (const text of [forged.text, otherCommand.text, unknownCommand.text, JSON.stringify(unsigned), impostor.text, 'not a result']) {
+    for (const text of [
+      forged.text,
+      otherCommand.text,
+      unknownCommand.text,
+      JSON.stringify(unsigned),
+      impostor.text,
+      'not a result',
+    ]) {
       await world.host.enqueue('agent-results', text);
     }
     await ignoredCount(before + 6);
-    const reasons = (await world.store.listIgnored()).slice(before).map((e) => e.reason).sort();
-    expect(reasons).toEqual(['agentMismatch', 'badSignature', 'malformed', 'notBound', 'unknownCommand', 'unknownKey']);
+    const reasons = (await world.store.listIgnored())
+      .slice(before)
+      .map((e) => e.reason)
+      .sort();
+    expect(reasons).toEqual([
+      'agentMismatch',
+      'badSignature',
+      'malformed',
+      'notBound',
+      'unknownCommand',
+      'unknownKey',
+    ]);
 
     const status = await world.waitFor(id);
     expect((status.output as RunAgentCommandOutcome).outcome).toBe('timedOut');
@@ -118,7 +176,12 @@ describe('relay with no agent', () => {
   });
 
   it('the first valid result wins; a duplicate is recorded and not raised', async () => {
-    const id = await world.host.startOrchestration('runAgentCommand', { site: world.site, type: 'agent.ping', mode: 'drill', timeouts });
+    const id = await world.host.startOrchestration('runAgentCommand', {
+      site: world.site,
+      type: 'agent.ping',
+      mode: 'drill',
+      timeouts,
+    });
     const commandId = commandIdOf(await awaiting(id));
     const record = (await world.store.get(commandId))!.record;
     const before = (await world.store.listIgnored()).length;
@@ -131,6 +194,10 @@ describe('relay with no agent', () => {
     expect(outcome).toMatchObject({ outcome: 'succeeded', attempts: 1, output: { agentId: world.agentId } });
     expect(eventsRaised(id)).toHaveLength(1);
     expect((await world.store.listIgnored()).slice(before).map((e) => e.reason)).toEqual(['duplicate']);
-    expect((await world.store.get(commandId))?.record).toMatchObject({ state: 'raised', agentId: world.agentId, outcome: 'succeeded' });
+    expect((await world.store.get(commandId))?.record).toMatchObject({
+      state: 'raised',
+      agentId: world.agentId,
+      outcome: 'succeeded',
+    });
   });
 });

@@ -6,7 +6,12 @@ import { memoryAudit } from '../../../agent/audit';
 import { AgentCore } from '../../../agent/core';
 import { SimulatedSite, createSimulatedExecutor } from '../../../agent/executors/simulated';
 import { Ledger } from '../../../agent/ledger';
-import { generateSigningKeyPair, signCommand, verifyResult, type CommandEnvelopeInput } from '../../../shared/contracts';
+import {
+  generateSigningKeyPair,
+  signCommand,
+  verifyResult,
+  type CommandEnvelopeInput,
+} from '../../../shared/contracts';
 
 const appKey = generateSigningKeyPair();
 const agentKey = generateSigningKeyPair();
@@ -29,7 +34,11 @@ function site() {
   );
 }
 
-async function agentOn(s: SimulatedSite, ledgerPath: string, extra: Partial<ConstructorParameters<typeof AgentCore>[0]> = {}) {
+async function agentOn(
+  s: SimulatedSite,
+  ledgerPath: string,
+  extra: Partial<ConstructorParameters<typeof AgentCore>[0]> = {},
+) {
   const ledger = await Ledger.open(ledgerPath, { now, retentionMs: 48 * 3600_000 });
   const audit = memoryAudit();
   const core = new AgentCore({
@@ -87,7 +96,12 @@ describe('AgentCore', () => {
     const replies = new Set(decisions.map((d) => d.reply));
     expect(replies.size).toBe(1); // every copy answered with the same signed result
     const r = result(decisions[0]!.reply);
-    expect(r).toMatchObject({ outcome: 'succeeded', commandId: c.command.commandId, commandHash: c.commandHash, output: { returnCode: 4096 } });
+    expect(r).toMatchObject({
+      outcome: 'succeeded',
+      commandId: c.command.commandId,
+      commandHash: c.commandHash,
+      output: { returnCode: 4096 },
+    });
     expect(audit.events.filter((e) => e.event === 'answeredFromLedger')).toHaveLength(199);
   });
 
@@ -107,7 +121,10 @@ describe('AgentCore', () => {
     const second = await agentOn(s, file);
     const d = await second.core.handle(c.text);
     expect(s.calls.initiateFailback).toBe(1);
-    expect(result(d.reply)).toMatchObject({ outcome: 'alreadyDone', output: { returnCode: null, replicationState: 'WaitingForFailback' } });
+    expect(result(d.reply)).toMatchObject({
+      outcome: 'alreadyDone',
+      output: { returnCode: null, replicationState: 'WaitingForFailback' },
+    });
     // Even after the command expired, the answer comes from the ledger.
     t = new Date(t.getTime() + 3600_000);
     expect(result((await second.core.handle(c.text)).reply).outcome).toBe('alreadyDone');
@@ -127,7 +144,10 @@ describe('AgentCore', () => {
     await expect(first.core.handle(c.text)).rejects.toThrow('killed');
     await first.ledger.close();
     const second = await agentOn(s, file);
-    expect(result((await second.core.handle(c.text)).reply)).toMatchObject({ outcome: 'failed', error: { code: 'interrupted' } });
+    expect(result((await second.core.handle(c.text)).reply)).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'interrupted' },
+    });
     expect(s.calls.backupSync).toBe(1);
   });
 
@@ -143,25 +163,48 @@ describe('AgentCore', () => {
       expect(r).toMatchObject({ outcome: 'rejected', error: { code: 'refusedInDrill' } });
     }
     expect(s.calls).toMatchObject({ initiateFailback: 0, backupSync: 0, createEndpoint: 0 });
-    expect(audit.events.filter((e) => e.event === 'rejected' && e.reason === 'refusedInDrill')).toHaveLength(3);
-    expect(result((await core.handle(cmd({ type: 'hyperv.startTestFailover', mode: 'drill' }).text)).reply)).toMatchObject({ outcome: 'succeeded', output: { testVmName: 'SQL01 - Test' } });
-    expect(result((await core.handle(cmd({ type: 'hyperv.replicationState', mode: 'drill' }).text)).reply)).toMatchObject({ outcome: 'succeeded', output: { replicationState: 'FailedOver' } });
+    expect(audit.events.filter((e) => e.event === 'rejected' && e.reason === 'refusedInDrill')).toHaveLength(
+      3,
+    );
+    expect(
+      result((await core.handle(cmd({ type: 'hyperv.startTestFailover', mode: 'drill' }).text)).reply),
+    ).toMatchObject({ outcome: 'succeeded', output: { testVmName: 'SQL01 - Test' } });
+    expect(
+      result((await core.handle(cmd({ type: 'hyperv.replicationState', mode: 'drill' }).text)).reply),
+    ).toMatchObject({ outcome: 'succeeded', output: { replicationState: 'FailedOver' } });
   });
 
   it('rejects expired and wrong-site commands with a signed rejection, and drops unsigned or forged ones', async () => {
     const s = site();
     const { core, audit } = await agentOn(s, ledgerFile());
     const expired = cmd({ issuedAt: '2026-03-01T10:00:00.000Z', expiresAt: '2026-03-01T10:15:00.000Z' });
-    expect(result((await core.handle(expired.text)).reply)).toMatchObject({ outcome: 'rejected', error: { code: 'expired' }, commandId: expired.command.commandId });
-    expect(result((await core.handle(cmd({ site: 'dc2' }).text)).reply)).toMatchObject({ outcome: 'rejected', error: { code: 'wrongSite' } });
+    expect(result((await core.handle(expired.text)).reply)).toMatchObject({
+      outcome: 'rejected',
+      error: { code: 'expired' },
+      commandId: expired.command.commandId,
+    });
+    expect(result((await core.handle(cmd({ site: 'dc2' }).text)).reply)).toMatchObject({
+      outcome: 'rejected',
+      error: { code: 'wrongSite' },
+    });
     const forged = cmd({}, otherKey);
     const forgedSameId = { ...forged.message, keyId: appKey.keyId };
-    for (const m of [forged.text, Buffer.from(JSON.stringify(forgedSameId)).toString('base64'), Buffer.from(forged.message.payload, 'base64').toString('base64')]) {
+    for (const m of [
+      forged.text,
+      Buffer.from(JSON.stringify(forgedSameId)).toString('base64'),
+      Buffer.from(forged.message.payload, 'base64').toString('base64'),
+    ]) {
       const d = await core.handle(m);
       expect(d).toEqual({ delete: true });
     }
     expect(s.calls.initiateFailback).toBe(0);
-    expect(audit.events.filter((e) => e.event === 'rejected').map((e) => e.reason)).toEqual(['expired', 'wrongSite', 'unknownKey', 'badSignature', 'malformed']);
+    expect(audit.events.filter((e) => e.event === 'rejected').map((e) => e.reason)).toEqual([
+      'expired',
+      'wrongSite',
+      'unknownKey',
+      'badSignature',
+      'malformed',
+    ]);
     expect(JSON.stringify(audit.events)).not.toContain('PRIVATE');
   });
 
@@ -170,18 +213,37 @@ describe('AgentCore', () => {
     const { core } = await agentOn(s, ledgerFile());
     expect(result((await core.handle(cmd().text)).reply).outcome).toBe('succeeded');
     const again = result((await core.handle(cmd().text)).reply);
-    expect(again).toMatchObject({ outcome: 'alreadyDone', output: { returnCode: 32775, replicationState: 'WaitingForFailback' } });
+    expect(again).toMatchObject({
+      outcome: 'alreadyDone',
+      output: { returnCode: 32775, replicationState: 'WaitingForFailback' },
+    });
     s.failVm('WEB01', 'initiate');
-    expect(result((await core.handle(cmd({ params: { vm: 'WEB01' } }).text)).reply)).toMatchObject({ outcome: 'failed', error: { code: 'wmi-32768' } });
+    expect(result((await core.handle(cmd({ params: { vm: 'WEB01' } }).text)).reply)).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'wmi-32768' },
+    });
   });
 
   it('creates a legacy endpoint only when absent', async () => {
     const s = site();
     const { core } = await agentOn(s, ledgerFile());
     const params = { sipAddress: 'sip:chat@contoso.com', poolFqdn: 'pc.contoso.com' };
-    expect(result((await core.handle(cmd({ type: 'pchat.ensureLegacyEndpoint', params }).text)).reply)).toMatchObject({ outcome: 'succeeded', output: { created: true } });
-    expect(result((await core.handle(cmd({ type: 'pchat.ensureLegacyEndpoint', params }).text)).reply)).toMatchObject({ outcome: 'alreadyDone', output: { created: false } });
-    expect(result((await core.handle(cmd({ type: 'pchat.ensureLegacyEndpoint', params: { ...params, poolFqdn: 'pc2.contoso.com' } }).text)).reply)).toMatchObject({ outcome: 'failed', error: { code: 'conflict' } });
+    expect(
+      result((await core.handle(cmd({ type: 'pchat.ensureLegacyEndpoint', params }).text)).reply),
+    ).toMatchObject({ outcome: 'succeeded', output: { created: true } });
+    expect(
+      result((await core.handle(cmd({ type: 'pchat.ensureLegacyEndpoint', params }).text)).reply),
+    ).toMatchObject({ outcome: 'alreadyDone', output: { created: false } });
+    expect(
+      result(
+        (
+          await core.handle(
+            cmd({ type: 'pchat.ensureLegacyEndpoint', params: { ...params, poolFqdn: 'pc2.contoso.com' } })
+              .text,
+          )
+        ).reply,
+      ),
+    ).toMatchObject({ outcome: 'failed', error: { code: 'conflict' } });
     expect(s.calls.createEndpoint).toBe(1);
   });
 });

@@ -1,25 +1,67 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SCRIPT_FILES, buildArgv, createPowerShellExecutor, defaultScriptsDir, parseScriptOutput, type ProcessRunner } from '../../../agent/executors/powershell';
+import {
+  SCRIPT_FILES,
+  buildArgv,
+  createPowerShellExecutor,
+  defaultScriptsDir,
+  parseScriptOutput,
+  type ProcessRunner,
+} from '../../../agent/executors/powershell';
 import { ExecutorError } from '../../../agent/executors/types';
 
 const dir = '/opt/lifeboat/scripts';
 
 describe('PowerShell argument vectors', () => {
   it('runs one fixed script with -File and named, validated values', () => {
-    expect(buildArgv('lync.backupSync', { poolFqdn: 'pool2.contoso.com', module: 'ConfServices.DataConf' }, dir)).toEqual([
-      '-NoProfile', '-NonInteractive', '-File', path.join(dir, 'Invoke-LyncBackupSync.ps1'), '-PoolFqdn', 'pool2.contoso.com', '-BackupModule', 'ConfServices.DataConf',
+    expect(
+      buildArgv('lync.backupSync', { poolFqdn: 'pool2.contoso.com', module: 'ConfServices.DataConf' }, dir),
+    ).toEqual([
+      '-NoProfile',
+      '-NonInteractive',
+      '-File',
+      path.join(dir, 'Invoke-LyncBackupSync.ps1'),
+      '-PoolFqdn',
+      'pool2.contoso.com',
+      '-BackupModule',
+      'ConfServices.DataConf',
     ]);
-    expect(buildArgv('hyperv.initiateFailback', { vm: 'web 01' }, dir)).toEqual(['-NoProfile', '-NonInteractive', '-File', path.join(dir, 'Invoke-HypervFailback.ps1'), '-Vm', 'web 01']);
-    expect(buildArgv('pchat.ensureLegacyEndpoint', { sipAddress: 'sip:chat@contoso.com', poolFqdn: 'pc.contoso.com', displayName: 'Legacy chat' }, dir).slice(4)).toEqual([
-      '-SipAddress', 'sip:chat@contoso.com', '-PoolFqdn', 'pc.contoso.com', '-DisplayName', 'Legacy chat',
+    expect(buildArgv('hyperv.initiateFailback', { vm: 'web 01' }, dir)).toEqual([
+      '-NoProfile',
+      '-NonInteractive',
+      '-File',
+      path.join(dir, 'Invoke-HypervFailback.ps1'),
+      '-Vm',
+      'web 01',
     ]);
-    expect(buildArgv('pchat.getLegacyEndpoint', { sipAddress: 'sip:chat@contoso.com' }, dir)).not.toContain('-Command');
+    expect(
+      buildArgv(
+        'pchat.ensureLegacyEndpoint',
+        { sipAddress: 'sip:chat@contoso.com', poolFqdn: 'pc.contoso.com', displayName: 'Legacy chat' },
+        dir,
+      ).slice(4),
+    ).toEqual([
+      '-SipAddress',
+      'sip:chat@contoso.com',
+      '-PoolFqdn',
+      'pc.contoso.com',
+      '-DisplayName',
+      'Legacy chat',
+    ]);
+    expect(buildArgv('pchat.getLegacyEndpoint', { sipAddress: 'sip:chat@contoso.com' }, dir)).not.toContain(
+      '-Command',
+    );
   });
   it('refuses values that did not pass the contract (defence in depth)', () => {
     expect(() => buildArgv('hyperv.replicationState', { vm: '-Force' }, dir)).toThrow(ExecutorError);
-    expect(() => buildArgv('lync.backupStatus', { poolFqdn: 'x; Remove-Item C:\\', module: 'ConfServices.DataConf' }, dir)).toThrow(ExecutorError);
+    expect(() =>
+      buildArgv(
+        'lync.backupStatus',
+        { poolFqdn: 'x; Remove-Item C:\\', module: 'ConfServices.DataConf' },
+        dir,
+      ),
+    ).toThrow(ExecutorError);
   });
   it('has a script for every executable type, each validating its parameters again', () => {
     const scripts = defaultScriptsDir();
@@ -46,12 +88,30 @@ describe('parsing recorded script outputs', () => {
     expect(out).toMatchObject({ exportStatus: 'SteadyState', state: 'done' });
   });
   it('reads InitiateFailback 4096 with its job', () => {
-    expect(parseScriptOutput('hyperv.initiateFailback', '{"ok":true,"output":{"returnCode":4096,"meaning":"Method Parameters Checked - Job Started","jobId":"5b1c2d3e-0000-4000-8000-000000000001"}}')).toMatchObject({ returnCode: 4096 });
+    expect(
+      parseScriptOutput(
+        'hyperv.initiateFailback',
+        '{"ok":true,"output":{"returnCode":4096,"meaning":"Method Parameters Checked - Job Started","jobId":"5b1c2d3e-0000-4000-8000-000000000001"}}',
+      ),
+    ).toMatchObject({ returnCode: 4096 });
   });
   it('surfaces script-reported errors by code and refuses anything but one JSON object', () => {
-    expect(() => parseScriptOutput('hyperv.jobStatus', '{"ok":false,"error":{"code":"NotFound","message":"job x is not known"}}')).toThrow(expect.objectContaining({ code: 'NotFound' }));
-    for (const bad of ['', 'WARNING: x\n{"ok":true,"output":{}}', '{"ok":true,"output":{"jobId":"x"}}', '{"ok":true,"output":{"sipAddress":"sip:chat@contoso.com","exists":true,"extra":1}}', '{"ok":true}{"ok":true}']) {
-      expect(() => parseScriptOutput('pchat.getLegacyEndpoint', bad), bad).toThrow(expect.objectContaining({ code: 'BadOutput' }));
+    expect(() =>
+      parseScriptOutput(
+        'hyperv.jobStatus',
+        '{"ok":false,"error":{"code":"NotFound","message":"job x is not known"}}',
+      ),
+    ).toThrow(expect.objectContaining({ code: 'NotFound' }));
+    for (const bad of [
+      '',
+      'WARNING: x\n{"ok":true,"output":{}}',
+      '{"ok":true,"output":{"jobId":"x"}}',
+      '{"ok":true,"output":{"sipAddress":"sip:chat@contoso.com","exists":true,"extra":1}}',
+      '{"ok":true}{"ok":true}',
+    ]) {
+      expect(() => parseScriptOutput('pchat.getLegacyEndpoint', bad), bad).toThrow(
+        expect.objectContaining({ code: 'BadOutput' }),
+      );
     }
   });
   it('the executor passes the vector to the runner unchanged and maps a failing exit', async () => {
@@ -61,7 +121,21 @@ describe('parsing recorded script outputs', () => {
       return Promise.resolve({ stdout: 'garbage', exitCode: 1 });
     };
     const executor = createPowerShellExecutor({ pwsh: 'pwsh', scriptsDir: dir, timeoutMs: 1000, runner });
-    await expect(executor.execute('hyperv.jobStatus', { jobId: '5b1c2d3e-0000-4000-8000-000000000001' })).rejects.toMatchObject({ code: 'ScriptFailed' });
-    expect(calls).toEqual([{ file: 'pwsh', args: ['-NoProfile', '-NonInteractive', '-File', path.join(dir, 'Get-HypervJob.ps1'), '-JobId', '5b1c2d3e-0000-4000-8000-000000000001'] }]);
+    await expect(
+      executor.execute('hyperv.jobStatus', { jobId: '5b1c2d3e-0000-4000-8000-000000000001' }),
+    ).rejects.toMatchObject({ code: 'ScriptFailed' });
+    expect(calls).toEqual([
+      {
+        file: 'pwsh',
+        args: [
+          '-NoProfile',
+          '-NonInteractive',
+          '-File',
+          path.join(dir, 'Get-HypervJob.ps1'),
+          '-JobId',
+          '5b1c2d3e-0000-4000-8000-000000000001',
+        ],
+      },
+    ]);
   });
 });

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { classifyApimError, parseRetryAfterMs } from '../../../shared/apim/errors';
 import { classifyError } from '../../../shared/errors';
 
-function restError(status: number, code: string | undefined, headers: Record<string, string> = {}): RestError {
+function restError(
+  status: number,
+  code: string | undefined,
+  headers: Record<string, string> = {},
+): RestError {
   const request = createPipelineRequest({ url: 'https://management.azure.com/x' });
   return new RestError(`message for ${code ?? status}`, {
     statusCode: status,
@@ -37,12 +41,20 @@ describe('classifyApimError', () => {
   });
 
   it('a network failure (no status) is transient', () => {
-    const e = classifyApimError(new RestError('connect ECONNREFUSED', { code: 'REQUEST_SEND_ERROR' }), 'Reading x', NOW);
+    const e = classifyApimError(
+      new RestError('connect ECONNREFUSED', { code: 'REQUEST_SEND_ERROR' }),
+      'Reading x',
+      NOW,
+    );
     expect(e).toMatchObject({ name: 'TransientError', code: 'REQUEST_SEND_ERROR' });
   });
 
   it('an error that is not a failed request (SDK validation, no credential) is terminal', () => {
-    const e = classifyApimError(new Error('serviceName with value "-x" should satisfy the constraint "Pattern"'), 'Backup of x', NOW);
+    const e = classifyApimError(
+      new Error('serviceName with value "-x" should satisfy the constraint "Pattern"'),
+      'Backup of x',
+      NOW,
+    );
     expect(e).toMatchObject({ name: 'NonRetryableError', code: 'UnexpectedError' });
     const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     expect(classifyApimError(reset, 'x', NOW)).toMatchObject({ name: 'TransientError', code: 'ECONNRESET' });

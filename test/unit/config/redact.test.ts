@@ -4,11 +4,17 @@ import { redact } from '../../../shared/config/redact';
 describe('redact', () => {
   it.each([
     ['https://acct.blob.core.windows.net/c/b?sv=2024&sig=AbCdEf0123456789%2Bxyz&se=1', 'AbCdEf0123456789'],
-    ['DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0a2V5dmFsdWU=;EndpointSuffix=x', 'c2VjcmV0a2V5dmFsdWU='],
+    [
+      'DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0a2V5dmFsdWU=;EndpointSuffix=x',
+      'c2VjcmV0a2V5dmFsdWU=',
+    ],
     ['Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln', 'eyJhbGciOiJSUzI1NiJ9'],
     ['POST /api/backups?code=functionKeyValue123', 'functionKeyValue123'],
     ['{"accessKey":"topsecret"}', 'topsecret'],
-    ['-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA\n-----END PRIVATE KEY-----', 'MC4CAQAwBQYDK2VwBCIEIA'],
+    [
+      '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA\n-----END PRIVATE KEY-----',
+      'MC4CAQAwBQYDK2VwBCIEIA',
+    ],
   ])('removes the secret from %s', (text, secret) => {
     const out = redact(text);
     expect(out).not.toContain(secret);
@@ -16,6 +22,8 @@ describe('redact', () => {
   });
 
   it('leaves ordinary text alone', () => {
-    expect(redact('backup of contoso-apim finished in 12 min')).toBe('backup of contoso-apim finished in 12 min');
+    expect(redact('backup of contoso-apim finished in 12 min')).toBe(
+      'backup of contoso-apim finished in 12 min',
+    );
   });
 });

@@ -13,7 +13,9 @@ describe('configuration reference', () => {
   });
 
   it('describes every setting', () => {
-    const undocumented = configReference().filter((d) => d.description.length === 0).map((d) => d.key);
+    const undocumented = configReference()
+      .filter((d) => d.description.length === 0)
+      .map((d) => d.key);
     expect(undocumented).toEqual([]);
   });
 });

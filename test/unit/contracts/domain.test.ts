@@ -17,7 +17,8 @@ import {
 describe('lyncStatusState', () => {
   it('is done only for SteadyState/FinalState with NormalState, failed on any ErrorState', () => {
     const table: string[] = [];
-    for (const e of LYNC_EXPORT_STATUSES) for (const i of LYNC_IMPORT_STATUSES) table.push(`${e}/${i}=${lyncStatusState(e, i)}`);
+    for (const e of LYNC_EXPORT_STATUSES)
+      for (const i of LYNC_IMPORT_STATUSES) table.push(`${e}/${i}=${lyncStatusState(e, i)}`);
     expect(table).toEqual([
       'SteadyState/NormalState=done',
       'SteadyState/ErrorState=failed',
@@ -41,7 +42,13 @@ describe('Hyper-V return codes and jobs', () => {
     expect(hypervReturnMeaning(4096)).toBe('Method Parameters Checked - Job Started');
     expect(hypervReturnMeaning(32775)).toBe('Invalid state for this operation');
     expect(hypervReturnMeaning(12)).toBe('Unknown return code 12');
-    expect([0, 4096, 32775, 32768, 32769].map(hypervReturnAction)).toEqual(['completed', 'pollJob', 'rereadState', 'failed', 'failed']);
+    expect([0, 4096, 32775, 32768, 32769].map(hypervReturnAction)).toEqual([
+      'completed',
+      'pollJob',
+      'rereadState',
+      'failed',
+      'failed',
+    ]);
   });
   it('reads job states', () => {
     expect(jobStateName(7)).toBe('Completed');
@@ -61,7 +68,11 @@ describe('Hyper-V return codes and jobs', () => {
 describe('drill rule', () => {
   it('refuses exactly the state-changing types in drill mode', () => {
     const refused = COMMAND_TYPES.filter((t) => !isAllowedInMode(t, 'drill'));
-    expect(refused.sort()).toEqual(['hyperv.initiateFailback', 'lync.backupSync', 'pchat.ensureLegacyEndpoint']);
+    expect(refused.sort()).toEqual([
+      'hyperv.initiateFailback',
+      'lync.backupSync',
+      'pchat.ensureLegacyEndpoint',
+    ]);
     expect(COMMAND_TYPES.every((t) => isAllowedInMode(t, 'failover'))).toBe(true);
     expect(commandKind('hyperv.startTestFailover')).toBe('testFailover');
   });

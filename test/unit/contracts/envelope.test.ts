@@ -41,7 +41,11 @@ function command(over: Partial<Record<string, unknown>> = {}): CommandEnvelopeIn
 
 describe('signCommand / verifyCommand', () => {
   it('round-trips a command with defaults in the signed bytes', () => {
-    const signed = signCommand(command({ type: 'lync.backupSync', params: { poolFqdn: 'pool2.contoso.com' } }), app.privateKey, app.keyId);
+    const signed = signCommand(
+      command({ type: 'lync.backupSync', params: { poolFqdn: 'pool2.contoso.com' } }),
+      app.privateKey,
+      app.keyId,
+    );
     const v = verifyCommand(signed.text, appKeys, now, SKEW);
     expect(v.ok).toBe(true);
     if (!v.ok) return;
@@ -98,31 +102,59 @@ describe('signCommand / verifyCommand', () => {
     // Sign raw bytes the way a compromised or buggy signer would, bypassing signCommand's checks.
     const raw = (obj: unknown) => {
       const payload = Buffer.from(canonicalJson(obj));
-      return { v: 1, keyId: app.keyId, payload: payload.toString('base64'), sig: sign(null, payload, app.privateKey).toString('base64') };
+      return {
+        v: 1,
+        keyId: app.keyId,
+        payload: payload.toString('base64'),
+        sig: sign(null, payload, app.privateKey).toString('base64'),
+      };
     };
     const base = { ...command(), v: 1, keyId: app.keyId };
     const unknownType = verifyCommand(raw({ ...base, type: 'hyperv.commitFailover' }), appKeys, now, SKEW);
-    expect(unknownType).toMatchObject({ ok: false, reason: 'unknownType', trusted: { commandId: base.commandId, instanceId: 'restore-abc' } });
+    expect(unknownType).toMatchObject({
+      ok: false,
+      reason: 'unknownType',
+      trusted: { commandId: base.commandId, instanceId: 'restore-abc' },
+    });
     const badParams = verifyCommand(raw({ ...base, params: { vm: 'x; Remove-VM *' } }), appKeys, now, SKEW);
-    expect(badParams).toMatchObject({ ok: false, reason: 'badParams', trusted: { type: 'hyperv.initiateFailback' } });
+    expect(badParams).toMatchObject({
+      ok: false,
+      reason: 'badParams',
+      trusted: { type: 'hyperv.initiateFailback' },
+    });
     const extraKey = verifyCommand(raw({ ...base, extra: true }), appKeys, now, SKEW);
     expect(extraKey).toMatchObject({ ok: false, reason: 'malformed' });
     const keyMismatch = verifyCommand(raw({ ...base, keyId: 'other' }), appKeys, now, SKEW);
     expect(keyMismatch).toMatchObject({ ok: false, reason: 'malformed' });
-    const tooLong = verifyCommand(raw({ ...base, expiresAt: '2026-03-03T12:00:00.000Z' }), appKeys, now, SKEW);
+    const tooLong = verifyCommand(
+      raw({ ...base, expiresAt: '2026-03-03T12:00:00.000Z' }),
+      appKeys,
+      now,
+      SKEW,
+    );
     expect(tooLong).toMatchObject({ ok: false, reason: 'malformed' });
   });
 
   it('accepts either of two keys during a rotation', () => {
     const both = new Map([...appKeys, [other.keyId, other.publicKey]]);
-    expect(verifyCommand(signCommand(command(), app.privateKey, app.keyId).text, both, now, SKEW).ok).toBe(true);
-    expect(verifyCommand(signCommand(command(), other.privateKey, other.keyId).text, both, now, SKEW).ok).toBe(true);
+    expect(verifyCommand(signCommand(command(), app.privateKey, app.keyId).text, both, now, SKEW).ok).toBe(
+      true,
+    );
+    expect(
+      verifyCommand(signCommand(command(), other.privateKey, other.keyId).text, both, now, SKEW).ok,
+    ).toBe(true);
   });
 
   it('refuses to sign invalid or oversized commands', () => {
-    expect(() => signCommand(command({ params: { vm: 'SQL01', extra: 1 } }), app.privateKey, app.keyId)).toThrow(/params/);
-    expect(() => signCommand(command({ type: 'hyperv.commitFailover' }), app.privateKey, app.keyId)).toThrow(/not a known command type/);
-    expect(() => signCommand(command({ expiresAt: '2026-03-01T11:00:00.000Z' }), app.privateKey, app.keyId)).toThrow(/expiresAt/);
+    expect(() =>
+      signCommand(command({ params: { vm: 'SQL01', extra: 1 } }), app.privateKey, app.keyId),
+    ).toThrow(/params/);
+    expect(() => signCommand(command({ type: 'hyperv.commitFailover' }), app.privateKey, app.keyId)).toThrow(
+      /not a known command type/,
+    );
+    expect(() =>
+      signCommand(command({ expiresAt: '2026-03-01T11:00:00.000Z' }), app.privateKey, app.keyId),
+    ).toThrow(/expiresAt/);
   });
 
   it('loads keys from PEM and raw base64', () => {
@@ -130,45 +162,106 @@ describe('signCommand / verifyCommand', () => {
     const seed = app.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(16).toString('base64');
     const signed = signCommand(command(), loadPrivateKey(seed), app.keyId);
     expect(verifyCommand(signed.text, new Map([[app.keyId, loadPublicKey(raw)]]), now, SKEW).ok).toBe(true);
-    expect(verifyCommand(signed.text, new Map([[app.keyId, loadPublicKey(app.publicKeyPem)]]), now, SKEW).ok).toBe(true);
+    expect(
+      verifyCommand(signed.text, new Map([[app.keyId, loadPublicKey(app.publicKeyPem)]]), now, SKEW).ok,
+    ).toBe(true);
     expect(() => loadPublicKey('not a key')).toThrow(TypeError);
   });
 });
 
 describe('signResult / verifyResult', () => {
   const signed = signCommand(command(), app.privateKey, app.keyId);
-  const binding = { commandId: signed.command.commandId, instanceId: signed.command.instanceId, commandHash: signed.commandHash, site: 'dc1' };
+  const binding = {
+    commandId: signed.command.commandId,
+    instanceId: signed.command.instanceId,
+    commandHash: signed.commandHash,
+    site: 'dc1',
+  };
   const result = {
     ...binding,
     agentId: 'agent-dc1',
     type: 'hyperv.initiateFailback' as const,
     outcome: 'succeeded' as const,
-    output: { returnCode: 4096, meaning: 'Method Parameters Checked - Job Started', jobId: '0b8a4a3e-5f7e-4c1e-9a53-6f1f0c2d9e12' },
+    output: {
+      returnCode: 4096,
+      meaning: 'Method Parameters Checked - Job Started',
+      jobId: '0b8a4a3e-5f7e-4c1e-9a53-6f1f0c2d9e12',
+    },
     timings: { receivedAt: '2026-03-01T12:00:00.000Z', finishedAt: '2026-03-01T12:00:01.000Z' },
   };
 
   it('round-trips and checks the binding', () => {
     const r = signResult(result, agent.privateKey, agent.keyId);
-    expect(verifyResult(r.text, agentKeys, binding)).toMatchObject({ ok: true, result: { outcome: 'succeeded', output: { returnCode: 4096 } } });
-    expect(verifyResult(r.text, agentKeys, { ...binding, commandHash: '0'.repeat(64) })).toMatchObject({ ok: false, reason: 'notBound' });
-    expect(verifyResult(r.text, agentKeys, { ...binding, commandId: '0b8a4a3e-5f7e-4c1e-9a53-6f1f0c2d9e13' })).toMatchObject({ ok: false, reason: 'notBound' });
-    expect(verifyResult(r.text, agentKeys, { ...binding, site: 'dc2' })).toMatchObject({ ok: false, reason: 'notBound' });
+    expect(verifyResult(r.text, agentKeys, binding)).toMatchObject({
+      ok: true,
+      result: { outcome: 'succeeded', output: { returnCode: 4096 } },
+    });
+    expect(verifyResult(r.text, agentKeys, { ...binding, commandHash: '0'.repeat(64) })).toMatchObject({
+      ok: false,
+      reason: 'notBound',
+    });
+    expect(
+      verifyResult(r.text, agentKeys, { ...binding, commandId: '0b8a4a3e-5f7e-4c1e-9a53-6f1f0c2d9e13' }),
+    ).toMatchObject({ ok: false, reason: 'notBound' });
+    expect(verifyResult(r.text, agentKeys, { ...binding, site: 'dc2' })).toMatchObject({
+      ok: false,
+      reason: 'notBound',
+    });
   });
 
   it('refuses results signed by another agent, by the app key, or unsigned', () => {
-    expect(verifyResult(signResult(result, other.privateKey, agent.keyId).text, agentKeys, binding)).toMatchObject({ ok: false, reason: 'badSignature' });
-    expect(verifyResult(signResult(result, app.privateKey, app.keyId).text, agentKeys, binding)).toMatchObject({ ok: false, reason: 'unknownKey' });
+    expect(
+      verifyResult(signResult(result, other.privateKey, agent.keyId).text, agentKeys, binding),
+    ).toMatchObject({ ok: false, reason: 'badSignature' });
+    expect(
+      verifyResult(signResult(result, app.privateKey, app.keyId).text, agentKeys, binding),
+    ).toMatchObject({ ok: false, reason: 'unknownKey' });
     const r = signResult(result, agent.privateKey, agent.keyId);
-    expect(verifyResult({ ...r.message, sig: '' }, agentKeys, binding)).toMatchObject({ ok: false, reason: 'malformed' });
+    expect(verifyResult({ ...r.message, sig: '' }, agentKeys, binding)).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+    });
   });
 
   it('validates the typed output and error rules', () => {
-    expect(() => signResult({ ...result, output: { returnCode: 'x', meaning: '' } } as never, agent.privateKey, agent.keyId)).toThrow(/invalid result/);
-    expect(() => signResult({ ...result, outcome: 'failed', output: null } as never, agent.privateKey, agent.keyId)).toThrow(/error/);
-    const rejected = signResult({ ...binding, agentId: 'a', outcome: 'rejected', output: null, error: { code: 'expired', message: 'late' }, timings: result.timings }, agent.privateKey, agent.keyId);
-    expect(verifyResult(rejected.text, agentKeys, binding)).toMatchObject({ ok: true, result: { outcome: 'rejected' } });
+    expect(() =>
+      signResult(
+        { ...result, output: { returnCode: 'x', meaning: '' } } as never,
+        agent.privateKey,
+        agent.keyId,
+      ),
+    ).toThrow(/invalid result/);
+    expect(() =>
+      signResult({ ...result, outcome: 'failed', output: null } as never, agent.privateKey, agent.keyId),
+    ).toThrow(/error/);
+    const rejected = signResult(
+      {
+        ...binding,
+        agentId: 'a',
+        outcome: 'rejected',
+        output: null,
+        error: { code: 'expired', message: 'late' },
+        timings: result.timings,
+      },
+      agent.privateKey,
+      agent.keyId,
+    );
+    expect(verifyResult(rejected.text, agentKeys, binding)).toMatchObject({
+      ok: true,
+      result: { outcome: 'rejected' },
+    });
     const status = signResult(
-      { ...result, type: 'lync.backupStatus', output: { poolFqdn: 'pool2.contoso.com', module: 'ConfServices.DataConf', exportStatus: 'Steady State', importStatus: 'NormalState', state: 'done' } } as never,
+      {
+        ...result,
+        type: 'lync.backupStatus',
+        output: {
+          poolFqdn: 'pool2.contoso.com',
+          module: 'ConfServices.DataConf',
+          exportStatus: 'Steady State',
+          importStatus: 'NormalState',
+          state: 'done',
+        },
+      } as never,
       agent.privateKey,
       agent.keyId,
     );
@@ -177,6 +270,7 @@ describe('signResult / verifyResult', () => {
 
   it('decodes base64 queue text, JSON text and parsed objects alike', () => {
     const r = signResult(result, agent.privateKey, agent.keyId);
-    for (const form of [r.text, JSON.stringify(r.message), r.message]) expect(decodeSignedMessage(form).ok).toBe(true);
+    for (const form of [r.text, JSON.stringify(r.message), r.message])
+      expect(decodeSignedMessage(form).ok).toBe(true);
   });
 });

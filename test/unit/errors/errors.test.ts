@@ -3,7 +3,9 @@ import { classifyError, errorMessage, NonRetryableError, TransientError } from '
 
 describe('error taxonomy', () => {
   it('classifies thrown errors by name', () => {
-    expect(classifyError(new NonRetryableError('bad tier', { code: 'UnsupportedTier' }))).toBe('nonRetryable');
+    expect(classifyError(new NonRetryableError('bad tier', { code: 'UnsupportedTier' }))).toBe(
+      'nonRetryable',
+    );
     expect(classifyError(new TransientError('locked', { retryAfterMs: 5000 }))).toBe('transient');
     expect(classifyError(new Error('boom'))).toBe('unknown');
   });
@@ -12,9 +14,9 @@ describe('error taxonomy', () => {
     // Durable Functions reports activity failures as "Activity function 'x' failed: <message>".
     const crossed = `Activity function 'beginApimBackup' failed: ${new TransientError('ServiceLocked').message}`;
     expect(classifyError(crossed)).toBe('transient');
-    expect(classifyError(new Error(`Activity function 'x' failed: ${new NonRetryableError('no').message}`))).toBe(
-      'nonRetryable',
-    );
+    expect(
+      classifyError(new Error(`Activity function 'x' failed: ${new NonRetryableError('no').message}`)),
+    ).toBe('nonRetryable');
   });
 
   it('keeps code and retry hint', () => {

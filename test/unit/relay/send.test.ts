@@ -46,19 +46,42 @@ const input = {
 };
 
 function deps(f: ReturnType<typeof fakes>, over: Partial<SendDeps> = {}): SendDeps {
-  return { signing: { key: key.privateKey, keyId: 'app-1' }, sites: ['site-a'], ttlSeconds: 900, store: f.store, queue: f.queue, now: () => new Date('2026-01-01T00:00:01Z'), ...over };
+  return {
+    signing: { key: key.privateKey, keyId: 'app-1' },
+    sites: ['site-a'],
+    ttlSeconds: 900,
+    store: f.store,
+    queue: f.queue,
+    now: () => new Date('2026-01-01T00:00:01Z'),
+    ...over,
+  };
 }
 
 describe('sendCommand', () => {
   it('signs a command the agent verifies, records it, and sends it to agent-<site>-commands with the TTL', async () => {
     const f = fakes();
     const out = await sendCommand(deps(f), input);
-    expect(out).toEqual({ commandId: input.commandId, commandHash: expect.stringMatching(/^[0-9a-f]{64}$/), expiresAt: '2026-01-01T00:15:00.000Z' });
+    expect(out).toEqual({
+      commandId: input.commandId,
+      commandHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      expiresAt: '2026-01-01T00:15:00.000Z',
+    });
     expect(f.sent).toHaveLength(1);
     expect(f.sent[0]).toMatchObject({ queue: 'agent-site-a-commands', ttl: 900 });
-    const v = verifyCommand(f.sent[0]!.text, new Map([['app-1', key.publicKey]]), new Date('2026-01-01T00:00:05Z'), 0);
+    const v = verifyCommand(
+      f.sent[0]!.text,
+      new Map([['app-1', key.publicKey]]),
+      new Date('2026-01-01T00:00:05Z'),
+      0,
+    );
     expect(v.ok && v.command.params).toEqual({ vm: 'vm-01' });
-    expect(f.records.get(input.commandId)).toMatchObject({ state: 'open', commandHash: out.commandHash, instanceId: 'inst-1', site: 'site-a', mode: 'failover' });
+    expect(f.records.get(input.commandId)).toMatchObject({
+      state: 'open',
+      commandHash: out.commandHash,
+      instanceId: 'inst-1',
+      site: 'site-a',
+      mode: 'failover',
+    });
     // The output carries ids and the hash only: nothing key-shaped.
     expect(JSON.stringify(out)).not.toMatch(/PRIVATE|sig/);
   });
@@ -74,10 +97,19 @@ describe('sendCommand', () => {
   it('refuses a reused command id, an unlisted site, a missing key and bad parameters before sending', async () => {
     const f = fakes();
     await sendCommand(deps(f), input);
-    await expect(sendCommand(deps(f), { ...input, params: { vm: 'vm-02' } })).rejects.toMatchObject({ name: 'NonRetryableError', code: 'CommandIdReused' });
-    await expect(sendCommand(deps(f), { ...input, site: 'site-b' })).rejects.toMatchObject({ code: 'SiteNotAllowed' });
-    await expect(sendCommand(deps(f, { signing: undefined }), input)).rejects.toThrow(/LIFEBOAT_RELAY_SIGNING_KEY/);
-    await expect(sendCommand(deps(fakes()), { ...input, params: { vm: 'x"; Remove-VM *' } })).rejects.toMatchObject({ code: 'InvalidCommand' });
+    await expect(sendCommand(deps(f), { ...input, params: { vm: 'vm-02' } })).rejects.toMatchObject({
+      name: 'NonRetryableError',
+      code: 'CommandIdReused',
+    });
+    await expect(sendCommand(deps(f), { ...input, site: 'site-b' })).rejects.toMatchObject({
+      code: 'SiteNotAllowed',
+    });
+    await expect(sendCommand(deps(f, { signing: undefined }), input)).rejects.toThrow(
+      /LIFEBOAT_RELAY_SIGNING_KEY/,
+    );
+    await expect(
+      sendCommand(deps(fakes()), { ...input, params: { vm: 'x"; Remove-VM *' } }),
+    ).rejects.toMatchObject({ code: 'InvalidCommand' });
     expect(f.sent).toHaveLength(1);
   });
 });
@@ -85,12 +117,20 @@ describe('sendCommand', () => {
 describe('relay configuration', () => {
   it('loads with nothing set (other features keep working) and parses keys and sites', () => {
     const empty = loadConfig({});
-    expect(empty.relay).toMatchObject({ signingKey: undefined, sites: [], agentKeys: [], deliveryTimeoutSeconds: 120, fanoutConcurrency: 5 });
+    expect(empty.relay).toMatchObject({
+      signingKey: undefined,
+      sites: [],
+      agentKeys: [],
+      deliveryTimeoutSeconds: 120,
+      fanoutConcurrency: 5,
+    });
     const agent = generateSigningKeyPair();
     const c = loadConfig({
       LIFEBOAT_RELAY_SIGNING_KEY: key.privateKeyPem,
       LIFEBOAT_RELAY_SITES: 'site-a, site-b',
-      LIFEBOAT_RELAY_AGENT_KEYS: JSON.stringify({ k1: { agentId: 'agent-a', site: 'site-a', publicKey: agent.publicKeyPem } }),
+      LIFEBOAT_RELAY_AGENT_KEYS: JSON.stringify({
+        k1: { agentId: 'agent-a', site: 'site-a', publicKey: agent.publicKeyPem },
+      }),
     });
     expect(c.relay.sites).toEqual(['site-a', 'site-b']);
     const keys = relayKeys(c.relay);
@@ -100,7 +140,9 @@ describe('relay configuration', () => {
 
   it('names the bad setting without echoing the secret', () => {
     expect(() => loadConfig({ LIFEBOAT_RELAY_SITES: 'Site_A' })).toThrow(/LIFEBOAT_RELAY_SITES/);
-    expect(() => loadConfig({ LIFEBOAT_RELAY_AGENT_KEYS: '{not json' })).toThrow(/LIFEBOAT_RELAY_AGENT_KEYS: must be valid JSON/);
+    expect(() => loadConfig({ LIFEBOAT_RELAY_AGENT_KEYS: '{not json' })).toThrow(
+      /LIFEBOAT_RELAY_AGENT_KEYS: must be valid JSON/,
+    );
     const bad = loadConfig({ LIFEBOAT_RELAY_SIGNING_KEY: 'not-a-key-secret-value' });
     expect(() => relayKeys(bad.relay)).toThrow(/LIFEBOAT_RELAY_SIGNING_KEY/);
     try {

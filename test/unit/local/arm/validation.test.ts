@@ -6,7 +6,14 @@ import { containerNameProblem, validateBackupRestoreBody } from '../../../../loc
 const service = createService(
   {
     name: 'apim1',
-    identity: { systemAssigned: true, userAssigned: { '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ua': { clientId: 'aaaaaaaa-0000-0000-0000-000000000001' } } },
+    identity: {
+      systemAssigned: true,
+      userAssigned: {
+        '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ua': {
+          clientId: 'aaaaaaaa-0000-0000-0000-000000000001',
+        },
+      },
+    },
   },
   new Date('2026-01-01T00:00:00Z'),
 );
@@ -26,27 +33,57 @@ describe('validateBackupRestoreBody', () => {
   });
 
   it('requires storageAccount, containerName and backupName', () => {
-    expect(code({ ...base, storageAccount: undefined, accessKey: 'k' })).toBe('InvalidParameters|backupStorageAccount');
-    expect(code({ ...base, containerName: '', accessKey: 'k' })).toBe('InvalidParameters|backupContainerName');
+    expect(code({ ...base, storageAccount: undefined, accessKey: 'k' })).toBe(
+      'InvalidParameters|backupStorageAccount',
+    );
+    expect(code({ ...base, containerName: '', accessKey: 'k' })).toBe(
+      'InvalidParameters|backupContainerName',
+    );
     expect(code({ ...base, backupName: undefined, accessKey: 'k' })).toBe('InvalidParameters|backupName');
   });
 
   it('refuses an upper-case container name as the live service does', () => {
-    expect(code({ ...base, containerName: 'backupContainer', accessKey: 'k' })).toBe('InvalidParameters|backupContainerName');
+    expect(code({ ...base, containerName: 'backupContainer', accessKey: 'k' })).toBe(
+      'InvalidParameters|backupContainerName',
+    );
   });
 
   it('accessKey only with AccessKey; clientId only with UserAssigned and attached', () => {
-    expect(code({ ...base, accessType: 'SystemAssignedManagedIdentity', accessKey: 'k' })).toBe('InvalidParameters|accessKey');
+    expect(code({ ...base, accessType: 'SystemAssignedManagedIdentity', accessKey: 'k' })).toBe(
+      'InvalidParameters|accessKey',
+    );
     expect(code({ ...base, accessType: 'SystemAssignedManagedIdentity' })).toBeUndefined();
-    expect(code({ ...base, accessType: 'SystemAssignedManagedIdentity', clientId: 'aaaaaaaa-0000-0000-0000-000000000001' })).toBe('InvalidParameters|clientId');
+    expect(
+      code({
+        ...base,
+        accessType: 'SystemAssignedManagedIdentity',
+        clientId: 'aaaaaaaa-0000-0000-0000-000000000001',
+      }),
+    ).toBe('InvalidParameters|clientId');
     expect(code({ ...base, accessType: 'UserAssignedManagedIdentity' })).toBe('InvalidParameters|clientId');
-    expect(code({ ...base, accessType: 'UserAssignedManagedIdentity', clientId: 'bbbbbbbb-0000-0000-0000-000000000002' })).toBe('InvalidParameters|clientId');
-    expect(code({ ...base, accessType: 'UserAssignedManagedIdentity', clientId: 'AAAAAAAA-0000-0000-0000-000000000001' })).toBeUndefined();
-    expect(code({ ...base, accessKey: 'k', clientId: 'aaaaaaaa-0000-0000-0000-000000000001' })).toBe('InvalidParameters|clientId');
+    expect(
+      code({
+        ...base,
+        accessType: 'UserAssignedManagedIdentity',
+        clientId: 'bbbbbbbb-0000-0000-0000-000000000002',
+      }),
+    ).toBe('InvalidParameters|clientId');
+    expect(
+      code({
+        ...base,
+        accessType: 'UserAssignedManagedIdentity',
+        clientId: 'AAAAAAAA-0000-0000-0000-000000000001',
+      }),
+    ).toBeUndefined();
+    expect(code({ ...base, accessKey: 'k', clientId: 'aaaaaaaa-0000-0000-0000-000000000001' })).toBe(
+      'InvalidParameters|clientId',
+    );
   });
 
   it('refuses managed identity before api-version 2021-04-01-preview and unknown access types', () => {
-    expect(code({ ...base, accessType: 'SystemAssignedManagedIdentity' }, '2020-12-01')).toBe('InvalidParameters|accessType');
+    expect(code({ ...base, accessType: 'SystemAssignedManagedIdentity' }, '2020-12-01')).toBe(
+      'InvalidParameters|accessType',
+    );
     expect(code({ ...base, accessType: 'Sas' })).toBe('InvalidParameters|accessType');
   });
 
@@ -61,9 +98,12 @@ describe('containerNameProblem', () => {
   it('accepts exactly the Azure Storage container names', () => {
     const valid = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '_', '.'), minLength: 0, maxLength: 70 }), (name) => {
-        expect(containerNameProblem(name) === undefined).toBe(valid.test(name));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '_', '.'), minLength: 0, maxLength: 70 }),
+        (name) => {
+          expect(containerNameProblem(name) === undefined).toBe(valid.test(name));
+        },
+      ),
     );
   });
 });
