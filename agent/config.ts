@@ -25,11 +25,9 @@ import { DEFAULT_POLL, type PollSettings } from './run';
  * - `LIFEBOAT_AGENT_SIGNING_KEY_FILE`: path of that key instead.
  */
 
-const queueName = z
-  .string()
-  .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, {
-    error: 'must be a queue name: 3-63 lower-case letters, digits and single hyphens',
-  });
+const queueName = z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, {
+  error: 'must be a queue name: 3-63 lower-case letters, digits and single hyphens',
+});
 
 export const agentConfigFileSchema = z.strictObject({
   site: siteSchema,

@@ -19,11 +19,9 @@ export function parseTimeSpan(text: string): number | undefined {
 }
 
 const timeSpan = (field: string) =>
-  z
-    .string()
-    .refine((v) => parseTimeSpan(v) !== undefined, {
-      message: `${field} must be a TimeSpan such as "00:00:30"`,
-    });
+  z.string().refine((v) => parseTimeSpan(v) !== undefined, {
+    message: `${field} must be a TimeSpan such as "00:00:30"`,
+  });
 
 const hostJsonSchema = z.object({
   version: z.string().optional(),

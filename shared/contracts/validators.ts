@@ -99,18 +99,14 @@ export const vmRefSchema = z
   });
 
 /** A recovery point identifier (GUID, optionally `Microsoft:`-prefixed). */
-export const recoveryPointSchema = z
-  .string({ error: 'must be a string' })
-  .regex(RECOVERY_POINT_PATTERN, {
-    error: 'must be a recovery point GUID, optionally prefixed "Microsoft:"',
-  });
+export const recoveryPointSchema = z.string({ error: 'must be a string' }).regex(RECOVERY_POINT_PATTERN, {
+  error: 'must be a recovery point GUID, optionally prefixed "Microsoft:"',
+});
 
 /** A display name for a Persistent Chat endpoint. */
-export const displayNameSchema = z
-  .string({ error: 'must be a string' })
-  .regex(DISPLAY_NAME_PATTERN, {
-    error: 'must be 1-64 ASCII letters, digits, inner spaces, ".", "_" or "-"',
-  });
+export const displayNameSchema = z.string({ error: 'must be a string' }).regex(DISPLAY_NAME_PATTERN, {
+  error: 'must be 1-64 ASCII letters, digits, inner spaces, ".", "_" or "-"',
+});
 
 /**
  * A site name: 1-40 lower-case letters, digits and single inner hyphens, so that

@@ -170,11 +170,9 @@ export function createRelayStore(container: ContainerClient): RelayStore {
       const body = JSON.stringify(entry);
       const name = `ignored/${entry.at.slice(0, 10)}/${entry.commandId ?? 'unknown'}-${randomUUID()}.json`;
       try {
-        await container
-          .getBlockBlobClient(name)
-          .upload(body, Buffer.byteLength(body), {
-            blobHTTPHeaders: { blobContentType: 'application/json' },
-          });
+        await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+          blobHTTPHeaders: { blobContentType: 'application/json' },
+        });
       } catch (error) {
         throw transient('writing an ignored-result record', error);
       }
