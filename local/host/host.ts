@@ -70,6 +70,19 @@ export interface LocalHost {
   stop(): Promise<void>;
 }
 
+/** Runs the app's `app.hook.appStart` / `appTerminate` handlers in registration order, as the worker does. */
+async function runAppHooks(hookName: 'appStart' | 'appTerminate', appRoot: string): Promise<void> {
+  for (const hook of registry.hooks.filter((h) => h.hookName === hookName)) {
+    try {
+      await hook.callback({ hookData: {}, appHookData: {}, functionAppDirectory: appRoot });
+    } catch (error) {
+      throw new Error(`${hookName} hook failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
 /** Resolves a `main` value that may be a glob (`*`, `**`) to files under appRoot, sorted. */
 export function resolveMain(appRoot: string, main: string): string[] {
   if (!/[*?[]/.test(main)) {
@@ -223,6 +236,9 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     registry.appLoaded ??= loadApp(options.appRoot, options.loader);
     await registry.appLoaded;
     functions = buildFunctionTable({ ...process.env, ...settings });
+    // The Node worker runs `app.hook.appStart` handlers once the app is loaded, before any
+    // invocation; a failing one fails the worker's start, so it fails this host's start too.
+    await runAppHooks('appStart', options.appRoot);
   } catch (error) {
     restoreEnv();
     throw error;
@@ -424,6 +440,9 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      await runAppHooks('appTerminate', options.appRoot).catch((error: unknown) =>
+        log(`[error] ${error instanceof Error ? error.message : String(error)}`),
+      );
       timers.stop();
       durable.stop();
       await queues.stop();
