@@ -19,7 +19,10 @@ const otherKey = generateSigningKeyPair();
 let t = new Date('2026-03-01T12:00:00.000Z');
 const now = () => t;
 const dirs: string[] = [];
-afterEach(() => {
+const ledgers: Ledger[] = [];
+afterEach(async () => {
+  // Every test stops what it starts: close ledgers a test left open (closing twice is harmless).
+  for (const l of ledgers.splice(0)) await l.close();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -40,6 +43,7 @@ async function agentOn(
   extra: Partial<ConstructorParameters<typeof AgentCore>[0]> = {},
 ) {
   const ledger = await Ledger.open(ledgerPath, { now, retentionMs: 48 * 3600_000 });
+  ledgers.push(ledger);
   const audit = memoryAudit();
   const core = new AgentCore({
     site: 'dc1',
