@@ -7,18 +7,11 @@ import { errorMessage } from '../../shared/errors';
  * days, a malformed resource id, a missing key) is reported at start-up, by name and rule, instead
  * of at the first 3 a.m. timer. It logs and never throws: a throwing start hook fails the worker's
  * start, which would also take down GET /api/health, the place operators look first. Handlers still
- * load configuration lazily and refuse to run on the same errors.
+ * load configuration lazily and refuse to run on the same errors. A valid configuration is silent.
  */
 export function checkConfigurationAtStart(): void {
   try {
-    const config = getConfig();
-    console.log(
-      JSON.stringify({
-        event: 'lifeboat.config.ok',
-        protectedServices: config.backup.services.length,
-        relaySites: config.relay.sites.length,
-      }),
-    );
+    getConfig();
   } catch (error) {
     console.error(JSON.stringify({ event: 'lifeboat.config.invalid', error: errorMessage(error) }));
   }
