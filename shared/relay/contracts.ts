@@ -108,25 +108,30 @@ export interface RelaySettings {
   readonly fanoutConcurrency: number;
 }
 
+/** Options shared by the long-running flows: poll interval, overall timeout, per-command timeouts. */
+const pollingOptions = {
+  pollMs: z
+    .number()
+    .int()
+    .min(1000, { error: 'pollMs must be at least 1000 (1 s)' })
+    .max(24 * 3600_000, { error: 'pollMs must be at most 86400000 (24 h)' })
+    .optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1000, { error: 'timeoutMs must be at least 1000 (1 s)' })
+    .max(7 * 24 * 3600_000, { error: 'timeoutMs must be at most 604800000 (7 days)' })
+    .optional(),
+  timeouts: relayTimeoutsSchema.optional(),
+};
+
 /** Input of `lyncConferenceRestore`. */
 export const lyncConferenceRestoreInputSchema = z.strictObject({
   site: siteSchema,
   poolFqdn: fqdnSchema,
   module: z.enum(LYNC_BACKUP_MODULES).default(DEFAULT_LYNC_MODULE),
   mode: modeSchema,
-  pollMs: z
-    .number()
-    .int()
-    .min(1000)
-    .max(24 * 3600_000)
-    .optional(),
-  timeoutMs: z
-    .number()
-    .int()
-    .min(1000)
-    .max(7 * 24 * 3600_000)
-    .optional(),
-  timeouts: relayTimeoutsSchema.optional(),
+  ...pollingOptions,
 });
 export type LyncConferenceRestoreInput = z.input<typeof lyncConferenceRestoreInputSchema>;
 
@@ -151,19 +156,7 @@ export const vmFailbackInputSchema = z.strictObject({
   recoveryPointId: recoveryPointSchema.optional(),
   mode: modeSchema,
   concurrency: z.number().int().min(1).max(50).optional(),
-  pollMs: z
-    .number()
-    .int()
-    .min(1000)
-    .max(24 * 3600_000)
-    .optional(),
-  timeoutMs: z
-    .number()
-    .int()
-    .min(1000)
-    .max(7 * 24 * 3600_000)
-    .optional(),
-  timeouts: relayTimeoutsSchema.optional(),
+  ...pollingOptions,
 });
 export type VmFailbackInput = z.input<typeof vmFailbackInputSchema>;
 
