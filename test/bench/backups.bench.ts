@@ -92,9 +92,7 @@ async function seed(service: BlobServiceClient, containerName: string): Promise<
 const policy = { now, retentionDays: 7, keepNewest: KEEP_VERIFIED };
 
 /** One prune path on its own fresh Azurite (no state left over from the other path). */
-async function measurePath(
-  path: 'batched' | 'onebyone',
-): Promise<{
+async function measurePath(path: 'batched' | 'onebyone'): Promise<{
   ms: number;
   requests: number;
   deleted: number;
