@@ -63,6 +63,14 @@ function* failbackVm(context: OrchestrationContext): Gen<VmFailbackOutcome> {
     };
     if (first.next === 'stop')
       return { vm, outcome: first.outcome, polls, ...ids, ...(first.error ? { error: first.error } : {}) };
+    // `polls` is read when called, so the outcome reports the polls made so far.
+    const timedOut = (message: string): VmFailbackOutcome => ({
+      vm,
+      outcome: 'timedOut',
+      polls,
+      ...ids,
+      error: { code: 'timedOut', message },
+    });
     const success: VmFailbackOutcome['outcome'] =
       initiate.outcome === 'alreadyDone' ? 'alreadyDone' : 'succeeded';
 
@@ -70,13 +78,7 @@ function* failbackVm(context: OrchestrationContext): Gen<VmFailbackOutcome> {
       for (;;) {
         const step = nextPoll(context.df.currentUtcDateTime, input.pollMs, deadline);
         if (step.next === 'timedOut')
-          return {
-            vm,
-            outcome: 'timedOut',
-            polls,
-            ...ids,
-            error: { code: 'timedOut', message: `failback job ${first.jobId} still running at the deadline` },
-          };
+          return timedOut(`failback job ${first.jobId} still running at the deadline`);
         context.df.setCustomStatus({ phase: 'pollingJob', vm, jobId: first.jobId, polls });
         yield context.df.createTimer(step.fireAt);
         const job = yield* run('hyperv.jobStatus', { jobId: first.jobId });
@@ -108,13 +110,7 @@ function* failbackVm(context: OrchestrationContext): Gen<VmFailbackOutcome> {
       if (!firstRead) {
         const step = nextPoll(context.df.currentUtcDateTime, input.pollMs, deadline);
         if (step.next === 'timedOut')
-          return {
-            vm,
-            outcome: 'timedOut',
-            polls,
-            ...ids,
-            error: { code: 'timedOut', message: 'replication state not FailbackCompleted at the deadline' },
-          };
+          return timedOut('replication state not FailbackCompleted at the deadline');
         context.df.setCustomStatus({ phase: 'pollingState', vm, polls });
         yield context.df.createTimer(step.fireAt);
       }

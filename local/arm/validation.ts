@@ -161,39 +161,26 @@ export function validateBackupRestoreBody(
         ok: false,
         error: invalid("access key is required when accessType is 'AccessKey'.", 'accessKey'),
       };
-    if (clientId !== undefined)
-      return {
-        ok: false,
-        error: invalid(
-          "clientId is allowed only when accessType is 'UserAssignedManagedIdentity'.",
-          'clientId',
-        ),
-      };
-  } else {
-    if (accessKey !== undefined)
-      return {
-        ok: false,
-        error: invalid("access key is allowed only when accessType is 'AccessKey'.", 'accessKey'),
-      };
+  } else if (accessKey !== undefined) {
+    return {
+      ok: false,
+      error: invalid("access key is allowed only when accessType is 'AccessKey'.", 'accessKey'),
+    };
   }
-  if (accessType === 'SystemAssignedManagedIdentity') {
-    if (clientId !== undefined)
-      return {
-        ok: false,
-        error: invalid(
-          "clientId is allowed only when accessType is 'UserAssignedManagedIdentity'.",
-          'clientId',
-        ),
-      };
-    if (!service.identity.systemAssigned) {
-      return {
-        ok: false,
-        error: invalid(
-          `the service '${service.name}' has no system-assigned managed identity.`,
-          'accessType',
-        ),
-      };
-    }
+  if (accessType !== 'UserAssignedManagedIdentity' && clientId !== undefined) {
+    return {
+      ok: false,
+      error: invalid(
+        "clientId is allowed only when accessType is 'UserAssignedManagedIdentity'.",
+        'clientId',
+      ),
+    };
+  }
+  if (accessType === 'SystemAssignedManagedIdentity' && !service.identity.systemAssigned) {
+    return {
+      ok: false,
+      error: invalid(`the service '${service.name}' has no system-assigned managed identity.`, 'accessType'),
+    };
   }
   if (accessType === 'UserAssignedManagedIdentity') {
     if (!clientId)

@@ -128,6 +128,11 @@ const DEFAULT_MAX_RETRY_INTERVAL_MS = 6 * 24 * 3600_000;
 const OUT_OF_PROC_MARKER = '$OutOfProcData$:';
 
 /** The in-memory Durable extension. */
+/** The client API's answer for an unknown instance (404). */
+function notFound(instanceId: string): { ok: false; code: 'notFound'; message: string } {
+  return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
+}
+
 export class DurableEngine {
   private readonly instances = new Map<string, Instance>();
   private readonly listeners = new Set<() => void>();
@@ -216,18 +221,28 @@ export class DurableEngine {
     return instance ? instance.history.map((e) => ({ ...e })) : undefined;
   }
 
-  /** Raises an external event (POST instances/{id}/raiseEvent/{name}). */
-  raiseEvent(instanceId: string, eventName: string, inputJson: string | null): ClientResult<void> {
+  /** The instance when it exists and is running; otherwise the client API's 404 or 410 answer. */
+  private runningInstance(
+    instanceId: string,
+    whyGone: (status: string) => string,
+  ): { ok: true; value: Instance } | Extract<ClientResult<never>, { ok: false }> {
     const instance = this.instances.get(instanceId);
-    if (!instance)
-      return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
+    if (!instance) return notFound(instanceId);
     if (!RUNNING_STATES.has(instance.status)) {
       return {
         ok: false,
         code: 'gone',
-        message: `The instance '${instanceId}' is ${instance.status}; the event was discarded.`,
+        message: `The instance '${instanceId}' ${whyGone(instance.status)}.`,
       };
     }
+    return { ok: true, value: instance };
+  }
+
+  /** Raises an external event (POST instances/{id}/raiseEvent/{name}). */
+  raiseEvent(instanceId: string, eventName: string, inputJson: string | null): ClientResult<void> {
+    const found = this.runningInstance(instanceId, (status) => `is ${status}; the event was discarded`);
+    if (!found.ok) return found;
+    const instance = found.value;
     this.enqueue(instance, {
       event: { EventType: EventType.EventRaised, Name: eventName, Input: inputJson },
     });
@@ -236,16 +251,9 @@ export class DurableEngine {
 
   /** Terminates a running instance (POST instances/{id}/terminate). */
   terminate(instanceId: string, reason: string): ClientResult<void> {
-    const instance = this.instances.get(instanceId);
-    if (!instance)
-      return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
-    if (!RUNNING_STATES.has(instance.status)) {
-      return {
-        ok: false,
-        code: 'gone',
-        message: `The instance '${instanceId}' is ${instance.status} and cannot be terminated.`,
-      };
-    }
+    const found = this.runningInstance(instanceId, (status) => `is ${status} and cannot be terminated`);
+    if (!found.ok) return found;
+    const instance = found.value;
     const now = this.options.clock.now();
     instance.history.push(this.event(EventType.ExecutionTerminated, now, { Input: JSON.stringify(reason) }));
     this.finish(instance, 'Terminated', JSON.stringify(reason), now);
@@ -254,11 +262,9 @@ export class DurableEngine {
 
   /** Suspends a running instance: events are held until resumed. */
   suspend(instanceId: string): ClientResult<void> {
-    const instance = this.instances.get(instanceId);
-    if (!instance)
-      return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
-    if (!RUNNING_STATES.has(instance.status))
-      return { ok: false, code: 'gone', message: `The instance '${instanceId}' is ${instance.status}.` };
+    const found = this.runningInstance(instanceId, (status) => `is ${status}`);
+    if (!found.ok) return found;
+    const instance = found.value;
     instance.suspended = true;
     instance.status = 'Suspended';
     instance.lastUpdatedTime = this.options.clock.now();
@@ -269,8 +275,7 @@ export class DurableEngine {
   /** Resumes a suspended instance. */
   resume(instanceId: string): ClientResult<void> {
     const instance = this.instances.get(instanceId);
-    if (!instance)
-      return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
+    if (!instance) return notFound(instanceId);
     if (!instance.suspended)
       return { ok: false, code: 'gone', message: `The instance '${instanceId}' is not suspended.` };
     instance.suspended = false;
