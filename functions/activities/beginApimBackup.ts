@@ -1,33 +1,23 @@
-import * as df from 'durable-functions';
-import type { BackupRestoreRequest } from '../../shared/apim/port';
-import {
-  beginApimBackupInput,
-  parseActivityInput,
-  type ApimBackupPoll,
-} from '../../shared/backups/contracts';
-import { backupDeps, findService } from '../../shared/backups/deps';
-import { toActivityError } from '../../shared/backups/retry';
-import { redact } from '../../shared/config/redact';
-import { NonRetryableError } from '../../shared/errors';
-import { backupFunctions } from '../names/backup';
+import { activity } from '../kit';
+import { backup } from '../names/backup';
 
 /**
  * Sends the backup POST and returns at once with the poll token. The access key (AccessKey mode
  * only) is read here from configuration and never leaves this activity.
  */
-export async function beginApimBackup(input: unknown): Promise<ApimBackupPoll> {
-  try {
-    const { resourceId, blobName } = parseActivityInput(
-      beginApimBackupInput,
-      input,
-      backupFunctions.beginApimBackup,
-    );
-    const deps = backupDeps();
+activity(backup.beginApimBackup, {
+  input: async () => (await import('../../shared/backups/contracts')).beginApimBackupInput,
+  handler: async ({ resourceId, blobName }) => {
+    const { backupDeps, findService } = await import('../../shared/backups/deps');
+    const { NonRetryableError } = await import('../../shared/errors');
+    const deps = await backupDeps();
     const service = findService(deps.config, resourceId);
     if (service === undefined)
       throw new NonRetryableError(`${resourceId} is not a configured service`, { code: 'UnknownService' });
     const b = deps.config.backup;
-    const request: BackupRestoreRequest = {
+    const poll = await (
+      await deps.apim()
+    ).beginBackup(service, {
       storageAccount: deps.storageAccount,
       containerName: b.container,
       backupName: blobName,
@@ -36,14 +26,9 @@ export async function beginApimBackup(input: unknown): Promise<ApimBackupPoll> {
       ...(b.accessType === 'UserAssignedManagedIdentity' && b.identityClientId !== undefined
         ? { clientId: b.identityClientId }
         : {}),
-    };
-    const poll = await deps.apim.beginBackup(service, request);
+    });
     return poll.status === 'running'
-      ? { status: 'running', token: poll.token, retryAfterMs: poll.retryAfterMs ?? null }
-      : { status: 'succeeded' };
-  } catch (error) {
-    throw toActivityError(error, redact);
-  }
-}
-
-df.app.activity(backupFunctions.beginApimBackup, { handler: beginApimBackup });
+      ? { status: 'running' as const, token: poll.token, retryAfterMs: poll.retryAfterMs ?? null }
+      : { status: 'succeeded' as const };
+  },
+});

@@ -1,16 +1,11 @@
-import * as df from 'durable-functions';
-import { backupDeps } from '../../shared/backups/deps';
-import { toActivityError } from '../../shared/backups/retry';
-import { redact } from '../../shared/config/redact';
-import { backupFunctions } from '../names/backup';
+import { activity } from '../kit';
+import { backup } from '../names/backup';
 
 /** Creates the private backup container when it is missing. Idempotent. */
-export async function ensureBackupContainer(): Promise<{ created: boolean }> {
-  try {
-    return await backupDeps().store.ensureContainer();
-  } catch (error) {
-    throw toActivityError(error, redact);
-  }
-}
-
-df.app.activity(backupFunctions.ensureBackupContainer, { handler: ensureBackupContainer });
+activity(backup.ensureBackupContainer, {
+  input: async () => (await import('../../shared/steps/inputs')).noInput,
+  handler: async () => {
+    const { backupDeps } = await import('../../shared/backups/deps');
+    return (await backupDeps()).store.ensureContainer();
+  },
+});

@@ -1,6 +1,4 @@
 import { app } from '@azure/functions';
-import { getConfig } from '../../shared/config';
-import { errorMessage } from '../../shared/errors';
 
 /**
  * Validates every setting once when the app starts, so a bad configuration (retention over 30
@@ -8,8 +6,11 @@ import { errorMessage } from '../../shared/errors';
  * of at the first 3 a.m. timer. It logs and never throws: a throwing start hook fails the worker's
  * start, which would also take down GET /api/health, the place operators look first. Handlers still
  * load configuration lazily and refuse to run on the same errors. A valid configuration is silent.
+ * The schema (zod) loads here, after the function files, not while they load.
  */
-export function checkConfigurationAtStart(): void {
+export async function checkConfigurationAtStart(): Promise<void> {
+  const { getConfig } = await import('../../shared/config');
+  const { errorMessage } = await import('../../shared/errors');
   try {
     getConfig();
   } catch (error) {

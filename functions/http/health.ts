@@ -1,15 +1,17 @@
-import { app, type HttpResponseInit } from '@azure/functions';
+import type { HttpResponseInit } from '@azure/functions';
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { sections } from '../../shared/config';
+import { route } from '../kit';
+import { core } from '../names/core';
 
 /**
  * `GET /api/health`: versions (app, Node, @azure/functions, durable-functions) and which
  * configuration sections load. Production-safe: it reports section names and the names of keys
  * that fail validation, never a value.
  */
-export function health(): HttpResponseInit {
+export async function health(): Promise<HttpResponseInit> {
+  const { sections } = await import('../../shared/config');
   const config: Record<string, { loaded: boolean; invalidKeys: string[] }> = {};
   for (const [name, section] of Object.entries(sections)) {
     const input: Record<string, string> = {};
@@ -81,4 +83,4 @@ function packageVersion(file: string | undefined): string {
   return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
 }
 
-app.http('health', { methods: ['GET'], route: 'health', authLevel: 'anonymous', handler: health });
+route(core.health, { methods: ['GET'], route: 'health', authLevel: 'anonymous', handler: health });

@@ -1,12 +1,6 @@
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { buildRunInput } from '../../shared/backups/run';
-import { selectServices } from '../../shared/backups/select';
-import { startBackupRuns } from '../../shared/backups/start';
-import { getConfig } from '../../shared/config';
-import { redact } from '../../shared/config/redact';
-import { errorMessage } from '../../shared/errors';
-import { backupFunctions } from '../names/backup';
+import { httpError, route } from '../kit';
+import { backup } from '../names/backup';
 
 /**
  * `POST /api/backups` with an optional body `{ "services": ["name", ...] }`: starts the backup
@@ -14,59 +8,50 @@ import { backupFunctions } from '../names/backup';
  * the services skipped because a run is still going; 400 naming the field for a bad body or an
  * unknown service; 500 when configuration is invalid or a start failed.
  */
-export async function startBackups(
-  request: HttpRequest,
-  context: InvocationContext,
-): Promise<HttpResponseInit> {
-  let config;
-  try {
-    config = getConfig();
-  } catch (error) {
-    return { status: 500, jsonBody: { error: errorMessage(error) } };
-  }
-  const selection = selectServices(await request.text(), config.backup.services);
-  if (!selection.ok) return { status: 400, jsonBody: { error: selection.error } };
-
-  const client = df.getClient(context);
-  const outcomes = await startBackupRuns(
-    client,
-    backupFunctions.backupOrchestration,
-    selection.services,
-    (s) => buildRunInput(s, config.backup),
-  );
-  const urls = (instanceId: string) => {
-    const p = client.createHttpManagementPayload(instanceId);
-    return { statusQueryGetUri: p.statusQueryGetUri, terminatePostUri: p.terminatePostUri };
-  };
-  const started = outcomes
-    .filter((o) => o.started)
-    .map((o) => ({ service: o.service, instanceId: o.instanceId, ...urls(o.instanceId) }));
-  const skipped = outcomes.flatMap((o) =>
-    !o.started && !('error' in o)
-      ? [{ service: o.service, instanceId: o.instanceId, reason: o.reason, ...urls(o.instanceId) }]
-      : [],
-  );
-  const failed = outcomes.flatMap((o) =>
-    'error' in o ? [{ service: o.service, instanceId: o.instanceId, error: redact(o.error) }] : [],
-  );
-  for (const o of outcomes) {
-    context.log(
-      JSON.stringify({
-        event: 'lifeboat.backup.trigger',
-        trigger: 'http',
-        service: o.service,
-        instanceId: o.instanceId,
-        started: o.started,
-      }),
-    );
-  }
-  return { status: failed.length > 0 ? 500 : 202, jsonBody: { started, skipped, failed } };
-}
-
-app.http(backupFunctions.startBackups, {
+route(backup.startBackups, {
   route: 'backups',
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: startBackups,
+  handler: async (request, context) => {
+    const { getConfig } = await import('../../shared/config');
+    const { selectServices } = await import('../../shared/backups/select');
+    const { startBackupRuns } = await import('../../shared/backups/start');
+    const { buildRunInput } = await import('../../shared/backups/run');
+    const { redact } = await import('../../shared/config/redact');
+    const config = getConfig();
+    const selection = selectServices(await request.text(), config.backup.services);
+    if (!selection.ok) throw httpError(400, 'InvalidInput', selection.error);
+
+    const client = df.getClient(context);
+    const outcomes = await startBackupRuns(client, backup.backupOrchestration.name, selection.services, (s) =>
+      buildRunInput(s, config.backup),
+    );
+    const urls = (instanceId: string) => {
+      const p = client.createHttpManagementPayload(instanceId);
+      return { statusQueryGetUri: p.statusQueryGetUri, terminatePostUri: p.terminatePostUri };
+    };
+    const started = outcomes
+      .filter((o) => o.started)
+      .map((o) => ({ service: o.service, instanceId: o.instanceId, ...urls(o.instanceId) }));
+    const skipped = outcomes.flatMap((o) =>
+      !o.started && !('error' in o)
+        ? [{ service: o.service, instanceId: o.instanceId, reason: o.reason, ...urls(o.instanceId) }]
+        : [],
+    );
+    const failed = outcomes.flatMap((o) =>
+      'error' in o ? [{ service: o.service, instanceId: o.instanceId, error: redact(o.error) }] : [],
+    );
+    for (const o of outcomes)
+      context.log(
+        JSON.stringify({
+          event: 'lifeboat.backup.trigger',
+          trigger: 'http',
+          service: o.service,
+          instanceId: o.instanceId,
+          started: o.started,
+        }),
+      );
+    return { status: failed.length > 0 ? 500 : 202, jsonBody: { started, skipped, failed } };
+  },
 });

@@ -1,17 +1,31 @@
+import type { PruneOutcome } from '../../shared/backups/catalog';
+import type {
+  ApimOperationPoll,
+  BeginApimBackupInput,
+  PollApimOperationInput,
+  PreflightBackupInput,
+  PreflightBackupOutput,
+  PruneBackupsInput,
+  VerifyBackupInput,
+  VerifyBackupOutput,
+} from '../../shared/backups/contracts';
+import type { BackupRunInput, BackupRunResult } from '../../shared/backups/run';
+import { activityRef, orchestrationRef } from '../kit/refs';
+
 /**
- * Names of the backup functions, declared once and used at every registration and call site
- * (house style: file name = handler = registered name). No registrations here, so orchestrations
- * may import it without pulling in I/O.
+ * The backup area's functions, each named once with its input and output types (house style:
+ * file name = handler = registered name). Type imports only, so orchestrations may import it
+ * without loading anything. Test helpers load the area's function files from this table.
  */
-export const backupFunctions = {
+export const backup = {
   scheduledBackup: 'scheduledBackup',
   startBackups: 'startBackups',
   getBackups: 'getBackups',
-  backupOrchestration: 'backupOrchestration',
-  preflightBackup: 'preflightBackup',
-  ensureBackupContainer: 'ensureBackupContainer',
-  beginApimBackup: 'beginApimBackup',
-  pollApimBackup: 'pollApimBackup',
-  verifyBackup: 'verifyBackup',
-  pruneBackups: 'pruneBackups',
+  backupOrchestration: orchestrationRef<BackupRunInput, BackupRunResult>('backupOrchestration'),
+  preflightBackup: activityRef<PreflightBackupInput, PreflightBackupOutput>('preflightBackup'),
+  ensureBackupContainer: activityRef<Record<string, never>, { created: boolean }>('ensureBackupContainer'),
+  beginApimBackup: activityRef<BeginApimBackupInput, ApimOperationPoll>('beginApimBackup'),
+  pollApimOperation: activityRef<PollApimOperationInput, ApimOperationPoll>('pollApimOperation'),
+  verifyBackup: activityRef<VerifyBackupInput, VerifyBackupOutput>('verifyBackup'),
+  pruneBackups: activityRef<PruneBackupsInput, PruneOutcome>('pruneBackups'),
 } as const;

@@ -1,206 +1,213 @@
-import * as df from 'durable-functions';
-import type { OrchestrationContext, Task } from 'durable-functions';
-import { redact } from '../../shared/config/redact';
-import { classifyError, errorMessage, NonRetryableError, TransientError } from '../../shared/errors';
-import type {
-  ApimBackupPoll,
-  PreflightBackupOutput,
-  VerifyBackupOutput,
-} from '../../shared/backups/contracts';
-import type { PruneOutcome } from '../../shared/backups/catalog';
-import { backupBlobName } from '../../shared/backups/naming';
-import { decideRetry, randomFromGuid, retryAfterFromMessage } from '../../shared/backups/retry';
+import type { OrchestrationContext } from 'durable-functions';
+import type { BackupProgress, BackupRunInput, BackupRunResult } from '../../shared/backups/run';
+import { publicError, TransientError } from '../../shared/errors';
+import { refused, timedOut } from '../../shared/outcome';
 import {
-  backupRunInputSchema,
-  type BackupProgress,
-  type BackupRunInput,
-  type BackupRunResult,
-} from '../../shared/backups/run';
-import { backupFunctions as names } from '../names/backup';
+  call,
+  finish,
+  lazy,
+  orchestration,
+  pollUntil,
+  retrying,
+  type Gen,
+  type RetryBudget,
+  type RetryWait,
+} from '../kit';
+import { backup as names } from '../names/backup';
 
 /**
- * One backup run of one APIM service (issue 4): preflight → container → begin → poll with durable
- * timers honouring Retry-After → verify → prune. Every decision is a pure function in
- * shared/backups; this file only sequences. Retryable failures (409 ServiceLocked, transient
- * errors, a transitioning service) share one budget and wait with backoff and jitter on durable
- * timers. A failed run throws (runtime status Failed, the error as output) and prunes nothing.
+ * One backup run of one APIM service: preflight → container → begin → poll with durable timers
+ * honouring Retry-After → verify → prune. Every decision is a pure function in shared/backups;
+ * this file only sequences. Retryable failures (409 ServiceLocked, transient errors, a
+ * transitioning service) share one budget and wait with backoff and jitter on durable timers. The
+ * run ends in the one outcome vocabulary; a run that did not verify a backup prunes nothing.
  */
 
-type Gen<T> = Generator<Task, T, unknown>;
+const run = lazy(() => import('../../shared/backups/run'));
+const naming = lazy(() => import('../../shared/backups/naming'));
+
+const EVENT = 'lifeboat.backup.run';
 
 interface RunState {
-  input: BackupRunInput;
-  retries: number;
+  readonly input: BackupRunInput;
+  readonly budget: RetryBudget;
   polls: number;
   blobName?: string;
 }
 
-function* backupOrchestration(context: OrchestrationContext): Gen<BackupRunResult> {
-  const parsed = backupRunInputSchema.safeParse(context.df.getInput());
-  if (!parsed.success) {
-    throw new NonRetryableError(
-      `backupOrchestration: invalid input: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-      {
-        code: 'InvalidInput',
-      },
-    );
-  }
-  const state: RunState = { input: parsed.data, retries: 0, polls: 0 };
-  const startedAt = context.df.currentUtcDateTime;
-  try {
-    const result = yield* run(context, state);
-    logRun(context, state, startedAt, {
-      outcome: 'succeeded',
-      blobName: result.blobName,
-      sizeBytes: result.sizeBytes,
-      pruned: result.pruned,
-    });
-    return result;
-  } catch (error) {
-    const message = redact(errorMessage(error));
-    setStatus(context, state, 'failed', { lastProblem: message });
-    logRun(context, state, startedAt, {
-      outcome: 'failed',
-      errorClass: classifyError(message),
-      error: message,
-    });
-    throw error;
-  }
-}
+orchestration(names.backupOrchestration, {
+  uses: [run, naming],
+  input: () => run.get().backupRunInputSchema,
+  event: EVENT,
+  ended: (ending, raw) => ({
+    serviceName: serviceNameOf(raw),
+    ...ending,
+    retries: 0,
+    polls: 0,
+  }),
+  *run(context, input) {
+    const state: RunState = {
+      input,
+      budget: { limit: input.retryBudget, baseMs: input.retryBaseMs, maxMs: input.retryMaxMs, used: 0 },
+      polls: 0,
+    };
+    const startedAt = context.df.currentUtcDateTime;
+    // Only Lifeboat's own starts (the timer, POST /api/backups) use the service's singleton id;
+    // a run started around it (the Durable HTTP API) would stack on a running one.
+    const expectedId = run.get().backupInstanceId(input.serviceName);
+    if (context.df.instanceId !== expectedId) {
+      return end(context, state, startedAt, {
+        ...refused(
+          'NotSingleton',
+          `backup runs of ${input.serviceName} use the instance id ${expectedId}: start them with POST /api/backups`,
+        ),
+      });
+    }
+    try {
+      return yield* backUp(context, state, startedAt);
+    } catch (error) {
+      const problem = publicError(error);
+      return end(context, state, startedAt, {
+        outcome: problem.code === 'BackupTimeout' ? 'timedOut' : 'failed',
+        error: problem,
+      });
+    }
+  },
+});
 
-function* run(context: OrchestrationContext, state: RunState): Gen<BackupRunResult> {
+function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date): Gen<BackupRunResult> {
   const { input } = state;
-
-  setStatus(context, state, 'preflight');
-  let service: PreflightBackupOutput;
-  for (;;) {
-    service = yield* call<PreflightBackupOutput>(context, state, names.preflightBackup, {
-      resourceId: input.resourceId,
+  const onRetry = (w: RetryWait) =>
+    setStatus(context, state, 'retrying', {
+      nextCheckAt: w.nextCheckAt,
+      lastProblem: w.problem,
+      waitingFor: 'a retry',
     });
-    const d = service.decision;
-    if (d.kind === 'ready') break;
-    if (d.kind === 'unsupported')
-      throw new NonRetryableError(`${input.serviceName}: ${d.reason}`, { code: d.code });
-    yield* wait(
+
+  // 1. Preflight: a tier that cannot be backed up is refused; a transitioning service is waited for.
+  setStatus(context, state, 'preflight');
+  const service = yield* retrying(
+    context,
+    state.budget,
+    function* () {
+      const s = yield* call(context, names.preflightBackup, { resourceId: input.resourceId });
+      if (s.decision.kind === 'wait')
+        throw new TransientError(`${input.serviceName}: ${s.decision.reason}`, {
+          code: 'ServiceTransitioning',
+        });
+      return s;
+    },
+    (w) =>
+      w.problem.code === 'ServiceTransitioning'
+        ? setStatus(context, state, 'waiting-for-service', {
+            nextCheckAt: w.nextCheckAt,
+            lastProblem: w.problem,
+            waitingFor: 'the service to finish its current operation',
+          })
+        : onRetry(w),
+  );
+  if (service.decision.kind === 'unsupported')
+    return end(
       context,
       state,
-      'waiting-for-service',
-      new TransientError(`${input.serviceName}: ${d.reason}`, { code: 'ServiceTransitioning' }),
+      startedAt,
+      refused(service.decision.code, `${input.serviceName}: ${service.decision.reason}`),
     );
-  }
 
-  setStatus(context, state, 'ensuring-container');
-  yield* call(context, state, names.ensureBackupContainer, {});
+  // 2. The private container.
+  setStatus(context, state, 'ensuring-container', { percent: 5 });
+  yield* retrying(context, state.budget, () => call(context, names.ensureBackupContainer, {}), onRetry);
 
-  // Named once per run, from orchestration time, so replays and retries reuse the same blob.
+  // 3. Begin. Named once per run, from orchestration time, so replays and retries reuse the same blob.
   const takenAt = context.df.currentUtcDateTime;
-  const blobName = backupBlobName(input.serviceName, takenAt);
+  const blobName = naming.get().backupBlobName(input.serviceName, takenAt);
   state.blobName = blobName;
-  setStatus(context, state, 'starting');
-  let poll = yield* call<ApimBackupPoll>(context, state, names.beginApimBackup, {
-    resourceId: input.resourceId,
-    blobName,
-  });
+  setStatus(context, state, 'starting', { percent: 10 });
+  const begun = yield* retrying(
+    context,
+    state.budget,
+    () => call(context, names.beginApimBackup, { resourceId: input.resourceId, blobName }),
+    onRetry,
+  );
 
-  const deadline = takenAt.getTime() + input.timeoutMs;
-  while (poll.status === 'running') {
-    const now = context.df.currentUtcDateTime.getTime();
-    if (now >= deadline) {
-      throw new NonRetryableError(
-        `${input.serviceName}: backup still running after ${Math.round(input.timeoutMs / 60000)} minutes`,
-        { code: 'BackupTimeout' },
-      );
-    }
-    // Retry-After wins over the default; at least a second so a zero never spins the history.
-    const delay = Math.max(1000, poll.retryAfterMs ?? input.pollDefaultMs);
-    const fireAt = new Date(Math.min(now + delay, deadline));
-    setStatus(context, state, 'polling', { nextCheckAt: fireAt.toISOString() });
-    yield context.df.createTimer(fireAt);
-    state.polls++;
-    poll = yield* call<ApimBackupPoll>(context, state, names.pollApimBackup, {
-      resourceId: input.resourceId,
-      token: poll.token,
+  // 4. Poll the operation until it is done or the run's timeout passes.
+  if (begun.status === 'running') {
+    let token = begun.token;
+    // The timeout counts from the accepted POST (the setting's meaning), not from waits before it.
+    const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs);
+    const polled = yield* pollUntil(context, {
+      deadline,
+      intervalMs: input.pollDefaultMs,
+      firstRetryAfterMs: begun.retryAfterMs,
+      onWait: (at) =>
+        setStatus(context, state, 'polling', {
+          percent: 15,
+          nextCheckAt: at.toISOString(),
+          waitingFor: 'the backup operation at API Management',
+        }),
+      *poll() {
+        state.polls++;
+        const p = yield* retrying(
+          context,
+          state.budget,
+          () => call(context, names.pollApimOperation, { resourceId: input.resourceId, token }),
+          onRetry,
+        );
+        if (p.status === 'succeeded') return { done: true, value: p };
+        token = p.token;
+        return { done: false, retryAfterMs: p.retryAfterMs };
+      },
     });
+    if (!polled.done)
+      return end(
+        context,
+        state,
+        startedAt,
+        timedOut(
+          'BackupTimeout',
+          `${input.serviceName}: backup still running after ${Math.round(input.timeoutMs / 60000)} minutes`,
+        ),
+      );
   }
 
-  setStatus(context, state, 'verifying');
-  const verified = yield* call<VerifyBackupOutput>(context, state, names.verifyBackup, {
-    blobName,
-    serviceName: input.serviceName,
-    region: service.location,
-    tier: service.tier,
-    takenAt: takenAt.toISOString(),
-  });
+  // 5. Verify the blob.
+  setStatus(context, state, 'verifying', { percent: 85 });
+  const verified = yield* retrying(
+    context,
+    state.budget,
+    () =>
+      call(context, names.verifyBackup, {
+        blobName,
+        serviceName: input.serviceName,
+        region: service.location,
+        tier: service.tier,
+        takenAt: takenAt.toISOString(),
+      }),
+    onRetry,
+  );
 
-  // Only now, with a verified backup in place, may old ones go.
-  setStatus(context, state, 'pruning');
-  const pruned = yield* call<PruneOutcome>(context, state, names.pruneBackups, {
-    serviceName: input.serviceName,
-    now: context.df.currentUtcDateTime.toISOString(),
-  });
+  // 6. Only now, with a verified backup in place, may old ones go.
+  setStatus(context, state, 'pruning', { percent: 95 });
+  const pruned = yield* retrying(
+    context,
+    state.budget,
+    () =>
+      call(context, names.pruneBackups, {
+        serviceName: input.serviceName,
+        now: context.df.currentUtcDateTime.toISOString(),
+      }),
+    onRetry,
+  );
 
-  setStatus(context, state, 'done');
-  return {
-    serviceName: input.serviceName,
+  return end(context, state, startedAt, {
     outcome: 'succeeded',
-    blobName,
     takenAt: takenAt.toISOString(),
     sizeBytes: verified.sizeBytes,
     pruned: pruned.deleted,
-    retries: state.retries,
-    polls: state.polls,
-  };
-}
-
-/** Calls an activity; retryable failures wait (backoff + jitter, Retry-After honoured) within the run's budget. */
-function* call<T = unknown>(
-  context: OrchestrationContext,
-  state: RunState,
-  name: string,
-  input: unknown,
-): Gen<T> {
-  for (;;) {
-    try {
-      return (yield context.df.callActivity(name, input)) as T;
-    } catch (error) {
-      yield* wait(context, state, 'retrying', error);
-    }
-  }
-}
-
-/** Waits before a retry, or throws when the error is final or the budget is spent. */
-function* wait(
-  context: OrchestrationContext,
-  state: RunState,
-  phase: BackupProgress['phase'],
-  error: unknown,
-): Gen<void> {
-  const message = redact(errorMessage(error));
-  const errorClass = classifyError(error);
-  const decision = decideRetry({
-    errorClass,
-    retriesUsed: state.retries,
-    budget: state.input.retryBudget,
-    baseMs: state.input.retryBaseMs,
-    maxMs: state.input.retryMaxMs,
-    random: randomFromGuid(context.df.newGuid(context.df.instanceId)),
-    retryAfterMs: retryAfterFromMessage(message),
   });
-  if (!decision.retry) {
-    if (errorClass === 'nonRetryable') throw error;
-    throw new TransientError(
-      `${state.input.serviceName}: giving up after ${state.retries} retries (${decision.reason}): ${message}`,
-      {
-        code: 'RetryBudgetSpent',
-      },
-    );
-  }
-  state.retries++;
-  const fireAt = new Date(context.df.currentUtcDateTime.getTime() + decision.delayMs);
-  setStatus(context, state, phase, { nextCheckAt: fireAt.toISOString(), lastProblem: message });
-  yield context.df.createTimer(fireAt);
 }
 
+/** Custom status while the run progresses. */
 function setStatus(
   context: OrchestrationContext,
   state: RunState,
@@ -210,7 +217,7 @@ function setStatus(
   const status: BackupProgress = {
     phase,
     serviceName: state.input.serviceName,
-    retries: state.retries,
+    retries: state.budget.used,
     polls: state.polls,
     ...extra,
   };
@@ -218,26 +225,30 @@ function setStatus(
   context.df.setCustomStatus(status);
 }
 
-/** One structured line per run (only on the episode that finishes, never on replays). No secrets: ids, counts and a redacted error. */
-function logRun(
+function end(
   context: OrchestrationContext,
   state: RunState,
   startedAt: Date,
-  fields: Record<string, unknown>,
-): void {
-  if (context.df.isReplaying) return;
-  const line = {
-    event: 'lifeboat.backup.run',
+  result: Pick<BackupRunResult, 'outcome' | 'error' | 'sizeBytes' | 'pruned' | 'takenAt'>,
+): BackupRunResult {
+  const out: BackupRunResult = {
+    serviceName: state.input.serviceName,
+    ...result,
+    ...(state.blobName === undefined ? {} : { blobName: state.blobName }),
+    retries: state.budget.used,
+    polls: state.polls,
+  };
+  return finish(context, EVENT, out, {
     service: state.input.serviceName,
-    instanceId: context.df.instanceId,
+    serviceName: state.input.serviceName,
     blobName: state.blobName ?? null,
-    retries: state.retries,
+    retries: state.budget.used,
     polls: state.polls,
     durationMs: context.df.currentUtcDateTime.getTime() - startedAt.getTime(),
-    ...fields,
-  };
-  if (fields['outcome'] === 'succeeded') context.log(JSON.stringify(line));
-  else context.error(JSON.stringify(line));
+  });
 }
 
-df.app.orchestration(names.backupOrchestration, backupOrchestration);
+function serviceNameOf(raw: unknown): string {
+  const name = (raw as { serviceName?: unknown } | null)?.serviceName;
+  return typeof name === 'string' ? name.slice(0, 80) : '(unknown)';
+}

@@ -1,18 +1,9 @@
-import * as df from 'durable-functions';
-import type { OrchestrationContext, Task } from 'durable-functions';
-import type { CommandOutput } from '../../shared/contracts';
-import { errorMessage } from '../../shared/errors';
-import { redact } from '../../shared/config/redact';
-import {
-  failbackVmInputSchema,
-  parseRelayInput,
-  type FailbackVmInput,
-  type RunAgentCommandInput,
-  type RunAgentCommandOutcome,
-  type VmFailbackOutcome,
-} from '../../shared/relay/contracts';
-import { failbackNextStep, failbackStateVerdict, nextPoll } from '../../shared/relay/decisions';
-import { relayFunctions as names } from '../names/relay';
+import type { OrchestrationContext } from 'durable-functions';
+import type { FailbackVmInput, VmFailbackOutcome } from '../../shared/onprem/contracts';
+import type { Problem } from '../../shared/outcome';
+import type { RunAgentCommandInput } from '../../shared/relay/contracts';
+import { finish, lazy, orchestration, pollUntil, progress, runCommand, type Gen } from '../kit';
+import { onprem as names } from '../names/onprem';
 
 /**
  * Fails back one Hyper-V Replica VM (onprem-commands.md, "Hyper-V Replica: failback"):
@@ -21,127 +12,136 @@ import { relayFunctions as names } from '../names/relay';
  * operation timeout. Returns the VM's outcome; never throws (vmFailback's fan-out relies on it).
  */
 
-type Gen<T> = Generator<Task, T, unknown>;
+const contracts = lazy(() => import('../../shared/onprem/contracts'));
+const hyperv = lazy(() => import('../../shared/onprem/hyperv'));
 
-function* failbackVm(context: OrchestrationContext): Gen<VmFailbackOutcome> {
-  const raw = context.df.getInput<Partial<FailbackVmInput> | null>();
-  const vm = typeof raw?.vm === 'string' ? raw.vm : '(unknown)';
+const EVENT = 'lifeboat.onprem.failbackVm';
+
+orchestration(names.failbackVm, {
+  uses: [contracts, hyperv],
+  input: () => contracts.get().failbackVmInputSchema,
+  event: EVENT,
+  ended: (ending, raw) => ({
+    vm:
+      typeof (raw as { vm?: unknown } | null)?.vm === 'string'
+        ? String((raw as { vm: string }).vm)
+        : '(unknown)',
+    ...ending,
+    polls: 0,
+  }),
+  *run(context, input) {
+    return finish(context, EVENT, yield* failBack(context, input), { site: input.site, vm: input.vm });
+  },
+});
+
+function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<VmFailbackOutcome> {
+  const h = hyperv.get();
+  const { vm } = input;
+  const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs);
+  const command = <T extends RunAgentCommandInput['type']>(type: T, params: Record<string, unknown>) =>
+    ({ site: input.site, type, params, mode: input.mode, timeouts: input.timeouts }) as const;
   let polls = 0;
-  try {
-    const input = parseRelayInput(failbackVmInputSchema, raw, names.failbackVm);
-    const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs);
-    const command = (
-      type: RunAgentCommandInput['type'],
-      params: Record<string, unknown>,
-    ): RunAgentCommandInput => ({
-      site: input.site,
-      type,
-      params,
-      mode: input.mode,
-      timeouts: input.timeouts,
-    });
-    const run = function* (
-      type: RunAgentCommandInput['type'],
-      params: Record<string, unknown>,
-    ): Gen<RunAgentCommandOutcome> {
-      return (yield context.df.callSubOrchestrator(
-        names.runAgentCommand,
-        command(type, params),
-      )) as RunAgentCommandOutcome;
-    };
 
-    context.df.setCustomStatus({ phase: 'initiating', vm });
-    const initiate = yield* run('hyperv.initiateFailback', {
+  progress(context, { phase: 'initiating', percent: 0, waitingFor: `InitiateFailback of ${vm}`, vm });
+  const initiate = yield* runCommand(
+    context,
+    command('hyperv.initiateFailback', {
       vm,
       ...(input.recoveryPointId === undefined ? {} : { recoveryPointId: input.recoveryPointId }),
-    });
-    const first = failbackNextStep(initiate);
-    const initOut = initiate.output as CommandOutput<'hyperv.initiateFailback'> | undefined;
-    const ids = {
-      ...(initOut?.jobId === undefined ? {} : { jobId: initOut.jobId }),
-      ...(initOut === undefined ? {} : { returnCode: initOut.returnCode }),
-    };
-    if (first.next === 'stop')
-      return { vm, outcome: first.outcome, polls, ...ids, ...(first.error ? { error: first.error } : {}) };
-    // `polls` is read when called, so the outcome reports the polls made so far.
-    const timedOut = (message: string): VmFailbackOutcome => ({
-      vm,
-      outcome: 'timedOut',
-      polls,
-      ...ids,
-      error: { code: 'timedOut', message },
-    });
-    const success: VmFailbackOutcome['outcome'] =
-      initiate.outcome === 'alreadyDone' ? 'alreadyDone' : 'succeeded';
+    }),
+  );
+  const first = h.failbackNextStep(initiate);
+  const ids = {
+    ...(initiate.output?.jobId === undefined ? {} : { jobId: initiate.output.jobId }),
+    ...(initiate.output === undefined ? {} : { returnCode: initiate.output.returnCode }),
+  };
+  const stop = (outcome: VmFailbackOutcome['outcome'], error: Problem | undefined): VmFailbackOutcome => ({
+    vm,
+    outcome,
+    polls,
+    ...ids,
+    ...(error ? { error } : {}),
+  });
+  if (first.next === 'stop') return stop(first.outcome, first.error);
+  const alreadyDone = initiate.alreadyDone === true ? { alreadyDone: true as const } : {};
 
-    if (first.next === 'pollJob') {
-      for (;;) {
-        const step = nextPoll(context.df.currentUtcDateTime, input.pollMs, deadline);
-        if (step.next === 'timedOut')
-          return timedOut(`failback job ${first.jobId} still running at the deadline`);
-        context.df.setCustomStatus({ phase: 'pollingJob', vm, jobId: first.jobId, polls });
-        yield context.df.createTimer(step.fireAt);
-        const job = yield* run('hyperv.jobStatus', { jobId: first.jobId });
-        polls++;
-        if (job.outcome === 'timedOut') continue;
-        if (job.outcome !== 'succeeded' && job.outcome !== 'alreadyDone')
-          return { vm, outcome: job.outcome, polls, ...ids, ...(job.error ? { error: job.error } : {}) };
-        const out = job.output as CommandOutput<'hyperv.jobStatus'>;
-        if (out.state === 'failed') {
-          return {
-            vm,
-            outcome: 'failed',
-            polls,
-            ...ids,
-            error: {
-              code: `job-${out.jobState}`,
-              message:
-                out.errorDescription ??
-                `failback job ended ${out.jobState} (error ${out.errorCode ?? 'none'})`,
-            },
-          };
-        }
-        if (out.state === 'done') break;
-      }
-    }
-
-    // Read the state at once after the initiate/job, then on the poll interval.
-    for (let firstRead = true; ; firstRead = false) {
-      if (!firstRead) {
-        const step = nextPoll(context.df.currentUtcDateTime, input.pollMs, deadline);
-        if (step.next === 'timedOut')
-          return timedOut('replication state not FailbackCompleted at the deadline');
-        context.df.setCustomStatus({ phase: 'pollingState', vm, polls });
-        yield context.df.createTimer(step.fireAt);
-      }
-      const state = yield* run('hyperv.replicationState', { vm });
-      polls++;
-      if (state.outcome === 'timedOut') continue;
-      if (state.outcome !== 'succeeded' && state.outcome !== 'alreadyDone')
-        return { vm, outcome: state.outcome, polls, ...ids, ...(state.error ? { error: state.error } : {}) };
-      const out = state.output as CommandOutput<'hyperv.replicationState'>;
-      const verdict = failbackStateVerdict(out.replicationState);
-      if (verdict === 'done')
-        return { vm, outcome: success, replicationState: out.replicationState, polls, ...ids };
-      if (verdict === 'failed')
-        return {
+  if (first.next === 'pollJob') {
+    const job = yield* pollUntil(context, {
+      deadline,
+      intervalMs: input.pollMs,
+      onWait: (at) =>
+        progress(context, {
+          phase: 'pollingJob',
+          percent: 30,
+          waitingFor: `failback job ${first.jobId}`,
+          nextCheckAt: at.toISOString(),
           vm,
-          outcome: 'failed',
-          replicationState: out.replicationState,
+          jobId: first.jobId,
           polls,
-          ...ids,
-          error: { code: 'replicationState', message: `replication state is ${out.replicationState}` },
+        }),
+      *poll() {
+        const status = yield* runCommand(context, command('hyperv.jobStatus', { jobId: first.jobId }));
+        polls++;
+        if (status.outcome === 'timedOut') return { done: false };
+        if (status.outcome !== 'succeeded' || status.output === undefined)
+          return { done: true, value: stop(status.outcome, status.error) };
+        const verdict = h.failbackJobVerdict(status.output);
+        if (verdict.verdict === 'running') return { done: false };
+        return {
+          done: true,
+          value: verdict.verdict === 'failed' ? stop('failed', verdict.error) : undefined,
         };
-    }
-  } catch (error) {
-    // A failed child (bad input, an orchestration bug) is this VM's failure, not the fan-out's.
-    return {
-      vm,
-      outcome: 'failed',
-      polls,
-      error: { code: 'orchestrationError', message: redact(errorMessage(error)).slice(0, 1024) },
-    };
+      },
+    });
+    if (!job.done)
+      return stop('timedOut', {
+        code: 'timedOut',
+        message: `failback job ${first.jobId} still running at the deadline`,
+      });
+    if (job.value !== undefined) return job.value;
   }
-}
 
-df.app.orchestration(names.failbackVm, failbackVm);
+  // Read the state at once after the initiate/job, then on the poll interval.
+  const state = yield* pollUntil(context, {
+    deadline,
+    intervalMs: input.pollMs,
+    immediate: true,
+    onWait: (at) =>
+      progress(context, {
+        phase: 'pollingState',
+        percent: 70,
+        waitingFor: `${vm} to reach FailbackCompleted`,
+        nextCheckAt: at.toISOString(),
+        vm,
+        polls,
+      }),
+    *poll() {
+      const read = yield* runCommand(context, command('hyperv.replicationState', { vm }));
+      polls++;
+      if (read.outcome === 'timedOut') return { done: false };
+      if (read.outcome !== 'succeeded' || read.output === undefined)
+        return { done: true, value: stop(read.outcome, read.error) };
+      const replicationState = read.output.replicationState;
+      const verdict = h.failbackStateVerdict(replicationState);
+      if (verdict === 'inProgress') return { done: false };
+      if (verdict === 'done')
+        return { done: true, value: { ...stop('succeeded', undefined), ...alreadyDone, replicationState } };
+      return {
+        done: true,
+        value: {
+          ...stop('failed', {
+            code: 'replicationState',
+            message: `replication state is ${replicationState}`,
+          }),
+          replicationState,
+        },
+      };
+    },
+  });
+  if (!state.done)
+    return stop('timedOut', {
+      code: 'timedOut',
+      message: 'replication state not FailbackCompleted at the deadline',
+    });
+  return state.value;
+}

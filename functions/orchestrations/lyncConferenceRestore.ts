@@ -1,131 +1,108 @@
-import * as df from 'durable-functions';
-import type { OrchestrationContext, Task } from 'durable-functions';
-import type { CommandOutput } from '../../shared/contracts';
-import {
-  lyncConferenceRestoreInputSchema,
-  parseRelayInput,
-  type LyncConferenceRestoreResult,
-  type RelaySettings,
-  type RunAgentCommandInput,
-  type RunAgentCommandOutcome,
-} from '../../shared/relay/contracts';
-import { nextPoll } from '../../shared/relay/decisions';
-import { relayFunctions as names } from '../names/relay';
+import type { LyncConferenceRestoreResult } from '../../shared/onprem/contracts';
+import { call, finish, lazy, orchestration, pollUntil, progress, runCommand } from '../kit';
+import { onprem as names } from '../names/onprem';
+import { relay } from '../names/relay';
 
 /**
- * Restores a Lync pool's conference content from its pair (onprem-commands.md, "Backup
- * Service"): `lync.backupSync` on the pool that holds the data, then `lync.backupStatus` polled on
- * durable timers until the module is done (SteadyState/FinalState + NormalState), failed
- * (ErrorState), or the operation timeout passes. A sub-orchestration later plans call; it returns
- * a result for every ending and never throws for an on-premises failure.
+ * Restores conferencing data from the Lync / Skype for Business Backup Service pair
+ * (onprem-commands.md, "Lync Backup Service"): `lync.backupSync` on the pool that holds the data,
+ * then `lync.backupStatus` until the module is done, failed, or the operation timeout passes. A
+ * sub-orchestration the recovery plans call; it returns a result in the one outcome vocabulary for
+ * every ending and never throws for an on-premises failure.
  */
 
-type Gen<T> = Generator<Task, T, unknown>;
+const contracts = lazy(() => import('../../shared/onprem/contracts'));
+const lync = lazy(() => import('../../shared/onprem/lync'));
 
-function* lyncConferenceRestore(context: OrchestrationContext): Gen<LyncConferenceRestoreResult> {
-  const input = parseRelayInput(
-    lyncConferenceRestoreInputSchema,
-    context.df.getInput(),
-    names.lyncConferenceRestore,
-  );
-  let settings: RelaySettings | undefined;
-  if (input.pollMs === undefined || input.timeoutMs === undefined || input.timeouts === undefined) {
-    settings = (yield context.df.callActivity(names.relaySettings)) as RelaySettings;
-  }
-  const pollMs = input.pollMs ?? settings?.pollMs ?? 30_000;
-  const timeoutMs = input.timeoutMs ?? settings?.operationTimeoutMs ?? 4 * 3600_000;
-  const timeouts = input.timeouts ?? settings?.timeouts;
-  const base = { site: input.site, poolFqdn: input.poolFqdn, module: input.module };
-  const command = (type: 'lync.backupSync' | 'lync.backupStatus'): RunAgentCommandInput => ({
-    site: input.site,
-    type,
-    params: { poolFqdn: input.poolFqdn, module: input.module },
-    mode: input.mode,
-    ...(timeouts === undefined ? {} : { timeouts }),
-  });
-  const deadline = new Date(context.df.currentUtcDateTime.getTime() + timeoutMs);
+const EVENT = 'lifeboat.onprem.lyncRestore';
 
-  context.df.setCustomStatus({ phase: 'syncing', ...base });
-  const sync = (yield context.df.callSubOrchestrator(
-    names.runAgentCommand,
-    command('lync.backupSync'),
-  )) as RunAgentCommandOutcome;
-  if (sync.outcome !== 'succeeded' && sync.outcome !== 'alreadyDone') {
-    return finish(context, {
-      ...base,
-      outcome: sync.outcome === 'rejected' || sync.outcome === 'timedOut' ? sync.outcome : 'failed',
-      polls: 0,
-      ...(sync.error ? { error: sync.error } : {}),
+orchestration(names.lyncConferenceRestore, {
+  uses: [contracts, lync],
+  input: () => contracts.get().lyncConferenceRestoreInputSchema,
+  event: EVENT,
+  ended: (ending, raw) => ({
+    ...ending,
+    site: String((raw as { site?: unknown } | null)?.site ?? '(unknown)'),
+    poolFqdn: String((raw as { poolFqdn?: unknown } | null)?.poolFqdn ?? '(unknown)'),
+    module: String((raw as { module?: unknown } | null)?.module ?? '(unknown)'),
+    polls: 0,
+  }),
+  *run(context, input) {
+    const settings =
+      input.pollMs === undefined || input.timeoutMs === undefined || input.timeouts === undefined
+        ? yield* call(context, relay.relaySettings, {})
+        : undefined;
+    const pollMs = input.pollMs ?? settings?.pollMs ?? 30_000;
+    const timeoutMs = input.timeoutMs ?? settings?.operationTimeoutMs ?? 4 * 3600_000;
+    const timeouts = input.timeouts ?? settings?.timeouts;
+    const base = { site: input.site, poolFqdn: input.poolFqdn, module: input.module };
+    const command = <T extends 'lync.backupSync' | 'lync.backupStatus'>(type: T) => ({
+      site: input.site,
+      type,
+      params: { poolFqdn: input.poolFqdn, module: input.module },
+      mode: input.mode,
+      ...(timeouts === undefined ? {} : { timeouts }),
     });
-  }
+    const done = (result: LyncConferenceRestoreResult) => finish(context, EVENT, result, base);
+    const deadline = new Date(context.df.currentUtcDateTime.getTime() + timeoutMs);
 
-  let polls = 0;
-  let lastStatus: LyncConferenceRestoreResult['lastStatus'];
-  for (;;) {
-    const step = nextPoll(context.df.currentUtcDateTime, pollMs, deadline);
-    if (step.next === 'timedOut') {
-      return finish(context, {
+    progress(context, {
+      phase: 'syncing',
+      percent: 0,
+      waitingFor: `the Backup Service sync on ${input.poolFqdn}`,
+      ...base,
+    });
+    const sync = yield* runCommand(context, command('lync.backupSync'));
+    if (sync.outcome !== 'succeeded')
+      return done({ ...base, outcome: sync.outcome, polls: 0, ...(sync.error ? { error: sync.error } : {}) });
+
+    let lastStatus: LyncConferenceRestoreResult['lastStatus'];
+    const polled = yield* pollUntil(context, {
+      deadline,
+      intervalMs: pollMs,
+      onWait: (at, polls) =>
+        progress(context, {
+          phase: 'polling',
+          percent: 50,
+          waitingFor: `${input.module} on ${input.poolFqdn} to finish syncing`,
+          nextCheckAt: at.toISOString(),
+          ...base,
+          polls,
+          ...(lastStatus ? { lastStatus } : {}),
+        }),
+      *poll() {
+        const status = yield* runCommand(context, command('lync.backupStatus'));
+        // The agent may be slow: keep polling until the deadline.
+        if (status.outcome === 'timedOut') return { done: false };
+        if (status.outcome !== 'succeeded' || status.output === undefined)
+          return {
+            done: true,
+            value: { outcome: status.outcome, ...(status.error ? { error: status.error } : {}) },
+          };
+        const out = status.output;
+        lastStatus = { exportStatus: out.exportStatus, importStatus: out.importStatus };
+        const verdict = lync.get().lyncStatusVerdict(out, input);
+        if (verdict.verdict === 'inProgress') return { done: false };
+        return {
+          done: true,
+          value:
+            verdict.verdict === 'done'
+              ? { outcome: 'succeeded' as const }
+              : { outcome: 'failed' as const, error: verdict.error },
+        };
+      },
+    });
+    if (!polled.done)
+      return done({
         ...base,
         outcome: 'timedOut',
-        polls,
+        polls: polled.polls,
         ...(lastStatus ? { lastStatus } : {}),
         error: {
           code: 'timedOut',
           message: `${input.module} on ${input.poolFqdn} not done after ${Math.round(timeoutMs / 60_000)} minutes`,
         },
       });
-    }
-    context.df.setCustomStatus({
-      phase: 'polling',
-      ...base,
-      polls,
-      nextCheckAt: step.fireAt.toISOString(),
-      ...(lastStatus ? { lastStatus } : {}),
-    });
-    yield context.df.createTimer(step.fireAt);
-    const status = (yield context.df.callSubOrchestrator(
-      names.runAgentCommand,
-      command('lync.backupStatus'),
-    )) as RunAgentCommandOutcome;
-    polls++;
-    if (status.outcome === 'rejected' || status.outcome === 'failed') {
-      return finish(context, {
-        ...base,
-        outcome: status.outcome,
-        polls,
-        ...(lastStatus ? { lastStatus } : {}),
-        ...(status.error ? { error: status.error } : {}),
-      });
-    }
-    if (status.outcome === 'timedOut') continue; // the agent may be slow: keep polling until the deadline
-    const out = status.output as CommandOutput<'lync.backupStatus'>;
-    lastStatus = { exportStatus: out.exportStatus, importStatus: out.importStatus };
-    if (out.state === 'done') return finish(context, { ...base, outcome: 'done', polls, lastStatus });
-    if (out.state === 'failed') {
-      return finish(context, {
-        ...base,
-        outcome: 'failed',
-        polls,
-        lastStatus,
-        error: {
-          code: 'ErrorState',
-          message: `${input.module} on ${input.poolFqdn}: export ${out.exportStatus}, import ${out.importStatus}`,
-        },
-      });
-    }
-  }
-}
-
-function finish(
-  context: OrchestrationContext,
-  result: LyncConferenceRestoreResult,
-): LyncConferenceRestoreResult {
-  context.df.setCustomStatus({ phase: 'finished', outcome: result.outcome, polls: result.polls });
-  if (!context.df.isReplaying)
-    context.log(
-      JSON.stringify({ event: 'lifeboat.relay.lyncRestore', instanceId: context.df.instanceId, ...result }),
-    );
-  return result;
-}
-
-df.app.orchestration(names.lyncConferenceRestore, lyncConferenceRestore);
+    return done({ ...base, ...polled.value, polls: polled.polls, ...(lastStatus ? { lastStatus } : {}) });
+  },
+});

@@ -1,83 +1,80 @@
-import * as df from 'durable-functions';
-import type { OrchestrationContext, Task } from 'durable-functions';
-import {
-  parseRelayInput,
-  vmFailbackInputSchema,
-  type FailbackVmInput,
-  type RelaySettings,
-  type VmFailbackOutcome,
-  type VmFailbackResult,
-} from '../../shared/relay/contracts';
-import { batches, summariseFailback } from '../../shared/relay/decisions';
-import { relayFunctions as names } from '../names/relay';
+import type { FailbackVmInput, VmFailbackOutcome } from '../../shared/onprem/contracts';
+import { call, finish, lazy, orchestration, progress, startSub } from '../kit';
+import { onprem as names } from '../names/onprem';
+import { relay } from '../names/relay';
 
 /**
- * Fails back a set of Hyper-V Replica VMs at one site: one `failbackVm` sub-orchestration per VM,
- * at most `concurrency` at a time (batches), and a per-VM report. Overall `succeeded` when every
- * VM is failed back (or already was), `failed` when none is, `partial` otherwise: a partial
- * failure is a result, not a crash (threats-and-faults.md, "partial failover").
+ * Fails back a set of Hyper-V Replica VMs at one site: one `failbackVm` sub-orchestration per VM
+ * in a sliding window (at most `concurrency` in flight; the next starts as soon as one ends, so one
+ * slow VM holds up nobody), and a per-VM report. Overall `succeeded` when every VM is failed back
+ * (or already was), `partial` when some are, otherwise the VMs' common outcome or `failed`: a
+ * partial failure is a result, not a crash (threats-and-faults.md, "partial failover"). Custom
+ * status moves with every VM.
  */
 
-type Gen<T> = Generator<Task, T, unknown>;
+const contracts = lazy(() => import('../../shared/onprem/contracts'));
+const hyperv = lazy(() => import('../../shared/onprem/hyperv'));
 
-function* vmFailback(context: OrchestrationContext): Gen<VmFailbackResult> {
-  const input = parseRelayInput(vmFailbackInputSchema, context.df.getInput(), names.vmFailback);
-  let settings: RelaySettings | undefined;
-  if (
-    input.concurrency === undefined ||
-    input.pollMs === undefined ||
-    input.timeoutMs === undefined ||
-    input.timeouts === undefined
-  ) {
-    settings = (yield context.df.callActivity(names.relaySettings)) as RelaySettings;
-  }
-  const concurrency = input.concurrency ?? settings?.fanoutConcurrency ?? 5;
-  const child = (vm: string): FailbackVmInput => ({
-    site: input.site,
-    vm,
-    mode: input.mode,
-    pollMs: input.pollMs ?? settings?.pollMs ?? 30_000,
-    timeoutMs: input.timeoutMs ?? settings?.operationTimeoutMs ?? 4 * 3600_000,
-    timeouts: input.timeouts ??
-      settings?.timeouts ?? { deliveryMs: 120_000, executionMs: 300_000, maxAttempts: 2 },
-    ...(input.recoveryPointId === undefined ? {} : { recoveryPointId: input.recoveryPointId }),
-  });
+const EVENT = 'lifeboat.onprem.vmFailback';
 
-  // Distinct VMs only: the same VM twice would race two failbacks of one machine.
-  const vms = [...new Set(input.vms)];
-  const outcomes: VmFailbackOutcome[] = [];
-  for (const batch of batches(vms, concurrency)) {
-    context.df.setCustomStatus({
-      phase: 'failingBack',
+orchestration(names.vmFailback, {
+  uses: [contracts, hyperv],
+  input: () => contracts.get().vmFailbackInputSchema,
+  event: EVENT,
+  ended: (ending, raw) => ({
+    ...ending,
+    site: String((raw as { site?: unknown } | null)?.site ?? '(unknown)'),
+    mode:
+      (raw as { mode?: unknown } | null)?.mode === 'failover' ? ('failover' as const) : ('drill' as const),
+    counts: { succeeded: 0, failed: 0, refused: 0, timedOut: 0 },
+    vms: [],
+  }),
+  *run(context, input) {
+    const h = hyperv.get();
+    const settings =
+      input.concurrency === undefined ||
+      input.pollMs === undefined ||
+      input.timeoutMs === undefined ||
+      input.timeouts === undefined
+        ? yield* call(context, relay.relaySettings, {})
+        : undefined;
+    const concurrency = input.concurrency ?? settings?.fanoutConcurrency ?? 5;
+    const child = (vm: string): FailbackVmInput => ({
       site: input.site,
-      done: outcomes.length,
-      total: vms.length,
-    });
-    const results = (yield context.df.Task.all(
-      batch.map((vm) => context.df.callSubOrchestrator(names.failbackVm, child(vm))),
-    )) as VmFailbackOutcome[];
-    outcomes.push(...results);
-  }
-  const result = summariseFailback(input.site, input.mode, outcomes);
-  context.df.setCustomStatus({
-    phase: 'finished',
-    site: input.site,
-    outcome: result.outcome,
-    counts: result.counts,
-  });
-  if (!context.df.isReplaying) {
-    const line = JSON.stringify({
-      event: 'lifeboat.relay.vmFailback',
-      instanceId: context.df.instanceId,
-      site: input.site,
+      vm,
       mode: input.mode,
-      outcome: result.outcome,
-      counts: result.counts,
+      pollMs: input.pollMs ?? settings?.pollMs ?? 30_000,
+      timeoutMs: input.timeoutMs ?? settings?.operationTimeoutMs ?? 4 * 3600_000,
+      timeouts: input.timeouts ??
+        settings?.timeouts ?? { deliveryMs: 120_000, executionMs: 300_000, maxAttempts: 2 },
+      ...(input.recoveryPointId === undefined ? {} : { recoveryPointId: input.recoveryPointId }),
     });
-    if (result.outcome === 'succeeded') context.log(line);
-    else context.warn(line);
-  }
-  return result;
-}
 
-df.app.orchestration(names.vmFailback, vmFailback);
+    const vms = h.distinctVms(input.vms);
+    const outcomes = new Map<string, VmFailbackOutcome>();
+    // Batches of `concurrency`: the durable-functions JS SDK re-schedules a task that is yielded
+    // again inside a new Task.any (azure-functions-durable-js#574, reproduced by the local host),
+    // so a sliding window over sub-orchestration tasks is not safe with this SDK.
+    for (let start = 0; start < vms.length; start += concurrency) {
+      const batch = vms.slice(start, start + concurrency);
+      progress(context, {
+        phase: 'failingBack',
+        percent: Math.floor((outcomes.size / vms.length) * 100),
+        waitingFor: `${batch.length} VM(s) failing back: ${batch.join(', ')}`,
+        site: input.site,
+        done: outcomes.size,
+        total: vms.length,
+      });
+      const tasks = batch.map((vm) => startSub(context, names.failbackVm, child(vm)));
+      yield context.df.Task.all(tasks.map((t) => t.task));
+      batch.forEach((vm, i) => outcomes.set(vm, tasks[i]!.result()));
+    }
+    // In the order asked, whatever the order they finished in.
+    const result = h.summariseFailback(
+      input.site,
+      input.mode,
+      vms.map((vm) => outcomes.get(vm)!),
+    );
+    return finish(context, EVENT, result, { site: input.site, mode: input.mode, counts: result.counts });
+  },
+});

@@ -1,11 +1,8 @@
-import { app, type InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { redact } from '../../shared/config/redact';
-import { errorMessage } from '../../shared/errors';
+import type { RaiseOutcome } from '../../shared/relay/results';
 import { agentQueuesConnectionName } from '../../shared/relay/connection';
-import { relayDeps } from '../../shared/relay/deps';
-import { handleResult, type RaiseOutcome } from '../../shared/relay/results';
-import { AGENT_RESULTS_QUEUE, relayFunctions } from '../names/relay';
+import { queue } from '../kit';
+import { AGENT_RESULTS_QUEUE, relay } from '../names/relay';
 
 /**
  * Results from on-premises agents (`agent-results`). Verifies the agent's signature and the
@@ -14,53 +11,44 @@ import { AGENT_RESULTS_QUEUE, relayFunctions } from '../names/relay';
  * duplicate, late, malformed) are recorded in the relay container and completed without a throw,
  * so they are not retried five times; storage and durable-client failures throw (retry).
  */
-export async function agentResults(message: unknown, context: InvocationContext): Promise<void> {
-  const deps = relayDeps();
-  const client = df.getClient(context);
-  const meta = {
-    ...(typeof context.triggerMetadata?.['id'] === 'string'
-      ? { messageId: context.triggerMetadata['id'] }
-      : {}),
-    ...(typeof context.triggerMetadata?.['dequeueCount'] === 'number'
-      ? { dequeueCount: context.triggerMetadata['dequeueCount'] }
-      : {}),
-  };
-  const raise = async (instanceId: string, name: string, data: unknown): Promise<RaiseOutcome> => {
-    try {
-      await client.raiseEvent(instanceId, name, data);
-      return 'raised';
-    } catch (error) {
-      // 404: no such instance (purged, or never existed). The client resolves 410 (finished) silently.
-      if (/No instance with ID/.test(errorMessage(error))) return 'instanceGone';
-      throw error;
-    }
-  };
-  try {
+queue(relay.agentResults, {
+  queueName: AGENT_RESULTS_QUEUE,
+  // AgentQueues when configured (Azure: AgentQueues__queueServiceUri), else AzureWebJobsStorage.
+  connection: agentQueuesConnectionName(process.env),
+  extraInputs: [df.input.durableClient()],
+  // The envelope is parsed and verified by handleResult, which records what it refuses.
+  parse: (message) => message,
+  handler: async (message, context) => {
+    const { relayDeps } = await import('../../shared/relay/deps');
+    const { handleResult } = await import('../../shared/relay/results');
+    const deps = await relayDeps();
+    const client = df.getClient(context);
+    const meta = {
+      ...(typeof context.triggerMetadata?.['id'] === 'string'
+        ? { messageId: context.triggerMetadata['id'] }
+        : {}),
+      ...(typeof context.triggerMetadata?.['dequeueCount'] === 'number'
+        ? { dequeueCount: context.triggerMetadata['dequeueCount'] }
+        : {}),
+    };
+    const raise = async (instanceId: string, name: string, data: unknown): Promise<RaiseOutcome> => {
+      try {
+        await client.raiseEvent(instanceId, name, data);
+        return 'raised';
+      } catch (error) {
+        // 404: no such instance (purged, or never existed). The client resolves 410 (finished) silently.
+        if (/No instance with ID/.test(error instanceof Error ? error.message : String(error)))
+          return 'instanceGone';
+        throw error;
+      }
+    };
     const decision = await handleResult(
       { keys: deps.keys, store: deps.store, raise, now: () => new Date() },
       message,
       meta,
     );
-    const line = { event: 'lifeboat.relay.result', ...meta, ...decision };
-    if (decision.decision === 'raised') context.log(JSON.stringify(line));
-    else context.warn(JSON.stringify(line));
-  } catch (error) {
-    context.error(
-      JSON.stringify({
-        event: 'lifeboat.relay.result',
-        ...meta,
-        decision: 'retry',
-        error: redact(errorMessage(error)),
-      }),
-    );
-    throw error;
-  }
-}
-
-app.storageQueue(relayFunctions.agentResults, {
-  queueName: AGENT_RESULTS_QUEUE,
-  // AgentQueues when configured (Azure: AgentQueues__queueServiceUri), else AzureWebJobsStorage.
-  connection: agentQueuesConnectionName(process.env),
-  extraInputs: [df.input.durableClient()],
-  handler: agentResults,
+    const line = JSON.stringify({ event: 'lifeboat.relay.result', ...meta, ...decision });
+    if (decision.decision === 'raised') context.log(line);
+    else context.warn(line);
+  },
 });

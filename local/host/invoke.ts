@@ -73,7 +73,18 @@ export async function invokeFunction(
   const { context, inputs } = await invocation.getArguments();
   let result: unknown;
   try {
-    result = await invocation.invokeFunction(context, inputs, fn.registration.callback);
+    // `app.hook.preInvocation` handlers run before the function, as the Node worker runs them
+    // (awaited, in registration order; one may replace the handler or the inputs).
+    const hookContext = {
+      invocationContext: context,
+      inputs,
+      functionCallback: fn.registration.callback,
+      hookData: {},
+      appHookData: {},
+    };
+    for (const hook of registry.hooks.filter((h) => h.hookName === 'preInvocation'))
+      await hook.callback(hookContext);
+    result = await invocation.invokeFunction(context, hookContext.inputs, hookContext.functionCallback);
   } catch (thrown) {
     throw new FunctionInvocationError(fn.name, thrown);
   }

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { PreflightDecision } from './preflight';
-import { NonRetryableError } from '../errors';
 
 /**
  * Inputs and outputs of the backup activities. They cross the durable boundary as JSON and are
@@ -22,14 +21,15 @@ export const beginApimBackupInput = z.strictObject({
 });
 export type BeginApimBackupInput = z.infer<typeof beginApimBackupInput>;
 
-export const pollApimBackupInput = z.strictObject({
+/** Input of `pollApimOperation`: one poll of a backup or restore operation (the token says which). */
+export const pollApimOperationInput = z.strictObject({
   resourceId: z.string().min(1),
   token: z.string().min(1),
 });
-export type PollApimBackupInput = z.infer<typeof pollApimBackupInput>;
+export type PollApimOperationInput = z.infer<typeof pollApimOperationInput>;
 
 /** A poll result as JSON (no service details: the orchestration needs none). */
-export type ApimBackupPoll =
+export type ApimOperationPoll =
   { status: 'running'; token: string; retryAfterMs: number | null } | { status: 'succeeded' };
 
 export const verifyBackupInput = z.strictObject({
@@ -50,13 +50,3 @@ export const pruneBackupsInput = z.strictObject({
   now: z.iso.datetime(),
 });
 export type PruneBackupsInput = z.infer<typeof pruneBackupsInput>;
-
-/** Parses an activity input; a bad one can never succeed, so it is non-retryable and names the field. */
-export function parseActivityInput<T>(schema: z.ZodType<T>, value: unknown, activity: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = result.error.issues
-    .map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`)
-    .join('; ');
-  throw new NonRetryableError(`${activity}: invalid input: ${problems}`, { code: 'InvalidInput' });
-}

@@ -1,34 +1,48 @@
 import type { ApimClient } from '../apim/port';
-import { createApimClientFromConfig } from '../apim/client';
 import { getConfig, type Config, type Env } from '../config';
-import { backupBlobService, type BackupStorageConnection } from './connection';
+import { blobServiceClient } from '../storage';
+import { describeBackupStorage, resolveBackupEndpoint, type BackupStorageConnection } from './connection';
 import { createBackupStore, type BackupStore } from './store';
 
 /**
  * The backup functions' dependencies, built lazily inside handlers from configuration (never at
  * import: a throwing import makes the real host drop the functions) and reused across
- * invocations. Handlers pass them on to the plain functions in shared/backups.
+ * invocations. The APIM SDK loads only when a handler first asks for `apim()`.
  */
 export interface BackupDeps {
   config: Config;
-  apim: ApimClient;
+  /** The APIM client (loads `@azure/arm-apimanagement` on first use). */
+  apim(): Promise<ApimClient>;
   store: BackupStore;
   connection: BackupStorageConnection;
   /** The account NAME APIM writes to: LIFEBOAT_BACKUP_STORAGE_ACCOUNT, else the connection's account. */
   storageAccount: string;
 }
 
-let apimCache: { key: string; client: ApimClient } | undefined;
+let apimCache: { key: string; client: Promise<ApimClient> } | undefined;
+
+function apimFor(core: Config['core']): Promise<ApimClient> {
+  const key = JSON.stringify(core);
+  if (apimCache?.key !== key) {
+    const client = import('../apim/client').then(async (m) => m.createApimClientFromConfig(core));
+    apimCache = { key, client };
+    // A failed build (unreadable CA file) is not cached: the next call tries again.
+    client.catch(() => {
+      if (apimCache?.client === client) apimCache = undefined;
+    });
+  }
+  return apimCache.client;
+}
 
 /** The dependencies for `env` (default: the process environment). */
-export function backupDeps(env: Env = process.env): BackupDeps {
+export async function backupDeps(env: Env = process.env): Promise<BackupDeps> {
   const config = getConfig(env);
-  const { client, connection } = backupBlobService(env);
-  const key = JSON.stringify(config.core);
-  if (apimCache?.key !== key) apimCache = { key, client: createApimClientFromConfig(config.core) };
+  const endpoint = resolveBackupEndpoint(env);
+  const connection = describeBackupStorage(endpoint);
+  const client = await blobServiceClient(endpoint);
   return {
     config,
-    apim: apimCache.client,
+    apim: () => apimFor(config.core),
     store: createBackupStore(client.getContainerClient(config.backup.container)),
     connection,
     storageAccount: config.backup.storageAccount ?? connection.accountName,

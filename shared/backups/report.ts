@@ -1,4 +1,5 @@
-import { redact } from '../config/redact';
+import { publicError, type Problem } from '../errors';
+import { OUTCOMES, type Outcome } from '../outcome';
 import { newestFirst, type BackupEntry } from './prune';
 import { decideRpoBreach } from './rpo';
 
@@ -42,12 +43,13 @@ export interface ServiceBackupReport {
   count: number;
   verifiedCount: number;
   lastRun: {
-    outcome: 'never' | 'running' | 'succeeded' | 'failed' | 'terminated' | 'other';
+    /** The run's outcome (the one vocabulary), or where it is when it has none yet. */
+    outcome: 'never' | 'running' | Outcome | 'terminated' | 'other';
     runtimeStatus: string | null;
     startedAt: string | null;
     updatedAt: string | null;
-    /** The failure, free of secrets. */
-    error: string | null;
+    /** Why it did not succeed: code and message, free of secrets, stacks and paths. */
+    error: Problem | null;
     progress: unknown;
   };
   rpo: { breached: boolean; limitSeconds: number };
@@ -91,13 +93,20 @@ export function shapeServiceReport(input: {
   const { catalog, lastRun, now } = input;
   const newest = catalog.newestVerified;
   const rpo = decideRpoBreach({ newestVerifiedAt: newest?.takenAt, now, rpoMs: input.rpoMs });
-  let error: string | null = null;
-  if (lastRun !== undefined && outcomeOf(lastRun.runtimeStatus) === 'failed') {
-    const text =
-      typeof lastRun.output === 'string'
-        ? lastRun.output
-        : JSON.stringify(lastRun.output ?? 'failed without output');
-    error = redact(text);
+  let outcome: ServiceBackupReport['lastRun']['outcome'] =
+    lastRun === undefined ? 'never' : outcomeOf(lastRun.runtimeStatus);
+  let error: Problem | null = null;
+  const output = lastRun?.output as { outcome?: unknown; error?: unknown } | string | null | undefined;
+  if (outcome === 'succeeded' && typeof output === 'object' && output !== null) {
+    // A completed run says how it ended in its output (the one outcome vocabulary).
+    if (typeof output.outcome === 'string' && (OUTCOMES as readonly string[]).includes(output.outcome))
+      outcome = output.outcome as Outcome;
+    if (outcome !== 'succeeded' && output.error !== undefined) error = publicError(output.error, outcome);
+  } else if (outcome === 'failed') {
+    // An orchestration that crashed (runtime status Failed): its output is the error text.
+    error = publicError(
+      typeof output === 'string' ? output : JSON.stringify(output ?? 'failed without output'),
+    );
   }
   return {
     service: input.service.serviceName,
@@ -114,7 +123,7 @@ export function shapeServiceReport(input: {
     count: catalog.count,
     verifiedCount: catalog.verifiedCount,
     lastRun: {
-      outcome: lastRun === undefined ? 'never' : outcomeOf(lastRun.runtimeStatus),
+      outcome,
       runtimeStatus: lastRun?.runtimeStatus ?? null,
       startedAt: iso(lastRun?.createdTime),
       updatedAt: iso(lastRun?.lastUpdatedTime),

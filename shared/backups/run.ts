@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Outcome, Problem } from '../outcome';
 
 /**
  * The contract of one backup run (orchestration input, output and custom status). Only ids and
@@ -53,17 +54,23 @@ export function backupInstanceId(serviceName: string): string {
   return `backup-${serviceName.toLowerCase()}`;
 }
 
-/** What a successful run returns (failed runs throw; their status output holds the error). */
+/**
+ * What a run returns, in the one outcome vocabulary: `succeeded` (verified, then pruned),
+ * `refused` (the service cannot be backed up: tier, workspaces; or the input was invalid),
+ * `failed` or `timedOut` with `error: { code, message }`. A run never ends with runtime status Failed.
+ */
 export interface BackupRunResult {
   serviceName: string;
-  outcome: 'succeeded';
-  blobName: string;
-  takenAt: string;
-  sizeBytes: number;
+  outcome: Exclude<Outcome, 'partial'>;
+  /** The backup blob (named once the backup was started). */
+  blobName?: string;
+  takenAt?: string;
+  sizeBytes?: number;
   /** Backups deleted by the prune that followed. */
-  pruned: number;
+  pruned?: number;
   retries: number;
   polls: number;
+  error?: Problem;
 }
 
 /** Custom status while a run progresses. */
@@ -77,14 +84,18 @@ export interface BackupProgress {
     | 'retrying'
     | 'verifying'
     | 'pruning'
-    | 'done'
-    | 'failed';
+    | 'finished';
   serviceName: string;
+  percent?: number;
+  waitingFor?: string;
   blobName?: string;
   retries: number;
   polls: number;
   /** When the next check is due (ISO), while waiting. */
   nextCheckAt?: string;
   /** The last retryable problem (already free of secrets). */
-  lastProblem?: string;
+  lastProblem?: Problem;
+  /** When finished. */
+  outcome?: Outcome;
+  error?: Problem;
 }

@@ -1,13 +1,14 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { getConfig, type Config, type Env } from '../config';
+import { blobServiceClient, queueServiceClient } from '../storage';
 import type { RelaySettings } from './contracts';
-import { agentQueueService, appBlobService } from './connection';
+import { resolveAgentQueues, resolveAppBlobs } from './connection';
 import { relayKeys, type RelayKeys } from './keys';
 import { createRelayStore, type RelayStore } from './store';
 
 /**
  * The relay functions' dependencies, built lazily inside handlers (never at import) and reused
- * across invocations.
+ * across invocations. Storage clients come from shared/storage (one per endpoint per process).
  */
 export interface RelayDeps {
   readonly config: Config;
@@ -17,32 +18,24 @@ export interface RelayDeps {
 }
 
 const stores = new Map<string, RelayStore>();
-const queues = new Map<string, QueueClient>();
 
 /** The dependencies for `env` (default: the process environment). */
-export function relayDeps(env: Env = process.env): RelayDeps {
+export async function relayDeps(env: Env = process.env): Promise<RelayDeps> {
   const config = getConfig(env);
-  const blobs = appBlobService(env);
+  const blobs = await blobServiceClient(resolveAppBlobs(env));
   const storeKey = `${blobs.url}|${config.relay.container}`;
   let store = stores.get(storeKey);
   if (store === undefined) {
     store = createRelayStore(blobs.getContainerClient(config.relay.container));
     stores.set(storeKey, store);
   }
-  const service = agentQueueService(env);
+  const service = await queueServiceClient(resolveAgentQueues(env));
   return {
     config,
     keys: relayKeys(config.relay),
     store,
-    queue: (name) => {
-      const key = `${service.url}|${name}`;
-      let q = queues.get(key);
-      if (q === undefined) {
-        q = service.getQueueClient(name);
-        queues.set(key, q);
-      }
-      return q;
-    },
+    // QueueClient objects are light (no connection of their own): the service client is shared.
+    queue: (name) => service.getQueueClient(name),
   };
 }
 

@@ -44,8 +44,14 @@ describe('backup runs that cannot or should not proceed', () => {
   it('refuses an unsupported tier for good, without sending a backup request', async () => {
     await start('cons');
     const done = await w.host.waitForInstance('backup-cons');
-    expect(done.runtimeStatus).toBe('Failed');
-    expect(String(done.output)).toMatch(/\[nonRetryable\].*Consumption tier cannot be backed up/);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(done.output).toMatchObject({
+      outcome: 'refused',
+      error: {
+        code: 'UnsupportedTier',
+        message: expect.stringMatching(/Consumption tier cannot be backed up/),
+      },
+    });
     expect(backupPosts(w.stack, 'cons')).toBe(0);
   });
 
@@ -78,7 +84,7 @@ describe('backup runs that cannot or should not proceed', () => {
         .getBlockBlobClient(backupBlobName('delta', new Date(w.clock.now().getTime() - 12 * 3600_000)))
         .upload('partial', 7);
       await start('delta');
-      expect((await w.host.waitForInstance('backup-delta')).runtimeStatus).toBe('Failed');
+      expect((await w.host.waitForInstance('backup-delta')).output).toMatchObject({ outcome: 'failed' });
     }
     const afterFailures = (await listBlobs(w.container)).filter((b) => b.name.startsWith('delta/'));
     expect(afterFailures).toHaveLength(45);
@@ -90,12 +96,12 @@ describe('backup runs that cannot or should not proceed', () => {
     const remaining = (await listBlobs(w.container)).filter((b) => b.name.startsWith('delta/'));
     const names = new Set(remaining.map((b) => b.name));
     // The newest three verified: the new backup and the two newest old ones, whatever their age.
-    expect(names.has(result.blobName)).toBe(true);
+    expect(names.has(result.blobName!)).toBe(true);
     expect(names.has(backupBlobName('delta', verifiedAt[4]!))).toBe(true);
     expect(names.has(backupBlobName('delta', verifiedAt[3]!))).toBe(true);
     for (const at of verifiedAt.slice(0, 3)) expect(names.has(backupBlobName('delta', at))).toBe(false);
     // Leftovers: those within the 7 days stay, older ones went.
-    const cutoff = new Date(result.takenAt).getTime() - 7 * DAY;
+    const cutoff = new Date(result.takenAt!).getTime() - 7 * DAY;
     const leftovers = remaining.filter((b) => b.metadata['verified'] !== 'true');
     expect(leftovers.length).toBe(7);
     for (const b of leftovers) expect(parseBackupBlobName(b.name)!.takenAt.getTime()).toBeGreaterThan(cutoff);

@@ -18,7 +18,7 @@ afterAll(async () => {
 interface StartAnswer {
   started: { service: string; instanceId: string; statusQueryGetUri: string }[];
   skipped: { service: string; reason: string }[];
-  error?: string;
+  error?: { code: string; message: string };
 }
 
 async function post(body?: unknown): Promise<{ status: number; json: StartAnswer }> {
@@ -104,14 +104,17 @@ describe('scheduled backups through the local host', () => {
     );
     expect((await post({ services: ['beta'] })).status).toBe(202);
     const done = await w.host.waitForInstance('backup-beta');
-    expect(done.runtimeStatus).toBe('Failed');
-    expect(String(done.output)).toMatch(/BackupFailed/);
+    expect(done.runtimeStatus).toBe('Completed');
+    expect(done.output).toMatchObject({ outcome: 'failed', error: { code: 'BackupFailed' } });
     expect((await listBlobs(w.container)).map((b) => b.name)).toContain(leftover);
 
     const report = (await (await w.host.fetch('/api/backups')).json()) as { services: ServiceBackupReport[] };
     const beta = report.services.find((s) => s.service === 'beta')!;
     expect(beta.lastRun.outcome).toBe('failed');
-    expect(beta.lastRun.error).toMatch(/BackupFailed/);
+    expect(beta.lastRun.error).toMatchObject({
+      code: 'BackupFailed',
+      message: expect.stringMatching(/backup failed in the service/),
+    });
     expect(beta.newestVerified?.name).toMatch(/^beta\/beta-20260101T00\d{4}Z\.apimbackup$/);
     // Counts come from the summary the last successful prune wrote; ?fresh=true lists and sees the leftover too.
     expect(beta.catalog?.source).toBe('summary');
@@ -129,11 +132,16 @@ describe('scheduled backups through the local host', () => {
   it('bad bodies and unknown services get 400 naming the field', async () => {
     expect(await post({ services: ['alpha', 'nope'] })).toMatchObject({
       status: 400,
-      json: { error: expect.stringMatching(/^services\.1: unknown service 'nope'/) },
+      json: {
+        error: {
+          code: 'InvalidInput',
+          message: expect.stringMatching(/^services\.1: unknown service 'nope'/),
+        },
+      },
     });
     expect(await post({ services: 'alpha' })).toMatchObject({
       status: 400,
-      json: { error: expect.stringMatching(/^services:/) },
+      json: { error: { code: 'InvalidInput', message: expect.stringMatching(/^services:/) } },
     });
   });
 });

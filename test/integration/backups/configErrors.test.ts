@@ -30,7 +30,9 @@ describe('configuration errors through the host', () => {
     for (const method of ['POST', 'GET']) {
       const res = await t.fetch('/api/backups', { method });
       expect(res.status).toBe(500);
-      const { error } = (await res.json()) as { error: string };
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('InvalidConfiguration');
+      const error = body.error.message;
       expect(error).toMatch(/LIFEBOAT_BACKUP_RETENTION_DAYS: must be at most 30/);
       expect(error).toMatch(
         /LIFEBOAT_PROTECTED_SERVICES \(at 0\.resourceId\): subscription id must be a GUID/,

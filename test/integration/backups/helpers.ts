@@ -2,22 +2,13 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { VirtualClock } from '../../../local/clock';
 import { createTestHost, type TestHost } from '../../../local/host/testing';
 import type { ServiceSpec } from '../../../local/arm/model';
+import { loadAreas } from '../../helpers/app';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
 
 /** The backup functions only (other areas' functions need settings these tests do not give). */
 export const backupApp = async (): Promise<void> => {
-  await Promise.all([
-    import('../../../functions/timers/scheduledBackup'),
-    import('../../../functions/http/startBackups'),
-    import('../../../functions/http/getBackups'),
-    import('../../../functions/orchestrations/backupOrchestration'),
-    import('../../../functions/activities/preflightBackup'),
-    import('../../../functions/activities/ensureBackupContainer'),
-    import('../../../functions/activities/beginApimBackup'),
-    import('../../../functions/activities/pollApimBackup'),
-    import('../../../functions/activities/verifyBackup'),
-    import('../../../functions/activities/pruneBackups'),
-  ]);
+  const { backup } = await import('../../../functions/names/backup');
+  await loadAreas(backup);
 };
 
 export interface BackupWorld {

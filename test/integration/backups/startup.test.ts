@@ -69,18 +69,21 @@ describe('a configured service that does not exist', () => {
     const res = await w.host.fetch('/api/backups', { method: 'POST', body: '{}' });
     expect(res.status).toBe(202);
     const ghost = await w.host.waitForInstance('backup-ghost');
-    expect(ghost.runtimeStatus).toBe('Failed');
-    expect(String(ghost.output)).toMatch(/\[nonRetryable\].*ResourceNotFound/);
+    expect(ghost.runtimeStatus).toBe('Completed');
+    expect(ghost.output).toMatchObject({ outcome: 'failed', error: { code: 'ResourceNotFound' } });
     const alpha = await w.host.waitForInstance('backup-alpha');
     expect((alpha.output as BackupRunResult).outcome).toBe('succeeded');
 
     const report = (await (await w.host.fetch('/api/backups')).json()) as {
       healthy: boolean;
-      services: { service: string; lastRun: { outcome: string; error: string | null } | null }[];
+      services: {
+        service: string;
+        lastRun: { outcome: string; error: { code: string; message: string } | null } | null;
+      }[];
     };
     const row = report.services.find((s) => s.service === 'ghost');
     expect(row?.lastRun?.outcome).toBe('failed');
-    expect(row?.lastRun?.error).toMatch(/ResourceNotFound/);
+    expect(row?.lastRun?.error?.code).toBe('ResourceNotFound');
     expect(report.healthy).toBe(false);
   });
 });

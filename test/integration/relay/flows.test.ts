@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  LyncConferenceRestoreResult,
-  RunAgentCommandOutcome,
-  VmFailbackResult,
-} from '../../../shared/relay/contracts';
+import type { LyncConferenceRestoreResult, VmFailbackResult } from '../../../shared/onprem/contracts';
+import type { RunAgentCommandOutcome } from '../../../shared/relay/contracts';
 import { relayApp } from './app';
 import { startRelayWorld, type RelayWorld } from './helpers';
 
@@ -55,7 +52,7 @@ describe('relay end to end', () => {
     const status = await world.waitFor(id);
     expect(status.runtimeStatus).toBe('Completed');
     const result = status.output as LyncConferenceRestoreResult;
-    expect(result.outcome).toBe('done');
+    expect(result.outcome).toBe('succeeded');
     expect(result.lastStatus).toEqual({ exportStatus: 'SteadyState', importStatus: 'NormalState' });
     // 95 s of sync at 30 s polls: in progress at 30, 60 and 90 s, done at 120 s.
     expect(result.polls).toBe(4);
@@ -77,7 +74,7 @@ describe('relay end to end', () => {
     const result = status.output as VmFailbackResult;
     expect(result.outcome).toBe('partial');
     expect(result.vms.map((v) => v.vm)).toEqual(VMS);
-    expect(result.counts).toEqual({ succeeded: 18, alreadyDone: 0, failed: 2, rejected: 0, timedOut: 0 });
+    expect(result.counts).toEqual({ succeeded: 18, failed: 2, refused: 0, timedOut: 0 });
     const byVm = new Map(result.vms.map((v) => [v.vm, v]));
     expect(byVm.get('vm-07')).toMatchObject({ outcome: 'failed', error: { code: 'wmi-32768' } });
     expect(byVm.get('vm-13')).toMatchObject({ outcome: 'failed', error: { code: 'job-Exception' } });
@@ -92,7 +89,7 @@ describe('relay end to end', () => {
     expect(world.agent!.site.calls.initiateFailback).toBe(20);
   });
 
-  it('a drill-mode failback is refused by the agent (rejected, refusedInDrill) and changes nothing', async () => {
+  it('a drill-mode failback is refused by the agent (refused, refusedInDrill) and changes nothing', async () => {
     const before = world.agent!.site.calls.initiateFailback;
     const id = await world.host.startOrchestration('runAgentCommand', {
       site: world.site,
@@ -103,7 +100,7 @@ describe('relay end to end', () => {
     });
     const status = await world.waitFor(id);
     const outcome = status.output as RunAgentCommandOutcome;
-    expect(outcome.outcome).toBe('rejected');
+    expect(outcome.outcome).toBe('refused');
     expect(outcome.error?.code).toBe('refusedInDrill');
     expect(outcome.attempts).toBe(1);
     expect(world.agent!.site.calls.initiateFailback).toBe(before);

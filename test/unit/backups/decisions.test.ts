@@ -2,15 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ApimServiceInfo } from '../../../shared/apim/port';
 import { decidePreflight } from '../../../shared/backups/preflight';
-import {
-  backoffDelayMs,
-  decideRetry,
-  randomFromGuid,
-  retryAfterFromMessage,
-  toActivityError,
-} from '../../../shared/backups/retry';
-import { redact } from '../../../shared/config/redact';
-import { TransientError } from '../../../shared/errors';
+import { backoffDelayMs, decideRetry, randomFromGuid } from '../../../shared/steps/retry';
+import { retryAfterFromMessage, toActivityError, TransientError } from '../../../shared/errors';
 import { decideRpoBreach, rpoMs, scheduleIntervalMs } from '../../../shared/backups/rpo';
 import { shapeServiceReport, summarizeCatalog } from '../../../shared/backups/report';
 import { backupInstanceId, buildRunInput } from '../../../shared/backups/run';
@@ -199,7 +192,6 @@ describe('errors crossing the durable boundary', () => {
   it('carry Retry-After in the message and lose their secrets', () => {
     const err = toActivityError(
       new TransientError('locked, see https://x/?sig=abcdef', { retryAfterMs: 30_000 }),
-      redact,
     );
     expect(err.message).toBe('[transient] locked, see https://x/?sig=*** (retryAfterMs=30000)');
     expect(retryAfterFromMessage(`Activity function 'beginApimBackup' failed: ${err.message}`)).toBe(30_000);

@@ -1,18 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import type { VmFailbackOutcome } from '../../../shared/onprem/contracts';
 import {
-  batches,
-  decideAfterTimeout,
+  distinctVms,
   failbackNextStep,
   failbackStateVerdict,
-  interpretStateQuery,
+  summariseFailback,
+} from '../../../shared/onprem/hyperv';
+import { interpretStateQuery } from '../../../shared/onprem/stateQueries';
+import type { RunAgentCommandOutcome } from '../../../shared/relay/contracts';
+import {
+  decideAfterTimeout,
   isBoundEvent,
-  nextPoll,
   resultDeadline,
   resultEventName,
-  summariseFailback,
 } from '../../../shared/relay/decisions';
-import type { RunAgentCommandOutcome, VmFailbackOutcome } from '../../../shared/relay/contracts';
+import { nextPoll } from '../../../shared/steps/poll';
 
 const base = { type: 'hyperv.initiateFailback' as const, commandIds: ['c'], attempts: 1 };
 
@@ -118,14 +121,23 @@ describe('relay decisions', () => {
   });
 
   it('follows InitiateFailback return codes: 4096 polls the job, 0 and alreadyDone poll state, others stop', () => {
-    const ok = (output: unknown): RunAgentCommandOutcome => ({ ...base, outcome: 'succeeded', output });
+    const ok = (output: unknown): RunAgentCommandOutcome<'hyperv.initiateFailback'> => ({
+      ...base,
+      outcome: 'succeeded',
+      output: output as NonNullable<RunAgentCommandOutcome<'hyperv.initiateFailback'>['output']>,
+    });
     expect(failbackNextStep(ok({ returnCode: 4096, meaning: 'x', jobId: 'j' }))).toEqual({
       next: 'pollJob',
       jobId: 'j',
     });
     expect(failbackNextStep(ok({ returnCode: 0, meaning: 'x' }))).toEqual({ next: 'pollState' });
     expect(
-      failbackNextStep({ ...base, outcome: 'alreadyDone', output: { returnCode: 32775, meaning: 'x' } }),
+      failbackNextStep({
+        ...base,
+        outcome: 'succeeded',
+        alreadyDone: true,
+        output: { returnCode: 32775, meaning: 'x' },
+      }),
     ).toEqual({ next: 'pollState' });
     expect(failbackNextStep(ok({ returnCode: 32769, meaning: 'Access Denied' }))).toMatchObject({
       next: 'stop',
@@ -133,8 +145,8 @@ describe('relay decisions', () => {
       error: { code: 'wmi-32769' },
     });
     expect(
-      failbackNextStep({ ...base, outcome: 'rejected', error: { code: 'refusedInDrill', message: 'm' } }),
-    ).toMatchObject({ next: 'stop', outcome: 'rejected', error: { code: 'refusedInDrill' } });
+      failbackNextStep({ ...base, outcome: 'refused', error: { code: 'refusedInDrill', message: 'm' } }),
+    ).toMatchObject({ next: 'stop', outcome: 'refused', error: { code: 'refusedInDrill' } });
     expect(failbackNextStep({ ...base, outcome: 'timedOut' })).toMatchObject({
       next: 'stop',
       outcome: 'timedOut',
@@ -144,33 +156,33 @@ describe('relay decisions', () => {
     expect(failbackStateVerdict('Error')).toBe('failed');
   });
 
-  it('batches keep order and respect the cap', () => {
+  it('counts a VM once whatever the case of its name (Hyper-V names are case-insensitive)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.integer(), { maxLength: 200 }),
-        fc.integer({ min: 1, max: 50 }),
-        (items, size) => {
-          const b = batches(items, size);
-          expect(b.flat()).toEqual(items);
-          expect(b.every((x) => x.length >= 1 && x.length <= size)).toBe(true);
+        fc.array(fc.constantFrom('app-01', 'APP-01', 'App-01', 'sql-01', 'SQL-01', 'web'), { maxLength: 30 }),
+        (vms) => {
+          const out = distinctVms(vms);
+          expect(new Set(out.map((v) => v.toLowerCase())).size).toBe(out.length);
+          expect(new Set(vms.map((v) => v.toLowerCase())).size).toBe(out.length);
         },
       ),
     );
-    expect(() => batches([1], 0)).toThrow(RangeError);
+    expect(distinctVms(['app-01', 'APP-01', 'sql-01'])).toEqual(['app-01', 'sql-01']);
   });
 
-  it('summarises failbacks: all ok succeeded, none ok failed, otherwise partial', () => {
+  it('summarises failbacks: all ok succeeded, none ok their common outcome or failed, otherwise partial', () => {
     const vm = (outcome: VmFailbackOutcome['outcome']): VmFailbackOutcome => ({ vm: 'v', outcome, polls: 0 });
-    expect(summariseFailback('s', 'failover', [vm('succeeded'), vm('alreadyDone')]).outcome).toBe(
-      'succeeded',
-    );
+    expect(
+      summariseFailback('s', 'failover', [vm('succeeded'), { ...vm('succeeded'), alreadyDone: true }])
+        .outcome,
+    ).toBe('succeeded');
     expect(summariseFailback('s', 'failover', [vm('succeeded'), vm('failed')]).outcome).toBe('partial');
-    expect(summariseFailback('s', 'drill', [vm('rejected'), vm('timedOut')]).outcome).toBe('failed');
+    expect(summariseFailback('s', 'drill', [vm('refused'), vm('timedOut')]).outcome).toBe('failed');
+    expect(summariseFailback('s', 'drill', [vm('refused'), vm('refused')]).outcome).toBe('refused');
     expect(summariseFailback('s', 'failover', [vm('succeeded'), vm('failed'), vm('failed')]).counts).toEqual({
       succeeded: 1,
-      alreadyDone: 0,
       failed: 2,
-      rejected: 0,
+      refused: 0,
       timedOut: 0,
     });
   });

@@ -1,8 +1,8 @@
 import type { RetryClass } from '../errors';
 
 /**
- * Backoff with jitter for 409 ServiceLocked and transient errors (apim-backup-restore.md,
- * "Errors worth handling"). Randomness is an input (`random` in [0, 1)) so orchestrations can
+ * Backoff with jitter for every retried step (409 ServiceLocked and transient errors:
+ * apim-backup-restore.md, "Errors worth handling"; agent command sends). Randomness is an input (`random` in [0, 1)) so orchestrations can
  * derive it from `context.df.newGuid` and replay identically.
  */
 export interface BackoffInput {
@@ -67,30 +67,4 @@ export function randomFromGuid(guid: string): number {
   const hex = guid.replace(/[^0-9a-f]/gi, '').slice(-8);
   if (hex.length === 0) return 0;
   return parseInt(hex, 16) / 2 ** (hex.length * 4);
-}
-
-/** Reads `retryAfterMs` from an error message that crossed the durable boundary, if present. */
-export function retryAfterFromMessage(message: string): number | undefined {
-  const m = /retryAfterMs=(\d+)/.exec(message);
-  return m?.[1] === undefined ? undefined : Number(m[1]);
-}
-
-/**
- * Prepares an error to cross the durable boundary as text: secrets redacted and a transient
- * error's Retry-After written into the message (`retryAfterMs=N`), where
- * {@link retryAfterFromMessage} reads it back in the orchestration.
- */
-export function toActivityError(error: unknown, redactText: (text: string) => string): Error {
-  const err = error instanceof Error ? error : new Error(String(error));
-  let message = redactText(err.message);
-  const retryAfterMs = (err as { retryAfterMs?: unknown }).retryAfterMs;
-  if (
-    typeof retryAfterMs === 'number' &&
-    Number.isFinite(retryAfterMs) &&
-    !message.includes('retryAfterMs=')
-  ) {
-    message += ` (retryAfterMs=${Math.round(retryAfterMs)})`;
-  }
-  err.message = message;
-  return err;
 }

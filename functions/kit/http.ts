@@ -1,0 +1,134 @@
+import {
+  app,
+  type FunctionInput,
+  type HttpHandler,
+  type HttpMethod,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+} from '@azure/functions';
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { classifyError, formatIssues, NonRetryableError, publicError } from '../../shared/errors';
+
+/**
+ * The HTTP wrapper: parse → call → map. Every answer is JSON; an error is
+ * `{ "error": { "code", "message" } }` with the right status: 400 naming the field and rule, 404,
+ * 405 with `Allow` (see the catch-all route), 409, and 500 with an error id and no detail (the
+ * detail goes to the log under that id). Never a stack trace or a server path.
+ */
+
+/** An error answer. */
+export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
+  return { error: { code, message, ...extra } };
+}
+
+/** A refusal with an HTTP status (400 by default): what a handler throws for bad requests. */
+export function httpError(
+  status: number,
+  code: string,
+  message: string,
+): NonRetryableError & { status: number } {
+  return new NonRetryableError(message, { code, status }) as NonRetryableError & { status: number };
+}
+
+/** Reads the JSON body with its schema; an empty body is `{}`. Throws 400 naming the field and rule. */
+export async function readBody<T>(request: HttpRequest, schema: z.ZodType<T>): Promise<T> {
+  const text = await request.text();
+  let json: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw httpError(400, 'InvalidJson', 'body: must be JSON');
+    }
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success)
+    throw httpError(400, 'InvalidInput', formatIssues(parsed.error.issues, { root: 'body' }));
+  return parsed.data;
+}
+
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  InvalidInput: 400,
+  InvalidJson: 400,
+  NotFound: 404,
+  UnknownService: 404,
+  Conflict: 409,
+};
+
+/** Maps an error to its answer. Exported for the tests of the mapping. */
+export function errorResponse(error: unknown, context: InvocationContext): HttpResponseInit {
+  const status = (error as { status?: unknown } | null)?.status;
+  const problem = publicError(error);
+  if (classifyError(error) === 'nonRetryable') {
+    const code = (error as { code?: string }).code ?? problem.code;
+    if (code === 'InvalidConfiguration') return { status: 500, jsonBody: errorBody(code, problem.message) };
+    const s = typeof status === 'number' ? status : (STATUS_BY_CODE[code] ?? 400);
+    return { status: s, jsonBody: errorBody(code, problem.message) };
+  }
+  const errorId = randomUUID();
+  context.error(
+    JSON.stringify({ event: 'lifeboat.http.error', errorId, function: context.functionName, error: problem }),
+  );
+  return {
+    status: 500,
+    jsonBody: errorBody(
+      'InternalError',
+      `Lifeboat could not answer; the log has the detail under error id ${errorId}`,
+      {
+        errorId,
+      },
+    ),
+  };
+}
+
+/** Routes registered through the kit, for the catch-all's 404 / 405 answers. */
+const routes: { template: string; methods: HttpMethod[] }[] = [];
+
+/** The routes registered so far (template without the `api/` prefix, methods). */
+export function registeredRoutes(): readonly { template: string; methods: readonly HttpMethod[] }[] {
+  return routes;
+}
+
+/** Registers an HTTP function. */
+export function route(
+  name: string,
+  spec: {
+    route: string;
+    methods: HttpMethod[];
+    authLevel: 'anonymous' | 'function' | 'admin';
+    extraInputs?: FunctionInput[];
+    handler: HttpHandler;
+  },
+): void {
+  routes.push({ template: spec.route, methods: spec.methods });
+  app.http(name, {
+    route: spec.route,
+    methods: spec.methods,
+    authLevel: spec.authLevel,
+    ...(spec.extraInputs === undefined ? {} : { extraInputs: spec.extraInputs }),
+    handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+      try {
+        return await spec.handler(request, context);
+      } catch (error) {
+        return errorResponse(error, context);
+      }
+    },
+  });
+}
+
+/** Whether a route template matches a path (literal segments case-insensitive, `{x}` one segment, `{*x}` the rest). */
+export function templateMatches(template: string, path: string): boolean {
+  const t = template.split('/').filter((s) => s !== '');
+  const p = path.split('/').filter((s) => s !== '');
+  for (let i = 0; i < t.length; i++) {
+    const seg = t[i]!;
+    if (/^\{\*/.test(seg)) return true;
+    const optional = /^\{[^}]*\?\}$/.test(seg);
+    if (i >= p.length) return optional;
+    if (/^\{.*\}$/.test(seg)) continue;
+    if (seg.toLowerCase() !== p[i]!.toLowerCase()) return false;
+  }
+  return t.length === p.length;
+}

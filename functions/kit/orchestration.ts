@@ -1,0 +1,77 @@
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { OrchestrationContext } from 'durable-functions';
+import type { z } from 'zod';
+import { formatIssues, publicError, type Problem } from '../../shared/errors';
+import type { Outcome, Result } from '../../shared/outcome';
+import type { Lazy } from './lazy';
+import type { OrchestrationRef } from './refs';
+import { finish, type Gen } from './steps';
+
+/**
+ * The orchestration wrapper: parse the input with its zod schema → run the flow → end in the one
+ * outcome vocabulary. Invalid input ends `refused` (code `InvalidInput`, naming the field and the
+ * rule) and an unexpected throw ends `failed` (code and message, never a stack or a path); both
+ * write one log line. A flow never ends with runtime status Failed for either.
+ */
+export interface OrchestrationSpec<P, O extends Result> {
+  /** Modules the flow uses synchronously; loaded before the replay runs (see {@link preload}). */
+  readonly uses: readonly Lazy<unknown>[];
+  /** The input schema (read after `uses` are loaded). */
+  readonly input: () => z.ZodType<P>;
+  /** The event name of the flow's one log line (`lifeboat.<area>.<flow>`). */
+  readonly event: string;
+  /** The flow. */
+  readonly run: (context: OrchestrationContext, input: P) => Gen<O>;
+  /** The full result for an ending that never reached `run` (bad input) or escaped it (a bug). */
+  readonly ended: (
+    ending: { outcome: Extract<Outcome, 'refused' | 'failed'>; error: Problem },
+    raw: unknown,
+  ) => O;
+}
+
+const usesByFunction = new Map<string, readonly Lazy<unknown>[]>();
+let hookRegistered = false;
+
+/**
+ * Orchestrator functions are synchronous generators, so the modules they use are loaded here, in
+ * the one `preInvocation` hook the kit registers: the worker awaits it before every invocation.
+ */
+function preload(): void {
+  if (hookRegistered) return;
+  hookRegistered = true;
+  app.hook.preInvocation(async (context) => {
+    const uses = usesByFunction.get(context.invocationContext.functionName.toLowerCase());
+    if (uses !== undefined) await Promise.all(uses.map((u) => u.load()));
+  });
+}
+
+/** Registers an orchestration under its reference's name. */
+export function orchestration<I, P, O extends Result>(
+  ref: OrchestrationRef<I, O>,
+  spec: OrchestrationSpec<P, O>,
+): void {
+  preload();
+  usesByFunction.set(ref.name.toLowerCase(), spec.uses);
+  df.app.orchestration(ref.name, function* (context: OrchestrationContext): Gen<O> {
+    const raw = context.df.getInput<unknown>();
+    const parsed = spec.input().safeParse(raw);
+    if (!parsed.success) {
+      const message = `${ref.name}: invalid input: ${formatIssues(parsed.error.issues)}`;
+      return finish(
+        context,
+        spec.event,
+        spec.ended({ outcome: 'refused', error: { code: 'InvalidInput', message } }, raw),
+      );
+    }
+    try {
+      return yield* spec.run(context, parsed.data);
+    } catch (error) {
+      return finish(
+        context,
+        spec.event,
+        spec.ended({ outcome: 'failed', error: publicError(error, 'OrchestrationError') }, raw),
+      );
+    }
+  });
+}

@@ -1,0 +1,32 @@
+import type { z } from 'zod';
+import { NonRetryableError } from './taxonomy';
+
+/**
+ * The one formatter of zod issues: `field.path: rule; ...`. It never includes the offending value
+ * (a value may be a secret), only where it is and which rule it broke.
+ */
+export function formatIssues(
+  issues: readonly z.core.$ZodIssue[],
+  options: { root?: string; max?: number; prefix?: readonly (string | number)[] } = {},
+): string {
+  const max = options.max ?? 8;
+  const parts = issues.slice(0, max).map((i) => {
+    const path = [...(options.prefix ?? []), ...i.path.map(String)];
+    return `${path.length > 0 ? path.join('.') : (options.root ?? '(input)')}: ${i.message}`;
+  });
+  if (issues.length > max) parts.push(`and ${issues.length - max} more`);
+  return parts.join('; ');
+}
+
+/**
+ * Parses a value that crossed a boundary (activity or orchestration input, queue message, HTTP
+ * body). Bad input can never succeed, so it is a NonRetryableError `InvalidInput` whose message
+ * names `where`, the field and the rule.
+ */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new NonRetryableError(`${where}: invalid input: ${formatIssues(parsed.error.issues)}`, {
+    code: 'InvalidInput',
+  });
+}

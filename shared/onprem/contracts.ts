@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import {
+  DEFAULT_LYNC_MODULE,
+  fqdnSchema,
+  LYNC_BACKUP_MODULES,
+  recoveryPointSchema,
+  siteSchema,
+  vmRefSchema,
+} from '../contracts';
+import type { Outcome, Problem } from '../outcome';
+import { modeSchema, relayTimeoutsSchema } from '../relay/contracts';
+
+/**
+ * The on-premises flows' durable-boundary shapes (Lync/Skype for Business conference restore,
+ * Hyper-V Replica failback), built on the relay's signed transport (shared/relay). Every result
+ * speaks the one outcome vocabulary (shared/outcome).
+ */
+
+/** Options shared by the long-running flows: poll interval, overall timeout, per-command timeouts. */
+const pollingOptions = {
+  pollMs: z
+    .number()
+    .int()
+    .min(1000, { error: 'pollMs must be at least 1000 (1 s)' })
+    .max(24 * 3600_000, { error: 'pollMs must be at most 86400000 (24 h)' })
+    .optional(),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1000, { error: 'timeoutMs must be at least 1000 (1 s)' })
+    .max(7 * 24 * 3600_000, { error: 'timeoutMs must be at most 604800000 (7 days)' })
+    .optional(),
+  timeouts: relayTimeoutsSchema.optional(),
+};
+
+/** Input of `lyncConferenceRestore`. */
+export const lyncConferenceRestoreInputSchema = z.strictObject({
+  site: siteSchema,
+  poolFqdn: fqdnSchema,
+  module: z.enum(LYNC_BACKUP_MODULES).default(DEFAULT_LYNC_MODULE),
+  mode: modeSchema,
+  ...pollingOptions,
+});
+export type LyncConferenceRestoreInput = z.input<typeof lyncConferenceRestoreInputSchema>;
+
+/** Result of `lyncConferenceRestore`. */
+export interface LyncConferenceRestoreResult {
+  readonly outcome: Exclude<Outcome, 'partial'>;
+  readonly site: string;
+  readonly poolFqdn: string;
+  readonly module: string;
+  readonly polls: number;
+  readonly lastStatus?: { readonly exportStatus: string; readonly importStatus: string };
+  readonly error?: Problem;
+}
+
+/** Input of `vmFailback`. */
+export const vmFailbackInputSchema = z.strictObject({
+  site: siteSchema,
+  vms: z
+    .array(vmRefSchema)
+    .min(1, { error: 'vms must list at least one VM' })
+    .max(500, { error: 'vms must list at most 500 VMs' }),
+  recoveryPointId: recoveryPointSchema.optional(),
+  mode: modeSchema,
+  concurrency: z.number().int().min(1).max(50).optional(),
+  ...pollingOptions,
+});
+export type VmFailbackInput = z.input<typeof vmFailbackInputSchema>;
+
+/** Input of the per-VM `failbackVm` sub-orchestration (settings resolved by the parent). */
+export const failbackVmInputSchema = z.strictObject({
+  site: siteSchema,
+  vm: vmRefSchema,
+  recoveryPointId: recoveryPointSchema.optional(),
+  mode: modeSchema,
+  pollMs: z.number().int().min(1000),
+  timeoutMs: z.number().int().min(1000),
+  timeouts: relayTimeoutsSchema,
+});
+export type FailbackVmInput = z.input<typeof failbackVmInputSchema>;
+
+/** One VM's outcome (`alreadyDone: true` when it was failed back before this run). */
+export interface VmFailbackOutcome {
+  readonly vm: string;
+  readonly outcome: VmOutcome;
+  readonly alreadyDone?: true;
+  readonly replicationState?: string;
+  readonly jobId?: string;
+  readonly returnCode?: number | null;
+  readonly polls: number;
+  readonly error?: Problem;
+}
+
+/** What one VM can end as. */
+export type VmOutcome = Exclude<Outcome, 'partial'>;
+
+/** Result of `vmFailback`: a partial failure is a result (`partial`), not a crash. */
+export interface VmFailbackResult {
+  readonly outcome: Outcome;
+  readonly site: string;
+  readonly mode: 'drill' | 'failover';
+  readonly counts: Readonly<Record<VmOutcome, number>>;
+  readonly vms: readonly VmFailbackOutcome[];
+  readonly error?: Problem;
+}
