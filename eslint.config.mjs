@@ -9,7 +9,8 @@ import prettier from 'eslint-config-prettier';
  * ways to break that: wall-clock time, randomness, real timers, network and Node built-ins.
  */
 const orchestrationDeterminism = {
-  files: ['functions/orchestrations/**/*.ts'],
+  // The kit's steps run inside orchestrations: the same rules hold there.
+  files: ['functions/orchestrations/**/*.ts', 'functions/kit/steps.ts', 'functions/kit/commands.ts'],
   rules: {
     'no-restricted-globals': [
       'error',
@@ -80,7 +81,7 @@ export default tseslint.config(
   {
     // The app never imports the local stack; shared/ never imports functions/ or local/.
     files: ['functions/**/*.ts', 'shared/**/*.ts'],
-    ignores: ['functions/orchestrations/**'],
+    ignores: ['functions/orchestrations/**', 'functions/kit/steps.ts', 'functions/kit/commands.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -10,7 +10,7 @@ route(core.unmatchedRoute, {
   route: '{*path}',
   methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
   authLevel: 'anonymous',
-  handler: async (request) => {
+  handler: (request) => {
     const path = request.params['path'] ?? '';
     const allow = [
       ...new Set(

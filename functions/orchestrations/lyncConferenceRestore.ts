@@ -1,5 +1,5 @@
 import type { LyncConferenceRestoreResult } from '../../shared/onprem/contracts';
-import { call, finish, lazy, orchestration, pollUntil, progress, runCommand } from '../kit';
+import { call, finish, inputText, lazy, orchestration, pollUntil, progress, runCommand } from '../kit';
 import { onprem as names } from '../names/onprem';
 import { relay } from '../names/relay';
 
@@ -22,9 +22,9 @@ orchestration(names.lyncConferenceRestore, {
   event: EVENT,
   ended: (ending, raw) => ({
     ...ending,
-    site: String((raw as { site?: unknown } | null)?.site ?? '(unknown)'),
-    poolFqdn: String((raw as { poolFqdn?: unknown } | null)?.poolFqdn ?? '(unknown)'),
-    module: String((raw as { module?: unknown } | null)?.module ?? '(unknown)'),
+    site: inputText(raw, 'site'),
+    poolFqdn: inputText(raw, 'poolFqdn'),
+    module: inputText(raw, 'module'),
     polls: 0,
   }),
   *run(context, input) {

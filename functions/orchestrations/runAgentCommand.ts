@@ -47,7 +47,7 @@ orchestration(names.runAgentCommand, {
   event: EVENT,
   ended: (ending, raw) => ({
     ...ending,
-    type: ((raw as { type?: CommandType } | null)?.type ?? 'agent.ping') as CommandType,
+    type: (raw as { type?: CommandType } | null)?.type ?? 'agent.ping',
     commandIds: [],
     attempts: 0,
   }),

@@ -1,5 +1,5 @@
 import type { FailbackVmInput, VmFailbackOutcome } from '../../shared/onprem/contracts';
-import { call, finish, lazy, orchestration, progress, startSub } from '../kit';
+import { call, finish, inputText, lazy, orchestration, progress, startSub } from '../kit';
 import { onprem as names } from '../names/onprem';
 import { relay } from '../names/relay';
 
@@ -23,7 +23,7 @@ orchestration(names.vmFailback, {
   event: EVENT,
   ended: (ending, raw) => ({
     ...ending,
-    site: String((raw as { site?: unknown } | null)?.site ?? '(unknown)'),
+    site: inputText(raw, 'site'),
     mode:
       (raw as { mode?: unknown } | null)?.mode === 'failover' ? ('failover' as const) : ('drill' as const),
     counts: { succeeded: 0, failed: 0, refused: 0, timedOut: 0 },

@@ -24,7 +24,7 @@ let apimCache: { key: string; client: Promise<ApimClient> } | undefined;
 function apimFor(core: Config['core']): Promise<ApimClient> {
   const key = JSON.stringify(core);
   if (apimCache?.key !== key) {
-    const client = import('../apim/client').then(async (m) => m.createApimClientFromConfig(core));
+    const client = import('../apim/client').then((m) => m.createApimClientFromConfig(core));
     apimCache = { key, client };
     // A failed build (unreadable CA file) is not cached: the next call tries again.
     client.catch(() => {
