@@ -208,7 +208,6 @@ export function customStatusTooLarge(customStatus: unknown): string | undefined 
 }
 
 /** The in-memory Durable extension. */
-
 export class DurableEngine {
   private readonly instances = new Map<string, Instance>();
   private readonly listeners = new Set<() => void>();
