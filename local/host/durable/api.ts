@@ -18,9 +18,25 @@ const json = (status: number, value: unknown, headers: Record<string, string> = 
   body: JSON.stringify(value),
 });
 
+/**
+ * A refusal as the extension's HttpApiHandler answers it. Where the extension's client throws
+ * (ArgumentException → 400 "One or more of the arguments submitted is incorrect",
+ * anything else → 500 "Something went wrong while processing your request"), the body is its
+ * `CreateErrorResponse(status, message, exception)`: `{ Message, ExceptionMessage, ExceptionType,
+ * StackTrace }` (no .NET stack trace here: `StackTrace` is null).
+ */
 const failed = (r: Extract<ClientResult<unknown>, { ok: false }>): ApiResponse => {
-  const status = { notFound: 404, gone: 410, badRequest: 400, conflict: 409 }[r.code];
-  return json(status, { Message: r.message });
+  const status = { notFound: 404, gone: 410, badRequest: 400, conflict: 409, invalidOperation: 500 }[r.code];
+  if (r.exception === undefined) return json(status, { Message: r.message });
+  return json(status, {
+    Message:
+      r.exception === 'System.ArgumentException'
+        ? 'One or more of the arguments submitted is incorrect'
+        : 'Something went wrong while processing your request',
+    ExceptionMessage: r.message,
+    ExceptionType: r.exception,
+    StackTrace: null,
+  });
 };
 
 /** Management URLs for an instance, as the 202 body of a start carries them. */
@@ -106,7 +122,9 @@ export function handleDurableApi(
   const [first, second, third, fourth] = segments;
   const webhookBase = `${origin}/runtime/webhooks/durabletask`;
   try {
-    if (first === 'orchestrators' && second !== undefined && method === 'POST') {
+    // The extension's route is `orchestrators/{functionName}/{instanceId?}`: more segments (an id
+    // with a `/` that the client did not encode) match nothing and answer 404.
+    if (first === 'orchestrators' && second !== undefined && segments.length <= 3 && method === 'POST') {
       const result = engine.startNew(second, third, parseBody(body));
       if (!result.ok) return failed(result);
       const urls = managementUrls(webhookBase, hubName, result.value);

@@ -46,10 +46,19 @@ export interface InstanceStatus {
   historyEvents?: unknown[];
 }
 
-/** Outcome of a client operation, mapped to HTTP by the API layer. */
+/**
+ * Outcome of a client operation, mapped to HTTP by the API layer. `exception` names the .NET
+ * exception the real extension throws for this refusal (its HTTP API then answers with an error
+ * body carrying `ExceptionMessage` and `ExceptionType`).
+ */
 export type ClientResult<T> =
   | { ok: true; value: T }
-  | { ok: false; code: 'notFound' | 'gone' | 'badRequest' | 'conflict'; message: string };
+  | {
+      ok: false;
+      code: 'notFound' | 'gone' | 'badRequest' | 'conflict' | 'invalidOperation';
+      message: string;
+      exception?: 'System.ArgumentException' | 'System.InvalidOperationException';
+    };
 
 interface RetryChain {
   readonly kind: 'activity' | 'sub';
@@ -96,6 +105,11 @@ interface Instance {
   inputJson: string | null;
   outputJson: string | null;
   customStatus: unknown;
+  /**
+   * Set by continue-as-new: the next episode keeps the previous execution's custom status when it
+   * sets none (DurableTask.Core's `carryOverStatus`).
+   */
+  carryOverCustomStatus: boolean;
   createdTime: Date;
   lastUpdatedTime: Date;
   history: HistoryEvent[];
@@ -126,13 +140,74 @@ const MAXIMUM_SHORT_TIMER_MS = 6 * 24 * 3600_000;
 const LONG_RUNNING_TIMER_INTERVAL_MS = 3 * 24 * 3600_000;
 const DEFAULT_MAX_RETRY_INTERVAL_MS = 6 * 24 * 3600_000;
 const OUT_OF_PROC_MARKER = '$OutOfProcData$:';
+/** The extension's limit on the JSON of a custom status (see `customStatusTooLarge`). */
+const MAX_CUSTOM_STATUS_PAYLOAD_KB = 16;
+/** DurableClient.MaxInstanceIdLength in the extension. */
+const MAX_INSTANCE_ID_LENGTH = 256;
 
-/** The in-memory Durable extension. */
 /** The client API's answer for an unknown instance (404). */
 function notFound(instanceId: string): { ok: false; code: 'notFound'; message: string } {
   return { ok: false, code: 'notFound', message: `No instance with ID '${instanceId}' found.` };
 }
 
+/**
+ * The extension's refusal of a suspend/resume in the wrong state (DurableClient.SuspendAsync /
+ * ResumeAsync throw InvalidOperationException; its HTTP API answers 500).
+ */
+function cannot(
+  op: 'suspend' | 'resume',
+  instanceId: string,
+  status: RuntimeStatus,
+): Extract<ClientResult<never>, { ok: false }> {
+  return {
+    ok: false,
+    code: 'invalidOperation',
+    message: `Cannot ${op} the orchestration instance ${instanceId} because instance is in the ${status} state.`,
+    exception: 'System.InvalidOperationException',
+  };
+}
+
+/**
+ * Why the extension refuses an explicit instance id, if it does (DurableClient.StartNewAsync, in
+ * this order): a leading `@`, a `/ \ ? #` or control character (`char.IsControl`: U+0000-U+001F,
+ * U+007F-U+009F), more than 256 characters. The first two throw `new ArgumentException(
+ * nameof(instanceId), "...")`, arguments swapped, so on .NET the exception's Message is
+ * `instanceId (Parameter '...')`; the third puts the text in the message.
+ */
+export function instanceIdProblem(instanceId: string): string | undefined {
+  if (instanceId.startsWith('@'))
+    return "instanceId (Parameter 'Orchestration instance ids must not start with @.')";
+  if ([...instanceId].some(isInvalidInstanceIdCharacter))
+    return "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, or control characters.')";
+  if (instanceId.length > MAX_INSTANCE_ID_LENGTH)
+    return `Instance ID lengths must not exceed ${MAX_INSTANCE_ID_LENGTH} characters.`;
+  return undefined;
+}
+
+/** DurableClient.IsInvalidCharacter: `/ \\ ? #` or `char.IsControl`. */
+function isInvalidInstanceIdCharacter(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return '/\\?#'.includes(c) || code <= 0x1f || (code >= 0x7f && code <= 0x9f);
+}
+
+/**
+ * The extension's custom status limit (DurableOrchestrationContext.SetCustomStatus →
+ * MessagePayloadDataConverter.Serialize(value, 16)): the JSON's UTF-16 byte count, divided by
+ * 1024 and truncated, must not exceed 16, else ArgumentException "The UTF-16 size of the
+ * JSON-serialized payload must not exceed 16 KB. The current payload size is {n} KB." So up to
+ * 17407 bytes (8703 UTF-16 code units of JSON) pass. JSON.stringify stands in for Newtonsoft's
+ * `JToken.ToString(Formatting.None)` (same text for the JSON the SDK sends, bar escaping of lone
+ * surrogates).
+ */
+export function customStatusTooLarge(customStatus: unknown): string | undefined {
+  const json = JSON.stringify(customStatus) ?? '';
+  const sizeKb = Math.floor((json.length * 2) / 1024);
+  if (sizeKb <= MAX_CUSTOM_STATUS_PAYLOAD_KB) return undefined;
+  const n = (v: number) => v.toLocaleString('en-US');
+  return `The UTF-16 size of the JSON-serialized payload must not exceed ${n(MAX_CUSTOM_STATUS_PAYLOAD_KB)} KB. The current payload size is ${n(sizeKb)} KB.`;
+}
+
+/** The in-memory Durable extension. */
 export class DurableEngine {
   private readonly instances = new Map<string, Instance>();
   private readonly listeners = new Set<() => void>();
@@ -179,7 +254,12 @@ export class DurableEngine {
         message: `The function '${name}' doesn't exist, is disabled, or is not an orchestrator function.`,
       };
     }
-    const id = instanceId ?? crypto.randomUUID().replace(/-/g, '');
+    if (instanceId !== undefined && instanceId !== '') {
+      const problem = instanceIdProblem(instanceId);
+      if (problem !== undefined)
+        return { ok: false, code: 'badRequest', message: problem, exception: 'System.ArgumentException' };
+    }
+    const id = instanceId || crypto.randomUUID().replace(/-/g, '');
     const existing = this.instances.get(id);
     if (
       existing &&
@@ -255,16 +335,29 @@ export class DurableEngine {
     if (!found.ok) return found;
     const instance = found.value;
     const now = this.options.clock.now();
-    instance.history.push(this.event(EventType.ExecutionTerminated, now, { Input: JSON.stringify(reason) }));
-    this.finish(instance, 'Terminated', JSON.stringify(reason), now);
+    const output = JSON.stringify(reason);
+    // As DurableTask.Core records it: the termination is an episode of its own, and its completion
+    // action adds ExecutionCompleted (Terminated) before the episode's OrchestratorCompleted.
+    instance.history.push(
+      this.event(EventType.OrchestratorStarted, now),
+      this.event(EventType.ExecutionTerminated, now, { Input: output }),
+      this.event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Terminated', Result: output }),
+      this.event(EventType.OrchestratorCompleted, now),
+    );
+    this.finish(instance, 'Terminated', output, now);
     return { ok: true, value: undefined };
   }
 
-  /** Suspends a running instance: events are held until resumed. */
+  /**
+   * Suspends a running instance: events are held until resumed. As in the extension's
+   * `DurableClient.SuspendAsync`, only Running, Pending and ContinuedAsNew instances can be
+   * suspended; suspending a Suspended one throws InvalidOperationException (HTTP 500).
+   */
   suspend(instanceId: string): ClientResult<void> {
     const found = this.runningInstance(instanceId, (status) => `is ${status}`);
     if (!found.ok) return found;
     const instance = found.value;
+    if (instance.status === 'Suspended') return cannot('suspend', instanceId, instance.status);
     instance.suspended = true;
     instance.status = 'Suspended';
     instance.lastUpdatedTime = this.options.clock.now();
@@ -272,12 +365,16 @@ export class DurableEngine {
     return { ok: true, value: undefined };
   }
 
-  /** Resumes a suspended instance. */
+  /**
+   * Resumes a suspended instance. As in the extension's `DurableClient.ResumeAsync`, resuming an
+   * instance that is not Suspended throws InvalidOperationException (HTTP 500); a finished one
+   * answers 410 from the HTTP API first.
+   */
   resume(instanceId: string): ClientResult<void> {
-    const instance = this.instances.get(instanceId);
-    if (!instance) return notFound(instanceId);
-    if (!instance.suspended)
-      return { ok: false, code: 'gone', message: `The instance '${instanceId}' is not suspended.` };
+    const found = this.runningInstance(instanceId, (status) => `is ${status}`);
+    if (!found.ok) return found;
+    const instance = found.value;
+    if (instance.status !== 'Suspended') return cannot('resume', instanceId, instance.status);
     instance.suspended = false;
     instance.status = 'Running';
     instance.lastUpdatedTime = this.options.clock.now();
@@ -330,6 +427,7 @@ export class DurableEngine {
       inputJson,
       outputJson: null,
       customStatus: null,
+      carryOverCustomStatus: false,
       createdTime: now,
       lastUpdatedTime: now,
       history: [],
@@ -393,14 +491,6 @@ export class DurableEngine {
     const nowMs = now.getTime();
     const generation = instance.generation;
     const fn = this.options.functions(instance.name);
-    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
-      this.fail(
-        instance,
-        `The function '${instance.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
-        now,
-      );
-      return;
-    }
     for (const e of instance.history) e.IsPlayed = true;
     const previousLength = instance.history.length;
     const fresh: HistoryEvent[] = [this.event(EventType.OrchestratorStarted, now)];
@@ -410,6 +500,14 @@ export class DurableEngine {
     this.hostSideFollowUps(instance, item, now, fresh, afterEpisode);
     instance.history.push(...fresh);
     if (instance.status === 'Pending') instance.status = 'Running';
+    if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
+      this.fail(
+        instance,
+        `The function '${instance.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
+        now,
+      );
+      return;
+    }
 
     const payload = {
       history: instance.history,
@@ -437,7 +535,24 @@ export class DurableEngine {
       failure = parsed.message;
     }
     if (instance.generation !== generation || !RUNNING_STATES.has(instance.status)) return; // terminated meanwhile
-    if (state.customStatus !== undefined) instance.customStatus = state.customStatus;
+    // Custom status is rewritten every episode from what this replay set (reference: DurableTask.Core
+    // TaskOrchestrationDispatcher `runtimeState.Status = result?.CustomStatus`, the result being
+    // TaskOrchestrationShim.GetStatus() of a context created for this episode, which the extension's
+    // OutOfProcOrchestrationShim fills only when the SDK's state carries a non-null customStatus). A
+    // replay that sets none clears it, except right after continue-as-new (`carryOverStatus`).
+    const carriedOver = instance.carryOverCustomStatus ? instance.customStatus : null;
+    instance.carryOverCustomStatus = false;
+    instance.customStatus = carriedOver;
+    if (state.customStatus !== undefined && state.customStatus !== null) {
+      // The shim calls SetCustomStatus before it replays the actions, so an oversized status fails
+      // the episode before anything it scheduled (and before the replay checks) is processed.
+      const tooLarge = customStatusTooLarge(state.customStatus);
+      if (tooLarge !== undefined) {
+        this.fail(instance, `Orchestrator function '${instance.name}' failed: ${tooLarge}`, now);
+        return;
+      }
+      instance.customStatus = state.customStatus;
+    }
     const leaves = flattenActions(state.actions.flat());
 
     const unsupported = leaves.find((a) => UNSUPPORTED_ACTIONS[a.actionType] !== undefined);
@@ -481,21 +596,19 @@ export class DurableEngine {
         this.scheduleAction(instance, action, index, now, nowMs, afterEpisode);
       }
     }
-    instance.history.push(this.event(EventType.OrchestratorCompleted, now));
     instance.lastUpdatedTime = now;
 
     if (state.isDone && continueAsNew) {
+      instance.history.push(this.event(EventType.OrchestratorCompleted, now));
       this.continueAsNew(instance, actionInputToJson(continueAsNew.input), now);
       return;
     }
     if (state.isDone) {
       const output = state.output === undefined ? 'null' : JSON.stringify(state.output);
-      instance.history.push(
-        this.event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Completed', Result: output }),
-      );
-      this.finish(instance, 'Completed', output, now);
+      this.completeExecution(instance, 'Completed', output, now);
       return;
     }
+    instance.history.push(this.event(EventType.OrchestratorCompleted, now));
     for (const f of afterEpisode) f();
     this.notify();
   }
@@ -769,6 +882,7 @@ export class DurableEngine {
     instance.scheduled = [];
     instance.nextSeq = 0;
     instance.status = 'Running';
+    instance.carryOverCustomStatus = true;
     instance.lastUpdatedTime = now;
     this.enqueue(instance, {
       event: { EventType: EventType.ExecutionStarted, Name: instance.name, Input: inputJson, Version: '' },
@@ -777,11 +891,26 @@ export class DurableEngine {
   }
 
   private fail(instance: Instance, message: string, now: Date): void {
-    const output = JSON.stringify(message);
+    this.completeExecution(instance, 'Failed', JSON.stringify(message), now);
+  }
+
+  /**
+   * Ends the execution inside an episode as DurableTask.Core's dispatcher records it: the
+   * completion action adds ExecutionCompleted, then the episode ends with OrchestratorCompleted
+   * (TaskOrchestrationDispatcher: ProcessWorkflowCompletedTaskDecision, then
+   * `runtimeState.AddEvent(new OrchestratorCompletedEvent(-1))`).
+   */
+  private completeExecution(
+    instance: Instance,
+    status: 'Completed' | 'Failed',
+    outputJson: string,
+    now: Date,
+  ): void {
     instance.history.push(
-      this.event(EventType.ExecutionCompleted, now, { OrchestrationStatus: 'Failed', Result: output }),
+      this.event(EventType.ExecutionCompleted, now, { OrchestrationStatus: status, Result: outputJson }),
+      this.event(EventType.OrchestratorCompleted, now),
     );
-    this.finish(instance, 'Failed', output, now);
+    this.finish(instance, status, outputJson, now);
   }
 
   private finish(instance: Instance, status: RuntimeStatus, outputJson: string, now: Date): void {
