@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { core } from '../../functions/names/core';
 
 /**
  * Loads an area's function files from its names table (`functions/names/<area>.ts`): the table is
@@ -30,7 +31,6 @@ export function areaFiles(root: string, ...tables: NameTable[]): string[] {
 /** Imports every function file of the tables (with the catch-all route and health: every area answers through them). */
 export async function loadAreas(...tables: NameTable[]): Promise<void> {
   const root = path.resolve(__dirname, '../..');
-  const { core } = await import('../../functions/names/core');
   const files = areaFiles(root, core, ...tables);
   await Promise.all(files.map((f) => import(f.endsWith('.js') ? pathToFileURL(f).href : f)));
 }
