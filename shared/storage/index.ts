@@ -172,15 +172,16 @@ export function blobServiceClient(
 /** The process-wide queue service client for an endpoint. */
 export function queueServiceClient(e: StorageEndpoint): Promise<QueueServiceClient> {
   const key = keyOf(e);
-  let client = queueClients.get(key);
-  if (client === undefined) {
-    client = (async () => {
+  const cached = queueClients.get(key);
+  if (cached !== undefined) return cached;
+  {
+    const client = (async () => {
       const { QueueServiceClient } = await import('@azure/storage-queue');
       return e.kind === 'connectionString'
         ? QueueServiceClient.fromConnectionString(e.connectionString)
         : new QueueServiceClient(e.uri, await defaultCredential(e.clientId));
     })();
     queueClients.set(key, client);
+    return client;
   }
-  return client;
 }

@@ -150,8 +150,8 @@ describe('report shaping', () => {
     expect(report.count).toBe(2);
     expect(report.verifiedCount).toBe(1);
     expect(report.lastRun.outcome).toBe('failed');
-    expect(report.lastRun.error).toContain('boom');
-    expect(report.lastRun.error).not.toContain('abc123');
+    expect(report.lastRun.error?.message).toContain('boom');
+    expect(JSON.stringify(report.lastRun.error)).not.toContain('abc123');
     expect(report.rpo.breached).toBe(true);
   });
 
