@@ -1,4 +1,4 @@
-import type { InvocationContext } from '@azure/functions';
+import type { FunctionInput, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod';
 import { parseInput, toActivityError } from '../../shared/errors';
@@ -13,11 +13,14 @@ export interface ActivitySpec<P, O> {
   /** Loads the input schema on first use (keeps zod out of start-up). */
   readonly input: () => Promise<z.ZodType<P>>;
   readonly handler: (input: P, context: InvocationContext) => Promise<O> | O;
+  /** Extra input bindings (a durable client). */
+  readonly extraInputs?: FunctionInput[];
 }
 
 /** Registers an activity under its reference's name. */
 export function activity<I, P, O>(ref: ActivityRef<I, O>, spec: ActivitySpec<P, O>): void {
   df.app.activity(ref.name, {
+    ...(spec.extraInputs === undefined ? {} : { extraInputs: spec.extraInputs }),
     handler: async (raw: unknown, context: InvocationContext): Promise<O> => {
       try {
         const input = parseInput(await spec.input(), raw ?? {}, ref.name);

@@ -6,7 +6,8 @@ import { formatIssues, publicError, type Problem } from '../../shared/errors';
 import type { Outcome, Result } from '../../shared/outcome';
 import type { Lazy } from './lazy';
 import type { OrchestrationRef } from './refs';
-import { finish, type Gen } from './steps';
+import { durable } from '../names/durable';
+import { call, finish, retrying, type Gen } from './steps';
 
 /**
  * The orchestration wrapper: parse the input with its zod schema → run the flow → end in the one
@@ -55,6 +56,14 @@ export function orchestration<I, P, O extends Result>(
   usesByFunction.set(ref.name.toLowerCase(), spec.uses);
   df.app.orchestration(ref.name, function* (context: OrchestrationContext): Gen<O> {
     const raw = context.df.getInput<unknown>();
+    const result = yield* runFlow(context, raw);
+    // A child started by `startFlow` reports its result to its parent, whatever the ending.
+    const notify = notifyOf(raw);
+    if (notify !== undefined) yield* report(context, notify, result);
+    return result;
+  });
+
+  function* runFlow(context: OrchestrationContext, raw: unknown): Gen<O> {
     const parsed = spec.input().safeParse(raw);
     if (!parsed.success) {
       const message = `${ref.name}: invalid input: ${formatIssues(parsed.error.issues)}`;
@@ -73,11 +82,45 @@ export function orchestration<I, P, O extends Result>(
         spec.ended({ outcome: 'failed', error: publicError(error, 'OrchestrationError') }, raw),
       );
     }
-  });
+  }
 }
 
 /** A text field of a raw (unparsed) input, for the result of an input that did not parse. */
 export function inputText(raw: unknown, key: string): string {
   const value = (raw as Record<string, unknown> | null | undefined)?.[key];
   return typeof value === 'string' ? value.slice(0, 200) : '(unknown)';
+}
+
+/** Where a child flow started by `startFlow` reports its result (the input's `notify`), whatever its input. */
+function notifyOf(raw: unknown): { instanceId: string; event: string } | undefined {
+  const n = (raw as { notify?: { instanceId?: unknown; event?: unknown } } | null | undefined)?.notify;
+  return typeof n?.instanceId === 'string' && typeof n.event === 'string'
+    ? { instanceId: n.instanceId, event: n.event }
+    : undefined;
+}
+
+/**
+ * Reports a child flow's result to its parent as an event (retried a few times on transient
+ * errors). A parent that never hears keeps its own deadline, so a lost report delays, never hangs.
+ */
+function* report(
+  context: OrchestrationContext,
+  notify: { instanceId: string; event: string },
+  result: Result,
+): Gen<void> {
+  try {
+    yield* retrying(context, { limit: 5, baseMs: 2000, maxMs: 60_000, used: 0 }, () =>
+      call(context, durable.signalFlow, { instanceId: notify.instanceId, event: notify.event, data: result }),
+    );
+  } catch (error) {
+    if (!context.df.isReplaying)
+      context.warn(
+        JSON.stringify({
+          event: 'lifeboat.flow.reportLost',
+          instanceId: context.df.instanceId,
+          parent: notify.instanceId,
+          error: publicError(error),
+        }),
+      );
+  }
 }

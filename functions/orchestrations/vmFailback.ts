@@ -1,5 +1,6 @@
 import type { FailbackVmInput, VmFailbackOutcome } from '../../shared/onprem/contracts';
-import { call, finish, inputText, lazy, orchestration, progress, startSub } from '../kit';
+import { call, finish, inputText, lazy, orchestration, progress } from '../kit';
+import { durable } from '../names/durable';
 import { onprem as names } from '../names/onprem';
 import { relay } from '../names/relay';
 
@@ -16,6 +17,8 @@ const contracts = lazy(() => import('../../shared/onprem/contracts'));
 const hyperv = lazy(() => import('../../shared/onprem/hyperv'));
 
 const EVENT = 'lifeboat.onprem.vmFailback';
+/** The event each VM's failbackVm raises on this instance when it ends. */
+const VM_ENDED = 'vm-ended';
 
 orchestration(names.vmFailback, {
   uses: [contracts, hyperv],
@@ -52,23 +55,55 @@ orchestration(names.vmFailback, {
 
     const vms = h.distinctVms(input.vms);
     const outcomes = new Map<string, VmFailbackOutcome>();
-    // Batches of `concurrency`: the durable-functions JS SDK re-schedules a task that is yielded
-    // again inside a new Task.any (azure-functions-durable-js#574, reproduced by the local host),
-    // so a sliding window over sub-orchestration tasks is not safe with this SDK.
-    for (let start = 0; start < vms.length; start += concurrency) {
-      const batch = vms.slice(start, start + concurrency);
+    // A sliding window: at most `concurrency` VMs in flight, the next starts as soon as one ends.
+    // Children are started by id and report back with an event: the durable-functions JS SDK
+    // re-schedules a task yielded again in a new Task.any (azure-functions-durable-js#574), so a
+    // parent cannot race its running sub-orchestrations directly.
+    const childId = (i: number) => `${context.df.instanceId}-vm-${i}`;
+    const deadline = new Date(
+      context.df.currentUtcDateTime.getTime() + h.fanoutDeadlineMs(vms.length, concurrency, child(vms[0]!)),
+    );
+    const inFlight = new Set<string>();
+    let next = 0;
+    while (outcomes.size < vms.length) {
+      while (inFlight.size < concurrency && next < vms.length) {
+        const vm = vms[next]!;
+        yield* call(context, durable.startFlow, {
+          name: names.failbackVm.name,
+          instanceId: childId(next),
+          input: { ...child(vm), notify: { instanceId: context.df.instanceId, event: VM_ENDED } },
+        });
+        inFlight.add(vm);
+        next++;
+      }
       progress(context, {
         phase: 'failingBack',
         percent: Math.floor((outcomes.size / vms.length) * 100),
-        waitingFor: `${batch.length} VM(s) failing back: ${batch.join(', ')}`,
+        waitingFor: `${inFlight.size} VM(s) failing back: ${[...inFlight].join(', ')}`,
         site: input.site,
         done: outcomes.size,
         total: vms.length,
       });
-      const tasks = batch.map((vm) => startSub(context, names.failbackVm, child(vm)));
-      yield context.df.Task.all(tasks.map((t) => t.task));
-      batch.forEach((vm, i) => outcomes.set(vm, tasks[i]!.result()));
+      const ended = context.df.waitForExternalEvent(VM_ENDED);
+      const timer = context.df.createTimer(deadline);
+      const winner = yield context.df.Task.any([ended, timer]);
+      if (winner !== ended) break;
+      timer.cancel();
+      const outcome = ended.result as VmFailbackOutcome;
+      const vm = [...inFlight].find((v) => v.toLowerCase() === outcome.vm.toLowerCase());
+      if (vm === undefined) continue; // not one of ours (a stray event): ignore it
+      inFlight.delete(vm);
+      outcomes.set(vm, outcome);
     }
+    // A VM that never reported before the deadline (its report was lost) is timedOut, not dropped.
+    for (const vm of vms)
+      if (!outcomes.has(vm))
+        outcomes.set(vm, {
+          vm,
+          outcome: 'timedOut',
+          polls: 0,
+          error: { code: 'timedOut', message: `${vm}: no outcome reported before the fan-out deadline` },
+        });
     // In the order asked, whatever the order they finished in.
     const result = h.summariseFailback(
       input.site,

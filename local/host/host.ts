@@ -246,16 +246,6 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
   const work = new WorkTracker();
   const lookup = (name: string) => functions.get(name.toLowerCase());
   let origin = '';
-  const durable = new DurableEngine({
-    registry,
-    clock,
-    work,
-    functions: lookup,
-    overridableExistingInstanceStates: config.durableTask.overridableExistingInstanceStates,
-    maxConcurrentActivityFunctions: config.durableTask.maxConcurrentActivityFunctions,
-    log,
-  });
-
   const extraInputsFor = (fn: LoadedFunction): Record<string, RpcTypedData> => {
     const out: Record<string, RpcTypedData> = {};
     for (const [name, b] of Object.entries(fn.bindings)) {
@@ -265,6 +255,18 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     }
     return out;
   };
+
+  const durable = new DurableEngine({
+    registry,
+    clock,
+    work,
+    functions: lookup,
+    overridableExistingInstanceStates: config.durableTask.overridableExistingInstanceStates,
+    maxConcurrentActivityFunctions: config.durableTask.maxConcurrentActivityFunctions,
+    log,
+    // Activities may bind a durable client too (to start or signal orchestrations).
+    extraInputs: (fn) => extraInputsFor(fn),
+  });
 
   /** Invokes any non-durable function and applies its output bindings. */
   const invokeWithOutputs = async (

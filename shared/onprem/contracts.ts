@@ -9,6 +9,7 @@ import {
 } from '../contracts';
 import type { Outcome, Problem } from '../outcome';
 import { modeSchema, relayTimeoutsSchema } from '../relay/contracts';
+import { notifySchema } from '../steps/flows';
 
 /**
  * The on-premises flows' durable-boundary shapes (Lync/Skype for Business conference restore,
@@ -77,6 +78,8 @@ export const failbackVmInputSchema = z.strictObject({
   pollMs: z.number().int().min(1000),
   timeoutMs: z.number().int().min(1000),
   timeouts: relayTimeoutsSchema,
+  /** Where to report the outcome (set by vmFailback's sliding window). */
+  notify: notifySchema.optional(),
 });
 export type FailbackVmInput = z.input<typeof failbackVmInputSchema>;
 

@@ -108,3 +108,23 @@ export function summariseFailback(
         }),
   };
 }
+
+/**
+ * How long a fan-out waits for its VMs' reports before calling the missing ones timed out: every
+ * round of `concurrency` VMs may take the per-VM operation timeout plus every command attempt's
+ * delivery and execution timeouts, plus an hour of slack. Each VM keeps its own, shorter deadline;
+ * this only bounds a parent whose child's report was lost.
+ */
+export function fanoutDeadlineMs(
+  vms: number,
+  concurrency: number,
+  child: {
+    timeoutMs: number;
+    timeouts: { deliveryMs: number; executionMs: number; maxAttempts?: number | undefined };
+  },
+): number {
+  const rounds = Math.ceil(vms / Math.max(1, concurrency));
+  const commands =
+    (child.timeouts.deliveryMs + child.timeouts.executionMs) * (child.timeouts.maxAttempts ?? 2) * 2;
+  return rounds * (child.timeoutMs + commands) + 3600_000;
+}

@@ -1,7 +1,7 @@
 import type { Clock } from '../../clock';
 import { Semaphore, type WorkTracker } from '../idle';
 import { FunctionInvocationError, invokeFunction, typedDataToJsonText, type LoadedFunction } from '../invoke';
-import type { Registry } from '../registry';
+import type { Registry, RpcTypedData } from '../registry';
 import {
   ActionType,
   EventType,
@@ -133,6 +133,8 @@ export interface DurableEngineOptions {
   readonly overridableExistingInstanceStates: 'AnyState' | 'NonRunningStates';
   readonly maxConcurrentActivityFunctions: number;
   readonly log: (message: string) => void;
+  /** Values of an activity's extra input bindings (a durable client), as the host binds them. */
+  readonly extraInputs?: (fn: LoadedFunction) => Readonly<Record<string, RpcTypedData>>;
 }
 
 /** Max short timer / long timer interval the extension sends to the SDK (its defaults). */
@@ -825,6 +827,7 @@ export class DurableEngine {
           try {
             const response = await invokeFunction(this.options.registry, fn, {
               trigger: inputJson === null ? undefined : { json: inputJson },
+              extraInputs: this.options.extraInputs?.(fn) ?? {},
             });
             event = {
               EventType: EventType.TaskCompleted,

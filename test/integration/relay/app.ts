@@ -4,5 +4,6 @@ import { loadAreas } from '../../helpers/app';
 export const relayApp = async (): Promise<void> => {
   const { relay } = await import('../../../functions/names/relay');
   const { onprem } = await import('../../../functions/names/onprem');
-  await loadAreas(relay, onprem);
+  const { durable } = await import('../../../functions/names/durable');
+  await loadAreas(relay, onprem, durable);
 };
