@@ -546,6 +546,8 @@ export interface ExpectedBinding {
   readonly instanceId: string;
   readonly commandHash: string;
   readonly site?: string;
+  /** The command type sent: a result naming another type answers something else. */
+  readonly type?: string;
 }
 
 export type ResultRejectionReason =
@@ -560,6 +562,8 @@ export function resultBindingMismatch(result: ResultEnvelope, expected: Expected
     return 'commandHash: the result answers different command bytes';
   if (expected.site !== undefined && result.site !== expected.site)
     return 'site: the result comes from another site';
+  if (expected.type !== undefined && result.type !== undefined && result.type !== expected.type)
+    return `type: the result answers a ${result.type} command, but ${expected.type} was sent`;
   return undefined;
 }
 
