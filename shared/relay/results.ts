@@ -255,7 +255,7 @@ export function keyOwnerMismatch(
   if (owner === undefined) return `keyId: ${result.keyId} has no owner`;
   if (owner.agentId !== result.agentId)
     return `agentId: key ${result.keyId} belongs to agent ${owner.agentId}, not ${result.agentId}`;
-  if (owner.site !== undefined && owner.site !== result.site)
+  if (owner.site !== result.site)
     return `site: key ${result.keyId} belongs to site ${owner.site}, not ${result.site}`;
   return undefined;
 }
