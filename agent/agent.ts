@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';
-import { jsonLinesAudit, type AuditSink } from './audit';
+import { jsonLinesAudit, safeAudit, safeLogLine, type AuditSink } from './audit';
 import { realClock, type AgentClock } from './clock';
 import type { AgentConfig } from './config';
 import { AgentCore, type AgentCoreOptions } from './core';
@@ -64,15 +64,18 @@ export function executorFor(
 export async function run(config: AgentConfig, deps: AgentDeps, signal: AbortSignal): Promise<void> {
   const clock = deps.clock ?? realClock;
   const now = () => clock.now();
-  const log = deps.log ?? ((m: string) => console.error(m));
-  const audit =
+  // Every log and audit line is redacted and capped here, whoever wrote it (issue 13).
+  const baseLog = deps.log ?? ((m: string) => console.error(m));
+  const log = (m: string) => baseLog(safeLogLine(m));
+  const audit = safeAudit(
     deps.audit ??
-    jsonLinesAudit({
-      agentId: config.agentId,
-      site: config.site,
-      now,
-      ...(config.auditPath === undefined ? {} : { file: config.auditPath }),
-    });
+      jsonLinesAudit({
+        agentId: config.agentId,
+        site: config.site,
+        now,
+        ...(config.auditPath === undefined ? {} : { file: config.auditPath }),
+      }),
+  );
   const queues =
     deps.commands !== undefined && deps.results !== undefined
       ? { commands: deps.commands, results: deps.results }

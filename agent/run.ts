@@ -114,7 +114,7 @@ async function processOne(
       deps.audit({
         event: 'sendFailed',
         ...ids,
-        detail: error instanceof Error ? error.message.slice(0, 200) : 'unknown error',
+        detail: error instanceof Error ? error.message : 'unknown error',
       });
       return;
     }
@@ -128,7 +128,7 @@ async function processOne(
       deps.audit({
         event: 'deleteFailed',
         ...ids,
-        detail: error instanceof Error ? error.message.slice(0, 200) : 'unknown error',
+        detail: error instanceof Error ? error.message : 'unknown error',
       });
     }
   }
