@@ -102,7 +102,7 @@ const ping = (record: CommandRecord) =>
     type: 'agent.ping',
     outcome: 'succeeded',
     output: { agentId: 'agent-a', site, executor: 'simulated', version: '1.0.0' },
-  } as Partial<ResultEnvelopeInput>);
+  });
 
 async function ignoredFor(commandId: string) {
   return (await store.listIgnored()).filter((e) => e.commandId === commandId);
@@ -181,7 +181,7 @@ describe('results bound to the recorded command (issue 13 items 2 and 3)', () =>
       type: 'hyperv.replicationState',
       outcome: 'succeeded',
       output: { vm: 'SQL01', replicationState: 'FailbackCompleted' },
-    } as Partial<ResultEnvelopeInput>);
+    });
     const decision = await handleResult(deps(raise), wrongType, { messageId: 'w1', dequeueCount: 1 });
     expect(decision).toMatchObject({ decision: 'ignored', reason: 'notBound' });
     expect(raised).toHaveLength(0);
@@ -195,7 +195,7 @@ describe('results bound to the recorded command (issue 13 items 2 and 3)', () =>
       outcome: 'failed',
       output: null,
       error: { code: 'wmi-32768', message: 'Failed' },
-    } as Partial<ResultEnvelopeInput>);
+    });
     expect(await handleResult(deps(raise), failed)).toMatchObject({ decision: 'raised' });
   });
 
@@ -207,7 +207,7 @@ describe('results bound to the recorded command (issue 13 items 2 and 3)', () =>
         type: 'hyperv.initiateFailback',
         outcome,
         output: { returnCode: 0, meaning: 'Completed with No Error' },
-      } as Partial<ResultEnvelopeInput>);
+      });
       expect(await handleResult(deps(raise), text)).toMatchObject({
         decision: 'ignored',
         reason: 'drillViolation',
@@ -225,7 +225,7 @@ describe('results bound to the recorded command (issue 13 items 2 and 3)', () =>
       outcome: 'rejected',
       output: null,
       error: { code: 'refusedInDrill', message: 'mode: refused in drill mode' },
-    } as Partial<ResultEnvelopeInput>);
+    });
     expect(await handleResult(deps(raise), refused)).toMatchObject({ decision: 'raised' });
     expect(raised).toHaveLength(1);
   });

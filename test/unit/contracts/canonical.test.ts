@@ -11,7 +11,6 @@ import {
   verifyCommand,
   verifyResult,
   type CommandEnvelopeInput,
-  type ResultEnvelopeInput,
 } from '../../../shared/contracts';
 
 /**
@@ -100,7 +99,7 @@ describe('canonical payloads only (issue 13 item 7)', () => {
         outcome: 'succeeded',
         output: { agentId: 'agent-dc1', site: 'dc1', executor: 'simulated', version: '1.0.0' },
         timings: { receivedAt: at, finishedAt: at },
-      } as ResultEnvelopeInput,
+      },
       agent.privateKey,
       agent.keyId,
     );
@@ -144,10 +143,10 @@ describe('bounded input (issue 13 item 6)', () => {
     let converted = 0;
     // Count conversions of this one Buffer (an instance property, not a module mock).
     const original = big.toString.bind(big);
-    big.toString = ((...args: Parameters<Buffer['toString']>) => {
+    big.toString = (...args: Parameters<Buffer['toString']>) => {
       converted++;
       return original(...args);
-    }) as Buffer['toString'];
+    };
     expect(decodeSignedMessage(big)).toMatchObject({ ok: false, reason: 'tooLarge' });
     expect(converted).toBe(0);
   });
