@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';
-import { jsonLinesAudit, type AuditSink } from './audit';
+import { jsonLinesAudit, safeAudit, safeLogLine, type AuditSink } from './audit';
 import { realClock, type AgentClock } from './clock';
 import type { AgentConfig } from './config';
 import { AgentCore, type AgentCoreOptions } from './core';
-import { createPowerShellExecutor, defaultScriptsDir } from './executors/powershell';
+import { checkPowerShell, createPowerShellExecutor, defaultScriptsDir } from './executors/powershell';
 import { SimulatedSite, createSimulatedExecutor, simulatedSiteSchema } from './executors/simulated';
 import type { Executor } from './executors/types';
 import { Ledger } from './ledger';
-import { runLoop } from './run';
+import { ensureQueue, queueEndpoint, runLoop } from './run';
 
 /** What `run` may be given instead of building it from the configuration (tests, the local launcher). */
 export interface AgentDeps {
@@ -23,11 +23,23 @@ export interface AgentDeps {
 }
 
 /** Queue clients from the configuration: connection string, or service URL with the machine's Azure identity. */
+/**
+ * The SDK's own retries, kept short: they are silent, so the poll loop does the patient retrying
+ * where each attempt is logged. A try that hangs is abandoned after 30 s.
+ */
+export const QUEUE_SDK_RETRY = {
+  maxTries: 3,
+  retryDelayInMs: 250,
+  maxRetryDelayInMs: 1000,
+  tryTimeoutInMs: 30_000,
+};
+
 export function queueClientsFor(config: AgentConfig): { commands: QueueClient; results: QueueClient } {
+  const options = { retryOptions: QUEUE_SDK_RETRY };
   const service =
     config.queue.connectionString !== undefined
-      ? QueueServiceClient.fromConnectionString(config.queue.connectionString)
-      : new QueueServiceClient(config.queue.serviceUrl ?? '', new DefaultAzureCredential());
+      ? QueueServiceClient.fromConnectionString(config.queue.connectionString, options)
+      : new QueueServiceClient(config.queue.serviceUrl ?? '', new DefaultAzureCredential(), options);
   return {
     commands: service.getQueueClient(config.queue.commandsQueue),
     results: service.getQueueClient(config.queue.resultsQueue),
@@ -38,15 +50,15 @@ export function queueClientsFor(config: AgentConfig): { commands: QueueClient; r
 export function executorFor(
   config: AgentConfig,
   clock: AgentClock,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): { executor: Executor; site?: SimulatedSite } {
   const e = config.executor;
   if (e.kind === 'powershell') {
+    const scriptsDir = e.scriptsDir ?? defaultScriptsDir();
+    // At start-up, not at the first command: a missing PowerShell is a configuration error.
+    const pwsh = checkPowerShell({ pwsh: e.pwsh, scriptsDir }, env);
     return {
-      executor: createPowerShellExecutor({
-        pwsh: e.pwsh,
-        scriptsDir: e.scriptsDir ?? defaultScriptsDir(),
-        timeoutMs: e.timeoutSeconds * 1000,
-      }),
+      executor: createPowerShellExecutor({ pwsh, scriptsDir, timeoutMs: e.timeoutSeconds * 1000 }),
     };
   }
   const description =
@@ -64,24 +76,31 @@ export function executorFor(
 export async function run(config: AgentConfig, deps: AgentDeps, signal: AbortSignal): Promise<void> {
   const clock = deps.clock ?? realClock;
   const now = () => clock.now();
-  const log = deps.log ?? ((m: string) => console.error(m));
-  const audit =
+  // Every log and audit line is redacted and capped here, whoever wrote it (issue 13).
+  const baseLog = deps.log ?? ((m: string) => console.error(m));
+  const log = (m: string) => baseLog(safeLogLine(m));
+  const audit = safeAudit(
     deps.audit ??
-    jsonLinesAudit({
-      agentId: config.agentId,
-      site: config.site,
-      now,
-      ...(config.auditPath === undefined ? {} : { file: config.auditPath }),
-    });
+      jsonLinesAudit({
+        agentId: config.agentId,
+        site: config.site,
+        now,
+        ...(config.auditPath === undefined ? {} : { file: config.auditPath }),
+      }),
+  );
+  // Local checks first (a missing PowerShell is reported before any network step).
+  const executor = deps.executor ?? executorFor(config, clock).executor;
   const queues =
     deps.commands !== undefined && deps.results !== undefined
       ? { commands: deps.commands, results: deps.results }
       : queueClientsFor(config);
   if (config.queue.createIfMissing) {
-    await queues.commands.createIfNotExists();
-    await queues.results.createIfNotExists();
+    for (const queue of [queues.commands, queues.results])
+      if (!(await ensureQueue(queue, config.poll, { clock, log }, signal))) return;
   }
-  const executor = deps.executor ?? executorFor(config, clock).executor;
+  log(
+    `agent ${config.agentId} for site ${config.site}: polling ${queueEndpoint(queues.commands)} (${executor.kind} executor), results to ${queueEndpoint(queues.results)}`,
+  );
   const ledger = await Ledger.open(config.ledgerPath, { now, retentionMs: config.ledgerRetentionMs });
   if (ledger.skippedLines > 0)
     log(

@@ -1,4 +1,6 @@
 import { appendFileSync } from 'node:fs';
+import { capText } from '../shared/contracts';
+import { redact } from '../shared/contracts/redact';
 
 /**
  * The audit log: one JSON line per decision, with command id and type, never a secret (no keys,
@@ -31,6 +33,34 @@ export interface AuditEvent {
 
 /** Receives audit events. */
 export type AuditSink = (event: AuditEvent) => void;
+
+/** Longest text field of an audit line: a message can hold 64 KiB, its audit line stays short. */
+export const MAX_AUDIT_FIELD_CHARS = 500;
+
+/**
+ * Redacts and caps a log line: every line the agent prints passes through it, so a secret the
+ * Azure SDK quotes in an error (a SAS `sig=` in an echoed URL) never reaches the console.
+ */
+export function safeLogLine(text: string, max = 2000): string {
+  return capText(redact(text), max);
+}
+
+/**
+ * Wraps a sink so every text field is redacted (the app's rules, shared/contracts/redact.ts) and
+ * capped at {@link MAX_AUDIT_FIELD_CHARS}, whoever wrote the event. Redaction comes first: cutting
+ * first could leave a secret's start without the `sig=` that identifies it.
+ */
+export function safeAudit(sink: AuditSink): AuditSink {
+  if ((sink as { safe?: true }).safe === true) return sink;
+  const wrapped = ((event: AuditEvent) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(event))
+      out[k] = typeof v === 'string' ? capText(redact(v), MAX_AUDIT_FIELD_CHARS) : v;
+    sink(out as unknown as AuditEvent);
+  }) as AuditSink & { safe: true };
+  wrapped.safe = true;
+  return wrapped;
+}
 
 /** One JSON line per event, with time, agent and site, to a file (appended synchronously) or stdout. */
 export function jsonLinesAudit(options: {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
@@ -13,6 +13,7 @@ import {
   type TrustedKeys,
 } from '../shared/contracts';
 import { simulatedSiteSchema } from './executors/simulated/site';
+import { locateJsonError } from './jsonError';
 import { DEFAULT_POLL, type PollSettings } from './run';
 
 /**
@@ -125,9 +126,13 @@ export function resolveAgentConfig(
   env: Readonly<Record<string, string | undefined>>,
   baseDir = process.cwd(),
 ): AgentConfig {
-  const parsed = agentConfigFileSchema.safeParse(value);
+  // reportInput only to tell a missing field from a wrong one: the input is never printed.
+  const parsed = agentConfigFileSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`);
+    const lines = parsed.error.issues.map(
+      (i) =>
+        `${i.path.join('.') || '(config)'}: ${i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message}`,
+    );
     throw new NonRetryableError(`Invalid agent configuration:\n  - ${lines.join('\n  - ')}`, {
       code: 'InvalidConfiguration',
     });
@@ -214,18 +219,41 @@ export function resolveAgentConfig(
   };
 }
 
-/** Reads and validates the configuration file at `file`. */
+/**
+ * Reads and validates the configuration file at `file`. Each way it can fail has its own message
+ * (not found, not a file, unreadable, not JSON with the line and column, invalid fields), none
+ * quoting the file's content.
+ */
 export function loadAgentConfig(
   file: string,
   env: Readonly<Record<string, string | undefined>>,
 ): AgentConfig {
+  const fail = (why: string) =>
+    new NonRetryableError(`Invalid agent configuration: ${why}`, { code: 'InvalidConfiguration' });
+  let text: string;
+  try {
+    if (!statSync(file).isFile()) throw fail(`${file} is not a file (give the path of the JSON file)`);
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof NonRetryableError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw fail(`${file} was not found`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw fail(`${file} cannot be read: permission denied for this account`);
+    throw fail(`${file} cannot be read (${code ?? 'unknown error'})`);
+  }
+  // Notepad saves UTF-8 with a byte order mark; JSON.parse would refuse it.
+  const json = text.replace(/^\uFEFF/, '');
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(file, 'utf8'));
+    value = JSON.parse(json);
   } catch {
-    throw new NonRetryableError(`Invalid agent configuration: ${file} cannot be read as JSON`, {
-      code: 'InvalidConfiguration',
-    });
+    const at = locateJsonError(json);
+    throw fail(
+      at === undefined
+        ? `${file} is not valid JSON`
+        : `${file} is not valid JSON: line ${at.line}, column ${at.column}: ${at.problem}`,
+    );
   }
   return resolveAgentConfig(value, env, path.dirname(path.resolve(file)));
 }

@@ -14,7 +14,8 @@ import {
   type ResultEnvelopeInput,
   type TrustedKeys,
 } from '../shared/contracts';
-import type { AuditSink } from './audit';
+import { redact } from '../shared/contracts/redact';
+import { safeAudit, type AuditSink } from './audit';
 import { ExecutorError, type ExecutableType, type Executor } from './executors/types';
 import type { Ledger } from './ledger';
 
@@ -63,8 +64,12 @@ type Outcome =
  */
 export class AgentCore {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** The audit sink, redacting and capping every text field. */
+  private readonly audit: AuditSink;
 
-  constructor(private readonly o: AgentCoreOptions) {}
+  constructor(private readonly o: AgentCoreOptions) {
+    this.audit = safeAudit(o.audit);
+  }
 
   /** Decides what to do with one command message (queue text). Throws only when it could not record its decision (retry by redelivery). */
   async handle(text: string, meta: { messageId?: string; dequeueCount?: number } = {}): Promise<Decision> {
@@ -79,7 +84,7 @@ export class AgentCore {
           type: v.command.type,
         }
       : v.trusted;
-    this.o.audit({
+    this.audit({
       event: 'received',
       ...meta,
       ...(trusted === undefined ? {} : { commandId: trusted.commandId, type: trusted.type }),
@@ -87,7 +92,7 @@ export class AgentCore {
     });
     if (trusted === undefined) {
       // Not signed by a trusted key: nothing in it can be believed, not even the id. Audit and drop.
-      if (!v.ok) this.o.audit({ event: 'rejected', reason: v.reason, detail: v.detail, ...meta });
+      if (!v.ok) this.audit({ event: 'rejected', reason: v.reason, detail: v.detail, ...meta });
       return { delete: true };
     }
     return this.serialise(trusted.commandId, async () => {
@@ -111,7 +116,7 @@ export class AgentCore {
           },
           receivedAt,
         );
-        this.o.audit({
+        this.audit({
           event: 'rejected',
           commandId: trusted.commandId,
           type: trusted.type,
@@ -120,7 +125,7 @@ export class AgentCore {
         return { reply: r.text, commandId: trusted.commandId, type: trusted.type, delete: true };
       }
       if (entry?.result !== undefined) {
-        this.o.audit({
+        this.audit({
           event: 'answeredFromLedger',
           commandId: trusted.commandId,
           type: trusted.type,
@@ -136,7 +141,7 @@ export class AgentCore {
       if (entry?.command !== undefined) {
         // Started before a crash and never answered.
         const out = await this.recover(entry.command);
-        this.o.audit({
+        this.audit({
           event: 'recovered',
           commandId: trusted.commandId,
           type: trusted.type,
@@ -145,7 +150,7 @@ export class AgentCore {
         return this.finish(base, entry.expiresAt, out, receivedAt, undefined);
       }
       if (!v.ok) {
-        this.o.audit({
+        this.audit({
           event: 'rejected',
           commandId: trusted.commandId,
           type: trusted.type,
@@ -163,7 +168,7 @@ export class AgentCore {
       const command = v.command;
       const violation = commandPolicyViolation(command, this.o.site, isAllowedInMode);
       if (violation !== undefined) {
-        this.o.audit({
+        this.audit({
           event: 'rejected',
           commandId: command.commandId,
           type: command.type,
@@ -181,7 +186,7 @@ export class AgentCore {
       }
       const startedAt = this.o.now();
       await this.o.ledger.markStarted(command, v.commandHash, startedAt);
-      this.o.audit({
+      this.audit({
         event: 'executing',
         commandId: command.commandId,
         type: command.type,
@@ -189,7 +194,7 @@ export class AgentCore {
       });
       const out = await this.execute(command);
       await this.o.afterExecute?.(command);
-      this.o.audit({
+      this.audit({
         event: 'executed',
         commandId: command.commandId,
         type: command.type,
@@ -408,12 +413,16 @@ function endpointExists(sipAddress: string, wanted: string, actual: string | und
   };
 }
 
+/** A failed outcome from an executor error; its message is redacted (it travels to the app and its logs). */
 function failure(error: unknown): Outcome {
   if (error instanceof ExecutorError)
-    return { outcome: 'failed', error: { code: error.code, message: error.message } };
+    return { outcome: 'failed', error: { code: error.code, message: redact(error.message) } };
   return {
     outcome: 'failed',
-    error: { code: 'executorError', message: error instanceof Error ? error.message : 'the executor failed' },
+    error: {
+      code: 'executorError',
+      message: error instanceof Error ? redact(error.message) : 'the executor failed',
+    },
   };
 }
 

@@ -14,6 +14,12 @@ import { signedMessageSchema, type CommandEnvelope, type SignedMessage } from '.
  *   ledger, byte for byte, and never executed twice.
  * - Entries are kept until `expiresAt + retention` (retention ≥ the clock skew allowance): after
  *   that the command itself is refused as expired, so the ledger no longer needs to remember it.
+ * - Bounded while running, not only at start: every write drops expired entries from memory, and
+ *   the file is compacted (rewritten with the live entries, synced, renamed over) as soon as it
+ *   holds more than twice the live lines plus {@link LEDGER_COMPACT_SLACK_LINES}. So memory holds
+ *   at most the commands received during the last `24 h + retention` (a command lives at most
+ *   24 h), {@link ledgerEntryBound} for a steady rate, and the file at most
+ *   `2 × (2 × entries) + LEDGER_COMPACT_SLACK_LINES` lines (two lines per entry).
  *
  * One agent process per ledger file: concurrent processes sharing a file are out of scope.
  */
@@ -37,6 +43,17 @@ const completedLine = z.object({
 });
 const lineSchema = z.discriminatedUnion('t', [startedLine, completedLine]);
 type Line = z.infer<typeof lineSchema>;
+
+/** Lines the file may hold beyond twice its live lines before it is compacted while running. */
+export const LEDGER_COMPACT_SLACK_LINES = 256;
+
+/**
+ * The most entries the ledger holds for commands arriving every `intervalMs`, each living
+ * `lifetimeMs`, kept `retentionMs` after expiry: the documented memory bound.
+ */
+export function ledgerEntryBound(o: { lifetimeMs: number; retentionMs: number; intervalMs: number }): number {
+  return Math.floor((o.lifetimeMs + o.retentionMs) / o.intervalMs) + 1;
+}
 
 /** What the ledger knows about one command id. */
 export interface LedgerEntry {
@@ -63,6 +80,9 @@ export class Ledger {
     private readonly entries: Map<string, LedgerEntry>,
     /** Lines that could not be read at load (a torn last write after a crash). */
     readonly skippedLines: number,
+    private readonly options: LedgerOptions,
+    /** Lines in the file now (live lines right after a compaction, plus appends since). */
+    private fileLines: number,
   ) {}
 
   private tail: Promise<void> = Promise.resolve();
@@ -107,46 +127,9 @@ export class Ledger {
         });
       }
     }
-    const cutoff = options.now().getTime() - options.retentionMs;
-    for (const [id, e] of entries) if (Date.parse(e.expiresAt) < cutoff) entries.delete(id);
-
-    // Compact: write the live entries to a temporary file, sync, then rename over the ledger.
-    const tmp = `${file}.tmp`;
-    const out = await open(tmp, 'w');
-    try {
-      const lines: string[] = [];
-      for (const e of entries.values()) {
-        if (e.command !== undefined)
-          lines.push(
-            JSON.stringify({
-              t: 'started',
-              commandId: e.commandId,
-              commandHash: e.commandHash,
-              expiresAt: e.expiresAt,
-              at: options.now().toISOString(),
-              command: e.command,
-            }),
-          );
-        if (e.result !== undefined)
-          lines.push(
-            JSON.stringify({
-              t: 'completed',
-              commandId: e.commandId,
-              commandHash: e.commandHash,
-              expiresAt: e.expiresAt,
-              at: options.now().toISOString(),
-              outcome: e.outcome ?? 'unknown',
-              result: e.result,
-            }),
-          );
-      }
-      await out.writeFile(lines.map((l) => l + '\n').join(''));
-      await out.sync();
-    } finally {
-      await out.close();
-    }
-    await rename(tmp, file);
-    return new Ledger(file, await open(file, 'a'), entries, skipped);
+    prune(entries, options);
+    const lines = await writeCompact(file, entries, options.now());
+    return new Ledger(file, await open(file, 'a'), entries, skipped, options, lines);
   }
 
   /** The entry for a command id, if any. */
@@ -161,20 +144,23 @@ export class Ledger {
 
   /** Records (durably) that a command is about to run. */
   async markStarted(command: CommandEnvelope, commandHash: string, at: Date): Promise<void> {
-    await this.append({
-      t: 'started',
-      commandId: command.commandId,
-      commandHash,
-      expiresAt: command.expiresAt,
-      at: at.toISOString(),
-      command,
-    });
-    this.entries.set(command.commandId, {
-      commandId: command.commandId,
-      commandHash,
-      expiresAt: command.expiresAt,
-      command,
-    });
+    await this.append(
+      {
+        t: 'started',
+        commandId: command.commandId,
+        commandHash,
+        expiresAt: command.expiresAt,
+        at: at.toISOString(),
+        command,
+      },
+      () =>
+        this.entries.set(command.commandId, {
+          commandId: command.commandId,
+          commandHash,
+          expiresAt: command.expiresAt,
+          command,
+        }),
+    );
   }
 
   /** Records (durably) the signed result of a command. */
@@ -188,21 +174,46 @@ export class Ledger {
     },
     at: Date,
   ): Promise<void> {
-    await this.append({ t: 'completed', ...entry, at: at.toISOString() });
-    const prev = this.entries.get(entry.commandId);
-    this.entries.set(entry.commandId, { ...prev, ...entry });
+    await this.append({ t: 'completed', ...entry, at: at.toISOString() }, () => {
+      const prev = this.entries.get(entry.commandId);
+      this.entries.set(entry.commandId, { ...prev, ...entry });
+    });
   }
 
-  private append(line: Line): Promise<void> {
+  /**
+   * Appends one line durably, then applies it in memory, drops expired entries, and compacts the
+   * file when it has grown past twice its live lines plus the slack. All of it runs in the one
+   * write queue, so a compaction never interleaves with an append.
+   */
+  private append(line: Line, apply: () => void): Promise<void> {
     const run = async () => {
       const handle = this.handle;
       if (handle === undefined) throw new Error(`ledger ${this.file} is closed`);
       await handle.write(JSON.stringify(line) + '\n');
       await handle.sync();
+      this.fileLines++;
+      apply();
+      prune(this.entries, this.options);
+      if (this.fileLines > 2 * liveLines(this.entries) + LEDGER_COMPACT_SLACK_LINES) await this.compact();
     };
     const next = this.tail.then(run, run);
     this.tail = next.catch(() => undefined);
     return next;
+  }
+
+  /** Rewrites the file with the live entries (write, sync, rename over) and reopens it for appending. */
+  private async compact(): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close();
+    try {
+      this.fileLines = await writeCompact(this.file, this.entries, this.options.now());
+    } catch {
+      // The line just appended is durable; a failed compaction (disk full) leaves the old file,
+      // which stays valid and is compacted again at the next write.
+    } finally {
+      this.handle = await open(this.file, 'a');
+    }
   }
 
   /** Waits for pending writes and closes the file. */
@@ -212,4 +223,64 @@ export class Ledger {
     this.handle = undefined;
     await handle?.close();
   }
+}
+
+/** Drops the entries whose command expired more than `retentionMs` ago. */
+function prune(entries: Map<string, LedgerEntry>, options: LedgerOptions): void {
+  const cutoff = options.now().getTime() - options.retentionMs;
+  for (const [id, e] of entries) if (Date.parse(e.expiresAt) < cutoff) entries.delete(id);
+}
+
+/** Lines a compact file holds for these entries (one per `started`, one per `completed`). */
+function liveLines(entries: ReadonlyMap<string, LedgerEntry>): number {
+  let n = 0;
+  for (const e of entries.values()) n += (e.command === undefined ? 0 : 1) + (e.result === undefined ? 0 : 1);
+  return n;
+}
+
+/**
+ * Writes the live entries to a temporary file, syncs it, then renames it over the ledger (a crash
+ * leaves either the old file or the new one). Returns the number of lines written.
+ */
+async function writeCompact(
+  file: string,
+  entries: ReadonlyMap<string, LedgerEntry>,
+  now: Date,
+): Promise<number> {
+  const tmp = `${file}.tmp`;
+  const out = await open(tmp, 'w');
+  const lines: string[] = [];
+  try {
+    for (const e of entries.values()) {
+      if (e.command !== undefined)
+        lines.push(
+          JSON.stringify({
+            t: 'started',
+            commandId: e.commandId,
+            commandHash: e.commandHash,
+            expiresAt: e.expiresAt,
+            at: now.toISOString(),
+            command: e.command,
+          }),
+        );
+      if (e.result !== undefined)
+        lines.push(
+          JSON.stringify({
+            t: 'completed',
+            commandId: e.commandId,
+            commandHash: e.commandHash,
+            expiresAt: e.expiresAt,
+            at: now.toISOString(),
+            outcome: e.outcome ?? 'unknown',
+            result: e.result,
+          }),
+        );
+    }
+    await out.writeFile(lines.map((l) => l + '\n').join(''));
+    await out.sync();
+  } finally {
+    await out.close();
+  }
+  await rename(tmp, file);
+  return lines.length;
 }

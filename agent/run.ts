@@ -1,4 +1,5 @@
 import type { QueueClient } from '@azure/storage-queue';
+import { NonRetryableError } from '../shared/errors';
 import type { AuditSink } from './audit';
 import type { AgentClock } from './clock';
 import type { AgentCore } from './core';
@@ -32,6 +33,31 @@ export const DEFAULT_POLL: PollSettings = {
   visibilityTimeoutSeconds: 600,
 };
 
+/**
+ * The queue's endpoint for messages: scheme, host and path (account and queue), never the query,
+ * which holds the SAS of a SAS connection string.
+ */
+export function queueEndpoint(client: Pick<QueueClient, 'url' | 'name'>): string {
+  try {
+    const u = new URL(client.url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return client.name;
+  }
+}
+
+/** An Azure SDK error as one line: HTTP status and service error code when there was an answer, then the message. */
+export function describeStorageError(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown error';
+  const status = (error as { statusCode?: unknown }).statusCode;
+  const code = (error as { code?: unknown }).code;
+  const head =
+    typeof status === 'number'
+      ? `HTTP ${status}${typeof code === 'string' && code !== '' ? ` ${code}` : ''}: `
+      : '';
+  return `${head}${error.message}`;
+}
+
 export interface RunDeps {
   readonly core: AgentCore;
   readonly commands: QueueClient;
@@ -42,20 +68,30 @@ export interface RunDeps {
 }
 
 /**
- * The poll loop. Stops when `signal` aborts: a pause is cut short, but messages in hand are
- * finished (result sent, message deleted) before it returns, so SIGTERM never leaves a command
- * half answered.
+ * The poll loop. Stops when `signal` aborts: a pause is cut short and a receive in flight is
+ * cancelled (so an idle agent stops at once, even while storage is unreachable), but messages in
+ * hand are finished (result sent, message deleted) before it returns, so SIGTERM never leaves a
+ * command half answered. A message whose receive was cancelled on the server's side of the wire
+ * reappears after its visibility timeout and is answered then (from the ledger if it had run).
+ *
+ * Failing polls are logged with the step, the queue endpoint, the attempt count and the backoff
+ * before the next attempt (doubling up to `errorMaxMs`), and recovery is logged once.
  */
 export async function runLoop(poll: PollSettings, deps: RunDeps, signal: AbortSignal): Promise<void> {
   let idleDelay = poll.idleMinMs;
   let errorDelay = poll.idleMinMs;
+  let failures = 0;
+  const step = `receiving commands from ${queueEndpoint(deps.commands)}`;
   while (!signal.aborted) {
     let pause: number;
     try {
       const response = await deps.commands.receiveMessages({
         numberOfMessages: poll.batchSize,
         visibilityTimeout: poll.visibilityTimeoutSeconds,
+        abortSignal: signal,
       });
+      if (failures > 0) deps.log(`agent: ${step} works again after ${failures} failed attempt(s)`);
+      failures = 0;
       errorDelay = poll.idleMinMs;
       const items = response.receivedMessageItems;
       if (items.length === 0) {
@@ -69,11 +105,13 @@ export async function runLoop(poll: PollSettings, deps: RunDeps, signal: AbortSi
         pause = poll.busyDelayMs;
       }
     } catch (error) {
-      deps.log(
-        `agent: polling failed (will retry): ${error instanceof Error ? error.message : 'unknown error'}`,
-      );
+      if (signal.aborted) break; // the stop cancelled the receive: nothing was in hand
+      failures++;
       pause = errorDelay;
       errorDelay = Math.min(poll.errorMaxMs, errorDelay * 2);
+      deps.log(
+        `agent: ${step} failed (attempt ${failures}; retrying in ${pause} ms): ${describeStorageError(error)}`,
+      );
     }
     if (pause > 0 && !signal.aborted) {
       try {
@@ -83,6 +121,47 @@ export async function runLoop(poll: PollSettings, deps: RunDeps, signal: AbortSi
       }
     }
   }
+}
+
+/**
+ * Creates a queue when missing (local use), at start-up. Network faults and 5xx, 408, 429 are
+ * retried with a logged, doubling backoff until they pass or `signal` aborts (then it returns
+ * false); other refusals (403: no right to create; 400) cannot improve by retrying and throw,
+ * naming the step and the endpoint.
+ */
+export async function ensureQueue(
+  queue: QueueClient,
+  poll: Pick<PollSettings, 'idleMinMs' | 'errorMaxMs'>,
+  deps: Pick<RunDeps, 'clock' | 'log'>,
+  signal: AbortSignal,
+): Promise<boolean> {
+  const step = `creating queue ${queue.name} at ${queueEndpoint(queue)}`;
+  let delay = poll.idleMinMs;
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      await queue.createIfNotExists({ abortSignal: signal });
+      if (attempt > 1) deps.log(`agent: ${step} succeeded after ${attempt - 1} failed attempt(s)`);
+      return true;
+    } catch (error) {
+      if (signal.aborted) return false;
+      const status = (error as { statusCode?: unknown }).statusCode;
+      if (typeof status === 'number' && status >= 400 && status < 500 && status !== 408 && status !== 429)
+        throw new NonRetryableError(
+          `agent: ${step} failed: ${describeStorageError(error)}; retrying will not help: check the queue credentials, or create the queue and set queue.createIfMissing to false`,
+          { code: 'QueueRefused', cause: error },
+        );
+      deps.log(
+        `agent: ${step} failed (attempt ${attempt}; retrying in ${delay} ms): ${describeStorageError(error)}`,
+      );
+      try {
+        await deps.clock.sleep(delay, signal);
+      } catch {
+        return false;
+      }
+      delay = Math.min(poll.errorMaxMs, delay * 2);
+    }
+  }
+  return false;
 }
 
 /**
@@ -114,7 +193,7 @@ async function processOne(
       deps.audit({
         event: 'sendFailed',
         ...ids,
-        detail: error instanceof Error ? error.message.slice(0, 200) : 'unknown error',
+        detail: error instanceof Error ? error.message : 'unknown error',
       });
       return;
     }
@@ -128,7 +207,7 @@ async function processOne(
       deps.audit({
         event: 'deleteFailed',
         ...ids,
-        detail: error instanceof Error ? error.message.slice(0, 200) : 'unknown error',
+        detail: error instanceof Error ? error.message : 'unknown error',
       });
     }
   }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import {
@@ -8,6 +8,7 @@ import {
   type CommandOutput,
   type CommandParams,
 } from '../../shared/contracts';
+import { NonRetryableError } from '../../shared/errors';
 import { ExecutorError, type ExecutableType, type Executor } from './types';
 
 /**
@@ -57,6 +58,59 @@ export function defaultScriptsDir(): string {
     path.resolve(__dirname, '..', '..', '..', 'agent', 'scripts'),
   ];
   return candidates.find((c) => existsSync(c)) ?? candidates[0]!;
+}
+
+function isExecutableFile(file: string, platform: NodeJS.Platform): boolean {
+  try {
+    if (!statSync(file).isFile()) return false;
+    if (platform !== 'win32') accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Start-up check of the PowerShell executor: finds the PowerShell binary (a path, or a name looked
+ * up on PATH with PATHEXT on Windows, as `execFile` would) and the fixed scripts. Returns the full
+ * path of the binary; throws NonRetryableError naming what is missing and the setting to change,
+ * so the agent refuses to start instead of failing every command with `ScriptNotRun`.
+ */
+export function checkPowerShell(
+  options: { pwsh: string; scriptsDir: string },
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  const fail = (why: string) =>
+    new NonRetryableError(`Invalid agent configuration: ${why}`, { code: 'InvalidConfiguration' });
+  let binary: string | undefined;
+  if (path.isAbsolute(options.pwsh) || /[\\/]/.test(options.pwsh)) {
+    const file = path.resolve(options.pwsh);
+    if (!isExecutableFile(file, platform))
+      throw fail(
+        `executor.pwsh: the PowerShell binary ${file} does not exist or is not an executable file; install PowerShell 7 or set executor.pwsh to the full path of pwsh (or powershell.exe)`,
+      );
+    binary = file;
+  } else {
+    const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter((d) => d !== '');
+    const exts =
+      platform === 'win32' && path.extname(options.pwsh) === ''
+        ? (env.PATHEXT ?? '.COM;.EXE;.BAT;.CMD').split(';').filter((e) => e !== '')
+        : [''];
+    binary = dirs
+      .flatMap((d) => exts.map((e) => path.join(d, options.pwsh + e)))
+      .find((f) => isExecutableFile(f, platform));
+    if (binary === undefined)
+      throw fail(
+        `executor.pwsh: PowerShell "${options.pwsh}" was not found on PATH; install PowerShell 7 (pwsh) or set executor.pwsh to the full path of pwsh (or powershell.exe)`,
+      );
+  }
+  const missing = Object.values(SCRIPT_FILES).filter((f) => !existsSync(path.join(options.scriptsDir, f)));
+  if (missing.length > 0)
+    throw fail(
+      `executor.scriptsDir: ${options.scriptsDir} lacks ${missing.length === Object.keys(SCRIPT_FILES).length ? 'every agent script' : missing.join(', ')}; set executor.scriptsDir to the folder holding agent/scripts`,
+    );
+  return binary;
 }
 
 /**

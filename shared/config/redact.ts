@@ -1,21 +1,6 @@
 /**
- * Removes secrets from text before it reaches a log, a report, custom status or an orchestration
- * output: SAS signatures, account keys, bearer tokens, function keys, private keys
- * (../shared/reference/threats-and-faults.md, "secrets in logs or history").
+ * The app's redaction: the same rules as the on-premises agent's, defined once in
+ * shared/contracts/redact.ts (the agent may not import shared/config). Kept here so existing
+ * importers keep working.
  */
-const PATTERNS: readonly [RegExp, string][] = [
-  [/(sig=)[^&\s"']+/gi, '$1***'],
-  [/(AccountKey=)[^;\s"']+/gi, '$1***'],
-  [/(SharedAccessKey=)[^;\s"']+/gi, '$1***'],
-  [/(Bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi, '$1***'],
-  [/([?&]code=)[^&\s"']+/gi, '$1***'],
-  [/("?(?:accessKey|privateKey|password|secret|token)"?\s*[:=]\s*)"[^"]*"/gi, '$1"***"'],
-  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '***PRIVATE KEY***'],
-];
-
-/** Returns `text` with every known secret shape replaced by `***`. */
-export function redact(text: string): string {
-  let out = text;
-  for (const [pattern, replacement] of PATTERNS) out = out.replace(pattern, replacement);
-  return out;
-}
+export { redact } from '../contracts/redact';

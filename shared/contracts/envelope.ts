@@ -19,10 +19,11 @@ import { agentIdSchema, commandIdSchema, instanceIdSchema, keyIdSchema, siteSche
  *
  * A command or result travels as a *signed message*:
  * `{ "v": 1, "keyId": "<signer key id>", "payload": "<base64 of the canonical JSON bytes>", "sig": "<base64 Ed25519 signature over those bytes>" }`.
- * The verifier checks the signature over the exact payload bytes BEFORE parsing them, so there is
- * no canonicalisation to get wrong on the receiving side; the payload is then strict-parsed.
- * The signer still writes canonical JSON (sorted keys, no spaces) so equal envelopes give equal
- * bytes and equal `commandHash`es.
+ * The verifier checks the signature over the exact payload bytes BEFORE parsing them, then accepts
+ * the payload only when it is byte for byte the canonical JSON (sorted keys, no whitespace, no
+ * BOM, no duplicate keys) of what it parses to: the serialisation the signer writes. So one signed
+ * payload has exactly one meaning (`"vm":"SQL01","vm":"EVIL"` would otherwise mean whatever the
+ * parser's last-wins rule says), and equal envelopes give equal bytes and equal `commandHash`es.
  *
  * On a queue, the signed message's JSON text is base64-encoded (UTF-8), the Functions host's
  * default `messageEncoding`. The encoded text may be at most 64 KiB ({@link MAX_QUEUE_MESSAGE_BYTES});
@@ -108,9 +109,10 @@ type Decoded =
 export function decodeSignedMessage(input: unknown): Decoded {
   let value: unknown = input;
   if (typeof input === 'string' || Buffer.isBuffer(input)) {
-    const text = typeof input === 'string' ? input : input.toString('utf8');
-    if (text.length > MAX_QUEUE_MESSAGE_BYTES)
+    // Size first, on what we were given: a 10 MB Buffer is refused without becoming a 10 MB string.
+    if (input.length > MAX_QUEUE_MESSAGE_BYTES)
       return { ok: false, reason: 'tooLarge', detail: `message is over ${MAX_QUEUE_MESSAGE_BYTES} bytes` };
+    const text = typeof input === 'string' ? input : input.toString('utf8');
     const trimmed = text.trim();
     const json = trimmed.startsWith('{')
       ? trimmed
@@ -177,22 +179,51 @@ function checkSignature(
     : { ok: false, reason: 'badSignature', detail: 'signature does not match the payload' };
 }
 
-function describe(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(message)'}: ${i.message}`)
-    .join('; ');
+/** Longest `detail` of a refusal: details reach audit logs and ignored-result records, whatever the input held. */
+export const MAX_DETAIL_CHARS = 500;
+
+/** Cuts `text` to `max` characters, saying how much was left out. */
+export function capText(text: string, max = MAX_DETAIL_CHARS): string {
+  if (text.length <= max) return text;
+  const note = `… (${text.length - max} more characters)`;
+  return text.slice(0, Math.max(0, max - note.length)) + note;
 }
 
-function parseJsonBytes(bytes: Buffer): { ok: true; value: unknown } | { ok: false } {
+function describe(error: z.ZodError): string {
+  return capText(
+    error.issues
+      .slice(0, 5)
+      .map((i) => capText(`${i.path.length > 0 ? i.path.join('.') : '(message)'}: ${i.message}`, 200))
+      .join('; '),
+  );
+}
+
+/**
+ * Parses signed payload bytes, accepting only the canonical serialisation: the bytes must equal
+ * `canonicalBytes` of the parsed value. That refuses duplicate keys (JSON.parse keeps the last,
+ * which re-serialises differently), whitespace, other key orders, a BOM, alternative escapes and
+ * number spellings, and invalid UTF-8.
+ */
+function parseJsonBytes(bytes: Buffer): { ok: true; value: unknown } | { ok: false; detail: string } {
+  let value: unknown;
   try {
-    return {
-      ok: true,
-      value: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown,
-    };
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)) as unknown;
   } catch {
-    return { ok: false };
+    return { ok: false, detail: 'payload is not UTF-8 JSON' };
   }
+  let canonical: Buffer;
+  try {
+    canonical = canonicalBytes(value);
+  } catch {
+    return { ok: false, detail: 'payload is not canonical JSON' };
+  }
+  if (!canonical.equals(bytes))
+    return {
+      ok: false,
+      detail:
+        'payload is not the canonical JSON the signer writes (sorted keys, no whitespace, no duplicate keys, no BOM)',
+    };
+  return { ok: true, value };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,10 +349,12 @@ function parseTypedCommand(
     };
   const params = commandParamSchemas[base.type].safeParse(base.params);
   if (!params.success) {
-    const detail = params.error.issues
-      .slice(0, 5)
-      .map((i) => `params${i.path.length > 0 ? '.' + i.path.join('.') : ''}: ${i.message}`)
-      .join('; ');
+    const detail = capText(
+      params.error.issues
+        .slice(0, 5)
+        .map((i) => capText(`params${i.path.length > 0 ? '.' + i.path.join('.') : ''}: ${i.message}`, 200))
+        .join('; '),
+    );
     return { ok: false, reason: 'badParams', detail };
   }
   return { ok: true, value: { ...base, type: base.type, params: params.data } as CommandEnvelope };
@@ -345,7 +378,7 @@ export function verifyCommand(
   if (!sig.ok) return sig;
   const commandHash = sha256Hex(sig.payload);
   const json = parseJsonBytes(sig.payload);
-  if (!json.ok) return { ok: false, reason: 'malformed', detail: 'payload is not UTF-8 JSON' };
+  if (!json.ok) return { ok: false, reason: 'malformed', detail: json.detail };
   const base = commandBaseSchema.safeParse(json.value);
   if (!base.success) return { ok: false, reason: 'malformed', detail: describe(base.error) };
   const b = base.data;
@@ -513,6 +546,8 @@ export interface ExpectedBinding {
   readonly instanceId: string;
   readonly commandHash: string;
   readonly site?: string;
+  /** The command type sent: a result naming another type answers something else. */
+  readonly type?: string;
 }
 
 export type ResultRejectionReason =
@@ -527,6 +562,8 @@ export function resultBindingMismatch(result: ResultEnvelope, expected: Expected
     return 'commandHash: the result answers different command bytes';
   if (expected.site !== undefined && result.site !== expected.site)
     return 'site: the result comes from another site';
+  if (expected.type !== undefined && result.type !== undefined && result.type !== expected.type)
+    return `type: the result answers a ${result.type} command, but ${expected.type} was sent`;
   return undefined;
 }
 
@@ -545,7 +582,7 @@ export function verifyResult(
   const sig = checkSignature(decoded.message, agentKeys);
   if (!sig.ok) return sig;
   const json = parseJsonBytes(sig.payload);
-  if (!json.ok) return { ok: false, reason: 'malformed', detail: 'payload is not UTF-8 JSON' };
+  if (!json.ok) return { ok: false, reason: 'malformed', detail: json.detail };
   const parsed = parseTypedResult(json.value);
   if (!parsed.ok) return parsed;
   if (parsed.result.keyId !== decoded.message.keyId)

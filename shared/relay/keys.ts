@@ -10,7 +10,8 @@ export interface RelayKeyConfig {
   readonly agentKeys: readonly {
     readonly keyId: string;
     readonly agentId: string;
-    readonly site?: string;
+    /** The one site this key may answer for (required: a key without a site could answer for any). */
+    readonly site: string;
     readonly publicKey: string;
   }[];
 }
@@ -18,7 +19,7 @@ export interface RelayKeyConfig {
 /** Who an agent key speaks for. */
 export interface AgentKeyOwner {
   readonly agentId: string;
-  readonly site?: string;
+  readonly site: string;
 }
 
 /** Keys ready for signing and verifying. */
@@ -54,6 +55,12 @@ export function relayKeys(config: RelayKeyConfig): RelayKeys {
   const agentKeys = new Map<string, KeyObject>();
   const owners = new Map<string, AgentKeyOwner>();
   for (const k of config.agentKeys) {
+    // The configuration schema requires it; checked again for callers that build the config themselves.
+    if (typeof (k as { site?: unknown }).site !== 'string' || k.site === '')
+      throw new NonRetryableError(
+        `LIFEBOAT_RELAY_AGENT_KEYS: key ${k.keyId}: site is required (the one site this agent key may answer for)`,
+        { code: 'InvalidConfiguration' },
+      );
     try {
       agentKeys.set(k.keyId, loadPublicKey(k.publicKey));
     } catch {
@@ -62,7 +69,7 @@ export function relayKeys(config: RelayKeyConfig): RelayKeys {
         { code: 'InvalidConfiguration' },
       );
     }
-    owners.set(k.keyId, k.site === undefined ? { agentId: k.agentId } : { agentId: k.agentId, site: k.site });
+    owners.set(k.keyId, { agentId: k.agentId, site: k.site });
   }
   const keys: RelayKeys = { signing, agentKeys, owners };
   cache.set(config, keys);

@@ -8,7 +8,10 @@ import { TransientError } from '../errors';
  * - `commands/<commandId>.json`: what was sent (ids, site, type, mode, hash, expiry) and what
  *   became of it. The results trigger binds results to it, and "first valid result wins" is a
  *   conditional write (ETag) on it: open → claimed → raised, or open → closed when the
- *   orchestration stopped waiting (later results are late).
+ *   orchestration stopped waiting (later results are late). The claim names the queue delivery
+ *   that made it (message id and dequeue count): only a redelivery of that same message may raise
+ *   a claimed record again, and it takes the claim over with another conditional write, so of any
+ *   number of concurrent handlers exactly one raises (see results.ts).
  * - `ignored/<day>/<commandId|unknown>-<uuid>.json`: one audit record per ignored result, with
  *   the reason. No payload, no key material.
  */
@@ -36,6 +39,10 @@ export const commandRecordSchema = z.strictObject({
   agentId: z.string().optional(),
   outcome: z.string().optional(),
   claimedAt: isoTime.optional(),
+  /** The queue message whose handling claimed the record (when the trigger said). */
+  claimMessageId: z.string().optional(),
+  /** Its dequeue count at the claim: a retry of the claim is the same message with a higher one. */
+  claimDequeueCount: z.number().int().optional(),
   raisedAt: isoTime.optional(),
   closedAt: isoTime.optional(),
   closeReason: z.string().optional(),
@@ -54,7 +61,9 @@ export type IgnoredReason =
   | 'notBound'
   | 'duplicate'
   | 'late'
-  | 'instanceGone';
+  | 'instanceGone'
+  /** A success for a drill-mode state-changing command: the agent must refuse those (a security event). */
+  | 'drillViolation';
 
 /** An audit record of an ignored result. */
 export interface IgnoredResult {
@@ -67,6 +76,8 @@ export interface IgnoredResult {
   readonly commandId?: string;
   readonly agentId?: string;
   readonly keyId?: string;
+  /** Set when the result breaks a safety rule a genuine agent never breaks (a security event to review). */
+  readonly security?: true;
 }
 
 /** The record store the relay's functions use (a fake of this type in unit tests). */

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { defineSection, intSetting, jsonSetting } from '../define';
 
 const siteName = z
-  .string()
+  .string({
+    error: (issue) => (issue.input === undefined ? 'is required' : 'must be a site name (text)'),
+  })
   .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, {
     error: 'must be a site name: 1-40 lower-case letters, digits and single inner hyphens',
   })
@@ -12,10 +14,13 @@ const keyId = z
   .string()
   .regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'must be a key id: 1-64 of A-Z a-z 0-9 . _ : -' });
 
-/** One trusted agent key: which agent (and optionally which site) it speaks for, and its public key. */
+/**
+ * One trusted agent key: which agent and which site it speaks for, and its public key. The site is
+ * required: a key without one could answer for every site (issue 13).
+ */
 const agentKey = z.strictObject({
   agentId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'agentId must be 1-64 of A-Z a-z 0-9 . _ -' }),
-  site: siteName.optional(),
+  site: siteName,
   publicKey: z
     .string()
     .min(1, { error: 'publicKey must be an Ed25519 public key (PEM or base64 of 32 bytes)' }),
@@ -46,7 +51,7 @@ export const relaySection = defineSection(
       z
         .record(keyId, agentKey)
         .refine((r) => Object.keys(r).length <= 64, { error: 'must hold at most 64 keys' }),
-      'JSON map `{ "<keyId>": { "agentId": "...", "site"?: "...", "publicKey": "<PEM or base64>" } }`: agent keys trusted for results (two per agent during a rotation).',
+      'JSON map `{ "<keyId>": { "agentId": "...", "site": "...", "publicKey": "<PEM or base64>" } }`: agent keys trusted for results (two per agent during a rotation). Every key names the one site it may answer for; a key without `site` is a start-up error naming the key id.',
     ).default({}),
     LIFEBOAT_RELAY_SITES: z
       .string()
@@ -120,7 +125,7 @@ export const relaySection = defineSection(
     const agentKeys = Object.entries(raw.LIFEBOAT_RELAY_AGENT_KEYS).map(([keyId, k]) => ({
       keyId,
       agentId: k.agentId,
-      ...(k.site === undefined ? {} : { site: k.site }),
+      site: k.site,
       publicKey: k.publicKey,
     }));
     return {
