@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { core } from '../../functions/names/core';
 
 /**
@@ -32,5 +31,5 @@ export function areaFiles(root: string, ...tables: NameTable[]): string[] {
 export async function loadAreas(...tables: NameTable[]): Promise<void> {
   const root = path.resolve(__dirname, '../..');
   const files = areaFiles(root, core, ...tables);
-  await Promise.all(files.map((f) => import(f.endsWith('.js') ? pathToFileURL(f).href : f)));
+  await Promise.all(files.map((f) => import(f)));
 }
