@@ -32,18 +32,20 @@ export function httpError(
   return new NonRetryableError(message, { code, status }) as NonRetryableError & { status: number };
 }
 
+/** Reads the JSON body; an empty body is `{}`. Throws 400 when it is not JSON. */
+export async function readJson(request: HttpRequest): Promise<unknown> {
+  const text = await request.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw httpError(400, 'InvalidJson', 'body: must be JSON');
+  }
+}
+
 /** Reads the JSON body with its schema; an empty body is `{}`. Throws 400 naming the field and rule. */
 export async function readBody<T>(request: HttpRequest, schema: z.ZodType<T>): Promise<T> {
-  const text = await request.text();
-  let json: unknown = {};
-  if (text.trim() !== '') {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw httpError(400, 'InvalidJson', 'body: must be JSON');
-    }
-  }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(await readJson(request));
   if (!parsed.success)
     throw httpError(400, 'InvalidInput', formatIssues(parsed.error.issues, { root: 'body' }));
   return parsed.data;
