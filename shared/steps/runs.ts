@@ -5,7 +5,7 @@ import { OUTCOMES, type Outcome } from '../outcome';
 export interface RunStatus {
   readonly name?: string | undefined;
   readonly instanceId?: string | undefined;
-  readonly runtimeStatus?: unknown;
+  readonly runtimeStatus?: string | undefined;
   readonly createdTime?: Date | string | undefined;
   readonly lastUpdatedTime?: Date | string | undefined;
   readonly customStatus?: unknown;
