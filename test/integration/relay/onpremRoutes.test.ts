@@ -67,3 +67,34 @@ describe('POST /api/onprem/{flow}', () => {
     expect(await missing.json()).toMatchObject({ error: { code: 'NotFound' } });
   });
 });
+
+describe('errors from a failing activity', () => {
+  it('vmFailback at a site commands cannot go to: every VM failed with code and message, no stack or path', async () => {
+    const id = await world.host.startOrchestration('vmFailback', {
+      site: 'site-z',
+      vms: ['vm-01', 'vm-02'],
+      mode: 'failover',
+      concurrency: 2,
+      pollMs: 30_000,
+      timeoutMs: 3600_000,
+      timeouts: { deliveryMs: 60_000, executionMs: 60_000, maxAttempts: 1 },
+    });
+    const status = await world.waitFor(id);
+    expect(status.output).toMatchObject({ outcome: 'failed', counts: { failed: 2 } });
+    const text = JSON.stringify([status.output, status.customStatus]);
+    for (const leak of [
+      /\bat \S+ \(/,
+      /\\n\s+at /,
+      /\/(?:dist|functions|shared)\//,
+      /\.[cm]?[jt]s:\d+/,
+      /\[nonRetryable\]/,
+    ])
+      expect(text).not.toMatch(leak);
+    expect(
+      (status.output as { vms: { error?: { code: string; message: string } }[] }).vms[0]?.error,
+    ).toMatchObject({
+      code: 'sendFailed',
+      message: expect.stringMatching(/site-z/),
+    });
+  });
+});
