@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { NonRetryableError } from '../shared/errors';
+import { formatIssues, NonRetryableError } from '../shared/errors';
 import {
   agentIdSchema,
   commandQueueName,
@@ -129,11 +129,8 @@ export function resolveAgentConfig(
   // reportInput only to tell a missing field from a wrong one: the input is never printed.
   const parsed = agentConfigFileSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) {
-    const lines = parsed.error.issues.map(
-      (i) =>
-        `${i.path.join('.') || '(config)'}: ${i.code === 'invalid_type' && i.input === undefined ? 'is required' : i.message}`,
-    );
-    throw new NonRetryableError(`Invalid agent configuration:\n  - ${lines.join('\n  - ')}`, {
+    const lines = formatIssues(parsed.error.issues, { root: '(config)', max: 50, separator: '\n  - ' });
+    throw new NonRetryableError(`Invalid agent configuration:\n  - ${lines}`, {
       code: 'InvalidConfiguration',
     });
   }

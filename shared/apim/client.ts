@@ -5,7 +5,7 @@ import type { PipelineResponse } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
 import { z } from 'zod';
 import type { Config } from '../config';
-import { NonRetryableError } from '../errors';
+import { formatIssues, NonRetryableError } from '../errors';
 import { classifyApimError, parseRetryAfterMs } from './errors';
 import type { ApimClient, ApimServiceInfo, BackupRestoreRequest, OperationPoll } from './port';
 import { parseApimResourceId, type ApimServiceId } from './resourceId';
@@ -149,13 +149,13 @@ function parsePollToken(text: string): PollToken {
     );
   }
   const result = pollTokenSchema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0];
+  if (!result.success)
     throw new NonRetryableError(
-      `poll token: ${issue?.path.join('.') || '(token)'} ${issue?.message ?? 'is invalid'}`,
-      { code: 'InvalidPollToken' },
+      `poll token: ${formatIssues(result.error.issues, { root: '(token)', max: 1 })}`,
+      {
+        code: 'InvalidPollToken',
+      },
     );
-  }
   return result.data;
 }
 

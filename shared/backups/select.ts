@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatIssues } from '../errors';
 
 /** Body of `POST /api/backups`: empty (all services) or `{ "services": ["name", ...] }`. */
 export const startBackupsBody = z.strictObject({
@@ -35,9 +36,7 @@ export function selectServices<S extends { serviceName: string }>(
   if (!parsed.success) {
     return {
       ok: false,
-      error: parsed.error.issues
-        .map((i) => `${i.path.length > 0 ? i.path.join('.') : 'body'}: ${i.message}`)
-        .join('; '),
+      error: formatIssues(parsed.error.issues, { root: 'body' }),
     };
   }
   const wanted = parsed.data.services;

@@ -1,6 +1,6 @@
 import { createHash, sign as edSign, verify as edVerify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { NonRetryableError } from '../errors';
+import { formatIssues, NonRetryableError } from '../errors';
 import {
   commandOutputSchemas,
   commandParamSchemas,
@@ -190,12 +190,7 @@ export function capText(text: string, max = MAX_DETAIL_CHARS): string {
 }
 
 function describe(error: z.ZodError): string {
-  return capText(
-    error.issues
-      .slice(0, 5)
-      .map((i) => capText(`${i.path.length > 0 ? i.path.join('.') : '(message)'}: ${i.message}`, 200))
-      .join('; '),
-  );
+  return capText(formatIssues(error.issues, { root: '(message)', max: 5, maxEach: 200 }));
 }
 
 /**
@@ -349,12 +344,7 @@ function parseTypedCommand(
     };
   const params = commandParamSchemas[base.type].safeParse(base.params);
   if (!params.success) {
-    const detail = capText(
-      params.error.issues
-        .slice(0, 5)
-        .map((i) => capText(`params${i.path.length > 0 ? '.' + i.path.join('.') : ''}: ${i.message}`, 200))
-        .join('; '),
-    );
+    const detail = capText(formatIssues(params.error.issues, { prefix: ['params'], max: 5, maxEach: 200 }));
     return { ok: false, reason: 'badParams', detail };
   }
   return { ok: true, value: { ...base, type: base.type, params: params.data } as CommandEnvelope };

@@ -1,4 +1,4 @@
-import { redact } from '../config/redact';
+import { redact } from '../contracts/redact';
 import { classifyError, errorMessage, NonRetryableError, TransientError } from './taxonomy';
 
 /**

@@ -7,15 +7,26 @@ import { NonRetryableError } from './taxonomy';
  */
 export function formatIssues(
   issues: readonly z.core.$ZodIssue[],
-  options: { root?: string; max?: number; prefix?: readonly (string | number)[] } = {},
+  options: {
+    root?: string;
+    max?: number;
+    prefix?: readonly (string | number)[];
+    maxEach?: number;
+    separator?: string;
+  } = {},
 ): string {
   const max = options.max ?? 8;
   const parts = issues.slice(0, max).map((i) => {
     const path = [...(options.prefix ?? []), ...i.path.map(String)];
-    return `${path.length > 0 ? path.join('.') : (options.root ?? '(input)')}: ${i.message}`;
+    // With `reportInput`, a missing field is told from a wrong one (the input is never printed).
+    const missing = i.code === 'invalid_type' && 'input' in i && i.input === undefined;
+    const text = `${path.length > 0 ? path.join('.') : (options.root ?? '(input)')}: ${missing ? 'is required' : i.message}`;
+    return options.maxEach === undefined || text.length <= options.maxEach
+      ? text
+      : `${text.slice(0, options.maxEach - 1)}…`;
   });
   if (issues.length > max) parts.push(`and ${issues.length - max} more`);
-  return parts.join('; ');
+  return parts.join(options.separator ?? '; ');
 }
 
 /**
