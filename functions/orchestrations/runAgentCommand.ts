@@ -62,9 +62,12 @@ orchestration(names.runAgentCommand, {
 
     for (let attempt = 1; ; attempt++) {
       const waited = yield* sendAndWait(ctx, type, params, attempt);
-      if (waited.kind === 'result')
+      // `interrupted`: the agent stopped between starting the command and answering it, so what it
+      // did is unknown, as after a timeout: read state, then continue from what it shows.
+      const interrupted = waited.kind === 'result' && d.isInterrupted(waited.event);
+      if (waited.kind === 'result' && !interrupted)
         return done(d.outcomeFromResult(type, waited.event, ctx.commandIds, attempt));
-      if (waited.kind !== 'timedOut')
+      if (waited.kind !== 'timedOut' && waited.kind !== 'result')
         return done({
           outcome: 'failed',
           type,
@@ -74,7 +77,12 @@ orchestration(names.runAgentCommand, {
         });
 
       const next = d.decideAfterTimeout(type, params, attempt, timeouts.maxAttempts);
-      if (next.action === 'giveUp') return done(timedOutAfter(ctx, type, attempt, next.reason));
+      if (next.action === 'giveUp')
+        return done(
+          waited.kind === 'result'
+            ? d.outcomeFromResult(type, waited.event, ctx.commandIds, attempt)
+            : timedOutAfter(ctx, type, attempt, next.reason),
+        );
       if (next.action === 'queryState') {
         const q = yield* sendAndWait(ctx, next.query.type, next.query.params, attempt);
         if (q.kind !== 'result' || (q.event.outcome !== 'succeeded' && q.event.outcome !== 'alreadyDone'))

@@ -59,6 +59,15 @@ export function isBoundEvent(event: unknown, commandId: string, commandHash: str
   return e.commandId === commandId && e.commandHash === commandHash && typeof e.outcome === 'string';
 }
 
+/**
+ * Whether the agent answered `interrupted`: it stopped after starting the command and before
+ * answering, and could not tell from state what happened (agent/README.md). The orchestration reads
+ * state then, as after a timeout.
+ */
+export function isInterrupted(event: ResultEvent): boolean {
+  return event.outcome === 'failed' && event.error?.code === 'interrupted';
+}
+
 /** The outcome of `runAgentCommand` from a bound result. */
 export function outcomeFromResult(
   type: CommandType,

@@ -18,7 +18,7 @@ import { RealClock, VirtualClock, type Clock } from '../../../local/clock';
 import type { InstanceStatus } from '../../../local/host/durable/engine';
 import type { AppLoader } from '../../../local/host/host';
 import { createTestHost, type TestHost } from '../../../local/host/testing';
-import { commandQueueName, generateSigningKeyPair } from '../../../shared/contracts';
+import { commandQueueName, generateSigningKeyPair, type CommandEnvelope } from '../../../shared/contracts';
 import { createRelayStore, type RelayStore } from '../../../shared/relay/store';
 
 export type KeyPair = ReturnType<typeof generateSigningKeyPair>;
@@ -42,7 +42,11 @@ export interface RelayWorld {
   readonly store: RelayStore;
   agent?: RunningAgent;
   /** Starts an agent for the site (simulated executor on the world's clock). */
-  startAgent(description: SimulatedSiteDescription, poll?: Partial<PollSettings>): Promise<RunningAgent>;
+  startAgent(
+    description: SimulatedSiteDescription,
+    poll?: Partial<PollSettings>,
+    options?: { afterExecute?: (command: CommandEnvelope) => void | Promise<void> },
+  ): Promise<RunningAgent>;
   /**
    * Waits until `instanceId` finishes. While any orchestration awaits an agent's result, time
    * stands still (the agent works in real time); otherwise a virtual clock jumps to the next
@@ -128,7 +132,7 @@ export async function startRelayWorld(options: RelayWorldOptions): Promise<Relay
       agentKeyId,
       agentId,
       store,
-      async startAgent(description, poll = {}) {
+      async startAgent(description, poll = {}, options = {}) {
         const dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-agent-'));
         // The simulated site and command expiry follow the world's clock; polling pauses are real
         // (the agent works while the virtual clock stands still).
@@ -167,6 +171,7 @@ export async function startRelayWorld(options: RelayWorldOptions): Promise<Relay
             executor: createSimulatedExecutor(simulated),
             audit: (e) => audit.push(e),
             log: () => undefined,
+            ...(options.afterExecute === undefined ? {} : { afterExecute: options.afterExecute }),
           },
           abort.signal,
         );
