@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   DEFAULT_LYNC_MODULE,
+  GUID_PATTERN,
   fqdnSchema,
   LYNC_BACKUP_MODULES,
   recoveryPointSchema,
@@ -61,7 +62,13 @@ export const vmFailbackInputSchema = z.strictObject({
   vms: z
     .array(vmRefSchema)
     .min(1, { error: 'vms must list at least one VM' })
-    .max(500, { error: 'vms must list at most 500 VMs' }),
+    .max(500, { error: 'vms must list at most 500 VMs' })
+    // One VM named once by name and once by id would be failed back twice at once, and a list
+    // cannot tell which names and ids are the same VM without asking the site: refuse the mix.
+    .refine((vms) => vms.every((v) => GUID_PATTERN.test(v)) || !vms.some((v) => GUID_PATTERN.test(v)), {
+      error:
+        'vms must name every VM by name or every VM by id (GUID), not both: a VM named both ways would be failed back twice',
+    }),
   recoveryPointId: recoveryPointSchema.optional(),
   mode: modeSchema,
   concurrency: z.number().int().min(1).max(50).optional(),
