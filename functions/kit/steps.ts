@@ -72,6 +72,9 @@ export function progress(context: OrchestrationContext, status: Progress): void 
   context.df.setCustomStatus(status);
 }
 
+/** Results up to this many characters of JSON are copied whole into the finished custom status. */
+const FINISHED_STATUS_MAX_CHARS = 4096;
+
 /**
  * Ends a flow: its custom status becomes its outcome (phase `finished`, with the error when not
  * succeeded), and one structured log line says what happened (only on the episode that finishes,
@@ -83,11 +86,14 @@ export function finish<R extends Result>(
   result: R,
   details: Readonly<Record<string, unknown>> = {},
 ): R {
+  // The status says what the output says: the whole result when it is small, else its outcome
+  // and error (custom status is capped at 16 KB by the Durable extension).
+  const small = JSON.stringify(result).length <= FINISHED_STATUS_MAX_CHARS;
   context.df.setCustomStatus({
     phase: 'finished',
     percent: 100,
-    outcome: result.outcome,
     ...details,
+    ...(small ? result : { outcome: result.outcome }),
     ...(result.error === undefined ? {} : { error: result.error }),
   });
   if (!context.df.isReplaying) {
