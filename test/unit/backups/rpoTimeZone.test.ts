@@ -116,7 +116,9 @@ describe('RPO in America/New_York (back 2025-11-02 02:00 EDT, forward 2025-03-09
 
   it('a configured RPO is used as is', () => {
     const now = at('2025-11-03T06:50:00Z');
-    expect(rpoMs({ rpoHours: 2, schedule: '0 30 1 * * *', timeZone: 'America/New_York', now })).toBe(2 * HOUR);
+    expect(rpoMs({ rpoHours: 2, schedule: '0 30 1 * * *', timeZone: 'America/New_York', now })).toBe(
+      2 * HOUR,
+    );
   });
 });
 
