@@ -35,6 +35,7 @@ route(backup.getBackups, {
     const limit = rpoMs({
       rpoHours: deps.config.backup.rpoHours,
       schedule: deps.config.backup.schedule,
+      timeZone: deps.config.backup.timeZone,
       now,
     });
     const reports = services.map((s, i) =>

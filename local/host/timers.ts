@@ -1,12 +1,15 @@
-import { Cron } from 'croner';
+import { isIanaTimeZone, timerSchedule } from '../../shared/backups/rpo';
 import type { Clock } from '../clock';
 import type { LoadedFunction } from './invoke';
 import { parseTimeSpan } from './settings';
 
 /**
- * Timer triggers: six-field NCRONTAB (`sec min hour day month day-of-week`, UTC) or TimeSpan
+ * Timer triggers: six-field NCRONTAB (`sec min hour day month day-of-week`) or TimeSpan
  * (`hh:mm:ss`) schedules on the host's clock, `runOnStartup`, `isPastDue` and schedule status.
- * Schedule status lives in memory (the real host keeps it in storage).
+ * NCRONTAB runs in WEBSITE_TIME_ZONE (an IANA name, as on Linux plans; default UTC) with the real
+ * host's rules: day-of-month AND day-of-week, and its DST handling (`timerSchedule` in
+ * shared/backups/rpo.ts, which the RPO calculation uses too). Schedule status lives in memory (the
+ * real host keeps it in storage).
  */
 
 /** The payload the real host sends (PascalCase; the library camelCases it). */
@@ -21,7 +24,7 @@ interface Schedule {
 }
 
 /** Parses a schedule expression; throws naming the function and the rule. */
-export function parseSchedule(functionName: string, expression: string): Schedule {
+export function parseSchedule(functionName: string, expression: string, timeZone = 'UTC'): Schedule {
   const span = parseTimeSpan(expression);
   if (span !== undefined) {
     if (span <= 0)
@@ -36,9 +39,10 @@ export function parseSchedule(functionName: string, expression: string): Schedul
       `Function '${functionName}': timer schedule '${expression}' must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week}) or a TimeSpan`,
     );
   }
-  let cron: Cron;
+  let cron: Schedule;
   try {
-    cron = new Cron(expression, { timezone: 'Etc/UTC', paused: true, legacyMode: true });
+    cron = timerSchedule(expression, timeZone);
+    cron.next(new Date(0));
   } catch (error) {
     throw new Error(
       `Function '${functionName}': timer schedule '${expression}' is invalid: ${(error as Error).message}`,
@@ -46,10 +50,11 @@ export function parseSchedule(functionName: string, expression: string): Schedul
   }
   return {
     next(after) {
-      const n = cron.nextRun(after);
-      if (!n)
+      try {
+        return cron.next(after);
+      } catch {
         throw new Error(`Function '${functionName}': timer schedule '${expression}' has no next occurrence`);
-      return n;
+      }
     },
   };
 }
@@ -80,9 +85,15 @@ export class TimerTriggers {
   /** Arms every timer function; those with runOnStartup also fire once now. */
   start(fns: readonly LoadedFunction[]): void {
     const now = this.clock.now();
+    // The host applies app settings to process.env before starting timers.
+    const timeZone = process.env['WEBSITE_TIME_ZONE'] || 'UTC';
+    if (fns.length > 0 && !isIanaTimeZone(timeZone))
+      throw new Error(
+        `App setting WEBSITE_TIME_ZONE '${timeZone}' must be an IANA (tz database) time zone name such as Europe/Berlin (Linux plans; Windows zone ids are not supported)`,
+      );
     for (const fn of fns) {
       const expression = typeof fn.trigger['schedule'] === 'string' ? fn.trigger['schedule'] : '';
-      const schedule = parseSchedule(fn.name, expression);
+      const schedule = parseSchedule(fn.name, expression, timeZone);
       const entry: Armed = {
         fn,
         schedule,

@@ -2,12 +2,16 @@ import { z } from 'zod';
 import { defineSection, intSetting, jsonSetting } from '../define';
 import { Cron } from 'croner';
 import { parseApimResourceId } from '../../apim/resourceId';
+import { isIanaTimeZone } from '../../backups/rpo';
 
 /** True when croner (same six-field layout as NCRONTAB) can parse the expression and it ever fires. */
 function isValidSchedule(expression: string): boolean {
   try {
     return (
-      new Cron(expression, { paused: true, timezone: 'UTC' }).nextRun(new Date(Date.UTC(2026, 0, 1))) !== null
+      // domAndDow: day-of-month AND day-of-week, NCrontab's rule (see timerSchedule in backups/rpo).
+      new Cron(expression, { paused: true, timezone: 'UTC', domAndDow: true }).nextRun(
+        new Date(Date.UTC(2026, 0, 1)),
+      ) !== null
     );
   } catch {
     return false;
@@ -88,7 +92,19 @@ export const backupSection = defineSection(
         error: 'must be a valid NCRONTAB expression (a field is out of range or malformed)',
       })
       .default('0 0 */6 * * *')
-      .describe('When backups run (NCRONTAB, UTC unless WEBSITE_TIME_ZONE is set).'),
+      .describe(
+        'When backups run (NCRONTAB, UTC unless WEBSITE_TIME_ZONE is set; day-of-month and day-of-week must both match).',
+      ),
+    WEBSITE_TIME_ZONE: z
+      .string()
+      .refine(isIanaTimeZone, {
+        error:
+          'must be an IANA (tz database) time zone name such as Europe/Berlin or America/New_York (Lifeboat runs on Linux, where Windows zone ids are not accepted)',
+      })
+      .optional()
+      .describe(
+        'Platform setting: the time zone the backup schedule runs in and the RPO is derived in (IANA name, Linux plans). Default UTC.',
+      ),
     LIFEBOAT_BACKUP_RETENTION_DAYS: intSetting(
       7,
       1,
@@ -203,6 +219,7 @@ export const backupSection = defineSection(
       identityClientId: raw.LIFEBOAT_BACKUP_IDENTITY_CLIENT_ID,
       accessKey: raw.LIFEBOAT_BACKUP_ACCESS_KEY,
       schedule: raw.LIFEBOAT_BACKUP_SCHEDULE,
+      timeZone: raw.WEBSITE_TIME_ZONE ?? 'UTC',
       retentionDays: raw.LIFEBOAT_BACKUP_RETENTION_DAYS,
       keepNewest: raw.LIFEBOAT_BACKUP_KEEP_NEWEST,
       rpoHours: raw.LIFEBOAT_BACKUP_RPO_HOURS,

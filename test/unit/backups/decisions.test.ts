@@ -100,8 +100,8 @@ describe('RPO', () => {
   it('derives the interval from the schedule plus an hour', () => {
     expect(scheduleIntervalMs('0 0 */6 * * *', now)).toBe(6 * HOUR);
     expect(scheduleIntervalMs('0 0 1,13 * * *', now)).toBe(12 * HOUR);
-    expect(rpoMs({ rpoHours: 0, schedule: '0 0 */6 * * *', now })).toBe(7 * HOUR);
-    expect(rpoMs({ rpoHours: 2, schedule: '0 0 */6 * * *', now })).toBe(2 * HOUR);
+    expect(rpoMs({ rpoHours: 0, schedule: '0 0 */6 * * *', timeZone: 'UTC', now })).toBe(7 * HOUR);
+    expect(rpoMs({ rpoHours: 2, schedule: '0 0 */6 * * *', timeZone: 'UTC', now })).toBe(2 * HOUR);
   });
   it('breaches when there is no verified backup or it is too old', () => {
     expect(decideRpoBreach({ newestVerifiedAt: undefined, now, rpoMs: HOUR }).breached).toBe(true);
