@@ -30,8 +30,7 @@ try {
   $settings = Get-CimAssociatedInstance -InputObject $vmObj -ResultClassName Msvm_ReplicationSettingData | Select-Object -First 1
   if ($null -eq $settings) { Write-Fail 'NotReplica' "VM $Vm has no replication settings" }
   # Embedded-instance string parameter: serialise the CIM instance (no text built from input).
-  $serializer = [Microsoft.Management.Infrastructure.Serialization.CimSerializer]::Create()
-  $rsdText = [System.Text.Encoding]::Unicode.GetString($serializer.Serialize($settings, [Microsoft.Management.Infrastructure.Serialization.InstanceSerializationOptions]::None))
+  $rsdText = ConvertTo-CimEmbeddedString $settings
   $arguments = @{ ComputerSystem = $vmObj; ReplicationSettingData = $rsdText }
   if ($PSBoundParameters.ContainsKey('RecoveryPointId')) { $arguments['RecoveryPointIdentifier'] = $RecoveryPointId }
   $r = Invoke-CimMethod -InputObject $service -MethodName InitiateFailback -Arguments $arguments

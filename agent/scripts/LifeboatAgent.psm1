@@ -24,7 +24,7 @@ function Get-TargetVm([string]$Ref) {
   if ($Ref -match $GuidPattern) { $found = @($all | Where-Object { $_.Name -eq $Ref }) }
   else { $found = @($all | Where-Object { $_.ElementName -eq $Ref }) }
   if ($found.Count -eq 0) { Write-Fail 'NotFound' "VM $Ref is not on this host" }
-  if ($found.Count -gt 1) { Write-Fail 'Ambiguous' "several VMs are named $Ref: address it by GUID" }
+  if ($found.Count -gt 1) { Write-Fail 'Ambiguous' "several VMs are named ${Ref}: address it by GUID" }
   return $found[0]
 }
 # Msvm_ComputerSystem.ReplicationState values → Lifeboat names (13/14 are the failback states
@@ -40,10 +40,19 @@ function Get-StateName($Value) {
   if ($StateNames.ContainsKey($n)) { return $StateNames[$n] } else { return 'Unknown' }
 }
 
+# Embedded-instance string parameters (InitiateFailback's ReplicationSettingData) take the CIM
+# instance serialised as DTD 2.0 text, never text built from input. Needs the native MI library
+# (Windows); the test fakes provide their own (test/powershell/fakes/Modules/CimCmdlets).
+function ConvertTo-CimEmbeddedString($CimInstance) {
+  $serializer = [Microsoft.Management.Infrastructure.Serialization.CimSerializer]::Create()
+  $bytes = $serializer.Serialize($CimInstance, [Microsoft.Management.Infrastructure.Serialization.InstanceSerializationOptions]::None)
+  return [System.Text.Encoding]::Unicode.GetString($bytes)
+}
+
 # Skype for Business Server ships the SkypeForBusiness module; Lync Server 2013 ships Lync.
 function Import-LyncModule {
   if (Get-Module -ListAvailable -Name SkypeForBusiness) { Import-Module SkypeForBusiness -ErrorAction Stop }
   else { Import-Module Lync -ErrorAction Stop }
 }
 
-Export-ModuleMember -Function Write-Ok, Write-Fail, Get-TargetVm, Get-StateName, Import-LyncModule -Variable Namespace, GuidPattern, StateNames
+Export-ModuleMember -Function Write-Ok, Write-Fail, Get-TargetVm, Get-StateName, ConvertTo-CimEmbeddedString, Import-LyncModule -Variable Namespace, GuidPattern, StateNames
