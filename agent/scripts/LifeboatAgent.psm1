@@ -27,7 +27,7 @@ function Get-TargetVm([string]$Ref) {
   if ($found.Count -gt 1) { Write-Fail 'Ambiguous' "several VMs are named ${Ref}: address it by GUID" }
   return $found[0]
 }
-# Msvm_ComputerSystem.ReplicationState values → Lifeboat names (13/14 are the failback states
+# Msvm_ComputerSystem.ReplicationState values -> Lifeboat names (13/14 are the failback states
 # the reference calls WaitingForFailback / FailbackCompleted; check on a real host).
 $StateNames = @{
   0 = 'Disabled'; 1 = 'ReadyForInitialReplication'; 2 = 'WaitingForInitialReplication'; 3 = 'Replicating';

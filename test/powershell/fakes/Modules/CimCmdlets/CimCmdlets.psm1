@@ -5,7 +5,7 @@
   here are plain objects with the same property names. State: LifeboatFakeSite.
     hyperv.vms[]: { id, name, replicationState (Msvm number), failbackDurationMs, mode ('job'|'sync'),
                     returnCode?, jobErrorCode?, recoveryPoints[], testVm }
-    hyperv.jobs[]: { id, vmId, startedAt, durationMs, errorCode, errorDescription, settled }
+    hyperv.jobs[]: { id, vmId, startedAt, durationMs, errorCode, errorDescription, settled, endState? }
   InitiateFailback, as the reference describes: a recovery VM that is FailedOver (5/6) goes to
   WaitingForFailback (13) with a job (4096) that ends FailbackCompleted (14) after
   failbackDurationMs, or at once with 0 in mode 'sync'; any other state answers 32775; a VM with
@@ -31,7 +31,8 @@ function ConvertTo-FakeJob($job) {
   if ($elapsed -lt $job.durationMs) {
     $state = 4; $percent = [int][Math]::Floor(100 * $elapsed / [Math]::Max(1, $job.durationMs)); $code = 0; $description = ''
   } else {
-    $state = if ($job.errorCode -eq 0) { 7 } else { 10 }; $percent = 100; $code = $job.errorCode; $description = $job.errorDescription
+    $state = if ($job.ContainsKey('endState')) { [int]$job.endState } elseif ($job.errorCode -eq 0) { 7 } else { 10 }
+    $percent = 100; $code = $job.errorCode; $description = $job.errorDescription
   }
   [pscustomobject]@{ CimClass = 'Msvm_ConcreteJob'; InstanceID = ([string]$job.id).ToUpperInvariant(); JobState = [uint16]$state; PercentComplete = [uint16]$percent; ErrorCode = [uint16]$code; ErrorDescription = $description }
 }
