@@ -36,6 +36,13 @@ function New-FakeSite([string]$Path, [scriptblock]$Change) {
 
 function Get-FakeSite([string]$Path) { Get-Content -LiteralPath $Path -Raw | ConvertFrom-Json -AsHashtable }
 
+<# Changes a prepared site between two script runs (for example, moves a start time into the past). #>
+function Edit-FakeSite([string]$Path, [scriptblock]$Change) {
+  $state = Get-FakeSite $Path
+  & $Change $state
+  Set-Content -LiteralPath $Path -Value ($state | ConvertTo-Json -Depth 20) -Encoding utf8NoBOM
+}
+
 <#
   Runs agent/scripts/<Script> with the given arguments (strings, passed as a vector: no quoting,
   no shell). Returns ExitCode, Stdout, Stderr and Json (stdout parsed, when it is one JSON object).
@@ -66,4 +73,4 @@ function Assert-OneJsonLine($Run) {
   if ($null -eq $Run.Json) { throw "stdout is not a JSON object: $($Run.Stdout) / stderr: $($Run.Stderr)" }
 }
 
-Export-ModuleMember -Function New-FakeSite, Get-FakeSite, Invoke-AgentScript, Assert-OneJsonLine -Variable VmId, OtherVmId, RecoveryPoint, ScriptsDir, RepoRoot
+Export-ModuleMember -Function New-FakeSite, Get-FakeSite, Edit-FakeSite, Invoke-AgentScript, Assert-OneJsonLine -Variable VmId, OtherVmId, RecoveryPoint, ScriptsDir, RepoRoot

@@ -9,7 +9,8 @@ $pester = Join-Path $PSScriptRoot '../../tools/packages/pester/6.2.0/tools/Peste
 if (-not (Test-Path -LiteralPath $pester)) { Write-Error "Pester 6.2.0 is not installed: run 'npm run tools' (needs the .NET SDK)"; exit 2 }
 Import-Module $pester -Force
 $config = New-PesterConfiguration
-$config.Run.Path = $Path
+# -File passes "a,b" as one string: accept a comma-separated list too.
+$config.Run.Path = @($Path | ForEach-Object { $_ -split "," } | Where-Object { $_ })
 $config.Run.Exit = $true
 $config.Output.Verbosity = 'Detailed'
 $config.Output.CIFormat = 'None'

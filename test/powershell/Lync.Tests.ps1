@@ -96,7 +96,7 @@ Describe 'Get-LyncBackupStatus.ps1' {
   }
 
   It 'reports inProgress (NonSteadyState) while a sync runs, then done when its time has passed' {
-    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.lync.pools[0].syncDurationMs = 4000 }
+    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.lync.pools[0].syncDurationMs = 600000 }
     Invoke-AgentScript 'Invoke-LyncBackupSync.ps1' @('-PoolFqdn', 'pool2.contoso.com') $site | Out-Null
     $run = Invoke-AgentScript 'Get-LyncBackupStatus.ps1' @('-PoolFqdn', 'pool2.contoso.com') $site
     $run.Json.output.exportStatus | Should -Be 'NonSteadyState'
@@ -104,9 +104,8 @@ Describe 'Get-LyncBackupStatus.ps1' {
     # Only the synced module moves; the others stay steady.
     $other = Invoke-AgentScript 'Get-LyncBackupStatus.ps1' @('-PoolFqdn', 'pool2.contoso.com', '-BackupModule', 'CentralMgmt.CMSMaster') $site
     $other.Json.output.state | Should -Be 'done'
-    $started = (Get-FakeSite $site).lync.pools[0].modules['ConfServices.DataConf'].syncStartedAt
-    $wait = $started + 4100 - [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
-    if ($wait -gt 0) { Start-Sleep -Milliseconds $wait }
+    # Ten minutes pass: the sync started that long ago.
+    Edit-FakeSite $site { param($s) $s.lync.pools[0].modules['ConfServices.DataConf'].syncStartedAt -= 600000 }
     $after = Invoke-AgentScript 'Get-LyncBackupStatus.ps1' @('-PoolFqdn', 'pool2.contoso.com') $site
     $after.Json.output.state | Should -Be 'done'
   }
