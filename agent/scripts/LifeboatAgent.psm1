@@ -3,7 +3,8 @@
   Shared helpers of the Lifeboat agent scripts (imported by each script from $PSScriptRoot).
   The output contract: exactly one JSON object on stdout,
     {"ok":true,"output":{...}} or {"ok":false,"error":{"code":"...","message":"..."}} (exit 1).
-  NOT RUN in this repository's CI (no PowerShell / Lync / Hyper-V there): see agent/README.md.
+  CI runs it under pwsh 7 against fake Lync / Hyper-V modules (test/powershell); a real server
+  remains to be tried: see agent/README.md.
 #>
 Set-StrictMode -Version Latest
 # Preference variables do not flow from the calling script into a module's functions: set them here too.
