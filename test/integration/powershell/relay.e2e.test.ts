@@ -7,10 +7,10 @@ import { run as runAgent } from '../../../agent/agent';
 import type { AuditEvent } from '../../../agent/audit';
 import { realClock } from '../../../agent/clock';
 import type { AgentConfig } from '../../../agent/config';
-import { createPowerShellExecutor, defaultScriptsDir } from '../../../agent/executors/powershell';
+import { defaultScriptsDir } from '../../../agent/executors/powershell';
 import { DEFAULT_POLL } from '../../../agent/run';
 import { commandQueueName } from '../../../shared/contracts';
-import type { LyncConferenceRestoreResult, VmFailbackResult } from '../../../shared/relay/contracts';
+import type { LyncConferenceRestoreResult, VmFailbackResult } from '../../../shared/onprem/contracts';
 import { relayApp } from '../relay/app';
 import { RealClock, startRelayWorld, type RelayWorld } from '../relay/helpers';
 import { createFakeSite, defaultFakeSite, requirePwsh, type FakeSite } from './pwsh';
@@ -83,7 +83,8 @@ beforeAll(async () => {
       clock: realClock,
       commands: service.getQueueClient(commandQueueName(world.site)),
       results: service.getQueueClient('agent-results'),
-      executor: createPowerShellExecutor({ pwsh, scriptsDir, timeoutMs: 60_000 }),
+      // No executor given: the agent builds it from `config.executor` as in production, with
+      // its start-up check of the PowerShell binary and the scripts.
       audit: (e) => audit.push(e),
       log: () => undefined,
     },
@@ -116,7 +117,7 @@ describe('relay end to end with the real scripts under pwsh', () => {
     expect(status.runtimeStatus).toBe('Completed');
     const result = status.output as LyncConferenceRestoreResult;
     expect(result).toMatchObject({
-      outcome: 'done',
+      outcome: 'succeeded',
       poolFqdn: 'pool2.contoso.com',
       module: 'ConfServices.DataConf',
       lastStatus: { exportStatus: 'SteadyState', importStatus: 'NormalState' },
@@ -129,7 +130,7 @@ describe('relay end to end with the real scripts under pwsh', () => {
     ]);
   }, 200_000);
 
-  it('vmFailback: a 4096 job to FailbackCompleted, 32775 re-read as alreadyDone or failed, WMI and job failures', async () => {
+  it('vmFailback: a 4096 job to FailbackCompleted, 32775 re-read as already done or failed, WMI and job failures', async () => {
     const vms = ['SQL01', 'DB01', 'WEB01', 'APP01', 'JOB01'];
     const id = await world.host.startOrchestration('vmFailback', {
       site: world.site,
@@ -145,14 +146,18 @@ describe('relay end to end with the real scripts under pwsh', () => {
     const result = status.output as VmFailbackResult;
     expect(result.outcome).toBe('partial');
     expect(result.vms.map((v) => v.vm)).toEqual(vms);
-    expect(result.counts).toEqual({ succeeded: 1, alreadyDone: 1, failed: 3, rejected: 0, timedOut: 0 });
+    expect(result.counts).toEqual({ succeeded: 2, failed: 3, refused: 0, timedOut: 0 });
     const byVm = new Map(result.vms.map((v) => [v.vm, v]));
     expect(byVm.get('SQL01')).toMatchObject({
       outcome: 'succeeded',
       returnCode: 4096,
       replicationState: 'FailbackCompleted',
     });
-    expect(byVm.get('DB01')).toMatchObject({ outcome: 'alreadyDone', replicationState: 'FailbackCompleted' });
+    expect(byVm.get('DB01')).toMatchObject({
+      outcome: 'succeeded',
+      alreadyDone: true,
+      replicationState: 'FailbackCompleted',
+    });
     expect(byVm.get('WEB01')).toMatchObject({ outcome: 'failed', error: { code: 'wmi-32775' } });
     expect(byVm.get('APP01')).toMatchObject({ outcome: 'failed', error: { code: 'wmi-32769' } });
     expect(byVm.get('JOB01')).toMatchObject({ outcome: 'failed', error: { code: 'job-Exception' } });
@@ -170,5 +175,6 @@ describe('relay end to end with the real scripts under pwsh', () => {
     expect(after.hyperv.vms.find((v) => v.name === 'JOB01')!.replicationState).toBe(8);
     // The agent ran each command through a script and answered it.
     expect(audit.filter((e) => e.event === 'rejected')).toEqual([]);
+    expect(audit.filter((e) => e.event === 'executed').length).toBeGreaterThanOrEqual(vms.length);
   }, 300_000);
 });
