@@ -1,6 +1,14 @@
 // Lifeboat: the Function app, its storage, the backup account, the relay queues and the signing
 // key vault, with least-privilege role assignments for managed identities (no keys anywhere).
-// Compose: az deployment group create -g <rg> -f infra/main.bicep -p infra/main.parameters.example.json
+// Deploy: `azd up` (azure.yaml, infra/main.parameters.json), or
+//   az deployment group create -g <rg in the recovery region> -f infra/main.bicep -p infra/main.parameters.example.json
+//
+// Where things live (README, "Agent scripts and infrastructure checks"): a region outage must take
+// down neither the tool that recovers from it nor the backups it restores from. The app, its
+// task-hub storage, the relay queues, the key vault and the logs are deployed in `location`, the
+// RECOVERY region (where the standby APIM services run), never in the primary's. The backup
+// account is either there too (`backupPlacement = 'recoveryRegion'`, the default) or in the
+// primary's region with read-access geo-redundancy (`'geoRedundant'`: RA-GZRS or RA-GRS).
 targetScope = 'resourceGroup'
 
 @description('Short name used to derive resource names (lower-case letters and digits).')
@@ -8,13 +16,31 @@ targetScope = 'resourceGroup'
 @maxLength(11)
 param baseName string
 
+@description('The RECOVERY region: where the standby APIM services run. The app, its task hub, the relay queues, the vault and the logs are deployed here.')
 param location string = resourceGroup().location
 
-@description('APIM services to protect: ARM ids plus the principal id of each service\'s system-assigned identity (it writes backups).')
+@description('The PRIMARY region: where the protected APIM services run. Nothing of Lifeboat is deployed here unless backupPlacement is geoRedundant.')
+param primaryLocation string
+
+@description('Where the backup account lives: recoveryRegion (beside the app, zone-redundant) or geoRedundant (in the primary region with a readable copy in its paired region).')
+@allowed(['recoveryRegion', 'geoRedundant'])
+param backupPlacement string = 'recoveryRegion'
+
+@description('Redundancy of the backup account when backupPlacement is geoRedundant: RA-GZRS where the primary region has zones, else RA-GRS.')
+@allowed(['Standard_RAGZRS', 'Standard_RAGRS'])
+param backupGeoSku string = 'Standard_RAGZRS'
+
+@description('APIM services to protect: ARM ids (resourceId, standbyResourceId?, drillTargetResourceId?) plus the principal id of each service\'s system-assigned identity (it writes backups).')
 param protectedServices array = []
+
+@description('Principal ids of the standby and drill-target services\' system-assigned identities (they read backups to restore them).')
+param restoringPrincipalIds array = []
 
 @description('On-premises sites; each gets a command queue agent-<site>-commands.')
 param sites array = []
+
+@description('Optional: the principal id of each site\'s agent identity (Azure Arc machine or service principal), by site: it may only take its own commands and send results.')
+param agentPrincipalIds object = {}
 
 @description('Agent public keys trusted for results: { "<keyId>": { "agentId": "...", "site": "...", "publicKey": "<PEM or base64>" } }.')
 param agentKeys object = {}
@@ -27,21 +53,34 @@ param retentionDays int = 7
 @description('NCRONTAB schedule for backups.')
 param backupSchedule string = '0 0 */6 * * *'
 
+@description('Tags for every resource (azd adds azd-env-name).')
+param tags object = {}
+
 var suffix = uniqueString(resourceGroup().id, baseName)
+var backupLocation = backupPlacement == 'recoveryRegion' ? location : primaryLocation
+var backupSku = backupPlacement == 'recoveryRegion' ? 'Standard_ZRS' : backupGeoSku
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
-  params: { baseName: baseName, location: location }
+  params: { baseName: baseName, location: location, tags: tags }
 }
 
 module storage 'modules/storage.bicep' = {
   name: 'storage'
-  params: { baseName: baseName, suffix: suffix, location: location, sites: sites }
+  params: {
+    baseName: baseName
+    suffix: suffix
+    location: location
+    backupLocation: backupLocation
+    backupSku: backupSku
+    sites: sites
+    tags: tags
+  }
 }
 
 module vault 'modules/keyvault.bicep' = {
   name: 'keyvault'
-  params: { baseName: baseName, suffix: suffix, location: location }
+  params: { baseName: baseName, suffix: suffix, location: location, tags: tags }
 }
 
 module app 'modules/functionapp.bicep' = {
@@ -50,9 +89,12 @@ module app 'modules/functionapp.bicep' = {
     baseName: baseName
     suffix: suffix
     location: location
+    tags: tags
     appStorageName: storage.outputs.appStorageName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     backupStorageName: storage.outputs.backupStorageName
+    backupContainerName: storage.outputs.backupContainerName
+    relayContainerName: storage.outputs.relayContainerName
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     signingKeySecretUri: vault.outputs.signingKeySecretUri
     protectedServices: protectedServices
@@ -70,13 +112,20 @@ module roles 'modules/roles.bicep' = {
     appStorageName: storage.outputs.appStorageName
     backupStorageName: storage.outputs.backupStorageName
     vaultName: vault.outputs.vaultName
-    apimPrincipalIds: [for s in protectedServices: s.principalId]
+    apimPrincipalIds: union(map(protectedServices, s => s.principalId), restoringPrincipalIds)
+    sites: sites
+    agentPrincipalIds: agentPrincipalIds
   }
 }
 
-// The app may manage (back up / restore) each protected service and its standby. The services may
-// live in other resource groups, so the assignment is deployed at each service's own scope.
-var managedServiceIds = union(map(protectedServices, s => s.resourceId), map(filter(protectedServices, s => contains(s, 'standbyResourceId')), s => s.standbyResourceId))
+// The app may manage (back up / restore) each protected service, its standby and its drill
+// target, and nothing else. The services may live in other resource groups, so the assignment
+// is deployed at each service's own scope.
+var managedServiceIds = union(
+  map(protectedServices, s => s.resourceId),
+  map(filter(protectedServices, s => contains(s, 'standbyResourceId')), s => s.standbyResourceId),
+  map(filter(protectedServices, s => contains(s, 'drillTargetResourceId')), s => s.drillTargetResourceId)
+)
 
 module apimRoles 'modules/apimrole.bicep' = [for (id, i) in managedServiceIds: {
   name: 'apimrole-${i}'
@@ -86,3 +135,5 @@ module apimRoles 'modules/apimrole.bicep' = [for (id, i) in managedServiceIds: {
 
 output functionAppName string = app.outputs.name
 output backupStorageAccount string = storage.outputs.backupStorageName
+output backupLocation string = backupLocation
+output backupSku string = backupSku

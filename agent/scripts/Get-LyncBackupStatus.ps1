@@ -6,7 +6,8 @@
   Parameters are validated here again ([ValidatePattern] with \z, [ValidateSet]); the agent has
   already validated them with the same patterns. Prints exactly one JSON object on stdout:
     {"ok":true,"output":{...}} or {"ok":false,"error":{"code":"...","message":"..."}} (exit 1).
-  NOT RUN in this repository's CI (no PowerShell / Lync / Hyper-V there): see agent/README.md.
+  CI runs it under pwsh 7 against fake Lync / Hyper-V modules (test/powershell); a real server
+  remains to be tried: see agent/README.md.
 #>
 [CmdletBinding()]
 param(

@@ -6,7 +6,8 @@
   Parameters are validated here again ([ValidatePattern] with \z, [ValidateSet]); the agent has
   already validated them with the same patterns. Prints exactly one JSON object on stdout:
     {"ok":true,"output":{...}} or {"ok":false,"error":{"code":"...","message":"..."}} (exit 1).
-  NOT RUN in this repository's CI (no PowerShell / Lync / Hyper-V there): see agent/README.md.
+  CI runs it under pwsh 7 against fake Lync / Hyper-V modules (test/powershell); a real server
+  remains to be tried: see agent/README.md.
 #>
 [CmdletBinding()]
 param(
@@ -24,11 +25,15 @@ try {
   $existing = @(Get-CsPersistentChatEndpoint | Where-Object { [string]$_.SipAddress -eq $SipAddress }) | Select-Object -First 1
   if ($null -eq $existing) { Write-Ok @{ sipAddress = $SipAddress; exists = $false } }
   else {
-    # The pool is read from the endpoint's service identity (e.g. "PersistentChatServer:pc.contoso.com").
-    $pool = ([string]$existing.PersistentChatPoolFqdn)
-    if (-not $pool) { $pool = (([string]$existing.ServiceIdentity) -replace '^[^:]*:', '') }
+    # The pool is read from PersistentChatPoolFqdn, else from the endpoint's service identity (e.g.
+    # "PersistentChatServer:pc.contoso.com"): which one a real server fills is to be checked on a
+    # lab server. Read through PSObject.Properties: under Set-StrictMode, a property the object lacks throws.
+    $props = $existing.PSObject.Properties
+    $pool = if ($null -ne $props['PersistentChatPoolFqdn']) { [string]$props['PersistentChatPoolFqdn'].Value } else { '' }
+    if (-not $pool -and $null -ne $props['ServiceIdentity']) { $pool = (([string]$props['ServiceIdentity'].Value) -replace '^[^:]*:', '') }
+    if (-not $pool) { Write-Fail 'NoPool' "the endpoint $SipAddress names no Persistent Chat pool" }
     $out = @{ sipAddress = $SipAddress; exists = $true; poolFqdn = $pool }
-    if ($existing.DisplayName) { $out['displayName'] = [string]$existing.DisplayName }
+    if ($null -ne $props['DisplayName'] -and $props['DisplayName'].Value) { $out['displayName'] = [string]$props['DisplayName'].Value }
     Write-Ok $out
   }
 } catch { Write-Fail 'CmdletFailed' $_.Exception.Message }

@@ -6,7 +6,8 @@
   Parameters are validated here again ([ValidatePattern] with \z, [ValidateSet]); the agent has
   already validated them with the same patterns. Prints exactly one JSON object on stdout:
     {"ok":true,"output":{...}} or {"ok":false,"error":{"code":"...","message":"..."}} (exit 1).
-  NOT RUN in this repository's CI (no PowerShell / Lync / Hyper-V there): see agent/README.md.
+  CI runs it under pwsh 7 against fake Lync / Hyper-V modules (test/powershell); a real server
+  remains to be tried: see agent/README.md.
 #>
 [CmdletBinding()]
 param(
@@ -30,8 +31,7 @@ try {
   $settings = Get-CimAssociatedInstance -InputObject $vmObj -ResultClassName Msvm_ReplicationSettingData | Select-Object -First 1
   if ($null -eq $settings) { Write-Fail 'NotReplica' "VM $Vm has no replication settings" }
   # Embedded-instance string parameter: serialise the CIM instance (no text built from input).
-  $serializer = [Microsoft.Management.Infrastructure.Serialization.CimSerializer]::Create()
-  $rsdText = [System.Text.Encoding]::Unicode.GetString($serializer.Serialize($settings, [Microsoft.Management.Infrastructure.Serialization.InstanceSerializationOptions]::None))
+  $rsdText = ConvertTo-CimEmbeddedString $settings
   $arguments = @{ ComputerSystem = $vmObj; ReplicationSettingData = $rsdText }
   if ($PSBoundParameters.ContainsKey('RecoveryPointId')) { $arguments['RecoveryPointIdentifier'] = $RecoveryPointId }
   $r = Invoke-CimMethod -InputObject $service -MethodName InitiateFailback -Arguments $arguments

@@ -3,7 +3,8 @@
   Shared helpers of the Lifeboat agent scripts (imported by each script from $PSScriptRoot).
   The output contract: exactly one JSON object on stdout,
     {"ok":true,"output":{...}} or {"ok":false,"error":{"code":"...","message":"..."}} (exit 1).
-  NOT RUN in this repository's CI (no PowerShell / Lync / Hyper-V there): see agent/README.md.
+  CI runs it under pwsh 7 against fake Lync / Hyper-V modules (test/powershell); a real server
+  remains to be tried: see agent/README.md.
 #>
 Set-StrictMode -Version Latest
 # Preference variables do not flow from the calling script into a module's functions: set them here too.
@@ -24,10 +25,10 @@ function Get-TargetVm([string]$Ref) {
   if ($Ref -match $GuidPattern) { $found = @($all | Where-Object { $_.Name -eq $Ref }) }
   else { $found = @($all | Where-Object { $_.ElementName -eq $Ref }) }
   if ($found.Count -eq 0) { Write-Fail 'NotFound' "VM $Ref is not on this host" }
-  if ($found.Count -gt 1) { Write-Fail 'Ambiguous' "several VMs are named $Ref: address it by GUID" }
+  if ($found.Count -gt 1) { Write-Fail 'Ambiguous' "several VMs are named ${Ref}: address it by GUID" }
   return $found[0]
 }
-# Msvm_ComputerSystem.ReplicationState values → Lifeboat names (13/14 are the failback states
+# Msvm_ComputerSystem.ReplicationState values -> Lifeboat names (13/14 are the failback states
 # the reference calls WaitingForFailback / FailbackCompleted; check on a real host).
 $StateNames = @{
   0 = 'Disabled'; 1 = 'ReadyForInitialReplication'; 2 = 'WaitingForInitialReplication'; 3 = 'Replicating';
@@ -40,10 +41,19 @@ function Get-StateName($Value) {
   if ($StateNames.ContainsKey($n)) { return $StateNames[$n] } else { return 'Unknown' }
 }
 
+# Embedded-instance string parameters (InitiateFailback's ReplicationSettingData) take the CIM
+# instance serialised as DTD 2.0 text, never text built from input. Needs the native MI library
+# (Windows); the test fakes provide their own (test/powershell/fakes/Modules/CimCmdlets).
+function ConvertTo-CimEmbeddedString($CimInstance) {
+  $serializer = [Microsoft.Management.Infrastructure.Serialization.CimSerializer]::Create()
+  $bytes = $serializer.Serialize($CimInstance, [Microsoft.Management.Infrastructure.Serialization.InstanceSerializationOptions]::None)
+  return [System.Text.Encoding]::Unicode.GetString($bytes)
+}
+
 # Skype for Business Server ships the SkypeForBusiness module; Lync Server 2013 ships Lync.
 function Import-LyncModule {
   if (Get-Module -ListAvailable -Name SkypeForBusiness) { Import-Module SkypeForBusiness -ErrorAction Stop }
   else { Import-Module Lync -ErrorAction Stop }
 }
 
-Export-ModuleMember -Function Write-Ok, Write-Fail, Get-TargetVm, Get-StateName, Import-LyncModule -Variable Namespace, GuidPattern, StateNames
+Export-ModuleMember -Function Write-Ok, Write-Fail, Get-TargetVm, Get-StateName, ConvertTo-CimEmbeddedString, Import-LyncModule -Variable Namespace, GuidPattern, StateNames

@@ -5,6 +5,9 @@ param location string
 param appStorageName string
 param deploymentContainerUrl string
 param backupStorageName string
+param backupContainerName string
+param relayContainerName string
+param tags object = {}
 param appInsightsConnectionString string
 param signingKeySecretUri string
 param protectedServices array
@@ -16,6 +19,7 @@ param backupSchedule string
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${baseName}-plan'
   location: location
+  tags: tags
   kind: 'functionapp'
   sku: { tier: 'FlexConsumption', name: 'FC1' }
   properties: { reserved: true }
@@ -24,6 +28,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: '${baseName}-${suffix}'
   location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
   kind: 'functionapp,linux'
   identity: { type: 'SystemAssigned' }
   properties: {
@@ -45,6 +50,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
         { name: 'LIFEBOAT_PROTECTED_SERVICES', value: string(map(protectedServices, s => contains(s, 'standbyResourceId') ? { resourceId: s.resourceId, standbyResourceId: s.standbyResourceId } : { resourceId: s.resourceId })) }
         { name: 'LIFEBOAT_BACKUP_STORAGE_ACCOUNT', value: backupStorageName }
+        { name: 'LIFEBOAT_BACKUP_CONTAINER', value: backupContainerName }
+        { name: 'LIFEBOAT_RELAY_CONTAINER', value: relayContainerName }
         { name: 'LIFEBOAT_BACKUP_ACCESS_TYPE', value: 'SystemAssignedManagedIdentity' }
         { name: 'LIFEBOAT_BACKUP_RETENTION_DAYS', value: string(retentionDays) }
         { name: 'LIFEBOAT_BACKUP_SCHEDULE', value: backupSchedule }

@@ -3,10 +3,12 @@
 param baseName string
 param suffix string
 param location string
+param tags object = {}
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: take('${baseName}-kv-${suffix}', 24)
   location: location
+  tags: tags
   properties: {
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }

@@ -1,13 +1,23 @@
-// Two accounts: the app's own (task hub, relay queues, deployment package) and the backup account
-// APIM writes to. Shared-key access is off on both: every caller uses a managed identity.
+// Two accounts: the app's own (task hub, relay queues and records, deployment package), in the
+// recovery region, and the backup account APIM writes to, in the recovery region or
+// geo-redundant (main.bicep decides). Shared-key access is off on both: every caller uses a
+// managed identity. Every queue and container the code uses is created here (test/unit/infra).
 param baseName string
 param suffix string
+@description('The recovery region (the app\'s account).')
 param location string
+@description('Where the backup account lives.')
+param backupLocation string
+@description('The backup account\'s redundancy.')
+@allowed(['Standard_ZRS', 'Standard_RAGZRS', 'Standard_RAGRS'])
+param backupSku string
 param sites array
+param tags object = {}
 
 resource appStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: take('${baseName}app${suffix}', 24)
   location: location
+  tags: tags
   sku: { name: 'Standard_ZRS' }
   kind: 'StorageV2'
   properties: {
@@ -26,6 +36,13 @@ resource appBlobs 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = 
 resource deployments 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: appBlobs
   name: 'deployments'
+  properties: { publicAccess: 'None' }
+}
+
+// Sent-command and ignored-result records of the relay (LIFEBOAT_RELAY_CONTAINER).
+resource relayRecords 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: appBlobs
+  name: 'lifeboat-relay'
   properties: { publicAccess: 'None' }
 }
 
@@ -48,8 +65,9 @@ resource commandQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2
 // rejects accounts with CORS rules: InvalidParameters backupStorageAccount).
 resource backupStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: take('${baseName}bak${suffix}', 24)
-  location: location
-  sku: { name: 'Standard_GZRS' }
+  location: backupLocation
+  tags: tags
+  sku: { name: backupSku }
   kind: 'StorageV2'
   properties: {
     allowBlobPublicAccess: false
@@ -73,4 +91,6 @@ resource backupContainer 'Microsoft.Storage/storageAccounts/blobServices/contain
 
 output appStorageName string = appStorage.name
 output backupStorageName string = backupStorage.name
+output backupContainerName string = backupContainer.name
+output relayContainerName string = relayRecords.name
 output deploymentContainerUrl string = '${appStorage.properties.primaryEndpoints.blob}deployments'
