@@ -1,19 +1,22 @@
-import { decidePrune, type PrunePolicy } from './prune';
+import { decidePrune, reportPrune, type PrunePolicy } from './prune';
 import { summarizeCatalog, type CatalogSummary } from './report';
+import type { PruneReport } from './run';
 import type { BackupStore, StoredCatalogSummary } from './store';
 
-/** What a prune of one service did. */
-export interface PruneOutcome {
+/** What a prune of one service did: its report, plus counts for the log and the bench. */
+export interface PruneOutcome extends PruneReport {
   listed: number;
-  deleted: number;
   alreadyGone: number;
   kept: number;
   requests: number;
 }
 
 /**
- * Lists one service's backups, decides with {@link decidePrune} and deletes in batches. Call only
- * after a verified backup (a failed run prunes nothing).
+ * Lists one service's backups, decides with {@link decidePrune}, deletes in batches and writes the
+ * catalog summary of what remains. A blob that cannot be deleted (a lease, a legal hold) is kept,
+ * counted in the summary and reported, never fatal: the summary always reflects the listing, so
+ * the report shows the backup just verified. Call only after a verified backup (a failed run
+ * prunes nothing).
  */
 export async function pruneService(
   store: BackupStore,
@@ -25,14 +28,17 @@ export async function pruneService(
   const names = decision.delete.map((b) => b.name);
   const res =
     names.length === 0 ? { deleted: 0, alreadyGone: 0, requests: 0 } : await store.deleteBatched(names);
+  const failed = res.failed ?? [];
+  const notDeleted = new Set(failed.map((f) => f.name));
+  const remaining = [
+    ...decision.keep.map((k) => k.entry),
+    ...decision.delete.filter((e) => notDeleted.has(e.name)),
+  ];
   // The listing is in hand: record what remains, so the report need not list thousands of blobs.
-  await store.writeSummary(
-    serviceName,
-    toStored(summarizeCatalog(decision.keep.map((k) => k.entry)), policy.now),
-  );
+  await store.writeSummary(serviceName, toStored(summarizeCatalog(remaining), policy.now));
   return {
+    ...reportPrune({ attempted: names.length, deleted: res.deleted, failed }),
     listed: listed.length,
-    deleted: res.deleted,
     alreadyGone: res.alreadyGone,
     kept: decision.keep.length,
     requests: res.requests + 1,

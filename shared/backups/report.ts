@@ -2,6 +2,7 @@ import { publicError, type Problem } from '../errors';
 import { OUTCOMES, type Outcome } from '../outcome';
 import { newestFirst, type BackupEntry } from './prune';
 import { decideRpoBreach } from './rpo';
+import { MAX_NAMED_PRUNE_FAILURES, type PruneReport } from './run';
 
 /** What the catalog says about one service's backups. */
 export interface CatalogSummary {
@@ -50,6 +51,11 @@ export interface ServiceBackupReport {
     updatedAt: string | null;
     /** Why it did not succeed: code and message, free of secrets, stacks and paths. */
     error: Problem | null;
+    /**
+     * What the prune after its verified backup did (null when it did not prune): reported on its
+     * own, since a prune problem does not change the backup's outcome. The next run tries again.
+     */
+    prune: PruneReport | null;
     progress: unknown;
   };
   rpo: { breached: boolean; limitSeconds: number };
@@ -80,6 +86,30 @@ function outcomeOf(runtimeStatus: string): ServiceBackupReport['lastRun']['outco
     default:
       return 'other';
   }
+}
+
+const PRUNE_OUTCOMES: readonly string[] = ['succeeded', 'partial', 'failed'];
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The prune report in a run's output, re-shaped field by field (the output is not trusted as typed). */
+function pruneOf(output: unknown): PruneReport | null {
+  const p = (output as { prune?: unknown } | null | undefined)?.prune as Record<string, unknown> | undefined;
+  if (typeof p !== 'object' || p === null || !PRUNE_OUTCOMES.includes(text(p['outcome']))) return null;
+  const failed = Array.isArray(p['failed']) ? (p['failed'] as unknown[]) : [];
+  const named = failed.slice(0, MAX_NAMED_PRUNE_FAILURES).map((f) => {
+    const e = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
+    return { name: text(e['name']), code: text(e['code']) };
+  });
+  const count = (v: unknown, fallback: number) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fallback;
+  const outcome = p['outcome'] as PruneReport['outcome'];
+  return {
+    outcome,
+    deleted: count(p['deleted'], 0),
+    failed: named,
+    failedCount: count(p['failedCount'], named.length),
+    ...(outcome === 'succeeded' || p['error'] === undefined ? {} : { error: publicError(p['error']) }),
+  };
 }
 
 /** Shapes one service's report from the catalog summary and the durable status of its last run. */
@@ -128,6 +158,7 @@ export function shapeServiceReport(input: {
       startedAt: iso(lastRun?.createdTime),
       updatedAt: iso(lastRun?.lastUpdatedTime),
       error,
+      prune: outcome === 'succeeded' ? pruneOf(output) : null,
       progress: lastRun?.customStatus ?? null,
     },
     rpo: { breached: rpo.breached, limitSeconds: Math.round(input.rpoMs / 1000) },
