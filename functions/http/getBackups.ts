@@ -5,9 +5,11 @@ import { backup } from '../names/backup';
 
 /**
  * `GET /api/backups`: per service, the newest verified backup (name, time, age, size), counts,
- * the last run's outcome (with its error code and message) and whether the RPO is breached. Reads,
- * per service and in parallel, the catalog summary the last prune wrote (or a paged listing when
- * there is none, or with `?fresh=true`) and the durable status of the last run.
+ * the last run's outcome (with its error code and message, and its prune report), whether the RPO
+ * is breached, and where the counts came from (`catalog`: source, `asOf`, `ageSeconds`). Reads,
+ * per service and in parallel, the catalog summary the last prune wrote, with one HEAD that checks
+ * the newest verified backup it names still exists (a paged listing when it is gone, when there is
+ * no summary, or with `?fresh=true`), and the durable status of the last run.
  */
 route(backup.getBackups, {
   route: 'backups',

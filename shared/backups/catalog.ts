@@ -82,22 +82,36 @@ function fromStored(stored: StoredCatalogSummary): CatalogRead {
 /**
  * Reads the catalog of several services in parallel: the summary blob each prune writes (one small
  * read per service, fast with any number of backups), or a paged listing when there is no summary
- * or `fresh` is asked for. A summary can lag behind blobs changed outside Lifeboat's runs.
+ * or `fresh` is asked for. A summary can lag behind blobs changed outside Lifeboat's runs, so it is
+ * never trusted about the one thing the RPO rests on: the newest verified backup it names is
+ * checked with one HEAD (per service, in parallel), and when it is gone (or no longer verified)
+ * that service is listed instead. Other counts may lag until the next prune; `asOf` says by how much.
  */
 export async function readCatalog(
   store: BackupStore,
   serviceNames: readonly string[],
   options: { fresh?: boolean; now: Date },
 ): Promise<Map<string, CatalogRead>> {
+  const listing = async (name: string): Promise<CatalogRead> => ({
+    ...summarizeCatalog(await store.list(name)),
+    source: 'listing',
+    asOf: options.now,
+  });
   const entries = await Promise.all(
     serviceNames.map(async (name) => {
       const stored = options.fresh === true ? undefined : await store.readSummary(name);
-      const read: CatalogRead =
-        stored !== undefined
-          ? fromStored(stored)
-          : { ...summarizeCatalog(await store.list(name)), source: 'listing', asOf: options.now };
+      if (stored === undefined) return [name, await listing(name)] as const;
+      const read = fromStored(stored);
+      const newest = read.newestVerified;
+      if (newest !== undefined && !stillThere(await store.head(newest.name))) {
+        return [name, await listing(name)] as const;
+      }
       return [name, read] as const;
     }),
   );
   return new Map(entries);
+}
+
+function stillThere(head: { sizeBytes: number; verified: boolean } | undefined): boolean {
+  return head !== undefined && head.verified && head.sizeBytes > 0;
 }

@@ -59,8 +59,11 @@ export interface ServiceBackupReport {
     progress: unknown;
   };
   rpo: { breached: boolean; limitSeconds: number };
-  /** Where counts came from: the summary the last prune wrote (as of `asOf`) or a listing now. */
-  catalog: { source: 'summary' | 'listing'; asOf: string } | null;
+  /**
+   * Where counts came from: the summary the last prune wrote (as of `asOf`, `ageSeconds` old; its
+   * newest verified backup was checked to still exist) or a listing now (age 0).
+   */
+  catalog: { source: 'summary' | 'listing'; asOf: string; ageSeconds: number } | null;
 }
 
 function iso(value: Date | string | undefined): string | null {
@@ -165,6 +168,10 @@ export function shapeServiceReport(input: {
     catalog:
       catalog.source === undefined || catalog.asOf === undefined
         ? null
-        : { source: catalog.source, asOf: catalog.asOf.toISOString() },
+        : {
+            source: catalog.source,
+            asOf: catalog.asOf.toISOString(),
+            ageSeconds: Math.max(0, Math.round((now.getTime() - catalog.asOf.getTime()) / 1000)),
+          },
   };
 }

@@ -96,6 +96,11 @@ export interface BackupStore {
    * (or a batch request that failed as a whole) is reported in `failed` while the rest go.
    */
   deleteBatched(names: readonly string[], options?: { concurrency?: number }): Promise<DeleteResult>;
+  /**
+   * One HEAD: whether the blob still exists, its size and whether it carries `verified=true`;
+   * undefined when it is gone (deleted outside Lifeboat, or by a lifecycle policy).
+   */
+  head(blobName: string): Promise<{ sizeBytes: number; verified: boolean } | undefined>;
   /** Deletes blobs with one request each (the baseline the batch path is measured against). */
   deleteOneByOne(names: readonly string[], options?: { concurrency?: number }): Promise<DeleteResult>;
   /** Writes the catalog summary of one service (`_catalog/<service>.json`). */
@@ -214,6 +219,16 @@ export function createBackupStore(
         throw classifyStorageError(error, `recording verification on ${blobName}`);
       }
       return { sizeBytes };
+    },
+
+    async head(blobName) {
+      try {
+        const props = await blob(blobName).getProperties();
+        return { sizeBytes: props.contentLength ?? 0, verified: props.metadata?.['verified'] === 'true' };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw classifyStorageError(error, `checking backup blob ${blobName}`);
+      }
     },
 
     async deleteBatched(names, options = {}) {
