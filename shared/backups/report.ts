@@ -36,6 +36,23 @@ export interface LastRunStatus {
   customStatus?: unknown;
 }
 
+/**
+ * Whether a catalog summary is behind the service's last run: the run verified a backup newer than
+ * the newest verified one the summary names (its prune failed before it could write the summary).
+ * The report then lists that service rather than hide a backup that exists.
+ */
+export function summaryBehindLastRun(
+  catalog: { source?: 'summary' | 'listing'; newestVerified: BackupEntry | undefined } | undefined,
+  lastRun: LastRunStatus | undefined,
+): boolean {
+  if (catalog?.source !== 'summary' || lastRun?.runtimeStatus !== 'Completed') return false;
+  const output = lastRun.output as { outcome?: unknown; takenAt?: unknown } | null | undefined;
+  if (output?.outcome !== 'succeeded' || typeof output.takenAt !== 'string') return false;
+  const verifiedAt = new Date(output.takenAt).getTime();
+  if (Number.isNaN(verifiedAt)) return false;
+  return catalog.newestVerified === undefined || verifiedAt > catalog.newestVerified.takenAt.getTime();
+}
+
 /** One service in `GET /api/backups`. */
 export interface ServiceBackupReport {
   service: string;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupBlobName } from '../../../shared/backups/naming';
+import { summaryBlobName } from '../../../shared/backups/store';
 import type { ServiceBackupReport } from '../../../shared/backups/report';
 import type { BackupRunResult } from '../../../shared/backups/run';
 import { listBlobs, startBackupWorld, type BackupWorld } from './helpers';
@@ -90,5 +91,24 @@ describe('a prune that cannot delete everything (issue 14, defect 3)', () => {
     expect(third).toMatchObject({ outcome: 'succeeded', prune: { outcome: 'succeeded', failed: [] } });
     expect((await listBlobs(w.container)).map((b) => b.name)).not.toContain(held);
     expect((await report()).lastRun.prune).toMatchObject({ outcome: 'succeeded' });
+  });
+
+  it('a prune that fails as a whole (the summary cannot be written) is reported as failed; the backup succeeds and GET still shows it', async () => {
+    // A lease on the summary blob makes its write fail (412, not retryable): the prune cannot finish.
+    const lease = w.container.getBlobClient(summaryBlobName('gamma')).getBlobLeaseClient();
+    await lease.acquireLease(-1);
+    try {
+      w.clock.advance(12 * HOUR);
+      const done = await run();
+      expect(done).toMatchObject({
+        outcome: 'succeeded',
+        prune: { outcome: 'failed', error: { code: 'LeaseIdMissing' } },
+      });
+      const r = await report();
+      expect(r.newestVerified?.name).toBe(done.blobName);
+      expect(r.lastRun).toMatchObject({ outcome: 'succeeded', prune: { outcome: 'failed' } });
+    } finally {
+      await lease.releaseLease();
+    }
   });
 });

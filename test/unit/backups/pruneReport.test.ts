@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reportPrune } from '../../../shared/backups/prune';
-import { shapeServiceReport, summarizeCatalog } from '../../../shared/backups/report';
+import { shapeServiceReport, summarizeCatalog, summaryBehindLastRun } from '../../../shared/backups/report';
 import {
   MAX_NAMED_PRUNE_FAILURES,
   pruneNotDone,
@@ -95,5 +95,37 @@ describe('GET /api/backups shows the prune on its own', () => {
     ).toBeNull();
     expect(shape({ outcome: 'succeeded' }).lastRun.prune).toBeNull();
     expect(shape({ outcome: 'succeeded', prune: { outcome: 'weird' } }).lastRun.prune).toBeNull();
+  });
+});
+
+describe('a summary behind the last run', () => {
+  const entry = {
+    name: 'svc/svc-20260101T000000Z.apimbackup',
+    takenAt: new Date('2026-01-01T00:00:00Z'),
+    verified: true,
+    sizeBytes: 5,
+  };
+  const summary = { ...summarizeCatalog([entry]), source: 'summary' as const };
+  const completed = (output: unknown) => ({ runtimeStatus: 'Completed', output });
+
+  it('is behind when the last run verified a newer backup than the summary names', () => {
+    const newer = completed({ outcome: 'succeeded', takenAt: '2026-01-01T06:00:00.000Z' });
+    expect(summaryBehindLastRun(summary, newer)).toBe(true);
+    expect(summaryBehindLastRun({ ...summarizeCatalog([]), source: 'summary' }, newer)).toBe(true);
+  });
+
+  it('is not behind for the same backup, a failed or running run, or a listing', () => {
+    expect(
+      summaryBehindLastRun(summary, completed({ outcome: 'succeeded', takenAt: '2026-01-01T00:00:00.000Z' })),
+    ).toBe(false);
+    expect(
+      summaryBehindLastRun(summary, completed({ outcome: 'failed', takenAt: '2026-01-02T00:00:00.000Z' })),
+    ).toBe(false);
+    expect(summaryBehindLastRun(summary, { runtimeStatus: 'Running' })).toBe(false);
+    expect(summaryBehindLastRun(summary, undefined)).toBe(false);
+    const listing = { ...summary, source: 'listing' as const };
+    expect(
+      summaryBehindLastRun(listing, completed({ outcome: 'succeeded', takenAt: '2026-01-02T00:00:00.000Z' })),
+    ).toBe(false);
   });
 });
