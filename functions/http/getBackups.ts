@@ -5,9 +5,12 @@ import { backup } from '../names/backup';
 
 /**
  * `GET /api/backups`: per service, the newest verified backup (name, time, age, size), counts,
- * the last run's outcome (with its error code and message) and whether the RPO is breached. Reads,
- * per service and in parallel, the catalog summary the last prune wrote (or a paged listing when
- * there is none, or with `?fresh=true`) and the durable status of the last run.
+ * the last run's outcome (with its error code and message, and its prune report), whether the RPO
+ * is breached, and where the counts came from (`catalog`: source, `asOf`, `ageSeconds`). Reads,
+ * per service and in parallel, the catalog summary the last prune wrote, with one HEAD that checks
+ * the newest verified backup it names still exists (a paged listing when it is gone, when there is
+ * no summary, when the last run verified a newer backup than the summary knows, or with
+ * `?fresh=true`), and the durable status of the last run.
  */
 route(backup.getBackups, {
   route: 'backups',
@@ -17,7 +20,7 @@ route(backup.getBackups, {
   handler: async (request, context) => {
     const { backupDeps } = await import('../../shared/backups/deps');
     const { readCatalog } = await import('../../shared/backups/catalog');
-    const { shapeServiceReport } = await import('../../shared/backups/report');
+    const { shapeServiceReport, summaryBehindLastRun } = await import('../../shared/backups/report');
     const { rpoMs } = await import('../../shared/backups/rpo');
     const { backupInstanceId } = await import('../../shared/backups/run');
     const deps = await backupDeps();
@@ -32,6 +35,13 @@ route(backup.getBackups, {
       ),
       Promise.all(services.map((s) => lastRun(client, backupInstanceId(s.serviceName)))),
     ]);
+    // A summary behind the last run (its prune failed before writing it) is replaced by a listing.
+    const behind = services
+      .filter((s, i) => summaryBehindLastRun(catalog.get(s.serviceName), runs[i]))
+      .map((s) => s.serviceName);
+    if (behind.length > 0)
+      for (const [name, read] of await readCatalog(deps.store, behind, { now, fresh: true }))
+        catalog.set(name, read);
     const limit = rpoMs({
       rpoHours: deps.config.backup.rpoHours,
       schedule: deps.config.backup.schedule,

@@ -1,5 +1,5 @@
 import type { OrchestrationContext } from 'durable-functions';
-import type { BackupProgress, BackupRunInput, BackupRunResult } from '../../shared/backups/run';
+import type { BackupProgress, BackupRunInput, BackupRunResult, PruneReport } from '../../shared/backups/run';
 import { publicError, TransientError } from '../../shared/errors';
 import { refused, timedOut } from '../../shared/outcome';
 import {
@@ -186,25 +186,38 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
     onRetry,
   );
 
-  // 6. Only now, with a verified backup in place, may old ones go.
+  // 6. Only now, with a verified backup in place, may old ones go. The backup has succeeded
+  // whatever the prune does: the prune reports on its own (`prune`), on its own budget.
   setStatus(context, state, 'pruning', { percent: 95 });
-  const pruned = yield* retrying(
-    context,
-    state.budget,
-    () =>
-      call(context, names.pruneBackups, {
-        serviceName: input.serviceName,
-        now: context.df.currentUtcDateTime.toISOString(),
-      }),
-    onRetry,
-  );
+  const prune = yield* pruneOldBackups(context, state);
 
   return end(context, state, startedAt, {
     outcome: 'succeeded',
     takenAt: takenAt.toISOString(),
     sizeBytes: verified.sizeBytes,
-    pruned: pruned.deleted,
+    pruned: prune.deleted,
+    prune,
   });
+}
+
+/**
+ * Prunes after a verified backup. Blobs that cannot be deleted come back in the report (skipped,
+ * not fatal); a prune that fails as a whole (listing, summary write) is retried within its own
+ * small budget, then reported as `failed`. Either way the next run tries again.
+ */
+function* pruneOldBackups(context: OrchestrationContext, state: RunState): Gen<PruneReport> {
+  const { input } = state;
+  try {
+    const outcome = yield* retrying(context, run.get().pruneRetryBudget(input), () =>
+      call(context, names.pruneBackups, {
+        serviceName: input.serviceName,
+        now: context.df.currentUtcDateTime.toISOString(),
+      }),
+    );
+    return run.get().pruneReportOf(outcome);
+  } catch (error) {
+    return run.get().pruneNotDone(publicError(error));
+  }
 }
 
 /** Custom status while the run progresses. */
@@ -229,7 +242,7 @@ function end(
   context: OrchestrationContext,
   state: RunState,
   startedAt: Date,
-  result: Pick<BackupRunResult, 'outcome' | 'error' | 'sizeBytes' | 'pruned' | 'takenAt'>,
+  result: Pick<BackupRunResult, 'outcome' | 'error' | 'sizeBytes' | 'pruned' | 'prune' | 'takenAt'>,
 ): BackupRunResult {
   const out: BackupRunResult = {
     serviceName: state.input.serviceName,

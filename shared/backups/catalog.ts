@@ -1,19 +1,22 @@
-import { decidePrune, type PrunePolicy } from './prune';
+import { decidePrune, reportPrune, type PrunePolicy } from './prune';
 import { summarizeCatalog, type CatalogSummary } from './report';
+import type { PruneReport } from './run';
 import type { BackupStore, StoredCatalogSummary } from './store';
 
-/** What a prune of one service did. */
-export interface PruneOutcome {
+/** What a prune of one service did: its report, plus counts for the log and the bench. */
+export interface PruneOutcome extends PruneReport {
   listed: number;
-  deleted: number;
   alreadyGone: number;
   kept: number;
   requests: number;
 }
 
 /**
- * Lists one service's backups, decides with {@link decidePrune} and deletes in batches. Call only
- * after a verified backup (a failed run prunes nothing).
+ * Lists one service's backups, decides with {@link decidePrune}, deletes in batches and writes the
+ * catalog summary of what remains. A blob that cannot be deleted (a lease, a legal hold) is kept,
+ * counted in the summary and reported, never fatal: the summary always reflects the listing, so
+ * the report shows the backup just verified. Call only after a verified backup (a failed run
+ * prunes nothing).
  */
 export async function pruneService(
   store: BackupStore,
@@ -25,14 +28,17 @@ export async function pruneService(
   const names = decision.delete.map((b) => b.name);
   const res =
     names.length === 0 ? { deleted: 0, alreadyGone: 0, requests: 0 } : await store.deleteBatched(names);
+  const failed = res.failed ?? [];
+  const notDeleted = new Set(failed.map((f) => f.name));
+  const remaining = [
+    ...decision.keep.map((k) => k.entry),
+    ...decision.delete.filter((e) => notDeleted.has(e.name)),
+  ];
   // The listing is in hand: record what remains, so the report need not list thousands of blobs.
-  await store.writeSummary(
-    serviceName,
-    toStored(summarizeCatalog(decision.keep.map((k) => k.entry)), policy.now),
-  );
+  await store.writeSummary(serviceName, toStored(summarizeCatalog(remaining), policy.now));
   return {
+    ...reportPrune({ attempted: names.length, deleted: res.deleted, failed }),
     listed: listed.length,
-    deleted: res.deleted,
     alreadyGone: res.alreadyGone,
     kept: decision.keep.length,
     requests: res.requests + 1,
@@ -76,22 +82,36 @@ function fromStored(stored: StoredCatalogSummary): CatalogRead {
 /**
  * Reads the catalog of several services in parallel: the summary blob each prune writes (one small
  * read per service, fast with any number of backups), or a paged listing when there is no summary
- * or `fresh` is asked for. A summary can lag behind blobs changed outside Lifeboat's runs.
+ * or `fresh` is asked for. A summary can lag behind blobs changed outside Lifeboat's runs, so it is
+ * never trusted about the one thing the RPO rests on: the newest verified backup it names is
+ * checked with one HEAD (per service, in parallel), and when it is gone (or no longer verified)
+ * that service is listed instead. Other counts may lag until the next prune; `asOf` says by how much.
  */
 export async function readCatalog(
   store: BackupStore,
   serviceNames: readonly string[],
   options: { fresh?: boolean; now: Date },
 ): Promise<Map<string, CatalogRead>> {
+  const listing = async (name: string): Promise<CatalogRead> => ({
+    ...summarizeCatalog(await store.list(name)),
+    source: 'listing',
+    asOf: options.now,
+  });
   const entries = await Promise.all(
     serviceNames.map(async (name) => {
       const stored = options.fresh === true ? undefined : await store.readSummary(name);
-      const read: CatalogRead =
-        stored !== undefined
-          ? fromStored(stored)
-          : { ...summarizeCatalog(await store.list(name)), source: 'listing', asOf: options.now };
+      if (stored === undefined) return [name, await listing(name)] as const;
+      const read = fromStored(stored);
+      const newest = read.newestVerified;
+      if (newest !== undefined && !stillThere(await store.head(newest.name))) {
+        return [name, await listing(name)] as const;
+      }
       return [name, read] as const;
     }),
   );
   return new Map(entries);
+}
+
+function stillThere(head: { sizeBytes: number; verified: boolean } | undefined): boolean {
+  return head !== undefined && head.verified && head.sizeBytes > 0;
 }

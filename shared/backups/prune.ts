@@ -8,6 +8,8 @@
  *   progress).
  */
 
+import { MAX_NAMED_PRUNE_FAILURES, type PruneReport } from './run';
+
 /** One backup as the catalog lists it. */
 export interface BackupEntry {
   /** Blob name (`<service>/<service>-<stamp>.apimbackup`). */
@@ -66,4 +68,31 @@ export function decidePrune(backups: readonly BackupEntry[], policy: PrunePolicy
     else decision.delete.push(entry);
   }
   return decision;
+}
+
+/**
+ * The outcome of a prune from what its deletes did: blobs that could not be deleted are skipped
+ * (named, with their storage code, up to {@link MAX_NAMED_PRUNE_FAILURES}), never fatal.
+ */
+export function reportPrune(input: {
+  /** Backups the retention rule let go. */
+  attempted: number;
+  deleted: number;
+  failed: readonly { name: string; code: string }[];
+}): PruneReport {
+  const { attempted, deleted, failed } = input;
+  const named = failed.slice(0, MAX_NAMED_PRUNE_FAILURES).map((f) => ({ name: f.name, code: f.code }));
+  if (failed.length === 0) return { outcome: 'succeeded', deleted, failed: [], failedCount: 0 };
+  const first = failed[0]!;
+  const codes = [...new Set(failed.map((f) => f.code))].join(', ');
+  return {
+    outcome: failed.length < attempted ? 'partial' : 'failed',
+    deleted,
+    failed: named,
+    failedCount: failed.length,
+    error: {
+      code: 'BackupsNotDeleted',
+      message: `${failed.length} of ${attempted} expired backups could not be deleted (${codes}; first: ${first.name}); they are kept and the next run tries again`,
+    },
+  };
 }

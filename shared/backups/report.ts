@@ -2,6 +2,7 @@ import { publicError, type Problem } from '../errors';
 import { OUTCOMES, type Outcome } from '../outcome';
 import { newestFirst, type BackupEntry } from './prune';
 import { decideRpoBreach } from './rpo';
+import { MAX_NAMED_PRUNE_FAILURES, type PruneReport } from './run';
 
 /** What the catalog says about one service's backups. */
 export interface CatalogSummary {
@@ -35,6 +36,23 @@ export interface LastRunStatus {
   customStatus?: unknown;
 }
 
+/**
+ * Whether a catalog summary is behind the service's last run: the run verified a backup newer than
+ * the newest verified one the summary names (its prune failed before it could write the summary).
+ * The report then lists that service rather than hide a backup that exists.
+ */
+export function summaryBehindLastRun(
+  catalog: { source?: 'summary' | 'listing'; newestVerified: BackupEntry | undefined } | undefined,
+  lastRun: LastRunStatus | undefined,
+): boolean {
+  if (catalog?.source !== 'summary' || lastRun?.runtimeStatus !== 'Completed') return false;
+  const output = lastRun.output as { outcome?: unknown; takenAt?: unknown } | null | undefined;
+  if (output?.outcome !== 'succeeded' || typeof output.takenAt !== 'string') return false;
+  const verifiedAt = new Date(output.takenAt).getTime();
+  if (Number.isNaN(verifiedAt)) return false;
+  return catalog.newestVerified === undefined || verifiedAt > catalog.newestVerified.takenAt.getTime();
+}
+
 /** One service in `GET /api/backups`. */
 export interface ServiceBackupReport {
   service: string;
@@ -50,11 +68,19 @@ export interface ServiceBackupReport {
     updatedAt: string | null;
     /** Why it did not succeed: code and message, free of secrets, stacks and paths. */
     error: Problem | null;
+    /**
+     * What the prune after its verified backup did (null when it did not prune): reported on its
+     * own, since a prune problem does not change the backup's outcome. The next run tries again.
+     */
+    prune: PruneReport | null;
     progress: unknown;
   };
   rpo: { breached: boolean; limitSeconds: number };
-  /** Where counts came from: the summary the last prune wrote (as of `asOf`) or a listing now. */
-  catalog: { source: 'summary' | 'listing'; asOf: string } | null;
+  /**
+   * Where counts came from: the summary the last prune wrote (as of `asOf`, `ageSeconds` old; its
+   * newest verified backup was checked to still exist) or a listing now (age 0).
+   */
+  catalog: { source: 'summary' | 'listing'; asOf: string; ageSeconds: number } | null;
 }
 
 function iso(value: Date | string | undefined): string | null {
@@ -80,6 +106,30 @@ function outcomeOf(runtimeStatus: string): ServiceBackupReport['lastRun']['outco
     default:
       return 'other';
   }
+}
+
+const PRUNE_OUTCOMES: readonly string[] = ['succeeded', 'partial', 'failed'];
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The prune report in a run's output, re-shaped field by field (the output is not trusted as typed). */
+function pruneOf(output: unknown): PruneReport | null {
+  const p = (output as { prune?: unknown } | null | undefined)?.prune as Record<string, unknown> | undefined;
+  if (typeof p !== 'object' || p === null || !PRUNE_OUTCOMES.includes(text(p['outcome']))) return null;
+  const failed = Array.isArray(p['failed']) ? (p['failed'] as unknown[]) : [];
+  const named = failed.slice(0, MAX_NAMED_PRUNE_FAILURES).map((f) => {
+    const e = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
+    return { name: text(e['name']), code: text(e['code']) };
+  });
+  const count = (v: unknown, fallback: number) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : fallback;
+  const outcome = p['outcome'] as PruneReport['outcome'];
+  return {
+    outcome,
+    deleted: count(p['deleted'], 0),
+    failed: named,
+    failedCount: count(p['failedCount'], named.length),
+    ...(outcome === 'succeeded' || p['error'] === undefined ? {} : { error: publicError(p['error']) }),
+  };
 }
 
 /** Shapes one service's report from the catalog summary and the durable status of its last run. */
@@ -128,12 +178,17 @@ export function shapeServiceReport(input: {
       startedAt: iso(lastRun?.createdTime),
       updatedAt: iso(lastRun?.lastUpdatedTime),
       error,
+      prune: outcome === 'succeeded' ? pruneOf(output) : null,
       progress: lastRun?.customStatus ?? null,
     },
     rpo: { breached: rpo.breached, limitSeconds: Math.round(input.rpoMs / 1000) },
     catalog:
       catalog.source === undefined || catalog.asOf === undefined
         ? null
-        : { source: catalog.source, asOf: catalog.asOf.toISOString() },
+        : {
+            source: catalog.source,
+            asOf: catalog.asOf.toISOString(),
+            ageSeconds: Math.max(0, Math.round((now.getTime() - catalog.asOf.getTime()) / 1000)),
+          },
   };
 }

@@ -55,7 +55,8 @@ export function backupInstanceId(serviceName: string): string {
 }
 
 /**
- * What a run returns, in the one outcome vocabulary: `succeeded` (verified, then pruned),
+ * What a run returns, in the one outcome vocabulary: `succeeded` (verified; the prune that follows
+ * reports on its own in `prune`),
  * `refused` (the service cannot be backed up: tier, workspaces; or the input was invalid),
  * `failed` or `timedOut` with `error: { code, message }`. A run never ends with runtime status Failed.
  */
@@ -68,6 +69,8 @@ export interface BackupRunResult {
   sizeBytes?: number;
   /** Backups deleted by the prune that followed. */
   pruned?: number;
+  /** What the prune that followed did, on its own: a prune problem leaves `outcome` as it is. */
+  prune?: PruneReport;
   retries: number;
   polls: number;
   error?: Problem;
@@ -98,4 +101,62 @@ export interface BackupProgress {
   /** When finished. */
   outcome?: Outcome;
   error?: Problem;
+}
+
+/** At most this many undeletable backups are named in a prune report (`failedCount` counts all). */
+export const MAX_NAMED_PRUNE_FAILURES = 20;
+
+/** Retries the prune step may spend on a failed listing or summary write (its own budget). */
+export const PRUNE_RETRY_LIMIT = 2;
+
+/**
+ * What the prune after a verified backup did. It is reported on its own and never changes the
+ * outcome of the run's backup; whatever it could not delete is tried again by the next run.
+ * - `succeeded`: every backup the retention rule lets go was deleted (or was already gone);
+ * - `partial`: some were deleted, some could not be (a lease, a legal hold, an immutability
+ *   policy): they are skipped and named in `failed` with the storage error code;
+ * - `failed`: none could be deleted, or the prune itself failed (listing, summary): `error` says why.
+ */
+export interface PruneReport {
+  outcome: 'succeeded' | 'partial' | 'failed';
+  deleted: number;
+  /** Backups that could not be deleted (at most {@link MAX_NAMED_PRUNE_FAILURES}). */
+  failed: { name: string; code: string }[];
+  /** How many could not be deleted in all. */
+  failedCount: number;
+  error?: Problem;
+}
+
+/** The prune report alone (the activity's output also carries counts for its log and bench). */
+export function pruneReportOf(outcome: PruneReport): PruneReport {
+  return {
+    outcome: outcome.outcome,
+    deleted: outcome.deleted,
+    failed: outcome.failed,
+    failedCount: outcome.failedCount,
+    ...(outcome.error === undefined ? {} : { error: outcome.error }),
+  };
+}
+
+/** The report of a prune that could not run at all (its budget spent, or a non-retryable error). */
+export function pruneNotDone(error: Problem): PruneReport {
+  return { outcome: 'failed', deleted: 0, failed: [], failedCount: 0, error };
+}
+
+/**
+ * The prune's own retry budget: a prune problem must not spend the backup's budget, and a prune
+ * that keeps failing is better retried by the next run than waited for here.
+ */
+export function pruneRetryBudget(input: BackupRunInput): {
+  limit: number;
+  baseMs: number;
+  maxMs: number;
+  used: number;
+} {
+  return {
+    limit: Math.min(PRUNE_RETRY_LIMIT, input.retryBudget),
+    baseMs: input.retryBaseMs,
+    maxMs: input.retryMaxMs,
+    used: 0,
+  };
 }

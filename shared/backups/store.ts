@@ -37,6 +37,19 @@ export interface DeleteResult {
   alreadyGone: number;
   /** HTTP requests sent (batches or single deletes). */
   requests: number;
+  /**
+   * Blobs that could not be deleted, each with the storage error code (a lease or legal hold:
+   * `LeaseIdMissing`; an immutability policy; a batch request that failed as a whole). Present
+   * only when some failed: they are skipped, not fatal, and the next prune tries them again.
+   */
+  failed?: DeleteFailure[];
+}
+
+/** One blob a delete pass could not delete. */
+export interface DeleteFailure {
+  name: string;
+  /** The storage error code (`LeaseIdMissing`), else `Http<status>`. */
+  code: string;
 }
 
 /** Maps a storage failure to the retry taxonomy (threats-and-faults.md: the SDK does not retry 429/408/409). */
@@ -56,6 +69,12 @@ export function classifyStorageError(error: unknown, what: string): Error {
   );
 }
 
+/** The storage error code of a failed request, for a report (never its message: it may carry a URL). */
+function storageErrorCode(error: unknown): string {
+  if (error instanceof RestError) return error.code ?? `Http${error.statusCode ?? ''}`;
+  return error instanceof Error ? error.name : 'UnknownError';
+}
+
 function isNotFound(error: unknown): boolean {
   return error instanceof RestError && error.statusCode === 404;
 }
@@ -71,8 +90,17 @@ export interface BackupStore {
    * region, tier and time. Idempotent. Missing or empty → NonRetryableError.
    */
   verify(blobName: string, metadata: BackupMetadata): Promise<{ sizeBytes: number }>;
-  /** Deletes blobs with the Blob Batch API, up to 256 per request, `concurrency` batches at a time. */
+  /**
+   * Deletes blobs with the Blob Batch API, up to 256 per request, `concurrency` batches at a time.
+   * Never fails for a blob: each sub-request has its own status, and a blob that cannot be deleted
+   * (or a batch request that failed as a whole) is reported in `failed` while the rest go.
+   */
   deleteBatched(names: readonly string[], options?: { concurrency?: number }): Promise<DeleteResult>;
+  /**
+   * One HEAD: whether the blob still exists, its size and whether it carries `verified=true`;
+   * undefined when it is gone (deleted outside Lifeboat, or by a lifecycle policy).
+   */
+  head(blobName: string): Promise<{ sizeBytes: number; verified: boolean } | undefined>;
   /** Deletes blobs with one request each (the baseline the batch path is measured against). */
   deleteOneByOne(names: readonly string[], options?: { concurrency?: number }): Promise<DeleteResult>;
   /** Writes the catalog summary of one service (`_catalog/<service>.json`). */
@@ -193,34 +221,46 @@ export function createBackupStore(
       return { sizeBytes };
     },
 
+    async head(blobName) {
+      try {
+        const props = await blob(blobName).getProperties();
+        return { sizeBytes: props.contentLength ?? 0, verified: props.metadata?.['verified'] === 'true' };
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw classifyStorageError(error, `checking backup blob ${blobName}`);
+      }
+    },
+
     async deleteBatched(names, options = {}) {
       const batches: string[][] = [];
       for (let i = 0; i < names.length; i += MAX_BATCH) batches.push(names.slice(i, i + MAX_BATCH));
       const batchClient = container.getBlobBatchClient();
       const result: DeleteResult = { deleted: 0, alreadyGone: 0, requests: 0 };
-      const failures: string[] = [];
+      const failed: DeleteFailure[] = [];
       await runPool(batches, options.concurrency ?? 4, async (batch) => {
         let res;
         try {
           result.requests++;
           res = await batchClient.deleteBlobs(batch.map(blob), { deleteSnapshots: 'include' });
         } catch (error) {
-          throw classifyStorageError(error, 'batch delete of backups');
+          // The whole request failed (network, throttling, permissions): report its blobs as not
+          // deleted, like any blob that cannot be deleted; the other batches still run, and the
+          // next prune lists what really remains.
+          const code = storageErrorCode(error);
+          for (const name of batch) failed.push({ name, code });
+          return;
         }
-        for (const sub of res.subResponses) {
-          if (sub.status >= 200 && sub.status < 300) result.deleted++;
+        // The SDK files each sub-response under its request's Content-ID, which is the blob's index
+        // in the batch (BatchResponseParser), so subResponses[i] answers batch[i].
+        batch.forEach((name, i) => {
+          const sub = res.subResponses[i];
+          if (sub === undefined) failed.push({ name, code: 'NoSubResponse' });
+          else if (sub.status >= 200 && sub.status < 300) result.deleted++;
           else if (sub.status === 404) result.alreadyGone++;
-          else failures.push(`${sub.status} ${sub.errorCode ?? sub.statusMessage}`);
-        }
+          else failed.push({ name, code: sub.errorCode ?? `Http${sub.status}` });
+        });
       });
-      if (failures.length > 0) {
-        throw new TransientError(
-          `batch delete: ${failures.length} of ${names.length} deletes failed (first: ${failures[0] ?? ''}); retrying may help`,
-          {
-            code: 'PartialDelete',
-          },
-        );
-      }
+      if (failed.length > 0) result.failed = failed;
       return result;
     },
 
