@@ -90,7 +90,9 @@ export function buildManifest(source: ManifestSource): ConfigurationManifest {
     const key = name.toLowerCase();
     const entry = apis.get(key) ?? { name, revisions: new Set<string>(), current: null };
     entry.revisions.add(item.apiRevision);
-    if (item.isCurrent) entry.current = item.apiRevision;
+    // One revision is current in live data; should several claim it, the highest wins (order-independent).
+    if (item.isCurrent && (entry.current === null || byRevision(item.apiRevision, entry.current) > 0))
+      entry.current = item.apiRevision;
     apis.set(key, entry);
   }
   const products = new Map<string, string>();
