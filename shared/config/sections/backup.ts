@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { normaliseResourceId } from '../../restore/target';
 import { defineSection, intSetting, jsonSetting } from '../define';
 import { Cron } from 'croner';
-import { parseApimResourceId, type ApimServiceId } from '../../apim/resourceId';
-import { normaliseResourceId } from '../../restore/target';
+import { parseApimResourceId } from '../../apim/resourceId';
 
 /** True when croner (same six-field layout as NCRONTAB) can parse the expression and it ever fires. */
 function isValidSchedule(expression: string): boolean {
@@ -25,7 +25,7 @@ const apimResourceId = z.string().superRefine((text, ctx) => {
 });
 
 /** A parsed id; the field-level check above has already refused a malformed one. */
-const parsedId = (text: string): ApimServiceId[] => {
+const parsedId = (text: string) => {
   const parsed = parseApimResourceId(text);
   return parsed.ok ? [parsed.value] : [];
 };
