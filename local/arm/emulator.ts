@@ -8,6 +8,9 @@ import { createSelfSignedTls } from '../tls';
 import {
   backupBlobSchema,
   createService,
+  renderApi,
+  renderNamedValue,
+  renderProduct,
   renderServiceResource,
   serviceKey,
   serviceResourceId,
@@ -25,10 +28,15 @@ export type ArmFault =
   /** A one-off HTTP error answer (500, 503, 429...), with an optional Retry-After. */
   | { kind: 'http'; status: number; code?: string; message?: string; retryAfterSeconds?: number }
   /** The operation being polled fails for good; later polls repeat the same error. */
-  | { kind: 'failOperation'; status?: number; code?: string; message?: string };
+  | { kind: 'failOperation'; status?: number; code?: string; message?: string }
+  /**
+   * The next restore that succeeds leaves out one API (all its revisions): `api` by name, or the
+   * first API of the backup. For verification-difference tests; `on` is ignored.
+   */
+  | { kind: 'dropApiOnRestore'; api?: string };
 
-/** Which requests a fault applies to. */
-export type FaultTarget = 'post' | 'poll' | 'get' | 'any';
+/** Which requests a fault applies to (`list`: the apis/products/namedValues list operations). */
+export type FaultTarget = 'post' | 'poll' | 'get' | 'list' | 'any';
 
 /** Scripting interface for faults. */
 export interface ArmFaults {
@@ -55,6 +63,16 @@ export interface ArmServices {
   list(): EmulatedService[];
 }
 
+/** The gateway of each service: answers the health path `/status-0123456789abcdef`. */
+export interface ArmGateways {
+  /** The gateway's URL (`https://127.0.0.1:{port}`, the service's `gatewayUrl`) once it listens. */
+  url(resourceId: string): Promise<string>;
+  /** Healthy (default): the health path answers 200; unhealthy: 503. */
+  setHealthy(resourceId: string, healthy: boolean): void;
+  /** How many health-path requests the service's gateway answered. */
+  probes(resourceId: string): number;
+}
+
 /** Options for {@link startArmEmulator}. */
 export interface ArmEmulatorOptions {
   /** Time source for operation durations and backup expiry (default: the wall clock). */
@@ -76,6 +94,11 @@ export interface ArmEmulatorOptions {
   services?: ServiceSpec[];
   /** The bearer token ARM accepts (default: random per start). */
   token?: string;
+  /**
+   * Items per page of the list operations when the request has no `$top` (and the most a `$top`
+   * gets). The live default is not documented; 100 here.
+   */
+  listPageSize?: number;
 }
 
 /** A running emulator. */
@@ -90,6 +113,7 @@ export interface ArmEmulator {
   identity: { endpoint: string; header: string };
   services: ArmServices;
   faults: ArmFaults;
+  gateways: ArmGateways;
   /** Requests served so far, for assertions (method, path, status). */
   requests(): { method: string; path: string; status: number }[];
   stop(): Promise<void>;
@@ -113,13 +137,25 @@ interface Operation {
 
 interface ScriptedFault {
   fault: ArmFault;
-  on: FaultTarget;
+  on: FaultTarget | 'restoreResult';
   remaining: number;
 }
 
+interface Gateway {
+  server: https.Server;
+  ready: Promise<string>;
+  url: string | undefined;
+  healthy: boolean;
+  probes: number;
+}
+
+/** The documented gateway health probe path (../shared/reference/recovery.md). */
+export const GATEWAY_HEALTH_PATH = '/status-0123456789abcdef';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROUTE =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)(?:\/(backup|restore|operationresults\/([^/]+)))?\/?$/i;
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)(?:\/(backup|restore|apis|products|namedValues|operationresults\/([^/]+)))?\/?$/i;
+const LISTS = new Set(['apis', 'products', 'namedvalues']);
 const NO_BACKUP_TIERS = new Set(['consumption', 'basicv2', 'standardv2', 'premiumv2']);
 // Anything not settled is "transitioning": the live service answers 409 ServiceLocked then.
 const SETTLED_STATES = new Set(['succeeded', 'failed']);
@@ -140,6 +176,11 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
   const token = options.token ?? randomBytes(24).toString('base64url');
   const identityHeader = randomBytes(16).toString('hex');
   const resolveStorage = options.resolveStorageAccount ?? (() => options.storageConnectionString);
+  const listPageSize = options.listPageSize ?? 100;
+  if (!Number.isInteger(listPageSize) || listPageSize < 1)
+    throw new RangeError('listPageSize must be a whole number of at least 1');
+  const tls = await createSelfSignedTls({ commonName: 'lifeboat-arm-emulator' });
+  const gateways = new Map<string, Gateway>();
 
   const services = new Map<string, EmulatedService>();
   const operations = new Map<string, Operation>();
@@ -157,6 +198,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     add(spec) {
       const s = createService(spec, clock.now());
       services.set(serviceKey(s), s);
+      startGateway(serviceKey(s));
       return serviceResourceId(s);
     },
     update(resourceId, patch) {
@@ -181,7 +223,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     },
     resource: (resourceId) => {
       const s = services.get(keyOf(resourceId));
-      return s === undefined ? undefined : renderServiceResource(s);
+      return s === undefined ? undefined : render(s);
     },
     list: () => [...services.values()].map((s) => structuredClone(s)),
   };
@@ -190,8 +232,10 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
   const faults: ArmFaults = {
     inject(fault, opts = {}) {
       const on =
-        opts.on ??
-        (fault.kind === 'serviceLocked' ? 'post' : fault.kind === 'failOperation' ? 'poll' : 'any');
+        fault.kind === 'dropApiOnRestore'
+          ? 'restoreResult'
+          : (opts.on ??
+            (fault.kind === 'serviceLocked' ? 'post' : fault.kind === 'failOperation' ? 'poll' : 'any'));
       scripted.push({ fault, on, remaining: opts.times ?? 1 });
     },
     pending: () => scripted.reduce((n, f) => n + f.remaining, 0),
@@ -200,7 +244,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     },
   };
 
-  function takeFault(kind: Exclude<FaultTarget, 'any'>): ArmFault | undefined {
+  function takeFault(kind: Exclude<FaultTarget, 'any'> | 'restoreResult'): ArmFault | undefined {
     const entry = scripted.find((f) => f.remaining > 0 && (f.on === kind || f.on === 'any'));
     if (!entry) return undefined;
     entry.remaining--;
@@ -235,7 +279,10 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       service.targetProvisioningState = '';
       service.etagCounter++;
       // Frozen at completion so repeated polls (a resumed poller may see it twice) are identical.
-      if (op.status === 'succeeded') op.finalResource = renderServiceResource(service);
+      if (op.status === 'succeeded') {
+        await gateways.get(op.serviceKey)?.ready;
+        op.finalResource = render(service);
+      }
     }
   }
 
@@ -292,7 +339,120 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
         `Cannot restore: current SKU is '${target.sku.name}', backup SKU is '${parsed.sku.name}'`,
       );
     }
-    target.configuration = structuredClone(parsed.configuration) as ApimConfiguration;
+    const restored = structuredClone(parsed.configuration) as ApimConfiguration;
+    const drop = takeFault('restoreResult');
+    if (drop?.kind === 'dropApiOnRestore') {
+      const name = drop.api ?? restored.apis[0]?.name.split(';rev=')[0];
+      restored.apis = restored.apis.filter((a) => a.name.split(';rev=')[0] !== name);
+    }
+    target.configuration = restored;
+  }
+
+  // ---- gateways -----------------------------------------------------------------------------
+
+  function render(s: EmulatedService): Record<string, unknown> {
+    const url = gateways.get(serviceKey(s))?.url;
+    return renderServiceResource(s, url === undefined ? {} : { gatewayUrl: url });
+  }
+
+  /** One HTTPS gateway per service on 127.0.0.1, port 0, with the emulator's certificate. */
+  function startGateway(key: string): void {
+    if (gateways.has(key)) return;
+    const gateway: Gateway = {
+      server: https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+        const path = (req.url ?? '/').split('?')[0];
+        if (path === GATEWAY_HEALTH_PATH && (req.method === 'GET' || req.method === 'HEAD')) {
+          gateway.probes++;
+          res.writeHead(gateway.healthy ? 200 : 503, { 'content-length': '0' });
+          res.end();
+          return;
+        }
+        // The gateway's answer for an operation it does not know.
+        const text = JSON.stringify({ statusCode: 404, message: 'Resource not found' });
+        res.writeHead(404, {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(text)),
+        });
+        res.end(text);
+      }),
+      ready: Promise.resolve(''),
+      url: undefined,
+      healthy: true,
+      probes: 0,
+    };
+    gateway.ready = listen(gateway.server).then(() => {
+      gateway.url = `https://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+      return gateway.url;
+    });
+    // A failed listen surfaces through url() and the next ARM request; never unhandled here.
+    gateway.ready.catch(() => undefined);
+    gateways.set(key, gateway);
+  }
+
+  const mustGateway = (resourceId: string) => {
+    const g = gateways.get(keyOf(resourceId));
+    if (!g) throw new RangeError(`no emulated service ${resourceId}`);
+    return g;
+  };
+  const gatewaysApi: ArmGateways = {
+    url: (resourceId) => mustGateway(resourceId).ready,
+    setHealthy(resourceId, healthy) {
+      mustGateway(resourceId).healthy = healthy;
+    },
+    probes: (resourceId) => mustGateway(resourceId).probes,
+  };
+
+  // ---- lists --------------------------------------------------------------------------------
+
+  function parsePaging(url: URL): { top: number; skip: number } | ArmError {
+    const read = (name: '$top' | '$skip', min: number): number | ArmError | undefined => {
+      const text = url.searchParams.get(name);
+      if (text === null) return undefined;
+      const n = Number(text);
+      if (text.trim() === '' || !Number.isInteger(n) || n < min)
+        return {
+          status: 400,
+          code: 'ValidationError',
+          message: `'${name}' must be a whole number of at least ${min}.`,
+        };
+      return n;
+    };
+    const top = read('$top', 1);
+    const skip = read('$skip', 0);
+    if (typeof top === 'object') return top;
+    if (typeof skip === 'object') return skip;
+    return { top: Math.min(top ?? listPageSize, listPageSize), skip: skip ?? 0 };
+  }
+
+  /**
+   * A page of a collection as ARM lists it: `{ value, count, nextLink? }`. The next page's link
+   * is absolute and carries the api-version (the SDK GETs it verbatim) with `$top`/`$skip`.
+   */
+  function listPage(
+    s: EmulatedService,
+    list: string,
+    url: URL,
+    apiVersion: string,
+  ): { status: 200; body: unknown } | ArmError {
+    const paging = parsePaging(url);
+    if ('code' in paging) return paging;
+    const items =
+      list === 'apis'
+        ? s.configuration.apis.map((a) => renderApi(s, a))
+        : list === 'products'
+          ? s.configuration.products.map((p) => renderProduct(s, p))
+          : s.configuration.namedValues.map((nv) => renderNamedValue(s, nv));
+    const { top, skip } = paging;
+    const value = items.slice(skip, skip + top);
+    const next = skip + top;
+    const nextLink =
+      next < items.length
+        ? `${endpoint}${url.pathname}?api-version=${encodeURIComponent(apiVersion)}&%24top=${top}&%24skip=${next}`
+        : undefined;
+    return {
+      status: 200,
+      body: { value, count: items.length, ...(nextLink === undefined ? {} : { nextLink }) },
+    };
   }
 
   function containerClient(params: BackupRestoreParams) {
@@ -423,7 +583,31 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       const fault = takeFault('get');
       if (fault && faultAnswer(res, fault, name)) return;
       if (!service) sendError(res, notFound);
-      else send(res, 200, renderServiceResource(service));
+      else {
+        await gateways.get(key)?.ready;
+        send(res, 200, render(service));
+      }
+      return;
+    }
+
+    if (LISTS.has(action.toLowerCase())) {
+      if (method !== 'GET') {
+        sendError(res, {
+          status: 405,
+          code: 'MethodNotAllowed',
+          message: `The emulator serves only GET on ${action}, not ${method}.`,
+        });
+        return;
+      }
+      const fault = takeFault('list');
+      if (fault && faultAnswer(res, fault, name)) return;
+      if (!service) {
+        sendError(res, notFound);
+        return;
+      }
+      const page = listPage(service, action.toLowerCase(), url, apiVersion);
+      if ('body' in page) send(res, 200, page.body);
+      else sendError(res, page);
       return;
     }
 
@@ -607,7 +791,6 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
 
   // ---- servers ------------------------------------------------------------------------------
 
-  const tls = await createSelfSignedTls({ commonName: 'lifeboat-arm-emulator' });
   const server = https.createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     handle(req, res)
       .catch((error: unknown) => {
@@ -662,11 +845,21 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     identity: { endpoint: identityEndpoint, header: identityHeader },
     services: servicesApi,
     faults,
+    gateways: gatewaysApi,
     requests: () => log.map((r) => ({ ...r })),
     stop() {
       stopping ??= (async () => {
         for (const op of operations.values()) op.cancelTimer();
-        await Promise.all([close(server), close(identityServer)]);
+        await Promise.all([
+          close(server),
+          close(identityServer),
+          ...[...gateways.values()].map((g) =>
+            g.ready.then(
+              () => close(g.server),
+              () => undefined,
+            ),
+          ),
+        ]);
         // Let storage work already under way end before callers stop Azurite.
         await Promise.allSettled(
           [...operations.values()].flatMap((op) => (op.finishing ? [op.finishing] : [])),

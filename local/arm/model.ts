@@ -1,18 +1,61 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
-/** The small slice of an APIM service's configuration the emulator keeps, backs up and restores. */
+/**
+ * The small slice of an APIM service's configuration the emulator keeps, lists, backs up and
+ * restores. Optional fields take the defaults the list operations render (see `renderApi`,
+ * `renderProduct`, `renderNamedValue`), so a seed stays short.
+ */
 export interface ApimConfiguration {
-  apis: { name: string; path: string; displayName?: string }[];
-  products: { name: string; displayName?: string }[];
-  /** Named values; `secret` ones are still copied by backup/restore, as the real blob holds them. */
-  namedValues: { name: string; value: string; secret?: boolean }[];
+  /**
+   * APIs, one entry per revision. A revision that is not current is listed as `name;rev=N`, as
+   * ARM names it (../shared/reference/recovery.md); `apiRevision` defaults to "1", `isCurrent` to true.
+   */
+  apis: {
+    name: string;
+    path: string;
+    displayName?: string;
+    apiRevision?: string;
+    isCurrent?: boolean;
+    serviceUrl?: string;
+  }[];
+  /** Products; `state` defaults to "published", `subscriptionRequired` to true. */
+  products: { name: string; displayName?: string; state?: string; subscriptionRequired?: boolean }[];
+  /**
+   * Named values. A `secret` one is listed without its value (as live); its value is still copied
+   * by backup/restore, as the real blob holds it.
+   */
+  namedValues: { name: string; displayName?: string; value?: string; secret?: boolean; tags?: string[] }[];
 }
 
 export const apimConfigurationSchema = z.object({
-  apis: z.array(z.object({ name: z.string(), path: z.string(), displayName: z.string().optional() })),
-  products: z.array(z.object({ name: z.string(), displayName: z.string().optional() })),
-  namedValues: z.array(z.object({ name: z.string(), value: z.string(), secret: z.boolean().optional() })),
+  apis: z.array(
+    z.object({
+      name: z.string(),
+      path: z.string(),
+      displayName: z.string().optional(),
+      apiRevision: z.string().optional(),
+      isCurrent: z.boolean().optional(),
+      serviceUrl: z.string().optional(),
+    }),
+  ),
+  products: z.array(
+    z.object({
+      name: z.string(),
+      displayName: z.string().optional(),
+      state: z.string().optional(),
+      subscriptionRequired: z.boolean().optional(),
+    }),
+  ),
+  namedValues: z.array(
+    z.object({
+      name: z.string(),
+      displayName: z.string().optional(),
+      value: z.string().optional(),
+      secret: z.boolean().optional(),
+      tags: z.array(z.string()).optional(),
+    }),
+  ),
 });
 
 /** How a test describes a service to seed or add. Everything but the name has a default. */
@@ -147,8 +190,14 @@ function identityType(s: EmulatedService): string {
 
 const V2_TIERS = new Set(['basicv2', 'standardv2', 'premiumv2']);
 
-/** Renders `ApiManagementServiceResource` in the shape of the conformance examples' 200 bodies. */
-export function renderServiceResource(s: EmulatedService): Record<string, unknown> {
+/**
+ * Renders `ApiManagementServiceResource` in the shape of the conformance examples' 200 bodies.
+ * `gatewayUrl` is the service's local gateway when it runs (`https://127.0.0.1:{port}`).
+ */
+export function renderServiceResource(
+  s: EmulatedService,
+  options: { gatewayUrl?: string } = {},
+): Record<string, unknown> {
   const host = s.name.toLowerCase();
   const region = s.location.toLowerCase().replace(/\s+/g, '');
   const v2 = V2_TIERS.has(s.sku.name.toLowerCase());
@@ -173,7 +222,7 @@ export function renderServiceResource(s: EmulatedService): Record<string, unknow
       provisioningState: s.provisioningState,
       targetProvisioningState: s.targetProvisioningState,
       createdAtUtc: s.createdAtUtc,
-      gatewayUrl: `https://${host}.azure-api.net`,
+      gatewayUrl: options.gatewayUrl ?? `https://${host}.azure-api.net`,
       ...(v2 ? {} : { gatewayRegionalUrl: `https://${host}-${region}-01.regional.azure-api.net` }),
       ...(v2 ? {} : { portalUrl: `https://${host}.portal.azure-api.net` }),
       developerPortalUrl: `https://${host}.developer.azure-api.net`,
@@ -235,3 +284,72 @@ export const backupBlobSchema = z.object({
   configuration: apimConfigurationSchema,
 });
 export type BackupBlob = z.infer<typeof backupBlobSchema>;
+
+type Api = ApimConfiguration['apis'][number];
+type Product = ApimConfiguration['products'][number];
+type NamedValue = ApimConfiguration['namedValues'][number];
+
+/** The ARM name of an API revision: `name` when current, `name;rev=N` otherwise (unless already so). */
+export function apiArmName(api: Api): string {
+  if (api.isCurrent !== false || api.name.includes(';rev=')) return api.name;
+  return `${api.name};rev=${api.apiRevision ?? '1'}`;
+}
+
+/**
+ * An item of `GET {service}/apis`, shaped like ApiManagementListApis.json (2024-05-01 examples of
+ * Azure/azure-rest-api-specs): `{ id, type, name, properties: { displayName, apiRevision,
+ * serviceUrl?, path, protocols, isCurrent } }`.
+ */
+export function renderApi(s: EmulatedService, api: Api): Record<string, unknown> {
+  const name = apiArmName(api);
+  return {
+    id: `${serviceResourceId(s)}/apis/${name}`,
+    type: 'Microsoft.ApiManagement/service/apis',
+    name,
+    properties: {
+      displayName: api.displayName ?? api.name,
+      apiRevision: api.apiRevision ?? '1',
+      ...(api.serviceUrl === undefined ? {} : { serviceUrl: api.serviceUrl }),
+      path: api.path,
+      protocols: ['https'],
+      isCurrent: api.isCurrent ?? true,
+    },
+  };
+}
+
+/**
+ * An item of `GET {service}/products`, shaped like ApiManagementListProducts.json: `{ id, type,
+ * name, properties: { displayName, subscriptionRequired, state } }`.
+ */
+export function renderProduct(s: EmulatedService, product: Product): Record<string, unknown> {
+  return {
+    id: `${serviceResourceId(s)}/products/${product.name}`,
+    type: 'Microsoft.ApiManagement/service/products',
+    name: product.name,
+    properties: {
+      displayName: product.displayName ?? product.name,
+      subscriptionRequired: product.subscriptionRequired ?? true,
+      state: product.state ?? 'published',
+    },
+  };
+}
+
+/**
+ * An item of `GET {service}/namedValues`, shaped like ApiManagementListNamedValues.json: `{ id,
+ * type, name, properties: { displayName, value?, tags?, secret } }`. A secret named value has no
+ * `value` (reading it needs `listValue`), as live.
+ */
+export function renderNamedValue(s: EmulatedService, nv: NamedValue): Record<string, unknown> {
+  const secret = nv.secret ?? false;
+  return {
+    id: `${serviceResourceId(s)}/namedValues/${nv.name}`,
+    type: 'Microsoft.ApiManagement/service/namedValues',
+    name: nv.name,
+    properties: {
+      displayName: nv.displayName ?? nv.name,
+      ...(secret || nv.value === undefined ? {} : { value: nv.value }),
+      ...(nv.tags === undefined ? {} : { tags: [...nv.tags] }),
+      secret,
+    },
+  };
+}

@@ -6,8 +6,17 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { formatIssues, NonRetryableError } from '../errors';
+import { buildManifest } from '../restore/manifest';
 import { classifyApimError, parseRetryAfterMs } from './errors';
-import type { ApimClient, ApimServiceInfo, BackupRestoreRequest, OperationPoll } from './port';
+import type {
+  ApiSummary,
+  ApimClient,
+  ApimServiceInfo,
+  BackupRestoreRequest,
+  NamedValueSummary,
+  OperationPoll,
+  ProductSummary,
+} from './port';
 import { parseApimResourceId, type ApimServiceId } from './resourceId';
 
 /** Options for {@link createApimClient}. */
@@ -23,6 +32,8 @@ export interface ApimClientOptions {
   maxRetries?: number;
   /** Time source for Retry-After dates. */
   now?: () => Date;
+  /** `$top` of the list operations (items per page); default: the service's own page size. */
+  listPageSize?: number;
 }
 
 // The poll token: what the SDK serialises (`poller.toString()`: absolute polling URL, no
@@ -99,7 +110,73 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
     };
   }
 
+  const paging = options.listPageSize === undefined ? {} : { top: options.listPageSize };
+
+  /** Drains an SDK paged iterator (it follows `nextLink` verbatim) and maps each item. */
+  async function listAll<T, R>(
+    what: string,
+    id: ApimServiceId,
+    items: () => AsyncIterable<T>,
+    map: (item: T) => R,
+  ): Promise<R[]> {
+    const out: R[] = [];
+    try {
+      for await (const item of items()) out.push(map(item));
+    } catch (error) {
+      throw classifyApimError(error, `Listing ${what} of ${id.resourceId}`, now());
+    }
+    return out;
+  }
+
+  const listApis = (id: ApimServiceId) =>
+    listAll(
+      'APIs',
+      id,
+      () => clientFor(id.subscriptionId).api.listByService(id.resourceGroup, id.serviceName, paging),
+      (a): ApiSummary => ({
+        name: a.name ?? '',
+        apiRevision: a.apiRevision ?? '1',
+        isCurrent: a.isCurrent ?? false,
+        path: a.path ?? '',
+        displayName: a.displayName ?? a.name ?? '',
+      }),
+    );
+  const listProducts = (id: ApimServiceId) =>
+    listAll(
+      'products',
+      id,
+      () => clientFor(id.subscriptionId).product.listByService(id.resourceGroup, id.serviceName, paging),
+      (p): ProductSummary => ({
+        name: p.name ?? '',
+        displayName: p.displayName ?? p.name ?? '',
+        state: p.state,
+      }),
+    );
+  const listNamedValues = (id: ApimServiceId) =>
+    listAll(
+      'named values',
+      id,
+      () => clientFor(id.subscriptionId).namedValue.listByService(id.resourceGroup, id.serviceName, paging),
+      // Only name, display name and the flag are kept: a value (present for non-secret ones) is dropped here.
+      (nv): NamedValueSummary => ({
+        name: nv.name ?? '',
+        displayName: nv.displayName ?? nv.name ?? '',
+        secret: nv.secret ?? false,
+      }),
+    );
+
   return {
+    listApis,
+    listProducts,
+    listNamedValues,
+    async readManifest(id) {
+      const [apis, products, namedValues] = await Promise.all([
+        listApis(id),
+        listProducts(id),
+        listNamedValues(id),
+      ]);
+      return buildManifest({ apis, products, namedValues });
+    },
     async getService(id) {
       try {
         return toServiceInfo(

@@ -1,3 +1,4 @@
+import type { ConfigurationManifest } from '../restore/manifest';
 import type { ApimServiceId } from './resourceId';
 
 /**
@@ -19,6 +20,40 @@ export interface ApimClient {
    * the absolute polling URL and no credential). A failed operation throws the classified error.
    */
   pollOnce(token: string): Promise<OperationPoll>;
+  /** Every API (one item per revision listed), all pages. */
+  listApis(id: ApimServiceId): Promise<ApiSummary[]>;
+  /** Every product, all pages. */
+  listProducts(id: ApimServiceId): Promise<ProductSummary[]>;
+  /** Every named value's name and secret flag, all pages; values are never read. */
+  listNamedValues(id: ApimServiceId): Promise<NamedValueSummary[]>;
+  /**
+   * The configuration manifest of the service: API names with revisions, products, named value
+   * names and whether they are secret (never values), and counts (../shared/reference/recovery.md).
+   */
+  readManifest(id: ApimServiceId): Promise<ConfigurationManifest>;
+}
+
+/** An API revision as listed (`name` is `api;rev=N` for a revision that is not current). */
+export interface ApiSummary {
+  name: string;
+  apiRevision: string;
+  isCurrent: boolean;
+  path: string;
+  displayName: string;
+}
+
+/** A product as listed. */
+export interface ProductSummary {
+  name: string;
+  displayName: string;
+  state: string | undefined;
+}
+
+/** A named value as listed, without its value: a manifest holds names and flags only. */
+export interface NamedValueSummary {
+  name: string;
+  displayName: string;
+  secret: boolean;
 }
 
 /** Where the backup blob lives and how APIM authenticates to storage. Never logged whole. */

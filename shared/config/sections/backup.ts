@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { normaliseResourceId } from '../../restore/target';
 import { defineSection, intSetting, jsonSetting } from '../define';
 import { Cron } from 'croner';
 import { parseApimResourceId } from '../../apim/resourceId';
@@ -27,10 +28,56 @@ const apimResourceId = z.string().superRefine((text, ctx) => {
   if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
 });
 
-const protectedService = z.strictObject({
-  resourceId: apimResourceId.describe('ARM id of the APIM service to back up'),
-  standbyResourceId: apimResourceId.optional().describe('ARM id of the standby service it fails over to'),
-});
+/** A parsed id; the field-level check above has already refused a malformed one. */
+const parsedId = (text: string) => {
+  const parsed = parseApimResourceId(text);
+  return parsed.ok ? [parsed.value] : [];
+};
+
+const protectedService = z
+  .strictObject({
+    resourceId: apimResourceId.describe('ARM id of the APIM service to back up'),
+    standbyResourceId: apimResourceId.optional().describe('ARM id of the standby service it fails over to'),
+    drillTargetResourceIds: z
+      .array(apimResourceId, { error: 'must be an array of APIM ARM ids' })
+      .max(10, { error: 'must list at most 10 drill targets' })
+      .optional()
+      .describe('ARM ids of APIM services of the same tier that drills and the restore canary may overwrite'),
+    allowRestoreOverPrimary: z
+      .boolean({ error: 'must be true or false' })
+      .default(false)
+      .describe('Explicit opt-in to restore over the protected service itself (never in a drill)'),
+  })
+  .superRefine((s, ctx) => {
+    // A drill target is overwritten by drills and the weekly canary: it must be neither the
+    // primary nor the standby (after a failover the standby serves production).
+    const seen = new Set<string>();
+    (s.drillTargetResourceIds ?? []).forEach((text, j) => {
+      const key = normaliseResourceId(text);
+      const path = ['drillTargetResourceIds', j];
+      if (key === normaliseResourceId(s.resourceId))
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message:
+            'must not be the protected service itself (resourceId): drills never restore over the primary',
+        });
+      else if (s.standbyResourceId !== undefined && key === normaliseResourceId(s.standbyResourceId))
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          message:
+            'must not be the standby (standbyResourceId): after a failover it serves production, and drills overwrite their targets',
+        });
+      else if (seen.has(key))
+        ctx.addIssue({ code: 'custom', path, message: 'lists the same drill target twice' });
+      seen.add(key);
+    });
+  })
+  .transform((s) => ({
+    ...s,
+    drillTargets: (s.drillTargetResourceIds ?? []).flatMap(parsedId),
+  }));
 
 /**
  * Blob container rules as Azure Storage states them; APIM also rejects upper case
@@ -47,7 +94,7 @@ export const backupSection = defineSection(
   {
     LIFEBOAT_PROTECTED_SERVICES: jsonSetting(
       z.array(protectedService).max(100, { error: 'must list at most 100 services' }),
-      'JSON array of `{ "resourceId": "/subscriptions/.../service/<name>", "standbyResourceId"?: "..." }`: the APIM services to back up.',
+      'JSON array of `{ "resourceId": "/subscriptions/.../service/<name>", "standbyResourceId"?: "...", "drillTargetResourceIds"?: ["..."], "allowRestoreOverPrimary"?: false }`: the APIM services to back up, the standby each fails over to, the same-tier services drills and the restore canary may overwrite, and the explicit opt-in to restore over the service itself (never in a drill).',
     ).default([]),
     LIFEBOAT_BACKUP_STORAGE_ACCOUNT: z
       .string()
@@ -172,7 +219,14 @@ export const backupSection = defineSection(
         }
         standby = parsed.value;
       }
-      return [{ ...id.value, standby }];
+      return [
+        {
+          ...id.value,
+          standby,
+          drillTargets: s.drillTargets,
+          allowRestoreOverPrimary: s.allowRestoreOverPrimary,
+        },
+      ];
     });
     const names = new Set<string>();
     for (const s of services) {

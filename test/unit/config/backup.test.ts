@@ -121,4 +121,59 @@ describe('backup configuration', () => {
         .accessKey,
     ).toBe('k');
   });
+
+  describe('restore targets per service (issue 9)', () => {
+    const entry = (extra: Record<string, unknown>) =>
+      JSON.stringify([{ resourceId: id('apim-prod'), standbyResourceId: id('apim-standby'), ...extra }]);
+
+    it('drill targets are optional and the primary opt-in is off by default', () => {
+      const [s] = loadConfig({ LIFEBOAT_PROTECTED_SERVICES: entry({}) }).backup.services;
+      expect(s).toMatchObject({ drillTargets: [], allowRestoreOverPrimary: false });
+    });
+
+    it('parses drill targets and the explicit opt-in', () => {
+      const [s] = loadConfig({
+        LIFEBOAT_PROTECTED_SERVICES: entry({
+          drillTargetResourceIds: [id('apim-drill-1'), ` ${id('apim-drill-2')}/`],
+          allowRestoreOverPrimary: true,
+        }),
+      }).backup.services;
+      expect(s?.allowRestoreOverPrimary).toBe(true);
+      expect(s?.drillTargets.map((d) => d.serviceName)).toEqual(['apim-drill-1', 'apim-drill-2']);
+    });
+
+    it.each([
+      [{ allowRestoreOverPrimary: 'yes' }, /\(at 0\.allowRestoreOverPrimary\): must be true or false/],
+      [
+        { drillTargetResourceIds: id('apim-drill') },
+        /\(at 0\.drillTargetResourceIds\): must be an array of APIM ARM ids/,
+      ],
+      [
+        { drillTargetResourceIds: ['not-an-id'] },
+        /\(at 0\.drillTargetResourceIds\.0\): must be an API Management ARM id/,
+      ],
+      [
+        {
+          drillTargetResourceIds: [id('apim-drill'), id('APIM-PROD').replace('providers', 'Providers') + '/'],
+        },
+        /\(at 0\.drillTargetResourceIds\.1\): must not be the protected service itself \(resourceId\)/,
+      ],
+      [
+        { drillTargetResourceIds: [id('apim-standby')] },
+        /\(at 0\.drillTargetResourceIds\.0\): must not be the standby/,
+      ],
+      [
+        { drillTargetResourceIds: [id('apim-drill'), id('Apim-Drill')] },
+        /\(at 0\.drillTargetResourceIds\.1\): lists the same drill target twice/,
+      ],
+      [
+        { drillTargetResourceIds: Array.from({ length: 11 }, (_, i) => id(`apim-drill-${i}`)) },
+        /\(at 0\.drillTargetResourceIds\): must list at most 10 drill targets/,
+      ],
+    ])('refuses %j naming the field', (extra, message) => {
+      const text = problems({ LIFEBOAT_PROTECTED_SERVICES: entry(extra) });
+      expect(text).toMatch(/LIFEBOAT_PROTECTED_SERVICES/);
+      expect(text).toMatch(message);
+    });
+  });
 });
