@@ -90,6 +90,11 @@ export interface ArmEmulator {
   identity: { endpoint: string; header: string };
   services: ArmServices;
   faults: ArmFaults;
+  /**
+   * How long operations take on the clock; settable, read when a POST is accepted (so a test can
+   * make one backup outlast the run's timeout).
+   */
+  durations: { backupMs: number; restoreMs: number };
   /** Requests served so far, for assertions (method, path, status). */
   requests(): { method: string; path: string; status: number }[];
   stop(): Promise<void>;
@@ -134,8 +139,10 @@ const MAX_BODY = 1_048_576;
 export async function startArmEmulator(options: ArmEmulatorOptions): Promise<ArmEmulator> {
   const clock = options.clock ?? new RealClock();
   const retryAfterSeconds = options.retryAfterSeconds ?? 60;
-  const backupMs = options.durations?.backupMs ?? 10 * 60_000;
-  const restoreMs = options.durations?.restoreMs ?? 30 * 60_000;
+  const durations = {
+    backupMs: options.durations?.backupMs ?? 10 * 60_000,
+    restoreMs: options.durations?.restoreMs ?? 30 * 60_000,
+  };
   const expiryMs = (options.backupExpiryDays ?? 30) * 86_400_000;
   const token = options.token ?? randomBytes(24).toString('base64url');
   const identityHeader = randomBytes(16).toString('hex');
@@ -504,6 +511,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       `${service.location.toLowerCase().replace(/\s+/g, '')}_${service.name}_${kind}_${randomBytes(8).toString('hex')}`,
     ).toString('base64');
     const startedAt = clock.now();
+    const { backupMs, restoreMs } = durations;
     const op: Operation = {
       id,
       kind,
@@ -662,6 +670,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     identity: { endpoint: identityEndpoint, header: identityHeader },
     services: servicesApi,
     faults,
+    durations,
     requests: () => log.map((r) => ({ ...r })),
     stop() {
       stopping ??= (async () => {
