@@ -271,7 +271,9 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     log,
     // Activities may bind a durable client too (to start or signal orchestrations).
     extraInputs: (fn) => extraInputsFor(fn),
-    ...(options.duplicateActivities === undefined ? {} : { duplicateActivities: options.duplicateActivities }),
+    ...(options.duplicateActivities === undefined
+      ? {}
+      : { duplicateActivities: options.duplicateActivities }),
   });
 
   /** Invokes any non-durable function and applies its output bindings. */

@@ -841,7 +841,9 @@ export class DurableEngine {
               extraInputs: this.options.extraInputs?.(fn) ?? {},
             });
           if (this.duplicateActivities?.(fn.name) === true) {
-            this.options.log(`Delivering activity '${fn.name}' (task ${id}) twice; the first result is dropped.`);
+            this.options.log(
+              `Delivering activity '${fn.name}' (task ${id}) twice; the first result is dropped.`,
+            );
             // The first delivery's outcome, success or failure, is lost as a crashed worker's would be.
             await invoke().catch(() => undefined);
             if (this.stopped) return;
