@@ -118,7 +118,9 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
   setStatus(context, state, 'ensuring-container', { percent: 5 });
   yield* retrying(context, state.budget, () => call(context, names.ensureBackupContainer, {}), onRetry);
 
-  // 3. Begin. Named once per run, from orchestration time, so replays and retries reuse the same blob.
+  // 3. Begin. Named once per run, from orchestration time, so replays and retries reuse the same
+  // blob; the begin POSTs at most once per blob (a retried or redelivered begin finds the accepted
+  // operation) and first verifies earlier runs' backups that completed after their run ended.
   const takenAt = context.df.currentUtcDateTime;
   const blobName = naming.get().backupBlobName(input.serviceName, takenAt);
   state.blobName = blobName;
@@ -126,13 +128,21 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
   const begun = yield* retrying(
     context,
     state.budget,
-    () => call(context, names.beginApimBackup, { resourceId: input.resourceId, blobName }),
+    () =>
+      call(context, names.beginApimBackup, {
+        resourceId: input.resourceId,
+        blobName,
+        region: service.location,
+        tier: service.tier,
+      }),
     onRetry,
   );
 
-  // 4. Poll the operation until it is done or the run's timeout passes.
+  // 4. Poll the operation until it is done or the run's timeout passes. Poll errors are retried
+  // as polls; a 403 on the poll makes the poll watch the blob instead (`watching`).
   if (begun.status === 'running') {
     let token = begun.token;
+    let watching: 'blob' | undefined;
     // The timeout counts from the accepted POST (the setting's meaning), not from waits before it.
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs);
     const polled = yield* pollUntil(context, {
@@ -143,7 +153,10 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
         setStatus(context, state, 'polling', {
           percent: 15,
           nextCheckAt: at.toISOString(),
-          waitingFor: 'the backup operation at API Management',
+          waitingFor:
+            watching === 'blob'
+              ? 'the backup blob (the operation cannot be read: 403 on its poll)'
+              : 'the backup operation at API Management',
         }),
       *poll() {
         state.polls++;
@@ -155,6 +168,7 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
         );
         if (p.status === 'succeeded') return { done: true, value: p };
         token = p.token;
+        watching = p.watching;
         return { done: false, retryAfterMs: p.retryAfterMs };
       },
     });
