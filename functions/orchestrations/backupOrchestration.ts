@@ -179,7 +179,9 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
         startedAt,
         timedOut(
           'BackupTimeout',
-          `${input.serviceName}: backup still running after ${Math.round(input.timeoutMs / 60000)} minutes`,
+          watching === 'blob'
+            ? `${input.serviceName}: backup blob not written ${Math.round(input.timeoutMs / 60000)} minutes after the accepted POST (the operation cannot be read: 403 on its poll)`
+            : `${input.serviceName}: backup still running after ${Math.round(input.timeoutMs / 60000)} minutes`,
         ),
       );
   }

@@ -128,7 +128,9 @@ export async function settleEarlier(
       }
       await deps.operations.forget(blobName);
     } catch (error) {
-      deps.log?.(`${blobName}: not settled yet: ${errorMessage(error)}`);
+      // A blob that will never verify (empty, gone): stop asking. Anything else: next run.
+      if (error instanceof NonRetryableError) await deps.operations.forget(blobName).catch(() => undefined);
+      deps.log?.(`${blobName}: not settled: ${errorMessage(error)}`);
     }
   }
   return verified;
