@@ -17,6 +17,7 @@ beforeAll(async () => {
     [
       { name: 'locked', sku: { name: 'Developer' } },
       { name: 'late', sku: { name: 'Standard' } },
+      { name: 'overlap', sku: { name: 'Premium' } },
     ],
     {
       LIFEBOAT_BACKUP_TIMEOUT_MINUTES: '30',
@@ -80,6 +81,21 @@ describe('the backup timeout and backups that finish late', () => {
       service: 'late',
       takenat: parseBackupBlobName(lateBlob)!.takenAt.toISOString(),
     });
+    expect(blobs.find((b) => b.name === second.blobName)?.metadata['verified']).toBe('true');
+  });
+
+  it("a run that starts while its predecessor's backup still runs waits on ServiceLocked, then verifies that backup too", async () => {
+    w.stack.arm.durations.backupMs = 45 * MINUTE;
+    const first = await run('overlap');
+    expect(first.outcome).toBe('timedOut');
+    w.stack.arm.durations.backupMs = 10 * MINUTE;
+    // Five minutes after the timeout the first backup still has about ten minutes to go.
+    w.clock.advance(5 * MINUTE);
+    const second = await run('overlap');
+    expect(second.outcome).toBe('succeeded');
+    expect(second.retries).toBeGreaterThanOrEqual(1);
+    const blobs = await listBlobs(w.container);
+    expect(blobs.find((b) => b.name === first.blobName)?.metadata['verified']).toBe('true');
     expect(blobs.find((b) => b.name === second.blobName)?.metadata['verified']).toBe('true');
   });
 });
