@@ -3,6 +3,7 @@ import type { BackupProgress, BackupRunInput, BackupRunResult } from '../../shar
 import { publicError, TransientError } from '../../shared/errors';
 import { refused, timedOut } from '../../shared/outcome';
 import {
+  backoff,
   call,
   finish,
   lazy,
@@ -124,23 +125,25 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
   const takenAt = context.df.currentUtcDateTime;
   const blobName = naming.get().backupBlobName(input.serviceName, takenAt);
   state.blobName = blobName;
-  setStatus(context, state, 'starting', { percent: 10 });
-  const begun = yield* retrying(
-    context,
-    state.budget,
-    () =>
-      call(context, names.beginApimBackup, {
-        resourceId: input.resourceId,
-        blobName,
-        region: service.location,
-        tier: service.tier,
-      }),
-    onRetry,
-  );
+  // Begin again only after the operation ended without a backup (`lost`), within the budget.
+  for (;;) {
+    setStatus(context, state, 'starting', { percent: 10 });
+    const begun = yield* retrying(
+      context,
+      state.budget,
+      () =>
+        call(context, names.beginApimBackup, {
+          resourceId: input.resourceId,
+          blobName,
+          region: service.location,
+          tier: service.tier,
+        }),
+      onRetry,
+    );
+    if (begun.status !== 'running') break;
 
-  // 4. Poll the operation until it is done or the run's timeout passes. Poll errors are retried
-  // as polls; a 403 on the poll makes the poll watch the blob instead (`watching`).
-  if (begun.status === 'running') {
+    // 4. Poll the operation until it is done or the run's timeout passes. Poll errors are retried
+    // as polls; a 403 on the poll makes the poll watch the blob instead (`watching`).
     let token = begun.token;
     let watching: 'blob' | undefined;
     // The timeout counts from the accepted POST (the setting's meaning), not from waits before it.
@@ -163,10 +166,10 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
         const p = yield* retrying(
           context,
           state.budget,
-          () => call(context, names.pollApimOperation, { resourceId: input.resourceId, token }),
+          () => call(context, names.pollApimOperation, { resourceId: input.resourceId, token, blobName }),
           onRetry,
         );
-        if (p.status === 'succeeded') return { done: true, value: p };
+        if (p.status !== 'running') return { done: true, value: p };
         token = p.token;
         watching = p.watching;
         return { done: false, retryAfterMs: p.retryAfterMs };
@@ -184,6 +187,13 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
             : `${input.serviceName}: backup still running after ${Math.round(input.timeoutMs / 60000)} minutes`,
         ),
       );
+    if (polled.value.status !== 'lost') break;
+    yield* backoff(
+      context,
+      state.budget,
+      new TransientError(`${input.serviceName}: ${polled.value.reason}`, { code: 'BackupOperationLost' }),
+      onRetry,
+    );
   }
 
   // 5. Verify the blob.

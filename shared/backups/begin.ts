@@ -1,6 +1,6 @@
 import type { ApimClient, BackupRestoreRequest, OperationPoll, OperationWatch } from '../apim/port';
 import type { ApimServiceId } from '../apim/resourceId';
-import { errorMessage, NonRetryableError } from '../errors';
+import { errorMessage, NonRetryableError, TransientError } from '../errors';
 import { parseBackupBlobName } from './naming';
 import type { BlobState, OperationLog } from './operations';
 import type { BackupStore } from './store';
@@ -136,6 +136,12 @@ export async function settleEarlier(
   return verified;
 }
 
+/** Whether a management operation (ours, while it runs) still holds the service. */
+function isTransitioning(info: { provisioningState: string; targetProvisioningState: string }): boolean {
+  const state = info.provisioningState.toLowerCase();
+  return (state !== 'succeeded' && state !== 'failed') || info.targetProvisioningState !== '';
+}
+
 /** One poll of an earlier operation: completed, failed, or still running (or unknown for now). */
 async function operationState(
   apim: ApimClient,
@@ -168,18 +174,43 @@ export function isWritten(watch: OperationWatch, blob: BlobState | undefined): b
   }
 }
 
+/** One poll's answer for the orchestration (see {@link pollBackupOnce}). */
+export type BackupPoll =
+  | { status: 'running'; token: string; retryAfterMs: number | undefined; watching?: 'blob' }
+  | { status: 'succeeded' }
+  | { status: 'lost'; reason: string };
+
 /**
  * One poll of the current run's operation, falling back to its watch when the operation cannot be
  * read: `succeeded` once the watched effect is there, else `running` until the run's deadline.
+ *
+ * A transient error on the poll (5xx, 429, no answer) is either a hiccup while the operation runs
+ * or the operation's own end: an operation that failed with a 5xx answers every later poll with
+ * it. The service and the blob tell which, when `backup` is given: the blob written → succeeded;
+ * the service still transitioning → the error is rethrown and the poll retried (never a new
+ * POST into the running backup); the service idle without the blob → `lost`: the operation ended
+ * without a backup, its record is dropped, and the run may start a new one.
  */
 export async function pollBackupOnce(
   deps: Pick<BeginDeps, 'apim' | 'operations'>,
   token: string,
-): Promise<
-  | { status: 'running'; token: string; retryAfterMs: number | undefined; watching?: 'blob' }
-  | { status: 'succeeded' }
-> {
-  const poll = await deps.apim.pollOnce(token);
+  backup?: { service: ApimServiceId; blobName: string },
+): Promise<BackupPoll> {
+  let poll: OperationPoll;
+  try {
+    poll = await deps.apim.pollOnce(token);
+  } catch (error) {
+    if (!(error instanceof TransientError) || backup === undefined) throw error;
+    const blob = await deps.operations.inspect(backup.blobName);
+    if (isWritten({ kind: 'blob', name: backup.blobName }, blob)) return { status: 'succeeded' };
+    const info = await deps.apim.getService(backup.service).catch(() => undefined);
+    if (info === undefined || isTransitioning(info)) throw error;
+    await deps.operations.forget(backup.blobName);
+    return {
+      status: 'lost',
+      reason: `the backup operation ended without a backup (the service is ${info.provisioningState}; the poll answered: ${errorMessage(error)})`,
+    };
+  }
   if (poll.status === 'succeeded') return { status: 'succeeded' };
   if (poll.status === 'running') return poll;
   const blob = await deps.operations.inspect(poll.watch.name);

@@ -31,6 +31,8 @@ export type BeginApimBackupInput = z.infer<typeof beginApimBackupInput>;
 export const pollApimOperationInput = z.strictObject({
   resourceId: z.string().min(1),
   token: z.string().min(1),
+  /** The backup blob, for a backup: tells a poll hiccup from an operation that ended without it. */
+  blobName: z.string().min(1).optional(),
 });
 export type PollApimOperationInput = z.infer<typeof pollApimOperationInput>;
 
@@ -40,7 +42,9 @@ export type PollApimOperationInput = z.infer<typeof pollApimOperationInput>;
  */
 export type ApimOperationPoll =
   | { status: 'running'; token: string; retryAfterMs: number | null; watching?: 'blob' }
-  | { status: 'succeeded' };
+  | { status: 'succeeded' }
+  /** The operation ended without a backup and without a readable failure: a new POST may follow. */
+  | { status: 'lost'; reason: string };
 
 export const verifyBackupInput = z.strictObject({
   blobName: z.string().min(1),

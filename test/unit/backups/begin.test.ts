@@ -251,4 +251,36 @@ describe('pollBackupOnce', () => {
     w.blobs.set(blobName, { sizeBytes: 3, verified: false });
     expect(await pollBackupOnce(deps, 't')).toEqual({ status: 'succeeded' });
   });
+
+  it('a transient poll error: retried while the service transitions; the blob written means done; idle without it means lost', async () => {
+    const w = fakeWorld();
+    w.records.set(blobName, { token: 't', acceptedAt: now.toISOString() });
+    const { apim } = fakeApim([], {
+      t: () => Promise.reject(new TransientError('HTTP 500', { code: 'Http500' })),
+    });
+    let provisioningState = 'Updating';
+    apim.getService = () =>
+      Promise.resolve({
+        resourceId: service.resourceId,
+        name: 'svc',
+        location: 'West Europe',
+        sku: { name: 'Developer', capacity: 1 },
+        provisioningState,
+        targetProvisioningState: provisioningState === 'Updating' ? 'Succeeded' : '',
+        gatewayUrl: undefined,
+        hasWorkspaces: false,
+        etag: undefined,
+      });
+    const deps = { apim, operations: w.operations };
+    const backup = { service, blobName };
+    await expect(pollBackupOnce(deps, 't', backup)).rejects.toMatchObject({ code: 'Http500' });
+    provisioningState = 'Succeeded';
+    expect(await pollBackupOnce(deps, 't', backup)).toMatchObject({ status: 'lost' });
+    // The operation's record is gone: the next begin may POST a new one.
+    expect(w.records.has(blobName)).toBe(false);
+    w.blobs.set(blobName, { sizeBytes: 3, verified: false });
+    expect(await pollBackupOnce(deps, 't', backup)).toEqual({ status: 'succeeded' });
+    // Without the backup's identity (a restore), the error is the caller's to retry.
+    await expect(pollBackupOnce(deps, 't')).rejects.toMatchObject({ code: 'Http500' });
+  });
 });
