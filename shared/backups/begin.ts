@@ -90,7 +90,7 @@ export async function beginBackupOnce(deps: BeginDeps, b: BeginBackup): Promise<
  */
 export async function settleEarlier(
   deps: BeginDeps,
-  b: Pick<BeginBackup, 'serviceName' | 'blobName'>,
+  b: Pick<BeginBackup, 'serviceName' | 'blobName'> & { service?: ApimServiceId },
   now: Date,
   verifyAs: { region: string; tier: string },
 ): Promise<string[]> {
@@ -112,7 +112,7 @@ export async function settleEarlier(
         await deps.operations.forget(blobName);
         continue;
       }
-      const state = await operationState(deps.apim, op.token, blob);
+      const state = await operationState(deps.apim, op.token, blob, b.service);
       if (state === 'running') continue;
       if (state === 'completed') {
         await deps.store.verify(blobName, {
@@ -142,18 +142,28 @@ function isTransitioning(info: { provisioningState: string; targetProvisioningSt
   return (state !== 'succeeded' && state !== 'failed') || info.targetProvisioningState !== '';
 }
 
-/** One poll of an earlier operation: completed, failed, or still running (or unknown for now). */
+/**
+ * One poll of an earlier operation: completed, failed, or still running (or unknown for now). A
+ * transient answer is read as {@link pollBackupOnce} reads it: the blob written → completed; the
+ * service idle without it → failed (an operation that failed with a 5xx repeats it on every poll).
+ */
 async function operationState(
   apim: ApimClient,
   token: string,
   blob: BlobState | undefined,
+  service: ApimServiceId | undefined,
 ): Promise<'completed' | 'failed' | 'running'> {
   let poll: OperationPoll;
   try {
     poll = await apim.pollOnce(token);
   } catch (error) {
-    // The operation failed (or expired at ARM): nothing left to wait for. Transient: ask again later.
+    // The operation failed (or expired at ARM): nothing left to wait for.
     if (error instanceof NonRetryableError) return 'failed';
+    if (error instanceof TransientError) {
+      if (blob !== undefined && blob.sizeBytes > 0) return 'completed';
+      const info = service === undefined ? undefined : await apim.getService(service).catch(() => undefined);
+      if (info !== undefined && !isTransitioning(info)) return 'failed';
+    }
     throw error;
   }
   if (poll.status === 'succeeded') return 'completed';
