@@ -3,6 +3,7 @@ import type { BackupProgress, BackupRunInput, BackupRunResult, PruneReport } fro
 import { publicError, TransientError } from '../../shared/errors';
 import { refused, timedOut } from '../../shared/outcome';
 import {
+  backoff,
   call,
   finish,
   lazy,
@@ -118,21 +119,33 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
   setStatus(context, state, 'ensuring-container', { percent: 5 });
   yield* retrying(context, state.budget, () => call(context, names.ensureBackupContainer, {}), onRetry);
 
-  // 3. Begin. Named once per run, from orchestration time, so replays and retries reuse the same blob.
+  // 3. Begin. Named once per run, from orchestration time, so replays and retries reuse the same
+  // blob; the begin POSTs at most once per blob (a retried or redelivered begin finds the accepted
+  // operation) and first verifies earlier runs' backups that completed after their run ended.
   const takenAt = context.df.currentUtcDateTime;
   const blobName = naming.get().backupBlobName(input.serviceName, takenAt);
   state.blobName = blobName;
-  setStatus(context, state, 'starting', { percent: 10 });
-  const begun = yield* retrying(
-    context,
-    state.budget,
-    () => call(context, names.beginApimBackup, { resourceId: input.resourceId, blobName }),
-    onRetry,
-  );
+  // Begin again only after the operation ended without a backup (`lost`), within the budget.
+  for (;;) {
+    setStatus(context, state, 'starting', { percent: 10 });
+    const begun = yield* retrying(
+      context,
+      state.budget,
+      () =>
+        call(context, names.beginApimBackup, {
+          resourceId: input.resourceId,
+          blobName,
+          region: service.location,
+          tier: service.tier,
+        }),
+      onRetry,
+    );
+    if (begun.status !== 'running') break;
 
-  // 4. Poll the operation until it is done or the run's timeout passes.
-  if (begun.status === 'running') {
+    // 4. Poll the operation until it is done or the run's timeout passes. Poll errors are retried
+    // as polls; a 403 on the poll makes the poll watch the blob instead (`watching`).
     let token = begun.token;
+    let watching: 'blob' | undefined;
     // The timeout counts from the accepted POST (the setting's meaning), not from waits before it.
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs);
     const polled = yield* pollUntil(context, {
@@ -143,18 +156,22 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
         setStatus(context, state, 'polling', {
           percent: 15,
           nextCheckAt: at.toISOString(),
-          waitingFor: 'the backup operation at API Management',
+          waitingFor:
+            watching === 'blob'
+              ? 'the backup blob (the operation cannot be read: 403 on its poll)'
+              : 'the backup operation at API Management',
         }),
       *poll() {
         state.polls++;
         const p = yield* retrying(
           context,
           state.budget,
-          () => call(context, names.pollApimOperation, { resourceId: input.resourceId, token }),
+          () => call(context, names.pollApimOperation, { resourceId: input.resourceId, token, blobName }),
           onRetry,
         );
-        if (p.status === 'succeeded') return { done: true, value: p };
+        if (p.status !== 'running') return { done: true, value: p };
         token = p.token;
+        watching = p.watching;
         return { done: false, retryAfterMs: p.retryAfterMs };
       },
     });
@@ -165,9 +182,18 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
         startedAt,
         timedOut(
           'BackupTimeout',
-          `${input.serviceName}: backup still running after ${Math.round(input.timeoutMs / 60000)} minutes`,
+          watching === 'blob'
+            ? `${input.serviceName}: backup blob not written ${Math.round(input.timeoutMs / 60000)} minutes after the accepted POST (the operation cannot be read: 403 on its poll)`
+            : `${input.serviceName}: backup still running after ${Math.round(input.timeoutMs / 60000)} minutes`,
         ),
       );
+    if (polled.value.status !== 'lost') break;
+    yield* backoff(
+      context,
+      state.budget,
+      new TransientError(`${input.serviceName}: ${polled.value.reason}`, { code: 'BackupOperationLost' }),
+      onRetry,
+    );
   }
 
   // 5. Verify the blob.

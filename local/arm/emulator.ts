@@ -114,6 +114,11 @@ export interface ArmEmulator {
   services: ArmServices;
   faults: ArmFaults;
   gateways: ArmGateways;
+  /**
+   * How long operations take on the clock; settable, read when a POST is accepted (so a test can
+   * make one backup outlast the run's timeout).
+   */
+  durations: { backupMs: number; restoreMs: number };
   /** Requests served so far, for assertions (method, path, status). */
   requests(): { method: string; path: string; status: number }[];
   stop(): Promise<void>;
@@ -170,8 +175,10 @@ const MAX_BODY = 1_048_576;
 export async function startArmEmulator(options: ArmEmulatorOptions): Promise<ArmEmulator> {
   const clock = options.clock ?? new RealClock();
   const retryAfterSeconds = options.retryAfterSeconds ?? 60;
-  const backupMs = options.durations?.backupMs ?? 10 * 60_000;
-  const restoreMs = options.durations?.restoreMs ?? 30 * 60_000;
+  const durations = {
+    backupMs: options.durations?.backupMs ?? 10 * 60_000,
+    restoreMs: options.durations?.restoreMs ?? 30 * 60_000,
+  };
   const expiryMs = (options.backupExpiryDays ?? 30) * 86_400_000;
   const token = options.token ?? randomBytes(24).toString('base64url');
   const identityHeader = randomBytes(16).toString('hex');
@@ -688,6 +695,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       `${service.location.toLowerCase().replace(/\s+/g, '')}_${service.name}_${kind}_${randomBytes(8).toString('hex')}`,
     ).toString('base64');
     const startedAt = clock.now();
+    const { backupMs, restoreMs } = durations;
     const op: Operation = {
       id,
       kind,
@@ -846,6 +854,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     services: servicesApi,
     faults,
     gateways: gatewaysApi,
+    durations,
     requests: () => log.map((r) => ({ ...r })),
     stop() {
       stopping ??= (async () => {

@@ -40,6 +40,11 @@ export interface HostOptions {
   readonly log?: (line: string) => void;
   /** Start timer triggers (default true). */
   readonly timers?: boolean;
+  /**
+   * Activities to deliver twice, as the real host may (at-least-once delivery): see
+   * `DurableEngine.duplicateActivities`. Default: none.
+   */
+  readonly duplicateActivities?: (name: string) => boolean;
   /** Queue polling overrides (real time; see local/README.md). */
   readonly queues?: {
     /** Start queue triggers (default true when the app has any). */
@@ -266,6 +271,9 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     log,
     // Activities may bind a durable client too (to start or signal orchestrations).
     extraInputs: (fn) => extraInputsFor(fn),
+    ...(options.duplicateActivities === undefined
+      ? {}
+      : { duplicateActivities: options.duplicateActivities }),
   });
 
   /** Invokes any non-durable function and applies its output bindings. */

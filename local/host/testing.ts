@@ -22,6 +22,8 @@ export interface TestHostOptions {
   readonly log?: (line: string) => void;
   readonly timers?: boolean;
   readonly queues?: HostOptions['queues'];
+  /** Activities delivered twice (at-least-once delivery); also settable later on `host.durable`. */
+  readonly duplicateActivities?: HostOptions['duplicateActivities'];
 }
 
 /** Terminal runtime statuses. */
@@ -74,6 +76,7 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.timers !== undefined ? { timers: options.timers } : {}),
     ...(options.queues ? { queues: options.queues } : {}),
+    ...(options.duplicateActivities ? { duplicateActivities: options.duplicateActivities } : {}),
   });
   const settings = options.settings ?? {};
   const queueClient = (queue: string) => {

@@ -15,6 +15,7 @@ import type {
   BackupRestoreRequest,
   NamedValueSummary,
   OperationPoll,
+  OperationWatch,
   ProductSummary,
 } from './port';
 import { parseApimResourceId, type ApimServiceId } from './resourceId';
@@ -38,20 +39,32 @@ export interface ApimClientOptions {
 
 // The poll token: what the SDK serialises (`poller.toString()`: absolute polling URL, no
 // credential) plus which service and operation it belongs to, because `resumeFrom` still needs
-// the call's resource group and service name.
+// the call's resource group and service name, and what to watch when the operation cannot be
+// read (optional: tokens issued before it existed stay valid).
 const pollTokenSchema = z.object({
   v: z.literal(1),
   op: z.enum(['backup', 'restore']),
   service: z.string(),
   state: z.string().min(1),
+  watch: z.object({ kind: z.literal('blob'), name: z.string().min(1) }).optional(),
 });
 type PollToken = z.infer<typeof pollTokenSchema>;
+
+/** The 202 that accepted a POST: where to poll and when. */
+interface Accepted {
+  location: string;
+  /** `Azure-AsyncOperation` / `Operation-Location`, when the service sends one (APIM does not). */
+  operationLocation: string | undefined;
+  retryAfter: string | undefined;
+}
 
 /**
  * Implements the {@link ApimClient} port with `@azure/arm-apimanagement` 10.x. Begin calls send the
  * POST (the SDK also polls once at once) and return a token; `pollOnce` resumes the SDK poller from
  * the token and polls exactly once, so callers wait between polls with durable timers instead of
- * blocking an invocation (../shared/reference/apim-backup-restore.md).
+ * blocking an invocation (../shared/reference/apim-backup-restore.md). When the SDK's poll after
+ * an accepted POST fails, the begin still returns a token built from the 202: retrying the begin
+ * would POST into Lifeboat's own running operation (issue 14, defect 4).
  */
 export function createApimClient(options: ApimClientOptions): ApimClient {
   const endpoint = options.endpoint.replace(/\/+$/, '');
@@ -78,22 +91,54 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
     id: ApimServiceId,
     request: BackupRestoreRequest | undefined,
     resumeFrom: string | undefined,
+    watch: OperationWatch | undefined,
   ): Promise<OperationPoll> {
     const service = clientFor(id.subscriptionId).apiManagementService;
     let retryAfter: string | undefined;
+    let accepted: Accepted | undefined;
     const sdkOptions = {
       // Never let the SDK wait in-process: each call does one POST or one poll.
       updateIntervalInMs: 0,
       ...(resumeFrom === undefined ? {} : { resumeFrom }),
       onResponse: (raw: PipelineResponse) => {
         retryAfter = raw.headers.get('retry-after');
+        const location = raw.headers.get('location');
+        if (raw.request.method === 'POST' && raw.status === 202 && location !== undefined && location !== '')
+          accepted = {
+            location,
+            operationLocation:
+              raw.headers.get('azure-asyncoperation') ?? raw.headers.get('operation-location'),
+            retryAfter,
+          };
       },
     };
     const params = request ?? { storageAccount: '', containerName: '', backupName: '' };
-    const poller =
-      op === 'backup'
-        ? await service.beginBackup(id.resourceGroup, id.serviceName, params, sdkOptions)
-        : await service.beginRestore(id.resourceGroup, id.serviceName, params, sdkOptions);
+    const tokenOf = (state: string): string => {
+      const token: PollToken = {
+        v: 1,
+        op,
+        service: id.resourceId,
+        state,
+        ...(watch === undefined ? {} : { watch }),
+      };
+      return JSON.stringify(token);
+    };
+    let poller;
+    try {
+      poller =
+        op === 'backup'
+          ? await service.beginBackup(id.resourceGroup, id.serviceName, params, sdkOptions)
+          : await service.beginRestore(id.resourceGroup, id.serviceName, params, sdkOptions);
+    } catch (error) {
+      // The POST was accepted and only the SDK's immediate poll failed: the operation runs. Its
+      // outcome (a failure, a 403) shows on the caller's next poll, which resumes from this token.
+      if (resumeFrom !== undefined || accepted === undefined) throw error;
+      return {
+        status: 'running',
+        token: tokenOf(serializedStateOf(accepted)),
+        retryAfterMs: parseRetryAfterMs(accepted.retryAfter, now()),
+      };
+    }
     if (poller.isDone()) {
       const result = poller.getResult();
       if (result === undefined)
@@ -102,10 +147,9 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
         });
       return { status: 'succeeded', service: toServiceInfo(result, id) };
     }
-    const token: PollToken = { v: 1, op, service: id.resourceId, state: poller.toString() };
     return {
       status: 'running',
-      token: JSON.stringify(token),
+      token: tokenOf(poller.toString()),
       retryAfterMs: parseRetryAfterMs(retryAfter, now()),
     };
   }
@@ -189,14 +233,17 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
     },
     async beginBackup(id, request) {
       try {
-        return await run('backup', id, toSdkParams(request), undefined);
+        return await run('backup', id, toSdkParams(request), undefined, {
+          kind: 'blob',
+          name: request.backupName,
+        });
       } catch (error) {
         throw classifyApimError(error, `Backup of ${id.resourceId}`, now());
       }
     },
     async beginRestore(id, request) {
       try {
-        return await run('restore', id, toSdkParams(request), undefined);
+        return await run('restore', id, toSdkParams(request), undefined, undefined);
       } catch (error) {
         throw classifyApimError(error, `Restore of ${id.resourceId}`, now());
       }
@@ -207,12 +254,37 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
       if (!parsed.ok)
         throw new NonRetryableError(`poll token: service ${parsed.error}`, { code: 'InvalidPollToken' });
       try {
-        return await run(token.op, parsed.value, undefined, token.state);
+        return await run(token.op, parsed.value, undefined, token.state, token.watch);
       } catch (error) {
+        // May POST, may not read the operation: it still completes (apim-backup-restore.md,
+        // "Errors worth handling"). The caller watches its effect instead.
+        if (token.watch !== undefined && statusOf(error) === 403)
+          return { status: 'unobservable', token: tokenText, watch: token.watch };
         throw classifyApimError(error, `Polling ${token.op} of ${parsed.value.resourceId}`, now());
       }
     },
   };
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/**
+ * The poller state `@azure/core-lro` 2.x would serialise (`poller.toString()`) right after this 202,
+ * as its `inferLroMode` derives it: `resumeFrom` accepts it like one the SDK wrote.
+ */
+function serializedStateOf(a: Accepted): string {
+  const config =
+    a.operationLocation === undefined
+      ? { metadata: { mode: 'ResourceLocation' }, operationLocation: a.location }
+      : {
+          metadata: { mode: 'OperationLocation' },
+          operationLocation: a.operationLocation,
+          resourceLocation: a.location,
+        };
+  return JSON.stringify({ state: { status: 'running', config } });
 }
 
 function parsePollToken(text: string): PollToken {

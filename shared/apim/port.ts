@@ -11,13 +11,19 @@ import type { ApimServiceId } from './resourceId';
 export interface ApimClient {
   /** Reads a service: tier, region, state. Unknown service → NonRetryableError code ResourceNotFound. */
   getService(id: ApimServiceId): Promise<ApimServiceInfo>;
-  /** Sends the backup POST and returns at once with a serialisable poll token. */
+  /**
+   * Sends the backup POST and returns at once with a serialisable poll token. Once the POST was
+   * accepted (202 with its Location) this never throws: an error on the poll that follows it is
+   * left to the next `pollOnce`, so a caller that retries errors never POSTs twice.
+   */
   beginBackup(id: ApimServiceId, request: BackupRestoreRequest): Promise<OperationPoll>;
   /** Sends the restore POST and returns at once with a serialisable poll token. */
   beginRestore(id: ApimServiceId, request: BackupRestoreRequest): Promise<OperationPoll>;
   /**
    * Polls a running operation once from its token (the SDK's `poller.toString()` state; it holds
    * the absolute polling URL and no credential). A failed operation throws the classified error.
+   * A 403 on the poll (the caller may POST but not read the operation; the operation goes on)
+   * answers `unobservable` with what to watch instead, when the token names it.
    */
   pollOnce(token: string): Promise<OperationPoll>;
   /** Every API (one item per revision listed), all pages. */
@@ -68,10 +74,18 @@ export interface BackupRestoreRequest {
   clientId?: string;
 }
 
+/**
+ * What shows an operation's effect when its result cannot be read (403 on the poll): the backup
+ * blob for a backup. A restore will add the target service's state here.
+ */
+export type OperationWatch = { kind: 'blob'; name: string };
+
 /** The state of a long-running backup/restore after one POST or one poll. */
 export type OperationPoll =
   | { status: 'running'; token: string; retryAfterMs: number | undefined }
-  | { status: 'succeeded'; service: ApimServiceInfo };
+  | { status: 'succeeded'; service: ApimServiceInfo }
+  /** 403 on the poll: the operation's result cannot be read; watch its effect until the deadline. */
+  | { status: 'unobservable'; token: string; watch: OperationWatch };
 
 /** What Lifeboat needs from `ApiManagementServiceResource`. */
 export interface ApimServiceInfo {

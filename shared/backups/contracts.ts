@@ -18,6 +18,12 @@ export interface PreflightBackupOutput {
 export const beginApimBackupInput = z.strictObject({
   resourceId: z.string().min(1),
   blobName: z.string().min(1),
+  /**
+   * The service's region and tier from this run's preflight, recorded on earlier runs' backups
+   * the begin verifies (optional: begins scheduled before it existed settle nothing).
+   */
+  region: z.string().optional(),
+  tier: z.string().optional(),
 });
 export type BeginApimBackupInput = z.infer<typeof beginApimBackupInput>;
 
@@ -25,12 +31,20 @@ export type BeginApimBackupInput = z.infer<typeof beginApimBackupInput>;
 export const pollApimOperationInput = z.strictObject({
   resourceId: z.string().min(1),
   token: z.string().min(1),
+  /** The backup blob, for a backup: tells a poll hiccup from an operation that ended without it. */
+  blobName: z.string().min(1).optional(),
 });
 export type PollApimOperationInput = z.infer<typeof pollApimOperationInput>;
 
-/** A poll result as JSON (no service details: the orchestration needs none). */
+/**
+ * A poll result as JSON (no service details: the orchestration needs none). `watching: 'blob'`:
+ * the operation cannot be read (403 on its poll), so the backup blob is watched instead.
+ */
 export type ApimOperationPoll =
-  { status: 'running'; token: string; retryAfterMs: number | null } | { status: 'succeeded' };
+  | { status: 'running'; token: string; retryAfterMs: number | null; watching?: 'blob' }
+  | { status: 'succeeded' }
+  /** The operation ended without a backup and without a readable failure: a new POST may follow. */
+  | { status: 'lost'; reason: string };
 
 export const verifyBackupInput = z.strictObject({
   blobName: z.string().min(1),

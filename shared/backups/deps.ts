@@ -2,6 +2,7 @@ import type { ApimClient } from '../apim/port';
 import { getConfig, type Config, type Env } from '../config';
 import { blobServiceClient } from '../storage';
 import { describeBackupStorage, resolveBackupEndpoint, type BackupStorageConnection } from './connection';
+import { createOperationLog, type OperationLog } from './operations';
 import { createBackupStore, type BackupStore } from './store';
 
 /**
@@ -14,6 +15,8 @@ export interface BackupDeps {
   /** The APIM client (loads `@azure/arm-apimanagement` on first use). */
   apim(): Promise<ApimClient>;
   store: BackupStore;
+  /** Records of accepted backup POSTs (shared/backups/operations.ts). */
+  operations: OperationLog;
   connection: BackupStorageConnection;
   /** The account NAME APIM writes to: LIFEBOAT_BACKUP_STORAGE_ACCOUNT, else the connection's account. */
   storageAccount: string;
@@ -40,10 +43,12 @@ export async function backupDeps(env: Env = process.env): Promise<BackupDeps> {
   const endpoint = resolveBackupEndpoint(env);
   const connection = describeBackupStorage(endpoint);
   const client = await blobServiceClient(endpoint);
+  const container = client.getContainerClient(config.backup.container);
   return {
     config,
     apim: () => apimFor(config.core),
-    store: createBackupStore(client.getContainerClient(config.backup.container)),
+    store: createBackupStore(container),
+    operations: createOperationLog(container),
     connection,
     storageAccount: config.backup.storageAccount ?? connection.accountName,
   };

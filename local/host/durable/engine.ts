@@ -135,6 +135,8 @@ export interface DurableEngineOptions {
   readonly log: (message: string) => void;
   /** Values of an activity's extra input bindings (a durable client), as the host binds them. */
   readonly extraInputs?: (fn: LoadedFunction) => Readonly<Record<string, RpcTypedData>>;
+  /** Activities to deliver twice (see {@link DurableEngine.duplicateActivities}). */
+  readonly duplicateActivities?: (name: string) => boolean;
 }
 
 /** Max short timer / long timer interval the extension sends to the SDK (its defaults). */
@@ -218,9 +220,18 @@ export class DurableEngine {
   private stopped = false;
   /** Counts episodes run (for benchmarks). */
   episodes = 0;
+  /**
+   * Activities (by name) this engine delivers twice. The real host delivers activities at least
+   * once: a worker that dies after running an activity, before its completion is recorded, makes
+   * the extension run it again. When this answers true, the activity runs once, its result is
+   * dropped as if that completion were lost, then it runs again and the second result is recorded.
+   * Settable while running, so a test can turn it on for one run.
+   */
+  duplicateActivities: ((name: string) => boolean) | undefined;
 
   constructor(private readonly options: DurableEngineOptions) {
     this.activitySlots = new Semaphore(options.maxConcurrentActivityFunctions);
+    this.duplicateActivities = options.duplicateActivities;
   }
 
   /** Stops scheduling: pending timers are cancelled and no new episode starts. */
@@ -824,11 +835,21 @@ export class DurableEngine {
             Details: '',
           };
         } else {
-          try {
-            const response = await invokeFunction(this.options.registry, fn, {
+          const invoke = () =>
+            invokeFunction(this.options.registry, fn, {
               trigger: inputJson === null ? undefined : { json: inputJson },
               extraInputs: this.options.extraInputs?.(fn) ?? {},
             });
+          if (this.duplicateActivities?.(fn.name) === true) {
+            this.options.log(
+              `Delivering activity '${fn.name}' (task ${id}) twice; the first result is dropped.`,
+            );
+            // The first delivery's outcome, success or failure, is lost as a crashed worker's would be.
+            await invoke().catch(() => undefined);
+            if (this.stopped) return;
+          }
+          try {
+            const response = await invoke();
             event = {
               EventType: EventType.TaskCompleted,
               TaskScheduledId: id,
