@@ -59,7 +59,10 @@ orchestration(names.vmFailback, {
     // Children are started by id and report back with an event: the durable-functions JS SDK
     // re-schedules a task yielded again in a new Task.any (azure-functions-durable-js#574), so a
     // parent cannot race its running sub-orchestrations directly.
-    const childId = (i: number) => `${context.df.instanceId}-vm-${i}`;
+    // Unique per execution (an instance id may be reused after it finished): a child of an earlier
+    // run with the same id would be found `exists` and never report to this one.
+    const run = context.df.newGuid(context.df.instanceId).slice(0, 8);
+    const childId = (i: number) => `${context.df.instanceId}-${run}-vm-${i}`;
     const deadline = new Date(
       context.df.currentUtcDateTime.getTime() + h.fanoutDeadlineMs(vms.length, concurrency, child(vms[0]!)),
     );
