@@ -10,7 +10,9 @@ import { backup } from '../names/backup';
  * per service and in parallel, the catalog summary the last prune wrote, with one HEAD that checks
  * the newest verified backup it names still exists (a paged listing when it is gone, when there is
  * no summary, when the last run verified a newer backup than the summary knows, or with
- * `?fresh=true`), and the durable status of the last run.
+ * `?fresh=true`), and the durable status of the last run. Also the last restore verification
+ * recorded on the service's backups and whether its newest restore-verified backup is stale
+ * (`restoreVerification: { enabled: false }` for a service without drill targets: no canary).
  */
 route(backup.getBackups, {
   route: 'backups',
@@ -60,6 +62,10 @@ route(backup.getBackups, {
         lastRun: runs[i],
         now,
         rpoMs: limit,
+        restoreCanary: {
+          enabled: s.drillTargets.length > 0,
+          maxAgeDays: deps.config.backup.restoreVerifiedMaxAgeDays,
+        },
       }),
     );
     return {

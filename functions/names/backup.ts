@@ -2,6 +2,8 @@ import type { PruneOutcome } from '../../shared/backups/catalog';
 import type {
   ApimOperationPoll,
   BeginApimBackupInput,
+  MarkRestoreVerifiedInput,
+  MarkRestoreVerifiedOutput,
   PollApimOperationInput,
   PreflightBackupInput,
   PreflightBackupOutput,
@@ -28,4 +30,7 @@ export const backup = {
   pollApimOperation: activityRef<PollApimOperationInput, ApimOperationPoll>('pollApimOperation'),
   verifyBackup: activityRef<VerifyBackupInput, VerifyBackupOutput>('verifyBackup'),
   pruneBackups: activityRef<PruneBackupsInput, PruneOutcome>('pruneBackups'),
+  markRestoreVerified: activityRef<MarkRestoreVerifiedInput, MarkRestoreVerifiedOutput>(
+    'markRestoreVerified',
+  ),
 } as const;

@@ -54,12 +54,25 @@ export interface CatalogRead extends CatalogSummary {
 
 function toStored(summary: CatalogSummary, asOf: Date): StoredCatalogSummary {
   const v = summary.newestVerified;
+  const r = summary.newestRestoreVerified;
   return {
     asOf: asOf.toISOString(),
     count: summary.count,
     verifiedCount: summary.verifiedCount,
     newestVerified:
       v === undefined ? null : { name: v.name, takenAt: v.takenAt.toISOString(), sizeBytes: v.sizeBytes },
+    newestRestoreVerified:
+      r?.restore === undefined
+        ? null
+        : {
+            name: r.name,
+            takenAt: r.takenAt.toISOString(),
+            verified: r.verified,
+            sizeBytes: r.sizeBytes,
+            at: r.restore.at.toISOString(),
+            target: r.restore.target,
+          },
+    lastRestoreVerification: summary.lastRestoreVerification ?? null,
   };
 }
 
@@ -69,11 +82,24 @@ function fromStored(stored: StoredCatalogSummary): CatalogRead {
     v === null
       ? undefined
       : { name: v.name, takenAt: new Date(v.takenAt), verified: true, sizeBytes: v.sizeBytes };
+  const r = stored.newestRestoreVerified ?? null;
+  const newestRestoreVerified =
+    r === null
+      ? undefined
+      : {
+          name: r.name,
+          takenAt: new Date(r.takenAt),
+          verified: r.verified,
+          sizeBytes: r.sizeBytes,
+          restore: { at: new Date(r.at), target: r.target, outcome: 'succeeded' as const },
+        };
   return {
     count: stored.count,
     verifiedCount: stored.verifiedCount,
     newestVerified,
     newest: undefined,
+    newestRestoreVerified,
+    lastRestoreVerification: stored.lastRestoreVerification ?? undefined,
     source: 'summary',
     asOf: new Date(stored.asOf),
   };

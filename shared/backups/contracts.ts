@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OUTCOMES } from '../outcome';
 import type { PreflightDecision } from './preflight';
 
 /**
@@ -64,3 +65,22 @@ export const pruneBackupsInput = z.strictObject({
   now: z.iso.datetime(),
 });
 export type PruneBackupsInput = z.infer<typeof pruneBackupsInput>;
+
+/**
+ * Input of `markRestoreVerified`: records on a backup blob that a restore of it into `target`
+ * (the target service name) ended with `outcome` at `verifiedAt` (the orchestration's time). Only
+ * `succeeded` makes the backup restore-verified; other outcomes are recorded and do not count.
+ */
+export const markRestoreVerifiedInput = z.strictObject({
+  blobName: z.string().min(1),
+  verifiedAt: z.iso.datetime(),
+  target: z.string().min(1),
+  outcome: z.enum(OUTCOMES, { error: `must be one of ${OUTCOMES.join(', ')}` }),
+});
+export type MarkRestoreVerifiedInput = z.infer<typeof markRestoreVerifiedInput>;
+export interface MarkRestoreVerifiedOutput {
+  /** False when the blob already carried a later attempt (a duplicate or late delivery). */
+  recorded: boolean;
+  /** Whether the backup counts as restore-verified now. */
+  restoreVerified: boolean;
+}

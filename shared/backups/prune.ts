@@ -5,9 +5,12 @@
  * - the newest `keepNewest` verified backups stay whatever their age, and the newest verified one
  *   always stays even if `keepNewest` were 0;
  * - nothing younger than the retention is deleted (an unverified young blob may be a backup in
- *   progress).
+ *   progress);
+ * - the newest restore-verified backup (issue 9, "Restore canary": its last restore into a drill
+ *   target succeeded) always stays, whatever its age: it is the newest state proven restorable.
  */
 
+import { countsAsRestoreVerified, type RestoreMark } from './restoreMark';
 import { MAX_NAMED_PRUNE_FAILURES, type PruneReport } from './run';
 
 /** One backup as the catalog lists it. */
@@ -20,6 +23,8 @@ export interface BackupEntry {
   verified: boolean;
   /** Blob size in bytes. */
   sizeBytes: number;
+  /** The last restore of this backup recorded on it, if any (only `succeeded` counts). */
+  restore?: RestoreMark;
 }
 
 /** Inputs of the retention rule besides the backups. */
@@ -32,7 +37,7 @@ export interface PrunePolicy {
 }
 
 /** Why a backup is kept. */
-export type KeepReason = 'within-retention' | 'newest-verified';
+export type KeepReason = 'within-retention' | 'newest-verified' | 'newest-restore-verified';
 
 /** What to delete and what to keep, with the reason for each kept backup. */
 export interface PruneDecision {
@@ -61,9 +66,12 @@ export function decidePrune(backups: readonly BackupEntry[], policy: PrunePolicy
       .slice(0, keepCount)
       .map((b) => b.name),
   );
+  const newestRestoreVerified = sorted.find((b) => countsAsRestoreVerified(b.restore));
   const decision: PruneDecision = { delete: [], keep: [] };
   for (const entry of sorted) {
     if (protectedNames.has(entry.name)) decision.keep.push({ entry, reason: 'newest-verified' });
+    else if (entry === newestRestoreVerified)
+      decision.keep.push({ entry, reason: 'newest-restore-verified' });
     else if (entry.takenAt.getTime() >= cutoff) decision.keep.push({ entry, reason: 'within-retention' });
     else decision.delete.push(entry);
   }

@@ -1,6 +1,11 @@
 import { publicError, type Problem } from '../errors';
 import { OUTCOMES, type Outcome } from '../outcome';
 import { newestFirst, type BackupEntry } from './prune';
+import {
+  countsAsRestoreVerified,
+  decideRestoreVerification,
+  type RestoreVerificationState,
+} from './restoreMark';
 import { decideRpoBreach } from './rpo';
 import { MAX_NAMED_PRUNE_FAILURES, type PruneReport } from './run';
 
@@ -10,12 +15,28 @@ export interface CatalogSummary {
   verifiedCount: number;
   newestVerified: BackupEntry | undefined;
   newest: BackupEntry | undefined;
+  /** The newest backup whose last restore succeeded (pruning never deletes it). Absent: none known. */
+  newestRestoreVerified?: BackupEntry | undefined;
+  /** The most recent restore attempt recorded on any of the service's backups, whatever its outcome. */
+  lastRestoreVerification?: LastRestoreVerification | undefined;
+}
+
+/** One restore attempt recorded on a backup, as the report shows it. */
+export interface LastRestoreVerification {
+  blobName: string;
+  /** ISO time of the restore's verification. */
+  at: string;
+  /** The target service name. */
+  target: string;
+  outcome: Outcome;
 }
 
 /** Summarises one service's backups (any order). */
 export function summarizeCatalog(entries: readonly BackupEntry[]): CatalogSummary {
   let newestVerified: BackupEntry | undefined;
   let newest: BackupEntry | undefined;
+  let newestRestoreVerified: BackupEntry | undefined;
+  let lastRestore: BackupEntry | undefined;
   let verifiedCount = 0;
   for (const e of entries) {
     if (newest === undefined || newestFirst(e, newest) < 0) newest = e;
@@ -23,8 +44,34 @@ export function summarizeCatalog(entries: readonly BackupEntry[]): CatalogSummar
       verifiedCount++;
       if (newestVerified === undefined || newestFirst(e, newestVerified) < 0) newestVerified = e;
     }
+    if (countsAsRestoreVerified(e.restore))
+      if (newestRestoreVerified === undefined || newestFirst(e, newestRestoreVerified) < 0)
+        newestRestoreVerified = e;
+    // The latest attempt by when it ran (ties: the newer backup), not by the backup's age.
+    if (e.restore !== undefined) {
+      const at = e.restore.at.getTime();
+      const best = lastRestore?.restore?.at.getTime();
+      if (best === undefined || at > best || (at === best && newestFirst(e, lastRestore!) < 0))
+        lastRestore = e;
+    }
   }
-  return { count: entries.length, verifiedCount, newestVerified, newest };
+  const mark = lastRestore?.restore;
+  return {
+    count: entries.length,
+    verifiedCount,
+    newestVerified,
+    newest,
+    newestRestoreVerified,
+    lastRestoreVerification:
+      lastRestore === undefined || mark === undefined
+        ? undefined
+        : {
+            blobName: lastRestore.name,
+            at: mark.at.toISOString(),
+            target: mark.target,
+            outcome: mark.outcome,
+          },
+  };
 }
 
 /** The durable status of the service's last run, as the durable client reports it. */
@@ -76,6 +123,13 @@ export interface ServiceBackupReport {
     progress: unknown;
   };
   rpo: { breached: boolean; limitSeconds: number };
+  /** The most recent restore attempt recorded on the service's backups (any outcome), or null. */
+  lastRestoreVerification: LastRestoreVerification | null;
+  /**
+   * Whether the newest restore-verified backup is older than the configured age (`stale`; also
+   * when there is none). `{ enabled: false }`: no drill target, the restore canary is off.
+   */
+  restoreVerification: RestoreVerificationState;
   /**
    * Where counts came from: the summary the last prune wrote (as of `asOf`, `ageSeconds` old; its
    * newest verified backup was checked to still exist) or a listing now (age 0).
@@ -139,6 +193,11 @@ export function shapeServiceReport(input: {
   lastRun: LastRunStatus | undefined;
   now: Date;
   rpoMs: number;
+  /**
+   * The restore canary: on for a service with a drill target; the age its newest restore-verified
+   * backup may reach. Absent: off.
+   */
+  restoreCanary?: { enabled: boolean; maxAgeDays: number };
 }): ServiceBackupReport {
   const { catalog, lastRun, now } = input;
   const newest = catalog.newestVerified;
@@ -182,6 +241,13 @@ export function shapeServiceReport(input: {
       progress: lastRun?.customStatus ?? null,
     },
     rpo: { breached: rpo.breached, limitSeconds: Math.round(input.rpoMs / 1000) },
+    lastRestoreVerification: catalog.lastRestoreVerification ?? null,
+    restoreVerification: decideRestoreVerification({
+      enabled: input.restoreCanary?.enabled ?? false,
+      newestRestoreVerifiedTakenAt: catalog.newestRestoreVerified?.takenAt,
+      now,
+      maxAgeDays: input.restoreCanary?.maxAgeDays ?? 0,
+    }),
     catalog:
       catalog.source === undefined || catalog.asOf === undefined
         ? null

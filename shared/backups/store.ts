@@ -2,8 +2,16 @@ import { RestError } from '@azure/core-rest-pipeline';
 import type { BlobClient, ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { NonRetryableError, TransientError } from '../errors';
+import { OUTCOMES, type Outcome } from '../outcome';
 import { parseBackupBlobName, servicePrefix } from './naming';
 import type { BackupEntry } from './prune';
+import {
+  countsAsRestoreVerified,
+  markReplaces,
+  parseRestoreMark,
+  restoreMarkMetadata,
+  type RestoreMark,
+} from './restoreMark';
 
 /**
  * The backup catalog in Blob Storage: the container APIM writes to, read and pruned by the app.
@@ -101,6 +109,18 @@ export interface BackupStore {
    * undefined when it is gone (deleted outside Lifeboat, or by a lifecycle policy).
    */
   head(blobName: string): Promise<{ sizeBytes: number; verified: boolean } | undefined>;
+  /**
+   * Records a restore attempt on a backup blob (issue 9: `restoreverifiedat`, `restoretarget`,
+   * `restoreoutcome`, merged into its metadata under its ETag), unless the blob already carries a
+   * later attempt (`recorded: false`: a duplicate or late delivery never overwrites a newer
+   * result). Then drops the service's catalog summary, so the next report lists the mark.
+   * `restoreVerified`: whether the blob counts as restore-verified afterwards. A name Lifeboat
+   * did not write, or a blob that is gone → NonRetryableError.
+   */
+  markRestoreVerified(
+    blobName: string,
+    mark: RestoreMark,
+  ): Promise<{ recorded: boolean; restoreVerified: boolean }>;
   /** Deletes blobs with one request each (the baseline the batch path is measured against). */
   deleteOneByOne(names: readonly string[], options?: { concurrency?: number }): Promise<DeleteResult>;
   /** Writes the catalog summary of one service (`_catalog/<service>.json`). */
@@ -120,6 +140,22 @@ export interface StoredCatalogSummary {
   count: number;
   verifiedCount: number;
   newestVerified: { name: string; takenAt: string; sizeBytes: number } | null;
+  /** The newest restore-verified backup and its mark (absent in summaries written before marks existed: none). */
+  newestRestoreVerified?: StoredRestoreVerified | null | undefined;
+  /** The latest restore attempt on any backup of the service. */
+  lastRestoreVerification?:
+    { blobName: string; at: string; target: string; outcome: Outcome } | null | undefined;
+}
+
+/** A restore-verified backup in a stored summary. */
+export interface StoredRestoreVerified {
+  name: string;
+  takenAt: string;
+  verified: boolean;
+  sizeBytes: number;
+  /** When its restore was verified (ISO) and into which target. */
+  at: string;
+  target: string;
 }
 
 const storedSummarySchema = z.strictObject({
@@ -129,6 +165,26 @@ const storedSummarySchema = z.strictObject({
   newestVerified: z
     .strictObject({ name: z.string(), takenAt: z.iso.datetime(), sizeBytes: z.number().int().min(0) })
     .nullable(),
+  newestRestoreVerified: z
+    .strictObject({
+      name: z.string(),
+      takenAt: z.iso.datetime(),
+      verified: z.boolean(),
+      sizeBytes: z.number().int().min(0),
+      at: z.iso.datetime(),
+      target: z.string(),
+    })
+    .nullable()
+    .optional(),
+  lastRestoreVerification: z
+    .strictObject({
+      blobName: z.string(),
+      at: z.iso.datetime(),
+      target: z.string(),
+      outcome: z.enum(OUTCOMES),
+    })
+    .nullable()
+    .optional(),
 });
 
 /** The summary blob of a service. */
@@ -172,6 +228,7 @@ export function createBackupStore(
               takenAt: parsed.takenAt,
               verified: metadata['verified'] === 'true',
               sizeBytes: item.properties.contentLength ?? 0,
+              ...restoreOf(metadata),
               metadata,
             });
           }
@@ -219,6 +276,52 @@ export function createBackupStore(
         throw classifyStorageError(error, `recording verification on ${blobName}`);
       }
       return { sizeBytes };
+    },
+
+    async markRestoreVerified(blobName, mark) {
+      const parsed = parseBackupBlobName(blobName);
+      if (parsed === undefined)
+        throw new NonRetryableError(`${blobName} is not a backup blob Lifeboat named`, {
+          code: 'NotABackupBlob',
+        });
+      const client = blob(blobName);
+      let props;
+      try {
+        props = await client.getProperties();
+      } catch (error) {
+        if (isNotFound(error))
+          throw new NonRetryableError(`backup blob ${blobName} does not exist (deleted since the restore?)`, {
+            code: 'BackupBlobMissing',
+          });
+        throw classifyStorageError(error, `reading backup blob ${blobName}`);
+      }
+      const existing = parseRestoreMark(props.metadata ?? {});
+      if (!markReplaces(existing, mark))
+        return { recorded: false, restoreVerified: countsAsRestoreVerified(existing) };
+      try {
+        // ifMatch: metadata is replaced as a whole, so a concurrent change (a verification, another
+        // mark) must not be lost; the 412 is transient and the retry reads the blob again.
+        await client.setMetadata(
+          { ...(props.metadata ?? {}), ...restoreMarkMetadata(mark) },
+          props.etag === undefined ? {} : { conditions: { ifMatch: props.etag } },
+        );
+      } catch (error) {
+        if (error instanceof RestError && error.statusCode === 412)
+          throw new TransientError(`${blobName} changed while its restore was recorded; retrying helps`, {
+            code: 'ConditionNotMet',
+            cause: error,
+          });
+        throw classifyStorageError(error, `recording the restore on ${blobName}`);
+      }
+      try {
+        // The summary the last prune wrote does not know the mark. A prune that listed before the
+        // mark and writes its summary after it hides the mark until the next prune (one backup
+        // interval); pruning itself always lists, so it never loses the mark.
+        await container.getBlobClient(summaryBlobName(parsed.serviceName)).deleteIfExists();
+      } catch (error) {
+        throw classifyStorageError(error, `dropping the catalog summary of ${parsed.serviceName}`);
+      }
+      return { recorded: true, restoreVerified: countsAsRestoreVerified(mark) };
     },
 
     async head(blobName) {
@@ -310,6 +413,12 @@ export function createBackupStore(
       }
     },
   };
+}
+
+/** The restore mark of a listed blob, as the optional `restore` field of its entry. */
+function restoreOf(metadata: Record<string, string>): { restore?: RestoreMark } {
+  const mark = parseRestoreMark(metadata);
+  return mark === undefined ? {} : { restore: mark };
 }
 
 /** Runs `fn` over `items` with at most `concurrency` in flight; rejects with the first failure. */

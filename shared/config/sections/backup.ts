@@ -164,6 +164,12 @@ export const backupSection = defineSection(
       1000,
       'The newest N verified backups of each service are never pruned.',
     ),
+    LIFEBOAT_RESTORE_VERIFIED_MAX_AGE_DAYS: intSetting(
+      14,
+      1,
+      365,
+      'A service with a drill target whose newest restore-verified backup was taken longer ago than this is flagged stale in GET /api/backups (the restore canary has not proven a recent backup restorable).',
+    ),
     LIFEBOAT_BACKUP_RPO_HOURS: intSetting(
       0,
       0,
@@ -277,6 +283,7 @@ export const backupSection = defineSection(
       retentionDays: raw.LIFEBOAT_BACKUP_RETENTION_DAYS,
       keepNewest: raw.LIFEBOAT_BACKUP_KEEP_NEWEST,
       rpoHours: raw.LIFEBOAT_BACKUP_RPO_HOURS,
+      restoreVerifiedMaxAgeDays: raw.LIFEBOAT_RESTORE_VERIFIED_MAX_AGE_DAYS,
       pollDefaultSeconds: raw.LIFEBOAT_BACKUP_POLL_DEFAULT_SECONDS,
       timeoutMinutes: raw.LIFEBOAT_BACKUP_TIMEOUT_MINUTES,
       lockedRetryBudget: raw.LIFEBOAT_BACKUP_LOCKED_RETRY_BUDGET,

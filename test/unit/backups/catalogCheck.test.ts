@@ -30,6 +30,7 @@ function fakeStore(blobs: Map<string, ListedBackup>) {
     verify: unused,
     deleteBatched: unused,
     deleteOneByOne: unused,
+    markRestoreVerified: unused,
     writeSummary: unused,
     readSummary: (svc) => Promise.resolve(summary(svc)),
     list: (svc) => {
