@@ -8,6 +8,8 @@ import type {
   PruneBackupsInput,
   VerifyBackupInput,
   VerifyBackupOutput,
+  WriteBackupManifestInput,
+  WriteBackupManifestOutput,
 } from '../../shared/backups/contracts';
 import type { BackupRunInput, BackupRunResult } from '../../shared/backups/run';
 import { activityRef, orchestrationRef } from '../kit/refs';
@@ -27,5 +29,8 @@ export const backup = {
   beginApimBackup: activityRef<BeginApimBackupInput, ApimOperationPoll>('beginApimBackup'),
   pollApimOperation: activityRef<PollApimOperationInput, ApimOperationPoll>('pollApimOperation'),
   verifyBackup: activityRef<VerifyBackupInput, VerifyBackupOutput>('verifyBackup'),
+  writeBackupManifest: activityRef<WriteBackupManifestInput, WriteBackupManifestOutput>(
+    'writeBackupManifest',
+  ),
   pruneBackups: activityRef<PruneBackupsInput, PruneOutcome>('pruneBackups'),
 } as const;

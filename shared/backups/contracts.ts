@@ -64,3 +64,15 @@ export const pruneBackupsInput = z.strictObject({
   now: z.iso.datetime(),
 });
 export type PruneBackupsInput = z.infer<typeof pruneBackupsInput>;
+
+export const writeBackupManifestInput = z.strictObject({
+  resourceId: z.string().min(1),
+  /** The verified backup blob the manifest goes beside. */
+  blobName: z.string().min(1),
+});
+export type WriteBackupManifestInput = z.infer<typeof writeBackupManifestInput>;
+export interface WriteBackupManifestOutput {
+  /** The manifest blob. */
+  blobName: string;
+  counts: import('../restore/manifest').ManifestCounts;
+}
