@@ -224,6 +224,33 @@ describe('restoreApim through the local host', () => {
     expect((done.output as RestoreOutput).outcome).toBe('succeeded');
   });
 
+  it('a transitioning target is waited for, then restored', async () => {
+    const drill = w.ids['prod-drill']!;
+    w.stack.arm.services.update(drill, { provisioningState: 'Activating' });
+    const started = await postJson(w.host, '/api/restores', {
+      service: 'prod',
+      target: 'prod-drill',
+      mode: 'drill',
+    });
+    expect(started.status).toBe(202);
+    const id = started.json['instanceId'] as string;
+    const phaseOf = () => (w.host.getStatus(id)?.customStatus as { phase?: string } | undefined)?.phase;
+    for (let i = 0; i < 500 && phaseOf() !== 'waiting-for-target'; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(phaseOf()).toBe('waiting-for-target');
+    const view = (await (await w.host.fetch(`/api/restores/${id}`)).json()) as {
+      progress: { waitingFor?: string };
+      outcome: unknown;
+    };
+    expect(view.outcome).toBeNull();
+    expect(view.progress.waitingFor).toContain('target');
+    w.stack.arm.services.update(drill, { provisioningState: 'Succeeded' });
+    const done = await w.host.waitForInstance(id, { timeoutMs: 60_000 });
+    const out = done.output as RestoreOutput;
+    expect(out.outcome).toBe('succeeded');
+    expect(out.retries).toBeGreaterThanOrEqual(1);
+  });
+
   it('answers 400 naming the field, 404 for an unknown service, target or run', async () => {
     const bad = await postJson(w.host, '/api/restores', { service: 'prod', mode: 'sometimes' });
     expect(bad.status).toBe(400);
@@ -238,5 +265,16 @@ describe('restoreApim through the local host', () => {
     expect(target.json.error?.code).toBe('TargetNotFound');
     expect((await w.host.fetch('/api/restores/nope')).status).toBe(404);
     expect((await w.host.fetch('/api/restores/backup-prod')).status).toBe(404);
+  });
+
+  // Last: it moves the clock past the restore window.
+  it('an expired backup is refused with its age, before any restore call', async () => {
+    const before = restorePosts(w.stack, 'prod-drill');
+    w.clock.advance(31 * 24 * 3_600_000);
+    const { out } = await restoreAndWait({ service: 'prod', target: 'prod-drill', mode: 'drill' });
+    expect(out.outcome).toBe('refused');
+    expect(out.error?.code).toBe('BackupExpired');
+    expect(out.error?.message).toMatch(/^newest verified backup is 31 days old/);
+    expect(restorePosts(w.stack, 'prod-drill')).toBe(before);
   });
 });
