@@ -10,6 +10,8 @@ import type {
   PruneBackupsInput,
   VerifyBackupInput,
   VerifyBackupOutput,
+  WriteBackupManifestInput,
+  WriteBackupManifestOutput,
 } from '../../shared/backups/contracts';
 import type { BackupRunInput, BackupRunResult } from '../../shared/backups/run';
 import { activityRef, orchestrationRef } from '../kit/refs';
@@ -29,6 +31,9 @@ export const backup = {
   beginApimBackup: activityRef<BeginApimBackupInput, ApimOperationPoll>('beginApimBackup'),
   pollApimOperation: activityRef<PollApimOperationInput, ApimOperationPoll>('pollApimOperation'),
   verifyBackup: activityRef<VerifyBackupInput, VerifyBackupOutput>('verifyBackup'),
+  writeBackupManifest: activityRef<WriteBackupManifestInput, WriteBackupManifestOutput>(
+    'writeBackupManifest',
+  ),
   pruneBackups: activityRef<PruneBackupsInput, PruneOutcome>('pruneBackups'),
   markRestoreVerified: activityRef<MarkRestoreVerifiedInput, MarkRestoreVerifiedOutput>(
     'markRestoreVerified',

@@ -1,5 +1,11 @@
 import type { OrchestrationContext } from 'durable-functions';
-import type { BackupProgress, BackupRunInput, BackupRunResult, PruneReport } from '../../shared/backups/run';
+import type {
+  BackupProgress,
+  BackupRunInput,
+  BackupRunResult,
+  ManifestReport,
+  PruneReport,
+} from '../../shared/backups/run';
 import { publicError, TransientError } from '../../shared/errors';
 import { refused, timedOut } from '../../shared/outcome';
 import {
@@ -212,7 +218,12 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
     onRetry,
   );
 
-  // 6. Only now, with a verified backup in place, may old ones go. The backup has succeeded
+  // 6. The configuration manifest beside the backup (what a restore is verified against). The
+  // backup has succeeded whatever this does: a problem is reported in `manifest`.
+  setStatus(context, state, 'writing-manifest', { percent: 90 });
+  const manifest = yield* writeManifest(context, state, blobName);
+
+  // 7. Only now, with a verified backup in place, may old ones go. The backup has succeeded
   // whatever the prune does: the prune reports on its own (`prune`), on its own budget.
   setStatus(context, state, 'pruning', { percent: 95 });
   const prune = yield* pruneOldBackups(context, state);
@@ -223,7 +234,27 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
     sizeBytes: verified.sizeBytes,
     pruned: prune.deleted,
     prune,
+    manifest,
   });
+}
+
+/**
+ * Writes the manifest beside a verified backup, retried within its own small budget (like the
+ * prune); a failure is reported (`manifest.outcome: failed`), never fatal to the backup.
+ */
+function* writeManifest(
+  context: OrchestrationContext,
+  state: RunState,
+  blobName: string,
+): Gen<ManifestReport> {
+  try {
+    const written = yield* retrying(context, run.get().pruneRetryBudget(state.input), () =>
+      call(context, names.writeBackupManifest, { resourceId: state.input.resourceId, blobName }),
+    );
+    return { outcome: 'succeeded', blobName: written.blobName, counts: written.counts };
+  } catch (error) {
+    return { outcome: 'failed', error: publicError(error) };
+  }
 }
 
 /**
@@ -268,7 +299,10 @@ function end(
   context: OrchestrationContext,
   state: RunState,
   startedAt: Date,
-  result: Pick<BackupRunResult, 'outcome' | 'error' | 'sizeBytes' | 'pruned' | 'prune' | 'takenAt'>,
+  result: Pick<
+    BackupRunResult,
+    'outcome' | 'error' | 'sizeBytes' | 'pruned' | 'prune' | 'takenAt' | 'manifest'
+  >,
 ): BackupRunResult {
   const out: BackupRunResult = {
     serviceName: state.input.serviceName,

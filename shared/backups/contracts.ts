@@ -84,3 +84,15 @@ export interface MarkRestoreVerifiedOutput {
   /** Whether the backup counts as restore-verified now. */
   restoreVerified: boolean;
 }
+
+export const writeBackupManifestInput = z.strictObject({
+  resourceId: z.string().min(1),
+  /** The verified backup blob the manifest goes beside. */
+  blobName: z.string().min(1),
+});
+export type WriteBackupManifestInput = z.infer<typeof writeBackupManifestInput>;
+export interface WriteBackupManifestOutput {
+  /** The manifest blob. */
+  blobName: string;
+  counts: import('../restore/manifest').ManifestCounts;
+}

@@ -71,6 +71,11 @@ export interface BackupRunResult {
   pruned?: number;
   /** What the prune that followed did, on its own: a prune problem leaves `outcome` as it is. */
   prune?: PruneReport;
+  /**
+   * The configuration manifest written beside the verified backup (what a restore is verified
+   * against), on its own: a manifest problem leaves `outcome` as it is.
+   */
+  manifest?: ManifestReport;
   retries: number;
   polls: number;
   error?: Problem;
@@ -86,6 +91,7 @@ export interface BackupProgress {
     | 'polling'
     | 'retrying'
     | 'verifying'
+    | 'writing-manifest'
     | 'pruning'
     | 'finished';
   serviceName: string;
@@ -117,6 +123,20 @@ export const PRUNE_RETRY_LIMIT = 2;
  *   policy): they are skipped and named in `failed` with the storage error code;
  * - `failed`: none could be deleted, or the prune itself failed (listing, summary): `error` says why.
  */
+/** What the manifest step did: the manifest blob and its counts, or why it was not written. */
+export interface ManifestReport {
+  outcome: 'succeeded' | 'failed';
+  blobName?: string;
+  counts?: {
+    apis: number;
+    apiRevisions: number;
+    products: number;
+    namedValues: number;
+    secretNamedValues: number;
+  };
+  error?: Problem;
+}
+
 export interface PruneReport {
   outcome: 'succeeded' | 'partial' | 'failed';
   deleted: number;

@@ -4,6 +4,7 @@ import type { ConfigSection } from './define';
 import { coreSection } from './sections/core';
 import { backupSection } from './sections/backup';
 import { relaySection } from './sections/relay';
+import { restoreSection } from './sections/restore';
 
 /**
  * The one configuration schema of the app, composed of sections. Loaded lazily on first use inside
@@ -15,6 +16,7 @@ export const sections = {
   core: coreSection,
   backup: backupSection,
   relay: relaySection,
+  restore: restoreSection,
 } as const;
 
 type Sections = typeof sections;

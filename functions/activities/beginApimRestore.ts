@@ -1,0 +1,12 @@
+import { activity } from '../kit';
+import { restore } from '../names/restore';
+
+/** Checks the target rules again against configuration, then sends the restore POST into the target and returns at once with the poll token (the access key, AccessKey mode only, never leaves this activity). */
+activity(restore.beginApimRestore, {
+  input: async () => (await import('../../shared/restore/contracts')).beginApimRestoreInput,
+  handler: async (v) => {
+    const { restoreDeps } = await import('../../shared/restore/deps');
+    const { beginRestore } = await import('../../shared/restore/activities');
+    return beginRestore(await restoreDeps(), v);
+  },
+});

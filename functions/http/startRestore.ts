@@ -1,0 +1,47 @@
+import * as df from 'durable-functions';
+import { errorBody, httpError, readBody, route } from '../kit';
+import { restore } from '../names/restore';
+
+/**
+ * `POST /api/restores` `{ service, target?, backup?, mode? }` (target `standby` by default, backup
+ * `latest`, mode `failover`): starts `restoreApim` under the target's singleton instance id. 202
+ * with the run's route; 400 naming the field; 404 unknown service or target; 409 with the running
+ * instance's id when a restore into that target is running.
+ */
+route(restore.startRestore, {
+  route: 'restores',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: async (request, context) => {
+    const { getConfig } = await import('../../shared/config');
+    const { startRestore, startRestoreBody } = await import('../../shared/restore/start');
+    const body = await readBody(request, startRestoreBody);
+    const config = getConfig();
+    const client = df.getClient(context);
+    const started = await startRestore(client, restore.restoreApim.name, config, body);
+    if (started.kind === 'notFound') throw httpError(404, started.code, started.message);
+    if (started.kind === 'busy')
+      return {
+        status: 409,
+        jsonBody: errorBody('RestoreRunning', `a restore into this target is ${started.runtimeStatus}`, {
+          instanceId: started.instanceId,
+          statusUri: `/api/restores/${started.instanceId}`,
+        }),
+      };
+    context.log(
+      JSON.stringify({
+        event: 'lifeboat.restore.trigger',
+        trigger: 'http',
+        service: body.service,
+        instanceId: started.instanceId,
+      }),
+    );
+    const statusUri = `/api/restores/${started.instanceId}`;
+    return {
+      status: 202,
+      headers: { location: statusUri },
+      jsonBody: { instanceId: started.instanceId, statusUri },
+    };
+  },
+});

@@ -1,0 +1,33 @@
+import type {
+  BeginApimRestoreInput,
+  PreflightRestoreTargetInput,
+  PreflightRestoreTargetOutput,
+  SelectRestoreBackupInput,
+  SelectRestoreBackupOutput,
+  SmokeCheckGatewayInput,
+  SmokeCheckGatewayOutput,
+  VerifyRestoreInput,
+  VerifyRestoreOutput,
+} from '../../shared/restore/contracts';
+import type { ApimOperationPoll } from '../../shared/backups/contracts';
+import type { RestoreRunInput, RestoreRunResult } from '../../shared/restore/run';
+import { activityRef, orchestrationRef } from '../kit/refs';
+
+/**
+ * The restore area's functions (issue 9), each named once with its input and output types. The
+ * restore polls with the backup area's `pollApimOperation` (it polls backups and restores).
+ */
+export const restore = {
+  startRestore: 'startRestore',
+  getRestore: 'getRestore',
+  restoreApim: orchestrationRef<RestoreRunInput, RestoreRunResult>('restoreApim'),
+  preflightRestoreTarget: activityRef<PreflightRestoreTargetInput, PreflightRestoreTargetOutput>(
+    'preflightRestoreTarget',
+  ),
+  selectRestoreBackup: activityRef<SelectRestoreBackupInput, SelectRestoreBackupOutput>(
+    'selectRestoreBackup',
+  ),
+  beginApimRestore: activityRef<BeginApimRestoreInput, ApimOperationPoll>('beginApimRestore'),
+  verifyRestore: activityRef<VerifyRestoreInput, VerifyRestoreOutput>('verifyRestore'),
+  smokeCheckGateway: activityRef<SmokeCheckGatewayInput, SmokeCheckGatewayOutput>('smokeCheckGateway'),
+} as const;

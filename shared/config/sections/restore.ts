@@ -1,0 +1,43 @@
+import { boolSetting, defineSection, intSetting } from '../define';
+
+/** Restoring an APIM backup into the standby or a drill target (issue 9). */
+export const restoreSection = defineSection(
+  'restore',
+  {
+    LIFEBOAT_RESTORE_TIMEOUT_MINUTES: intSetting(
+      180,
+      1,
+      24 * 60,
+      'A restore operation still running this long after its accepted POST ends the run timedOut (restores take 30-45 minutes and more).',
+    ),
+    LIFEBOAT_RESTORE_POLL_DEFAULT_SECONDS: intSetting(
+      60,
+      0,
+      3600,
+      'Wait between polls of a restore operation when the service sends no Retry-After.',
+    ),
+    LIFEBOAT_RESTORE_RETRY_BUDGET: intSetting(
+      8,
+      0,
+      100,
+      'How many times a 409 ServiceLocked, transient error or transitioning target is retried (backoff and jitter) in one restore run.',
+    ),
+    LIFEBOAT_RESTORE_RETRY_BASE_SECONDS: intSetting(
+      60,
+      0,
+      3600,
+      'First retry delay of a restore run; doubles per attempt, with jitter.',
+    ),
+    LIFEBOAT_RESTORE_SMOKE_CHECK: boolSetting(
+      true,
+      "After a verified restore, GET the target gateway's health path /status-0123456789abcdef (false: skip).",
+    ),
+  },
+  (raw) => ({
+    timeoutMinutes: raw.LIFEBOAT_RESTORE_TIMEOUT_MINUTES,
+    pollDefaultSeconds: raw.LIFEBOAT_RESTORE_POLL_DEFAULT_SECONDS,
+    retryBudget: raw.LIFEBOAT_RESTORE_RETRY_BUDGET,
+    retryBaseSeconds: raw.LIFEBOAT_RESTORE_RETRY_BASE_SECONDS,
+    smokeCheck: raw.LIFEBOAT_RESTORE_SMOKE_CHECK,
+  }),
+);

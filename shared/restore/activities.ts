@@ -1,0 +1,186 @@
+import { request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
+import type { ApimServiceInfo } from '../apim/port';
+import { parseApimResourceId, type ApimServiceId } from '../apim/resourceId';
+import type { Config } from '../config';
+import { decidePreflight } from '../backups/preflight';
+import { parseBackupBlobName } from '../backups/naming';
+import { NonRetryableError, TransientError } from '../errors';
+import { compareManifests, describeDifference } from './manifest';
+import { readManifestBlob } from './manifestStore';
+import type { RestoreDeps } from './deps';
+import { MAX_LISTED_DIFFERENCES, type RestoreVerification } from './run';
+import { selectBackup, type BackupRecord } from './select';
+import { decideRestoreTarget, type RestoreMode } from './target';
+import type {
+  PreflightRestoreTargetOutput,
+  SelectRestoreBackupOutput,
+  SmokeCheckGatewayOutput,
+} from './contracts';
+
+/** The work behind the restore activities (the function files stay thin). */
+
+/** The ARM id parsed, or a non-retryable `InvalidTarget`. */
+export function targetId(resourceId: string): ApimServiceId {
+  const parsed = parseApimResourceId(resourceId.trim());
+  if (!parsed.ok)
+    throw new NonRetryableError(`target ${resourceId.trim().slice(0, 300)}: ${parsed.error}`, {
+      code: 'InvalidTarget',
+    });
+  return parsed.value;
+}
+
+/** Reads the target and decides whether a restore may begin now (tier, workspaces, transitions). */
+export async function preflightTarget(
+  deps: RestoreDeps,
+  resourceId: string,
+): Promise<PreflightRestoreTargetOutput> {
+  let info: ApimServiceInfo;
+  try {
+    info = await (await deps.apim()).getService(targetId(resourceId));
+  } catch (error) {
+    if (error instanceof NonRetryableError && error.code === 'ResourceNotFound')
+      throw new NonRetryableError(`the restore target ${resourceId.trim()} does not exist`, {
+        code: 'TargetNotFound',
+      });
+    throw error;
+  }
+  const decision = decidePreflight(info);
+  // decidePreflight speaks of backups; a restore target's refusal says "restored into".
+  const out =
+    decision.kind === 'unsupported'
+      ? { ...decision, reason: decision.reason.replace('cannot be backed up', 'cannot be restored into') }
+      : decision;
+  return { decision: out, tier: info.sku.name, location: info.location };
+}
+
+/** The backups of a service as the catalog records them (listing with metadata). */
+export async function selectFromStore(
+  deps: RestoreDeps,
+  input: { serviceName: string; targetTier: string; backup: string; now: string },
+): Promise<SelectRestoreBackupOutput> {
+  const listed = await deps.store.list(input.serviceName, { includeMetadata: true });
+  const backups: BackupRecord[] = listed.map((b) => ({
+    name: b.name,
+    serviceName: b.metadata['service'] ?? parseBackupBlobName(b.name)?.serviceName ?? '',
+    takenAt: b.metadata['takenat'] !== undefined ? new Date(b.metadata['takenat']) : b.takenAt,
+    verified: b.verified,
+    tier: b.metadata['tier'],
+  }));
+  const decision = selectBackup({
+    backups,
+    serviceName: input.serviceName,
+    targetTier: input.targetTier,
+    now: new Date(input.now),
+    backup: input.backup,
+  });
+  return decision.ok
+    ? {
+        ok: true,
+        backup: { name: decision.backup.name, takenAt: decision.backup.takenAt.toISOString() },
+        ageMs: decision.ageMs,
+      }
+    : decision;
+}
+
+/** The configured service named `serviceName`. */
+export function configuredService(config: Config, serviceName: string): Config['backup']['services'][number] {
+  const s = config.backup.services.find((x) => x.serviceName.toLowerCase() === serviceName.toLowerCase());
+  if (s === undefined)
+    throw new NonRetryableError(`${serviceName} is not a configured service`, { code: 'UnknownService' });
+  return s;
+}
+
+/**
+ * Sends the restore POST into the target, after checking the target rules again against the
+ * configuration (the rules are the last word before an overwrite, whoever built the input).
+ */
+export async function beginRestore(
+  deps: RestoreDeps,
+  input: { serviceName: string; targetResourceId: string; mode: RestoreMode; blobName: string },
+): Promise<{ status: 'running'; token: string; retryAfterMs: number | null } | { status: 'succeeded' }> {
+  const service = configuredService(deps.config, input.serviceName);
+  const rule = decideRestoreTarget(
+    {
+      resourceId: service.resourceId,
+      standbyResourceId: service.standby?.resourceId,
+      drillTargetResourceIds: service.drillTargets.map((d) => d.resourceId),
+      allowRestoreOverPrimary: service.allowRestoreOverPrimary,
+    },
+    input.targetResourceId,
+    input.mode,
+  );
+  if (!rule.ok) throw new NonRetryableError(rule.message, { code: rule.code });
+  const b = deps.config.backup;
+  const begun = await (
+    await deps.apim()
+  ).beginRestore(targetId(rule.resourceId), {
+    storageAccount: deps.storageAccount,
+    containerName: b.container,
+    backupName: input.blobName,
+    accessType: b.accessType,
+    ...(b.accessType === 'AccessKey' && b.accessKey !== undefined ? { accessKey: b.accessKey } : {}),
+    ...(b.accessType === 'UserAssignedManagedIdentity' && b.identityClientId !== undefined
+      ? { clientId: b.identityClientId }
+      : {}),
+  });
+  if (begun.status === 'running')
+    return { status: 'running', token: begun.token, retryAfterMs: begun.retryAfterMs ?? null };
+  if (begun.status === 'succeeded') return { status: 'succeeded' };
+  throw new TransientError('the restore operation cannot be read (403 on its poll)', {
+    code: 'Unobservable',
+  });
+}
+
+/** Reads the target's manifest and compares it with the manifest written beside the backup. */
+export async function verifyTarget(
+  deps: RestoreDeps,
+  input: { targetResourceId: string; blobName: string },
+): Promise<RestoreVerification> {
+  const expected = await readManifestBlob(deps.container, input.blobName);
+  const actual = await (await deps.apim()).readManifest(targetId(input.targetResourceId));
+  const comparison = compareManifests(expected, actual);
+  return {
+    equal: comparison.equal,
+    differences: comparison.differences.slice(0, MAX_LISTED_DIFFERENCES).map(describeDifference),
+    differenceCount: comparison.differences.length,
+  };
+}
+
+/** The gateway health path every APIM gateway answers (apim-backup-restore.md). */
+export const HEALTH_PATH = '/status-0123456789abcdef';
+
+/** GETs the target gateway's health path once. Network errors are transient; any HTTP status is an answer. */
+export async function probeGateway(
+  deps: RestoreDeps,
+  resourceId: string,
+  timeoutMs = 30_000,
+): Promise<SmokeCheckGatewayOutput> {
+  const info = await (await deps.apim()).getService(targetId(resourceId));
+  if (info.gatewayUrl === undefined)
+    throw new NonRetryableError(`${resourceId.trim()} reports no gateway URL`, { code: 'NoGatewayUrl' });
+  const url = new URL(HEALTH_PATH, info.gatewayUrl);
+  const caFile = deps.config.core.armCaFile;
+  const ca = caFile === undefined ? undefined : readFileSync(caFile, 'utf8');
+  const httpStatus = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest(
+      url,
+      { method: 'GET', timeout: timeoutMs, ...(ca === undefined ? {} : { ca }) },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', (error) =>
+      reject(
+        new TransientError(`gateway health probe of ${info.name} failed (${error.message})`, {
+          code: 'GatewayUnreachable',
+        }),
+      ),
+    );
+    req.end();
+  });
+  return { ok: httpStatus === 200, httpStatus };
+}

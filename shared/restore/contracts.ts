@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import type { PreflightDecision } from '../backups/preflight';
+import type { BackupDecision } from './select';
+import type { RestoreVerification } from './run';
+
+/** Inputs and outputs of the restore activities (ids, names and times only: they are stored in the task hub). */
+
+export const preflightRestoreTargetInput = z.strictObject({ targetResourceId: z.string().min(1) });
+export type PreflightRestoreTargetInput = z.infer<typeof preflightRestoreTargetInput>;
+export interface PreflightRestoreTargetOutput {
+  decision: PreflightDecision;
+  tier: string;
+  location: string;
+}
+
+export const selectRestoreBackupInput = z.strictObject({
+  serviceName: z.string().min(1),
+  targetTier: z.string().min(1),
+  backup: z.string().min(1),
+  /** The orchestration's time: ages are measured from it. */
+  now: z.iso.datetime(),
+});
+export type SelectRestoreBackupInput = z.infer<typeof selectRestoreBackupInput>;
+/** The decision, with `takenAt` as ISO text (JSON). */
+export type SelectRestoreBackupOutput =
+  | { ok: true; backup: { name: string; takenAt: string }; ageMs: number }
+  | Extract<BackupDecision, { ok: false }>;
+
+export const beginApimRestoreInput = z.strictObject({
+  serviceName: z.string().min(1),
+  targetResourceId: z.string().min(1),
+  mode: z.enum(['failover', 'drill']),
+  blobName: z.string().min(1),
+});
+export type BeginApimRestoreInput = z.infer<typeof beginApimRestoreInput>;
+
+export const verifyRestoreInput = z.strictObject({
+  targetResourceId: z.string().min(1),
+  blobName: z.string().min(1),
+});
+export type VerifyRestoreInput = z.infer<typeof verifyRestoreInput>;
+export type VerifyRestoreOutput = RestoreVerification;
+
+export const smokeCheckGatewayInput = z.strictObject({ targetResourceId: z.string().min(1) });
+export type SmokeCheckGatewayInput = z.infer<typeof smokeCheckGatewayInput>;
+export interface SmokeCheckGatewayOutput {
+  ok: boolean;
+  httpStatus: number;
+}

@@ -1,0 +1,69 @@
+import { RestError } from '@azure/core-rest-pipeline';
+import type { ContainerClient } from '@azure/storage-blob';
+import { NonRetryableError } from '../errors';
+import { classifyStorageError } from '../backups/store';
+import { configurationManifestSchema, type ConfigurationManifest } from './manifest';
+
+/**
+ * The configuration manifest written beside each backup. It lives under `_manifests/` with the
+ * backup's own name (`_manifests/<service>/<service>-<stamp>.apimbackup.json`): the folder cannot
+ * clash with a service folder (service names start with a letter), so backup listings, prune
+ * counts and the catalog never see it (they list `<service>/` and parse backup names only).
+ */
+export const MANIFEST_FOLDER = '_manifests/';
+
+/** The manifest blob of a backup blob. */
+export function manifestBlobName(backupBlobName: string): string {
+  return `${MANIFEST_FOLDER}${backupBlobName}.json`;
+}
+
+/** Writes (or overwrites: idempotent) the manifest of `backupBlobName`. */
+export async function writeManifestBlob(
+  container: ContainerClient,
+  backupBlobName: string,
+  manifest: ConfigurationManifest,
+): Promise<{ blobName: string }> {
+  const name = manifestBlobName(backupBlobName);
+  const body = JSON.stringify(manifest);
+  try {
+    await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+      blobHTTPHeaders: { blobContentType: 'application/json' },
+    });
+  } catch (error) {
+    throw classifyStorageError(error, `writing the manifest of ${backupBlobName}`);
+  }
+  return { blobName: name };
+}
+
+/**
+ * Reads the manifest of `backupBlobName`. Missing → NonRetryableError `ManifestMissing`;
+ * unreadable → NonRetryableError `ManifestUnreadable` (a restore cannot be verified without it).
+ */
+export async function readManifestBlob(
+  container: ContainerClient,
+  backupBlobName: string,
+): Promise<ConfigurationManifest> {
+  let text: string;
+  try {
+    text = (await container.getBlobClient(manifestBlobName(backupBlobName)).downloadToBuffer()).toString(
+      'utf8',
+    );
+  } catch (error) {
+    if (error instanceof RestError && error.statusCode === 404)
+      throw new NonRetryableError(`backup ${backupBlobName} has no manifest beside it`, {
+        code: 'ManifestMissing',
+      });
+    throw classifyStorageError(error, `reading the manifest of ${backupBlobName}`);
+  }
+  let parsed;
+  try {
+    parsed = configurationManifestSchema.safeParse(JSON.parse(text));
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.success !== true)
+    throw new NonRetryableError(`the manifest of backup ${backupBlobName} is unreadable`, {
+      code: 'ManifestUnreadable',
+    });
+  return parsed.data;
+}
