@@ -41,8 +41,8 @@ const serviceId = (rg: string, name: string) =>
   `/subscriptions/${SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.ApiManagement/service/${name}`;
 
 /**
- * Starts Azurite, the ARM emulator (seeded with a primary APIM service in West Europe and its
- * standby in North Europe) and the local Functions host running the app with settings that point
+ * Starts Azurite, the ARM emulator (seeded with a primary APIM service in West Europe, its
+ * standby and a drill target of the same tier in North Europe) and the local Functions host running the app with settings that point
  * at them. Production code is unchanged: it finds ARM through LIFEBOAT_ARM_ENDPOINT and its token
  * through the App Service managed identity endpoint the emulator serves.
  */
@@ -59,15 +59,41 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
         location: 'West Europe',
         sku: { name: 'Developer', capacity: 1 },
         identity: { systemAssigned: true },
+        // A few of each list, so a restore has something to verify (the manifest beside each backup).
         configuration: {
-          apis: [{ name: 'orders', path: 'orders', displayName: 'Orders' }],
-          products: [{ name: 'starter', displayName: 'Starter' }],
-          namedValues: [{ name: 'backend-url', value: 'https://orders.contoso.example' }],
+          apis: [
+            { name: 'orders', path: 'orders', displayName: 'Orders' },
+            {
+              name: 'orders;rev=2',
+              path: 'orders',
+              displayName: 'Orders',
+              apiRevision: '2',
+              isCurrent: false,
+            },
+            { name: 'billing', path: 'billing', displayName: 'Billing' },
+            { name: 'catalog', path: 'catalog', displayName: 'Catalog' },
+          ],
+          products: [
+            { name: 'starter', displayName: 'Starter' },
+            { name: 'unlimited', displayName: 'Unlimited' },
+          ],
+          namedValues: [
+            { name: 'backend-url', value: 'https://orders.contoso.example' },
+            { name: 'billing-url', value: 'https://billing.contoso.example' },
+            { name: 'backend-key', value: 'local-demo-secret', secret: true },
+          ],
         },
       },
       {
         resourceGroup: 'rg-apim-neu',
         name: 'contoso-apim-standby',
+        location: 'North Europe',
+        sku: { name: 'Developer', capacity: 1 },
+        identity: { systemAssigned: true },
+      },
+      {
+        resourceGroup: 'rg-apim-neu',
+        name: 'contoso-apim-drill',
         location: 'North Europe',
         sku: { name: 'Developer', capacity: 1 },
         identity: { systemAssigned: true },
@@ -93,6 +119,7 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
         {
           resourceId: serviceId('rg-apim-weu', 'contoso-apim'),
           standbyResourceId: serviceId('rg-apim-neu', 'contoso-apim-standby'),
+          drillTargetResourceIds: [serviceId('rg-apim-neu', 'contoso-apim-drill')],
         },
       ]),
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
@@ -113,7 +140,8 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
       site,
       settings,
       describe: () => [
-        `Functions host   ${host.origin}/api   (health: ${host.origin}/api/health, backups: ${host.origin}/api/backups)`,
+        `Functions host   ${host.origin}/api   (health: ${host.origin}/api/health, backups: ${host.origin}/api/backups, restores: ${host.origin}/api/restores)`,
+        `APIM services    contoso-apim (primary), contoso-apim-standby (standby), contoso-apim-drill (drill target)`,
         `Durable API      ${host.origin}/runtime/webhooks/durabletask/instances`,
         `Azurite blobs    ${stack.azurite.blobEndpoint}`,
         `Azurite queues   ${stack.azurite.queueEndpoint}`,

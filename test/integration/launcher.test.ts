@@ -91,4 +91,30 @@ describe('the local launcher stack', () => {
       /^contoso-apim\/contoso-apim-\d{8}T\d{6}Z\.apimbackup$/,
     );
   });
+
+  it('restores that backup into the drill target as a drill, verified against its manifest', async () => {
+    const origin = lifeboat.host.origin;
+    const started = await fetch(`${origin}/api/restores`, {
+      method: 'POST',
+      body: JSON.stringify({ service: 'contoso-apim', target: 'contoso-apim-drill', mode: 'drill' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(started.status).toBe(202);
+    const { statusUri } = (await started.json()) as { statusUri: string };
+    let view: {
+      outcome?: string;
+      result?: { verification?: { equal: boolean }; target?: { role?: string } };
+    } = {};
+    for (let i = 0; i < 150 && (view.outcome ?? null) === null; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      view = (await (await fetch(`${origin}${statusUri}`)).json()) as typeof view;
+    }
+    expect(view.outcome).toBe('succeeded');
+    expect(view.result?.target?.role).toBe('drillTarget');
+    expect(view.result?.verification?.equal).toBe(true);
+    const drill = lifeboat.stack.arm.services
+      .list()
+      .find((s) => s.name === 'contoso-apim-drill')!.configuration;
+    expect(drill.apis.map((a) => a.name).sort()).toEqual(['billing', 'catalog', 'orders', 'orders;rev=2']);
+  });
 });
