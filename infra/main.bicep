@@ -53,6 +53,9 @@ param retentionDays int = 7
 @description('NCRONTAB schedule for backups.')
 param backupSchedule string = '0 0 */6 * * *'
 
+@description('NCRONTAB schedule of the restore canary (weekly by default: Sundays 03:00).')
+param restoreCanarySchedule string = '0 0 3 * * 0'
+
 @description('Tags for every resource (azd adds azd-env-name).')
 param tags object = {}
 
@@ -102,6 +105,7 @@ module app 'modules/functionapp.bicep' = {
     agentKeys: agentKeys
     retentionDays: retentionDays
     backupSchedule: backupSchedule
+    restoreCanarySchedule: restoreCanarySchedule
   }
 }
 

@@ -123,6 +123,7 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
         },
       ]),
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
+      LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
       ...options.settings,
     };
     const host = await startHost({

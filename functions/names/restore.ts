@@ -11,6 +11,7 @@ import type {
 } from '../../shared/restore/contracts';
 import type { ApimOperationPoll } from '../../shared/backups/contracts';
 import type { RestoreRunInput, RestoreRunResult } from '../../shared/restore/run';
+import type { RestoreCanaryInput, RestoreCanaryResult } from '../../shared/restore/canary';
 import { activityRef, orchestrationRef } from '../kit/refs';
 
 /**
@@ -30,4 +31,7 @@ export const restore = {
   beginApimRestore: activityRef<BeginApimRestoreInput, ApimOperationPoll>('beginApimRestore'),
   verifyRestore: activityRef<VerifyRestoreInput, VerifyRestoreOutput>('verifyRestore'),
   smokeCheckGateway: activityRef<SmokeCheckGatewayInput, SmokeCheckGatewayOutput>('smokeCheckGateway'),
+  /** The restore canary: a timer on %LIFEBOAT_RESTORE_CANARY_SCHEDULE% starting the orchestration. */
+  scheduledRestoreCanary: 'scheduledRestoreCanary',
+  restoreCanary: orchestrationRef<RestoreCanaryInput, RestoreCanaryResult>('restoreCanary'),
 } as const;

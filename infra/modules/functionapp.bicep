@@ -15,6 +15,7 @@ param sites array
 param agentKeys object
 param retentionDays int
 param backupSchedule string
+param restoreCanarySchedule string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${baseName}-plan'
@@ -55,6 +56,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'LIFEBOAT_BACKUP_ACCESS_TYPE', value: 'SystemAssignedManagedIdentity' }
         { name: 'LIFEBOAT_BACKUP_RETENTION_DAYS', value: string(retentionDays) }
         { name: 'LIFEBOAT_BACKUP_SCHEDULE', value: backupSchedule }
+        { name: 'LIFEBOAT_RESTORE_CANARY_SCHEDULE', value: restoreCanarySchedule }
         { name: 'LIFEBOAT_RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeySecretUri})' }
         { name: 'LIFEBOAT_RELAY_SITES', value: join(sites, ',') }
         { name: 'LIFEBOAT_RELAY_AGENT_KEYS', value: string(agentKeys) }

@@ -19,6 +19,20 @@ function isValidSchedule(expression: string): boolean {
   }
 }
 
+/** A six-field NCRONTAB setting (a timer's `%SETTING%` schedule), validated as the host would parse it. */
+export function scheduleSetting(fallback: string, description: string) {
+  return z
+    .string()
+    .regex(/^\S+( \S+){5}$/, {
+      error: 'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})',
+    })
+    .refine(isValidSchedule, {
+      error: 'must be a valid NCRONTAB expression (a field is out of range or malformed)',
+    })
+    .default(fallback)
+    .describe(description);
+}
+
 /**
  * An APIM ARM id, checked at field level (not only in the section's transform) so a malformed id
  * is reported together with every other bad key: zod skips a transform once any field failed.
@@ -129,19 +143,10 @@ export const backupSection = defineSection(
       .describe(
         'Storage account key (secret; a Key Vault reference in Azure). Required with AccessKey, refused otherwise.',
       ),
-    LIFEBOAT_BACKUP_SCHEDULE: z
-      .string()
-      .regex(/^\S+( \S+){5}$/, {
-        error:
-          'must be a six-field NCRONTAB expression ({second} {minute} {hour} {day} {month} {day-of-week})',
-      })
-      .refine(isValidSchedule, {
-        error: 'must be a valid NCRONTAB expression (a field is out of range or malformed)',
-      })
-      .default('0 0 */6 * * *')
-      .describe(
-        'When backups run (NCRONTAB, UTC unless WEBSITE_TIME_ZONE is set; day-of-month and day-of-week must both match).',
-      ),
+    LIFEBOAT_BACKUP_SCHEDULE: scheduleSetting(
+      '0 0 */6 * * *',
+      'When backups run (NCRONTAB, UTC unless WEBSITE_TIME_ZONE is set; day-of-month and day-of-week must both match).',
+    ),
     WEBSITE_TIME_ZONE: z
       .string()
       .refine(isIanaTimeZone, {

@@ -1,4 +1,5 @@
 import { boolSetting, defineSection, intSetting } from '../define';
+import { scheduleSetting } from './backup';
 
 /** Restoring an APIM backup into the standby or a drill target (issue 9). */
 export const restoreSection = defineSection(
@@ -32,6 +33,10 @@ export const restoreSection = defineSection(
       true,
       "After a verified restore, GET the target gateway's health path /status-0123456789abcdef (false: skip).",
     ),
+    LIFEBOAT_RESTORE_CANARY_SCHEDULE: scheduleSetting(
+      '0 0 3 * * 0',
+      'When the restore canary runs (NCRONTAB, weekly by default): it restores the newest verified backup of each service with a drill target into its first drill target and records the outcome on the backup blob. The timer binds it by name, so the app settings must contain it.',
+    ),
   },
   (raw) => ({
     timeoutMinutes: raw.LIFEBOAT_RESTORE_TIMEOUT_MINUTES,
@@ -39,5 +44,6 @@ export const restoreSection = defineSection(
     retryBudget: raw.LIFEBOAT_RESTORE_RETRY_BUDGET,
     retryBaseSeconds: raw.LIFEBOAT_RESTORE_RETRY_BASE_SECONDS,
     smokeCheck: raw.LIFEBOAT_RESTORE_SMOKE_CHECK,
+    canarySchedule: raw.LIFEBOAT_RESTORE_CANARY_SCHEDULE,
   }),
 );

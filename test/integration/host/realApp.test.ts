@@ -11,7 +11,11 @@ beforeAll(async () => {
   t = await createTestHost({
     appRoot: process.cwd(),
     app: { main: 'functions/**/*.ts', importer: (file) => import(file) },
-    settings: { AzureWebJobsStorage: azurite.connectionString, LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *' },
+    settings: {
+      AzureWebJobsStorage: azurite.connectionString,
+      LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
+      LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
+    },
     timers: false,
     queues: { enabled: false },
   });

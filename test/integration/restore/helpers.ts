@@ -35,6 +35,7 @@ export async function startRestoreWorld(
     allowRestoreOverPrimary?: boolean;
   }[],
   settings: Record<string, string> = {},
+  options: { timers?: boolean } = {},
 ): Promise<RestoreWorld> {
   const clock = new VirtualClock(new Date('2026-01-01T00:00:00Z'));
   const stack = await startAzureStack({
@@ -68,9 +69,10 @@ export async function startRestoreWorld(
         ...stack.settings,
         LIFEBOAT_PROTECTED_SERVICES: JSON.stringify(protectedServices),
         LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
+        LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
         ...settings,
       },
-      timers: false,
+      timers: options.timers ?? false,
       queues: { enabled: false },
     });
     const container = BlobServiceClient.fromConnectionString(
