@@ -49,7 +49,16 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AgentQueues__queueServiceUri', value: 'https://${appStorageName}.queue.${environment().suffixes.storage}' }
         { name: 'BackupStorage__blobServiceUri', value: 'https://${backupStorageName}.blob.${environment().suffixes.storage}' }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
-        { name: 'LIFEBOAT_PROTECTED_SERVICES', value: string(map(protectedServices, s => contains(s, 'standbyResourceId') ? { resourceId: s.resourceId, standbyResourceId: s.standbyResourceId } : { resourceId: s.resourceId })) }
+        // The configuration's fields of each service (not principalId, which only the role assignments use).
+        {
+          name: 'LIFEBOAT_PROTECTED_SERVICES'
+          value: string(map(protectedServices, s => union(
+            { resourceId: s.resourceId },
+            contains(s, 'standbyResourceId') ? { standbyResourceId: s.standbyResourceId } : {},
+            contains(s, 'drillTargetResourceIds') ? { drillTargetResourceIds: s.drillTargetResourceIds } : {},
+            contains(s, 'allowRestoreOverPrimary') ? { allowRestoreOverPrimary: s.allowRestoreOverPrimary } : {}
+          )))
+        }
         { name: 'LIFEBOAT_BACKUP_STORAGE_ACCOUNT', value: backupStorageName }
         { name: 'LIFEBOAT_BACKUP_CONTAINER', value: backupContainerName }
         { name: 'LIFEBOAT_RELAY_CONTAINER', value: relayContainerName }
