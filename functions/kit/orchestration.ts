@@ -86,9 +86,9 @@ export function orchestration<I, P, O extends Result>(
 }
 
 /** A text field of a raw (unparsed) input, for the result of an input that did not parse. */
-export function inputText(raw: unknown, key: string): string {
+export function inputText(raw: unknown, key: string, max = 200): string {
   const value = (raw as Record<string, unknown> | null | undefined)?.[key];
-  return typeof value === 'string' ? value.slice(0, 200) : '(unknown)';
+  return typeof value === 'string' ? value.slice(0, max) : '(unknown)';
 }
 
 /** Where a child flow started by `startFlow` reports its result (the input's `notify`), whatever its input. */

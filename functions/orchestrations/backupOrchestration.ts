@@ -12,6 +12,7 @@ import {
   backoff,
   call,
   finish,
+  inputText,
   lazy,
   orchestration,
   pollUntil,
@@ -47,7 +48,7 @@ orchestration(names.backupOrchestration, {
   input: () => run.get().backupRunInputSchema,
   event: EVENT,
   ended: (ending, raw) => ({
-    serviceName: serviceNameOf(raw),
+    serviceName: inputText(raw, 'serviceName', 80),
     ...ending,
     retries: 0,
     polls: 0,
@@ -319,9 +320,4 @@ function end(
     polls: state.polls,
     durationMs: context.df.currentUtcDateTime.getTime() - startedAt.getTime(),
   });
-}
-
-function serviceNameOf(raw: unknown): string {
-  const name = (raw as { serviceName?: unknown } | null)?.serviceName;
-  return typeof name === 'string' ? name.slice(0, 80) : '(unknown)';
 }

@@ -5,6 +5,7 @@ import type { RestoreProgress, RestoreRunInput, RestoreRunResult } from '../../s
 import {
   call,
   finish,
+  inputText,
   lazy,
   orchestration,
   pollUntil,
@@ -41,9 +42,9 @@ orchestration(names.restoreApim, {
   input: () => run.get().restoreRunInputSchema,
   event: EVENT,
   ended: (ending, raw): RestoreRunResult => {
-    const r = raw as { serviceName?: unknown; mode?: unknown; targetResourceId?: unknown } | null;
+    const r = raw as { mode?: unknown; targetResourceId?: unknown } | null;
     return {
-      serviceName: typeof r?.serviceName === 'string' ? r.serviceName.slice(0, 80) : '(unknown)',
+      serviceName: inputText(raw, 'serviceName', 80),
       mode: r?.mode === 'drill' ? ('drill' as const) : ('failover' as const),
       target: { resourceId: typeof r?.targetResourceId === 'string' ? r.targetResourceId.slice(0, 300) : '' },
       timings: { startedAt: '' },
