@@ -5,6 +5,7 @@ import { coreSection } from './sections/core';
 import { backupSection } from './sections/backup';
 import { relaySection } from './sections/relay';
 import { restoreSection } from './sections/restore';
+import { plansSection } from './sections/plans';
 
 /**
  * The one configuration schema of the app, composed of sections. Loaded lazily on first use inside
@@ -17,6 +18,7 @@ export const sections = {
   backup: backupSection,
   relay: relaySection,
   restore: restoreSection,
+  plans: plansSection,
 } as const;
 
 type Sections = typeof sections;

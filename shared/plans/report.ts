@@ -1,0 +1,193 @@
+import type { Outcome, Problem } from '../outcome';
+import type { RunMode, StepKind } from './plan';
+
+/**
+ * The run report (issue 10): what a plan run did, as JSON an auditor keeps. The plan run writes it
+ * to blob storage when the run starts and every time a step or cleanup ends, so a run that dies
+ * still leaves a partial report; `report.html` is rendered from this JSON alone
+ * (shared/plans/reportHtml.ts). The same JSON answers `GET /api/runs/{runId}` and feeds the
+ * status page (through the per-plan summary, never by listing blobs).
+ */
+
+/** Where a run is in its life. */
+export const RUN_STATES = [
+  'pendingApproval',
+  'waitingForDrill',
+  'running',
+  'cleaningUp',
+  'completed',
+  'cancelled',
+  'rejected',
+  'expired',
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+/** A run state after which nothing more happens. */
+export function isFinalState(state: RunState): boolean {
+  return state === 'completed' || state === 'cancelled' || state === 'rejected' || state === 'expired';
+}
+
+/** Where a step is: not reached yet, running, ended (with an outcome), skipped (an earlier stop), cancelled. */
+export type StepStatus = 'pending' | 'running' | 'ended' | 'skipped' | 'cancelled';
+
+/** One step of the run. */
+export interface StepReport {
+  id: string;
+  kind: StepKind;
+  /** Index of its group (0-based). */
+  group: number;
+  /** Which variant ran: a drill runs only drill variants. */
+  variant: RunMode;
+  onFailure: 'stop' | 'continue';
+  timeoutMinutes: number;
+  /** What it acts on, as a person reads it ("contoso-apim → contoso-apim-drill", "dc1: app-01, app-02"). */
+  target: string;
+  status: StepStatus;
+  outcome?: Outcome;
+  error?: Problem;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  /** On the critical path: the longest step of its group (groups run one after another). */
+  critical?: boolean;
+  /** One line: what happened. */
+  summary?: string;
+  /** Kind-specific evidence (backup used and its age, verification differences, VM states, Lync statuses, endpoint read). No secrets. */
+  evidence?: Record<string, unknown>;
+}
+
+/** A cleanup registered by a step that creates something (a test VM), and what became of it. */
+export interface CleanupReport {
+  /** Unique in the run, e.g. `hyperv-test-vms:app-01`. */
+  id: string;
+  stepId: string;
+  /** What it removes ("test VM app-01 - Test at dc1"). */
+  description: string;
+  registeredAt: string;
+  status: 'pending' | 'ended';
+  outcome?: Outcome;
+  error?: Problem;
+  endedAt?: string;
+  /** What the cleanup found (`removed: true`, or already gone). */
+  detail?: string;
+}
+
+/** An approval decision (or the lack of one). */
+export interface ApprovalReport {
+  decision: 'approved' | 'rejected' | 'expired' | 'cancelled' | 'auto';
+  by?: string;
+  at: string;
+  comment?: string;
+}
+
+/** An alert attached to the run (issue 11). */
+export interface AlertReport {
+  alertId: string;
+  rule: string;
+  severity?: string;
+  monitorCondition: 'Fired' | 'Resolved';
+  firedDateTime?: string;
+  resolvedDateTime?: string;
+  targetIds?: string[];
+  /** When Lifeboat received it. */
+  receivedAt: string;
+}
+
+export interface RunReport {
+  schemaVersion: 1;
+  runId: string;
+  plan: {
+    name: string;
+    description: string;
+    rtoMinutes: number;
+    rpoMinutes: number;
+    approval: 'required' | 'auto';
+    /** sha256 of the plan's JSON as validated, so a report names the exact plan that ran. */
+    sha256: string;
+  };
+  mode: RunMode;
+  state: RunState;
+  /** The run's outcome once it ended (the one outcome vocabulary; cancelled / rejected / expired are `refused`). */
+  outcome?: Outcome;
+  error?: Problem;
+  /** Why it was started (the failover's reason, "drill", the alert). */
+  reason?: string;
+  requestedBy?: string;
+  requestedAt: string;
+  /** When the run's first group started (after approval). */
+  startedAt?: string;
+  endedAt?: string;
+  /** Where the RTO clock starts: the alert's firedDateTime when an alert started it, else requestedAt. */
+  rtoStartAt: string;
+  approvals: ApprovalReport[];
+  alerts: AlertReport[];
+  /** The run that preempted this one (a failover preempting a drill), or the drill this one preempted. */
+  preemptedBy?: string;
+  preempted?: string;
+  cancel?: { by?: string; at: string; reason?: string };
+  /** Index of the group running now (while running). */
+  currentGroup?: number;
+  percent: number;
+  groups: { name: string; steps: StepReport[] }[];
+  cleanup: CleanupReport[];
+  rto: { targetMinutes: number; achievedMinutes?: number; met?: boolean };
+  rpo: { targetMinutes: number; achievedMinutes?: number; met?: boolean; source?: string };
+  /** What changed since this plan's previous run of the same mode. */
+  changes?: {
+    previousRunId: string;
+    added: string[];
+    removed: string[];
+    outcomeChanged: { id: string; from: string; to: string }[];
+  };
+  /** When this version of the report was written. */
+  writtenAt: string;
+}
+
+/** One line per run: what `GET /api/runs` lists and what the per-plan summary keeps. */
+export interface RunSummary {
+  runId: string;
+  plan: string;
+  mode: RunMode;
+  state: RunState;
+  outcome?: Outcome;
+  percent: number;
+  requestedAt: string;
+  requestedBy?: string;
+  startedAt?: string;
+  endedAt?: string;
+  rto: RunReport['rto'];
+  rpo: RunReport['rpo'];
+  /** `GET /api/runs/{runId}/report.html`. */
+  reportUri: string;
+}
+
+/**
+ * The per-plan summary blob (`summaries/<plan>.json`), rewritten with every report write: the
+ * status page reads it by name and never lists blobs.
+ */
+export interface PlanSummary {
+  plan: string;
+  /** The run holding the plan's lock (pending approval, waiting or running), if any. */
+  active?: RunSummary;
+  lastDrill?: RunSummary;
+  lastFailover?: RunSummary;
+  /** The last 20 runs, newest first. */
+  recent: RunSummary[];
+  updatedAt: string;
+}
+
+/**
+ * Blob layout of the app's storage (AzureWebJobsStorage) for plans, in container
+ * {@link PLANS_CONTAINER}.
+ */
+export const PLANS_CONTAINER = 'lifeboat-plans';
+export const planPaths = {
+  /** The report JSON and its HTML rendering. */
+  reportJson: (plan: string, runId: string) => `reports/${plan}/${runId}/report.json`,
+  reportHtml: (plan: string, runId: string) => `reports/${plan}/${runId}/report.html`,
+  /** A run id → plan index (runs are addressed by id alone). */
+  runIndex: (runId: string) => `runs/${runId}.json`,
+  /** The plan's lock: which run holds it (one run per plan at a time). */
+  lock: (plan: string) => `locks/${plan}.json`,
+  summary: (plan: string) => `summaries/${plan}.json`,
+} as const;
