@@ -1,5 +1,3 @@
-import { activityRef, orchestrationRef } from '../kit/refs';
-
 /**
  * Recovery plans (issue 10): plan runs (drills and failovers), their steps, approvals and reports.
  * Type imports only. Test helpers load the area's files from this table.
