@@ -1,0 +1,35 @@
+import * as df from 'durable-functions';
+import { route } from '../kit';
+import { status } from '../names/status';
+
+/**
+ * `GET /api/status.html`: the status page for the on-call operator (self-contained, readable on a
+ * phone, no script, every text escaped), rendered from the same report as `GET /api/status`.
+ */
+route(status.getStatusPage, {
+  route: 'status.html',
+  methods: ['GET'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: async (request, context) => {
+    const { statusReport } = await import('../../shared/status/deps');
+    const { renderStatusHtml } = await import('../../shared/status/html');
+    const report = await statusReport(df.getClient(context), {
+      now: new Date(),
+      baseUrl: new URL(request.url).origin,
+    });
+    return {
+      status: 200,
+      body: renderStatusHtml(report),
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        // Nothing loads from elsewhere and nothing runs: say so to the browser too.
+        'content-security-policy':
+          "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'",
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+      },
+    };
+  },
+});

@@ -1,0 +1,41 @@
+import { backupDeps } from '../backups/deps';
+import { getConfig, type Config, type Env } from '../config';
+import { resolveAgentQueues, resolveAppBlobs } from '../relay/connection';
+import { blobServiceClient, queueServiceClient } from '../storage';
+import type { StatusSources } from './read';
+import { azureStatusSources, type DurableReader } from './sources';
+
+/**
+ * The status functions' dependencies, built inside handlers (never at import): the configuration
+ * and the sources over the app's storage (AzureWebJobsStorage), the backup storage, the agent
+ * queues and the durable client of the invocation.
+ */
+export async function statusDeps(
+  durable: DurableReader,
+  env: Env = process.env,
+): Promise<{ config: Config; sources: StatusSources }> {
+  const config = getConfig(env);
+  const [backups, appBlobs, queues] = await Promise.all([
+    backupDeps(env),
+    blobServiceClient(resolveAppBlobs(env)),
+    queueServiceClient(resolveAgentQueues(env)),
+  ]);
+  return {
+    config,
+    sources: azureStatusSources({
+      backups: backups.store,
+      appBlobs,
+      queues,
+      durable,
+      plansDir: config.plans.dir,
+    }),
+  };
+}
+
+/** The status report for a request: read everything, then decide (shared/status/model.ts). */
+export async function statusReport(durable: DurableReader, options: { now: Date; baseUrl: string }) {
+  const { gatherStatusInputs } = await import('./read');
+  const { buildStatus } = await import('./model');
+  const { config, sources } = await statusDeps(durable);
+  return buildStatus(await gatherStatusInputs(config, sources, options));
+}

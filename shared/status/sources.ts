@@ -1,0 +1,127 @@
+import { RestError } from '@azure/core-rest-pipeline';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { QueueServiceClient } from '@azure/storage-queue';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { BackupStore } from '../backups/store';
+import type { LastRunStatus } from '../backups/report';
+import { errorMessage } from '../errors';
+import type { StatusSources } from './read';
+
+/**
+ * The Azure adapters behind {@link StatusSources}: blobs read by name (never listed), queue
+ * properties, durable statuses by id and one durable query of running instances.
+ */
+
+/** What the status page needs of the durable client (a structural subset of durable-functions' DurableClient). */
+export interface DurableReader {
+  getStatus(instanceId: string): Promise<{
+    runtimeStatus?: string | undefined;
+    createdTime?: Date | string | undefined;
+    lastUpdatedTime?: Date | string | undefined;
+    output?: unknown;
+    customStatus?: unknown;
+  }>;
+  getStatusBy(filter: {
+    runtimeStatus?: never[] | string[];
+  }): Promise<{ name?: string; customStatus?: unknown }[]>;
+}
+
+/** The relay's sub-orchestration that awaits agents (functions/names/relay.ts), by name. */
+const RUN_AGENT_COMMAND = 'runagentcommand';
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof RestError && error.statusCode === 404;
+}
+
+/**
+ * The plan names: the `*.json` file names of the plans folder (relative paths from the app root,
+ * the working directory of the Functions host). undefined when the folder does not exist. The
+ * plan loader (shared/plans/load.ts, issue 10) will replace this reading of file names.
+ */
+export async function planNamesFromDir(dir: string, root = process.cwd()): Promise<string[] | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(path.resolve(root, dir));
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT' || (error as { code?: string }).code === 'ENOTDIR')
+      return undefined;
+    throw error;
+  }
+  return names
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => n.slice(0, -'.json'.length))
+    .filter((n) => /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/.test(n))
+    .sort();
+}
+
+/** Builds the sources over the app's clients. */
+export function azureStatusSources(deps: {
+  backups: BackupStore;
+  appBlobs: BlobServiceClient;
+  queues: QueueServiceClient;
+  durable: DurableReader;
+  plansDir: string;
+}): StatusSources {
+  return {
+    readCatalogSummary: (service) => deps.backups.readSummary(service),
+    headBackup: (name) => deps.backups.head(name),
+    async runStatus(instanceId): Promise<LastRunStatus | undefined> {
+      try {
+        const s = await deps.durable.getStatus(instanceId);
+        // durable-functions 3 answers a missing instance with an empty status or a 404 error.
+        if (s === undefined || s === null || s.runtimeStatus === undefined || s.runtimeStatus === null)
+          return undefined;
+        return {
+          runtimeStatus: s.runtimeStatus,
+          createdTime: s.createdTime,
+          lastUpdatedTime: s.lastUpdatedTime,
+          output: s.output,
+          customStatus: s.customStatus,
+        };
+      } catch (error) {
+        if (/\b404\b/.test(errorMessage(error))) return undefined;
+        throw error;
+      }
+    },
+    async commandsInFlight() {
+      const running = await deps.durable.getStatusBy({ runtimeStatus: ['Running', 'Pending'] });
+      return running.flatMap((s) => {
+        const c = s.customStatus as { phase?: unknown; site?: unknown } | null | undefined;
+        return s.name?.toLowerCase() === RUN_AGENT_COMMAND &&
+          c?.phase === 'awaitingResult' &&
+          typeof c.site === 'string'
+          ? [c.site]
+          : [];
+      });
+    },
+    async readAppJson(container, blobName) {
+      let text: string;
+      try {
+        const buffer = await deps.appBlobs
+          .getContainerClient(container)
+          .getBlobClient(blobName)
+          .downloadToBuffer();
+        text = buffer.toString('utf8');
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        throw new Error(`${container}/${blobName} is not JSON`);
+      }
+    },
+    async queueCount(queueName) {
+      try {
+        const p = await deps.queues.getQueueClient(queueName).getProperties();
+        return p.approximateMessagesCount ?? 0;
+      } catch (error) {
+        if (isNotFound(error)) return null;
+        throw error;
+      }
+    },
+    planNames: () => planNamesFromDir(deps.plansDir),
+  };
+}
