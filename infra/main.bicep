@@ -56,6 +56,9 @@ param backupSchedule string = '0 0 */6 * * *'
 @description('NCRONTAB schedule of the restore canary (weekly by default: Sundays 03:00).')
 param restoreCanarySchedule string = '0 0 3 * * 0'
 
+@description('NCRONTAB schedule of the agent heartbeat (agent.ping to every site; every 5 minutes by default).')
+param heartbeatSchedule string = '0 */5 * * * *'
+
 @description('Tags for every resource (azd adds azd-env-name).')
 param tags object = {}
 
@@ -106,6 +109,7 @@ module app 'modules/functionapp.bicep' = {
     retentionDays: retentionDays
     backupSchedule: backupSchedule
     restoreCanarySchedule: restoreCanarySchedule
+    heartbeatSchedule: heartbeatSchedule
   }
 }
 

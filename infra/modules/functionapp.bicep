@@ -16,6 +16,7 @@ param agentKeys object
 param retentionDays int
 param backupSchedule string
 param restoreCanarySchedule string
+param heartbeatSchedule string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${baseName}-plan'
@@ -66,6 +67,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'LIFEBOAT_BACKUP_RETENTION_DAYS', value: string(retentionDays) }
         { name: 'LIFEBOAT_BACKUP_SCHEDULE', value: backupSchedule }
         { name: 'LIFEBOAT_RESTORE_CANARY_SCHEDULE', value: restoreCanarySchedule }
+        { name: 'LIFEBOAT_HEARTBEAT_SCHEDULE', value: heartbeatSchedule }
         { name: 'LIFEBOAT_RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeySecretUri})' }
         { name: 'LIFEBOAT_RELAY_SITES', value: join(sites, ',') }
         { name: 'LIFEBOAT_RELAY_AGENT_KEYS', value: string(agentKeys) }
