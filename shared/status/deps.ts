@@ -1,3 +1,4 @@
+import { resolveBackupEndpoint } from '../backups/connection';
 import { backupDeps } from '../backups/deps';
 import { getConfig, type Config, type Env } from '../config';
 import { resolveAgentQueues, resolveAppBlobs } from '../relay/connection';
@@ -20,10 +21,14 @@ export async function statusDeps(
     blobServiceClient(resolveAppBlobs(env)),
     queueServiceClient(resolveAgentQueues(env)),
   ]);
+  const backupContainer = (await blobServiceClient(resolveBackupEndpoint(env))).getContainerClient(
+    config.backup.container,
+  );
   return {
     config,
     sources: azureStatusSources({
       backups: backups.store,
+      backupContainer,
       appBlobs,
       queues,
       durable,

@@ -133,7 +133,19 @@ export async function gatherStatusInputs(
         ...(s.standby === undefined ? [] : [{ role: 'standby' as const, ...s.standby }]),
         ...s.drillTargets.map((d) => ({ role: 'drillTarget' as const, ...d })),
       ];
-      const [summary, lastRun, restores] = await Promise.all([
+      // The newest verified backup is HEADed as soon as the summary and the last run are in,
+      // while the restore statuses are still on their way.
+      const restoresP = Promise.all(
+        targets.map((t) =>
+          guarded(
+            problems,
+            `the last restore into ${t.serviceName}`,
+            () => sources.runStatus(restoreInstanceId(t.resourceId)),
+            undefined,
+          ),
+        ),
+      );
+      const [summary, lastRun] = await Promise.all([
         guarded(
           problems,
           `the catalog summary of ${s.serviceName}`,
@@ -146,16 +158,6 @@ export async function gatherStatusInputs(
           () => sources.runStatus(backupInstanceId(s.serviceName)),
           undefined,
         ),
-        Promise.all(
-          targets.map((t) =>
-            guarded(
-              problems,
-              `the last restore into ${t.serviceName}`,
-              () => sources.runStatus(restoreInstanceId(t.resourceId)),
-              undefined,
-            ),
-          ),
-        ),
       ]);
       const catalog = catalogFrom(summary, lastRun);
       if (catalog.newestVerified !== undefined) {
@@ -166,6 +168,7 @@ export async function gatherStatusInputs(
         });
         if (head === undefined || !head.verified || head.sizeBytes <= 0) catalog.newestGone = true;
       }
+      const restores = await restoresP;
       return {
         serviceName: s.serviceName,
         resourceId: s.resourceId,

@@ -1,9 +1,9 @@
 import { RestError } from '@azure/core-rest-pipeline';
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { BackupStore } from '../backups/store';
+import { summaryBlobName, type BackupStore, type StoredCatalogSummary } from '../backups/store';
 import type { LastRunStatus } from '../backups/report';
 import { errorMessage } from '../errors';
 import type { StatusSources } from './read';
@@ -55,16 +55,60 @@ export async function planNamesFromDir(dir: string, root = process.cwd()): Promi
     .sort();
 }
 
+/**
+ * GETs a JSON blob with one request (`downloadToBuffer` sends two: properties, then the body);
+ * undefined when it does not exist.
+ */
+export async function getJsonBlob(container: ContainerClient, blobName: string): Promise<unknown> {
+  let text: string;
+  try {
+    const res = await container.getBlobClient(blobName).download();
+    const chunks: Buffer[] = [];
+    if (res.readableStreamBody !== undefined)
+      for await (const chunk of res.readableStreamBody)
+        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+    text = Buffer.concat(chunks).toString('utf8');
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`${container.containerName}/${blobName} is not JSON`);
+  }
+}
+
+/** A catalog summary as `pruneBackups` writes it, checked field by field; undefined when it is not one. */
+export function catalogSummaryOf(value: unknown): StoredCatalogSummary | undefined {
+  const v = value as Partial<StoredCatalogSummary> | null | undefined;
+  if (typeof v !== 'object' || v === null) return undefined;
+  const time = (t: unknown) => typeof t === 'string' && !Number.isNaN(Date.parse(t));
+  const n = v.newestVerified;
+  if (!time(v.asOf) || typeof v.count !== 'number' || typeof v.verifiedCount !== 'number') return undefined;
+  if (n !== null && (typeof n !== 'object' || typeof n.name !== 'string' || !time(n.takenAt)))
+    return undefined;
+  const r = v.newestRestoreVerified;
+  if (r !== undefined && r !== null && (typeof r.name !== 'string' || !time(r.takenAt) || !time(r.at)))
+    return undefined;
+  const l = v.lastRestoreVerification;
+  if (l !== undefined && l !== null && (typeof l.blobName !== 'string' || !time(l.at))) return undefined;
+  return v as StoredCatalogSummary;
+}
+
 /** Builds the sources over the app's clients. */
 export function azureStatusSources(deps: {
   backups: BackupStore;
+  /** The backup container (for the catalog summaries). */
+  backupContainer: ContainerClient;
   appBlobs: BlobServiceClient;
   queues: QueueServiceClient;
   durable: DurableReader;
   plansDir: string;
 }): StatusSources {
   return {
-    readCatalogSummary: (service) => deps.backups.readSummary(service),
+    readCatalogSummary: async (service) =>
+      catalogSummaryOf(await getJsonBlob(deps.backupContainer, summaryBlobName(service))),
     headBackup: (name) => deps.backups.head(name),
     async runStatus(instanceId): Promise<LastRunStatus | undefined> {
       try {
@@ -95,24 +139,7 @@ export function azureStatusSources(deps: {
           : [];
       });
     },
-    async readAppJson(container, blobName) {
-      let text: string;
-      try {
-        const buffer = await deps.appBlobs
-          .getContainerClient(container)
-          .getBlobClient(blobName)
-          .downloadToBuffer();
-        text = buffer.toString('utf8');
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      }
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        throw new Error(`${container}/${blobName} is not JSON`);
-      }
-    },
+    readAppJson: (container, blobName) => getJsonBlob(deps.appBlobs.getContainerClient(container), blobName),
     async queueCount(queueName) {
       try {
         const p = await deps.queues.getQueueClient(queueName).getProperties();

@@ -22,7 +22,7 @@ import {
 } from '../../../shared/contracts';
 import { loadAreas } from '../../helpers/app';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
-import { startCountingProxy, type CountingProxy } from './countingProxy';
+import { startCountingProxy, type CountingProxy } from '../../bench/fixtures/countingProxy';
 
 /** Backups, restores, the relay and the status area: what the status page shows. */
 export const statusApp = async (): Promise<void> => {

@@ -7,7 +7,7 @@ import {
   type BrowserSession,
 } from '../../helpers/browser';
 import type { StatusReport } from '../../../shared/status/model';
-import { isListRequest } from './countingProxy';
+import { isListRequest } from '../../bench/fixtures/countingProxy';
 import type { StatusWorld } from './helpers';
 import { DRILL_RUN, PENDING_RUN, startScenario } from './scenario';
 

@@ -140,7 +140,8 @@ describe('gathering the inputs', () => {
   const config = loadConfig({
     LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([
       {
-        resourceId: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ApiManagement/service/contoso',
+        resourceId:
+          '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ApiManagement/service/contoso',
         standbyResourceId:
           '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ApiManagement/service/contoso-standby',
       },

@@ -68,8 +68,15 @@ function service(over: Partial<ServiceInput> = {}): ServiceInput {
   };
 }
 
-function heartbeats(over: Partial<SiteHeartbeats> = {}): SiteHeartbeats {
-  return {
+type Loose<T> = { [K in keyof T]?: T[K] | undefined };
+
+/** Drops the keys set to undefined (a way to say "without this field"). */
+function defined<T>(value: Record<string, unknown>): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function heartbeats(over: Loose<SiteHeartbeats> = {}): SiteHeartbeats {
+  return defined<SiteHeartbeats>({
     site: 'dc1',
     lastSeen: {
       at: ago(60_000).toISOString(),
@@ -93,7 +100,7 @@ function heartbeats(over: Partial<SiteHeartbeats> = {}): SiteHeartbeats {
     ],
     updatedAt: ago(60_000).toISOString(),
     ...over,
-  };
+  });
 }
 
 function site(over: Partial<SiteInput> = {}): SiteInput {
@@ -116,8 +123,8 @@ function inputs(over: Partial<StatusInputs> = {}): StatusInputs {
   };
 }
 
-function run(over: Partial<RunSummary>): RunSummary {
-  return {
+function run(over: Loose<RunSummary>): RunSummary {
+  return defined<RunSummary>({
     runId: 'r1',
     plan: 'p',
     mode: 'drill',
@@ -130,7 +137,7 @@ function run(over: Partial<RunSummary>): RunSummary {
     rpo: { targetMinutes: 360 },
     reportUri: '/api/runs/r1/report.html',
     ...over,
-  };
+  });
 }
 
 describe('worst and humanDuration', () => {
@@ -382,7 +389,7 @@ describe('a plan', () => {
             state: 'pendingApproval',
             outcome: undefined,
             requestedBy: 'bob',
-          } as Partial<RunSummary>),
+          }),
           lastDrill: run({}),
           recent: [],
           updatedAt: NOW.toISOString(),
@@ -430,7 +437,7 @@ describe('a plan', () => {
             state: 'running',
             outcome: undefined,
             percent: 40,
-          } as Partial<RunSummary>),
+          }),
           lastDrill: run({}),
           recent: [],
           updatedAt: '',
