@@ -66,7 +66,7 @@ export async function getJsonBlob(container: ContainerClient, blobName: string):
     const chunks: Buffer[] = [];
     if (res.readableStreamBody !== undefined)
       for await (const chunk of res.readableStreamBody)
-        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk));
     text = Buffer.concat(chunks).toString('utf8');
   } catch (error) {
     if (isNotFound(error)) return undefined;
