@@ -30,8 +30,9 @@ export const statusApp = async (): Promise<void> => {
   const { restore } = await import('../../../functions/names/restore');
   const { relay } = await import('../../../functions/names/relay');
   const { durable } = await import('../../../functions/names/durable');
+  const { onprem } = await import('../../../functions/names/onprem');
   const { status } = await import('../../../functions/names/status');
-  await loadAreas(backup, restore, relay, durable, status);
+  await loadAreas(backup, restore, relay, onprem, durable, status);
 };
 
 export interface StatusWorld {
@@ -50,9 +51,13 @@ export interface StatusWorld {
   startAgent(site: string): Promise<void>;
   /**
    * Waits for an instance. `advance: false` (an agent answers in real time): time stands still;
-   * otherwise the virtual clock jumps to the next durable timer whenever the host is idle.
+   * `unlessAwaitingAgent`: it stands still while a command awaits an agent's result; otherwise the
+   * virtual clock jumps to the next durable timer whenever the host is idle.
    */
-  waitFor(instanceId: string, options?: { advance?: boolean; timeoutMs?: number }): Promise<InstanceStatus>;
+  waitFor(
+    instanceId: string,
+    options?: { advance?: boolean | 'unlessAwaitingAgent'; timeoutMs?: number },
+  ): Promise<InstanceStatus>;
   /** GETs a path and returns the body text (throws on a non-200). */
   getText(pathAndQuery: string): Promise<string>;
   stop(): Promise<void>;
@@ -69,6 +74,8 @@ export interface StatusWorldOptions {
   settings?: Record<string, string>;
   /** The app's signing key (default: generated); the agent trusts its public key. */
   signingKey?: string;
+  /** Agent private keys by site (PEM or base64 seed; default: generated). */
+  agentKeys?: Record<string, string>;
   /** Arm the timer triggers (default false: tests start what they need). */
   timers?: boolean;
 }
@@ -106,7 +113,14 @@ export async function startStatusWorld(options: StatusWorldOptions): Promise<Sta
     const appKey =
       options.signingKey === undefined ? generateSigningKeyPair().privateKeyPem : options.signingKey;
     const appPrivate = loadPrivateKey(appKey);
-    const agentKeys = new Map(options.sites.map((site) => [site, generateSigningKeyPair()]));
+    const agentKeys = new Map(
+      options.sites.map((site) => {
+        const given = options.agentKeys?.[site];
+        if (given === undefined) return [site, generateSigningKeyPair()] as const;
+        const privateKey = loadPrivateKey(given);
+        return [site, { privateKey, publicKeyPem: publicPemOf(privateKey) }] as const;
+      }),
+    );
     const lines: string[] = [];
     const host = await createTestHost({
       appRoot: process.cwd(),
@@ -224,7 +238,13 @@ export async function startStatusWorld(options: StatusWorldOptions): Promise<Sta
             );
           await host.host.work.idle();
           const next = host.host.durable.nextTimerDue();
-          if (advance && next !== undefined) clock.advanceTo(next);
+          const hold =
+            advance === false ||
+            (advance === 'unlessAwaitingAgent' &&
+              host.host.durable
+                .list({ runtimeStatus: ['Running', 'Pending'] })
+                .some((x) => (x.customStatus as { phase?: string } | null)?.phase === 'awaitingResult'));
+          if (!hold && next !== undefined) clock.advanceTo(next);
           else await sleep(10);
         }
       },
