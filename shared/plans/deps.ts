@@ -23,3 +23,9 @@ export async function planDeps(env: Env = process.env): Promise<PlanDeps> {
   }
   return { config, store };
 }
+
+/** The plans as declared (LIFEBOAT_PLANS_DIR), checked against the configuration. */
+export async function planEntries(config: Config) {
+  const { loadPlans, planCheckContext } = await import('./load');
+  return loadPlans(config.plans.dir, planCheckContext(config));
+}

@@ -27,6 +27,8 @@ export interface PlanStore {
   writeReport(report: RunReport, html: string): Promise<{ sha256: string }>;
   readReport(runId: string): Promise<RunReport | undefined>;
   readReportHtml(runId: string): Promise<string | undefined>;
+  /** The report JSON exactly as stored (its sha256 is the one the run recorded). */
+  readReportText(runId: string): Promise<string | undefined>;
   readSummary(plan: string): Promise<PlanSummary | undefined>;
 }
 
@@ -62,7 +64,7 @@ export function createPlanStore(container: ContainerClient): PlanStore {
       const res = await blob.download();
       const chunks: Buffer[] = [];
       for await (const chunk of res.readableStreamBody ?? [])
-        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk));
+        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
       return { text: Buffer.concat(chunks).toString('utf8'), etag: res.etag ?? '' };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
@@ -152,6 +154,12 @@ export function createPlanStore(container: ContainerClient): PlanStore {
       const { plan } = JSON.parse(index.text) as { plan: string };
       const found = await read(planPaths.reportJson(plan, runId));
       return found === undefined ? undefined : (JSON.parse(found.text) as RunReport);
+    },
+    async readReportText(runId) {
+      const index = await read(planPaths.runIndex(runId));
+      if (index === undefined) return undefined;
+      const { plan } = JSON.parse(index.text) as { plan: string };
+      return (await read(planPaths.reportJson(plan, runId)))?.text;
     },
     async readReportHtml(runId) {
       const index = await read(planPaths.runIndex(runId));
