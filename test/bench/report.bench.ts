@@ -85,6 +85,7 @@ function benchReport(): RunReport {
               id: `hyperv-test-vms:${vm}`,
               stepId: id,
               description: `test VM ${vm} - Test at dc1`,
+              action: { site: 'dc1', vm },
               registeredAt: at(clock),
               status: 'ended',
               outcome: 'succeeded',

@@ -35,7 +35,7 @@ export const plansApp = async (): Promise<void> => {
     import('../../../functions/names/relay').then((m) => m.relay),
     import('../../../functions/names/onprem').then((m) => m.onprem),
     import('../../../functions/names/durable').then((m) => m.durable),
-    import('../../../functions/names/plans').then(({ plans: { getPlans: _unused, ...rest } }) => rest),
+    import('../../../functions/names/plans').then((m) => m.plans),
     import('../../../functions/names/core').then((m) => m.core),
   ]);
   await loadAreas(...areas);

@@ -25,6 +25,7 @@ function cleanup(over: Partial<CleanupReport> & Pick<CleanupReport, 'id'>): Clea
   return {
     stepId: 'vms',
     description: `test VM ${over.id} - Test at dc1`,
+    action: { site: 'dc1', vm: over.id },
     registeredAt: at(1),
     status: 'ended',
     outcome: 'succeeded',
@@ -156,6 +157,7 @@ describe('renderReportHtml', () => {
       id: 'b',
       stepId: 'vms',
       description: 'test VM app-03 - Test at dc1',
+      action: { site: 'dc1', vm: 'app-03' },
       registeredAt: at(1),
       status: 'pending',
     };
