@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SITE } from '../../../local/site';
 import type { RunReport } from '../../../shared/plans/report';
+import { horizontalOverflow, saveScreenshot, startBrowser, visibleText } from '../../helpers/browser';
 import { startPlansWorld, type PlansWorld } from './world';
 
 /**
@@ -93,5 +94,26 @@ describe('interrupted and failing runs', () => {
       .json as unknown as RunReport;
     expect(steps(contReport)['pchat']?.outcome).toBe('failed');
     expect(steps(contReport)['lync']).toMatchObject({ status: 'ended', outcome: 'succeeded' });
+
+    // What a person sees of this drill's stored report, in a real browser.
+    const html = await world.get(`/api/runs/${String(cont.json['runId'])}/report.html`);
+    expect(html.status).toBe(200);
+    const browser = await startBrowser();
+    try {
+      const { page, requests } = await browser.open({ html: html.text }, { width: 390 });
+      const text = await visibleText(page);
+      expect(text).toContain('fail-continue');
+      expect(text).toMatch(/drill/i);
+      expect(text).toContain('RTO');
+      expect(text).toContain('60'); // the plan's RTO target in minutes
+      expect(text).toContain('pchat');
+      expect(text).toContain('lync');
+      expect(text).toContain('points at pchat-old.contoso.local');
+      expect(requests).toEqual([]); // self-contained: nothing fetched
+      expect(await horizontalOverflow(page)).toBe(0);
+      await saveScreenshot(page, 'report-real-drill-failed-step');
+    } finally {
+      await browser.close();
+    }
   }, 120_000);
 });
