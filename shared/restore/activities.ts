@@ -11,7 +11,7 @@ import { readManifestBlob } from './manifestStore';
 import { beginRestoreOnce, createRestoreOperationLog } from './operations';
 import type { RestoreDeps } from './deps';
 import { MAX_LISTED_DIFFERENCES, type RestoreVerification } from './run';
-import { selectBackup, type BackupRecord } from './select';
+import { DEFAULT_RESTORE_WINDOW, selectBackup, type BackupRecord } from './select';
 import { decideRestoreTarget, type RestoreMode } from './target';
 import type {
   PreflightRestoreTargetOutput,
@@ -74,6 +74,7 @@ export async function selectFromStore(
     targetTier: input.targetTier,
     now: new Date(input.now),
     backup: input.backup,
+    window: { days: DEFAULT_RESTORE_WINDOW.days, safetyMarginHours: deps.config.restore.windowMarginHours },
   });
   return decision.ok
     ? {
