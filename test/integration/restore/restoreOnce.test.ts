@@ -147,4 +147,24 @@ describe('restore timings', () => {
       verifiedAt: out.timings.verifiedAt,
     });
   });
+
+  it('carry the completion time when the final answer reports one (endTime)', async () => {
+    w.stack.arm.finalAnswer.endTime = true;
+    try {
+      const { id, out } = await restore({ service: 'prod', target: 'prod-drill', mode: 'drill' });
+      expect(out.outcome).toBe('succeeded');
+      expect(out.timings.completedAtSource).toBe('operation');
+      // The emulator's restore takes 30 minutes on the clock from the accepted POST.
+      expect(out.timings.completedAt).toBe(
+        new Date(Date.parse(out.timings.acceptedAt!) + 30 * 60_000).toISOString(),
+      );
+      expect(Date.parse(out.timings.detectedAt!)).toBeGreaterThanOrEqual(
+        Date.parse(out.timings.completedAt!),
+      );
+      const view = (await (await w.host.fetch(`/api/restores/${id}`)).json()) as { result: RestoreRunResult };
+      expect(view.result.timings.completedAt).toBe(out.timings.completedAt);
+    } finally {
+      w.stack.arm.finalAnswer.endTime = false;
+    }
+  });
 });
