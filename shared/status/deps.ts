@@ -1,6 +1,7 @@
 import { resolveBackupEndpoint } from '../backups/connection';
 import { backupDeps } from '../backups/deps';
 import { getConfig, type Config, type Env } from '../config';
+import { planCheckContext } from '../plans/load';
 import { resolveAgentQueues, resolveAppBlobs } from '../relay/connection';
 import { blobServiceClient, queueServiceClient } from '../storage';
 import type { StatusSources } from './read';
@@ -33,6 +34,7 @@ export async function statusDeps(
       queues,
       durable,
       plansDir: config.plans.dir,
+      planContext: planCheckContext(config),
     }),
   };
 }

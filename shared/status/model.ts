@@ -77,6 +77,8 @@ export interface SiteInput {
 
 export interface PlanInput {
   plan: string;
+  /** The rules the plan file breaks (shared/plans/load.ts); absent: valid. */
+  invalid?: string[] | undefined;
   /** The per-plan summary blob; undefined: no run recorded yet. */
   summary: PlanSummary | undefined;
 }
@@ -598,13 +600,20 @@ export function approveCommand(
   return {
     method: 'POST',
     path,
-    curl: `curl -X POST "${baseUrl.replace(/\/+$/, '')}${path}?code=<function key>"`,
+    curl: `curl -X POST "${baseUrl.replace(/\/+$/, '')}${path}?code=<function key>" -H 'content-type: application/json' -d '{"by":"<your name>"}'`,
   };
 }
 
 /** One plan: its last drill, runs in progress, failovers waiting for approval. */
 export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
   const s = p.summary;
+  const invalid: Light | undefined =
+    p.invalid === undefined || p.invalid.length === 0
+      ? undefined
+      : light(
+          'red',
+          `the plan is invalid, so drills and failovers of it are refused: ${p.invalid.slice(0, 3).join('; ')}${p.invalid.length > 3 ? ` (and ${p.invalid.length - 3} more)` : ''}`,
+        );
   if (s === undefined)
     return {
       plan: p.plan,
@@ -612,7 +621,7 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
       lastFailover: null,
       inProgress: [],
       pendingApprovals: [],
-      ...light('unknown', 'no run of this plan is recorded: it has never been drilled'),
+      ...(invalid ?? light('unknown', 'no run of this plan is recorded: it has never been drilled')),
     };
   const runs = [...(s.active === undefined ? [] : [s.active]), ...s.recent];
   const seen = new Set<string>();
@@ -644,6 +653,7 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
     lastDrill = { ...d, ...l };
   }
   const parts: Light[] = [
+    ...(invalid === undefined ? [] : [invalid]),
     lastDrill ?? light('amber', 'this plan has never been drilled'),
     ...pendingApprovals.map((r) =>
       light('amber', `failover ${r.runId} is waiting for approval since ${r.requestedAt}`),

@@ -32,8 +32,11 @@ export interface StatusSources {
   readAppJson(container: string, blobName: string): Promise<unknown>;
   /** A queue's approximate message count; null when the queue does not exist. */
   queueCount(queueName: string): Promise<number | null>;
-  /** The plan names (LIFEBOAT_PLANS_DIR); undefined when there is no plans folder. */
-  planNames(): Promise<string[] | undefined>;
+  /**
+   * The plans of LIFEBOAT_PLANS_DIR (shared/plans/load.ts) with the rules each breaks (none: valid);
+   * undefined when there is none.
+   */
+  plans(): Promise<{ plan: string; problems: string[] }[] | undefined>;
 }
 
 /** Runs a read; a failure is recorded as a problem and answers `fallback`. */
@@ -230,17 +233,17 @@ export async function gatherStatusInputs(
   );
 
   const plansP = (async (): Promise<PlanInput[] | undefined> => {
-    const names = await guarded(problems, 'the plans folder', () => sources.planNames(), undefined);
-    if (names === undefined) return undefined;
+    const found = await guarded(problems, 'the plans folder', () => sources.plans(), undefined);
+    if (found === undefined) return undefined;
     return Promise.all(
-      names.map(async (plan) => {
+      found.map(async ({ plan, problems: invalid }) => {
         const raw = await guarded(
           problems,
           `the summary of plan ${plan}`,
           () => sources.readAppJson(PLANS_CONTAINER, planPaths.summary(plan)),
           undefined,
         );
-        return { plan, summary: planSummaryOf(raw) };
+        return { plan, summary: planSummaryOf(raw), ...(invalid.length === 0 ? {} : { invalid }) };
       }),
     );
   })();

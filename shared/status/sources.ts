@@ -1,11 +1,10 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { QueueServiceClient } from '@azure/storage-queue';
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import { summaryBlobName, type BackupStore, type StoredCatalogSummary } from '../backups/store';
 import type { LastRunStatus } from '../backups/report';
 import { errorMessage } from '../errors';
+import { loadPlans, type PlanCheckContext } from '../plans/load';
 import type { StatusSources } from './read';
 
 /**
@@ -35,27 +34,6 @@ function isNotFound(error: unknown): boolean {
 }
 
 /**
- * The plan names: the `*.json` file names of the plans folder (relative paths from the app root,
- * the working directory of the Functions host). undefined when the folder does not exist. The
- * plan loader (shared/plans/load.ts, issue 10) will replace this reading of file names.
- */
-export async function planNamesFromDir(dir: string, root = process.cwd()): Promise<string[] | undefined> {
-  let names: string[];
-  try {
-    names = await readdir(path.resolve(root, dir));
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT' || (error as { code?: string }).code === 'ENOTDIR')
-      return undefined;
-    throw error;
-  }
-  return names
-    .filter((n) => n.endsWith('.json'))
-    .map((n) => n.slice(0, -'.json'.length))
-    .filter((n) => /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/.test(n))
-    .sort();
-}
-
-/**
  * GETs a JSON blob with one request (`downloadToBuffer` sends two: properties, then the body);
  * undefined when it does not exist.
  */
@@ -66,7 +44,7 @@ export async function getJsonBlob(container: ContainerClient, blobName: string):
     const chunks: Buffer[] = [];
     if (res.readableStreamBody !== undefined)
       for await (const chunk of res.readableStreamBody)
-        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk));
+        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     text = Buffer.concat(chunks).toString('utf8');
   } catch (error) {
     if (isNotFound(error)) return undefined;
@@ -105,6 +83,8 @@ export function azureStatusSources(deps: {
   queues: QueueServiceClient;
   durable: DurableReader;
   plansDir: string;
+  /** What plans are checked against (shared/plans/load.ts `planCheckContext`). */
+  planContext: PlanCheckContext;
 }): StatusSources {
   return {
     readCatalogSummary: async (service) =>
@@ -149,6 +129,13 @@ export function azureStatusSources(deps: {
         throw error;
       }
     },
-    planNames: () => planNamesFromDir(deps.plansDir),
+    async plans() {
+      const entries = await loadPlans(deps.plansDir, deps.planContext);
+      if (entries.length === 0) return undefined;
+      return entries.map((e) => ({
+        plan: e.name ?? e.file.replace(/\.json$/i, ''),
+        problems: [...e.problems],
+      }));
+    },
   };
 }

@@ -164,7 +164,7 @@ describe('gathering the inputs', () => {
       commandsInFlight: rec('commandsInFlight', ['dc1', 'dc1', 'dc9']),
       readAppJson: rec('readAppJson', undefined),
       queueCount: rec('queueCount', 3),
-      planNames: rec('planNames', undefined),
+      plans: rec('plans', undefined),
       ...over,
     };
   }

@@ -401,7 +401,7 @@ describe('a plan', () => {
     expect(p.pendingApprovals[0]?.approve).toEqual({
       method: 'POST',
       path: '/api/failovers/f1/approve',
-      curl: 'curl -X POST "https://lifeboat.example/api/failovers/f1/approve?code=<function key>"',
+      curl: `curl -X POST "https://lifeboat.example/api/failovers/f1/approve?code=<function key>" -H 'content-type: application/json' -d '{"by":"<your name>"}'`,
     });
     expect(p.pendingApprovals[0]?.requestedBy).toBe('bob');
   });
@@ -446,6 +446,11 @@ describe('a plan', () => {
       '',
     );
     expect(p.inProgress).toMatchObject([{ runId: 'r2', percent: 40 }]);
+  });
+  it('is red when the plan file is invalid, naming the rules it breaks', () => {
+    const p = planStatus({ plan: 'p', summary: undefined, invalid: ['rtoMinutes: must be a number'] }, '');
+    expect(p.colour).toBe('red');
+    expect(p.reason).toMatch(/invalid.*refused: rtoMinutes: must be a number/);
   });
   it('is unknown with no run recorded', () => {
     expect(planStatus({ plan: 'p', summary: undefined }, '').colour).toBe('unknown');
