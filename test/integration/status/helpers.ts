@@ -24,15 +24,16 @@ import { loadAreas } from '../../helpers/app';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
 import { startCountingProxy, type CountingProxy } from '../../bench/fixtures/countingProxy';
 
-/** Backups, restores, the relay and the status area: what the status page shows. */
+/** Backups, restores, the relay, on-premises flows, plans and the status area: what the status page shows. */
 export const statusApp = async (): Promise<void> => {
   const { backup } = await import('../../../functions/names/backup');
   const { restore } = await import('../../../functions/names/restore');
   const { relay } = await import('../../../functions/names/relay');
   const { durable } = await import('../../../functions/names/durable');
   const { onprem } = await import('../../../functions/names/onprem');
+  const { plans } = await import('../../../functions/names/plans');
   const { status } = await import('../../../functions/names/status');
-  await loadAreas(backup, restore, relay, onprem, durable, status);
+  await loadAreas(backup, restore, relay, onprem, durable, plans, status);
 };
 
 export interface StatusWorld {
@@ -69,8 +70,8 @@ export interface StatusWorldOptions {
   services: ServiceSpec[];
   protect: { service: string; standby?: string; drillTargets?: string[] }[];
   sites: string[];
-  /** Plan file names to create in the plans folder (content is the plan loader's business). */
-  plans?: string[];
+  /** Plans to write into the plans folder, by name (the plan JSON). */
+  plans?: Record<string, unknown>;
   settings?: Record<string, string>;
   /** The app's signing key (default: generated); the agent trusts its public key. */
   signingKey?: string;
@@ -104,7 +105,8 @@ export async function startStatusWorld(options: StatusWorldOptions): Promise<Sta
     );
     const plansDir = await mkdtemp(path.join(tmpdir(), 'lifeboat-plans-'));
     cleanups.push(() => rm(plansDir, { recursive: true, force: true }));
-    for (const p of options.plans ?? []) await writeFile(path.join(plansDir, `${p}.json`), '{}');
+    for (const [name, plan] of Object.entries(options.plans ?? {}))
+      await writeFile(path.join(plansDir, `${name}.json`), JSON.stringify(plan));
 
     const ids: Record<string, string> = {};
     for (const s of options.services)
@@ -155,6 +157,7 @@ export async function startStatusWorld(options: StatusWorldOptions): Promise<Sta
         ),
         LIFEBOAT_RELAY_SITES: options.sites.join(','),
         LIFEBOAT_PLANS_DIR: plansDir,
+        LIFEBOAT_APPROVAL_TIMEOUT_MINUTES: '1440',
         ...options.settings,
       },
       timers: options.timers ?? false,

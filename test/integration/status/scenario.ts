@@ -1,24 +1,41 @@
 import { expect } from 'vitest';
 import { ALERTS_CONTAINER, RECENT_ALERTS_BLOB, type RecentAlerts } from '../../../shared/alerts/decision';
-import { PLANS_CONTAINER, planPaths, type PlanSummary, type RunSummary } from '../../../shared/plans/report';
 import { heartbeatTimeouts } from '../../../shared/status/heartbeatRun';
 import { heartbeatInstanceId } from '../../../shared/status/heartbeats';
 import { startStatusWorld, writeAppJson, type StatusWorld } from './helpers';
 
 /**
  * The on-call scenario (issue 12): one stale backup (contoso-apim, taken two days ago), one fresh
- * (orders-apim), one site whose agent answers (dc1) and one that is silent (dc2), and one
- * failover waiting for approval. The plan summary and the recent alerts are written by the test:
- * the plan routes (issue 10) and the alert intake (issue 11) are not on main yet.
+ * (orders-apim), one site whose agent answers (dc1) and one that is silent (dc2), a drill of the
+ * plan two days ago and a failover of it waiting for approval, both through the plan routes
+ * (`POST /api/drills`, `POST /api/failovers`). The recent alerts blob is written by the test: the
+ * alert intake (issue 11) is not on main yet.
  */
-export const PENDING_RUN = 'failover-dc-failover-20260101t000000z-ab12';
-export const DRILL_RUN = 'drill-dc-failover-20251201t000000z-cd34';
+export interface Scenario {
+  w: StatusWorld;
+  /** The failover waiting for approval and the drill that ran, by run id. */
+  pendingRun: string;
+  drillRun: string;
+}
+
+/** The plan: restore API Management into the standby (a drill: into the drill target). */
+const PLAN = {
+  name: 'dc-failover',
+  description: 'Restore contoso-apim into its standby.',
+  rtoMinutes: 60,
+  rpoMinutes: 360,
+  approval: 'required',
+  groups: [
+    {
+      name: 'API Management',
+      steps: [{ id: 'apim', kind: 'apim.restore', timeoutMinutes: 90, params: { service: 'contoso-apim' } }],
+    },
+  ],
+};
 
 const HOUR = 3600_000;
 
-export async function startScenario(
-  extra: { settings?: Record<string, string>; signingKey?: string } = {},
-): Promise<StatusWorld> {
+export async function startScenario(): Promise<Scenario> {
   const wallNow = Date.now();
   const w = await startStatusWorld({
     start: new Date(wallNow - 48 * HOUR),
@@ -26,16 +43,19 @@ export async function startScenario(
       { name: 'contoso-apim', sku: { name: 'Developer' }, location: 'West Europe' },
       { name: 'contoso-apim-standby', sku: { name: 'Developer' }, location: 'North Europe' },
       { name: 'contoso-apim-drill', sku: { name: 'Developer' }, location: 'North Europe' },
+      { name: 'contoso-apim-drill2', sku: { name: 'Developer' }, location: 'North Europe' },
       { name: 'orders-apim', sku: { name: 'Developer' }, location: 'West Europe' },
     ],
     protect: [
-      { service: 'contoso-apim', standby: 'contoso-apim-standby', drillTargets: ['contoso-apim-drill'] },
+      {
+        service: 'contoso-apim',
+        standby: 'contoso-apim-standby',
+        drillTargets: ['contoso-apim-drill', 'contoso-apim-drill2'],
+      },
       { service: 'orders-apim' },
     ],
     sites: ['dc1', 'dc2'],
-    plans: ['dc-failover'],
-    ...(extra.settings === undefined ? {} : { settings: extra.settings }),
-    ...(extra.signingKey === undefined ? {} : { signingKey: extra.signingKey }),
+    plans: { 'dc-failover': PLAN },
   });
   try {
     // Two days ago: a backup of contoso-apim and a restore of it into its standby (its preflight
@@ -52,6 +72,11 @@ export async function startScenario(
       instanceId: string;
     };
     expect((await w.waitFor(restore.instanceId)).output).toMatchObject({ outcome: 'succeeded' });
+    // A drill of the plan: restores into the first drill target.
+    const drill = (await (await post('/api/drills', { plan: 'dc-failover', by: 'carol' })).json()) as {
+      runId: string;
+    };
+    expect((await w.waitFor(drill.runId)).output).toMatchObject({ outcome: 'succeeded' });
 
     // Half an hour ago: a backup of orders-apim. Then now: heartbeats.
     w.clock.advanceTo(new Date(Date.now() - HOUR / 2));
@@ -73,54 +98,24 @@ export async function startScenario(
     });
     expect((await w.waitFor('heartbeat-dc2')).output).toMatchObject({ outcome: 'timedOut' });
 
-    await writeAppJson(w.blobs, PLANS_CONTAINER, planPaths.summary('dc-failover'), planSummary());
-    await writeAppJson(w.blobs, ALERTS_CONTAINER, RECENT_ALERTS_BLOB, recentAlerts());
-    return w;
+    // A failover requested ten seconds ago, waiting for approval.
+    const failover = (await (
+      await post('/api/failovers', {
+        plan: 'dc-failover',
+        reason: 'West Europe down',
+        by: 'alice@contoso.example',
+      })
+    ).json()) as { runId: string };
+    await w.host.host.work.idle();
+    await writeAppJson(w.blobs, ALERTS_CONTAINER, RECENT_ALERTS_BLOB, recentAlerts(failover.runId));
+    return { w, pendingRun: failover.runId, drillRun: drill.runId };
   } catch (error) {
     await w.stop();
     throw error;
   }
 }
 
-function planSummary(): PlanSummary {
-  const now = Date.now();
-  const at = (msAgo: number) => new Date(now - msAgo).toISOString();
-  const pending: RunSummary = {
-    runId: PENDING_RUN,
-    plan: 'dc-failover',
-    mode: 'failover',
-    state: 'pendingApproval',
-    percent: 0,
-    requestedAt: at(10 * 60_000),
-    requestedBy: 'alice@contoso.example',
-    rto: { targetMinutes: 60 },
-    rpo: { targetMinutes: 360 },
-    reportUri: `/api/runs/${PENDING_RUN}/report.html`,
-  };
-  const drill: RunSummary = {
-    runId: DRILL_RUN,
-    plan: 'dc-failover',
-    mode: 'drill',
-    state: 'completed',
-    outcome: 'succeeded',
-    percent: 100,
-    requestedAt: at(5 * 24 * HOUR),
-    startedAt: at(5 * 24 * HOUR),
-    endedAt: at(5 * 24 * HOUR - 42 * 60_000),
-    rto: { targetMinutes: 60, achievedMinutes: 42, met: true },
-    rpo: { targetMinutes: 360 },
-    reportUri: `/api/runs/${DRILL_RUN}/report.html`,
-  };
-  return {
-    plan: 'dc-failover',
-    active: pending,
-    lastDrill: drill,
-    recent: [pending, drill],
-    updatedAt: at(0),
-  };
-}
-
-function recentAlerts(): RecentAlerts {
+function recentAlerts(runId: string): RecentAlerts {
   return {
     decisions: [
       {
@@ -130,7 +125,7 @@ function recentAlerts(): RecentAlerts {
         plan: 'dc-failover',
         decision: 'started',
         reason: 'matched plan dc-failover; failover waiting for approval',
-        runId: PENDING_RUN,
+        runId,
         decidedAt: new Date(Date.now() - 10 * 60_000).toISOString(),
       },
     ],

@@ -9,16 +9,21 @@ import {
 import type { StatusReport } from '../../../shared/status/model';
 import { isListRequest } from '../../bench/fixtures/countingProxy';
 import type { StatusWorld } from './helpers';
-import { DRILL_RUN, PENDING_RUN, startScenario } from './scenario';
+import { startScenario } from './scenario';
 
 let w: StatusWorld;
+let PENDING_RUN: string;
+let DRILL_RUN: string;
 let report: StatusReport;
 let html: string;
 /** Storage requests the two status requests made. */
 let during: { method: string; url: string }[];
 
 beforeAll(async () => {
-  w = await startScenario();
+  const scenario = await startScenario();
+  w = scenario.w;
+  PENDING_RUN = scenario.pendingRun;
+  DRILL_RUN = scenario.drillRun;
   const before = w.proxy.requests.length;
   report = JSON.parse(await w.getText('/api/status')) as StatusReport;
   html = await w.getText('/api/status.html');
@@ -46,12 +51,13 @@ describe('GET /api/status', () => {
       colour: 'green',
       name: 'contoso-apim-standby',
     });
-    // Nothing ever restored into the drill target: not known, and said so.
-    expect(contoso.targets.find((t) => t.role === 'drillTarget')?.colour).toBe('unknown');
+    // The drill restored into the first drill target; nothing ever into the second: not known, and said so.
+    expect(contoso.targets.find((t) => t.name === 'contoso-apim-drill')?.colour).toBe('green');
+    expect(contoso.targets.find((t) => t.name === 'contoso-apim-drill2')?.colour).toBe('unknown');
     const orders = report.services.find((s) => s.service === 'orders-apim')!;
     expect(orders.backup.colour).toBe('green');
     expect(orders.restoreVerification.reason).toMatch(/no drill target/);
-    expect(report.unknowns.join('\n')).toMatch(/contoso-apim-drill/);
+    expect(report.unknowns.join('\n')).toMatch(/contoso-apim-drill2/);
   });
 
   it('shows the sites: the agent that answered, with its version and round trip, and the silent one red', () => {
@@ -72,7 +78,9 @@ describe('GET /api/status', () => {
     expect(plan?.pendingApprovals[0]?.approve.curl).toContain(
       `${w.host.baseUrl}/api/failovers/${PENDING_RUN}/approve`,
     );
-    expect(plan?.lastDrill).toMatchObject({ runId: DRILL_RUN, colour: 'green' });
+    expect(plan?.pendingApprovals[0]?.requestedBy).toBe('alice@contoso.example');
+    expect(plan?.lastDrill).toMatchObject({ runId: DRILL_RUN, colour: 'green', outcome: 'succeeded' });
+    expect(plan?.lastDrill?.rto.achievedMinutes).toBeTypeOf('number');
     expect(report.alerts?.[0]).toMatchObject({ decision: 'started', runId: PENDING_RUN });
   });
 
@@ -104,7 +112,7 @@ describe('the status page in a real browser', () => {
     expect(text).toContain(`Failover ${PENDING_RUN} waits for approval`);
     expect(text).toContain(`/api/failovers/${PENDING_RUN}/approve`);
     expect(text).toContain('requested by alice@contoso.example');
-    expect(text).toMatch(/UNKNOWN[\s\S]*contoso-apim-drill/);
+    expect(text).toMatch(/UNKNOWN[\s\S]*contoso-apim-drill2/);
     const link = await page.getAttribute(`a[href="/api/runs/${DRILL_RUN}/report.html"]`, 'href');
     expect(link).toBe(`/api/runs/${DRILL_RUN}/report.html`);
     // Self-contained and readable on a phone: nothing fetched, no sideways scrolling.
