@@ -6,6 +6,7 @@ import { backupSection } from './sections/backup';
 import { relaySection } from './sections/relay';
 import { restoreSection } from './sections/restore';
 import { plansSection } from './sections/plans';
+import { alertsSection } from './sections/alerts';
 
 /**
  * The one configuration schema of the app, composed of sections. Loaded lazily on first use inside
@@ -19,6 +20,7 @@ export const sections = {
   relay: relaySection,
   restore: restoreSection,
   plans: plansSection,
+  alerts: alertsSection,
 } as const;
 
 type Sections = typeof sections;
