@@ -2,7 +2,9 @@
 # Installs the project's non-npm tools from NuGet, pinned: PowerShell 7.6.9 (a .NET local tool,
 # .config/dotnet-tools.json), Pester 6.2.0 and the Bicep CLI 0.49.2 (tools/tools.proj). Needs the
 # .NET SDK (`dotnet`, 10.x). Writes launchers tools/bin/pwsh and tools/bin/bicep (git-ignored)
-# that tests, CI and the README use, so nobody needs to know where NuGet unpacked them.
+# that tests, CI and the README use, so nobody needs to know where NuGet unpacked them. Then
+# headless Chromium from Debian's package for the browser checks (tools/install-chromium.sh; silent
+# when it is already on PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
@@ -19,3 +21,4 @@ chmod u+x "$bicep" # NuGet does not keep the execute bit everywhere
 printf '#!/bin/sh\nexec "%s" "$@"\n' "$bicep" > tools/bin/bicep
 chmod u+x tools/bin/pwsh tools/bin/bicep
 echo "tools: $(tools/bin/pwsh -NoProfile -NonInteractive -Command '"pwsh $($PSVersionTable.PSVersion)"'), Pester 6.2.0, $(tools/bin/bicep --version)"
+bash tools/install-chromium.sh

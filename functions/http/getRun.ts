@@ -3,7 +3,7 @@ import { httpError, route } from '../kit';
 import { core } from '../names/core';
 
 /**
- * `GET /api/runs/{instanceId}`: any Lifeboat run as an operator reads it (not the raw durable
+ * `GET /api/runs/{instanceId}`: any Lifeboat run as an operator reads it (a plan run: its report) (not the raw durable
  * payload): which flow, where it is (runtime status, phase, percent, what it waits for), and how
  * it ended (outcome, error as code and message, the result).
  */
@@ -15,6 +15,29 @@ route(core.getRun, {
   handler: async (request, context) => {
     const { shapeRun } = await import('../../shared/steps/runs');
     const instanceId = request.params['instanceId'] ?? '';
+    // A plan run answers with its report (plan, mode, state, groups and steps, approvals, cleanup).
+    if (/^[a-z0-9-]+-(drill|failover)-\d{8}T\d{6}Z-[a-z0-9]+$/.test(instanceId)) {
+      const { planDeps } = await import('../../shared/plans/deps');
+      const report = await (await planDeps()).store.readReport(instanceId);
+      if (report !== undefined)
+        return {
+          status: 200,
+          jsonBody: {
+            ...report,
+            links: {
+              report: `/api/runs/${instanceId}/report`,
+              reportHtml: `/api/runs/${instanceId}/report.html`,
+              cancel: `/api/runs/${instanceId}/cancel`,
+              ...(report.state === 'pendingApproval'
+                ? {
+                    approve: `/api/failovers/${instanceId}/approve`,
+                    reject: `/api/failovers/${instanceId}/reject`,
+                  }
+                : {}),
+            },
+          },
+        };
+    }
     let status;
     try {
       status = await df.getClient(context).getStatus(instanceId);

@@ -1,3 +1,11 @@
+import type { PlanRunInput } from '../../shared/plans/run';
+import type { RunReport } from '../../shared/plans/report';
+import type { PlanStepInput, PlanRunResult, WritePlanReportInput } from '../../shared/plans/flow';
+import type { StepEnded } from '../../shared/plans/run';
+import type { StepWork } from '../../shared/plans/steps';
+import type { PlanStep, RunMode } from '../../shared/plans/plan';
+import { activityRef, orchestrationRef } from '../kit/refs';
+
 /**
  * Recovery plans (issue 10): plan runs (drills and failovers), their steps, approvals and reports.
  * Type imports only. Test helpers load the area's files from this table.
@@ -5,4 +13,24 @@
 export const plans = {
   /** `GET /api/plans`: every plan with its validation state. */
   getPlans: 'getPlans',
+  /** `POST /api/drills`, `POST /api/failovers`. */
+  startDrill: 'startDrill',
+  startFailover: 'startFailover',
+  /** `POST /api/failovers/{runId}/{decision}` (approve | reject). */
+  decideFailover: 'decideFailover',
+  /** `POST /api/runs/{runId}/cancel`. */
+  cancelRun: 'cancelRun',
+  /** `GET /api/runs?plan=&limit=`. */
+  listRuns: 'listRuns',
+  /** `GET /api/runs/{runId}/report` and `/report.html`. */
+  getRunReport: 'getRunReport',
+  planRun: orchestrationRef<PlanRunInput, PlanRunResult>('planRun'),
+  planStep: orchestrationRef<PlanStepInput, StepEnded>('planStep'),
+  preparePlanStep: activityRef<{ step: PlanStep; mode: RunMode }, StepWork>('preparePlanStep'),
+  writePlanReport: activityRef<WritePlanReportInput, { sha256: string }>('writePlanReport'),
+  releasePlanLock: activityRef<{ plan: string; runId: string }, { released: boolean; heldBy?: string }>(
+    'releasePlanLock',
+  ),
 } as const;
+
+export type { RunReport };

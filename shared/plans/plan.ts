@@ -25,11 +25,9 @@ export const planNameSchema = z
     error: 'must be 1-40 lower-case letters, digits and inner hyphens',
   });
 
-const stepIdSchema = z
-  .string({ error: 'must be a string' })
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, {
-    error: 'must be 1-40 lower-case letters, digits and inner hyphens',
-  });
+const stepIdSchema = z.string({ error: 'must be a string' }).regex(/^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/, {
+  error: 'must be 1-40 lower-case letters, digits and inner hyphens',
+});
 
 /** The APIM service name as configured in LIFEBOAT_PROTECTED_SERVICES (the last segment of its id). */
 const serviceNameSchema = z
@@ -139,9 +137,17 @@ export const planSchema = z
     name: planNameSchema,
     description: z.string({ error: 'must be a string' }).min(1).max(2000),
     /** Recovery time objective: the failover should be done this many minutes after it started. */
-    rtoMinutes: z.number().int().min(1).max(7 * 24 * 60),
+    rtoMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60),
     /** Recovery point objective: the recovery point used should be at most this old. */
-    rpoMinutes: z.number().int().min(1).max(30 * 24 * 60),
+    rpoMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 60),
     /** `required` (the default): a failover waits for a person's approval; `auto`: it does not. */
     approval: z.enum(['required', 'auto'], { error: 'must be "required" or "auto"' }).default('required'),
     triggers: z.array(triggerSchema).max(20).default([]),

@@ -63,6 +63,8 @@ export interface CleanupReport {
   stepId: string;
   /** What it removes ("test VM app-01 - Test at dc1"). */
   description: string;
+  /** The test VM to stop (`hyperv.stopTestFailover` at the site). */
+  action: { site: string; vm: string };
   registeredAt: string;
   status: 'pending' | 'ended';
   outcome?: Outcome;
@@ -171,7 +173,7 @@ export interface PlanSummary {
   active?: RunSummary;
   lastDrill?: RunSummary;
   lastFailover?: RunSummary;
-  /** The last 20 runs, newest first. */
+  /** The last 50 runs, newest first. */
   recent: RunSummary[];
   updatedAt: string;
 }

@@ -1,0 +1,56 @@
+import * as df from 'durable-functions';
+import { httpError, readBody, route } from '../kit';
+import { plans } from '../names/plans';
+
+/**
+ * `POST /api/failovers/{runId}/approve` and `/reject` `{ by?, comment? }`: the approver comes from
+ * the Easy Auth principal when the app trusts it (LIFEBOAT_TRUST_EASY_AUTH), otherwise from `by`
+ * (required). The requester cannot approve their own failover (LIFEBOAT_ALLOW_SELF_APPROVAL).
+ * 202 when the decision was delivered; 400 / 403 / 404 / 409 say why not.
+ */
+route(plans.decideFailover, {
+  route: 'failovers/{runId}/{decision}',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: async (request, context) => {
+    const { planDeps } = await import('../../shared/plans/deps');
+    const { decisionBody, callerIdentity, checkApproval } = await import('../../shared/plans/start');
+    const { PLAN_SIGNAL } = await import('../../shared/plans/run');
+    const decision = request.params['decision'];
+    if (decision !== 'approve' && decision !== 'reject')
+      throw httpError(404, 'NotFound', `no route: use /api/failovers/{runId}/approve or /reject`);
+    const runId = request.params['runId'] ?? '';
+    const body = await readBody(request, decisionBody);
+    const { config, store } = await planDeps();
+    const report = await store.readReport(runId);
+    if (report === undefined) throw httpError(404, 'NotFound', `no run '${runId.slice(0, 80)}'`);
+    const by = callerIdentity(
+      request.headers.get('x-ms-client-principal-name'),
+      body.by,
+      config.plans.trustEasyAuth,
+    );
+    const check = checkApproval(report, by, decision, config.plans.allowSelfApproval);
+    if (!check.ok) throw httpError(check.status, check.code, check.message);
+    const at = new Date().toISOString();
+    await df.getClient(context).raiseEvent(runId, PLAN_SIGNAL, {
+      type: decision,
+      at,
+      ...(by === undefined ? {} : { by }),
+      ...(body.comment === undefined ? {} : { comment: body.comment }),
+    });
+    context.log(
+      JSON.stringify({ event: 'lifeboat.plans.decision', runId, plan: report.plan.name, decision, by }),
+    );
+    return {
+      status: 202,
+      jsonBody: {
+        runId,
+        decision: decision === 'approve' ? 'approved' : 'rejected',
+        by,
+        at,
+        status: `/api/runs/${runId}`,
+      },
+    };
+  },
+});

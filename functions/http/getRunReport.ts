@@ -1,0 +1,29 @@
+import { httpError, route } from '../kit';
+import { plans } from '../names/plans';
+
+/**
+ * `GET /api/runs/{runId}/report` (the report JSON, byte for byte as stored: its sha256 is in the run's output) and
+ * `/report.html` (the self-contained page), as stored: a run that died still has its last report.
+ */
+route(plans.getRunReport, {
+  route: 'runs/{runId}/{format}',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: async (request) => {
+    const { planDeps } = await import('../../shared/plans/deps');
+    const runId = request.params['runId'] ?? '';
+    const format = request.params['format'];
+    if (format !== 'report' && format !== 'report.html')
+      throw httpError(404, 'NotFound', 'no route: use /api/runs/{runId}/report or /report.html');
+    const { store } = await planDeps();
+    if (format === 'report.html') {
+      const html = await store.readReportHtml(runId);
+      if (html === undefined) throw httpError(404, 'NotFound', `no report for run '${runId.slice(0, 80)}'`);
+      return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html };
+    }
+    const text = await store.readReportText(runId);
+    if (text === undefined) throw httpError(404, 'NotFound', `no report for run '${runId.slice(0, 80)}'`);
+    // The stored bytes, unchanged: their sha256 is the one in the run's output.
+    return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: text };
+  },
+});

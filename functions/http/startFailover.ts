@@ -1,0 +1,56 @@
+import * as df from 'durable-functions';
+import { randomBytes } from 'node:crypto';
+import { readBody, route } from '../kit';
+import { plans } from '../names/plans';
+
+/**
+ * `POST /api/failovers` `{ plan, reason, by? }`: starts a real failover of a plan, waiting for
+ * approval unless the plan says `auto`. A running drill of the plan is cancelled (its cleanup
+ * runs) and the failover goes ahead. 202 `{ runId, state, status, report, approve?, reject? }`;
+ * 400 naming the field; 403 when failovers are switched off; 404 unknown plan; 409 busy or invalid.
+ */
+route(plans.startFailover, {
+  route: 'failovers',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: async (request, context) => {
+    const { planDeps, planEntries } = await import('../../shared/plans/deps');
+    const { startFailoverBody, startPlanRun, callerIdentity } = await import('../../shared/plans/start');
+    const { startAnswer } = await import('../../shared/plans/http');
+    const body = await readBody(request, startFailoverBody);
+    const { config, store } = await planDeps();
+    const requestedBy = callerIdentity(
+      request.headers.get('x-ms-client-principal-name'),
+      body.by,
+      config.plans.trustEasyAuth,
+    );
+    const decision = await startPlanRun(
+      df.getClient(context),
+      {
+        plan: body.plan,
+        mode: 'failover',
+        reason: body.reason,
+        ...(requestedBy === undefined ? {} : { requestedBy }),
+      },
+      {
+        config,
+        store,
+        entries: await planEntries(config),
+        now: new Date(),
+        randomId: () => randomBytes(4).toString('hex'),
+        orchestrationName: plans.planRun.name,
+      },
+    );
+    const line = JSON.stringify({
+      event: 'lifeboat.plans.start',
+      trigger: 'http',
+      mode: 'failover',
+      plan: body.plan,
+      ...decision,
+    });
+    if (decision.started) context.log(line);
+    else context.warn(line);
+    return startAnswer(decision);
+  },
+});

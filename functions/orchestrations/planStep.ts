@@ -1,0 +1,104 @@
+import type { StepEnded } from '../../shared/plans/run';
+import type { StepVerdict } from '../../shared/plans/steps';
+import type { LyncConferenceRestoreResult, VmFailbackResult } from '../../shared/onprem/contracts';
+import type { RestoreRunResult } from '../../shared/restore/run';
+import type { RunAgentCommandOutcome } from '../../shared/relay/contracts';
+import { call, finish, inputText, lazy, orchestration, progress } from '../kit';
+import { onprem } from '../names/onprem';
+import { plans as names } from '../names/plans';
+import { relay } from '../names/relay';
+import { restore } from '../names/restore';
+
+/**
+ * One step of a plan run: decides its work for the run's mode (shared/plans/steps.ts: a drill
+ * runs only drill variants), runs it as a sub-orchestration raced with the step's timeout, and
+ * reports what happened to the run (the kit's `notify`). Never throws: every ending is a result.
+ */
+
+const flow = lazy(() => import('../../shared/plans/flow'));
+const steps = lazy(() => import('../../shared/plans/steps'));
+
+const EVENT = 'lifeboat.plans.step';
+
+orchestration(names.planStep, {
+  uses: [flow, steps],
+  input: () => flow.get().planStepInputSchema,
+  event: EVENT,
+  ended: (ending, raw) => {
+    const at = new Date(0).toISOString();
+    const step = (raw as { step?: unknown } | null)?.step;
+    return {
+      type: 'stepEnded' as const,
+      stepId: inputText(step, 'id'),
+      ...ending,
+      summary: ending.error.message,
+      evidence: {},
+      startedAt: at,
+      endedAt: at,
+    };
+  },
+  *run(context, input) {
+    const s = steps.get();
+    const startedAt = context.df.currentUtcDateTime.toISOString();
+    const { step, mode } = input;
+    const done = (verdict: StepVerdict): StepEnded =>
+      finish(
+        context,
+        EVENT,
+        {
+          type: 'stepEnded',
+          stepId: step.id,
+          ...verdict,
+          startedAt,
+          endedAt: context.df.currentUtcDateTime.toISOString(),
+        },
+        { runId: input.runId, stepId: step.id, kind: step.kind, mode },
+      );
+
+    progress(context, { phase: 'preparing', percent: 0, stepId: step.id, kind: step.kind, mode });
+    const work = yield* call(context, names.preparePlanStep, { step, mode });
+    if (work.kind === 'refused') return done(s.refusedVerdict(work.error));
+
+    const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
+    const task =
+      work.kind === 'restore'
+        ? context.df.callSubOrchestrator(restore.restoreApim.name, work.input)
+        : work.kind === 'lyncSync'
+          ? context.df.callSubOrchestrator(onprem.lyncConferenceRestore.name, work.input)
+          : work.kind === 'vms'
+            ? context.df.callSubOrchestrator(onprem.vmFailback.name, work.input)
+            : context.df.callSubOrchestrator(relay.runAgentCommand.name, work.input);
+    progress(context, {
+      phase: 'running',
+      percent: 10,
+      waitingFor: `${step.kind} (${mode}) on ${work.kind === 'restore' ? work.target : step.kind}`,
+      deadline: deadline.toISOString(),
+      stepId: step.id,
+    });
+    // Raced once (never re-yielded in a new Task.any: azure-functions-durable-js#574).
+    const timer = context.df.createTimer(deadline);
+    const winner = yield context.df.Task.any([task, timer]);
+    if (winner !== task)
+      return done({
+        outcome: 'timedOut',
+        error: {
+          code: 'StepTimedOut',
+          message: `${step.id}: not done after ${step.timeoutMinutes} minutes (the step's timeout)`,
+        },
+        summary: `no result within ${step.timeoutMinutes} minutes`,
+        evidence: {},
+      });
+    timer.cancel();
+    const result = task.result;
+    switch (work.kind) {
+      case 'restore':
+        return done(s.restoreVerdict(result as RestoreRunResult, work.target));
+      case 'lyncSync':
+        return done(s.lyncSyncVerdict(result as LyncConferenceRestoreResult));
+      case 'vms':
+        return done(s.vmsVerdict(result as VmFailbackResult, mode));
+      case 'command':
+        return done(s.commandVerdict(step, result as RunAgentCommandOutcome));
+    }
+  },
+});

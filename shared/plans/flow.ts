@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import type { Outcome, Problem } from '../outcome';
+import { notifySchema } from '../steps/flows';
+import { stepSchema } from './plan';
+import type { RunReport } from './report';
+
+/**
+ * The durable-boundary shapes of a plan run's own functions (the run's input and signals are in
+ * ./run.ts): a step child's input, the report write, and the run's result.
+ */
+
+/** Input of `planStep`: one step of one run, started by the run and reporting back to it. */
+export const planStepInputSchema = z.strictObject({
+  runId: z.string().min(1).max(200),
+  step: stepSchema,
+  mode: z.enum(['drill', 'failover']),
+  notify: notifySchema,
+});
+export type PlanStepInput = z.input<typeof planStepInputSchema>;
+
+/** Input of `writePlanReport`: the whole report (it is the run's state); `final` adds the comparison with the previous run. */
+export const writePlanReportInputSchema = z.strictObject({
+  report: z.custom<RunReport>((v) => typeof v === 'object' && v !== null && 'runId' in v, {
+    error: 'must be a run report',
+  }),
+  final: z.boolean().default(false),
+});
+export type WritePlanReportInput = z.input<typeof writePlanReportInputSchema>;
+
+/** What `planRun` returns (its output; the full story is the report). */
+export interface PlanRunResult {
+  outcome: Outcome;
+  error?: Problem;
+  runId: string;
+  plan: string;
+  mode: 'drill' | 'failover';
+  state: RunReport['state'];
+  /** sha256 of the stored report JSON, so the stored report can be checked. */
+  reportSha256?: string;
+  reportUri: string;
+  rto?: RunReport['rto'];
+  rpo?: RunReport['rpo'];
+}

@@ -1,0 +1,477 @@
+import { z } from 'zod';
+import type { Outcome, Problem } from '../outcome';
+import { planSchema, type Plan, type PlanStep, type RunMode } from './plan';
+import type { AlertReport, ApprovalReport, CleanupReport, RunReport, RunSummary, StepReport } from './report';
+
+/**
+ * A plan run as pure state transitions (issue 10): the `planRun` orchestration only sequences
+ * these and writes the report they produce, so every decision (which steps run next, what a
+ * failure stops, what a cleanup is, the outcome, RTO and RPO achieved, the critical path) is
+ * here, with `now` as an input and unit tests.
+ */
+
+const alertReportSchema = z.strictObject({
+  alertId: z.string().min(1).max(1024),
+  rule: z.string().max(260),
+  severity: z.string().max(10).optional(),
+  monitorCondition: z.enum(['Fired', 'Resolved']),
+  firedDateTime: z.string().max(40).optional(),
+  resolvedDateTime: z.string().max(40).optional(),
+  targetIds: z.array(z.string().max(1024)).max(50).optional(),
+  receivedAt: z.string().max(40),
+});
+
+const who = z.string().min(1).max(256);
+
+/** What `planRun` is started with (by shared/plans/start.ts, after validation and the plan's lock). */
+export const planRunInputSchema = z.strictObject({
+  runId: z.string().min(1).max(200),
+  mode: z.enum(['drill', 'failover']),
+  plan: planSchema,
+  planSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  requestedBy: who.optional(),
+  requestedAt: z.string().max(40),
+  reason: z.string().max(2000).optional(),
+  alert: alertReportSchema.optional(),
+  /** The drill this failover preempted: the failover waits for it to finish its cleanup first. */
+  preempted: z.string().max(200).optional(),
+  approvalTimeoutMs: z.number().int().min(1000),
+  preemptWaitMs: z.number().int().min(0),
+});
+export type PlanRunInput = z.input<typeof planRunInputSchema>;
+export type ParsedPlanRunInput = z.output<typeof planRunInputSchema>;
+
+/** What a step child (`planStep`) reports when it ends. */
+export interface StepEnded {
+  type: 'stepEnded';
+  stepId: string;
+  outcome: Exclude<Outcome, never>;
+  error?: Problem;
+  summary: string;
+  evidence: Record<string, unknown>;
+  /** The recovery point the step restored (backup takenAt), for the RPO achieved. */
+  recoveryPointAt?: string;
+  startedAt: string;
+  endedAt: string;
+}
+
+/** Signals a run receives (one event name, so no waiter is ever left stale). */
+export const planSignalSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('stepEnded'),
+    stepId: z.string(),
+    outcome: z.enum(['succeeded', 'partial', 'failed', 'refused', 'timedOut']),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    summary: z.string(),
+    evidence: z.record(z.string(), z.unknown()),
+    recoveryPointAt: z.string().optional(),
+    startedAt: z.string(),
+    endedAt: z.string(),
+  }),
+  z.object({
+    type: z.literal('approve'),
+    by: who.optional(),
+    at: z.string(),
+    comment: z.string().max(500).optional(),
+  }),
+  z.object({
+    type: z.literal('reject'),
+    by: who.optional(),
+    at: z.string(),
+    comment: z.string().max(500).optional(),
+  }),
+  z.object({
+    type: z.literal('cancel'),
+    by: who.optional(),
+    at: z.string(),
+    reason: z.string().max(500).optional(),
+    /** Set when a failover of the same plan preempts this drill. */
+    preemptedBy: z.string().max(200).optional(),
+  }),
+  z.object({ type: z.literal('alert'), alert: alertReportSchema }),
+  z.object({ type: z.literal('drillEnded'), runId: z.string() }),
+]);
+export type PlanSignal = z.infer<typeof planSignalSchema>;
+
+/** The event every signal arrives as. */
+export const PLAN_SIGNAL = 'signal';
+
+// ------------------------------------------------------------------------------------------------
+// The report as the run's state
+
+/** What a step acts on, as a person reads it. */
+export function stepTarget(step: PlanStep): string {
+  switch (step.kind) {
+    case 'apim.restore':
+      return step.params.service;
+    case 'lync.conferenceRestore':
+      return `${step.params.site}: ${step.params.poolFqdn} (${step.params.module})`;
+    case 'hyperv.failback':
+      return `${step.params.site}: ${step.params.vms.join(', ')}`;
+    case 'pchat.legacyEndpoint':
+      return `${step.params.site}: ${step.params.sipAddress} → ${step.params.poolFqdn}`;
+  }
+}
+
+/** The report of a run that has just been requested. */
+export function initialReport(input: ParsedPlanRunInput, now: Date): RunReport {
+  const plan = input.plan;
+  const needsApproval = input.mode === 'failover' && plan.approval === 'required';
+  return {
+    schemaVersion: 1,
+    runId: input.runId,
+    plan: {
+      name: plan.name,
+      description: plan.description,
+      rtoMinutes: plan.rtoMinutes,
+      rpoMinutes: plan.rpoMinutes,
+      approval: plan.approval,
+      sha256: input.planSha256,
+    },
+    mode: input.mode,
+    state: needsApproval ? 'pendingApproval' : input.preempted !== undefined ? 'waitingForDrill' : 'running',
+    ...(input.reason === undefined ? {} : { reason: input.reason }),
+    ...(input.requestedBy === undefined ? {} : { requestedBy: input.requestedBy }),
+    requestedAt: input.requestedAt,
+    rtoStartAt:
+      input.mode === 'failover' && input.alert?.firedDateTime !== undefined
+        ? input.alert.firedDateTime
+        : input.requestedAt,
+    approvals:
+      input.mode === 'failover' && !needsApproval ? [{ decision: 'auto', at: now.toISOString() }] : [],
+    alerts: input.alert === undefined ? [] : [input.alert as AlertReport],
+    ...(input.preempted === undefined ? {} : { preempted: input.preempted }),
+    percent: 0,
+    groups: plan.groups.map((g, gi) => ({
+      name: g.name,
+      steps: g.steps.map((s): StepReport => ({
+        id: s.id,
+        kind: s.kind,
+        group: gi,
+        variant: input.mode,
+        onFailure: s.onFailure,
+        timeoutMinutes: s.timeoutMinutes,
+        target: stepTarget(s),
+        status: 'pending',
+      })),
+    })),
+    cleanup: [],
+    rto: { targetMinutes: plan.rtoMinutes },
+    rpo: { targetMinutes: plan.rpoMinutes },
+    writtenAt: now.toISOString(),
+  };
+}
+
+const allSteps = (r: RunReport) => r.groups.flatMap((g) => g.steps);
+
+function mapStep(r: RunReport, id: string, f: (s: StepReport) => StepReport): RunReport {
+  return {
+    ...r,
+    groups: r.groups.map((g) => ({ ...g, steps: g.steps.map((s) => (s.id === id ? f(s) : s)) })),
+  };
+}
+
+/** Percent complete: steps that reached an end (ended, skipped, cancelled) of all steps. */
+export function percentOf(r: RunReport): number {
+  const steps = allSteps(r);
+  const done = steps.filter((s) => s.status !== 'pending' && s.status !== 'running').length;
+  return steps.length === 0 ? 100 : Math.floor((done / steps.length) * 100);
+}
+
+/** The run after an approval decision arrived (or the wait expired). */
+export function decided(r: RunReport, approval: ApprovalReport): RunReport {
+  const state =
+    approval.decision === 'approved' || approval.decision === 'auto'
+      ? r.preempted !== undefined
+        ? 'waitingForDrill'
+        : 'running'
+      : approval.decision === 'rejected'
+        ? 'rejected'
+        : approval.decision === 'expired'
+          ? 'expired'
+          : 'cancelled';
+  return { ...r, state, approvals: [...r.approvals, approval] };
+}
+
+/** The run with an alert attached (the same alert id and condition is attached once). */
+export function withAlert(r: RunReport, alert: AlertReport | z.infer<typeof alertReportSchema>): RunReport {
+  if (r.alerts.some((a) => a.alertId === alert.alertId && a.monitorCondition === alert.monitorCondition))
+    return r;
+  return { ...r, alerts: [...r.alerts, alert as AlertReport] };
+}
+
+/** Cleanups a step registers when it starts: a Hyper-V drill creates one test VM per VM. */
+export function cleanupsFor(step: PlanStep, mode: RunMode, now: Date): CleanupReport[] {
+  if (mode !== 'drill' || step.kind !== 'hyperv.failback') return [];
+  return step.params.vms.map((vm) => ({
+    id: `test-vm:${step.params.site}:${vm.toLowerCase()}`,
+    stepId: step.id,
+    description: `test VM ${vm} - Test at ${step.params.site}`,
+    action: { site: step.params.site, vm },
+    registeredAt: now.toISOString(),
+    status: 'pending' as const,
+  }));
+}
+
+/** The run after group `gi`'s steps started (their cleanups registered first). */
+export function groupStarted(r: RunReport, plan: Plan, gi: number, now: Date): RunReport {
+  const at = now.toISOString();
+  const group = plan.groups[gi];
+  if (group === undefined) throw new RangeError(`no group ${gi}`);
+  let next: RunReport = {
+    ...r,
+    state: 'running',
+    currentGroup: gi,
+    ...(r.startedAt === undefined ? { startedAt: at } : {}),
+  };
+  for (const step of group.steps) {
+    const known = new Set(next.cleanup.map((c) => c.id));
+    next = {
+      ...next,
+      cleanup: [...next.cleanup, ...cleanupsFor(step, r.mode, now).filter((c) => !known.has(c.id))],
+    };
+    next = mapStep(next, step.id, (s) => ({ ...s, status: 'running', startedAt: at }));
+  }
+  return { ...next, percent: percentOf(next) };
+}
+
+/** Whether a step's outcome counts as done (a drill's correct refusal of nothing is not success). */
+export function stepSucceeded(outcome: Outcome): boolean {
+  return outcome === 'succeeded';
+}
+
+/** The run after a step reported its end; `stop` says whether the plan must stop after this group. */
+export function stepEnded(
+  r: RunReport,
+  ended: StepEnded | Extract<PlanSignal, { type: 'stepEnded' }>,
+): { report: RunReport; stop: boolean } {
+  const step = allSteps(r).find((s) => s.id === ended.stepId);
+  if (step === undefined || step.status !== 'running') return { report: r, stop: false };
+  const durationMs = Math.max(0, Date.parse(ended.endedAt) - Date.parse(step.startedAt ?? ended.startedAt));
+  const next = mapStep(r, ended.stepId, (s) => ({
+    ...s,
+    status: 'ended',
+    outcome: ended.outcome,
+    ...(ended.error === undefined ? {} : { error: ended.error }),
+    endedAt: ended.endedAt,
+    durationMs,
+    summary: ended.summary,
+    evidence: {
+      ...ended.evidence,
+      ...(ended.recoveryPointAt === undefined ? {} : { recoveryPointAt: ended.recoveryPointAt }),
+    },
+  }));
+  return {
+    report: { ...next, percent: percentOf(next) },
+    stop: !stepSucceeded(ended.outcome) && step.onFailure === 'stop',
+  };
+}
+
+/** Steps still running, by id. */
+export function runningSteps(r: RunReport): string[] {
+  return allSteps(r)
+    .filter((s) => s.status === 'running')
+    .map((s) => s.id);
+}
+
+/** Marks steps: running ones `cancelled` (abandoned after a preemption), pending ones `skipped` or `cancelled`. */
+export function closeUnfinished(r: RunReport, pending: 'skipped' | 'cancelled', now: Date): RunReport {
+  const at = now.toISOString();
+  const next: RunReport = {
+    ...r,
+    groups: r.groups.map((g) => ({
+      ...g,
+      steps: g.steps.map((s) =>
+        s.status === 'pending'
+          ? { ...s, status: pending }
+          : s.status === 'running'
+            ? {
+                ...s,
+                status: 'cancelled',
+                endedAt: at,
+                summary: 'abandoned: the run was preempted while it ran',
+              }
+            : s,
+      ),
+    })),
+  };
+  return { ...next, percent: percentOf(next) };
+}
+
+/** The run after one cleanup ended. */
+export function cleanupEnded(
+  r: RunReport,
+  id: string,
+  result: { outcome: Outcome; error?: Problem; detail: string },
+  now: Date,
+): RunReport {
+  return {
+    ...r,
+    cleanup: r.cleanup.map((c) =>
+      c.id === id
+        ? {
+            ...c,
+            status: 'ended',
+            outcome: result.outcome,
+            ...(result.error === undefined ? {} : { error: result.error }),
+            endedAt: now.toISOString(),
+            detail: result.detail,
+          }
+        : c,
+    ),
+  };
+}
+
+const minutesBetween = (from: string, to: string) =>
+  Math.round(((Date.parse(to) - Date.parse(from)) / 60_000) * 10) / 10;
+
+/**
+ * The run's end: outcome, RTO and RPO achieved, critical path. A drill succeeds when every step
+ * succeeded and every cleanup succeeded; a failover when every step succeeded (`continue` steps
+ * that failed make it `partial`). Rejected, expired and cancelled runs are `refused` (nothing, or
+ * only what ran before the cancel, changed; the error says which).
+ */
+export function finalReport(r: RunReport, now: Date): RunReport {
+  const at = now.toISOString();
+  const steps = allSteps(r);
+  const ended = steps.filter((s) => s.status === 'ended');
+  const bad = ended.filter((s) => !stepSucceeded(s.outcome ?? 'failed'));
+  const cleanupBad = r.cleanup.filter((c) => c.status !== 'ended' || c.outcome !== 'succeeded');
+  let outcome: Outcome;
+  let error: Problem | undefined;
+  if (r.state === 'rejected' || r.state === 'expired' || (r.state === 'cancelled' && ended.length === 0)) {
+    outcome = 'refused';
+    error =
+      r.state === 'rejected'
+        ? { code: 'Rejected', message: `rejected${by(r.approvals.at(-1)?.by)}: nothing was changed` }
+        : r.state === 'expired'
+          ? { code: 'ApprovalExpired', message: 'no approval before the deadline: nothing was changed' }
+          : { code: 'Cancelled', message: `cancelled${by(r.cancel?.by)} before any step ran` };
+  } else if (cleanupBad.length > 0) {
+    outcome = 'failed';
+    error = {
+      code: 'CleanupFailed',
+      message: cleanupBad.map((c) => `${c.description} still exists`).join('; '),
+    };
+  } else if (r.state === 'cancelled') {
+    outcome = bad.length === 0 ? 'partial' : 'failed';
+    error = {
+      code: r.preemptedBy === undefined ? 'Cancelled' : 'Preempted',
+      message:
+        r.preemptedBy === undefined
+          ? `cancelled${by(r.cancel?.by)} after ${ended.length} of ${steps.length} steps`
+          : `preempted by failover ${r.preemptedBy} after ${ended.length} of ${steps.length} steps`,
+    };
+  } else if (bad.length === 0 && ended.length === steps.length) {
+    outcome = 'succeeded';
+  } else {
+    const someGood = ended.some((s) => s.outcome === 'succeeded');
+    const allRefused = bad.every((s) => s.outcome === 'refused') && !someGood;
+    outcome = allRefused ? 'refused' : someGood ? 'partial' : 'failed';
+    const first = bad[0];
+    error = {
+      code: first?.error?.code ?? 'StepsFailed',
+      message: bad.map((s) => `${s.id}: ${s.error?.message ?? s.outcome}`).join('; ') || 'not every step ran',
+    };
+  }
+  const state = r.state === 'running' || r.state === 'cleaningUp' ? 'completed' : r.state;
+  const withCritical = markCriticalPath(r);
+  // RTO: from the recovery's start to the moment the last required (onFailure stop) step ended well.
+  const required = ended.filter((s) => s.onFailure === 'stop' && s.outcome === 'succeeded');
+  const allRequiredOk =
+    outcome === 'succeeded' ||
+    (steps
+      .filter((s) => s.onFailure === 'stop')
+      .every((s) => s.status === 'ended' && s.outcome === 'succeeded') &&
+      ended.length === steps.length);
+  const lastRequired = required
+    .map((s) => s.endedAt ?? at)
+    .sort()
+    .at(-1);
+  const achievedRto =
+    allRequiredOk && lastRequired !== undefined ? minutesBetween(r.rtoStartAt, lastRequired) : undefined;
+  const points = ended
+    .map((s) => s.evidence?.['recoveryPointAt'])
+    .filter((v): v is string => typeof v === 'string')
+    .sort();
+  const oldest = points[0];
+  const achievedRpo = oldest === undefined ? undefined : minutesBetween(oldest, r.startedAt ?? r.requestedAt);
+  return {
+    ...withCritical,
+    state,
+    outcome,
+    ...(error === undefined ? {} : { error }),
+    endedAt: at,
+    percent: 100,
+    rto: {
+      targetMinutes: r.rto.targetMinutes,
+      ...(achievedRto === undefined
+        ? {}
+        : { achievedMinutes: achievedRto, met: achievedRto <= r.rto.targetMinutes }),
+    },
+    rpo: {
+      targetMinutes: r.rpo.targetMinutes,
+      ...(achievedRpo === undefined
+        ? {}
+        : {
+            achievedMinutes: achievedRpo,
+            met: achievedRpo <= r.rpo.targetMinutes,
+            source: 'the oldest recovery point restored (backup takenAt)',
+          }),
+    },
+  };
+}
+
+const by = (who: string | undefined) => (who === undefined ? '' : ` by ${who}`);
+
+/** Marks the longest step of each group (groups run one after another, so these make the critical path). */
+export function markCriticalPath(r: RunReport): RunReport {
+  return {
+    ...r,
+    groups: r.groups.map((g) => {
+      const timed = g.steps.filter((s) => s.durationMs !== undefined);
+      const longest = timed.reduce<StepReport | undefined>(
+        (a, s) => (a === undefined || (s.durationMs ?? 0) > (a.durationMs ?? 0) ? s : a),
+        undefined,
+      );
+      return {
+        ...g,
+        steps: g.steps.map((s) => ({ ...s, critical: longest !== undefined && s.id === longest.id })),
+      };
+    }),
+  };
+}
+
+/** What changed since the plan's previous run of the same mode. */
+export function diffRuns(previous: RunReport, current: RunReport): NonNullable<RunReport['changes']> {
+  const before = new Map(allSteps(previous).map((s) => [s.id, s]));
+  const after = new Map(allSteps(current).map((s) => [s.id, s]));
+  return {
+    previousRunId: previous.runId,
+    added: [...after.keys()].filter((id) => !before.has(id)),
+    removed: [...before.keys()].filter((id) => !after.has(id)),
+    outcomeChanged: [...after.values()]
+      .filter((s) => before.has(s.id))
+      .map((s) => ({ id: s.id, from: before.get(s.id)?.outcome ?? 'notRun', to: s.outcome ?? 'notRun' }))
+      .filter((c) => c.from !== c.to),
+  };
+}
+
+/** The one-line view of a run. */
+export function summaryOf(r: RunReport): RunSummary {
+  return {
+    runId: r.runId,
+    plan: r.plan.name,
+    mode: r.mode,
+    state: r.state,
+    ...(r.outcome === undefined ? {} : { outcome: r.outcome }),
+    percent: r.percent,
+    requestedAt: r.requestedAt,
+    ...(r.requestedBy === undefined ? {} : { requestedBy: r.requestedBy }),
+    ...(r.startedAt === undefined ? {} : { startedAt: r.startedAt }),
+    ...(r.endedAt === undefined ? {} : { endedAt: r.endedAt }),
+    rto: r.rto,
+    rpo: r.rpo,
+    reportUri: `/api/runs/${r.runId}/report.html`,
+  };
+}

@@ -1,0 +1,312 @@
+import { z } from 'zod';
+import type { Config } from '../config';
+import { errorMessage } from '../errors';
+import { RUNNING_STATES, type RunStarterClient } from '../backups/start';
+import type { Plan, RunMode } from './plan';
+import type { AlertReport, RunReport, RunState } from './report';
+import { PLAN_SIGNAL, initialReport, planRunInputSchema, type PlanRunInput, type PlanSignal } from './run';
+import type { PlanLock, PlanStore } from './store';
+
+/**
+ * Starting, signalling and finding plan runs (issue 10), for the HTTP routes and the alert queue
+ * (issue 11). One run per plan at a time: the plan's lock blob is taken with a conditional write
+ * before the run starts, so concurrent starts (100 alerts at once) start exactly one run. A
+ * failover of a plan whose drill is running takes the lock over, starts, and cancels the drill
+ * (a real disaster does not wait for a rehearsal); the failover waits, bounded, for the drill's
+ * cleanup before its first group.
+ */
+
+/** The durable client as the starters use it. */
+export interface PlanClient extends RunStarterClient {
+  raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
+}
+
+/** A plan as the loader found it (shared/plans/load.ts). */
+export interface PlanEntryLike {
+  readonly name?: string | undefined;
+  readonly valid: boolean;
+  readonly plan?: Plan | undefined;
+  readonly sha256?: string | undefined;
+  readonly problems: readonly string[];
+}
+
+export interface StartRequest {
+  plan: string;
+  mode: RunMode;
+  reason?: string;
+  requestedBy?: string;
+  alert?: AlertReport;
+}
+
+export type StartDecision =
+  | { started: true; runId: string; state: RunState; preempted?: string }
+  | { started: false; code: 'PlanBusy'; runId: string; mode: RunMode; state: string; message: string }
+  | {
+      started: false;
+      code: 'FailoversDisabled' | 'PlanNotFound' | 'PlanInvalid';
+      message: string;
+      problems?: string[];
+    };
+
+export interface StartDeps {
+  config: Config;
+  store: PlanStore;
+  entries: readonly PlanEntryLike[];
+  now: Date;
+  /** A short random suffix for run ids. */
+  randomId: () => string;
+  orchestrationName: string;
+}
+
+/** A run id: readable, sortable by time within a plan, unique. */
+export function newRunId(plan: string, mode: RunMode, now: Date, random: string): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  return `${plan}-${mode}-${stamp}-${random
+    .replace(/[^a-z0-9]/gi, '')
+    .slice(0, 8)
+    .toLowerCase()}`;
+}
+
+/** How long a freshly taken lock counts as live before its run shows up in the task hub. */
+const STARTING_GRACE_MS = 60_000;
+
+async function runtimeStatus(client: PlanClient, instanceId: string): Promise<string | undefined> {
+  try {
+    return (await client.getStatus(instanceId))?.runtimeStatus;
+  } catch (error) {
+    if (/\b404\b|No instance/.test(errorMessage(error))) return undefined;
+    throw error;
+  }
+}
+
+/** Whether the run holding a lock still runs (or is being started). */
+async function lockIsLive(client: PlanClient, lock: PlanLock, now: Date): Promise<string | undefined> {
+  const status = await runtimeStatus(client, lock.runId);
+  if (status !== undefined) return RUNNING_STATES.includes(status) ? status : undefined;
+  return now.getTime() - Date.parse(lock.since) < STARTING_GRACE_MS ? 'Starting' : undefined;
+}
+
+/** Starts a drill or a failover of a plan, or says why not. */
+export async function startPlanRun(
+  client: PlanClient,
+  request: StartRequest,
+  deps: StartDeps,
+): Promise<StartDecision> {
+  const { config, store, now } = deps;
+  if (request.mode === 'failover' && !config.plans.failoversEnabled)
+    return {
+      started: false,
+      code: 'FailoversDisabled',
+      message: 'failovers are switched off (LIFEBOAT_FAILOVERS_ENABLED=false); drills still run',
+    };
+  const entry = deps.entries.find((e) => e.name === request.plan);
+  if (entry === undefined)
+    return { started: false, code: 'PlanNotFound', message: `no plan named '${request.plan.slice(0, 80)}'` };
+  if (!entry.valid || entry.plan === undefined || entry.sha256 === undefined)
+    return {
+      started: false,
+      code: 'PlanInvalid',
+      message: `plan '${request.plan}' is invalid and cannot be started: ${entry.problems.join('; ')}`,
+      problems: [...entry.problems],
+    };
+  const plan = entry.plan;
+  const runId = newRunId(plan.name, request.mode, now, deps.randomId());
+  const lock: PlanLock = { runId, mode: request.mode, since: now.toISOString() };
+
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const held = await store.readLock(plan.name);
+    let preempted: string | undefined;
+    if (held !== undefined) {
+      const live = await lockIsLive(client, held.lock, now);
+      if (live !== undefined) {
+        if (!(request.mode === 'failover' && held.lock.mode === 'drill')) {
+          const report = await store.readReport(held.lock.runId).catch(() => undefined);
+          const state = report?.state ?? live;
+          return {
+            started: false,
+            code: 'PlanBusy',
+            runId: held.lock.runId,
+            mode: held.lock.mode,
+            state,
+            message: `plan '${plan.name}' already has a ${held.lock.mode} ${held.lock.runId} (${state}): one run per plan at a time`,
+          };
+        }
+        preempted = held.lock.runId;
+      }
+    }
+    if (!(await store.takeLock(plan.name, lock, held?.etag))) continue; // someone else moved first: look again
+    const input: PlanRunInput = planRunInputSchema.parse({
+      runId,
+      mode: request.mode,
+      plan,
+      planSha256: entry.sha256,
+      requestedAt: now.toISOString(),
+      ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+      ...(request.alert === undefined ? {} : { alert: request.alert }),
+      ...(preempted === undefined ? {} : { preempted }),
+      approvalTimeoutMs: config.plans.approvalTimeoutMinutes * 60_000,
+      preemptWaitMs: config.plans.preemptWaitMinutes * 60_000,
+    });
+    const first = initialReport(planRunInputSchema.parse(input), now);
+    try {
+      // The report exists before the run does: GET /api/runs/{runId} answers from the first moment.
+      const { renderReportHtml } = await import('./reportHtml');
+      await store.writeReport(first, renderReportHtml(first));
+      await client.startNew(deps.orchestrationName, { instanceId: runId, input });
+    } catch (error) {
+      await store.releaseLock(plan.name, runId).catch(() => undefined);
+      throw error;
+    }
+    if (preempted !== undefined) {
+      const cancel: PlanSignal = {
+        type: 'cancel',
+        at: now.toISOString(),
+        reason: `preempted by failover ${runId}`,
+        preemptedBy: runId,
+        ...(request.requestedBy === undefined ? {} : { by: request.requestedBy }),
+      };
+      await client.raiseEvent(preempted, PLAN_SIGNAL, cancel);
+    }
+    return { started: true, runId, state: first.state, ...(preempted === undefined ? {} : { preempted }) };
+  }
+  return {
+    started: false,
+    code: 'PlanBusy',
+    runId: (await store.readLock(plan.name))?.lock.runId ?? '(unknown)',
+    mode: request.mode,
+    state: 'starting',
+    message: `plan '${plan.name}' is being started by someone else right now`,
+  };
+}
+
+/** The run holding a plan's lock, if it is live. */
+export async function activeRun(
+  client: PlanClient,
+  store: PlanStore,
+  plan: string,
+  now: Date,
+): Promise<{ runId: string; mode: RunMode; state: RunState | string } | undefined> {
+  const held = await store.readLock(plan);
+  if (held === undefined) return undefined;
+  const live = await lockIsLive(client, held.lock, now);
+  if (live === undefined) return undefined;
+  const report = await store.readReport(held.lock.runId).catch(() => undefined);
+  return { runId: held.lock.runId, mode: held.lock.mode, state: report?.state ?? live };
+}
+
+/** Attaches an alert to a run (recorded in its report as evidence). */
+export async function attachAlert(client: PlanClient, runId: string, alert: AlertReport): Promise<void> {
+  const signal: PlanSignal = { type: 'alert', alert };
+  await client.raiseEvent(runId, PLAN_SIGNAL, signal);
+}
+
+/** Asks a run to cancel: it stops after the steps in flight and runs its cleanup. */
+export async function cancelRun(
+  client: PlanClient,
+  runId: string,
+  cancel: { by?: string; reason?: string; at: Date },
+): Promise<void> {
+  const signal: PlanSignal = {
+    type: 'cancel',
+    at: cancel.at.toISOString(),
+    ...(cancel.by === undefined ? {} : { by: cancel.by }),
+    ...(cancel.reason === undefined ? {} : { reason: cancel.reason }),
+  };
+  await client.raiseEvent(runId, PLAN_SIGNAL, signal);
+}
+
+// ------------------------------------------------------------------------------------------------
+// HTTP bodies and the approval rules
+
+const who = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .min(1, { error: 'must not be empty' })
+  .max(256, { error: 'must be at most 256 characters' });
+
+export const startDrillBody = z.strictObject({
+  plan: z.string({ error: 'is required (the plan name)' }).min(1, { error: 'must not be empty' }).max(100),
+  by: who.optional(),
+});
+export const startFailoverBody = z.strictObject({
+  plan: z.string({ error: 'is required (the plan name)' }).min(1, { error: 'must not be empty' }).max(100),
+  reason: z
+    .string({ error: 'is required (why fail over: it goes into the report)' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(2000, { error: 'must be at most 2000 characters' }),
+  by: who.optional(),
+});
+export const decisionBody = z.strictObject({
+  by: who.optional(),
+  comment: z.string().max(500, { error: 'must be at most 500 characters' }).optional(),
+});
+export const cancelBody = z.strictObject({
+  by: who.optional(),
+  reason: z.string().max(500, { error: 'must be at most 500 characters' }).optional(),
+});
+
+/**
+ * Who is calling: the Easy Auth principal when the app is configured to trust it (then a `by`
+ * field cannot override it), otherwise the body's `by`.
+ */
+export function callerIdentity(
+  principalName: string | null | undefined,
+  by: string | undefined,
+  trustEasyAuth: boolean,
+): string | undefined {
+  if (trustEasyAuth && principalName !== null && principalName !== undefined && principalName.trim() !== '')
+    return principalName.trim().slice(0, 256);
+  return by;
+}
+
+/** Whether `approver` may decide `report` now. */
+export type ApprovalCheck =
+  { ok: true } | { ok: false; status: 400 | 403 | 409; code: string; message: string };
+
+export function checkApproval(
+  report: RunReport,
+  approver: string | undefined,
+  decision: 'approve' | 'reject',
+  allowSelfApproval: boolean,
+): ApprovalCheck {
+  if (report.mode !== 'failover')
+    return {
+      ok: false,
+      status: 409,
+      code: 'NotAFailover',
+      message: `${report.runId} is a drill: drills need no approval`,
+    };
+  if (report.state !== 'pendingApproval')
+    return {
+      ok: false,
+      status: 409,
+      code: 'NotPendingApproval',
+      message: `${report.runId} is ${report.state}, not waiting for approval`,
+    };
+  if (approver === undefined)
+    return {
+      ok: false,
+      status: 400,
+      code: 'InvalidRequest',
+      message:
+        'by: is required (who approves or rejects) unless App Service Authentication identifies the caller',
+    };
+  if (
+    decision === 'approve' &&
+    !allowSelfApproval &&
+    report.requestedBy !== undefined &&
+    report.requestedBy.toLowerCase() === approver.toLowerCase()
+  )
+    return {
+      ok: false,
+      status: 403,
+      code: 'SelfApproval',
+      message: `${approver} requested this failover and cannot approve it (LIFEBOAT_ALLOW_SELF_APPROVAL is off): another person must`,
+    };
+  return { ok: true };
+}
