@@ -136,8 +136,13 @@ async function onFired(
   const answer = await deps.start({
     plan: match.plan,
     mode: 'failover',
-    reason: `alert ${alert.rule} fired${alert.severity === undefined ? '' : ` (${alert.severity})`}: ${match.because}`,
-    requestedBy: `alert:${alert.rule}`,
+    // Within the run input's bounds (reason ≤ 2000, requestedBy ≤ 256 characters).
+    reason:
+      `alert ${alert.rule} fired${alert.severity === undefined ? '' : ` (${alert.severity})`}: ${match.because}`.slice(
+        0,
+        2000,
+      ),
+    requestedBy: `alert:${alert.rule}`.slice(0, 256),
     alert: report,
   });
   if (answer.started) {
@@ -201,7 +206,7 @@ async function onResolved(
       active.runId,
     );
   await deps.cancel(active.runId, {
-    by: `alert:${alert.rule}`,
+    by: `alert:${alert.rule}`.slice(0, 256),
     reason: `alert resolved before approval (${alert.resolvedDateTime ?? 'no resolvedDateTime'})`,
   });
   return d(
