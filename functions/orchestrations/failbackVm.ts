@@ -1,7 +1,7 @@
 import type { OrchestrationContext } from 'durable-functions';
 import type { FailbackVmInput, VmFailbackOutcome } from '../../shared/onprem/contracts';
 import type { Problem } from '../../shared/outcome';
-import type { RunAgentCommandInput } from '../../shared/relay/contracts';
+import type { RunAgentCommandInput, RunAgentCommandOutcome } from '../../shared/relay/contracts';
 import { finish, lazy, orchestration, pollUntil, progress, runCommand, type Gen } from '../kit';
 import { onprem as names } from '../names/onprem';
 
@@ -10,6 +10,12 @@ import { onprem as names } from '../names/onprem';
  * `hyperv.initiateFailback`; 4096 → poll `hyperv.jobStatus` to completion; 0, 32775-already-applied
  * or a finished job → poll `hyperv.replicationState` until FailbackCompleted; all bounded by the
  * operation timeout. Returns the VM's outcome; never throws (vmFailback's fan-out relies on it).
+ *
+ * `action: 'testFailover'` is the drill variant (recovery.md, "Hyper-V Replica drill primitive"):
+ * `hyperv.startTestFailover` → `hyperv.replicationState` (evidence that replication is untouched)
+ * → `hyperv.stopTestFailover`, the stop ALWAYS, also after a start or check that failed or timed
+ * out (the start may have created the test VM). Its commands are always sent in drill mode: the
+ * agent then refuses anything that would change production, whatever the caller's mode.
  */
 
 const contracts = lazy(() => import('../../shared/onprem/contracts'));
@@ -30,9 +36,64 @@ orchestration(names.failbackVm, {
     polls: 0,
   }),
   *run(context, input) {
-    return finish(context, EVENT, yield* failBack(context, input), { site: input.site, vm: input.vm });
+    const outcome =
+      input.action === 'testFailover' ? yield* testFailover(context, input) : yield* failBack(context, input);
+    return finish(context, EVENT, outcome, { site: input.site, vm: input.vm, action: input.action });
   },
 });
+
+function* testFailover(context: OrchestrationContext, input: FailbackVmInput): Gen<VmFailbackOutcome> {
+  const h = hyperv.get();
+  const { vm } = input;
+  const command = <T extends RunAgentCommandInput['type']>(type: T, params: Record<string, unknown>) =>
+    ({ site: input.site, type, params, mode: 'drill', timeouts: input.timeouts }) as const;
+
+  progress(context, {
+    phase: 'startingTestFailover',
+    percent: 0,
+    waitingFor: `Start-VMFailover -AsTest of ${vm}`,
+    vm,
+  });
+  const start = yield* guarded(
+    context,
+    command('hyperv.startTestFailover', {
+      vm,
+      ...(input.recoveryPointId === undefined ? {} : { recoveryPointId: input.recoveryPointId }),
+    }),
+  );
+  let polls = 0;
+  let check: ReturnType<typeof h.testFailoverCheck> | undefined;
+  if (start.outcome === 'succeeded') {
+    progress(context, { phase: 'checkingTestVm', percent: 40, waitingFor: `replication state of ${vm}`, vm });
+    check = h.testFailoverCheck(yield* guarded(context, command('hyperv.replicationState', { vm })));
+    polls++;
+  }
+  // Always: the start may have created the test VM even when it failed or did not answer.
+  progress(context, {
+    phase: 'stoppingTestFailover',
+    percent: 70,
+    waitingFor: `Stop-VMFailover of ${vm}`,
+    vm,
+  });
+  const stop = yield* guarded(context, command('hyperv.stopTestFailover', { vm }));
+  return h.testFailoverOutcome({ vm, start, check, stop, polls });
+}
+
+/**
+ * `runCommand` whose unexpected failure (the relay sub-orchestration itself failing, e.g. storage
+ * down while sending) becomes a `failed` outcome instead of escaping: the stop after it must still
+ * run, and the VM's outcome must still carry its test VM evidence.
+ */
+function* guarded<T extends RunAgentCommandInput['type']>(
+  context: OrchestrationContext,
+  input: RunAgentCommandInput & { type: T },
+): Gen<RunAgentCommandOutcome<T>> {
+  try {
+    return yield* runCommand(context, input);
+  } catch (error) {
+    return hyperv.get().commandCrashed(input.type, error);
+  }
+}
 
 function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<VmFailbackOutcome> {
   const h = hyperv.get();

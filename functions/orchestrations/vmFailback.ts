@@ -10,7 +10,8 @@ import { relay } from '../names/relay';
  * slow VM holds up nobody), and a per-VM report. Overall `succeeded` when every VM is failed back
  * (or already was), `partial` when some are, otherwise the VMs' common outcome or `failed`: a
  * partial failure is a result, not a crash (threats-and-faults.md, "partial failover"). Custom
- * status moves with every VM.
+ * status moves with every VM. `action: 'testFailover'` (the drill variant) runs a test failover per
+ * VM instead (failbackVm: start, check, always stop), in the same window.
  */
 
 const contracts = lazy(() => import('../../shared/onprem/contracts'));
@@ -46,6 +47,7 @@ orchestration(names.vmFailback, {
       site: input.site,
       vm,
       mode: input.mode,
+      action: input.action,
       pollMs: input.pollMs ?? settings?.pollMs ?? 30_000,
       timeoutMs: input.timeoutMs ?? settings?.operationTimeoutMs ?? 4 * 3600_000,
       timeouts: input.timeouts ??
@@ -80,9 +82,9 @@ orchestration(names.vmFailback, {
         next++;
       }
       progress(context, {
-        phase: 'failingBack',
+        phase: input.action === 'testFailover' ? 'testingFailover' : 'failingBack',
         percent: Math.floor((outcomes.size / vms.length) * 100),
-        waitingFor: `${inFlight.size} VM(s) failing back: ${[...inFlight].join(', ')}`,
+        waitingFor: `${inFlight.size} VM(s) ${input.action === 'testFailover' ? 'in test failover' : 'failing back'}: ${[...inFlight].join(', ')}`,
         site: input.site,
         done: outcomes.size,
         total: vms.length,
@@ -112,7 +114,13 @@ orchestration(names.vmFailback, {
       input.site,
       input.mode,
       vms.map((vm) => outcomes.get(vm)!),
+      input.action,
     );
-    return finish(context, EVENT, result, { site: input.site, mode: input.mode, counts: result.counts });
+    return finish(context, EVENT, result, {
+      site: input.site,
+      mode: input.mode,
+      action: input.action,
+      counts: result.counts,
+    });
   },
 });

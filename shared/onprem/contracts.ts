@@ -56,6 +56,17 @@ export interface LyncConferenceRestoreResult {
   readonly error?: Problem;
 }
 
+/**
+ * What a Hyper-V step does per VM: `failback` (InitiateFailback, a failover's variant: refused by
+ * the agent in a drill) or `testFailover` (the drill variant: Start-VMFailover -AsTest, read the
+ * replication state, then always Stop-VMFailover; production and replication untouched).
+ */
+export const HYPERV_ACTIONS = ['failback', 'testFailover'] as const;
+export type HypervAction = (typeof HYPERV_ACTIONS)[number];
+const actionSchema = z
+  .enum(HYPERV_ACTIONS, { error: 'action must be "failback" or "testFailover"' })
+  .default('failback');
+
 /** Input of `vmFailback`. */
 export const vmFailbackInputSchema = z.strictObject({
   site: siteSchema,
@@ -71,6 +82,7 @@ export const vmFailbackInputSchema = z.strictObject({
     }),
   recoveryPointId: recoveryPointSchema.optional(),
   mode: modeSchema,
+  action: actionSchema,
   concurrency: z.number().int().min(1).max(50).optional(),
   ...pollingOptions,
 });
@@ -82,6 +94,7 @@ export const failbackVmInputSchema = z.strictObject({
   vm: vmRefSchema,
   recoveryPointId: recoveryPointSchema.optional(),
   mode: modeSchema,
+  action: actionSchema,
   pollMs: z.number().int().min(1000),
   timeoutMs: z.number().int().min(1000),
   timeouts: relayTimeoutsSchema,
@@ -90,12 +103,29 @@ export const failbackVmInputSchema = z.strictObject({
 });
 export type FailbackVmInput = z.input<typeof failbackVmInputSchema>;
 
-/** One VM's outcome (`alreadyDone: true` when it was failed back before this run). */
+/**
+ * The test VM of a test failover: its name, whether this run created it (or found one its start
+ * left behind), and whether Stop-VMFailover removed it (`null`: unknown, the stop did not answer
+ * or failed). Anything but `removed: true` after `created: true` is a cleanup failure.
+ */
+export interface TestVmEvidence {
+  readonly name: string;
+  readonly created: boolean;
+  readonly removed: boolean | null;
+}
+
+/**
+ * One VM's outcome (`alreadyDone: true` when it was failed back before this run). A test failover
+ * (`action: 'testFailover'`) carries `testVm` and the replication state read while the test VM
+ * existed (evidence that replication was untouched).
+ */
 export interface VmFailbackOutcome {
   readonly vm: string;
   readonly outcome: VmOutcome;
+  readonly action?: HypervAction;
   readonly alreadyDone?: true;
   readonly replicationState?: string;
+  readonly testVm?: TestVmEvidence;
   readonly jobId?: string;
   readonly returnCode?: number | null;
   readonly polls: number;
@@ -110,6 +140,7 @@ export interface VmFailbackResult {
   readonly outcome: Outcome;
   readonly site: string;
   readonly mode: 'drill' | 'failover';
+  readonly action?: HypervAction;
   readonly counts: Readonly<Record<VmOutcome, number>>;
   readonly vms: readonly VmFailbackOutcome[];
   readonly error?: Problem;

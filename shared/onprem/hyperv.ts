@@ -1,7 +1,18 @@
-import { hypervReturnAction, type CommandOutput, type ReplicationState } from '../contracts';
-import { combineOutcomes, type Problem } from '../outcome';
+import {
+  hypervReturnAction,
+  type CommandOutput,
+  type CommandType,
+  type ReplicationState,
+} from '../contracts';
+import { combineOutcomes, failed, type Problem } from '../outcome';
 import type { RunAgentCommandOutcome } from '../relay/contracts';
-import type { VmFailbackOutcome, VmFailbackResult, VmOutcome } from './contracts';
+import type {
+  HypervAction,
+  TestVmEvidence,
+  VmFailbackOutcome,
+  VmFailbackResult,
+  VmOutcome,
+} from './contracts';
 
 /**
  * Pure decisions of the Hyper-V Replica failback flows (onprem-commands.md, "Hyper-V Replica:
@@ -61,6 +72,108 @@ export function failbackStateVerdict(state: ReplicationState): 'done' | 'inProgr
   return 'inProgress';
 }
 
+/** A command whose relay run itself failed (threw) as a `failed` outcome, so the flow goes on to its cleanup. */
+export function commandCrashed<T extends CommandType>(type: T, error: unknown): RunAgentCommandOutcome<T> {
+  return { type, commandIds: [], attempts: 0, ...failed(error, 'RelayFailed') };
+}
+
+/** The name Hyper-V gives a replica's test VM (Start-VMFailover -AsTest): "<vm> - Test". */
+export function testVmName(vm: string): string {
+  return `${vm} - Test`;
+}
+
+/**
+ * What the replication state read during a test failover says: the test failover must leave
+ * replication as it was, so a replica in `Error` or `Disabled` fails the check (the drill found a
+ * real problem); any other state is evidence, recorded as read.
+ */
+export function testFailoverCheck(
+  read: RunAgentCommandOutcome<'hyperv.replicationState'>,
+):
+  | { ok: true; replicationState: ReplicationState }
+  | { ok: false; outcome: VmOutcome; error: Problem; replicationState?: ReplicationState } {
+  if (read.outcome !== 'succeeded' || read.output === undefined)
+    return {
+      ok: false,
+      outcome: read.outcome === 'succeeded' ? 'failed' : read.outcome,
+      error: read.error ?? { code: read.outcome, message: `replication state read ${read.outcome}` },
+    };
+  const replicationState = read.output.replicationState;
+  if (replicationState === 'Error' || replicationState === 'Disabled')
+    return {
+      ok: false,
+      outcome: 'failed',
+      replicationState,
+      error: {
+        code: 'replicationState',
+        message: `replication of ${read.output.vm} is ${replicationState} during the test failover`,
+      },
+    };
+  return { ok: true, replicationState };
+}
+
+/**
+ * The outcome of one VM's test failover (the drill variant of failback), from what its three
+ * commands answered. The cleanup decides first: a stop that did not answer `succeeded` leaves the
+ * test VM (possibly) in place, which is the failure an operator must see ("test VM app-01 - Test
+ * still exists"), whatever the start and the check said. Then the start (nothing to check without
+ * a test VM), then the check. A test VM that was created and not there to remove is also a failure:
+ * the evidence does not show this run cleaned up what it made.
+ */
+export function testFailoverOutcome(args: {
+  vm: string;
+  start: RunAgentCommandOutcome<'hyperv.startTestFailover'>;
+  check: ReturnType<typeof testFailoverCheck> | undefined;
+  stop: RunAgentCommandOutcome<'hyperv.stopTestFailover'>;
+  polls: number;
+}): VmFailbackOutcome {
+  const { vm, start, check, stop } = args;
+  const name = start.output?.testVmName ?? testVmName(vm);
+  const removed = stop.outcome === 'succeeded' && stop.output !== undefined ? stop.output.removed : null;
+  const stopped = removed !== null;
+  // The start may have created the VM even when it did not answer: a stop that removed one proves it.
+  const created = start.output?.created === true || removed === true;
+  const testVm: TestVmEvidence = { name, created, removed };
+  const replicationState = check?.replicationState;
+  const base = {
+    vm,
+    action: 'testFailover' as const,
+    polls: args.polls,
+    testVm,
+    ...(replicationState === undefined ? {} : { replicationState }),
+  };
+  if (!stopped)
+    return {
+      ...base,
+      outcome: stop.outcome === 'timedOut' ? 'timedOut' : 'failed',
+      error: {
+        code: 'TestVmNotRemoved',
+        message: `test VM ${name} ${created ? 'still exists' : 'may still exist'}: Stop-VMFailover ${stop.outcome}${
+          stop.error ? ` (${stop.error.code}: ${stop.error.message})` : ''
+        }`,
+      },
+    };
+  if (start.outcome !== 'succeeded')
+    return {
+      ...base,
+      outcome: start.outcome,
+      error: start.error ?? { code: start.outcome, message: `Start-VMFailover -AsTest ${start.outcome}` },
+    };
+  if (!created || removed !== true)
+    return {
+      ...base,
+      outcome: 'failed',
+      error: {
+        code: 'TestVmNotFound',
+        message: created
+          ? `test VM ${name} was not there to remove: Stop-VMFailover found no test VM`
+          : `Start-VMFailover -AsTest answered without creating test VM ${name}`,
+      },
+    };
+  if (check !== undefined && !check.ok) return { ...base, outcome: check.outcome, error: check.error };
+  return { ...base, outcome: 'succeeded' };
+}
+
 /**
  * The VMs to fail back, each once. Hyper-V names are case-insensitive, so `app-01` and `APP-01`
  * are one VM (failing one machine back twice at once would race two failbacks); the first
@@ -84,23 +197,34 @@ export function summariseFailback(
   site: string,
   mode: 'drill' | 'failover',
   vms: readonly VmFailbackOutcome[],
+  action: HypervAction = 'failback',
 ): VmFailbackResult {
   const counts: Record<VmOutcome, number> = { succeeded: 0, failed: 0, refused: 0, timedOut: 0 };
   for (const v of vms) counts[v.outcome]++;
   const outcome = combineOutcomes(vms.map((v) => v.outcome));
-  const notOk = vms.filter((v) => v.outcome !== 'succeeded');
+  // A test VM left behind is what an operator must read first (recovery.md: a drill's cleanup).
+  const leftBehind = (v: VmFailbackOutcome) => (v.testVm !== undefined && v.testVm.removed === null ? 0 : 1);
+  const notOk = vms.filter((v) => v.outcome !== 'succeeded').sort((a, b) => leftBehind(a) - leftBehind(b));
   return {
     outcome,
     site,
     mode,
+    action,
     counts,
     vms,
     ...(outcome === 'succeeded'
       ? {}
       : {
           error: {
-            code: outcome === 'partial' ? 'SomeVmsNotFailedBack' : (notOk[0]?.error?.code ?? outcome),
-            message: `${notOk.length} of ${vms.length} VMs not failed back: ${notOk
+            code:
+              outcome === 'partial'
+                ? action === 'testFailover'
+                  ? 'SomeVmsNotTested'
+                  : 'SomeVmsNotFailedBack'
+                : (notOk[0]?.error?.code ?? outcome),
+            message: `${notOk.length} of ${vms.length} VMs ${
+              action === 'testFailover' ? 'not test-failed-over and cleaned up' : 'not failed back'
+            }: ${notOk
               .slice(0, 5)
               .map((v) => `${v.vm} ${v.outcome}${v.error ? ` (${v.error.code})` : ''}`)
               .join(', ')}${notOk.length > 5 ? ', …' : ''}`,

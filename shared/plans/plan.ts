@@ -135,7 +135,10 @@ export type PlanTrigger = z.output<typeof triggerSchema>;
 export const planSchema = z
   .strictObject({
     name: planNameSchema,
-    description: z.string({ error: 'must be a string' }).min(1).max(2000),
+    description: z
+      .string({ error: 'must be a string' })
+      .min(1, { error: 'must not be empty' })
+      .max(2000, { error: 'must be at most 2000 characters' }),
     /** Recovery time objective: the failover should be done this many minutes after it started. */
     rtoMinutes: z
       .number()

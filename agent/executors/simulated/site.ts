@@ -56,8 +56,11 @@ export const simulatedSiteSchema = z.strictObject({
           id: guidSchema.optional(),
           replicationState: z.enum(REPLICATION_STATES).default('FailedOver'),
           failbackDurationMs: z.number().int().min(0).default(20_000),
-          /** `initiate`: InitiateFailback returns 32768; `job`: the 4096 job ends in Exception. */
-          fail: z.enum(['initiate', 'job']).optional(),
+          /**
+           * `initiate`: InitiateFailback returns 32768; `job`: the 4096 job ends in Exception;
+           * `stopTestFailover`: Stop-VMFailover fails and the test VM stays.
+           */
+          fail: z.enum(['initiate', 'job', 'stopTestFailover']).optional(),
           /** Force this return code from InitiateFailback (e.g. 32769 Access Denied). */
           returnCode: z.number().int().optional(),
         }),
@@ -90,7 +93,7 @@ interface VmState {
   id: string;
   state: ReplicationState;
   failbackDurationMs: number;
-  fail: 'initiate' | 'job' | undefined;
+  fail: 'initiate' | 'job' | 'stopTestFailover' | undefined;
   returnCode: number | undefined;
   job?: string | undefined;
   testVm?: string | undefined;
@@ -169,8 +172,8 @@ export class SimulatedSite {
   failLyncModule(poolFqdn: string, module: LyncBackupModule = DEFAULT_LYNC_MODULE): void {
     this.pool(poolFqdn).failModules.add(module);
   }
-  /** Makes a VM's next InitiateFailback fail (`initiate`) or its job fail (`job`). */
-  failVm(vm: string, mode: 'initiate' | 'job'): void {
+  /** Makes a VM's next InitiateFailback fail (`initiate`), its job fail (`job`), or its Stop-VMFailover fail (`stopTestFailover`). */
+  failVm(vm: string, mode: 'initiate' | 'job' | 'stopTestFailover'): void {
     this.vm(vm).fail = mode;
   }
 
@@ -298,6 +301,11 @@ export class SimulatedSite {
   stopTestFailover(ref: string): CommandOutput<'hyperv.stopTestFailover'> {
     const vm = this.vm(ref);
     this.calls.stopTestFailover++;
+    if (vm.fail === 'stopTestFailover' && vm.testVm !== undefined)
+      throw new ExecutorError(
+        'CmdletFailed',
+        `Stop-VMFailover failed: ${vm.testVm} could not be removed (simulated)`,
+      );
     const removed = vm.testVm !== undefined;
     vm.testVm = undefined;
     return { vm: ref, removed };
