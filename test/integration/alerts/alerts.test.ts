@@ -90,7 +90,7 @@ describe('POST /api/alerts → queue → decision', () => {
     const run = await w.get(`/api/runs/${resolved!.runId}`);
     expect(run.json.state).toBe('cancelled');
     expect(run.json.cancel).toMatchObject({ by: 'alert:contoso-apim-down' });
-    expect(run.json.alerts.map((a: { monitorCondition: string }) => a.monitorCondition)).toEqual([
+    expect((run.json.alerts as { monitorCondition: string }[]).map((a) => a.monitorCondition)).toEqual([
       'Fired',
       'Resolved',
     ]);
@@ -298,7 +298,7 @@ describe('GET /api/alerts and recent.json', () => {
     ]) {
       const r = await w.get(`/api/alerts?${q}`);
       expect(r.status).toBe(400);
-      expect(r.json.error.message.startsWith(`${field}: `)).toBe(true);
+      expect(String(r.json.error.message)).toMatch(new RegExp(`^${field}: `));
     }
   });
 

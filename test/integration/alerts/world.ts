@@ -66,14 +66,18 @@ export const alertsApp = async (): Promise<void> => {
   await loadAreas(...areas.map(present));
 };
 
+/** A JSON answer: its shape is what the tests assert with `expect`, not a type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Answer = any;
+
 export interface AlertsWorld {
   clock: VirtualClock;
   stack: AzureStack;
   host: TestHost;
   container: ContainerClient;
   queues: QueueServiceClient;
-  post(route: string, body: unknown, init?: { raw?: boolean }): Promise<{ status: number; json: any }>;
-  get(route: string): Promise<{ status: number; json: any }>;
+  post(route: string, body: unknown, init?: { raw?: boolean }): Promise<{ status: number; json: Answer }>;
+  get(route: string): Promise<{ status: number; json: Answer }>;
   /** Waits until the host is idle and the alert queue is empty (every message decided). */
   settle(timeoutMs?: number): Promise<void>;
   /** Every decision recorded so far (GET /api/alerts with a wide window), newest first. */
@@ -137,9 +141,9 @@ export async function startAlertsWorld(
     const parse = async (res: Response) => {
       const text = await res.text();
       try {
-        return { status: res.status, json: JSON.parse(text) as any };
+        return { status: res.status, json: JSON.parse(text) };
       } catch {
-        return { status: res.status, json: text as any };
+        return { status: res.status, json: text as Answer };
       }
     };
     const world: AlertsWorld = {
