@@ -82,6 +82,7 @@ export function rejectedDecision(
     decision: 'rejected',
     reason: `${reason.code}: ${reason.message.replace(/^\[nonRetryable\] /, '')}`,
     decidedAt: now.toISOString(),
+    ...(delivery.messageId === undefined ? {} : { messageId: delivery.messageId }),
   };
 }
 
@@ -280,18 +281,20 @@ export async function handleAlert(
     ...(delivery.messageId === undefined ? {} : { messageId: delivery.messageId }),
     ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }),
   };
+  const stamp = (d: AlertDecision): AlertDecision =>
+    delivery.messageId === undefined ? d : { ...d, messageId: delivery.messageId };
   const existing = await deps.store.claim(record);
   let claim = record;
   if (existing !== undefined) {
     const redelivery = delivery.messageId !== undefined && existing.messageId === delivery.messageId;
     if (!redelivery) {
-      const dup: AlertDecision = {
+      const dup: AlertDecision = stamp({
         ...base(alert, deps.now()),
         decision: 'duplicate',
         reason: `already ${existing.state === 'decided' ? 'decided' : 'being decided'} (first seen ${existing.claimedAt})`,
         ...(existing.decisions?.[0]?.runId === undefined ? {} : { runId: existing.decisions[0].runId }),
         ...(existing.decisions?.[0]?.plan === undefined ? {} : { plan: existing.decisions[0].plan }),
-      };
+      });
       await deps.store.record(dup);
       return [dup];
     }
@@ -312,7 +315,7 @@ export async function handleAlert(
       alert,
     },
   );
-  const decisions = await decide(deps, alert, receivedAt);
+  const decisions = (await decide(deps, alert, receivedAt)).map(stamp);
   await deps.store.putDedupe({
     ...claim,
     evidence,

@@ -44,6 +44,7 @@ const decisionSchema = z.looseObject({
   runId: z.string().optional(),
   decidedAt: z.string(),
   firedDateTime: z.string().optional(),
+  messageId: z.string().optional(),
 });
 
 export const dedupeRecordSchema = z.strictObject({
@@ -115,7 +116,7 @@ export function decisionBlobName(d: AlertDecision): string {
   const day = d.decidedAt.slice(0, 10);
   const stamp = d.decidedAt.replace(/[-:]/g, '');
   const who = sha256(
-    `${d.alertId}|${d.monitorCondition ?? ''}|${d.plan ?? ''}|${d.decision}|${d.reason}`,
+    `${d.alertId}|${d.monitorCondition ?? ''}|${d.plan ?? ''}|${d.decision}|${d.reason}|${d.messageId ?? ''}`,
   ).slice(0, 16);
   return `decisions/${day}/${stamp}-${who}.json`;
 }

@@ -58,6 +58,8 @@ describe('store helpers', () => {
     expect(decisionBlobName(d)).toMatch(/^decisions\/2026-03-10\/20260310T115959\.123Z-[a-f0-9]{16}\.json$/);
     expect(decisionBlobName({ ...d })).toBe(decisionBlobName(d));
     expect(decisionBlobName({ ...d, alertId: 'b' })).not.toBe(decisionBlobName(d));
+    // Two deliveries decided in the same millisecond are two records.
+    expect(decisionBlobName({ ...d, messageId: 'm1' })).not.toBe(decisionBlobName({ ...d, messageId: 'm2' }));
   });
 
   it('lists days newest first', () => {
