@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertDecision } from '../../../shared/alerts/decision';
 import { metricAlert } from '../../fixtures/alerts';
-import { PRIMARY, apimPlan, startAlertsWorld, type AlertsWorld } from './world';
+import { PRIMARY, apimPlan, startAlertsWorld, type AlertsWorld, type Answer } from './world';
 
 /**
  * Deduplication is the feature (issue 11): a storm of deliveries starts one failover per plan.
@@ -26,12 +26,15 @@ describe('storms', () => {
     await w?.stop();
   });
 
-  async function runOf(runId: string, until: (r: { alerts: unknown[]; state: string }) => boolean) {
+  async function runOf(
+    runId: string,
+    until: (r: { alerts: unknown[]; state: string }) => boolean,
+  ): Promise<Answer> {
     const deadline = Date.now() + 60_000;
     for (;;) {
       await w.host.host.work.idle();
       const r = await w.get(`/api/runs/${runId}`);
-      if (r.status === 200 && until(r.json)) return r.json;
+      if (r.status === 200 && until(r.json)) return r.json as Answer;
       if (Date.now() > deadline) throw new Error(`run ${runId}: ${JSON.stringify(r.json).slice(0, 300)}`);
       await new Promise((res) => setTimeout(res, 50));
     }
