@@ -34,7 +34,7 @@ describe('storms', () => {
     for (;;) {
       await w.host.host.work.idle();
       const r = await w.get(`/api/runs/${runId}`);
-      if (r.status === 200 && until(r.json)) return r.json as Answer;
+      if (r.status === 200 && until(r.json)) return r.json;
       if (Date.now() > deadline) throw new Error(`run ${runId}: ${JSON.stringify(r.json).slice(0, 300)}`);
       await new Promise((res) => setTimeout(res, 50));
     }
