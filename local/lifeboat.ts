@@ -124,6 +124,9 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
       ]),
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
       LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
+      // The sample plan against this stack (local/plans/contoso-dr.json); the deployed default
+      // folder, plans/, holds none.
+      LIFEBOAT_PLANS_DIR: path.resolve(options.appRoot, 'local', 'plans'),
       ...options.settings,
     };
     const host = await startHost({

@@ -48,7 +48,9 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
   const r = run.get();
   const now = () => context.df.currentUtcDateTime;
   const base = { runId: input.runId, plan: input.plan.name, mode: input.mode };
-  let report: RunReport = r.initialReport(input, now());
+  // Every time in the report is the orchestration's own clock (the starter's wall-clock stamp is
+  // replaced on the first write), so durations never mix two clocks.
+  let report: RunReport = r.initialReport({ ...input, requestedAt: now().toISOString() }, now());
   let sha256: string | undefined;
 
   function* save(final = false): Gen<void> {

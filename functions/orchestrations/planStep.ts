@@ -62,7 +62,7 @@ orchestration(names.planStep, {
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
     const task =
       work.kind === 'restore'
-        ? context.df.callSubOrchestrator(restore.restoreApim.name, work.input)
+        ? context.df.callSubOrchestrator(restore.restoreApim.name, work.input, work.instanceId)
         : work.kind === 'lyncSync'
           ? context.df.callSubOrchestrator(onprem.lyncConferenceRestore.name, work.input)
           : work.kind === 'vms'

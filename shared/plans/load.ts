@@ -361,3 +361,65 @@ export function planCheckContext(config: {
     sites: config.relay.sites,
   };
 }
+
+/** One plan as `GET /api/plans` lists it. */
+export interface PlanListItem {
+  readonly name: string;
+  readonly file: string;
+  readonly valid: boolean;
+  readonly sha256?: string;
+  readonly description?: string;
+  readonly rtoMinutes?: number;
+  readonly rpoMinutes?: number;
+  readonly approval?: 'required' | 'auto';
+  readonly groups?: readonly {
+    readonly name: string;
+    readonly steps: readonly {
+      readonly id: string;
+      readonly kind: PlanStep['kind'];
+      readonly onFailure: 'stop' | 'continue';
+      readonly timeoutMinutes: number;
+    }[];
+  }[];
+  readonly problems: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The `GET /api/plans` answer: every plan with its validation state, the plan's outline when
+ * valid (step parameters are site topology: the plan file in the repository shows them), and the
+ * folder relative to the app root (never an absolute path).
+ */
+export function listPlans(
+  entries: readonly PlanEntry[],
+  dir: string,
+): { plans: PlanListItem[]; dir: string } {
+  return {
+    dir,
+    plans: entries.map((e) => ({
+      name: e.name ?? e.file.replace(/\.json$/i, ''),
+      file: e.file,
+      valid: e.valid,
+      ...(e.plan === undefined
+        ? {}
+        : {
+            sha256: e.sha256,
+            description: e.plan.description,
+            rtoMinutes: e.plan.rtoMinutes,
+            rpoMinutes: e.plan.rpoMinutes,
+            approval: e.plan.approval,
+            groups: e.plan.groups.map((g) => ({
+              name: g.name,
+              steps: g.steps.map((s) => ({
+                id: s.id,
+                kind: s.kind,
+                onFailure: s.onFailure,
+                timeoutMinutes: s.timeoutMinutes,
+              })),
+            })),
+          }),
+      problems: e.problems,
+      warnings: e.warnings,
+    })),
+  };
+}

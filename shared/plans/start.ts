@@ -189,7 +189,7 @@ export async function activeRun(
   store: PlanStore,
   plan: string,
   now: Date,
-): Promise<{ runId: string; mode: RunMode; state: RunState | string } | undefined> {
+): Promise<{ runId: string; mode: RunMode; state: string } | undefined> {
   const held = await store.readLock(plan);
   if (held === undefined) return undefined;
   const live = await lockIsLive(client, held.lock, now);

@@ -12,6 +12,7 @@ import {
   type RestoreRunInput,
   type RestoreRunResult,
   type RestoreSettings,
+  restoreInstanceId,
 } from '../restore/run';
 import type { PlanStep, RunMode } from './plan';
 import type { StepEnded } from './run';
@@ -30,7 +31,7 @@ import type { StepEnded } from './run';
 
 /** What a step runs, decided before it starts (a refusal runs nothing). */
 export type StepWork =
-  | { kind: 'restore'; input: RestoreRunInput; target: string }
+  | { kind: 'restore'; input: RestoreRunInput; target: string; instanceId: string }
   | { kind: 'lyncSync'; input: LyncConferenceRestoreInput }
   | { kind: 'vms'; input: VmFailbackInput }
   | { kind: 'command'; input: RunAgentCommandInput }
@@ -62,6 +63,8 @@ export function stepWork(step: PlanStep, mode: RunMode, ctx: StepContext): StepW
     return {
       kind: 'restore',
       target: target.serviceName,
+      // The per-target singleton id: a plan's restore and one started over HTTP never overlap.
+      instanceId: restoreInstanceId(target.resourceId),
       input: buildRestoreInput(
         service,
         { targetResourceId: target.resourceId, backup: 'latest', mode },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../local/host/host';
 import { startLocalLifeboat, type LocalLifeboat } from '../../local/lifeboat';
+import { DEMO_SITE } from '../../local/site';
 
 /**
  * What `npm start` runs (local/launcher.ts → startLocalLifeboat), loaded from the TS sources: the
@@ -15,10 +16,13 @@ beforeAll(async () => {
     loader: { main: 'functions/**/*.ts', importer: (file) => import(file) },
     apim: { backupMs: 0, restoreMs: 0, retryAfterSeconds: 1 },
     siteDescription: {
+      ...DEMO_SITE,
+      lync: { pools: [{ fqdn: 'pool2.contoso.local', syncDurationMs: 0 }] },
       hyperv: {
         vms: [
           { name: 'app-01', failbackDurationMs: 0 },
           { name: 'app-02', failbackDurationMs: 0 },
+          { name: 'sql-01', failbackDurationMs: 0 },
         ],
       },
     },
@@ -117,4 +121,29 @@ describe('the local launcher stack', () => {
       .find((s) => s.name === 'contoso-apim-drill')!.configuration;
     expect(drill.apis.map((a) => a.name).sort()).toEqual(['billing', 'catalog', 'orders', 'orders;rev=2']);
   });
+
+  it('runs a drill of the sample plan end to end: every step, cleanup, report', async () => {
+    const origin = lifeboat.host.origin;
+    const plans = (await (await fetch(`${origin}/api/plans`)).json()) as {
+      plans: { name: string; valid: boolean }[];
+    };
+    expect(plans.plans).toContainEqual(expect.objectContaining({ name: 'contoso-dr', valid: true }));
+    const started = await fetch(`${origin}/api/drills`, {
+      method: 'POST',
+      body: JSON.stringify({ plan: 'contoso-dr', by: 'alice' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(started.status).toBe(202);
+    const { runId } = (await started.json()) as { runId: string };
+    let run: { state?: string; outcome?: string; cleanup?: { outcome?: string }[]; error?: unknown } = {};
+    for (let i = 0; i < 300 && !['completed', 'cancelled'].includes(run.state ?? ''); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      run = (await (await fetch(`${origin}/api/runs/${runId}`)).json()) as typeof run;
+    }
+    expect(run, JSON.stringify(run.error)).toMatchObject({ state: 'completed', outcome: 'succeeded' });
+    expect(run.cleanup?.map((c) => c.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const html = await fetch(`${origin}/api/runs/${runId}/report.html`);
+    expect(html.status).toBe(200);
+    expect(await html.text()).toContain('contoso-dr');
+  }, 90_000);
 });

@@ -300,6 +300,7 @@ describe('the drill report in Chromium', () => {
     const { page } = await browser.open({ html }, { width: 390, height: 844, javaScript: false });
     await saveScreenshot(page, 'report-drill-phone');
     expect(await horizontalOverflow(page)).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(1);
     const alarm = await page.getByRole('alert').boundingBox();
     const title = await page.locator('h1').boundingBox();
     expect(alarm && title && alarm.y < title.y).toBe(true);

@@ -5,6 +5,13 @@ import { createTestHost, type TestHost } from '../../../local/host/testing';
 import type { SimulatedSiteDescription } from '../../../agent/executors/simulated';
 import { loadAreas } from '../../helpers/app';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
+import type { RunReport } from '../../../shared/plans/report';
+import type { PlanRunResult } from '../../../shared/plans/flow';
+
+/** A JSON answer as the tests read it. */
+export type Answer = Record<string, unknown> & {
+  error?: { code: string; message: string; [k: string]: unknown };
+};
 
 /**
  * The whole app on the local stack for plan runs: Azurite, the ARM emulator with the launcher's
@@ -39,12 +46,23 @@ export interface PlansWorld {
   stack: AzureStack;
   site: LocalSite;
   host: TestHost;
-  post(route: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any }>;
-  get(route: string): Promise<{ status: number; json: any; text: string }>;
+  post(
+    route: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; json: Answer }>;
+  get(route: string): Promise<{ status: number; json: Answer; text: string }>;
   /** Runs the clock and the agent until the instance ends. */
-  waitFor(instanceId: string, timeoutMs?: number): Promise<{ runtimeStatus: string; output: any }>;
+  waitFor(
+    instanceId: string,
+    timeoutMs?: number,
+  ): Promise<{ runtimeStatus: string; output: PlanRunResult & Answer }>;
   /** Runs until `predicate` holds for the run's report (GET /api/runs/{id}). */
-  waitForReport(runId: string, predicate: (report: any) => boolean, timeoutMs?: number): Promise<any>;
+  waitForReport(
+    runId: string,
+    predicate: (report: RunReport) => boolean,
+    timeoutMs?: number,
+  ): Promise<RunReport>;
   /** Takes a verified backup of the primary (a restore needs one). */
   backup(): Promise<void>;
   stop(): Promise<void>;
@@ -146,7 +164,7 @@ export async function startPlansWorld(
       } catch {
         parsed = undefined;
       }
-      return { status: res.status, json: parsed as any, text };
+      return { status: res.status, json: (parsed ?? {}) as Answer, text };
     };
     const world: PlansWorld = {
       clock,
@@ -169,9 +187,12 @@ export async function startPlansWorld(
         const deadline = Date.now() + timeoutMs;
         for (;;) {
           const st = h.host.durable.getStatus(instanceId);
-          if (st && TERMINAL.has(st.runtimeStatus)) return st as { runtimeStatus: string; output: any };
+          if (st && TERMINAL.has(st.runtimeStatus))
+            return st as unknown as { runtimeStatus: string; output: PlanRunResult & Answer };
           if (Date.now() > deadline)
-            throw new Error(`waitFor(${instanceId}): still ${st?.runtimeStatus ?? 'unknown'} after ${timeoutMs} ms`);
+            throw new Error(
+              `waitFor(${instanceId}): still ${st?.runtimeStatus ?? 'unknown'} after ${timeoutMs} ms`,
+            );
           await tick();
         }
       },
@@ -180,18 +201,22 @@ export async function startPlansWorld(
         for (;;) {
           await h.host.work.idle();
           const r = await world.get(`/api/runs/${runId}`);
-          if (r.status === 200 && predicate(r.json)) return r.json;
+          if (r.status === 200 && predicate(r.json as unknown as RunReport))
+            return r.json as unknown as RunReport;
           if (Date.now() > deadline)
-            throw new Error(`waitForReport(${runId}): not reached after ${timeoutMs} ms: ${r.text.slice(0, 400)}`);
+            throw new Error(
+              `waitForReport(${runId}): not reached after ${timeoutMs} ms: ${r.text.slice(0, 400)}`,
+            );
           await tick();
         }
       },
       async backup() {
         const started = await world.post('/api/backups', {});
         if (started.status !== 202) throw new Error(`backup start: ${started.status}`);
-        for (const s of started.json.started as { instanceId: string }[]) {
+        for (const s of started.json['started'] as { instanceId: string }[]) {
           const end = await world.waitFor(s.instanceId);
-          if (end.output?.outcome !== 'succeeded') throw new Error(`backup: ${JSON.stringify(end.output)}`);
+          if ((end.output as Answer | undefined)?.['outcome'] !== 'succeeded')
+            throw new Error(`backup: ${JSON.stringify(end.output)}`);
         }
       },
       async stop() {
