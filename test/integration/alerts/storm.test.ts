@@ -54,7 +54,7 @@ describe('storms', () => {
     expect(runs.status).toBe(200);
     expect(JSON.stringify(runs.json).match(/dup-plan-failover-/g)?.length ?? 0).toBeGreaterThan(0);
     expect(
-      w.host.host.durable.list({}).filter((i) => i.instanceId.startsWith('dup-plan-failover-')),
+      w.host.host.durable.list({}).filter((i) => /^dup-plan-failover-[^-]+-[a-z0-9]+$/.test(i.instanceId)),
     ).toHaveLength(1);
     const run = await runOf(runId, () => true);
     expect(run.alerts).toHaveLength(1);
@@ -78,7 +78,7 @@ describe('storms', () => {
     const runIds = new Set(ds.map((d) => d.runId));
     expect(runIds.size).toBe(1);
     expect(
-      w.host.host.durable.list({}).filter((i) => i.instanceId.startsWith('storm-plan-failover-')),
+      w.host.host.durable.list({}).filter((i) => /^storm-plan-failover-[^-]+-[a-z0-9]+$/.test(i.instanceId)),
     ).toHaveLength(1);
     const run = await runOf([...runIds][0]!, (r) => r.alerts.length >= 100);
     expect(run.alerts).toHaveLength(100);

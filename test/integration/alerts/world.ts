@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
-import { VirtualClock } from '../../../local/clock';
+import { VirtualClock, type Clock } from '../../../local/clock';
 import { createTestHost, type TestHost } from '../../../local/host/testing';
 import { ALERTS_CONTAINER, type AlertDecision } from '../../../shared/alerts/decision';
 import type { PlanInput } from '../../../shared/plans/plan';
@@ -71,7 +71,7 @@ export const alertsApp = async (): Promise<void> => {
 export type Answer = any;
 
 export interface AlertsWorld {
-  clock: VirtualClock;
+  clock: Clock;
   stack: AzureStack;
   host: TestHost;
   container: ContainerClient;
@@ -87,16 +87,25 @@ export interface AlertsWorld {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface AlertsWorldOptions {
+  /** Default: a virtual clock starting at the real time (decisions are stamped with the wall clock). */
+  clock?: Clock;
+  /** Queue polling as host.json says (the bench); default: fast polling for tests. */
+  hostPolling?: boolean;
+  /** Emulator operation durations. */
+  durations?: { backupMs: number; restoreMs: number };
+}
+
 export async function startAlertsWorld(
   plans: PlanInput[],
   settings: Record<string, string> = {},
+  options: AlertsWorldOptions = {},
 ): Promise<AlertsWorld> {
-  // The virtual clock starts at the real time: decisions are stamped with the wall clock.
-  const clock = new VirtualClock(new Date());
+  const clock = options.clock ?? new VirtualClock(new Date());
   const stack = await startAzureStack({
     clock,
     retryAfterSeconds: 60,
-    durations: { backupMs: 10 * 60_000, restoreMs: 30 * 60_000 },
+    durations: options.durations ?? { backupMs: 10 * 60_000, restoreMs: 30 * 60_000 },
   });
   const dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-alert-plans-'));
   let host: TestHost | undefined;
@@ -131,7 +140,10 @@ export async function startAlertsWorld(
         ...settings,
       },
       timers: false,
-      queues: { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100 },
+      queues:
+        options.hostPolling === true
+          ? { enabled: true }
+          : { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100 },
     });
     const h = host;
     const container = BlobServiceClient.fromConnectionString(
