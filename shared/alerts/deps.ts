@@ -48,10 +48,36 @@ export async function alertDeps(
         orchestrationName,
       });
     },
-    attach: (runId, alert) => attachAlert(client, runId, alert),
+    attach: (runId, alert) => attachWhenStarted(() => attachAlert(client, runId, alert)),
     cancel: (runId, by) => cancelRun(client, runId, { ...by, at: new Date() }),
     active: (plan) => activeRun(client, planStore, plan, new Date()),
   };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Attaches, waiting briefly for a run another alert is starting right now: its lock is taken
+ * before its instance exists, so an alert racing it can be told PlanBusy before the instance is
+ * there to receive the event. A few short tries beat a queue retry (visibilityTimeout, 30 s).
+ */
+export async function attachWhenStarted(
+  attach: () => Promise<void>,
+  tries = 8,
+  delayMs = 100,
+): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      await attach();
+      return;
+    } catch (error) {
+      const missing = /No instance with ID|\b404\b/.test(
+        error instanceof Error ? error.message : String(error),
+      );
+      if (!missing || i >= tries) throw error;
+      await sleep(delayMs * i);
+    }
+  }
 }
 
 /** The alert settings the handler needs. */

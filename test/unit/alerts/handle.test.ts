@@ -232,3 +232,26 @@ describe('messages', () => {
     expect([...recent].sort((a, b) => (a.decidedAt < b.decidedAt ? 1 : -1))).toEqual(recent);
   });
 });
+
+describe('attachWhenStarted', () => {
+  it('retries while the run is not there yet, then gives up with the error; other errors at once', async () => {
+    const { attachWhenStarted } = await import('../../../shared/alerts/deps');
+    let calls = 0;
+    await attachWhenStarted(
+      () => (++calls < 3 ? Promise.reject(new Error('No instance with ID x found')) : Promise.resolve()),
+      8,
+      1,
+    );
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(
+      attachWhenStarted(() => (++calls, Promise.reject(new Error('No instance with ID x found'))), 4, 1),
+    ).rejects.toThrow('No instance');
+    expect(calls).toBe(4);
+    calls = 0;
+    await expect(attachWhenStarted(() => (++calls, Promise.reject(new Error('boom'))), 4, 1)).rejects.toThrow(
+      'boom',
+    );
+    expect(calls).toBe(1);
+  });
+});
