@@ -3,10 +3,11 @@ import { backup } from '../names/backup';
 
 /**
  * Polls an APIM backup or restore operation exactly once, resumed from its token (the
- * orchestration waits between polls on a durable timer). For a backup (`blobName` given): when
- * the operation cannot be read (403 on the poll) but still runs, the blob is watched instead; a
- * transient poll error is told apart from an operation that ended without a backup
- * (shared/backups/begin.ts `pollBackupOnce`).
+ * orchestration waits between polls on a durable timer). When the operation cannot be read (403
+ * on the poll) but still runs, its effect is watched instead: the blob of a backup, the target
+ * service's state of a restore. For a backup (`blobName` given), a transient poll error is told
+ * apart from an operation that ended without a backup (shared/backups/begin.ts `pollBackupOnce`).
+ * A success carries the completion time the service reported, when it reported one.
  */
 activity(backup.pollApimOperation, {
   input: async () => (await import('../../shared/backups/contracts')).pollApimOperationInput,
@@ -27,9 +28,12 @@ activity(backup.pollApimOperation, {
           token: poll.token,
           retryAfterMs: poll.retryAfterMs ?? null,
           ...(poll.watching === undefined ? {} : { watching: poll.watching }),
+          ...(poll.target === undefined ? {} : { target: poll.target }),
         };
       case 'succeeded':
-        return { status: 'succeeded' as const };
+        return poll.completedAt === undefined
+          ? { status: 'succeeded' as const }
+          : { status: 'succeeded' as const, completedAt: poll.completedAt };
       case 'lost':
         return poll;
     }

@@ -4,15 +4,35 @@ import { backup } from '../names/backup';
 /**
  * Deletes one service's backups the retention rule lets go (called only after a verified backup)
  * and writes the catalog summary. Blobs that cannot be deleted come back in the report, not as an
- * error; it fails only when the listing or the summary write does.
+ * error; it fails only when the listing or the summary write does. Then the manifests of backups
+ * that are gone (`_manifests/<blob>.json`) go too; a manifest that cannot be deleted now is logged
+ * and tried again by the next prune, never failing this one.
  */
 activity(backup.pruneBackups, {
   input: async () => (await import('../../shared/backups/contracts')).pruneBackupsInput,
-  handler: async ({ serviceName, now }) => {
-    const { backupDeps } = await import('../../shared/backups/deps');
+  handler: async ({ serviceName, now }, context) => {
+    const { restoreDeps } = await import('../../shared/restore/deps');
     const { pruneService } = await import('../../shared/backups/catalog');
-    const deps = await backupDeps();
+    const { pruneManifests } = await import('../../shared/restore/manifestStore');
+    const { errorMessage } = await import('../../shared/errors');
+    const deps = await restoreDeps();
     const { retentionDays, keepNewest } = deps.config.backup;
-    return pruneService(deps.store, serviceName, { now: new Date(now), retentionDays, keepNewest });
+    const outcome = await pruneService(deps.store, serviceName, {
+      now: new Date(now),
+      retentionDays,
+      keepNewest,
+    });
+    try {
+      const left = (await deps.store.list(serviceName)).map((b) => b.name);
+      const manifests = await pruneManifests(deps.container, serviceName, left);
+      if (manifests.deleted.length > 0 || manifests.failed.length > 0)
+        context.log(
+          `${serviceName}: ${manifests.deleted.length} manifest(s) of pruned backups deleted` +
+            (manifests.failed.length === 0 ? '' : `, ${manifests.failed.length} left for the next prune`),
+        );
+    } catch (error) {
+      context.log(`${serviceName}: manifests of pruned backups not deleted: ${errorMessage(error)}`);
+    }
+    return outcome;
   },
 });

@@ -152,7 +152,7 @@ function* backUp(context: OrchestrationContext, state: RunState, startedAt: Date
     // 4. Poll the operation until it is done or the run's timeout passes. Poll errors are retried
     // as polls; a 403 on the poll makes the poll watch the blob instead (`watching`).
     let token = begun.token;
-    let watching: 'blob' | undefined;
+    let watching: 'blob' | 'service' | undefined;
     // The timeout counts from the accepted POST (the setting's meaning), not from waits before it.
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs);
     const polled = yield* pollUntil(context, {

@@ -28,6 +28,7 @@ import { restore as names } from '../names/restore';
 
 const target = lazy(() => import('../../shared/restore/target'));
 const run = lazy(() => import('../../shared/restore/run'));
+const watch = lazy(() => import('../../shared/restore/watch'));
 
 const EVENT = 'lifeboat.restore.run';
 
@@ -38,7 +39,7 @@ interface RunState {
 }
 
 orchestration(names.restoreApim, {
-  uses: [target, run],
+  uses: [target, run, watch],
   input: () => run.get().restoreRunInputSchema,
   event: EVENT,
   ended: (ending, raw): RestoreRunResult => {
@@ -144,8 +145,11 @@ function* restoreInto(context: OrchestrationContext, state: RunState): Gen<Resto
   result.recoveryPointAgeMs = selected.ageMs;
   const blobName = selected.backup.name;
 
-  // 4. Begin (409 ServiceLocked and transient errors retried within the budget).
+  // 4. Begin (409 ServiceLocked and transient errors retried within the budget). The POST is
+  // sent at most once per run: a begin delivered again, or retried after its POST was accepted,
+  // finds the run's accepted POST recorded by `runId` and returns its token.
   setStatus(context, state, 'starting', { percent: 5 });
+  const runId = context.df.newGuid(context.df.instanceId).toLowerCase();
   const begun = yield* retrying(
     context,
     state.budget,
@@ -155,16 +159,24 @@ function* restoreInto(context: OrchestrationContext, state: RunState): Gen<Resto
         targetResourceId: rule.resourceId,
         mode: input.mode,
         blobName,
+        runId,
+        now: context.df.currentUtcDateTime.toISOString(),
       }),
     onRetry,
   );
   const acceptedAt = context.df.currentUtcDateTime;
   result.timings.acceptedAt = acceptedAt.toISOString();
+  let completedAt = begun.status === 'succeeded' ? begun.completedAt : undefined;
 
   // 5. Poll until done or the timeout (counted from the accepted POST). A failed operation
-  // (RestoreFailed) is final: it escapes as a non-retryable error.
+  // (RestoreFailed) is final: it escapes as a non-retryable error. Poll errors (5xx, 429) are
+  // retried as polls, never as a new POST. A 403 on the poll (the operation cannot be read) makes
+  // the poll watch the target service instead: done once it is back from Updating (watch.ts).
   if (begun.status === 'running') {
     let token = begun.token;
+    let watching = false;
+    let sawRunning = false;
+    let targetFailed = false;
     const polled = yield* pollUntil(context, {
       deadline: new Date(acceptedAt.getTime() + input.timeoutMs),
       intervalMs: input.pollDefaultMs,
@@ -173,7 +185,9 @@ function* restoreInto(context: OrchestrationContext, state: RunState): Gen<Resto
         setStatus(context, state, 'polling', {
           percent: 10,
           nextCheckAt: at.toISOString(),
-          waitingFor: 'the restore operation at API Management',
+          waitingFor: watching
+            ? 'the target service to leave Updating (the restore operation cannot be read: 403 on its poll)'
+            : 'the restore operation at API Management',
         }),
       *poll() {
         result.polls++;
@@ -183,10 +197,20 @@ function* restoreInto(context: OrchestrationContext, state: RunState): Gen<Resto
           () => call(context, backup.pollApimOperation, { resourceId: rule.resourceId, token }),
           onRetry,
         );
-        if (p.status === 'succeeded') return { done: true, value: p };
+        // The value: when the service says the restore completed (undefined: it does not say).
+        if (p.status === 'succeeded') return { done: true, value: p.completedAt };
         if (p.status === 'lost')
           throw new TransientError(`${rule.resourceId}: ${p.reason}`, { code: 'RestoreOperationLost' });
         token = p.token;
+        if (p.watching === 'service' && p.target !== undefined) {
+          watching = true;
+          const d = watch.get().decideWatchedRestore(sawRunning, p.target);
+          sawRunning = d.sawRunning;
+          if (d.done) {
+            targetFailed = d.targetFailed;
+            return { done: true, value: undefined };
+          }
+        } else sawRunning = true;
         return { done: false, retryAfterMs: p.retryAfterMs };
       },
     });
@@ -197,10 +221,20 @@ function* restoreInto(context: OrchestrationContext, state: RunState): Gen<Resto
         'timedOut',
         timedOut(
           'RestoreTimeout',
-          `${rule.resourceId}: restore still running ${Math.round(input.timeoutMs / 60000)} minutes after the accepted POST`,
+          watching
+            ? `${rule.resourceId}: restore not seen ending ${Math.round(input.timeoutMs / 60000)} minutes after the accepted POST (the operation cannot be read: 403 on its poll; the target was ${sawRunning ? 'still Updating' : 'never seen Updating'})`
+            : `${rule.resourceId}: restore still running ${Math.round(input.timeoutMs / 60000)} minutes after the accepted POST`,
         ).error,
       );
+    completedAt = polled.value;
+    if (targetFailed)
+      return end(context, state, 'failed', {
+        code: 'RestoreFailed',
+        message: `${rule.resourceId}: the target's provisioningState is Failed after the restore (the operation itself cannot be read: 403 on its poll)`,
+      });
   }
+  result.timings.completedAtSource = completedAt === undefined ? 'unknown' : 'operation';
+  if (completedAt !== undefined) result.timings.completedAt = completedAt;
   result.timings.detectedAt = context.df.currentUtcDateTime.toISOString();
 
   // 6. Verification: the target's manifest against the one written beside the backup.

@@ -119,6 +119,13 @@ export interface ArmEmulator {
    * make one backup outlast the run's timeout).
    */
   durations: { backupMs: number; restoreMs: number };
+  /**
+   * What the final 200 of an operation poll adds to the service resource; settable. `endTime`:
+   * the operation's completion time on the clock, as an ARM async-operation status would carry
+   * it. Off by default, as live: APIM's final answer is the service resource alone (no completion
+   * time; ../shared/reference/apim-backup-restore.md). For tests of a service that reports it.
+   */
+  finalAnswer: { endTime: boolean };
   /** Requests served so far, for assertions (method, path, status). */
   requests(): { method: string; path: string; status: number }[];
   stop(): Promise<void>;
@@ -179,6 +186,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     backupMs: options.durations?.backupMs ?? 10 * 60_000,
     restoreMs: options.durations?.restoreMs ?? 30 * 60_000,
   };
+  const finalAnswer = { endTime: false };
   const expiryMs = (options.backupExpiryDays ?? 30) * 86_400_000;
   const token = options.token ?? randomBytes(24).toString('base64url');
   const identityHeader = randomBytes(16).toString('hex');
@@ -793,7 +801,13 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     } else if (op.status === 'failed' && op.error) {
       sendError(res, op.error);
     } else {
-      send(res, 200, op.finalResource);
+      send(
+        res,
+        200,
+        finalAnswer.endTime
+          ? { ...op.finalResource, endTime: new Date(op.dueAt).toISOString() }
+          : op.finalResource,
+      );
     }
   }
 
@@ -855,6 +869,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     faults,
     gateways: gatewaysApi,
     durations,
+    finalAnswer,
     requests: () => log.map((r) => ({ ...r })),
     stop() {
       stopping ??= (async () => {

@@ -6,6 +6,7 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { formatIssues, NonRetryableError } from '../errors';
+import { completionOfText } from '../restore/completion';
 import { buildManifest } from '../restore/manifest';
 import { classifyApimError, parseRetryAfterMs } from './errors';
 import type {
@@ -46,7 +47,12 @@ const pollTokenSchema = z.object({
   op: z.enum(['backup', 'restore']),
   service: z.string(),
   state: z.string().min(1),
-  watch: z.object({ kind: z.literal('blob'), name: z.string().min(1) }).optional(),
+  watch: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('blob'), name: z.string().min(1) }),
+      z.object({ kind: z.literal('service'), resourceId: z.string().min(1) }),
+    ])
+    .optional(),
 });
 type PollToken = z.infer<typeof pollTokenSchema>;
 
@@ -96,12 +102,15 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
     const service = clientFor(id.subscriptionId).apiManagementService;
     let retryAfter: string | undefined;
     let accepted: Accepted | undefined;
+    // The last answer's body: the final one may say when the operation completed (completion.ts).
+    let lastBody: string | null | undefined;
     const sdkOptions = {
       // Never let the SDK wait in-process: each call does one POST or one poll.
       updateIntervalInMs: 0,
       ...(resumeFrom === undefined ? {} : { resumeFrom }),
       onResponse: (raw: PipelineResponse) => {
         retryAfter = raw.headers.get('retry-after');
+        lastBody = raw.status === 200 ? raw.bodyAsText : undefined;
         const location = raw.headers.get('location');
         if (raw.request.method === 'POST' && raw.status === 202 && location !== undefined && location !== '')
           accepted = {
@@ -145,7 +154,12 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
         throw new NonRetryableError(`${op} of ${id.resourceId} finished without a service resource`, {
           code: 'UnexpectedResponse',
         });
-      return { status: 'succeeded', service: toServiceInfo(result, id) };
+      const completedAt = completionOfText(lastBody);
+      return {
+        status: 'succeeded',
+        service: toServiceInfo(result, id),
+        ...(completedAt === undefined ? {} : { completedAt }),
+      };
     }
     return {
       status: 'running',
@@ -243,7 +257,10 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
     },
     async beginRestore(id, request) {
       try {
-        return await run('restore', id, toSdkParams(request), undefined, undefined);
+        return await run('restore', id, toSdkParams(request), undefined, {
+          kind: 'service',
+          resourceId: id.resourceId,
+        });
       } catch (error) {
         throw classifyApimError(error, `Restore of ${id.resourceId}`, now());
       }

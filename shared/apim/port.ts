@@ -76,14 +76,23 @@ export interface BackupRestoreRequest {
 
 /**
  * What shows an operation's effect when its result cannot be read (403 on the poll): the backup
- * blob for a backup. A restore will add the target service's state here.
+ * blob for a backup; the target service's provisioning state for a restore (Updating while the
+ * restore runs, Succeeded again once it ended: reference/recovery.md).
  */
-export type OperationWatch = { kind: 'blob'; name: string };
+export type OperationWatch = { kind: 'blob'; name: string } | { kind: 'service'; resourceId: string };
 
 /** The state of a long-running backup/restore after one POST or one poll. */
 export type OperationPoll =
   | { status: 'running'; token: string; retryAfterMs: number | undefined }
-  | { status: 'succeeded'; service: ApimServiceInfo }
+  | {
+      status: 'succeeded';
+      service: ApimServiceInfo;
+      /**
+       * When the operation completed as the service reported it (ISO), when its final answer says
+       * so (shared/restore/completion.ts); undefined when it does not, as live ARM's does not.
+       */
+      completedAt?: string;
+    }
   /** 403 on the poll: the operation's result cannot be read; watch its effect until the deadline. */
   | { status: 'unobservable'; token: string; watch: OperationWatch };
 

@@ -1,5 +1,5 @@
 import type { ApimClient, BackupRestoreRequest, OperationPoll, OperationWatch } from '../apim/port';
-import type { ApimServiceId } from '../apim/resourceId';
+import { parseApimResourceId, type ApimServiceId } from '../apim/resourceId';
 import { errorMessage, NonRetryableError, TransientError } from '../errors';
 import { parseBackupBlobName } from './naming';
 import type { BlobState, OperationLog } from './operations';
@@ -167,32 +167,45 @@ async function operationState(
     throw error;
   }
   if (poll.status === 'succeeded') return 'completed';
-  if (poll.status === 'unobservable') return isWritten(poll.watch, blob) ? 'completed' : 'running';
+  if (poll.status === 'unobservable' && poll.watch.kind === 'blob')
+    return isWritten(poll.watch, blob) ? 'completed' : 'running';
   return 'running';
 }
 
 /**
- * Whether the watched effect of an operation whose result cannot be read (403 on its poll) is
- * there. A backup: its blob exists and is not empty (APIM writes the blob as the operation's last
- * step; a partial blob would fail verification's sequel, the restore, not pass silently). A
- * restore will watch the target service's state here.
+ * Whether the watched effect of a backup whose result cannot be read (403 on its poll) is there:
+ * its blob exists and is not empty (APIM writes the blob as the operation's last step; a partial
+ * blob would fail verification's sequel, the restore, not pass silently). A restore watches its
+ * target service instead (see {@link pollBackupOnce}).
  */
-export function isWritten(watch: OperationWatch, blob: BlobState | undefined): boolean {
-  switch (watch.kind) {
-    case 'blob':
-      return blob !== undefined && blob.sizeBytes > 0;
-  }
+export function isWritten(
+  watch: Extract<OperationWatch, { kind: 'blob' }>,
+  blob: BlobState | undefined,
+): boolean {
+  return watch.kind === 'blob' && blob !== undefined && blob.sizeBytes > 0;
 }
 
 /** One poll's answer for the orchestration (see {@link pollBackupOnce}). */
 export type BackupPoll =
-  | { status: 'running'; token: string; retryAfterMs: number | undefined; watching?: 'blob' }
-  | { status: 'succeeded' }
+  | {
+      status: 'running';
+      token: string;
+      retryAfterMs: number | undefined;
+      /** What is watched because the operation cannot be read (403 on its poll). */
+      watching?: 'blob' | 'service';
+      /** `watching: 'service'`: the target's state now (shared/restore/watch.ts decides from it). */
+      target?: { provisioningState: string; transitioning: boolean };
+    }
+  /** `completedAt`: when the operation completed as the service reported it, if it did. */
+  | { status: 'succeeded'; completedAt?: string }
   | { status: 'lost'; reason: string };
 
 /**
  * One poll of the current run's operation, falling back to its watch when the operation cannot be
- * read: `succeeded` once the watched effect is there, else `running` until the run's deadline.
+ * read: for a backup, `succeeded` once the watched blob is there, else `running` until the run's
+ * deadline; for a restore, `running` with the target service's state (`watching: 'service'`),
+ * which the restore run judges with what it saw before (shared/restore/watch.ts). A success
+ * carries the completion time the service reported, if any (shared/restore/completion.ts).
  *
  * A transient error on the poll (5xx, 429, no answer) is either a hiccup while the operation runs
  * or the operation's own end: an operation that failed with a 5xx answers every later poll with
@@ -221,8 +234,28 @@ export async function pollBackupOnce(
       reason: `the backup operation ended without a backup (the service is ${info.provisioningState}; the poll answered: ${errorMessage(error)})`,
     };
   }
-  if (poll.status === 'succeeded') return { status: 'succeeded' };
+  if (poll.status === 'succeeded')
+    return poll.completedAt === undefined
+      ? { status: 'succeeded' }
+      : { status: 'succeeded', completedAt: poll.completedAt };
   if (poll.status === 'running') return poll;
+  if (poll.watch.kind === 'service') {
+    // A restore that cannot be read: report the target's state; whether it means "done" is the
+    // restore's decision (it needs what earlier polls saw: shared/restore/watch.ts).
+    const parsed = parseApimResourceId(poll.watch.resourceId);
+    if (!parsed.ok)
+      throw new NonRetryableError(`poll token: watched service ${parsed.error}`, {
+        code: 'InvalidPollToken',
+      });
+    const info = await deps.apim.getService(parsed.value);
+    return {
+      status: 'running',
+      token: poll.token,
+      retryAfterMs: undefined,
+      watching: 'service',
+      target: { provisioningState: info.provisioningState, transitioning: isTransitioning(info) },
+    };
+  }
   const blob = await deps.operations.inspect(poll.watch.name);
   return isWritten(poll.watch, blob)
     ? { status: 'succeeded' }

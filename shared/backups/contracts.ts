@@ -38,12 +38,20 @@ export const pollApimOperationInput = z.strictObject({
 export type PollApimOperationInput = z.infer<typeof pollApimOperationInput>;
 
 /**
- * A poll result as JSON (no service details: the orchestration needs none). `watching: 'blob'`:
- * the operation cannot be read (403 on its poll), so the backup blob is watched instead.
+ * A poll result as JSON (no service details: the orchestration needs none). `watching`: the
+ * operation cannot be read (403 on its poll), so its effect is watched instead: the backup blob
+ * (`blob`), or the restore's target service (`service`, with its state in `target`).
  */
 export type ApimOperationPoll =
-  | { status: 'running'; token: string; retryAfterMs: number | null; watching?: 'blob' }
-  | { status: 'succeeded' }
+  | {
+      status: 'running';
+      token: string;
+      retryAfterMs: number | null;
+      watching?: 'blob' | 'service';
+      target?: { provisioningState: string; transitioning: boolean };
+    }
+  /** `completedAt`: when the operation completed as the service reported it (absent: not reported). */
+  | { status: 'succeeded'; completedAt?: string }
   /** The operation ended without a backup and without a readable failure: a new POST may follow. */
   | { status: 'lost'; reason: string };
 

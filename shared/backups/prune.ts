@@ -104,3 +104,20 @@ export function reportPrune(input: {
     },
   };
 }
+
+/**
+ * The manifests (`_manifests/<backup blob>.json`, shared/restore/manifestStore.ts) whose backup
+ * blob is gone: deleted by the prune, or outside Lifeboat. A manifest is written only after its
+ * backup was verified, so one without its blob is never a backup in progress. Pure.
+ */
+export function orphanManifests(
+  manifestNames: readonly string[],
+  backupNames: Iterable<string>,
+  folder = '_manifests/',
+): string[] {
+  const present = new Set(backupNames);
+  return manifestNames.filter((m) => {
+    if (!m.startsWith(folder) || !m.endsWith('.json')) return false;
+    return !present.has(m.slice(folder.length, -'.json'.length));
+  });
+}

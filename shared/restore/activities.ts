@@ -8,9 +8,10 @@ import { parseBackupBlobName } from '../backups/naming';
 import { NonRetryableError, TransientError } from '../errors';
 import { compareManifests, describeDifference } from './manifest';
 import { readManifestBlob } from './manifestStore';
+import { beginRestoreOnce, createRestoreOperationLog } from './operations';
 import type { RestoreDeps } from './deps';
 import { MAX_LISTED_DIFFERENCES, type RestoreVerification } from './run';
-import { selectBackup, type BackupRecord } from './select';
+import { DEFAULT_RESTORE_WINDOW, selectBackup, type BackupRecord } from './select';
 import { decideRestoreTarget, type RestoreMode } from './target';
 import type {
   PreflightRestoreTargetOutput,
@@ -73,6 +74,7 @@ export async function selectFromStore(
     targetTier: input.targetTier,
     now: new Date(input.now),
     backup: input.backup,
+    window: { days: DEFAULT_RESTORE_WINDOW.days, safetyMarginHours: deps.config.restore.windowMarginHours },
   });
   return decision.ok
     ? {
@@ -93,12 +95,24 @@ export function configuredService(config: Config, serviceName: string): Config['
 
 /**
  * Sends the restore POST into the target, after checking the target rules again against the
- * configuration (the rules are the last word before an overwrite, whoever built the input).
+ * configuration (the rules are the last word before an overwrite, whoever built the input), at
+ * most once per run: a begin delivered again finds its run's accepted POST (operations.ts).
  */
 export async function beginRestore(
   deps: RestoreDeps,
-  input: { serviceName: string; targetResourceId: string; mode: RestoreMode; blobName: string },
-): Promise<{ status: 'running'; token: string; retryAfterMs: number | null } | { status: 'succeeded' }> {
+  input: {
+    serviceName: string;
+    targetResourceId: string;
+    mode: RestoreMode;
+    blobName: string;
+    runId: string;
+    now: string;
+  },
+  log?: (message: string) => void,
+): Promise<
+  | { status: 'running'; token: string; retryAfterMs: number | null }
+  | { status: 'succeeded'; completedAt?: string }
+> {
   const service = configuredService(deps.config, input.serviceName);
   const rule = decideRestoreTarget(
     {
@@ -112,24 +126,31 @@ export async function beginRestore(
   );
   if (!rule.ok) throw new NonRetryableError(rule.message, { code: rule.code });
   const b = deps.config.backup;
-  const begun = await (
-    await deps.apim()
-  ).beginRestore(targetId(rule.resourceId), {
-    storageAccount: deps.storageAccount,
-    containerName: b.container,
-    backupName: input.blobName,
-    accessType: b.accessType,
-    ...(b.accessType === 'AccessKey' && b.accessKey !== undefined ? { accessKey: b.accessKey } : {}),
-    ...(b.accessType === 'UserAssignedManagedIdentity' && b.identityClientId !== undefined
-      ? { clientId: b.identityClientId }
-      : {}),
-  });
-  if (begun.status === 'running')
-    return { status: 'running', token: begun.token, retryAfterMs: begun.retryAfterMs ?? null };
-  if (begun.status === 'succeeded') return { status: 'succeeded' };
-  throw new TransientError('the restore operation cannot be read (403 on its poll)', {
-    code: 'Unobservable',
-  });
+  const begun = await beginRestoreOnce(
+    {
+      apim: await deps.apim(),
+      operations: createRestoreOperationLog(deps.container),
+      ...(log === undefined ? {} : { log }),
+    },
+    {
+      target: targetId(rule.resourceId),
+      runId: input.runId,
+      now: new Date(input.now),
+      request: {
+        storageAccount: deps.storageAccount,
+        containerName: b.container,
+        backupName: input.blobName,
+        accessType: b.accessType,
+        ...(b.accessType === 'AccessKey' && b.accessKey !== undefined ? { accessKey: b.accessKey } : {}),
+        ...(b.accessType === 'UserAssignedManagedIdentity' && b.identityClientId !== undefined
+          ? { clientId: b.identityClientId }
+          : {}),
+      },
+    },
+  );
+  return begun.status === 'running'
+    ? { status: 'running', token: begun.token, retryAfterMs: begun.retryAfterMs ?? null }
+    : begun;
 }
 
 /** Reads the target's manifest and compares it with the manifest written beside the backup. */

@@ -31,6 +31,10 @@ export const beginApimRestoreInput = z.strictObject({
   targetResourceId: z.string().min(1),
   mode: z.enum(['failover', 'drill']),
   blobName: z.string().min(1),
+  /** The run (a deterministic GUID of the orchestration): a begin finding its run's accepted POST does not POST again. */
+  runId: z.string().min(1),
+  /** The orchestration's time, recorded as the acceptance time. */
+  now: z.iso.datetime(),
 });
 export type BeginApimRestoreInput = z.infer<typeof beginApimRestoreInput>;
 

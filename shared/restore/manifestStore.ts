@@ -1,6 +1,8 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import type { ContainerClient } from '@azure/storage-blob';
 import { NonRetryableError } from '../errors';
+import { servicePrefix } from '../backups/naming';
+import { orphanManifests } from '../backups/prune';
 import { classifyStorageError } from '../backups/store';
 import { configurationManifestSchema, type ConfigurationManifest } from './manifest';
 
@@ -66,4 +68,34 @@ export async function readManifestBlob(
       code: 'ManifestUnreadable',
     });
   return parsed.data;
+}
+
+/**
+ * Deletes the manifests of `serviceName` whose backup blob is no longer among `backupNames` (the
+ * backups left after a prune): a pruned backup takes its manifest with it. Never throws for one
+ * manifest: those that cannot be deleted are returned (the next prune tries again).
+ */
+export async function pruneManifests(
+  container: ContainerClient,
+  serviceName: string,
+  backupNames: Iterable<string>,
+): Promise<{ deleted: string[]; failed: string[] }> {
+  const names: string[] = [];
+  const prefix = `${MANIFEST_FOLDER}${servicePrefix(serviceName.toLowerCase())}`;
+  try {
+    for await (const item of container.listBlobsFlat({ prefix })) names.push(item.name);
+  } catch (error) {
+    if (error instanceof RestError && error.code === 'ContainerNotFound') return { deleted: [], failed: [] };
+    throw classifyStorageError(error, `listing the manifests of ${serviceName}`);
+  }
+  const out = { deleted: [] as string[], failed: [] as string[] };
+  for (const name of orphanManifests(names, backupNames, MANIFEST_FOLDER)) {
+    try {
+      await container.getBlobClient(name).deleteIfExists();
+      out.deleted.push(name);
+    } catch {
+      out.failed.push(name);
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Outcome, Problem } from '../outcome';
 import { RETRY_MAX_MS } from '../backups/run';
+import type { CompletionSource } from './completion';
 import { normaliseResourceId, type RestoreMode } from './target';
 
 /**
@@ -149,10 +150,22 @@ export interface RestoreRunResult {
   polls: number;
 }
 
-/** Orchestration times (ISO): started, restore POST accepted, completion detected, verified. */
+/**
+ * The run's times (ISO). All are orchestration times except `completedAt`: started, restore POST
+ * accepted, completed as the service reported it, completion detected, verified, ended.
+ */
 export interface RestoreTimings {
   startedAt: string;
   acceptedAt?: string;
+  /**
+   * When the restore completed as the service reported it: the operation's own `endTime`, when
+   * its final answer carries one. Live APIM's does not (it answers with the service resource:
+   * shared/restore/completion.ts), so it is usually absent, with `completedAtSource: 'unknown'`;
+   * `detectedAt` is then the nearest known time (at most one `Retry-After` after the completion).
+   */
+  completedAt?: string;
+  /** Set once the restore completed: `operation` (the service said when) or `unknown`. */
+  completedAtSource?: CompletionSource;
   detectedAt?: string;
   verifiedAt?: string;
   endedAt?: string;

@@ -27,7 +27,8 @@ export interface RestoreWindow {
 /**
  * 30 days (Azure's documented expiry) less 12 hours: a restore that starts at the edge of the
  * window still runs for 30-45 minutes or more, and the expiry's exact reference point (backup
- * start or end) is not documented. Configurable.
+ * start or end) is not documented. The margin is configurable (LIFEBOAT_RESTORE_WINDOW_MARGIN_HOURS);
+ * the 30 days are Azure's.
  */
 export const DEFAULT_RESTORE_WINDOW: RestoreWindow = { days: 30, safetyMarginHours: 12 };
 

@@ -29,6 +29,12 @@ export const restoreSection = defineSection(
       3600,
       'First retry delay of a restore run; doubles per attempt, with jitter.',
     ),
+    LIFEBOAT_RESTORE_WINDOW_MARGIN_HOURS: intSetting(
+      12,
+      0,
+      30 * 24 - 1,
+      "Safety margin taken off Azure's 30-day restore window when choosing a backup: a backup older than 30 days less this many hours is refused before any restore call (a restore begun at the window's edge still runs 30-45 minutes, and the expiry's exact reference point is not documented).",
+    ),
     LIFEBOAT_RESTORE_SMOKE_CHECK: boolSetting(
       true,
       "After a verified restore, GET the target gateway's health path /status-0123456789abcdef (false: skip).",
@@ -43,6 +49,7 @@ export const restoreSection = defineSection(
     pollDefaultSeconds: raw.LIFEBOAT_RESTORE_POLL_DEFAULT_SECONDS,
     retryBudget: raw.LIFEBOAT_RESTORE_RETRY_BUDGET,
     retryBaseSeconds: raw.LIFEBOAT_RESTORE_RETRY_BASE_SECONDS,
+    windowMarginHours: raw.LIFEBOAT_RESTORE_WINDOW_MARGIN_HOURS,
     smokeCheck: raw.LIFEBOAT_RESTORE_SMOKE_CHECK,
     canarySchedule: raw.LIFEBOAT_RESTORE_CANARY_SCHEDULE,
   }),
