@@ -328,6 +328,27 @@ describe('finalReport', () => {
     });
   });
 
+  it('a drill preempted while its first group ran is not "cancelled before any step ran": a test VM left behind fails it', () => {
+    const plan = samplePlan({ groups: [samplePlan().groups[1]!, samplePlan().groups[0]!] });
+    const input = runInput({ plan });
+    let r = groupStarted(initialReport(input, when(0)), plan, 0, when(0));
+    r = {
+      ...closeUnfinished(r, 'cancelled', when(5)),
+      state: 'cancelled',
+      cancel: { at: at(5), reason: 'preempted by failover f1' },
+      preemptedBy: 'f1',
+    };
+    const cleanedUp = finalReport(cleanAll(r), when(9));
+    expect(cleanedUp.error).toEqual({
+      code: 'Preempted',
+      message: 'preempted by failover f1 after 0 of 3 steps',
+    });
+    const leftBehind = finalReport(cleanAll(r, 'failed'), when(9));
+    expect(leftBehind.outcome).toBe('failed');
+    expect(leftBehind.error?.code).toBe('CleanupFailed');
+    expect(leftBehind.error?.message).toContain('test VM app-01 - Test at dc1 still exists');
+  });
+
   it('rejected and expired failovers are refused, nothing changed', () => {
     const pending = initialReport(runInput({ mode: 'failover' }), when(0));
     const rejected = finalReport(decided(pending, { decision: 'rejected', by: 'bob', at: at(2) }), when(2));
@@ -391,6 +412,23 @@ describe('finalReport', () => {
       achievedMinutes: 41,
       met: false,
     });
+  });
+
+  it('a plan without any stop step requires every step for its RTO', () => {
+    const plan = samplePlan({
+      approval: 'auto',
+      groups: samplePlan().groups.map((g) => ({
+        ...g,
+        steps: g.steps.map((s) => ({ ...s, onFailure: 'continue' as const })),
+      })),
+    });
+    const input = runInput({ mode: 'failover', runId: 'c', plan });
+    const ok = finalReport(runAll(initialReport(input, when(0)), {}, plan), when(50));
+    expect(ok.outcome).toBe('succeeded');
+    expect(ok.rto).toEqual({ targetMinutes: 240, achievedMinutes: 41, met: true });
+    const oneFailed = finalReport(runAll(initialReport(input, when(0)), { lync: 'failed' }, plan), when(50));
+    expect(oneFailed.outcome).toBe('partial');
+    expect(oneFailed.rto).toEqual({ targetMinutes: 240 });
   });
 
   it('RPO is the age of the oldest recovery point restored, at the run start', () => {
