@@ -131,6 +131,8 @@ export const figures: Figure[] = [
         });
         try {
           await world.backup();
+          // The restore's own duration at the service, set here so the critical path below is exact.
+          world.stack.arm.durations.restoreMs = RESTORE_MS;
           const start = await world.post('/api/failovers', {
             plan: 'bench-dr',
             reason: 'bench plan.overhead_pct',
