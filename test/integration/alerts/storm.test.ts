@@ -107,10 +107,18 @@ describe('storms', () => {
     const ended = await w.host.waitForInstance(d!.runId!, { timeoutMs: 120_000 });
     expect(ended.runtimeStatus).toBe('Completed');
     const run = await runOf(d!.runId!, () => true);
-    // Driven to its end: approved, its step run. (The step's own outcome is the plans area's
-    // business: at this main commit planStep's restore is refused NotSingleton by restoreApim.)
-    expect(run).toMatchObject({ state: 'completed', requestedBy: 'alert:approve-rule' });
-    expect(run.groups[0].steps[0]).toMatchObject({ id: 'apim', status: 'ended', variant: 'failover' });
+    // Driven to its end: approved, the standby restored from the backup and verified.
+    expect(run).toMatchObject({
+      state: 'completed',
+      outcome: 'succeeded',
+      requestedBy: 'alert:approve-rule',
+    });
+    expect(run.groups[0].steps[0]).toMatchObject({
+      id: 'apim',
+      status: 'ended',
+      variant: 'failover',
+      outcome: 'succeeded',
+    });
     expect(run.approvals).toMatchObject([{ decision: 'approved', by: 'duty-manager@contoso.example' }]);
     expect(run.alerts).toMatchObject([{ alertId: id('approve-1'), monitorCondition: 'Fired' }]);
     // A Resolved arriving now is recorded and never touches the ended run.
