@@ -328,8 +328,9 @@ const minutesBetween = (from: string, to: string) =>
 /**
  * The run's end: outcome, RTO and RPO achieved, critical path. A drill succeeds when every step
  * succeeded and every cleanup succeeded; a failover when every step succeeded (`continue` steps
- * that failed make it `partial`). Rejected, expired and cancelled runs are `refused` (nothing, or
- * only what ran before the cancel, changed; the error says which).
+ * that failed make it `partial`). Rejected, expired and cancelled-before-the-first-group runs are
+ * `refused` (nothing changed); a run cancelled or preempted later is `partial` (what ran succeeded)
+ * or `failed`, and a failed cleanup always makes it `failed`.
  */
 export function finalReport(r: RunReport, now: Date): RunReport {
   const at = now.toISOString();
