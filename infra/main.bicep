@@ -113,6 +113,17 @@ module app 'modules/functionapp.bicep' = {
   }
 }
 
+// Monitoring alerts reach the intake through this action group (README, "Alerts").
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    baseName: baseName
+    tags: tags
+    functionAppId: app.outputs.id
+    functionAppHostName: app.outputs.hostName
+  }
+}
+
 module roles 'modules/roles.bicep' = {
   name: 'roles'
   params: {
@@ -145,3 +156,4 @@ output functionAppName string = app.outputs.name
 output backupStorageAccount string = storage.outputs.backupStorageName
 output backupLocation string = backupLocation
 output backupSku string = backupSku
+output alertsActionGroupId string = alerts.outputs.actionGroupId

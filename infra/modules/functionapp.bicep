@@ -77,4 +77,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 }
 
 output name string = site.name
+output id string = site.id
+output hostName string = site.properties.defaultHostName
 output principalId string = site.identity.principalId

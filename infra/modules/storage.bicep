@@ -46,6 +46,13 @@ resource relayRecords 'Microsoft.Storage/storageAccounts/blobServices/containers
   properties: { publicAccess: 'None' }
 }
 
+// Alert records: decisions, dedupe records, evidence, large payloads (shared/alerts/store.ts).
+resource alertRecords 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: appBlobs
+  name: 'lifeboat-alerts'
+  properties: { publicAccess: 'None' }
+}
+
 resource appQueues 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
   parent: appStorage
   name: 'default'
@@ -54,6 +61,13 @@ resource appQueues 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' 
 resource resultsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
   parent: appQueues
   name: 'agent-results'
+}
+
+// Monitoring alerts (issue 11): written by POST /api/alerts, Event Grid subscriptions, Logic Apps
+// and scripts (base64), read by the alertQueue trigger.
+resource alertsQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: appQueues
+  name: 'lifeboat-alerts'
 }
 
 resource commandQueues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [for site in sites: {
@@ -93,4 +107,5 @@ output appStorageName string = appStorage.name
 output backupStorageName string = backupStorage.name
 output backupContainerName string = backupContainer.name
 output relayContainerName string = relayRecords.name
+output alertsQueueName string = alertsQueue.name
 output deploymentContainerUrl string = '${appStorage.properties.primaryEndpoints.blob}deployments'

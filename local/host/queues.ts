@@ -10,13 +10,24 @@ import { resolveStorageConnection, type HostConfig } from './settings';
  * with the real host's shape: exponential backoff from 100 ms up to maxPollingInterval when
  * empty, batches of `batchSize`, messages hidden while processed, a failed message made visible
  * again after `visibilityTimeout`, and moved to `<queue>-poison` once its dequeueCount reaches
- * `maxDequeueCount`. Messages are base64 when host.json says so (the default).
+ * `maxDequeueCount`. Messages are base64 when host.json says so (the default); one that is not
+ * valid base64 then goes to `<queue>-poison` at once without running the function, as the real
+ * host does.
  */
 
 const MIN_POLL_MS = 100;
 
 function queueClientFor(connectionString: string, queueName: string): QueueClient {
   return QueueServiceClient.fromConnectionString(connectionString).getQueueClient(queueName);
+}
+
+/**
+ * Whether a message text is valid base64 as .NET's Convert.FromBase64String reads it (whitespace
+ * ignored, length a multiple of 4, at most two `=` at the end).
+ */
+export function isValidBase64(text: string): boolean {
+  const s = text.replace(/[\s]/g, '');
+  return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s);
 }
 
 /** Encodes a message body as the host does (base64 unless host.json says `none`). */
@@ -167,6 +178,19 @@ export class QueueTriggers {
     const done = this.options.work.begin();
     const { config } = this.options;
     try {
+      // The real host (storage extension 5.x) moves a message that is not valid base64 to the
+      // poison queue at once, without running the function and without a useful error
+      // (recovery.md, "Azure Monitor alerts"; azure-sdk-for-net#18326). Node's decoder would
+      // silently turn it into garbage instead: follow the real contract.
+      if (config.queues.messageEncoding === 'base64' && !isValidBase64(m.messageText)) {
+        await p.poison.createIfNotExists();
+        await p.poison.sendMessage(m.messageText);
+        await p.client.deleteMessage(m.messageId, m.popReceipt);
+        this.options.log(
+          `[warning] message ${m.messageId} is not valid base64 (messageEncoding: base64): moved to '${p.queueName}-poison' without running '${p.fn.name}'`,
+        );
+        return;
+      }
       const text =
         config.queues.messageEncoding === 'base64'
           ? Buffer.from(m.messageText, 'base64').toString('utf8')

@@ -36,6 +36,8 @@ export interface AlertDecision {
   decidedAt: string;
   /** essentials.firedDateTime, when given. */
   firedDateTime?: string;
+  /** The queue message the alert came in (tells apart deliveries decided in the same millisecond). */
+  messageId?: string;
 }
 
 export const ALERTS_CONTAINER = 'lifeboat-alerts';

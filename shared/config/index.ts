@@ -6,6 +6,7 @@ import { backupSection } from './sections/backup';
 import { relaySection } from './sections/relay';
 import { restoreSection } from './sections/restore';
 import { plansSection } from './sections/plans';
+import { alertsSection } from './sections/alerts';
 import { statusSection } from './sections/status';
 
 /**
@@ -20,6 +21,7 @@ export const sections = {
   relay: relaySection,
   restore: restoreSection,
   plans: plansSection,
+  alerts: alertsSection,
   status: statusSection,
 } as const;
 

@@ -328,8 +328,9 @@ const minutesBetween = (from: string, to: string) =>
 /**
  * The run's end: outcome, RTO and RPO achieved, critical path. A drill succeeds when every step
  * succeeded and every cleanup succeeded; a failover when every step succeeded (`continue` steps
- * that failed make it `partial`). Rejected, expired and cancelled runs are `refused` (nothing, or
- * only what ran before the cancel, changed; the error says which).
+ * that failed make it `partial`). Rejected, expired and cancelled-before-the-first-group runs are
+ * `refused` (nothing changed); a run cancelled or preempted later is `partial` (what ran succeeded)
+ * or `failed`, and a failed cleanup always makes it `failed`.
  */
 export function finalReport(r: RunReport, now: Date): RunReport {
   const at = now.toISOString();
@@ -339,7 +340,13 @@ export function finalReport(r: RunReport, now: Date): RunReport {
   const cleanupBad = r.cleanup.filter((c) => c.status !== 'ended' || c.outcome !== 'succeeded');
   let outcome: Outcome;
   let error: Problem | undefined;
-  if (r.state === 'rejected' || r.state === 'expired' || (r.state === 'cancelled' && ended.length === 0)) {
+  // Cancelled before its first group started: nothing ran. A run cancelled (or preempted) while its
+  // first steps ran is not, even if none of them ended: its cleanups and the cancel rules below apply.
+  if (
+    r.state === 'rejected' ||
+    r.state === 'expired' ||
+    (r.state === 'cancelled' && r.startedAt === undefined)
+  ) {
     outcome = 'refused';
     error =
       r.state === 'rejected'
@@ -377,12 +384,13 @@ export function finalReport(r: RunReport, now: Date): RunReport {
   const state = r.state === 'running' || r.state === 'cleaningUp' ? 'completed' : r.state;
   const withCritical = markCriticalPath(r);
   // RTO: from the recovery's start to the moment the last required (onFailure stop) step ended well.
-  const required = ended.filter((s) => s.onFailure === 'stop' && s.outcome === 'succeeded');
+  // A plan with no `stop` step requires every step (else a run that fully succeeded has no RTO).
+  const anyStop = steps.some((s) => s.onFailure === 'stop');
+  const isRequired = (s: StepReport) => s.onFailure === 'stop' || !anyStop;
+  const required = ended.filter((s) => isRequired(s) && s.outcome === 'succeeded');
   const allRequiredOk =
     outcome === 'succeeded' ||
-    (steps
-      .filter((s) => s.onFailure === 'stop')
-      .every((s) => s.status === 'ended' && s.outcome === 'succeeded') &&
+    (steps.filter(isRequired).every((s) => s.status === 'ended' && s.outcome === 'succeeded') &&
       ended.length === steps.length);
   const lastRequired = required
     .map((s) => s.endedAt ?? at)

@@ -16,7 +16,7 @@ const restorePosts = (name: string) =>
 beforeAll(async () => {
   world = await startPlansWorld({ plansDir: path.join(process.cwd(), 'test', 'fixtures', 'plans') });
   await world.backup();
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await world?.stop();
 });
@@ -70,5 +70,5 @@ describe('a drill of a plan', () => {
 
     const runs = await world.get('/api/runs?plan=dr-all');
     expect((runs.json['runs'] as { runId: string }[]).map((r) => r.runId)).toContain(runId);
-  }, 180_000);
+  }, 300_000);
 });

@@ -17,7 +17,7 @@ const restorePosts = (name: string) =>
 beforeAll(async () => {
   world = await startPlansWorld({ plansDir: path.join(process.cwd(), 'test', 'fixtures', 'plans') });
   await world.backup();
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await world?.stop();
 });
@@ -54,7 +54,7 @@ describe('failovers with approval', () => {
       initiateFailback: 0,
       createEndpoint: 0,
     });
-  }, 120_000);
+  }, 300_000);
 
   it('refuses a second run of a busy plan, the requester approving their own failover, and an invalid plan', async () => {
     const runId = await failover('alice');
@@ -84,14 +84,14 @@ describe('failovers with approval', () => {
     expect(cancel.status).toBe(202);
     const end = await world.waitFor(runId);
     expect(end.output).toMatchObject({ outcome: 'refused', state: 'cancelled' });
-  }, 120_000);
+  }, 300_000);
 
   it('an approved failover recovers everything and reports RTO and RPO against the plan', async () => {
     const runId = await failover('alice');
     await world.waitForReport(runId, (r) => r.state === 'pendingApproval');
     const ok = await world.post(`/api/failovers/${runId}/approve`, { by: 'bob' });
     expect(ok.status).toBe(202);
-    const end = await world.waitFor(runId, 120_000);
+    const end = await world.waitFor(runId);
     expect(end.output, JSON.stringify(end.output)).toMatchObject({
       outcome: 'succeeded',
       state: 'completed',
@@ -112,5 +112,5 @@ describe('failovers with approval', () => {
     expect(restorePosts('contoso-apim')).toBe(0);
     expect(world.site.simulated.calls).toMatchObject({ initiateFailback: 3, createEndpoint: 1 });
     expect(world.site.simulated.calls.backupSync).toBeGreaterThanOrEqual(1);
-  }, 180_000);
+  }, 300_000);
 });

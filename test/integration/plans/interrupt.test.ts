@@ -25,7 +25,7 @@ beforeAll(async () => {
     },
   });
   await world.backup();
-}, 120_000);
+}, 300_000);
 afterAll(async () => {
   await world?.stop();
 });
@@ -49,7 +49,7 @@ describe('interrupted and failing runs', () => {
     expect(world.site.simulated.testVms()).toEqual([]);
     const again = await world.post(`/api/runs/${runId}/cancel`, {});
     expect(again.status).toBe(409);
-  }, 120_000);
+  }, 300_000);
 
   it('a failover preempts a running drill of its plan: the drill cleans up, then the failover runs', async () => {
     const drill = await world.post('/api/drills', { plan: 'dr-all' });
@@ -71,12 +71,12 @@ describe('interrupted and failing runs', () => {
 
     await world.waitForReport(failoverId, (r) => r.state === 'pendingApproval');
     expect((await world.post(`/api/failovers/${failoverId}/approve`, { by: 'bob' })).status).toBe(202);
-    const end = await world.waitFor(failoverId, 120_000);
+    const end = await world.waitFor(failoverId);
     expect(end.output).toMatchObject({ mode: 'failover', state: 'completed' });
     const report = (await world.get(`/api/runs/${failoverId}`)).json as unknown as RunReport;
     expect(report.preempted).toBe(drillId);
     expect(steps(report)['apim']?.outcome).toBe('succeeded');
-  }, 180_000);
+  }, 300_000);
 
   it('a failing step with onFailure stop ends the plan; with continue the next groups still run', async () => {
     const stop = await world.post('/api/drills', { plan: 'fail-stop' });
@@ -115,5 +115,5 @@ describe('interrupted and failing runs', () => {
     } finally {
       await browser.close();
     }
-  }, 120_000);
+  }, 300_000);
 });

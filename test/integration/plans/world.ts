@@ -183,7 +183,7 @@ export async function startPlansWorld(
       async get(route) {
         return json(await h.fetch(route));
       },
-      async waitFor(instanceId, timeoutMs = 90_000) {
+      async waitFor(instanceId, timeoutMs = 240_000) {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
           const st = h.host.durable.getStatus(instanceId);
@@ -196,7 +196,7 @@ export async function startPlansWorld(
           await tick();
         }
       },
-      async waitForReport(runId, predicate, timeoutMs = 60_000) {
+      async waitForReport(runId, predicate, timeoutMs = 240_000) {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
           await h.host.work.idle();

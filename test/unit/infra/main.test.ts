@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ALERTS_QUEUE } from '../../../functions/names/alerts';
 import { AGENT_RESULTS_QUEUE } from '../../../functions/names/relay';
+import { ALERTS_CONTAINER } from '../../../shared/alerts/decision';
 import { loadConfig, sections } from '../../../shared/config';
 import { commandQueueName } from '../../../shared/contracts';
 import {
@@ -200,11 +202,11 @@ describe('app settings', () => {
 });
 
 describe('queues and containers the code uses', () => {
-  it('creates the results queue and one command queue per site in the app account', () => {
+  it('creates the results queue, the alert queue and one command queue per site in the app account', () => {
     const { app } = accounts(d);
     const queues = ofType(d, 'Microsoft.Storage/storageAccounts/queueServices/queues').map((q) => q.name);
     expect(queues.sort()).toEqual(
-      [AGENT_RESULTS_QUEUE, commandQueueName('dc1'), commandQueueName('dc2')]
+      [AGENT_RESULTS_QUEUE, ALERTS_QUEUE, commandQueueName('dc1'), commandQueueName('dc2')]
         .map((q) => `${app.name}/default/${q}`)
         .sort(),
     );
@@ -218,6 +220,7 @@ describe('queues and containers the code uses', () => {
     );
     expect(containers).toContain(`${backup.name}/default/${config.backup.container}`);
     expect(containers).toContain(`${app.name}/default/${config.relay.container}`);
+    expect(containers).toContain(`${app.name}/default/${ALERTS_CONTAINER}`);
     // The deployment package container: <the app account's blob endpoint>deployments.
     const url = String(
       (site(d).properties['functionAppConfig'] as { deployment: { storage: { value: unknown } } }).deployment
@@ -227,6 +230,36 @@ describe('queues and containers the code uses', () => {
     expect(containers).toContain(`${app.name}/default/${url.split('>').pop()!}`);
     for (const c of ofType(d, 'Microsoft.Storage/storageAccounts/blobServices/containers'))
       expect(c.properties['publicAccess'], c.name).toBe('None');
+  });
+});
+
+describe('monitoring alerts (issue 11)', () => {
+  it('an action group calls the alert intake with the common alert schema', () => {
+    const group = one(d, 'Microsoft.Insights/actionGroups');
+    expect(group.location).toBe('global');
+    const props = group.properties as {
+      enabled: boolean;
+      groupShortName: string;
+      azureFunctionReceivers: Record<string, unknown>[];
+    };
+    expect(props.enabled).toBe(true);
+    expect(props.groupShortName.length).toBeLessThanOrEqual(12);
+    expect(props.azureFunctionReceivers).toHaveLength(1);
+    const receiver = props.azureFunctionReceivers[0]!;
+    expect(receiver).toMatchObject({ functionName: 'alertIntake', useCommonAlertSchema: true });
+    expect(String(receiver['functionAppResourceId'])).toBe(siteId(d));
+    expect(String(receiver['httpTriggerUrl'])).toMatch(/^https:\/\/.*\/api\/alerts$/);
+    expect(String(receiver['httpTriggerUrl'])).toContain(`Microsoft.Web/sites/${site(d).name}`);
+    // No function key in the template (it would stay in the deployment history).
+    expect(String(receiver['httpTriggerUrl'])).not.toMatch(/code=|listKeys/i);
+  });
+
+  it('the intake is the registered alertIntake route with a function key', async () => {
+    const file = readFileSync(path.resolve(__dirname, '../../../functions/http/alertIntake.ts'), 'utf8');
+    expect(file).toContain("route: 'alerts'");
+    expect(file).toContain("authLevel: 'function'");
+    const { alerts } = await import('../../../functions/names/alerts');
+    expect(alerts.alertIntake).toBe('alertIntake');
   });
 });
 

@@ -1,0 +1,367 @@
+import { NonRetryableError } from '../errors';
+import type { PlanTrigger } from '../plans/plan';
+import type { AlertReport } from '../plans/report';
+import type { AlertDecision } from './decision';
+import { cancelsPendingOnResolved, matchPlans, type PlanMatch } from './match';
+import {
+  alertKey,
+  parseAlertMessage,
+  type AlertMessage,
+  type AlertRejection,
+  type ParsedAlert,
+} from './parse';
+import type { AlertStore, DedupeRecord } from './store';
+
+/**
+ * What the alert queue trigger does with a message (issue 11): dedupe, match, start or attach,
+ * cancel a pending failover on Resolved, and record every decision. Its dependencies come in as
+ * parameters (the plans' start, attach, cancel and lock come from shared/plans/start.ts in
+ * production, fakes in unit tests), so the rules are tested without a host.
+ */
+
+/** A plan as the loader gives it: valid or not, with its triggers when they could be read. */
+export interface PlanEntry {
+  name: string;
+  valid: boolean;
+  triggers: readonly PlanTrigger[];
+  problems?: readonly string[];
+}
+
+/** What starting a failover answered (shared/plans/start.ts `StartDecision`). */
+export type StartAnswer =
+  | { started: true; runId: string; preempted?: string }
+  | {
+      started: false;
+      code: 'PlanBusy';
+      runId: string;
+      mode: 'drill' | 'failover';
+      state: string;
+      message: string;
+    }
+  | { started: false; code: string; message: string };
+
+export interface AlertDeps {
+  readonly store: AlertStore;
+  plans(): Promise<readonly PlanEntry[]>;
+  start(request: {
+    plan: string;
+    mode: 'failover';
+    reason: string;
+    requestedBy: string;
+    alert: AlertReport;
+  }): Promise<StartAnswer>;
+  attach(runId: string, alert: AlertReport): Promise<void>;
+  cancel(runId: string, by: { by: string; reason: string }): Promise<void>;
+  /** Who holds the plan's lock (a pending, waiting or running run), if anyone. */
+  active(plan: string): Promise<{ runId: string; mode: 'drill' | 'failover'; state: string } | undefined>;
+  now(): Date;
+}
+
+/** The queue delivery (trigger metadata). */
+export interface Delivery {
+  messageId?: string;
+  dequeueCount?: number;
+  /** When the message was enqueued: the alert's `receivedAt` unless the intake said (blob ref). */
+  insertedAt?: string;
+}
+
+/** Throws the rejection as the queue wrapper expects (recorded by its `reject`, completed). */
+export function throwRejection(r: AlertRejection): never {
+  throw new NonRetryableError(r.reason, { code: r.code });
+}
+
+/** A rejected-message decision. `alertId` falls back to the message id, so the record says which message. */
+export function rejectedDecision(
+  reason: { code: string; message: string },
+  alertId: string | undefined,
+  delivery: Delivery,
+  now: Date,
+): AlertDecision {
+  return {
+    alertId: alertId ?? `message:${delivery.messageId ?? 'unknown'}`,
+    decision: 'rejected',
+    reason: `${reason.code}: ${reason.message.replace(/^\[nonRetryable\] /, '')}`,
+    decidedAt: now.toISOString(),
+    ...(delivery.messageId === undefined ? {} : { messageId: delivery.messageId }),
+  };
+}
+
+function base(alert: ParsedAlert, now: Date): Omit<AlertDecision, 'decision' | 'reason'> {
+  return {
+    alertId: alert.alertId,
+    monitorCondition: alert.monitorCondition,
+    rule: alert.rule,
+    decidedAt: now.toISOString(),
+    ...(alert.severity === undefined ? {} : { severity: alert.severity }),
+    ...(alert.signalType === undefined ? {} : { signalType: alert.signalType }),
+    ...(alert.firedDateTime === undefined ? {} : { firedDateTime: alert.firedDateTime }),
+  };
+}
+
+/** How the alert is attached to a run. */
+export function alertReport(alert: ParsedAlert, receivedAt: string): AlertReport {
+  return {
+    alertId: alert.alertId,
+    rule: alert.rule,
+    monitorCondition: alert.monitorCondition,
+    receivedAt,
+    ...(alert.severity === undefined ? {} : { severity: alert.severity }),
+    ...(alert.firedDateTime === undefined ? {} : { firedDateTime: alert.firedDateTime }),
+    ...(alert.resolvedDateTime === undefined ? {} : { resolvedDateTime: alert.resolvedDateTime }),
+    ...(alert.targetIds.length === 0 ? {} : { targetIds: alert.targetIds.slice(0, 20) }),
+  };
+}
+
+const sameRule = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
+
+/** The decision for a Fired alert and one plan it matched. */
+async function onFired(
+  deps: AlertDeps,
+  alert: ParsedAlert,
+  match: PlanMatch,
+  entry: PlanEntry,
+  report: AlertReport,
+): Promise<AlertDecision> {
+  const d = (decision: AlertDecision['decision'], reason: string, runId?: string): AlertDecision => ({
+    ...base(alert, deps.now()),
+    plan: match.plan,
+    decision,
+    reason,
+    ...(runId === undefined ? {} : { runId }),
+  });
+  if (!entry.valid)
+    return d(
+      'refused',
+      `plan ${match.plan} is invalid: ${(entry.problems ?? []).slice(0, 3).join('; ') || 'see GET /api/plans'}`,
+    );
+  const answer = await deps.start({
+    plan: match.plan,
+    mode: 'failover',
+    // Within the run input's bounds (reason ≤ 2000, requestedBy ≤ 256 characters).
+    reason:
+      `alert ${alert.rule} fired${alert.severity === undefined ? '' : ` (${alert.severity})`}: ${match.because}`.slice(
+        0,
+        2000,
+      ),
+    requestedBy: `alert:${alert.rule}`.slice(0, 256),
+    alert: report,
+  });
+  if (answer.started) {
+    await deps.store.setRunStarter({
+      runId: answer.runId,
+      plan: match.plan,
+      alertId: alert.alertId,
+      rule: alert.rule,
+      at: deps.now().toISOString(),
+    });
+    return d(
+      'started',
+      `failover started (${match.because})${answer.preempted === undefined ? '' : `; preempted drill ${answer.preempted}`}`,
+      answer.runId,
+    );
+  }
+  if (answer.code === 'PlanBusy' && 'mode' in answer && answer.mode === 'failover') {
+    await deps.attach(answer.runId, report);
+    return d('attached', `attached to the plan's failover (${answer.state})`, answer.runId);
+  }
+  if (answer.code === 'PlanBusy' && 'runId' in answer)
+    return d('refused', `${answer.code}: ${answer.message}`, answer.runId);
+  return d('refused', `${answer.code}: ${answer.message}`);
+}
+
+/** The decision for a Resolved alert and one plan it matched. */
+async function onResolved(
+  deps: AlertDeps,
+  alert: ParsedAlert,
+  match: PlanMatch,
+  report: AlertReport,
+): Promise<AlertDecision> {
+  const d = (decision: AlertDecision['decision'], reason: string, runId?: string): AlertDecision => ({
+    ...base(alert, deps.now()),
+    plan: match.plan,
+    decision,
+    reason,
+    ...(runId === undefined ? {} : { runId }),
+  });
+  const active = await deps.active(match.plan);
+  if (active === undefined || active.mode !== 'failover')
+    return d('recorded', 'alert resolved; no failover of the plan is pending or running');
+  await deps.attach(active.runId, report);
+  if (active.state !== 'pendingApproval')
+    return d(
+      'recorded',
+      `alert resolved; the failover is ${active.state} and is never stopped by an alert`,
+      active.runId,
+    );
+  const starter = await deps.store.runStarter(active.runId);
+  if (starter === undefined || !sameRule(starter.rule, alert.rule))
+    return d(
+      'recorded',
+      'alert resolved; the pending failover was not started by this rule, so it stays for a person to decide',
+      active.runId,
+    );
+  if (!cancelsPendingOnResolved(match))
+    return d(
+      'recorded',
+      'alert resolved; the trigger keeps the pending failover (cancelPendingOnResolved: false)',
+      active.runId,
+    );
+  await deps.cancel(active.runId, {
+    by: `alert:${alert.rule}`.slice(0, 256),
+    reason: `alert resolved before approval (${alert.resolvedDateTime ?? 'no resolvedDateTime'})`,
+  });
+  return d(
+    'cancelledPending',
+    'alert resolved before approval: the pending failover was cancelled',
+    active.runId,
+  );
+}
+
+/** Decides one alert (after dedupe): match, then start/attach (Fired) or cancel/record (Resolved). */
+async function decide(deps: AlertDeps, alert: ParsedAlert, receivedAt: string): Promise<AlertDecision[]> {
+  const now = () => deps.now();
+  const entries = await deps.plans();
+  const matches = matchPlans(alert, entries);
+  if (matches.length === 0)
+    return [{ ...base(alert, now()), decision: 'ignored', reason: 'the alert matches no plan trigger' }];
+  const report = alertReport(alert, receivedAt);
+  if (alert.monitorCondition === 'Resolved') {
+    const fired = await deps.store.getDedupe(alertKey(alert.alertId, 'Fired'));
+    if (fired === undefined)
+      return matches.map((m) => ({
+        ...base(alert, now()),
+        plan: m.plan,
+        decision: 'recorded' as const,
+        reason: 'Resolved before its Fired was seen: recorded only',
+      }));
+    const out: AlertDecision[] = [];
+    for (const m of matches) out.push(await onResolved(deps, alert, m, report));
+    return out;
+  }
+  // A Fired that arrives after its own Resolved (deliveries are not ordered) is stale: the alert
+  // is over, and failing over for it would do harm.
+  if ((await deps.store.getDedupe(alertKey(alert.alertId, 'Resolved'))) !== undefined)
+    return matches.map((m) => ({
+      ...base(alert, now()),
+      plan: m.plan,
+      decision: 'recorded' as const,
+      reason: 'Fired after its Resolved was seen: the alert is over, nothing started',
+    }));
+  const out: AlertDecision[] = [];
+  for (const m of matches)
+    out.push(
+      await onFired(
+        deps,
+        alert,
+        m,
+        entries.find((e) => e.name === m.plan)!,
+        report,
+      ),
+    );
+  return out;
+}
+
+/** Handles one alert: claim its (alertId, condition), decide, record. */
+export async function handleAlert(
+  deps: AlertDeps,
+  alert: ParsedAlert,
+  delivery: Delivery,
+  receivedAt: string,
+): Promise<AlertDecision[]> {
+  const key = alertKey(alert.alertId, alert.monitorCondition);
+  const claimedAt = deps.now().toISOString();
+  const record: DedupeRecord = {
+    v: 1,
+    key,
+    alertId: alert.alertId,
+    monitorCondition: alert.monitorCondition,
+    rule: alert.rule,
+    state: 'claimed',
+    claimedAt,
+    ...(delivery.messageId === undefined ? {} : { messageId: delivery.messageId }),
+    ...(delivery.dequeueCount === undefined ? {} : { dequeueCount: delivery.dequeueCount }),
+  };
+  const stamp = (d: AlertDecision): AlertDecision =>
+    delivery.messageId === undefined ? d : { ...d, messageId: delivery.messageId };
+  const existing = await deps.store.claim(record);
+  let claim = record;
+  if (existing !== undefined) {
+    const redelivery = delivery.messageId !== undefined && existing.messageId === delivery.messageId;
+    if (!redelivery) {
+      const dup: AlertDecision = stamp({
+        ...base(alert, deps.now()),
+        decision: 'duplicate',
+        reason: `already ${existing.state === 'decided' ? 'decided' : 'being decided'} (first seen ${existing.claimedAt})`,
+        ...(existing.decisions?.[0]?.runId === undefined ? {} : { runId: existing.decisions[0].runId }),
+        ...(existing.decisions?.[0]?.plan === undefined ? {} : { plan: existing.decisions[0].plan }),
+      });
+      await deps.store.record(dup);
+      return [dup];
+    }
+    // A retry of the message that claimed it (an earlier attempt failed part-way): decisions
+    // already taken are recorded again (idempotent), else the alert is decided now.
+    if (existing.state === 'decided' && existing.decisions !== undefined) {
+      for (const d of existing.decisions) await deps.store.record(d);
+      return existing.decisions;
+    }
+    claim = { ...existing, dequeueCount: delivery.dequeueCount ?? existing.dequeueCount ?? 1 };
+  }
+  const day = (alert.firedDateTime ?? receivedAt).slice(0, 10);
+  const evidence = await deps.store.writeEvidence(
+    key,
+    /^\d{4}-\d{2}-\d{2}$/.test(day) ? day : claimedAt.slice(0, 10),
+    {
+      receivedAt,
+      alert,
+    },
+  );
+  const decisions = (await decide(deps, alert, receivedAt)).map(stamp);
+  await deps.store.putDedupe({
+    ...claim,
+    evidence,
+    state: 'decided',
+    decidedAt: deps.now().toISOString(),
+    decisions,
+  });
+  for (const d of decisions) await deps.store.record(d);
+  return decisions;
+}
+
+/** Handles a parsed queue message: every alert in it (rejected items recorded as such). */
+export async function handleAlertMessage(
+  deps: AlertDeps,
+  message: AlertMessage,
+  delivery: Delivery,
+  options: { evidenceMaxBytes?: number } = {},
+): Promise<AlertDecision[]> {
+  let receivedAt = delivery.insertedAt ?? deps.now().toISOString();
+  let parsed = message;
+  if (parsed.kind === 'blobRef') {
+    const text = await deps.store.readPayload(parsed.ref.blob);
+    if (text === undefined)
+      throwRejection({
+        kind: 'rejected',
+        code: 'NotAnAlert',
+        reason: `blob: ${parsed.ref.blob} is not stored`,
+      });
+    receivedAt = parsed.ref.receivedAt;
+    parsed = parseAlertMessage(text, { allowBlobRef: false, ...options });
+  }
+  if (parsed.kind === 'rejected') throwRejection(parsed);
+  if (parsed.kind === 'blobRef')
+    throwRejection({ kind: 'rejected', code: 'NotAnAlert', reason: 'blob: a reference to a reference' });
+  const out: AlertDecision[] = [];
+  for (const item of parsed.items) {
+    if (item.kind === 'rejected') {
+      const d = rejectedDecision(
+        { code: item.code, message: item.reason },
+        item.alertId,
+        delivery,
+        deps.now(),
+      );
+      await deps.store.record(d);
+      out.push(d);
+    } else out.push(...(await handleAlert(deps, item, delivery, receivedAt)));
+  }
+  return out;
+}

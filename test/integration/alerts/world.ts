@@ -1,0 +1,216 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { VirtualClock, type Clock } from '../../../local/clock';
+import { createTestHost, type TestHost } from '../../../local/host/testing';
+import { ALERTS_CONTAINER, type AlertDecision } from '../../../shared/alerts/decision';
+import type { PlanInput } from '../../../shared/plans/plan';
+import { loadAreas } from '../../helpers/app';
+import { startAzureStack, type AzureStack } from '../../helpers/azure';
+
+/**
+ * The alert area with the plans it starts, on the local stack: Azurite, the ARM emulator with a
+ * primary and its standby, the local host running the alert, plan, restore and backup functions
+ * with queue triggers on, and a plans folder of the test's own. No on-premises site: the plans
+ * here restore APIM only.
+ */
+
+const SUB = '00000000-0000-0000-0000-000000000000';
+export const PRIMARY = `/subscriptions/${SUB}/resourceGroups/rg-apim-weu/providers/Microsoft.ApiManagement/service/contoso-apim`;
+export const STANDBY = `/subscriptions/${SUB}/resourceGroups/rg-apim-neu/providers/Microsoft.ApiManagement/service/contoso-apim-standby`;
+
+/** A plan restoring the primary into its standby, started by `rules`. */
+export function apimPlan(name: string, rules: string[], extra: Partial<PlanInput> = {}): PlanInput {
+  return {
+    name,
+    description: `Fail ${name} over to the standby`,
+    rtoMinutes: 120,
+    rpoMinutes: 24 * 60,
+    approval: 'required',
+    triggers: [{ alertRules: rules }],
+    groups: [
+      {
+        name: 'api gateway',
+        steps: [
+          { kind: 'apim.restore', id: 'apim', timeoutMinutes: 180, params: { service: 'contoso-apim' } },
+        ],
+      },
+    ],
+    ...extra,
+  };
+}
+
+export const alertsApp = async (): Promise<void> => {
+  const areas = await Promise.all([
+    import('../../../functions/names/backup').then((m) => m.backup),
+    import('../../../functions/names/restore').then((m) => m.restore),
+    import('../../../functions/names/relay').then((m) => m.relay),
+    import('../../../functions/names/onprem').then((m) => m.onprem),
+    import('../../../functions/names/durable').then((m) => m.durable),
+    import('../../../functions/names/plans').then((m) => m.plans),
+    import('../../../functions/names/alerts').then((m) => m.alerts),
+  ]);
+  // Only named functions that have a file (the plan area is still growing on main).
+  const present = (table: Record<string, string | { name: string }>) =>
+    Object.fromEntries(
+      Object.entries(table).filter(([, e]) => {
+        const name = typeof e === 'string' ? e : e.name;
+        return ['activities', 'orchestrations', 'http', 'queues', 'timers'].some((f) =>
+          existsSync(path.join(process.cwd(), 'functions', f, `${name}.ts`)),
+        );
+      }),
+    );
+  await loadAreas(...areas.map(present));
+};
+
+/** A JSON answer: its shape is what the tests assert with `expect`, not a type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Answer = any;
+
+export interface AlertsWorld {
+  clock: Clock;
+  stack: AzureStack;
+  host: TestHost;
+  container: ContainerClient;
+  queues: QueueServiceClient;
+  post(route: string, body: unknown, init?: { raw?: boolean }): Promise<{ status: number; json: Answer }>;
+  get(route: string): Promise<{ status: number; json: Answer }>;
+  /** Waits until the host is idle and the alert queue is empty (every message decided). */
+  settle(timeoutMs?: number): Promise<void>;
+  /** Every decision recorded so far (GET /api/alerts with a wide window), newest first. */
+  decisions(): Promise<AlertDecision[]>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface AlertsWorldOptions {
+  /** Default: a virtual clock starting at the real time (decisions are stamped with the wall clock). */
+  clock?: Clock;
+  /** Queue polling as host.json says (the bench); default: fast polling for tests. */
+  hostPolling?: boolean;
+  /** Emulator operation durations. */
+  durations?: { backupMs: number; restoreMs: number };
+}
+
+export async function startAlertsWorld(
+  plans: PlanInput[],
+  settings: Record<string, string> = {},
+  options: AlertsWorldOptions = {},
+): Promise<AlertsWorld> {
+  const clock = options.clock ?? new VirtualClock(new Date());
+  const stack = await startAzureStack({
+    clock,
+    retryAfterSeconds: 60,
+    durations: options.durations ?? { backupMs: 10 * 60_000, restoreMs: 30 * 60_000 },
+  });
+  const dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-alert-plans-'));
+  let host: TestHost | undefined;
+  try {
+    for (const p of plans) await writeFile(path.join(dir, `${p.name}.json`), JSON.stringify(p, null, 2));
+    stack.arm.services.add({
+      resourceGroup: 'rg-apim-weu',
+      name: 'contoso-apim',
+      location: 'West Europe',
+      sku: { name: 'Developer', capacity: 1 },
+      identity: { systemAssigned: true },
+      configuration: { apis: [{ name: 'orders', path: 'orders' }], products: [], namedValues: [] },
+    });
+    stack.arm.services.add({
+      resourceGroup: 'rg-apim-neu',
+      name: 'contoso-apim-standby',
+      location: 'North Europe',
+      sku: { name: 'Developer', capacity: 1 },
+      identity: { systemAssigned: true },
+    });
+    host = await createTestHost({
+      appRoot: process.cwd(),
+      clock,
+      app: alertsApp,
+      settings: {
+        ...stack.settings,
+        BackupStorage: stack.azurite.connectionString,
+        LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([{ resourceId: PRIMARY, standbyResourceId: STANDBY }]),
+        LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
+        LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
+        LIFEBOAT_PLANS_DIR: dir,
+        ...settings,
+      },
+      timers: false,
+      queues:
+        options.hostPolling === true
+          ? { enabled: true }
+          : { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100 },
+    });
+    const h = host;
+    const container = BlobServiceClient.fromConnectionString(
+      stack.azurite.connectionString,
+    ).getContainerClient(ALERTS_CONTAINER);
+    const queues = QueueServiceClient.fromConnectionString(stack.azurite.connectionString);
+    const parse = async (res: Response) => {
+      const text = await res.text();
+      try {
+        return { status: res.status, json: JSON.parse(text) };
+      } catch {
+        return { status: res.status, json: text as Answer };
+      }
+    };
+    const world: AlertsWorld = {
+      clock,
+      stack,
+      host: h,
+      container,
+      queues,
+      async post(route, body, init = {}) {
+        return parse(
+          await h.fetch(route, {
+            method: 'POST',
+            body: init.raw === true ? (body as string) : JSON.stringify(body),
+            headers: { 'content-type': 'application/json' },
+          }),
+        );
+      },
+      async get(route) {
+        return parse(await h.fetch(route));
+      },
+      async settle(timeoutMs = 60_000) {
+        const deadline = Date.now() + timeoutMs;
+        const q = queues.getQueueClient('lifeboat-alerts');
+        for (;;) {
+          await h.host.work.idle();
+          const props = (await q.exists()) ? await q.getProperties() : { approximateMessagesCount: 0 };
+          if ((props.approximateMessagesCount ?? 0) === 0) {
+            await sleep(150);
+            await h.host.work.idle();
+            const again = (await q.exists()) ? await q.getProperties() : { approximateMessagesCount: 0 };
+            if ((again.approximateMessagesCount ?? 0) === 0) return;
+          }
+          if (Date.now() > deadline)
+            throw new Error(`settle: the alert queue still holds messages after ${timeoutMs} ms`);
+          h.host.queues.wake('lifeboat-alerts');
+          await sleep(25);
+        }
+      },
+      async decisions() {
+        const since = new Date(Date.now() - 3600_000).toISOString();
+        const r = await world.get(`/api/alerts?since=${encodeURIComponent(since)}&limit=1000`);
+        if (r.status !== 200) throw new Error(`GET /api/alerts: ${r.status} ${JSON.stringify(r.json)}`);
+        return r.json.decisions as AlertDecision[];
+      },
+      async stop() {
+        await h.stop();
+        await stack.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+    return world;
+  } catch (error) {
+    await host?.stop();
+    await stack.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
