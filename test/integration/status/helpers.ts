@@ -24,7 +24,7 @@ import { loadAreas } from '../../helpers/app';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
 import { startCountingProxy, type CountingProxy } from '../../bench/fixtures/countingProxy';
 
-/** Backups, restores, the relay, on-premises flows, plans and the status area: what the status page shows. */
+/** Backups, restores, the relay, on-premises flows, plans, alerts and the status area: what the status page shows. */
 export const statusApp = async (): Promise<void> => {
   const { backup } = await import('../../../functions/names/backup');
   const { restore } = await import('../../../functions/names/restore');
@@ -32,8 +32,9 @@ export const statusApp = async (): Promise<void> => {
   const { durable } = await import('../../../functions/names/durable');
   const { onprem } = await import('../../../functions/names/onprem');
   const { plans } = await import('../../../functions/names/plans');
+  const { alerts } = await import('../../../functions/names/alerts');
   const { status } = await import('../../../functions/names/status');
-  await loadAreas(backup, restore, relay, onprem, durable, plans, status);
+  await loadAreas(backup, restore, relay, onprem, durable, plans, alerts, status);
 };
 
 export interface StatusWorld {

@@ -1,15 +1,14 @@
 import { expect } from 'vitest';
-import { ALERTS_CONTAINER, RECENT_ALERTS_BLOB, type RecentAlerts } from '../../../shared/alerts/decision';
+import { metricAlert } from '../../fixtures/alerts';
 import { heartbeatTimeouts } from '../../../shared/status/heartbeatRun';
 import { heartbeatInstanceId } from '../../../shared/status/heartbeats';
-import { startStatusWorld, writeAppJson, type StatusWorld } from './helpers';
+import { startStatusWorld, type StatusWorld } from './helpers';
 
 /**
  * The on-call scenario (issue 12): one stale backup (contoso-apim, taken two days ago), one fresh
  * (orders-apim), one site whose agent answers (dc1) and one that is silent (dc2), a drill of the
  * plan two days ago and a failover of it waiting for approval, both through the plan routes
- * (`POST /api/drills`, `POST /api/failovers`). The recent alerts blob is written by the test: the
- * alert intake (issue 11) is not on main yet.
+ * (`POST /api/drills`) and an alert (`POST /api/alerts`, the failover it started waits for approval).
  */
 export interface Scenario {
   w: StatusWorld;
@@ -25,6 +24,7 @@ const PLAN = {
   rtoMinutes: 60,
   rpoMinutes: 360,
   approval: 'required',
+  triggers: [{ alertRules: ['apim-gateway-down'] }],
   groups: [
     {
       name: 'API Management',
@@ -98,37 +98,23 @@ export async function startScenario(): Promise<Scenario> {
     });
     expect((await w.waitFor('heartbeat-dc2')).output).toMatchObject({ outcome: 'timedOut' });
 
-    // A failover requested ten seconds ago, waiting for approval.
-    const failover = (await (
-      await post('/api/failovers', {
-        plan: 'dc-failover',
-        reason: 'West Europe down',
-        by: 'alice@contoso.example',
-      })
-    ).json()) as { runId: string };
+    // An alert on the primary: its plan's failover starts and waits for approval.
+    const alert = metricAlert({ rule: 'apim-gateway-down', targets: [w.ids['contoso-apim']!] });
+    expect((await post('/api/alerts', alert)).status).toBe(202);
+    let runId: string | undefined;
+    for (let i = 0; i < 400 && runId === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const listed = (await (await w.host.fetch('/api/alerts')).json()) as {
+        decisions?: { runId?: string }[];
+      };
+      runId = listed.decisions?.find((d) => d.runId !== undefined)?.runId;
+    }
+    expect(runId).toBeDefined();
     await w.host.host.work.idle();
-    await writeAppJson(w.blobs, ALERTS_CONTAINER, RECENT_ALERTS_BLOB, recentAlerts(failover.runId));
+    const failover = { runId: runId! };
     return { w, pendingRun: failover.runId, drillRun: drill.runId };
   } catch (error) {
     await w.stop();
     throw error;
   }
-}
-
-function recentAlerts(runId: string): RecentAlerts {
-  return {
-    decisions: [
-      {
-        alertId: 'alert-0001',
-        monitorCondition: 'Fired',
-        rule: 'apim-gateway-down',
-        plan: 'dc-failover',
-        decision: 'started',
-        reason: 'matched plan dc-failover; failover waiting for approval',
-        runId,
-        decidedAt: new Date(Date.now() - 10 * 60_000).toISOString(),
-      },
-    ],
-    updatedAt: new Date().toISOString(),
-  };
 }
