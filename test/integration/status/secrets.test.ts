@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AZURITE_ACCOUNT_KEY } from '../../../local/azurite';
 import { heartbeatTimeouts } from '../../../shared/status/heartbeatRun';
 import { heartbeatInstanceId } from '../../../shared/status/heartbeats';
+import { metricAlert } from '../../fixtures/alerts';
 import { startStatusWorld, type StatusWorld } from './helpers';
 
 /**
@@ -15,7 +16,7 @@ import { startStatusWorld, type StatusWorld } from './helpers';
  * with the second), the access key is what APIM is handed. The storage account key of the
  * connection strings cannot be chosen (Azurite's is fixed), so the test looks for that key instead.
  * A plan drill and an approved failover (restore into the standby, Lync conference restore at the
- * site) run through the plan routes. Not covered yet: the alert intake (issue 11) is not on main.
+ * site) run through the plan routes, and an alert goes through the intake.
  */
 const ascii = (text: string) => Buffer.from(text, 'ascii').toString('base64');
 const SIGNING_SEED = 'LIFEBOAT-CANARY-SIGNING-KEY-0001';
@@ -136,6 +137,16 @@ beforeAll(async () => {
     for (const p of [`/api/runs/${runId}`, `/api/runs/${runId}/report`, `/api/runs/${runId}/report.html`])
       look(`GET ${p}`, await (await w.host.fetch(p)).text());
 
+  // An alert through the intake (it matches no plan: recorded and ignored).
+  await post('/api/alerts', metricAlert({ rule: 'canary-unmatched', targets: [w.ids['canary-apim']!] }));
+  let decided = false;
+  for (let i = 0; i < 400 && !decided; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const listed = await (await w.host.fetch('/api/alerts')).text();
+    decided = listed.includes('canary-unmatched');
+  }
+  expect(decided).toBe(true);
+
   // Everything an operator, an auditor or a log reader can see.
   for (const p of [
     '/api/status',
@@ -144,6 +155,7 @@ beforeAll(async () => {
     `/api/restores/${restore.instanceId!}`,
     `/api/runs/${drill.instanceId!}`,
     '/api/health',
+    '/api/alerts',
   ])
     look(`GET ${p}`, await (await w.host.fetch(p)).text());
   for (const s of w.host.host.durable.list({})) {
@@ -170,6 +182,7 @@ describe('no secret anywhere', () => {
     expect(seen.find((s) => s.where === 'GET /api/status.html')?.text).toContain('Site dc1');
     expect(seen.find((s) => s.where === 'GET /api/status')?.text).toContain('"agentId":"agent-dc1"');
     expect(where.filter((x) => x.endsWith('/report.html'))).toHaveLength(2);
+    expect(seen.find((s) => s.where === 'GET /api/alerts')?.text).toContain('canary-unmatched');
     expect(seen.find((s) => s.where === 'GET /api/status')?.text).toContain('"plan":"canary-dr"');
   });
 
