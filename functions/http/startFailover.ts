@@ -1,5 +1,4 @@
 import * as df from 'durable-functions';
-import { randomBytes } from 'node:crypto';
 import { readBody, route } from '../kit';
 import { plans } from '../names/plans';
 
@@ -15,17 +14,17 @@ route(plans.startFailover, {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
-    const { planDeps, planEntries } = await import('../../shared/plans/deps');
-    const { startFailoverBody, startPlanRun, callerIdentity } = await import('../../shared/plans/start');
+    const { planDeps, startPlanRunNow } = await import('../../shared/plans/deps');
+    const { startFailoverBody, callerIdentity } = await import('../../shared/plans/start');
     const { startAnswer } = await import('../../shared/plans/http');
     const body = await readBody(request, startFailoverBody);
-    const { config, store } = await planDeps();
+    const { config } = await planDeps();
     const requestedBy = callerIdentity(
       request.headers.get('x-ms-client-principal-name'),
       body.by,
       config.plans.trustEasyAuth,
     );
-    const decision = await startPlanRun(
+    const decision = await startPlanRunNow(
       df.getClient(context),
       {
         plan: body.plan,
@@ -33,14 +32,7 @@ route(plans.startFailover, {
         reason: body.reason,
         ...(requestedBy === undefined ? {} : { requestedBy }),
       },
-      {
-        config,
-        store,
-        entries: await planEntries(config),
-        now: new Date(),
-        randomId: () => randomBytes(4).toString('hex'),
-        orchestrationName: plans.planRun.name,
-      },
+      plans.planRun.name,
     );
     const line = JSON.stringify({
       event: 'lifeboat.plans.start',

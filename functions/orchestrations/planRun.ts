@@ -107,11 +107,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
             ...(signal.by === undefined ? {} : { by: signal.by }),
             ...(signal.reason === undefined ? {} : { comment: signal.reason }),
           }),
-          cancel: {
-            at,
-            ...(signal.by === undefined ? {} : { by: signal.by }),
-            ...(signal.reason === undefined ? {} : { reason: signal.reason }),
-          },
+          cancel: r.cancelOf(signal, at),
         };
       else if (signal.type === 'alert') report = r.withAlert(report, signal.alert);
       else continue;
@@ -132,11 +128,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         report = {
           ...report,
           state: 'cancelled',
-          cancel: {
-            at,
-            ...(signal.by === undefined ? {} : { by: signal.by }),
-            ...(signal.reason === undefined ? {} : { reason: signal.reason }),
-          },
+          cancel: r.cancelOf(signal, at),
         };
       else if (signal.type === 'alert') report = r.withAlert(report, signal.alert);
       else continue;
@@ -176,11 +168,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         } else if (signal.type === 'cancel') {
           report = {
             ...report,
-            cancel: {
-              at,
-              ...(signal.by === undefined ? {} : { by: signal.by }),
-              ...(signal.reason === undefined ? {} : { reason: signal.reason }),
-            },
+            cancel: r.cancelOf(signal, at),
             ...(signal.preemptedBy === undefined ? {} : { preemptedBy: signal.preemptedBy }),
           };
           stopping = signal.preemptedBy === undefined ? 'cancel' : 'preempt';

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { getConfig, type Env } from '../config';
 import type { PlanClient } from '../plans/start';
 import type { AlertDeps, PlanEntry } from './handle';
@@ -14,8 +13,8 @@ export async function alertDeps(
   orchestrationName: string,
   env: Env = process.env,
 ): Promise<AlertDeps> {
-  const { planDeps, planEntries } = await import('../plans/deps');
-  const { startPlanRun, attachAlert, cancelRun, activeRun } = await import('../plans/start');
+  const { planDeps, planEntries, startPlanRunNow } = await import('../plans/deps');
+  const { attachAlert, cancelRun, activeRun } = await import('../plans/start');
   const store = await alertStore(env);
   const { config, store: planStore } = await planDeps(env);
   let loaded: Awaited<ReturnType<typeof planEntries>> | undefined;
@@ -38,16 +37,7 @@ export async function alertDeps(
             ],
       );
     },
-    async start(request) {
-      return startPlanRun(client, request, {
-        config,
-        store: planStore,
-        entries: await entries(),
-        now: new Date(),
-        randomId: () => randomBytes(4).toString('hex'),
-        orchestrationName,
-      });
-    },
+    start: (request) => startPlanRunNow(client, request, orchestrationName, env),
     attach: (runId, alert) => attachWhenStarted(() => attachAlert(client, runId, alert)),
     cancel: (runId, by) => cancelRun(client, runId, { ...by, at: new Date() }),
     active: (plan) => activeRun(client, planStore, plan, new Date()),

@@ -2,6 +2,7 @@ import { getConfig, type Config, type Env } from '../config';
 import { resolveAppBlobs } from '../relay/connection';
 import { blobServiceClient } from '../storage';
 import { PLANS_CONTAINER } from './report';
+import type { PlanClient, StartDecision, StartRequest } from './start';
 import { createPlanStore, type PlanStore } from './store';
 
 /** The plan functions' dependencies, built lazily inside handlers and reused across invocations. */
@@ -28,4 +29,27 @@ export async function planDeps(env: Env = process.env): Promise<PlanDeps> {
 export async function planEntries(config: Config) {
   const { loadPlans, planCheckContext } = await import('./load');
   return loadPlans(config.plans.dir, planCheckContext(config));
+}
+
+/**
+ * Starts a drill or a failover with the app's own dependencies: configuration, the plan store,
+ * the declared plans, the wall clock and a random run-id suffix (shared/plans/start.ts decides).
+ */
+export async function startPlanRunNow(
+  client: PlanClient,
+  request: StartRequest,
+  orchestrationName: string,
+  env: Env = process.env,
+): Promise<StartDecision> {
+  const { randomBytes } = await import('node:crypto');
+  const { startPlanRun } = await import('./start');
+  const { config, store } = await planDeps(env);
+  return startPlanRun(client, request, {
+    config,
+    store,
+    entries: await planEntries(config),
+    now: new Date(),
+    randomId: () => randomBytes(4).toString('hex'),
+    orchestrationName,
+  });
 }

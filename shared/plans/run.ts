@@ -200,6 +200,18 @@ export function withAlert(r: RunReport, alert: AlertReport | z.infer<typeof aler
   return { ...r, alerts: [...r.alerts, alert as AlertReport] };
 }
 
+/** What the report keeps of a cancel signal (who, when, why). */
+export function cancelOf(
+  signal: Extract<PlanSignal, { type: 'cancel' }>,
+  at: string,
+): NonNullable<RunReport['cancel']> {
+  return {
+    at,
+    ...(signal.by === undefined ? {} : { by: signal.by }),
+    ...(signal.reason === undefined ? {} : { reason: signal.reason }),
+  };
+}
+
 /** Cleanups a step registers when it starts: a Hyper-V drill creates one test VM per VM. */
 export function cleanupsFor(step: PlanStep, mode: RunMode, now: Date): CleanupReport[] {
   if (mode !== 'drill' || step.kind !== 'hyperv.failback') return [];
