@@ -13,24 +13,14 @@ route(plans.startDrill, {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
-    const { planDeps, startPlanRunNow } = await import('../../shared/plans/deps');
-    const { startDrillBody, callerIdentity } = await import('../../shared/plans/start');
+    const { startFromHttp } = await import('../../shared/plans/deps');
+    const { startDrillBody } = await import('../../shared/plans/start');
     const { startAnswer } = await import('../../shared/plans/http');
     const body = await readBody(request, startDrillBody);
-    const { config } = await planDeps();
-    const requestedBy = callerIdentity(
-      request.headers.get('x-ms-client-principal-name'),
-      body.by,
-      config.plans.trustEasyAuth,
-    );
-    const decision = await startPlanRunNow(
+    const decision = await startFromHttp(
       df.getClient(context),
-      {
-        plan: body.plan,
-        mode: 'drill',
-        reason: 'drill',
-        ...(requestedBy === undefined ? {} : { requestedBy }),
-      },
+      request.headers.get('x-ms-client-principal-name'),
+      { plan: body.plan, mode: 'drill', reason: 'drill', by: body.by },
       plans.planRun.name,
     );
     context.log(

@@ -14,24 +14,14 @@ route(plans.startFailover, {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
-    const { planDeps, startPlanRunNow } = await import('../../shared/plans/deps');
-    const { startFailoverBody, callerIdentity } = await import('../../shared/plans/start');
+    const { startFromHttp } = await import('../../shared/plans/deps');
+    const { startFailoverBody } = await import('../../shared/plans/start');
     const { startAnswer } = await import('../../shared/plans/http');
     const body = await readBody(request, startFailoverBody);
-    const { config } = await planDeps();
-    const requestedBy = callerIdentity(
-      request.headers.get('x-ms-client-principal-name'),
-      body.by,
-      config.plans.trustEasyAuth,
-    );
-    const decision = await startPlanRunNow(
+    const decision = await startFromHttp(
       df.getClient(context),
-      {
-        plan: body.plan,
-        mode: 'failover',
-        reason: body.reason,
-        ...(requestedBy === undefined ? {} : { requestedBy }),
-      },
+      request.headers.get('x-ms-client-principal-name'),
+      { plan: body.plan, mode: 'failover', reason: body.reason, by: body.by },
       plans.planRun.name,
     );
     const line = JSON.stringify({

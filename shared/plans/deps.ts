@@ -53,3 +53,24 @@ export async function startPlanRunNow(
     orchestrationName,
   });
 }
+
+/**
+ * Starts a run asked for over HTTP: the requester is the Easy Auth principal when the app trusts
+ * it (LIFEBOAT_TRUST_EASY_AUTH), else the body's `by`; then {@link startPlanRunNow}.
+ */
+export async function startFromHttp(
+  client: PlanClient,
+  principalName: string | null,
+  ask: Omit<StartRequest, 'requestedBy'> & { by?: string | undefined },
+  orchestrationName: string,
+): Promise<StartDecision> {
+  const { callerIdentity } = await import('./start');
+  const { config } = await planDeps();
+  const { by, ...request } = ask;
+  const requestedBy = callerIdentity(principalName, by, config.plans.trustEasyAuth);
+  return startPlanRunNow(
+    client,
+    { ...request, ...(requestedBy === undefined ? {} : { requestedBy }) },
+    orchestrationName,
+  );
+}
