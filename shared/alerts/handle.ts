@@ -114,6 +114,17 @@ export function alertReport(alert: ParsedAlert, receivedAt: string): AlertReport
 
 const sameRule = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
+/** Builds this alert's decisions for one plan. */
+function decider(deps: AlertDeps, alert: ParsedAlert, plan: string) {
+  return (decision: AlertDecision['decision'], reason: string, runId?: string): AlertDecision => ({
+    ...base(alert, deps.now()),
+    plan,
+    decision,
+    reason,
+    ...(runId === undefined ? {} : { runId }),
+  });
+}
+
 /** The decision for a Fired alert and one plan it matched. */
 async function onFired(
   deps: AlertDeps,
@@ -122,13 +133,7 @@ async function onFired(
   entry: PlanEntry,
   report: AlertReport,
 ): Promise<AlertDecision> {
-  const d = (decision: AlertDecision['decision'], reason: string, runId?: string): AlertDecision => ({
-    ...base(alert, deps.now()),
-    plan: match.plan,
-    decision,
-    reason,
-    ...(runId === undefined ? {} : { runId }),
-  });
+  const d = decider(deps, alert, match.plan);
   if (!entry.valid)
     return d(
       'refused',
@@ -176,13 +181,7 @@ async function onResolved(
   match: PlanMatch,
   report: AlertReport,
 ): Promise<AlertDecision> {
-  const d = (decision: AlertDecision['decision'], reason: string, runId?: string): AlertDecision => ({
-    ...base(alert, deps.now()),
-    plan: match.plan,
-    decision,
-    reason,
-    ...(runId === undefined ? {} : { runId }),
-  });
+  const d = decider(deps, alert, match.plan);
   const active = await deps.active(match.plan);
   if (active === undefined || active.mode !== 'failover')
     return d('recorded', 'alert resolved; no failover of the plan is pending or running');

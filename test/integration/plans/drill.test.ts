@@ -8,10 +8,7 @@ import { startPlansWorld, type PlansWorld } from './world';
  * real agent at the simulated site: it succeeds, cleans up, and changes nothing in production.
  */
 let world: PlansWorld;
-const restorePosts = (name: string) =>
-  world.stack.arm
-    .requests()
-    .filter((r) => r.method === 'POST' && r.path.toLowerCase().includes(`/service/${name}/restore`)).length;
+const restorePosts = (name: string) => world.restorePosts(name);
 
 beforeAll(async () => {
   world = await startPlansWorld({ plansDir: path.join(process.cwd(), 'test', 'fixtures', 'plans') });

@@ -9,10 +9,7 @@ import { startPlansWorld, type PlansWorld } from './world';
  * with nothing changed. A second run of a busy plan is refused; an invalid plan cannot start.
  */
 let world: PlansWorld;
-const restorePosts = (name: string) =>
-  world.stack.arm
-    .requests()
-    .filter((r) => r.method === 'POST' && r.path.toLowerCase().includes(`/service/${name}/restore`)).length;
+const restorePosts = (name: string) => world.restorePosts(name);
 
 beforeAll(async () => {
   world = await startPlansWorld({ plansDir: path.join(process.cwd(), 'test', 'fixtures', 'plans') });

@@ -63,6 +63,8 @@ export interface PlansWorld {
     predicate: (report: RunReport) => boolean,
     timeoutMs?: number,
   ): Promise<RunReport>;
+  /** Restore POSTs the emulator served for one service (answered or refused). */
+  restorePosts(serviceName: string): number;
   /** Takes a verified backup of the primary (a restore needs one). */
   backup(): Promise<void>;
   stop(): Promise<void>;
@@ -209,6 +211,15 @@ export async function startPlansWorld(
             );
           await tick();
         }
+      },
+      restorePosts(serviceName) {
+        return stack.arm
+          .requests()
+          .filter(
+            (r) =>
+              r.method === 'POST' &&
+              r.path.toLowerCase().includes(`/service/${serviceName.toLowerCase()}/restore`),
+          ).length;
       },
       async backup() {
         const started = await world.post('/api/backups', {});
