@@ -127,6 +127,10 @@ export function serviceKey(s: { subscriptionId: string; resourceGroup: string; n
   return serviceResourceId(s).toLowerCase();
 }
 
+/** The map key of a service from its ARM id (trimmed, no trailing slash, lower case). */
+export const serviceKeyOf = (resourceId: string): string =>
+  resourceId.trim().replace(/\/+$/, '').toLowerCase();
+
 function guidFrom(seed: string): string {
   const h = createHash('sha256').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;

@@ -5,7 +5,7 @@ import { EventType } from '../../../local/host/durable/history';
 /**
  * Where the real Durable extension (DurableTask.Core + WebJobs.Extensions.DurableTask) is strict,
  * the local host must be too, so nothing passes here and fails in Azure (issue 8, item 12). The
- * sources compared are cited in local/host/durable/engine.ts and local/README.md.
+ * sources compared are cited in local/host/durable/ (limits.ts, determinism.ts, episode.ts) and local/README.md.
  */
 
 let t: TestHost;

@@ -1,0 +1,111 @@
+import type { AlertDecision } from '../alerts/decision';
+import type { Problem } from '../outcome';
+import type { Colour, Light } from './colour';
+import type { CatalogInput } from './inputs';
+
+/** The status report: what the status model answers (GET /api/status, the status page). */
+
+export interface TargetStatus extends Light {
+  role: 'standby' | 'drillTarget';
+  name: string;
+  /** When the last restore into it ran (its preflight), ISO. */
+  checkedAt: string | null;
+  instanceId?: string;
+}
+
+export interface ServiceStatus extends Light {
+  service: string;
+  resourceId: string;
+  backup: Light & {
+    newestVerified: { name: string; takenAt: string; ageSeconds: number } | null;
+    rpoSeconds: number;
+    source: CatalogInput['source'];
+    asOf: string | null;
+  };
+  lastRun: Light & {
+    outcome: string;
+    startedAt: string | null;
+    updatedAt: string | null;
+    error: Problem | null;
+  };
+  restoreVerification: Light & {
+    last: { at: string; target: string; outcome: string; backup: string } | null;
+    newestRestoreVerifiedTakenAt: string | null;
+  };
+  targets: TargetStatus[];
+}
+
+export interface SiteStatus extends Light {
+  site: string;
+  lastSeenAt: string | null;
+  lastSeenSeconds: number | null;
+  agentId: string | null;
+  version: string | null;
+  executor: string | null;
+  /** Round trips of the last heartbeats (ms, newest first; null: that one got no answer). */
+  rttMs: (number | null)[];
+  lastHeartbeat: { issuedAt: string; outcome: string; error: Problem | null } | null;
+  inFlight: number | null;
+  queueDepth: number | null;
+  poisonCount: number | null;
+}
+
+export interface RunLine {
+  runId: string;
+  mode: string;
+  state: string;
+  outcome: string | null;
+  percent: number;
+  requestedAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  rto: { targetMinutes: number; achievedMinutes: number | null; met: boolean | null };
+  reportUri: string;
+}
+
+export interface PlanStatus extends Light {
+  plan: string;
+  lastDrill: (RunLine & Light) | null;
+  lastFailover: RunLine | null;
+  /** Runs in progress (running, cleaning up, waiting for a drill) with percent complete. */
+  inProgress: RunLine[];
+  /** Failovers waiting for approval, with how to approve them. */
+  pendingApprovals: (RunLine & {
+    requestedBy: string | null;
+    approve: { method: 'POST'; path: string; curl: string };
+  })[];
+}
+
+/** One alert decision; `reason` is what was decided and why. */
+export interface AlertLine extends Light {
+  alertId: string;
+  decidedAt: string;
+  decision: AlertDecision['decision'];
+  rule: string | null;
+  plan: string | null;
+  runId: string | null;
+  monitorCondition: string | null;
+}
+
+/** The answer to "can we recover now?". */
+export interface RecoverAnswer extends Light {
+  answer: 'yes' | 'yesWithWarnings' | 'no' | 'unknown';
+  headline: string;
+  /** Every item that is not green, with its reason (worst first). */
+  reasons: { item: string; colour: Colour; reason: string }[];
+}
+
+export interface StatusReport {
+  generatedAt: string;
+  canRecover: RecoverAnswer;
+  services: ServiceStatus[];
+  sites: SiteStatus[];
+  relay: Light & { resultsPoisonCount: number | null };
+  heartbeatIntervalSeconds: number;
+  /** Present when the plans area has plans. */
+  plans?: PlanStatus[];
+  /** Present when alerts were recorded. */
+  alerts?: AlertLine[];
+  /** What is not known, and why (also folded into the colours as `unknown`). */
+  unknowns: string[];
+}
