@@ -5,7 +5,7 @@ import type { PlanInput } from '../../shared/plans/plan';
 import type { RunReport } from '../../shared/plans/report';
 import { startPlansWorld } from '../integration/plans/world';
 import { greedyMakespan } from './failback.bench';
-import type { Figure, Measurement } from './figures';
+import { benchSize, type Figure, type Measurement } from './figures';
 
 /**
  * `plan.overhead_pct`: what a plan run adds to the work it sequences. The sample plan's shape
@@ -26,7 +26,7 @@ import type { Figure, Measurement } from './figures';
  * sync is off the critical path, the plan's own sequencing takes no virtual time).
  */
 const RESTORE_MS = 30 * 60_000;
-const VMS = 20;
+const VMS = benchSize(20, 3);
 const CONCURRENCY = 5;
 const LYNC_SYNC_MS = 15 * 60_000;
 
