@@ -123,7 +123,7 @@ export interface ArmEmulator {
    * What the final 200 of an operation poll adds to the service resource; settable. `endTime`:
    * the operation's completion time on the clock, as an ARM async-operation status would carry
    * it. Off by default, as live: APIM's final answer is the service resource alone (no completion
-   * time; ../shared/reference/apim-backup-restore.md). For tests of a service that reports it.
+   * time; docs/reference/apim-backup-restore.md). For tests of a service that reports it.
    */
   finalAnswer: { endTime: boolean };
   /** Requests served so far, for assertions (method, path, status). */
@@ -161,7 +161,7 @@ interface Gateway {
   probes: number;
 }
 
-/** The documented gateway health probe path (../shared/reference/recovery.md). */
+/** The documented gateway health probe path (docs/reference/recovery.md). */
 export const GATEWAY_HEALTH_PATH = '/status-0123456789abcdef';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -176,7 +176,7 @@ const MAX_BODY = 1_048_576;
 /**
  * Starts a local HTTPS server answering the slice of Azure Resource Manager that Lifeboat uses for
  * API Management (GET service, POST backup/restore, operation results), with the live service's
- * long-running-operation contract and errors (../shared/reference/apim-backup-restore.md), and an
+ * long-running-operation contract and errors (docs/reference/apim-backup-restore.md), and an
  * App Service managed identity endpoint issuing its token. See local/arm/README.md.
  */
 export async function startArmEmulator(options: ArmEmulatorOptions): Promise<ArmEmulator> {
