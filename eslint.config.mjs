@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 
 /**
  * Orchestrations replay from history, so they must be deterministic
- * (../shared/reference/local-functions-host.md §3). These rules make the linter refuse the usual
+ * (docs/reference/local-functions-host.md §3). These rules make the linter refuse the usual
  * ways to break that: wall-clock time, randomness, real timers, network and Node built-ins.
  */
 const orchestrationDeterminism = {

@@ -3,7 +3,7 @@
 // Deploy: `azd up` (azure.yaml, infra/main.parameters.json), or
 //   az deployment group create -g <rg in the recovery region> -f infra/main.bicep -p infra/main.parameters.example.json
 //
-// Where things live (README, "Agent scripts and infrastructure checks"): a region outage must take
+// Where things live (docs/deploying.md): a region outage must take
 // down neither the tool that recovers from it nor the backups it restores from. The app, its
 // task-hub storage, the relay queues, the key vault and the logs are deployed in `location`, the
 // RECOVERY region (where the standby APIM services run), never in the primary's. The backup
@@ -113,7 +113,7 @@ module app 'modules/functionapp.bicep' = {
   }
 }
 
-// Monitoring alerts reach the intake through this action group (README, "Alerts").
+// Monitoring alerts reach the intake through this action group (docs/alerts.md).
 module alerts 'modules/alerts.bicep' = {
   name: 'alerts'
   params: {

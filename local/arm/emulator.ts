@@ -33,7 +33,7 @@ export type {
 /**
  * Starts a local HTTPS server answering the slice of Azure Resource Manager that Lifeboat uses for
  * API Management (GET service, POST backup/restore, operation results), with the live service's
- * long-running-operation contract and errors (../shared/reference/apim-backup-restore.md), and an
+ * long-running-operation contract and errors (docs/reference/apim-backup-restore.md), and an
  * App Service managed identity endpoint issuing its token. See local/arm/README.md.
  */
 export async function startArmEmulator(options: ArmEmulatorOptions): Promise<ArmEmulator> {

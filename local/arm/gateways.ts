@@ -5,7 +5,7 @@ import { renderServiceResource, serviceKey, serviceKeyOf, type EmulatedService }
 import { listen } from './respond';
 import type { ArmGateways } from './types';
 
-/** The documented gateway health probe path (../shared/reference/recovery.md). */
+/** The documented gateway health probe path (docs/reference/recovery.md). */
 export const GATEWAY_HEALTH_PATH = '/status-0123456789abcdef';
 
 /** The service resource JSON a GET returns (with its gateway URL once the gateway listens). */

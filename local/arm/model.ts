@@ -9,7 +9,7 @@ import { z } from 'zod';
 export interface ApimConfiguration {
   /**
    * APIs, one entry per revision. A revision that is not current is listed as `name;rev=N`, as
-   * ARM names it (../shared/reference/recovery.md); `apiRevision` defaults to "1", `isCurrent` to true.
+   * ARM names it (docs/reference/recovery.md); `apiRevision` defaults to "1", `isCurrent` to true.
    */
   apis: {
     name: string;

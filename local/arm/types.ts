@@ -105,7 +105,7 @@ export interface ArmEmulator {
    * What the final 200 of an operation poll adds to the service resource; settable. `endTime`:
    * the operation's completion time on the clock, as an ARM async-operation status would carry
    * it. Off by default, as live: APIM's final answer is the service resource alone (no completion
-   * time; ../shared/reference/apim-backup-restore.md). For tests of a service that reports it.
+   * time; docs/reference/apim-backup-restore.md). For tests of a service that reports it.
    */
   finalAnswer: { endTime: boolean };
   /** Requests served so far, for assertions (method, path, status). */

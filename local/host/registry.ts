@@ -2,7 +2,7 @@ import Module from 'node:module';
 
 /**
  * Capture of the app's registrations, the way the Node worker does it
- * (../shared/reference/local-functions-host.md §1): `@azure/functions` asks for a module named
+ * (docs/reference/local-functions-host.md §1): `@azure/functions` asks for a module named
  * `@azure/functions-core` with a plain `require`, lazily, on the first `app.*` call, and caches a
  * failed lookup for the life of the process. So the answer is installed as a `require` hook when
  * this module is first imported, and the captured registry is process-wide (one app per process,

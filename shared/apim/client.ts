@@ -68,7 +68,7 @@ interface Accepted {
  * Implements the {@link ApimClient} port with `@azure/arm-apimanagement` 10.x. Begin calls send the
  * POST (the SDK also polls once at once) and return a token; `pollOnce` resumes the SDK poller from
  * the token and polls exactly once, so callers wait between polls with durable timers instead of
- * blocking an invocation (../shared/reference/apim-backup-restore.md). When the SDK's poll after
+ * blocking an invocation (docs/reference/apim-backup-restore.md). When the SDK's poll after
  * an accepted POST fails, the begin still returns a token built from the 202: retrying the begin
  * would POST into Lifeboat's own running operation (issue 14, defect 4).
  */

@@ -6,7 +6,7 @@ import type { ApimServiceId } from './resourceId';
  * `@azure/arm-apimanagement` (shared/apim/client.ts); orchestrations reach it only through
  * activities. All methods throw `TransientError` (409 ServiceLocked, 408, 429, 5xx, network) or
  * `NonRetryableError` (4xx validation, RestoreFailed, unsupported tier, 404) with the ARM error
- * code in `code` (../shared/reference/apim-backup-restore.md).
+ * code in `code` (docs/reference/apim-backup-restore.md).
  */
 export interface ApimClient {
   /** Reads a service: tier, region, state. Unknown service → NonRetryableError code ResourceNotFound. */
@@ -34,7 +34,7 @@ export interface ApimClient {
   listNamedValues(id: ApimServiceId): Promise<NamedValueSummary[]>;
   /**
    * The configuration manifest of the service: API names with revisions, products, named value
-   * names and whether they are secret (never values), and counts (../shared/reference/recovery.md).
+   * names and whether they are secret (never values), and counts (docs/reference/recovery.md).
    */
   readManifest(id: ApimServiceId): Promise<ConfigurationManifest>;
 }

@@ -10,7 +10,7 @@ export interface ApimServiceId {
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 // Resource group: 1-90 of letters, digits, underscore, hyphen, period, parentheses; not ending in a period.
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
-// The SDK's own service-name rule (../shared/reference/apim-backup-restore.md, "Requests").
+// The SDK's own service-name rule (docs/reference/apim-backup-restore.md, "Requests").
 const SERVICE_NAME = /^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
 const SHAPE =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)\/?$/i;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * A configuration section: a zod object over environment variable names (each field carries a
- * `.describe()` used by the README's reference) and a mapping into the typed section value.
+ * `.describe()` used by docs/configuration.md) and a mapping into the typed section value.
  * Sections are parsed separately so one bad key does not hide another.
  */
 export interface ConfigSection<T> {

@@ -55,7 +55,7 @@ export function configReference(): SettingDoc[] {
   );
 }
 
-/** The reference as a Markdown table (README "Configuration"). */
+/** The reference as a Markdown table (docs/configuration.md). */
 export function configReferenceMarkdown(): string {
   const rows = configReference().map((d) => {
     const def =

@@ -20,7 +20,7 @@ import {
 /**
  * The closed set of command types the relay carries, each with a strict parameter schema (no
  * extra keys) and a strict output schema. A type not in this table is refused by the verifier
- * before anything looks at its parameters (../shared/reference/threats-and-faults.md).
+ * before anything looks at its parameters (docs/reference/threats-and-faults.md).
  */
 
 const moduleSchema = z.enum(LYNC_BACKUP_MODULES, {

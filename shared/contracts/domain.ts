@@ -1,7 +1,7 @@
 /**
  * Pure decisions about what on-premises status values mean, shared by the agent (to choose an
  * outcome) and the app (to decide whether to keep polling). Facts:
- * ../shared/reference/onprem-commands.md.
+ * docs/reference/onprem-commands.md.
  */
 
 /** Lync Backup Service module names the sync and status cmdlets accept. */

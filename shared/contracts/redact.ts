@@ -1,7 +1,7 @@
 /**
  * Removes secrets from text before it reaches a log, a report, custom status or an orchestration
  * output: SAS signatures, account keys, bearer tokens, function keys, private keys
- * (../shared/reference/threats-and-faults.md, "secrets in logs or history").
+ * (docs/reference/threats-and-faults.md, "secrets in logs or history").
  *
  * It lives in shared/contracts because both sides of the relay apply it: the app (through
  * shared/config/redact.ts, which re-exports it) and the on-premises agent, which may import only

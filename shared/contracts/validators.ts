@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Parameter validators for the on-premises commands (../shared/reference/onprem-commands.md,
+ * Parameter validators for the on-premises commands (docs/reference/onprem-commands.md,
  * "Input rules"). Every value that reaches a PowerShell argument vector passes one of these first,
  * and the scripts check the same patterns again. They are deliberately narrower than what Lync or
  * Hyper-V accept: ASCII only, no quoting characters, nothing that could start a PowerShell

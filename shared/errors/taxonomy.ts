@@ -2,7 +2,7 @@
  * The retry taxonomy. Every error Lifeboat raises on purpose says whether trying again can help.
  * Errors that cross the Durable Functions boundary arrive as data (a message string), so callers
  * classify them by `name` and by the `[nonRetryable]` / `[transient]` marker this module writes
- * into the message, never with `instanceof` (../shared/reference/style.md, "Errors").
+ * into the message, never with `instanceof` (docs/reference/errors.md).
  */
 
 /** Trying again will not help: bad input, a tier that cannot be backed up, a refused command. */

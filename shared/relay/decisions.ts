@@ -6,7 +6,7 @@ import type { ResultEvent, RunAgentCommandOutcome } from './contracts';
  * Pure decisions of the relay's transport (`runAgentCommand`): event names, deadlines, what to do
  * after a timeout, binding and outcome of a result. What a command means on-premises (state
  * queries, failback and sync verdicts) lives in shared/onprem. Facts:
- * ../shared/reference/onprem-commands.md and threats-and-faults.md ("agent offline or slow").
+ * docs/reference/onprem-commands.md and threats-and-faults.md ("agent offline or slow").
  */
 
 /** The external event a command's result is raised as. */

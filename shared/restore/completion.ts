@@ -2,7 +2,7 @@
  * When a backup or restore operation completed, as the service itself reported it (issue 9,
  * "timings: ... completed as the service reported it").
  *
- * What the live contract gives (../shared/reference/apim-backup-restore.md, "Long-running
+ * What the live contract gives (docs/reference/apim-backup-restore.md, "Long-running
  * operation"; the 2024-05-01 example `ApiManagementRestoreWithAccessKey.json`): APIM answers its
  * operations in `Location` mode, and the final poll answers 200 with the service resource itself
  * (`ApiManagementServiceResource`), which carries NO completion time. There is no

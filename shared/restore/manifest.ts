@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * The configuration manifest: what a service serves, read through ARM's list operations, written
  * beside each backup and compared with the restored target (issue 9, "verification";
- * ../shared/reference/recovery.md, "Verifying an API Management restore"). Names, revisions and
+ * docs/reference/recovery.md, "Verifying an API Management restore"). Names, revisions and
  * flags only: a named value's value never enters a manifest, secret or not.
  */
 export interface ConfigurationManifest {

@@ -1,7 +1,7 @@
 /**
  * Which backup a restore uses: a pure decision (issue 9, "backup selection"). Azure refuses to
  * restore a backup older than its restore window (30 days on current docs,
- * ../shared/reference/apim-backup-restore.md) or of another tier than the target's, and only
+ * docs/reference/apim-backup-restore.md) or of another tier than the target's, and only
  * after a restore of 30-45 minutes has begun: both are checked here first, with a refusal that
  * says why.
  */

@@ -3,7 +3,7 @@ import { redact } from '../contracts/redact';
 /**
  * Structured telemetry (issue 12): one JSON log line per significant event, in one shape, so
  * Application Insights can query it: the Functions host writes each `context.log` line to the
- * `traces` table, where `parse_json(message)` turns it into columns (README, "Telemetry").
+ * `traces` table, where `parse_json(message)` turns it into columns (docs/telemetry.md).
  *
  * Shape: `event` first (`lifeboat.<area>.<what>`), then the correlation ids under fixed names
  * (`instanceId`, `runId`, `commandId` / `commandIds`, `alertId`), then what the event is about

@@ -10,10 +10,10 @@ import { resolveAgentConfig } from '../../agent/config';
 import { SimulatedSite, createSimulatedExecutor } from '../../agent/executors/simulated';
 import { generateSigningKeyPair } from '../../shared/contracts';
 import { startAzurite } from '../../local/azurite';
-import type { Figure, Measurement } from './figures';
+import { benchSize, type Figure, type Measurement } from './figures';
 
 /** Real seconds the idle agent runs. */
-const WINDOW_REAL_MS = 20_000;
+const WINDOW_REAL_MS = benchSize(20_000, 2_000);
 /** The agent's pauses run this many times faster than the wall: 20 s real = 20 min of agent time. */
 const SPEED = 60;
 

@@ -1,7 +1,7 @@
 import { RealClock } from '../../local/clock';
 import { metricAlert } from '../fixtures/alerts';
 import { PRIMARY, apimPlan, startAlertsWorld } from '../integration/alerts/world';
-import type { Figure, Measurement } from './figures';
+import { benchSize, type Figure, type Measurement } from './figures';
 
 /**
  * From an alert to a failover run (issue 11), on the local stack with the real clock and host.json's
@@ -14,7 +14,7 @@ import type { Figure, Measurement } from './figures';
 
 /** A plan run's instance id (its steps' children are `<runId>-step-<id>`). */
 const RUN_ID = /^bench-plan-failover-\d{8}T\d{6}Z-[a-z0-9]+$/;
-const ALERTS = Number(process.env['LIFEBOAT_BENCH_ALERTS'] ?? 100);
+const ALERTS = benchSize(Number(process.env['LIFEBOAT_BENCH_ALERTS'] ?? 100), 2);
 
 function percentile(sorted: readonly number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Figure } from './figures';
+import { SMOKE, type Figure } from './figures';
 
 /**
  * `app.load_ratio`: the whole-process time of loading every file of `dist/functions` the way the
@@ -62,7 +62,7 @@ export const figures: readonly Figure[] = [
     names: ['app.load_ratio', 'app.load_ms', 'app.base_ms'],
     run() {
       const files = functionFiles(path.join(root, 'dist/functions'));
-      const pairs = Math.max(10, Number(process.env['LIFEBOAT_BENCH_LOAD_PAIRS'] ?? 15));
+      const pairs = SMOKE ? 1 : Math.max(10, Number(process.env['LIFEBOAT_BENCH_LOAD_PAIRS'] ?? 15));
       const base: number[] = [];
       const app: number[] = [];
       timeProcess(script(files)); // warm the file cache once, unmeasured

@@ -11,7 +11,7 @@ import { pruneService } from '../../shared/backups/catalog';
 import { backupBlobName } from '../../shared/backups/naming';
 import { decidePrune } from '../../shared/backups/prune';
 import { createBackupStore } from '../../shared/backups/store';
-import { msSince, type Figure, type Measurement } from './figures';
+import { benchSize, msSince, type Figure, type Measurement } from './figures';
 
 /**
  * Pruning expired backups of one service in Azurite (10,000 in the issue; see EXPIRED), with the Blob Batch API (256 deletes
@@ -30,7 +30,7 @@ import { msSince, type Figure, type Measurement } from './figures';
  * N costs O(N²) there: the issue's 10,000 per path (the default) takes about nine minutes on two
  * cores. `LIFEBOAT_BENCH_PRUNE_COUNT=2000` gives a quick run (about 80 s).
  */
-const EXPIRED = benchCount(process.env['LIFEBOAT_BENCH_PRUNE_COUNT'], 10_000);
+const EXPIRED = benchSize(benchCount(process.env['LIFEBOAT_BENCH_PRUNE_COUNT'], 10_000), 20);
 
 function benchCount(text: string | undefined, fallback: number): number {
   if (text === undefined || text === '') return fallback;

@@ -1,7 +1,7 @@
 import type { VmFailbackResult } from '../../shared/onprem/contracts';
 import { relayApp } from '../integration/relay/app';
 import { startRelayWorld } from '../integration/relay/helpers';
-import type { Figure, Measurement } from './figures';
+import { benchSize, type Figure, type Measurement } from './figures';
 
 /**
  * `failback.makespan_ratio`: vmFailback's sliding window against the ideal. 20 VMs whose
@@ -12,15 +12,17 @@ import type { Figure, Measurement } from './figures';
  * as soon as one ends). Batches would wait for the slowest VM of each batch; the window does not.
  * Target (issue 8): at most 1.05. Status polls every 10 s (the per-VM overhead the window pays).
  */
-const VMS = 20;
+const VMS = benchSize(20, 3);
 const CONCURRENCY = 5;
 const POLL_MS = 10_000;
+/** A minute of the VMs' work; a smoke run makes their work 10 times shorter (fewer polls). */
+const MINUTE = benchSize(60_000, 6_000);
 
 /** Durations spread between 5 and 15 minutes, deterministic (a fixed permutation of 20 steps). */
 export function failbackDurations(): number[] {
   return Array.from(
     { length: VMS },
-    (_, i) => 5 * 60_000 + ((i * 7) % VMS) * Math.round((10 * 60_000) / (VMS - 1)),
+    (_, i) => 5 * MINUTE + ((i * 7) % VMS) * Math.round((10 * MINUTE) / (VMS - 1)),
   );
 }
 

@@ -26,3 +26,15 @@ export function formatMeasurement(m: Measurement): string {
 export function msSince(start: number): number {
   return Math.round((performance.now() - start) * 10) / 10;
 }
+
+/**
+ * `npm run bench -- --smoke` (CI): every figure group runs once at its smallest size, to prove the
+ * benchmark still runs; its figures are printed but mean nothing and nothing judges them. The
+ * runner passes the mode to each bench process as `LIFEBOAT_BENCH_SMOKE=1`.
+ */
+export const SMOKE = process.env['LIFEBOAT_BENCH_SMOKE'] === '1';
+
+/** `full` in a measuring run, `smallest` in a smoke run. */
+export function benchSize(full: number, smallest: number): number {
+  return SMOKE ? smallest : full;
+}

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { msSince, type Figure, type Measurement } from './figures';
+import { msSince, SMOKE, type Figure, type Measurement } from './figures';
 import { createTestHost } from '../../local/host/testing';
 
 /**
@@ -33,7 +33,7 @@ export const figures: Figure[] = [
       });
       out.push({ name: 'host.start_ms', value: msSince(started), unit: 'ms' });
       try {
-        for (const n of [100, 200, 400]) {
+        for (const n of SMOKE ? [10] : [100, 200, 400]) {
           const before = t.host.durable.episodes;
           const t0 = performance.now();
           const id = await t.startOrchestration('benchFanOut', n);

@@ -5,7 +5,7 @@ import type { PlanInput } from '../../shared/plans/plan';
 import type { RunReport } from '../../shared/plans/report';
 import { startPlansWorld } from '../integration/plans/world';
 import { greedyMakespan } from './failback.bench';
-import type { Figure, Measurement } from './figures';
+import { benchSize, type Figure, type Measurement } from './figures';
 
 /**
  * `plan.overhead_pct`: what a plan run adds to the work it sequences. The sample plan's shape
@@ -25,16 +25,18 @@ import type { Figure, Measurement } from './figures';
  * relay's job polls of each VM in the window (the 30-minute restore ends on a 60 s poll, the Lync
  * sync is off the critical path, the plan's own sequencing takes no virtual time).
  */
-const RESTORE_MS = 30 * 60_000;
-const VMS = 20;
+/** A minute of the steps' work; a smoke run makes the work 10 times shorter (fewer polls). */
+const MINUTE = benchSize(60_000, 6_000);
+const RESTORE_MS = 30 * MINUTE;
+const VMS = benchSize(20, 3);
 const CONCURRENCY = 5;
-const LYNC_SYNC_MS = 15 * 60_000;
+const LYNC_SYNC_MS = 15 * MINUTE;
 
 /** Failback durations spread between 8 and 12 minutes, deterministic (a fixed permutation). */
 export function planVmDurations(): number[] {
   return Array.from(
     { length: VMS },
-    (_, i) => 8 * 60_000 + ((i * 7) % VMS) * Math.round((4 * 60_000) / (VMS - 1)),
+    (_, i) => 8 * MINUTE + ((i * 7) % VMS) * Math.round((4 * MINUTE) / (VMS - 1)),
   );
 }
 

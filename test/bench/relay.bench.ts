@@ -1,7 +1,7 @@
 import { RealClock } from '../../local/clock';
 import type { RunAgentCommandOutcome } from '../../shared/relay/contracts';
 import { startRelayWorld } from '../integration/relay/helpers';
-import type { Figure, Measurement } from './figures';
+import { benchSize, type Figure, type Measurement } from './figures';
 
 /**
  * The relay's command round trip on the local stack, real clock, default settings (agent poll
@@ -12,8 +12,8 @@ import type { Figure, Measurement } from './figures';
  * commands, 10 in flight at a time.
  */
 
-const COMMANDS = 200;
-const IN_FLIGHT = 10;
+const COMMANDS = benchSize(200, 2);
+const IN_FLIGHT = benchSize(10, 2);
 
 function percentile(sorted: readonly number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -28,7 +28,13 @@ export const figures: Figure[] = [
         clock: new RealClock(),
         app: 'packageMain',
         maxPollingIntervalMs: 'host',
-        settings: { LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *' },
+        // The whole app is loaded, so every timer's `%SETTING%` must resolve; the timers that would
+        // send their own commands (heartbeats) or restores fire once a year, outside any run.
+        settings: {
+          LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
+          LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 0 1 1 *',
+          LIFEBOAT_HEARTBEAT_SCHEDULE: '0 0 0 1 1 *',
+        },
       });
       try {
         await world.startAgent({});

@@ -1,6 +1,6 @@
 import type { RunReport, StepReport } from '../../shared/plans/report';
 import { renderReportHtml } from '../../shared/plans/reportHtml';
-import { msSince, type Figure, type Measurement } from './figures';
+import { benchSize, msSince, type Figure, type Measurement } from './figures';
 
 /**
  * `report.render_ms` (issue 10, target under 200 ms): the report JSON of a 200-step drill (20
@@ -9,11 +9,11 @@ import { msSince, type Figure, type Measurement } from './figures';
  * WARMUP warm-up runs (the first render pays for compiling the renderer); `report.render_first_ms`
  * is that first, cold render, and `report.html_kb` the page's size.
  */
-const GROUPS = 20;
-const STEPS_PER_GROUP = 10;
-const VMS_PER_STEP = 20;
-const WARMUP = 3;
-const RUNS = 15;
+const GROUPS = benchSize(20, 2);
+const STEPS_PER_GROUP = benchSize(10, 2);
+const VMS_PER_STEP = benchSize(20, 2);
+const WARMUP = benchSize(3, 1);
+const RUNS = benchSize(15, 1);
 
 const T0 = Date.parse('2026-11-29T09:00:00Z');
 const at = (ms: number) => new Date(T0 + ms).toISOString();

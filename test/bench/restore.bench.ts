@@ -5,11 +5,16 @@ import type { RestoreRunResult } from '../../shared/restore/run';
 import type { ApimConfiguration } from '../../local/arm/model';
 import { startAzureStack } from '../helpers/azure';
 import { postJson, restorePosts, startRestoreWorld } from '../integration/restore/helpers';
-import { msSince, type Figure, type Measurement } from './figures';
+import { benchSize, msSince, type Figure, type Measurement } from './figures';
 
 /** The live restore Retry-After and an operation of 30 minutes at the service (issue 9). */
-const RESTORE_MS = 30 * 60_000;
-const VERIFY_RUNS = 5;
+/** The restore's duration at the service; a smoke run restores in 3 minutes (3 polls, not 30). */
+const RESTORE_MS = benchSize(30, 3) * 60_000;
+const VERIFY_RUNS = benchSize(5, 1);
+/** The verified service's size: APIs, products, named values. */
+const APIS = benchSize(200, 5);
+const PRODUCTS = benchSize(50, 2);
+const NAMED_VALUES = benchSize(300, 3);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -131,7 +136,7 @@ export const figures: Figure[] = [
     async run(): Promise<Measurement[]> {
       const stack = await startAzureStack({ retryAfterSeconds: 0 });
       try {
-        const configuration = largeConfiguration(200, 50, 300);
+        const configuration = largeConfiguration(APIS, PRODUCTS, NAMED_VALUES);
         const idOf = (resourceId: string): ApimServiceId => {
           const parsed = parseApimResourceId(resourceId);
           if (!parsed.ok) throw new Error(parsed.error);
@@ -157,7 +162,7 @@ export const figures: Figure[] = [
             apim.readManifest(target),
           ]);
           const comparison = compareManifests(expected, actual);
-          if (comparison.differences.length > 0 || expected.counts.apis !== 200)
+          if (comparison.differences.length > 0 || expected.counts.apis !== APIS)
             throw new Error(`unexpected comparison: ${JSON.stringify(comparison).slice(0, 300)}`);
         };
         await once(); // warm the TLS session, token and SDK

@@ -10,6 +10,10 @@ import { formatMeasurement, type Figure } from './figures';
  * after another: the local Functions host captures one app per process (as the Node worker does),
  * and separate processes keep one bench's leftovers (memory, Azurite state) out of the next one's
  * figures.
+ *
+ * `--smoke` (CI) runs every selected group once at its smallest size (`LIFEBOAT_BENCH_SMOKE=1` in
+ * each bench process, see `benchSize`): it proves every benchmark still runs and judges no figure.
+ * A prefix that selects nothing is an error, so a renamed bench cannot pass silently.
  */
 function selects(file: string, figure: Pick<Figure, 'names'>, prefixes: readonly string[]): boolean {
   if (prefixes.length === 0) return true;
@@ -38,7 +42,9 @@ async function runFile(file: string, prefixes: readonly string[]): Promise<boole
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2).filter((a) => a.length > 0);
+  const all = process.argv.slice(2).filter((a) => a.length > 0);
+  if (all.includes('--smoke')) process.env['LIFEBOAT_BENCH_SMOKE'] = '1';
+  const args = all.filter((a) => a !== '--smoke');
   if (args[0] === '--file' && args[1] !== undefined) {
     process.exitCode = (await runFile(args[1], args.slice(2))) ? 0 : 1;
     // Benches stop what they start; exit anyway so a stray handle cannot hang the whole run.
@@ -48,6 +54,7 @@ async function main(): Promise<void> {
     .filter((f) => f.endsWith('.bench.js'))
     .sort();
   let failed = false;
+  const matched = new Set<string>();
   for (const file of files) {
     // Load the file's figure list cheaply (names only) to skip files with nothing selected.
     const listing = execFileSync(
@@ -60,8 +67,24 @@ async function main(): Promise<void> {
     );
     const groups = JSON.parse(listing.trim().split('\n').pop() ?? '[]') as string[][];
     if (!groups.some((names) => selects(file, { names }, args))) continue;
+    for (const p of args)
+      if (file.startsWith(`${p}.bench`) || groups.some((names) => names.some((n) => n.startsWith(p))))
+        matched.add(p);
+    const started = performance.now();
     const child = spawnSync(process.execPath, [__filename, '--file', file, ...args], { stdio: 'inherit' });
-    if (child.status !== 0) failed = true;
+    if (child.status !== 0) {
+      failed = true;
+      console.error(`bench ${file} failed (exit ${child.status ?? child.signal})`);
+    }
+    if (process.env['LIFEBOAT_BENCH_SMOKE'] === '1')
+      console.log(`bench-smoke ${file} ${Math.round(performance.now() - started)} ms`);
+  }
+  const unmatched = args.filter((p) => !matched.has(p));
+  if (unmatched.length > 0) {
+    console.error(
+      `bench: nothing matches ${unmatched.join(', ')} (a bench file name or a figure name prefix)`,
+    );
+    failed = true;
   }
   if (failed) process.exitCode = 1;
 }

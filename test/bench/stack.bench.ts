@@ -3,9 +3,9 @@ import { startAzurite } from '../../local/azurite';
 import { createApimClient } from '../../shared/apim/client';
 import type { ApimClient, OperationPoll } from '../../shared/apim/port';
 import { parseApimResourceId } from '../../shared/apim/resourceId';
-import { msSince, type Figure, type Measurement } from './figures';
+import { benchSize, msSince, type Figure, type Measurement } from './figures';
 
-const RUNS = 3;
+const RUNS = benchSize(3, 1);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -18,7 +18,7 @@ import {
 } from '../../shared/status/heartbeats';
 import type { StatusReport } from '../../shared/status/model';
 import { isListRequest, startCountingProxy } from './fixtures/countingProxy';
-import { msSince, type Figure, type Measurement } from './figures';
+import { benchSize, msSince, type Figure, type Measurement } from './figures';
 
 /**
  * `GET /api/status` and `GET /api/status.html` through the local host (issue 12): 20 protected
@@ -31,12 +31,12 @@ import { msSince, type Figure, type Measurement } from './figures';
  * Seeding 20,000 blobs takes Azurite several minutes (its in-memory store scans the account on
  * each put); `LIFEBOAT_BENCH_STATUS_BACKUPS=100` gives a quick run.
  */
-const SERVICES = 20;
-const BACKUPS = benchCount(process.env['LIFEBOAT_BENCH_STATUS_BACKUPS'], 1000);
-const SITES = 5;
-const PLANS = 5;
-const RUNS_PER_PLAN = 10;
-const SAMPLES = 9;
+const SERVICES = benchSize(20, 2);
+const BACKUPS = benchSize(benchCount(process.env['LIFEBOAT_BENCH_STATUS_BACKUPS'], 1000), 5);
+const SITES = benchSize(5, 1);
+const PLANS = benchSize(5, 1);
+const RUNS_PER_PLAN = benchSize(10, 1);
+const SAMPLES = benchSize(9, 1);
 const HOUR = 3600_000;
 
 function benchCount(text: string | undefined, fallback: number): number {

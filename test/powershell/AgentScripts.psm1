@@ -1,7 +1,7 @@
 <#
-  Test helpers: run one agent script the way the agent does (a child pwsh, an argument vector,
-  -NoProfile -NonInteractive -File), against the fake modules in fakes/Modules and a fake site
-  state file the test prepares and reads back.
+  Test helpers: run one agent script the way the agent does (an argument vector bound as
+  -NoProfile -NonInteractive -File binds it), against the fake modules in fakes/Modules and a fake
+  site state file the test prepares and reads back.
 #>
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -9,7 +9,6 @@ $ErrorActionPreference = 'Stop'
 $RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
 $ScriptsDir = Join-Path $RepoRoot 'agent/scripts'
 $FakeModules = Join-Path $PSScriptRoot 'fakes/Modules'
-$Pwsh = if ($IsWindows) { Join-Path $PSHOME 'pwsh.exe' } else { Join-Path $PSHOME 'pwsh' }
 
 $VmId = '6a1c5c1e-1111-4a4a-8b8b-000000000001'
 $OtherVmId = '6a1c5c1e-2222-4a4a-8b8b-000000000002'
@@ -46,24 +45,72 @@ function Edit-FakeSite([string]$Path, [scriptblock]$Change) {
 <#
   Runs agent/scripts/<Script> with the given arguments (strings, passed as a vector: no quoting,
   no shell). Returns ExitCode, Stdout, Stderr and Json (stdout parsed, when it is one JSON object).
+
+  The script runs as `pwsh -NoProfile -NonInteractive -File <script> <arguments>` would run it, but
+  in a fresh runspace of this process instead of a new pwsh per run (starting pwsh costs one to two
+  seconds, which was most of the suite's time): the arguments bind the way -File binds them (an
+  argument `-Name` or `-Name:value` names a parameter, anything else is a value), the fake modules
+  are the only modules on PSModulePath besides PowerShell's own, LIFEBOAT_FAKE_STATE and NO_COLOR
+  are set for the run, what the script writes to the console (the agent's one JSON line) and to its
+  output is stdout, its errors are stderr, and the exit code is what `exit` set, 1 after a
+  terminating error, else 0. The agent's real executor starting real pwsh processes is tested in
+  test/integration/powershell.
 #>
 function Invoke-AgentScript([string]$Script, [string[]]$Arguments = @(), [string]$State) {
-  $psi = [System.Diagnostics.ProcessStartInfo]::new($Pwsh)
-  foreach ($a in @('-NoProfile', '-NonInteractive', '-File', (Join-Path $ScriptsDir $Script)) + $Arguments) { $psi.ArgumentList.Add($a) }
-  $psi.RedirectStandardOutput = $true
-  $psi.RedirectStandardError = $true
-  $psi.UseShellExecute = $false
-  $psi.Environment['PSModulePath'] = $FakeModules
-  $psi.Environment['LIFEBOAT_FAKE_STATE'] = $State
-  $psi.Environment['NO_COLOR'] = '1'
-  $p = [System.Diagnostics.Process]::Start($psi)
-  $stderr = $p.StandardError.ReadToEndAsync()
-  $stdout = $p.StandardOutput.ReadToEnd()
-  if (-not $p.WaitForExit(60000)) { $p.Kill(); throw "$Script did not finish in 60 s" }
+  $command = [System.Management.Automation.Runspaces.Command]::new((Join-Path $ScriptsDir $Script), $false, $false)
+  foreach ($a in $Arguments) {
+    $parameter = if ($a.Length -gt 1 -and $a[0] -eq '-') {
+      $colon = $a.IndexOf(':')
+      if ($colon -gt 0 -and $colon -lt $a.Length - 1) { [System.Management.Automation.Runspaces.CommandParameter]::new($a.Substring(0, $colon), $a.Substring($colon + 1)) }
+      else { [System.Management.Automation.Runspaces.CommandParameter]::new($a.TrimEnd(':')) }
+    } else { [System.Management.Automation.Runspaces.CommandParameter]::new([NullString]::Value, $a) }
+    $command.Parameters.Add($parameter)
+  }
+  $saved = @{ PSModulePath = $env:PSModulePath; LIFEBOAT_FAKE_STATE = $env:LIFEBOAT_FAKE_STATE; NO_COLOR = $env:NO_COLOR }
+  $out = [System.IO.StringWriter]::new()
+  $err = [System.IO.StringWriter]::new()
+  $consoleOut = [Console]::Out
+  $consoleErr = [Console]::Error
+  $runspace = $null
+  $ps = $null
+  try {
+    $env:PSModulePath = $FakeModules
+    $env:LIFEBOAT_FAKE_STATE = $State
+    $env:NO_COLOR = '1'
+    $runspace = [runspacefactory]::CreateRunspace()
+    $runspace.Open()
+    $ps = [powershell]::Create()
+    $ps.Runspace = $runspace
+    $null = $ps.Commands.AddCommand($command)
+    [Console]::SetOut($out)
+    [Console]::SetError($err)
+    $exitCode = 0
+    try {
+      $async = $ps.BeginInvoke()
+      if (-not $async.AsyncWaitHandle.WaitOne(60000)) { $ps.Stop(); throw "$Script did not finish in 60 s" }
+      foreach ($o in $ps.EndInvoke($async)) { $out.WriteLine([string]$o) }
+      $last = $runspace.SessionStateProxy.GetVariable('LASTEXITCODE')
+      if ($null -ne $last) { $exitCode = [int]$last }
+    } catch [System.Management.Automation.MethodInvocationException] {
+      $err.WriteLine($_.Exception.InnerException.Message)
+      $exitCode = 1
+    } catch [System.Management.Automation.RuntimeException] {
+      $err.WriteLine($_.Exception.Message)
+      $exitCode = 1
+    }
+    foreach ($e in $ps.Streams.Error) { $err.WriteLine($e.ToString()) }
+  } finally {
+    [Console]::SetOut($consoleOut)
+    [Console]::SetError($consoleErr)
+    foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+    if ($ps) { $ps.Dispose() }
+    if ($runspace) { $runspace.Dispose() }
+  }
+  $stdout = $out.ToString()
   $json = $null
   $text = $stdout.Trim()
   if ($text.StartsWith('{')) { $json = $text | ConvertFrom-Json -AsHashtable }
-  [pscustomobject]@{ ExitCode = $p.ExitCode; Stdout = $stdout; Stderr = $stderr.Result; Json = $json }
+  [pscustomobject]@{ ExitCode = $exitCode; Stdout = $stdout; Stderr = $err.ToString(); Json = $json }
 }
 
 <# The one JSON line a script must print: exactly one line, one object. #>

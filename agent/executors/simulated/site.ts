@@ -21,7 +21,7 @@ import {
 import { ExecutorError } from '../types';
 
 /**
- * An in-process simulated site that behaves as ../shared/reference/onprem-commands.md describes:
+ * An in-process simulated site that behaves as docs/reference/onprem-commands.md describes:
  * Lync pools whose Backup Service modules move NonSteadyState → SteadyState/FinalState over time
  * (or fail with ErrorState), Hyper-V Replica VMs with replication states, WMI return codes and
  * 4096 jobs completing over time (32775 on a repeated InitiateFailback), test failover VMs, and

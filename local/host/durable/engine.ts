@@ -15,7 +15,7 @@ import { instanceIdProblem } from './limits';
 
 /**
  * The Durable extension's part, in memory: instances, histories, episodes, timers, retries,
- * sub-orchestrations and the client operations (../shared/reference/local-functions-host.md §2-4).
+ * sub-orchestrations and the client operations (docs/reference/local-functions-host.md §2-4).
  * The JS side is the real `durable-functions` replay, invoked through the library's programming
  * model; this engine only does what DurableTask.Core and the extension do around it.
  *

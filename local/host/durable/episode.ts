@@ -16,7 +16,7 @@ import { hostSideFollowUps, scheduleAction } from './scheduler';
 /**
  * One episode: the events that arrived go into the history, the real `durable-functions` replay
  * runs over it, and what it returns (custom status, actions, output) is checked and applied
- * (../shared/reference/local-functions-host.md §2).
+ * (docs/reference/local-functions-host.md §2).
  */
 
 const OUT_OF_PROC_MARKER = '$OutOfProcData$:';

@@ -1,6 +1,6 @@
 /**
  * History events and actions in the shapes the Durable extension exchanges with the JS SDK
- * (../shared/reference/local-functions-host.md §2).
+ * (docs/reference/local-functions-host.md §2).
  */
 
 /** DurableTask.Core EventType numbers. */

@@ -13,7 +13,7 @@ import type { EngineCore } from './instances';
 /**
  * The scheduler: what an episode's actions start (activities, sub-orchestrations, durable timers)
  * and what DurableTask.Core does around them (retry backoff timers and reschedules, the legs of a
- * long timer) (../shared/reference/local-functions-host.md §3).
+ * long timer) (docs/reference/local-functions-host.md §3).
  */
 
 /** Max short timer / long timer interval the extension sends to the SDK (its defaults). */

@@ -95,7 +95,7 @@ const protectedService = z
 
 /**
  * Blob container rules as Azure Storage states them; APIM also rejects upper case
- * (../shared/reference/apim-backup-restore.md, "container name with upper-case letters").
+ * (docs/reference/apim-backup-restore.md, "container name with upper-case letters").
  */
 export const containerName = z.string().regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, {
   error:

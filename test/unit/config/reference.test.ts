@@ -1,15 +1,25 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configReference } from '../../../shared/config/reference';
+import { configReference, configReferenceMarkdown } from '../../../shared/config/reference';
+
+const docPath = path.join(__dirname, '../../../docs/configuration.md');
 
 describe('configuration reference', () => {
-  it('documents every setting in README.md', () => {
-    const readme = readFileSync(path.join(__dirname, '../../../README.md'), 'utf8');
+  it('documents every setting in docs/configuration.md', () => {
+    const doc = readFileSync(docPath, 'utf8');
     const missing = configReference()
       .map((d) => d.key)
-      .filter((key) => !readme.includes(`\`${key}\``));
-    expect(missing, 'settings missing from README.md (run: npm run config:doc)').toEqual([]);
+      .filter((key) => !doc.includes(`\`${key}\``));
+    expect(missing, 'settings missing from docs/configuration.md (run: npm run config:doc)').toEqual([]);
+  });
+
+  it('holds the table the schema generates, between its markers', () => {
+    const doc = readFileSync(docPath, 'utf8');
+    const between = /<!-- config:start -->\n([\s\S]*?)\n<!-- config:end -->/.exec(doc)?.[1];
+    expect(between, 'docs/configuration.md is not current (run: npm run config:doc)').toBe(
+      configReferenceMarkdown(),
+    );
   });
 
   it('describes every setting', () => {

@@ -18,7 +18,7 @@ import {
 /**
  * infra/main.bicep, compiled by the pinned Bicep CLI and read as Resource Manager would deploy it
  * (./arm.ts): the settings the app needs, the queues and containers the code uses, least-privilege
- * role assignments, and where things live (README, "Agent scripts and infrastructure checks").
+ * role assignments, and where things live (docs/deploying.md).
  */
 
 const SUB = '00000000-0000-0000-0000-000000000000';

@@ -3,7 +3,7 @@
   The state is one JSON file named by $env:LIFEBOAT_FAKE_STATE that a test writes before running a
   script and reads afterwards (test/powershell/FakeSite.psm1 and test/powershell/fakeSite.ts build it).
   Time moves: a sync or a failback job started at t finishes at t + its duration, settled on every read,
-  as ../shared/reference/onprem-commands.md describes. Every state-changing call is appended to
+  as docs/reference/onprem-commands.md describes. Every state-changing call is appended to
   `calls`, so a test can prove what ran and with which parameters.
   Several scripts may run at once (the agent handles a batch concurrently): each change opens the file
   exclusively, reads, changes and writes it back while holding it.

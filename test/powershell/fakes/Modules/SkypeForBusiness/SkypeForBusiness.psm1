@@ -1,7 +1,7 @@
 <#
   Test-only fake of the Skype for Business Server management module: the cmdlets the agent's
   scripts call, with the parameters the cmdlet reference lists, behaving as
-  ../shared/reference/onprem-commands.md describes. State: LifeboatFakeSite ($env:LIFEBOAT_FAKE_STATE).
+  docs/reference/onprem-commands.md describes. State: LifeboatFakeSite ($env:LIFEBOAT_FAKE_STATE).
     lync.pools[]: { fqdn, syncDurationMs, finalState, failModules[], notReported[], spelling, modules{} }
     pchat.pools[]: fqdn; pchat.endpoints[]: { sipAddress, poolFqdn, displayName?, poolIn? }
 #>
