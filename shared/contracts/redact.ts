@@ -34,7 +34,7 @@ export const REDACTIONS: readonly Redaction[] = [
   // bare: `Basic` is also a word (the APIM tier), so a bare token must be 8+ base64 characters
   // with a digit, `+`, `/` or `=` (no callback decoding it: a callback per match costs too much
   // on adversarial text).
-  [/(Authorization"?[^\S\n]*[:=][^\S\n]*"?Basic\s+)[\d+/A-Za-z]+=*/gi, '$1***'],
+  [/(Authorization"?[^\S\n]*[:=][^\S\n]*"?Basic\s+)[\d+/A-Z]+=*/gi, '$1***'],
   [/(\bBasic\s+)(?=[A-Za-z]*[\d+/=])[\d+/A-Za-z]{8,}=*/g, '$1***'],
   // `"password": "x"`, `password="x"`: the quoted value.
   [new RegExp(String.raw`("?(?:${SECRET_KEYS})"?\s*[:=]\s*)"[^"]*"`, 'gi'), '$1"***"'],

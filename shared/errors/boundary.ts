@@ -62,7 +62,7 @@ export function retryAfterFromMessage(message: string): number | undefined {
 
 /** Reads the error code written by {@link toActivityError}, if present. */
 export function codeFromMessage(message: string): string | undefined {
-  return /\(code=([A-Za-z0-9_.:-]+)\)/.exec(message)?.[1];
+  return /\(code=([\w.:-]+)\)/.exec(message)?.[1];
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -80,7 +80,7 @@ function codeOf(error: unknown): string | undefined {
 export function toActivityError(error: unknown): Error {
   const cls = classifyError(error);
   let message = redact(errorMessage(error))
-    .replace(/^\[(nonRetryable|transient)\] /, '')
+    .replace(/^\[(?:nonRetryable|transient)\] /, '')
     .replace(BOUNDARY_PATTERNS.indentedStack, '')
     .trimEnd();
   const code = codeOf(error) ?? codeFromMessage(message) ?? (cls === 'unknown' ? 'Unexpected' : undefined);

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { publicError, toActivityError } from '../../../shared/errors/boundary';
-import { redact } from '../../../shared/contracts/redact';
+import { BOUNDARY_PATTERNS, publicError, toActivityError } from '../../../shared/errors/boundary';
+import { REDACTIONS, redact } from '../../../shared/contracts/redact';
+import { ID_PATTERN } from '../../../shared/http/ids';
+import {
+  FQDN_PATTERN,
+  GUID_PATTERN,
+  RECOVERY_POINT_PATTERN,
+  SIP_LOCAL_PATTERN,
+  VM_NAME_PATTERN,
+} from '../../../shared/contracts/validators';
 
 /**
  * Issue 20: every regular expression applied to untrusted text (error messages that echo request
@@ -135,7 +143,24 @@ const EXAMPLES: [{ prefix: string; pump: string; suffix: string }][] = [
   [{ prefix: '', pump: '-----BEGIN PRIVATE KEY-----', suffix: '' }],
 ];
 
-export const FUNCTIONS: Record<string, (text: string) => unknown> = {
+/**
+ * Each pattern applied to untrusted text, alone (a replace scans every start position, as the
+ * code's own `replace`/`test` calls do when nothing matches), then the functions that chain them.
+ * A new pattern on untrusted text belongs in one of these tables.
+ */
+const PATTERNS: Record<string, RegExp> = {
+  ...Object.fromEntries(Object.entries(BOUNDARY_PATTERNS).map(([k, p]) => [`boundary.${k}`, p])),
+  ...Object.fromEntries(REDACTIONS.map(([p], i) => [`redact[${i}] ${p.source.slice(0, 40)}`, p])),
+  'ids.ID_PATTERN': ID_PATTERN,
+  'validators.FQDN_PATTERN': FQDN_PATTERN,
+  'validators.SIP_LOCAL_PATTERN': SIP_LOCAL_PATTERN,
+  'validators.GUID_PATTERN': GUID_PATTERN,
+  'validators.VM_NAME_PATTERN': VM_NAME_PATTERN,
+  'validators.RECOVERY_POINT_PATTERN': RECOVERY_POINT_PATTERN,
+};
+
+const FUNCTIONS: Record<string, (text: string) => unknown> = {
+  ...Object.fromEntries(Object.entries(PATTERNS).map(([k, p]) => [k, (t: string) => t.replace(p, '')])),
   publicError: (t) => publicError(new Error(t)),
   toActivityError: (t) => toActivityError(new Error(t)),
   redact,
@@ -145,7 +170,7 @@ describe('regexes on untrusted text stay under 50 ms on 64 KB of adversarial inp
   it.each(Object.entries(FUNCTIONS))('%s', (name, apply) => {
     fc.assert(
       fc.property(adversarial, (a) => expectCheap(name, apply, a)),
-      { numRuns: 60, examples: EXAMPLES },
+      { numRuns: 40, examples: EXAMPLES },
     );
   });
 });
