@@ -739,7 +739,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
       res,
       202,
       undefined,
-      pollHeaders(url.pathname.replace(/\/(backup|restore)\/?$/i, ''), id, apiVersion),
+      pollHeaders(url.pathname.replace(/\/(?:backup|restore)\/?$/i, ''), id, apiVersion),
     );
   }
 
