@@ -1,5 +1,6 @@
 import {
   app,
+  HttpResponse,
   type FunctionInput,
   type HttpHandler,
   type HttpMethod,
@@ -44,20 +45,30 @@ export const HTML_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
 };
 
+const NOSNIFF: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff' };
+
 /**
  * An answer with the security headers: `nosniff` on every answer (a JSON body is never read as
  * HTML), and {@link HTML_SECURITY_HEADERS} on every HTML answer, whatever the handler set.
  */
-export function withSecurityHeaders(answer: HttpResponseInit): HttpResponseInit {
-  const headers: Record<string, string> = {};
-  new Headers(answer.headers).forEach((value, name) => {
-    headers[name] = value;
-  });
-  const html = /^text\/html\b/i.test(headers['content-type'] ?? '');
-  return {
-    ...answer,
-    headers: { ...headers, ...(html ? HTML_SECURITY_HEADERS : { 'x-content-type-options': 'nosniff' }) },
+export function withSecurityHeaders<A extends HttpResponseInit | HttpResponse>(answer: A): A {
+  const add = (headers: Headers) => {
+    const html = /^text\/html\b/i.test(headers.get('content-type') ?? '');
+    for (const [name, value] of Object.entries(html ? HTML_SECURITY_HEADERS : NOSNIFF))
+      headers.set(name, value);
   };
+  // A handler may return the SDK's response object: its headers are set in place.
+  if (answer instanceof HttpResponse) {
+    add(answer.headers);
+    return answer;
+  }
+  const headers = new Headers(answer.headers);
+  add(headers);
+  const plain: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    plain[name] = value;
+  });
+  return { ...answer, headers: plain };
 }
 
 /** An error answer. */
