@@ -19,7 +19,7 @@ class Stop extends Error {
   }
 }
 
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:e[+-]?\d+)?/iy;
 
 /** The first syntax error of `text` (1-based line and column), or undefined when it is valid JSON. */
 export function locateJsonError(text: string): JsonErrorLocation | undefined {
@@ -42,7 +42,7 @@ export function locateJsonError(text: string): JsonErrorLocation | undefined {
       if (c === 0x5c) {
         const e = text[i + 1];
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) fail('invalid \\u escape in a string');
+          if (!/^[0-9a-f]{4}$/i.test(text.slice(i + 2, i + 6))) fail('invalid \\u escape in a string');
           i += 6;
         } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
         else fail('invalid escape in a string');

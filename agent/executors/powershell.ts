@@ -141,7 +141,7 @@ const scriptOutputSchema = z.discriminatedUnion('ok', [
   z.strictObject({
     ok: z.literal(false),
     error: z.strictObject({
-      code: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+      code: z.string().regex(/^[\w.-]{1,64}$/),
       message: z.string().max(2048),
     }),
   }),

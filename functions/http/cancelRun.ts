@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { httpError, readBody, route } from '../kit';
+import { httpError, pathId, readBody, route } from '../kit';
 import { plans } from '../names/plans';
 
 /**
@@ -16,7 +16,7 @@ route(plans.cancelRun, {
     const { planDeps } = await import('../../shared/plans/deps');
     const { cancelBody, callerIdentity, cancelRun } = await import('../../shared/plans/start');
     const { isFinalState } = await import('../../shared/plans/report');
-    const runId = request.params['runId'] ?? '';
+    const runId = pathId(request, 'runId');
     const body = await readBody(request, cancelBody);
     const { config, store } = await planDeps();
     const report = await store.readReport(runId);

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { httpError, readBody, route } from '../kit';
+import { httpError, pathId, readBody, route } from '../kit';
 import { plans } from '../names/plans';
 
 /**
@@ -20,7 +20,7 @@ route(plans.decideFailover, {
     const decision = request.params['decision'];
     if (decision !== 'approve' && decision !== 'reject')
       throw httpError(404, 'NotFound', `no route: use /api/failovers/{runId}/approve or /reject`);
-    const runId = request.params['runId'] ?? '';
+    const runId = pathId(request, 'runId');
     const body = await readBody(request, decisionBody);
     const { config, store } = await planDeps();
     const report = await store.readReport(runId);

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { httpError, route } from '../kit';
+import { httpError, pathId, route } from '../kit';
 import { restore } from '../names/restore';
 
 /**
@@ -14,7 +14,7 @@ route(restore.getRestore, {
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
     const { shapeRun } = await import('../../shared/steps/runs');
-    const instanceId = request.params['instanceId'] ?? '';
+    const instanceId = pathId(request, 'instanceId');
     const notFound = () => httpError(404, 'NotFound', `no restore '${instanceId.slice(0, 80)}'`);
     let status;
     try {

@@ -1,5 +1,5 @@
 import * as df from 'durable-functions';
-import { httpError, route } from '../kit';
+import { httpError, pathId, route } from '../kit';
 import { core } from '../names/core';
 
 /**
@@ -14,9 +14,9 @@ route(core.getRun, {
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
     const { shapeRun } = await import('../../shared/steps/runs');
-    const instanceId = request.params['instanceId'] ?? '';
+    const instanceId = pathId(request, 'instanceId');
     // A plan run answers with its report (plan, mode, state, groups and steps, approvals, cleanup).
-    if (/^[a-z0-9-]+-(drill|failover)-\d{8}T\d{6}Z-[a-z0-9]+$/.test(instanceId)) {
+    if (/^[a-z0-9-]+-(?:drill|failover)-\d{8}T\d{6}Z-[a-z0-9]+$/.test(instanceId)) {
       const { planDeps } = await import('../../shared/plans/deps');
       const report = await (await planDeps()).store.readReport(instanceId);
       if (report !== undefined)

@@ -1,4 +1,4 @@
-import { httpError, route } from '../kit';
+import { httpError, pathId, route } from '../kit';
 import { plans } from '../names/plans';
 
 /**
@@ -11,14 +11,15 @@ route(plans.getRunReport, {
   authLevel: 'function',
   handler: async (request) => {
     const { planDeps } = await import('../../shared/plans/deps');
-    const runId = request.params['runId'] ?? '';
     const format = request.params['format'];
     if (format !== 'report' && format !== 'report.html')
       throw httpError(404, 'NotFound', 'no route: use /api/runs/{runId}/report or /report.html');
+    const runId = pathId(request, 'runId');
     const { store } = await planDeps();
     if (format === 'report.html') {
       const html = await store.readReportHtml(runId);
       if (html === undefined) throw httpError(404, 'NotFound', `no report for run '${runId.slice(0, 80)}'`);
+      // The kit adds the page security headers (CSP, nosniff, frame-ancestors) to every HTML answer.
       return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' }, body: html };
     }
     const text = await store.readReportText(runId);

@@ -1,4 +1,4 @@
-import { httpError, route } from '../kit';
+import { httpError, queryId, route } from '../kit';
 import { plans } from '../names/plans';
 
 /**
@@ -11,12 +11,13 @@ route(plans.listRuns, {
   authLevel: 'function',
   handler: async (request) => {
     const { planDeps, planEntries } = await import('../../shared/plans/deps');
+    // `plan` becomes a blob name (summaries/<plan>.json): the one id rule keeps it in its folder.
     const limitText = request.query.get('limit');
     const limit = limitText === null ? 20 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > 50)
       throw httpError(400, 'InvalidInput', 'limit: must be a whole number from 1 to 50');
     const { config, store } = await planDeps();
-    const plan = request.query.get('plan');
+    const plan = queryId(request, 'plan') ?? null;
     const names =
       plan === null
         ? (await planEntries(config)).flatMap((e) => (e.name === undefined ? [] : [e.name]))

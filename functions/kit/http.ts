@@ -1,5 +1,6 @@
 import {
   app,
+  HttpResponse,
   type FunctionInput,
   type HttpHandler,
   type HttpMethod,
@@ -10,13 +11,65 @@ import {
 import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { classifyError, formatIssues, NonRetryableError, publicError } from '../../shared/errors';
+import { parseId } from '../../shared/http/ids';
 
 /**
- * The HTTP wrapper: parse → call → map. Every answer is JSON; an error is
- * `{ "error": { "code", "message" } }` with the right status: 400 naming the field and rule, 404,
- * 405 with `Allow` (see the catch-all route), 409, and 500 with an error id and no detail (the
- * detail goes to the log under that id). Never a stack trace or a server path.
+ * The HTTP wrapper: parse → call → map. Every answer is JSON (or a self-contained HTML page); an
+ * error is `{ "error": { "code", "message" } }` with the right status: 400 naming the field and
+ * rule, 404, 405 with `Allow` (see the catch-all route), 409, and 500 with an error id and no
+ * detail (the detail goes to the log under that id). Never a stack trace or a server path. Every
+ * answer carries `nosniff`; every HTML answer the page security headers ({@link withSecurityHeaders}).
  */
+
+/** The id in route parameter `name`, by the one id rule (shared/http/ids.ts); 400 naming it otherwise. */
+export function pathId(request: HttpRequest, name: string): string {
+  return parseId(name, request.params[name]);
+}
+
+/** The id in query parameter `name` by the same rule; `undefined` when the parameter is absent. */
+export function queryId(request: HttpRequest, name: string): string | undefined {
+  const value = request.query.get(name);
+  return value === null ? undefined : parseId(name, value);
+}
+
+/**
+ * The headers of every HTML answer (issue 20: the run report had none). The pages are
+ * self-contained: inline styles, no script, nothing loaded from elsewhere, never framed (no
+ * clickjacking of an approval page), no referrer leaking a run id.
+ */
+export const HTML_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
+const NOSNIFF: Readonly<Record<string, string>> = { 'x-content-type-options': 'nosniff' };
+
+/**
+ * An answer with the security headers: `nosniff` on every answer (a JSON body is never read as
+ * HTML), and {@link HTML_SECURITY_HEADERS} on every HTML answer, whatever the handler set.
+ */
+export function withSecurityHeaders<A extends HttpResponseInit | HttpResponse>(answer: A): A {
+  const add = (headers: Headers) => {
+    const html = /^text\/html\b/i.test(headers.get('content-type') ?? '');
+    for (const [name, value] of Object.entries(html ? HTML_SECURITY_HEADERS : NOSNIFF))
+      headers.set(name, value);
+  };
+  // A handler may return the SDK's response object: its headers are set in place.
+  if (answer instanceof HttpResponse) {
+    add(answer.headers);
+    return answer;
+  }
+  const headers = new Headers(answer.headers);
+  add(headers);
+  const plain: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    plain[name] = value;
+  });
+  return { ...answer, headers: plain };
+}
 
 /** An error answer. */
 export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
@@ -112,9 +165,9 @@ export function route(
     ...(spec.extraInputs === undefined ? {} : { extraInputs: spec.extraInputs }),
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
       try {
-        return await spec.handler(request, context);
+        return withSecurityHeaders(await spec.handler(request, context));
       } catch (error) {
-        return errorResponse(error, context);
+        return withSecurityHeaders(errorResponse(error, context));
       }
     },
   });

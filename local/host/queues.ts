@@ -26,8 +26,8 @@ function queueClientFor(connectionString: string, queueName: string): QueueClien
  * ignored, length a multiple of 4, at most two `=` at the end).
  */
 export function isValidBase64(text: string): boolean {
-  const s = text.replace(/[\s]/g, '');
-  return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s);
+  const s = text.replace(/\s/g, '');
+  return s.length % 4 === 0 && /^[A-Z0-9+/]*={0,2}$/i.test(s);
 }
 
 /** Encodes a message body as the host does (base64 unless host.json says `none`). */

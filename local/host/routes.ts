@@ -33,7 +33,7 @@ function constraintFor(spec: string | undefined): ((value: string) => boolean) |
     case 'long':
       return (v) => /^-?\d+$/.test(v);
     case 'bool':
-      return (v) => /^(true|false)$/i.test(v);
+      return (v) => /^(?:true|false)$/i.test(v);
     case 'guid':
       return (v) => /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(v);
     case 'alpha':
@@ -54,7 +54,7 @@ export function compileRoute(template: string): CompiledRoute {
     .split('/')
     .filter((s) => s !== '')
     .map((raw) => {
-      const m = /^\{(\*)?([A-Za-z_][\w]*)(?::([^}?]+))?(\?)?\}$/.exec(raw);
+      const m = /^\{(\*)?([A-Z_]\w*)(?::([^}?]+))?(\?)?\}$/i.exec(raw);
       if (!m) {
         if (raw.includes('{'))
           throw new Error(`route segment '${raw}' in '${template}' is not supported by the local host`);

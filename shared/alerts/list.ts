@@ -4,7 +4,7 @@
  */
 export type ListQuery = { ok: true; since: Date; limit: number } | { ok: false; message: string };
 
-const ISO = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const ISO = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /** Whether the date part names a real day (Date.parse rolls 2026-02-30 over to March). */
 function realDay(text: string): boolean {

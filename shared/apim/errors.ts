@@ -43,7 +43,7 @@ export function classifyApimError(
     // No HTTP answer: connection refused/reset, DNS, TLS, timeout. The request may not have arrived.
     if (
       NO_ANSWER_NAMES.has(name) ||
-      (code !== undefined && /^(E[A-Z0-9_]+|REQUEST_SEND_ERROR)$/.test(code))
+      (code !== undefined && /^(?:E[A-Z0-9_]+|REQUEST_SEND_ERROR)$/.test(code))
     ) {
       return new TransientError(
         `${context}: no answer from Azure Resource Manager (${code ?? name}): ${message}`,

@@ -7,11 +7,11 @@ export interface ApimServiceId {
   resourceId: string;
 }
 
-const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Resource group: 1-90 of letters, digits, underscore, hyphen, period, parentheses; not ending in a period.
 const RESOURCE_GROUP = /^[-\w.()]{0,89}[-\w()]$/;
 // The SDK's own service-name rule (docs/reference/apim-backup-restore.md, "Requests").
-const SERVICE_NAME = /^[a-zA-Z](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$/;
+const SERVICE_NAME = /^[a-z](?:[a-z0-9-]*[a-z0-9])?$/i;
 const SHAPE =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)\/?$/i;
 

@@ -42,7 +42,7 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
  * not: WEBSITE_TIME_ZONE takes tz database names on Linux plans, where Lifeboat runs.
  */
 export function isIanaTimeZone(name: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name)) return false;
+  if (!/^[A-Z][\w+-]*(?:\/[\w+-]+)*$/i.test(name)) return false;
   try {
     formatter(name);
     return true;

@@ -73,7 +73,7 @@ export function sha256Hex(bytes: Uint8Array): string {
 // ---------------------------------------------------------------------------------------------
 // Signed message
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64 = /^[A-Z0-9+/]*={0,2}$/i;
 
 /** The signed message: signature over the exact payload bytes. */
 export const signedMessageSchema = z.strictObject({
@@ -435,7 +435,7 @@ export const RESULT_OUTCOMES = ['succeeded', 'failed', 'alreadyDone', 'rejected'
 export type ResultOutcome = (typeof RESULT_OUTCOMES)[number];
 
 const errorSchema = z.strictObject({
-  code: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'error.code must be 1-64 of A-Z a-z 0-9 . _ -' }),
+  code: z.string().regex(/^[\w.-]{1,64}$/, { error: 'error.code must be 1-64 of A-Z a-z 0-9 . _ -' }),
   message: z.string().max(2048),
 });
 

@@ -25,7 +25,7 @@ function assertEd25519(key: KeyObject, what: string): KeyObject {
 
 function rawBase64(text: string): Buffer | undefined {
   const trimmed = text.trim();
-  if (!/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(trimmed)) return undefined;
+  if (!/^[\w+/-]{42,44}={0,2}$/.test(trimmed)) return undefined;
   const bytes = Buffer.from(trimmed.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   return bytes.length === 32 ? bytes : undefined;
 }

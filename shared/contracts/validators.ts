@@ -7,27 +7,29 @@ import { z } from 'zod';
  * Hyper-V accept: ASCII only, no quoting characters, nothing that could start a PowerShell
  * parameter (`-`), no whitespace except an inner space in names.
  *
- * The regular expressions have no `u` or `i` flag, so `[A-Za-z]` is ASCII only (look-alike
- * Unicode letters never match), and JavaScript's `$` (without `m`) matches only at the very end of
- * the text, never before a trailing newline. The PowerShell copies use `\z` for the same reason.
+ * The regular expressions have no `u` flag, so `[A-Z]` and `\w` are ASCII only, with or without
+ * `i` (only the `u`/`v` flags add Unicode case foldings such as the Kelvin sign matching `k`):
+ * look-alike Unicode letters never match. JavaScript's `$` (without `m`) matches only at the very
+ * end of the text, never before a trailing newline. The PowerShell copies use `\z` for the same
+ * reason.
  */
 
 /** One DNS label: 1-63 of `[A-Za-z0-9-]`, no leading or trailing hyphen. */
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 
 /**
  * A fully qualified domain name: at least two labels (a pool FQDN is never a bare host name),
  * each 1-63 characters, at most 253 characters in total, no trailing dot.
  */
-export const FQDN_PATTERN = new RegExp(`^${LABEL}(?:\\.${LABEL})+$`);
+export const FQDN_PATTERN = new RegExp(`^${LABEL}(?:\\.${LABEL})+$`, 'i');
 /** Longest FQDN accepted (RFC 1035 presentation form without the trailing dot). */
 export const FQDN_MAX = 253;
 
 /** `sip:<localpart>@<fqdn>`: the local part is 1-64 of `[A-Za-z0-9._-]`, starting with a letter or digit. */
-export const SIP_LOCAL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const SIP_LOCAL_PATTERN = /^[A-Z0-9][\w.-]{0,63}$/i;
 
 /** A GUID in its 8-4-4-4-12 hexadecimal form, without braces. */
-export const GUID_PATTERN = /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/;
+export const GUID_PATTERN = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 
 /**
  * A Hyper-V VM name we agree to pass on: starts and ends with a letter or digit, 1-64 characters of
@@ -36,7 +38,7 @@ export const GUID_PATTERN = /^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{1
  * wildcards (`*?[]` would make `Get-VM -Name` match several VMs), control characters and a leading
  * `-` (which PowerShell would read as a parameter name) are all excluded.
  */
-export const VM_NAME_PATTERN = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9])?$/;
+export const VM_NAME_PATTERN = /^[A-Z0-9](?:[\w .-]{0,62}[A-Z0-9])?$/i;
 
 /** A display name: same rule as a VM name (letters, digits, inner space, `.`, `_`, `-`), up to 64 characters. */
 export const DISPLAY_NAME_PATTERN = VM_NAME_PATTERN;
@@ -122,17 +124,17 @@ export const siteSchema = z
 /** A signing key id: 1-64 of `[A-Za-z0-9._:-]`. */
 export const keyIdSchema = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 . _ : -' });
+  .regex(/^[\w.:-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 . _ : -' });
 
 /** An agent id: 1-64 of `[A-Za-z0-9._-]`. */
 export const agentIdSchema = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 . _ -' });
+  .regex(/^[\w.-]{1,64}$/, { error: 'must be 1-64 of A-Z a-z 0-9 . _ -' });
 
 /** A Durable Functions orchestration instance id as Lifeboat mints them: 1-128 of `[A-Za-z0-9._:@-]`. */
 export const instanceIdSchema = z
   .string({ error: 'must be a string' })
-  .regex(/^[A-Za-z0-9._:@-]{1,128}$/, { error: 'must be 1-128 of A-Z a-z 0-9 . _ : @ -' });
+  .regex(/^[\w.:@-]{1,128}$/, { error: 'must be 1-128 of A-Z a-z 0-9 . _ : @ -' });
 
 /** The queue a site's agent polls for commands. */
 export function commandQueueName(site: string): string {

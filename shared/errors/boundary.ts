@@ -19,6 +19,39 @@ export interface Problem {
 }
 
 const DEFAULT_CODES = new Set(['NonRetryable', 'Transient']);
+
+/**
+ * The patterns this module applies to error text, which often echoes untrusted input (a zod
+ * message quotes an unknown key of a request body). Each is linear in the text's length: no
+ * quantifier can match the same characters two ways, and a match can only start where a fixed
+ * character is (`\n`, `/`, a drive letter). Issue 20: the old stack stripper (`\s*\n\s*at …`)
+ * backtracked cubically and blocked the process for 5 s on 3 KB of spaces and newlines.
+ * Exported for test/unit/errors/regexCost.test.ts, which times each one on adversarial input.
+ */
+export const BOUNDARY_PATTERNS = {
+  /**
+   * A stack: from the newline before the first line whose text starts with `at ` (after any
+   * indentation) to the end. The indentation class excludes `\n`, so each start scans one line;
+   * the whitespace before the newline is removed by the trim that follows.
+   */
+  stack: /\n[^\S\n]*at [\s\S]*$/,
+  /** The stack Node appends to an error: its `at` lines are indented. */
+  indentedStack: /\n[^\S\n]+at [\s\S]*$/,
+  /** The prefix Durable Functions writes before an activity's or orchestrator's message. */
+  durablePrefix: /^(?:(?:Activity|Orchestrator) function '[^']*' failed: ?)+/,
+  /** The taxonomy marker. */
+  marker: /\[(?:nonRetryable|transient)\] ?/g,
+  /** The code and Retry-After annotations of {@link toActivityError}. */
+  annotation: / ?\((?:code=[^()]*|retryAfterMs=\d+)\)/g,
+  /**
+   * A source file path (posix, Windows or a file: URL) with an optional `:line:col`; ARM ids
+   * (no JS/TS extension) stay. The look-behind lets a match start only at the beginning of a
+   * path-like token: without it every `/` of a long token was a new start that rescanned the rest
+   * of the token (quadratic); with it each token is scanned once from its start.
+   */
+  sourcePath:
+    /(?<![\w.@+\\/-])(?:file:\/\/)?(?:[A-Za-z]:\\|\/)(?:[\w.@+-]+[\\/])*[\w.@+-]+\.[cm]?[jt]s(?::\d+)*/g,
+} as const;
 const MAX_MESSAGE = 1024;
 
 /** Reads `retryAfterMs` from an error message that crossed the durable boundary, if present. */
@@ -29,7 +62,7 @@ export function retryAfterFromMessage(message: string): number | undefined {
 
 /** Reads the error code written by {@link toActivityError}, if present. */
 export function codeFromMessage(message: string): string | undefined {
-  return /\(code=([A-Za-z0-9_.:-]+)\)/.exec(message)?.[1];
+  return /\(code=([\w.:-]+)\)/.exec(message)?.[1];
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -47,8 +80,9 @@ function codeOf(error: unknown): string | undefined {
 export function toActivityError(error: unknown): Error {
   const cls = classifyError(error);
   let message = redact(errorMessage(error))
-    .replace(/^\[(nonRetryable|transient)\] /, '')
-    .replace(/\n\s+at [\s\S]*$/, '');
+    .replace(/^\[(?:nonRetryable|transient)\] /, '')
+    .replace(BOUNDARY_PATTERNS.indentedStack, '')
+    .trimEnd();
   const code = codeOf(error) ?? codeFromMessage(message) ?? (cls === 'unknown' ? 'Unexpected' : undefined);
   if (code !== undefined && !DEFAULT_CODES.has(code) && codeFromMessage(message) === undefined)
     message += ` (code=${code})`;
@@ -73,16 +107,11 @@ export function publicError(error: unknown, fallbackCode = 'Failed'): Problem {
   const raw = errorMessage(error);
   const code = codeOf(error) ?? codeFromMessage(raw);
   let message = raw
-    // a stack: from the first line that starts with "at " (indented) to the end
-    .replace(/\s*\n\s*at [\s\S]*$/, '')
-    .replace(/^(?:(?:Activity|Orchestrator) function '[^']*' failed: ?)+/, '')
-    .replace(/\[(nonRetryable|transient)\] ?/g, '')
-    .replace(/ ?\((code=[^)]*|retryAfterMs=\d+)\)/g, '')
-    // source file paths (posix, Windows or file: URLs) with an optional :line:col; ARM ids stay
-    .replace(
-      /(?:file:\/\/)?(?:[A-Za-z]:\\|\/)(?:[\w.@+-]+[\\/])*[\w.@+-]+\.(?:[cm]?js|[cm]?ts)(?::\d+)*/g,
-      '<path>',
-    )
+    .replace(BOUNDARY_PATTERNS.stack, '')
+    .replace(BOUNDARY_PATTERNS.durablePrefix, '')
+    .replace(BOUNDARY_PATTERNS.marker, '')
+    .replace(BOUNDARY_PATTERNS.annotation, '')
+    .replace(BOUNDARY_PATTERNS.sourcePath, '<path>')
     .trim();
   message = redact(message);
   if (message.length > MAX_MESSAGE) message = `${message.slice(0, MAX_MESSAGE - 1)}…`;

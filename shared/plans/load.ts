@@ -75,7 +75,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 function jsonProblem(text: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const at = /at position (\d+)/.exec(message);
-  const rule = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/^.*?Unexpected/s, 'unexpected');
+  const rule = message.replace(/\s*in JSON at position \d.*$/s, '').replace(/^.*?Unexpected/s, 'unexpected');
   if (at === null) return `(file): is not valid JSON: ${rule}`;
   const before = text.slice(0, Number(at[1]));
   const line = before.split('\n').length;

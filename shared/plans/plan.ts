@@ -32,7 +32,7 @@ const stepIdSchema = z.string({ error: 'must be a string' }).regex(/^[a-z0-9](?:
 /** The APIM service name as configured in LIFEBOAT_PROTECTED_SERVICES (the last segment of its id). */
 const serviceNameSchema = z
   .string({ error: 'must be a string' })
-  .regex(/^[a-zA-Z](?:[a-zA-Z0-9-]{0,48}[a-zA-Z0-9])?$/, {
+  .regex(/^[a-z](?:[a-z0-9-]{0,48}[a-z0-9])?$/i, {
     error: 'must be an API Management service name (letters, digits and hyphens, starting with a letter)',
   });
 

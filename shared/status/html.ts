@@ -36,7 +36,7 @@ function row(label: string, l: Light, detail = ''): string {
 
 /** A report link: only the app's own report route (a summary blob could hold anything). */
 function reportHref(r: RunLine): string {
-  return /^\/api\/runs\/[A-Za-z0-9._:@-]+\/report\.html$/.test(r.reportUri)
+  return /^\/api\/runs\/[\w.:@-]+\/report\.html$/.test(r.reportUri)
     ? r.reportUri
     : `/api/runs/${encodeURIComponent(r.runId)}/report.html`;
 }

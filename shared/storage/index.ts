@@ -62,7 +62,7 @@ export function accountNameFromUri(uri: string): string | undefined {
     return undefined;
   }
   const host = url.hostname.toLowerCase();
-  if (/\.(blob|queue|table|file|dfs)\./.test(host)) return host.split('.')[0];
+  if (/\.(?:blob|queue|table|file|dfs)\./.test(host)) return host.split('.')[0];
   return url.pathname.split('/').find((s) => s.length > 0);
 }
 

@@ -116,7 +116,7 @@ export async function horizontalOverflow(page: Page): Promise<number> {
 /** Saves a full-page PNG as `test-artifacts/<name>.png` and returns its path. */
 export async function saveScreenshot(page: Page, name: string): Promise<string> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  const file = path.join(ARTIFACTS_DIR, `${name.replace(/[^a-zA-Z0-9._-]/g, '_')}.png`);
+  const file = path.join(ARTIFACTS_DIR, `${name.replace(/[^\w.-]/g, '_')}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }

@@ -10,16 +10,14 @@ const siteName = z
   })
   .refine((s) => !s.includes('--'), { error: 'must not contain "--"' });
 
-const keyId = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,64}$/, { error: 'must be a key id: 1-64 of A-Z a-z 0-9 . _ : -' });
+const keyId = z.string().regex(/^[\w.:-]{1,64}$/, { error: 'must be a key id: 1-64 of A-Z a-z 0-9 . _ : -' });
 
 /**
  * One trusted agent key: which agent and which site it speaks for, and its public key. The site is
  * required: a key without one could answer for every site (issue 13).
  */
 const agentKey = z.strictObject({
-  agentId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'agentId must be 1-64 of A-Z a-z 0-9 . _ -' }),
+  agentId: z.string().regex(/^[\w.-]{1,64}$/, { error: 'agentId must be 1-64 of A-Z a-z 0-9 . _ -' }),
   site: siteName,
   publicKey: z
     .string()

@@ -30,7 +30,7 @@ function loadExamples(): Example[] {
   const out: Example[] = [];
   for (const version of readdirSync(ROOT).sort()) {
     for (const name of readdirSync(path.join(ROOT, version)).sort()) {
-      if (!/^ApiManagement(Backup|Restore)\w*\.json$/.test(name)) continue; // skip the spec excerpt
+      if (!/^ApiManagement(?:Backup|Restore)\w*\.json$/.test(name)) continue; // skip the spec excerpt
       const json = JSON.parse(readFileSync(path.join(ROOT, version, name), 'utf8')) as Omit<
         Example,
         'file' | 'op'

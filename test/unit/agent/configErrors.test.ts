@@ -59,7 +59,7 @@ describe('agent configuration errors (issue 13 item 8)', () => {
       `{\n  "site": "dc1",\n  "queue": { "connectionString": "${secret}" }\n  "agentId": "a"\n}\n`,
     );
     const m = messageOf(() => loadAgentConfig(p, env));
-    expect(m).toMatch(/is not valid JSON: line 4, column 3: expected ',' or '}'/);
+    expect(m).toMatch(/is not valid JSON: line 4, column 3: expected ',' or '\}'/);
     expect(m).not.toContain('c2VjcmV0');
     const trailing = file('trailing.json', '{\n  "site": "dc1",\n}\n');
     expect(messageOf(() => loadAgentConfig(trailing, env))).toMatch(

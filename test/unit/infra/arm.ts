@@ -131,7 +131,7 @@ function parseExpression(text: string): Node {
       i += m[0].length;
       return { k: 'num', v: Number(m[0]) };
     }
-    const m = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(text.slice(i));
+    const m = /^[A-Z_][\w.]*/i.exec(text.slice(i));
     if (m === null) throw new Error(`ARM expression: unexpected '${c}' at ${i} in ${text}`);
     i += m[0].length;
     expect('(');
@@ -160,7 +160,7 @@ function parseExpression(text: string): Node {
       const at = optional ? i + 1 : i;
       if (text[at] === '.') {
         i = at + 1;
-        const m = /^[A-Za-z_$][A-Za-z0-9_$-]*/.exec(text.slice(i))!;
+        const m = /^[A-Z_$][\w$-]*/i.exec(text.slice(i))!;
         i += m[0].length;
         node = { k: 'prop', of: node, name: m[0], optional };
       } else if (text[at] === '[') {

@@ -182,7 +182,7 @@ describe('app settings', () => {
     const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
     const used = new Set(
       files.flatMap((f) =>
-        [...readFileSync(path.join(root, f), 'utf8').matchAll(/'%([A-Za-z0-9_]+)%'/g)].map((m) => m[1]!),
+        [...readFileSync(path.join(root, f), 'utf8').matchAll(/'%(\w+)%'/g)].map((m) => m[1]!),
       ),
     );
     expect(used.size).toBeGreaterThan(0);

@@ -121,7 +121,7 @@ export const apimBackupRestore: ArmRoute = {
       res,
       202,
       undefined,
-      pollHeaders(ctx, url.pathname.replace(/\/(backup|restore)\/?$/i, ''), id, apiVersion),
+      pollHeaders(ctx, url.pathname.replace(/\/(?:backup|restore)\/?$/i, ''), id, apiVersion),
     );
   },
 };
