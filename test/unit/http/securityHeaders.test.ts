@@ -1,4 +1,4 @@
-import { HttpResponse } from '@azure/functions';
+import { HttpResponse, type HttpResponseInit } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { HTML_SECURITY_HEADERS, withSecurityHeaders } from '../../../functions/kit/http';
 
@@ -26,7 +26,7 @@ describe('withSecurityHeaders', () => {
   });
 
   it('adds nosniff alone to a JSON answer', () => {
-    const out = withSecurityHeaders({
+    const out = withSecurityHeaders<HttpResponseInit>({
       status: 400,
       jsonBody: { error: { code: 'InvalidInput', message: 'x' } },
     });
