@@ -10,7 +10,12 @@ import prettier from 'eslint-config-prettier';
  */
 const orchestrationDeterminism = {
   // The kit's steps run inside orchestrations: the same rules hold there.
-  files: ['functions/orchestrations/**/*.ts', 'functions/kit/steps.ts', 'functions/kit/commands.ts'],
+  files: [
+    'functions/orchestrations/**/*.ts',
+    'functions/kit/durableSteps.ts',
+    'functions/kit/apimOperation.ts',
+    'functions/kit/commands.ts',
+  ],
   rules: {
     'no-restricted-globals': [
       'error',
@@ -81,7 +86,12 @@ export default tseslint.config(
   {
     // The app never imports the local stack; shared/ never imports functions/ or local/.
     files: ['functions/**/*.ts', 'shared/**/*.ts'],
-    ignores: ['functions/orchestrations/**', 'functions/kit/steps.ts', 'functions/kit/commands.ts'],
+    ignores: [
+      'functions/orchestrations/**',
+      'functions/kit/durableSteps.ts',
+      'functions/kit/apimOperation.ts',
+      'functions/kit/commands.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -7,7 +7,7 @@ import type { Outcome, Result } from '../../shared/outcome';
 import type { Lazy } from './lazy';
 import type { OrchestrationRef } from './refs';
 import { durable } from '../names/durable';
-import { call, finish, retrying, type Gen } from './steps';
+import { call, finish, retrying, type Gen } from './durableSteps';
 
 /**
  * The orchestration wrapper: parse the input with its zod schema → run the flow → end in the one
