@@ -5,12 +5,14 @@ import type {
   ApimOperationPoll,
   PollApimOperationInput,
 } from '../../shared/backups/contracts';
+import { preflightWait } from '../../shared/backups/verdicts';
 import type { Problem } from '../../shared/outcome';
 import { apim } from '../names/apim';
 import {
   callRetrying,
   callUntilSettled,
   pollUntil,
+  retryLater,
   type Gen,
   type Retry,
   type RetryWait,
@@ -29,19 +31,26 @@ import type { ActivityRef } from './refs';
 export type RunningOperation = Extract<ApimOperationPoll, { status: 'running' }>;
 
 /**
- * Calls a preflight activity until its decision is not `wait`: each wait spends a retry of the
- * run's budget and shows through `onWaitFor`; `waitProblem` says what is waited for (pure, the
- * area's). Returns the answer, whose decision is then `ready` or `unsupported`.
+ * Calls a preflight activity until its decision is not `wait` (`subject` transitioning): each wait
+ * spends a retry of the run's budget and shows through `onWaitFor`. Returns the answer, whose
+ * decision is then `ready` or `unsupported` (`preflightRefusal` says why).
  */
 export function* preflight<I, O extends { readonly decision: PreflightDecision }>(
   context: OrchestrationContext,
   retry: Retry,
   ref: ActivityRef<I, O>,
   input: I,
-  waitProblem: (decision: PreflightDecision) => Problem | undefined,
+  subject: string,
   onWaitFor: (wait: RetryWait) => void,
 ): Gen<O> {
-  return yield* callUntilSettled(context, retry, ref, input, (o) => waitProblem(o.decision), onWaitFor);
+  return yield* callUntilSettled(
+    context,
+    retry,
+    ref,
+    input,
+    (o) => preflightWait(subject, o.decision),
+    onWaitFor,
+  );
 }
 
 /**
@@ -129,4 +138,31 @@ export function* apimOperation<I, S>(
     },
   });
   return polled.done ? polled.value : { status: 'timedOut', acceptedAt, state };
+}
+
+/** The budgeted steps of one APIM run, bound to its context and its one retry budget. */
+export interface ApimSteps {
+  /** {@link callRetrying} within the run's budget. */
+  call<I, O>(ref: ActivityRef<I, O>, input: I | (() => I)): Gen<O>;
+  /** {@link preflight} within the run's budget. */
+  preflight<I, O extends { readonly decision: PreflightDecision }>(
+    ref: ActivityRef<I, O>,
+    input: I,
+    subject: string,
+    onWaitFor: (wait: RetryWait) => void,
+  ): Gen<O>;
+  /** {@link apimOperation} within the run's budget. */
+  operation<I, S>(spec: Omit<ApimOperationSpec<I, S>, 'retry'>): Gen<ApimOperationEnd<S>>;
+  /** {@link retryLater} within the run's budget. */
+  retryLater(problem: Problem): Gen<void>;
+}
+
+/** Binds the APIM steps to a run's context and retry budget. */
+export function apimSteps(context: OrchestrationContext, retry: Retry): ApimSteps {
+  return {
+    call: (ref, input) => callRetrying(context, retry, ref, input),
+    preflight: (ref, input, subject, onWaitFor) => preflight(context, retry, ref, input, subject, onWaitFor),
+    operation: (spec) => apimOperation(context, { ...spec, retry }),
+    retryLater: (problem) => retryLater(context, retry, problem),
+  };
 }

@@ -126,6 +126,15 @@ export interface RetryBudget {
   used: number;
 }
 
+/** A fresh budget from a run's retry settings (its input). */
+export function retryBudget(settings: {
+  readonly retryBudget: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+}): RetryBudget {
+  return { limit: settings.retryBudget, baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs, used: 0 };
+}
+
 /** Why a retry waits: shown in custom status by the caller. */
 export interface RetryWait {
   readonly nextCheckAt: string;
@@ -248,6 +257,18 @@ export function* callUntilSettled<I, O>(
     const problem = waitFor(output);
     if (problem === undefined) return output;
     yield* retryLater(context, retry, problem, onWaitFor);
+  }
+}
+
+/**
+ * Runs a step whose failure is reported, not fatal to the flow (a manifest, a prune): an error
+ * that escapes it (its own budget spent, a final error) becomes `failed(problem)`.
+ */
+export function* reported<T>(step: () => Gen<T>, failed: (problem: Problem) => T): Gen<T> {
+  try {
+    return yield* step();
+  } catch (error) {
+    return failed(publicError(error));
   }
 }
 

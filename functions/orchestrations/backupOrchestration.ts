@@ -1,21 +1,16 @@
 import type { OrchestrationContext } from 'durable-functions';
-import type {
-  BackupProgress,
-  BackupRunInput,
-  BackupRunResult,
-  ManifestReport,
-} from '../../shared/backups/run';
+import type { BackupEnding, BackupRunView } from '../../shared/backups/verdicts';
+import type { BackupProgress, BackupRunInput, BackupRunResult } from '../../shared/backups/run';
 import { publicError } from '../../shared/errors';
-import { refused, timedOut, type Problem } from '../../shared/outcome';
 import {
-  apimOperation,
-  callRetrying,
+  apimSteps,
   finish,
   inputText,
   lazy,
   orchestration,
-  preflight,
-  retryLater,
+  reported,
+  retryBudget,
+  waitStatus,
   type Gen,
   type Retry,
 } from '../kit';
@@ -23,9 +18,10 @@ import { backup as names } from '../names/backup';
 
 /**
  * One backup run of one APIM service: preflight → container → begin → poll (the kit's
- * `apimOperation`) → verify → manifest → prune. Verdicts and messages are pure functions in
+ * `apimOperation`, begun again when the operation ended without a backup) → verify → manifest →
+ * prune. Verdicts, messages and the shapes of status and result are pure functions in
  * shared/backups (verdicts.ts, run.ts); this file only sequences. Retryable failures (409
- * ServiceLocked, transient errors, a transitioning service, an operation lost) share one budget.
+ * ServiceLocked, transient errors, a transitioning service, a lost operation) share one budget.
  * The run ends in the one outcome vocabulary; a run that did not verify a backup prunes nothing.
  */
 
@@ -34,14 +30,6 @@ const naming = lazy(() => import('../../shared/backups/naming'));
 const verdicts = lazy(() => import('../../shared/backups/verdicts'));
 
 const EVENT = 'lifeboat.backup.run';
-
-interface RunState {
-  readonly input: BackupRunInput;
-  readonly retry: Retry;
-  readonly startedAt: Date;
-  polls: number;
-  blobName?: string;
-}
 
 orchestration(names.backupOrchestration, {
   uses: [run, naming, verdicts],
@@ -54,202 +42,113 @@ orchestration(names.backupOrchestration, {
     polls: 0,
   }),
   *run(context, input) {
-    const budget = { limit: input.retryBudget, baseMs: input.retryBaseMs, maxMs: input.retryMaxMs, used: 0 };
-    const state: RunState = {
-      input,
-      startedAt: context.df.currentUtcDateTime,
-      polls: 0,
-      retry: {
-        budget,
-        onWait: (w) =>
-          setStatus(context, state, 'retrying', {
-            nextCheckAt: w.nextCheckAt,
-            lastProblem: w.problem,
-            waitingFor: 'a retry',
-          }),
-      },
-    };
+    const r = runOf(context, input);
     // Only Lifeboat's own starts (the timer, POST /api/backups) use the service's singleton id;
     // a run started around it (the Durable HTTP API) would stack on a running one.
     const expectedId = run.get().backupInstanceId(input.serviceName);
     if (context.df.instanceId !== expectedId) {
-      const { code, message } = verdicts
-        .get()
-        .notSingleton(`backup runs of ${input.serviceName}`, expectedId, '/api/backups');
-      return end(context, state, refused(code, message));
+      const subject = `backup runs of ${input.serviceName}`;
+      return r.end({ outcome: 'refused', error: r.v.notSingleton(subject, expectedId, '/api/backups') });
     }
     try {
-      return yield* backUp(context, state);
+      return yield* backUp(context, input, r);
     } catch (error) {
       const problem = publicError(error);
-      return end(context, state, {
-        outcome: problem.code === 'BackupTimeout' ? 'timedOut' : 'failed',
-        error: problem,
-      });
+      return r.end({ outcome: problem.code === 'BackupTimeout' ? 'timedOut' : 'failed', error: problem });
     }
   },
 });
 
-function* backUp(context: OrchestrationContext, state: RunState): Gen<BackupRunResult> {
-  const { input, retry } = state;
-  const v = verdicts.get();
-
-  setStatus(context, state, 'preflight');
-  const service = yield* preflight(
-    context,
-    retry,
-    names.preflightBackup,
-    { resourceId: input.resourceId },
-    (d) => v.preflightWait(input.serviceName, d),
-    (w) =>
-      setStatus(context, state, 'waiting-for-service', {
-        nextCheckAt: w.nextCheckAt,
-        lastProblem: w.problem,
-        waitingFor: 'the service to finish its current operation',
-      }),
+function* backUp(
+  context: OrchestrationContext,
+  input: BackupRunInput,
+  { v, view, steps, status, end }: ReturnType<typeof runOf>,
+): Gen<BackupRunResult> {
+  const { resourceId, serviceName } = input;
+  status('preflight');
+  const service = yield* steps.preflight(names.preflightBackup, { resourceId }, serviceName, (w) =>
+    status('waiting-for-service', waitStatus(w, 'the service to finish its current operation')),
   );
-  const refusal = v.preflightRefusal(input.serviceName, service.decision);
-  if (refusal !== undefined) return end(context, state, refused(refusal.code, refusal.message));
+  const refusal = v.preflightRefusal(serviceName, service.decision);
+  if (refusal !== undefined) return end({ outcome: 'refused', error: refusal });
+  const { location: region, tier } = service;
 
-  setStatus(context, state, 'ensuring-container', { percent: 5 });
-  yield* callRetrying(context, retry, names.ensureBackupContainer, {});
+  status('ensuring-container', { percent: 5 });
+  yield* steps.call(names.ensureBackupContainer, {});
 
   // Named once per run, from orchestration time, so replays and retries reuse the same blob; the
   // begin POSTs at most once per blob and first verifies earlier runs' backups that completed late.
   const takenAt = context.df.currentUtcDateTime;
-  const blobName = naming.get().backupBlobName(input.serviceName, takenAt);
-  state.blobName = blobName;
+  const blobName = (view.blobName = naming.get().backupBlobName(serviceName, takenAt));
   // Begin again only after the operation ended without a backup (`lost`), within the budget.
   for (;;) {
-    setStatus(context, state, 'starting', { percent: 10 });
-    const op = yield* apimOperation(context, {
-      retry,
+    status('starting', { percent: 10 });
+    const op = yield* steps.operation({
       begin: names.beginApimBackup,
-      beginInput: { resourceId: input.resourceId, blobName, region: service.location, tier: service.tier },
-      // A 403 on the poll makes it watch the blob instead (`watching: 'blob'`).
-      poll: { resourceId: input.resourceId, blobName },
+      beginInput: { resourceId, blobName, region, tier },
+      poll: { resourceId, blobName }, // a 403 on the poll makes it watch the blob
       timeoutMs: input.timeoutMs,
       pollDefaultMs: input.pollDefaultMs,
       watch: { initial: undefined, observe: v.observeBackupPoll },
-      onPoll: () => state.polls++,
+      onPoll: () => view.polls++,
       onWait: (at, watching) =>
-        setStatus(context, state, 'polling', {
+        status('polling', {
           percent: 15,
           nextCheckAt: at.toISOString(),
           waitingFor: v.backupWaitingFor(watching),
         }),
     });
-    if (op.status === 'timedOut') {
-      const { code, message } = v.backupTimeout(input.serviceName, input.timeoutMs, op.state);
-      return end(context, state, timedOut(code, message));
-    }
+    if (op.status === 'timedOut')
+      return end({ outcome: 'timedOut', error: v.backupTimeout(serviceName, input.timeoutMs, op.state) });
     if (op.status !== 'lost') break;
-    yield* retryLater(context, retry, v.backupLost(input.serviceName, op.reason));
+    yield* steps.retryLater(v.backupLost(serviceName, op.reason));
   }
 
-  setStatus(context, state, 'verifying', { percent: 85 });
-  const verified = yield* callRetrying(context, retry, names.verifyBackup, {
-    blobName,
-    serviceName: input.serviceName,
-    region: service.location,
-    tier: service.tier,
-    takenAt: takenAt.toISOString(),
-  });
+  status('verifying', { percent: 85 });
+  const verifyInput = { blobName, serviceName, region, tier, takenAt: takenAt.toISOString() };
+  const verified = yield* steps.call(names.verifyBackup, verifyInput);
 
-  // The manifest (what a restore is verified against) and the prune are reported on their own:
-  // the backup has succeeded whatever they do.
-  setStatus(context, state, 'writing-manifest', { percent: 90 });
-  const manifest = yield* onItsOwn<ManifestReport>(
-    context,
-    state,
-    function* (own) {
-      const written = yield* callRetrying(context, own, names.writeBackupManifest, {
-        resourceId: input.resourceId,
-        blobName,
-      });
-      return { outcome: 'succeeded', blobName: written.blobName, counts: written.counts };
-    },
-    (error) => ({ outcome: 'failed', error }),
-  );
-  setStatus(context, state, 'pruning', { percent: 95 });
-  const prune = yield* onItsOwn(
-    context,
-    state,
-    function* (own) {
-      const now = () => ({
-        serviceName: input.serviceName,
-        now: context.df.currentUtcDateTime.toISOString(),
-      });
-      return run.get().pruneReportOf(yield* callRetrying(context, own, names.pruneBackups, now));
-    },
-    run.get().pruneNotDone,
-  );
-  return end(context, state, {
+  // The manifest (what a restore is verified against) and the prune (only now, with a verified
+  // backup in place) are reported on their own, each on its own small budget.
+  status('writing-manifest', { percent: 90 });
+  const manifest = yield* reported(function* () {
+    const own = apimSteps(context, { budget: run.get().pruneRetryBudget(input) });
+    return v.manifestReportOf(yield* own.call(names.writeBackupManifest, { resourceId, blobName }));
+  }, v.manifestNotWritten);
+  status('pruning', { percent: 95 });
+  const prune = yield* reported(function* () {
+    const own = apimSteps(context, { budget: run.get().pruneRetryBudget(input) });
+    const now = () => ({ serviceName, now: context.df.currentUtcDateTime.toISOString() });
+    return run.get().pruneReportOf(yield* own.call(names.pruneBackups, now));
+  }, run.get().pruneNotDone);
+  const { sizeBytes } = verified;
+  return end({
     outcome: 'succeeded',
     takenAt: takenAt.toISOString(),
-    sizeBytes: verified.sizeBytes,
+    sizeBytes,
     pruned: prune.deleted,
     prune,
     manifest,
   });
 }
 
-/**
- * A step after the verified backup, on its own small budget: its failure is reported (`failed`),
- * never fatal to the backup, and the next run tries again.
- */
-function* onItsOwn<T>(
-  context: OrchestrationContext,
-  state: RunState,
-  step: (own: Retry) => Gen<T>,
-  failed: (error: Problem) => T,
-): Gen<T> {
-  try {
-    return yield* step({ budget: run.get().pruneRetryBudget(state.input) });
-  } catch (error) {
-    return failed(publicError(error));
-  }
-}
-
-/** Custom status while the run progresses. */
-function setStatus(
-  context: OrchestrationContext,
-  state: RunState,
-  phase: BackupProgress['phase'],
-  extra: Partial<BackupProgress> = {},
-): void {
-  const status: BackupProgress = {
-    phase,
-    serviceName: state.input.serviceName,
-    retries: state.retry.budget.used,
-    polls: state.polls,
-    ...extra,
+/** The run so far, its one retry budget, and how it shows progress and ends (pure shapes: verdicts.ts). */
+function runOf(context: OrchestrationContext, input: BackupRunInput) {
+  const v = verdicts.get();
+  const startedAt = context.df.currentUtcDateTime.getTime();
+  const view: BackupRunView = { serviceName: input.serviceName, polls: 0 };
+  const budget = retryBudget(input);
+  const status = (phase: BackupProgress['phase'], extra: Partial<BackupProgress> = {}): void =>
+    context.df.setCustomStatus(v.backupProgress(view, budget.used, phase, extra));
+  const end = (ending: BackupEnding): BackupRunResult => {
+    const durationMs = context.df.currentUtcDateTime.getTime() - startedAt;
+    return finish(
+      context,
+      EVENT,
+      v.backupResult(view, budget.used, ending),
+      v.backupLogDetails(view, budget.used, durationMs),
+    );
   };
-  if (state.blobName !== undefined) status.blobName = state.blobName;
-  context.df.setCustomStatus(status);
-}
-
-function end(
-  context: OrchestrationContext,
-  state: RunState,
-  result: Pick<
-    BackupRunResult,
-    'outcome' | 'error' | 'sizeBytes' | 'pruned' | 'prune' | 'takenAt' | 'manifest'
-  >,
-): BackupRunResult {
-  const { serviceName } = state.input;
-  const counts = { retries: state.retry.budget.used, polls: state.polls };
-  const out: BackupRunResult = {
-    serviceName,
-    ...result,
-    ...(state.blobName === undefined ? {} : { blobName: state.blobName }),
-    ...counts,
-  };
-  return finish(context, EVENT, out, {
-    service: serviceName,
-    serviceName,
-    blobName: state.blobName ?? null,
-    ...counts,
-    durationMs: context.df.currentUtcDateTime.getTime() - state.startedAt.getTime(),
-  });
+  const retry: Retry = { budget, onWait: (w) => status('retrying', waitStatus(w, 'a retry')) };
+  return { v, view, steps: apimSteps(context, retry), status, end };
 }

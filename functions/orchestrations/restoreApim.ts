@@ -3,13 +3,12 @@ import { publicError } from '../../shared/errors';
 import type { Problem } from '../../shared/outcome';
 import type { RestoreProgress, RestoreRunInput, RestoreRunResult } from '../../shared/restore/run';
 import {
-  apimOperation,
-  callRetrying,
+  apimSteps,
   finish,
   inputText,
   lazy,
   orchestration,
-  preflight,
+  retryBudget,
   waitStatus,
   type Gen,
   type Retry,
@@ -32,191 +31,117 @@ const verdicts = lazy(() => import('../../shared/restore/verdicts'));
 
 const EVENT = 'lifeboat.restore.run';
 
-interface RunState {
-  readonly input: RestoreRunInput;
-  readonly retry: Retry;
-  readonly result: RestoreRunResult;
-}
-
 orchestration(names.restoreApim, {
   uses: [target, run, verdicts],
   input: () => run.get().restoreRunInputSchema,
   event: EVENT,
-  ended: (ending, raw): RestoreRunResult => {
-    const r = raw as { mode?: unknown; targetResourceId?: unknown } | null;
-    return {
-      serviceName: inputText(raw, 'serviceName', 80),
-      mode: r?.mode === 'drill' ? ('drill' as const) : ('failover' as const),
-      target: { resourceId: typeof r?.targetResourceId === 'string' ? r.targetResourceId.slice(0, 300) : '' },
-      timings: { startedAt: '' },
-      retries: 0,
-      polls: 0,
-      ...ending,
-    };
-  },
+  ended: (ending, raw) => verdicts.get().restoreNotRun(ending, raw, inputText(raw, 'serviceName', 80)),
   *run(context, input) {
-    const { serviceName, mode } = input;
-    const state: RunState = {
-      input,
-      retry: {
-        budget: { limit: input.retryBudget, baseMs: input.retryBaseMs, maxMs: input.retryMaxMs, used: 0 },
-        onWait: (w) => setStatus(context, state, 'retrying', waitStatus(w, 'a retry')),
-      },
-      result: {
-        serviceName,
-        mode,
-        outcome: 'succeeded',
-        target: { resourceId: input.targetResourceId.trim() },
-        timings: { startedAt: context.df.currentUtcDateTime.toISOString() },
-        retries: 0,
-        polls: 0,
-      },
-    };
+    const r = runOf(context, input);
     try {
-      return yield* restoreInto(context, state);
+      return yield* restoreInto(context, input, r);
     } catch (error) {
       const problem = publicError(error);
-      return end(context, state, problem.code === 'RestoreTimeout' ? 'timedOut' : 'failed', problem);
+      return r.end(problem.code === 'RestoreTimeout' ? 'timedOut' : 'failed', problem);
     }
   },
 });
 
-function* restoreInto(context: OrchestrationContext, state: RunState): Gen<RestoreRunResult> {
-  const { input, result, retry } = state;
+function* restoreInto(
+  context: OrchestrationContext,
+  input: RestoreRunInput,
+  { result, steps, status, end, now }: ReturnType<typeof runOf>,
+): Gen<RestoreRunResult> {
   const v = verdicts.get();
-  const now = () => context.df.currentUtcDateTime.toISOString();
-
-  setStatus(context, state, 'target-rules');
+  status('target-rules');
   const rule = target.get().decideRestoreTarget(input.service, input.targetResourceId, input.mode);
-  if (!rule.ok) return end(context, state, 'refused', { code: rule.code, message: rule.message });
+  if (!rule.ok) return end('refused', { code: rule.code, message: rule.message });
   const targetId = rule.resourceId;
   result.target = { resourceId: targetId, role: rule.role };
   const expectedId = run.get().restoreInstanceId(targetId);
   if (context.df.instanceId !== expectedId)
-    return end(
-      context,
-      state,
-      'refused',
-      v.notSingleton(`restores into ${targetId}`, expectedId, '/api/restores'),
-    );
+    return end('refused', v.notSingleton(`restores into ${targetId}`, expectedId, '/api/restores'));
 
-  setStatus(context, state, 'preflight', { percent: 2 });
-  const checked = yield* preflight(
-    context,
-    retry,
+  status('preflight', { percent: 2 });
+  const checked = yield* steps.preflight(
     names.preflightRestoreTarget,
     { targetResourceId: targetId },
-    (d) => v.preflightWait(targetId, d),
-    (w) =>
-      setStatus(
-        context,
-        state,
-        'waiting-for-target',
-        waitStatus(w, 'the target to finish its current operation'),
-      ),
+    targetId,
+    (w) => status('waiting-for-target', waitStatus(w, 'the target to finish its current operation')),
   );
   const refusal = v.preflightRefusal(targetId, checked.decision);
-  if (refusal !== undefined) return end(context, state, 'refused', refusal);
+  if (refusal !== undefined) return end('refused', refusal);
 
   // The backup, against the target's current tier (a refusal says why).
-  setStatus(context, state, 'selecting-backup', { percent: 4 });
-  const { serviceName, backup } = input;
-  const selected = yield* callRetrying(context, retry, names.selectRestoreBackup, () => ({
-    serviceName,
-    targetTier: checked.tier,
-    backup,
-    now: now(),
-  }));
-  if (!selected.ok) return end(context, state, 'refused', { code: selected.code, message: selected.message });
+  status('selecting-backup', { percent: 4 });
+  const { serviceName, backup, mode, timeoutMs } = input;
+  const selectInput = () => ({ serviceName, targetTier: checked.tier, backup, now: now() });
+  const selected = yield* steps.call(names.selectRestoreBackup, selectInput);
+  if (!selected.ok) return end('refused', { code: selected.code, message: selected.message });
   result.backup = selected.backup;
   result.recoveryPointAgeMs = selected.ageMs;
   const blobName = selected.backup.name;
 
   // The begin POSTs at most once per run: one delivered again, or retried after its POST was
   // accepted, finds the run's accepted POST by `runId`. A lost operation is final (never re-POSTed).
-  setStatus(context, state, 'starting', { percent: 5 });
+  status('starting', { percent: 5 });
   const runId = context.df.newGuid(context.df.instanceId).toLowerCase();
-  const op = yield* apimOperation(context, {
-    retry,
+  const op = yield* steps.operation({
     begin: names.beginApimRestore,
-    beginInput: () => ({
-      serviceName,
-      targetResourceId: targetId,
-      mode: input.mode,
-      blobName,
-      runId,
-      now: now(),
-    }),
+    beginInput: () => ({ serviceName, targetResourceId: targetId, mode, blobName, runId, now: now() }),
     poll: { resourceId: targetId },
-    timeoutMs: input.timeoutMs,
+    timeoutMs,
     pollDefaultMs: input.pollDefaultMs,
     watch: { initial: v.RESTORE_WATCH_START, observe: v.observeRestorePoll },
     onAccepted: (at) => (result.timings.acceptedAt = at.toISOString()),
     onPoll: () => result.polls++,
     onWait: (at, seen) =>
-      setStatus(context, state, 'polling', {
+      status('polling', {
         percent: 10,
         nextCheckAt: at.toISOString(),
         waitingFor: v.restoreWaitingFor(seen),
       }),
   });
-  if (op.status === 'timedOut')
-    return end(context, state, 'timedOut', v.restoreTimeout(targetId, input.timeoutMs, op.state));
-  if (op.status === 'lost') return end(context, state, 'failed', v.restoreLost(targetId, op.reason));
-  if (op.state.targetFailed) return end(context, state, 'failed', v.restoreTargetFailed(targetId));
+  if (op.status === 'timedOut') return end('timedOut', v.restoreTimeout(targetId, timeoutMs, op.state));
+  if (op.status === 'lost') return end('failed', v.restoreLost(targetId, op.reason));
+  if (op.state.targetFailed) return end('failed', v.restoreTargetFailed(targetId));
   Object.assign(
     result.timings,
     v.completionTimings(op.status === 'succeeded' ? op.completedAt : undefined, now()),
   );
 
-  setStatus(context, state, 'verifying', { percent: 85 });
-  result.verification = yield* callRetrying(context, retry, names.verifyRestore, {
-    targetResourceId: targetId,
-    blobName,
-  });
+  // Verification against the manifest written beside the backup, then the gateway (configurable off).
+  status('verifying', { percent: 85 });
+  result.verification = yield* steps.call(names.verifyRestore, { targetResourceId: targetId, blobName });
   const mismatch = v.verificationFailure(result.verification);
-  if (mismatch !== undefined) return end(context, state, 'failed', mismatch);
+  if (mismatch !== undefined) return end('failed', mismatch);
   result.timings.verifiedAt = now();
-
   if (!input.smokeCheck) result.smokeCheck = { status: 'skipped' };
   else {
-    setStatus(context, state, 'smoke-check', { percent: 95 });
-    const probe = yield* callRetrying(context, retry, names.smokeCheckGateway, {
-      targetResourceId: targetId,
-    });
+    status('smoke-check', { percent: 95 });
+    const probe = yield* steps.call(names.smokeCheckGateway, { targetResourceId: targetId });
     const smoke = v.smokeCheckVerdict(targetId, probe);
     result.smokeCheck = smoke.smokeCheck;
-    if (smoke.failure !== undefined) return end(context, state, 'failed', smoke.failure);
+    if (smoke.failure !== undefined) return end('failed', smoke.failure);
   }
-  return end(context, state, 'succeeded');
+  return end('succeeded');
 }
 
-function setStatus(
-  context: OrchestrationContext,
-  state: RunState,
-  phase: RestoreProgress['phase'],
-  extra: Partial<RestoreProgress> = {},
-): void {
-  context.df.setCustomStatus(
-    verdicts.get().restoreProgress(state.result, state.retry.budget.used, phase, extra),
-  );
-}
-
-function end(
-  context: OrchestrationContext,
-  state: RunState,
-  outcome: RestoreRunResult['outcome'],
-  error?: Problem,
-): RestoreRunResult {
-  const { result } = state;
-  const endedAt = context.df.currentUtcDateTime.toISOString();
-  const out = verdicts.get().restoreResult(result, state.retry.budget.used, outcome, endedAt, error);
-  return finish(context, EVENT, out, {
-    service: result.serviceName,
-    target: result.target.resourceId,
-    mode: result.mode,
-    backup: result.backup?.name ?? null,
-    retries: state.retry.budget.used,
-    polls: result.polls,
-  });
+/** The run's result so far, its one retry budget, and how it shows progress and ends (pure shapes: verdicts.ts). */
+function runOf(context: OrchestrationContext, input: RestoreRunInput) {
+  const v = verdicts.get();
+  const now = () => context.df.currentUtcDateTime.toISOString();
+  const result = v.restoreStarted(input, now());
+  const budget = retryBudget(input);
+  const status = (phase: RestoreProgress['phase'], extra: Partial<RestoreProgress> = {}): void =>
+    context.df.setCustomStatus(v.restoreProgress(result, budget.used, phase, extra));
+  const end = (outcome: RestoreRunResult['outcome'], error?: Problem): RestoreRunResult =>
+    finish(
+      context,
+      EVENT,
+      v.restoreResult(result, budget.used, outcome, now(), error),
+      v.restoreLogDetails(result, budget.used),
+    );
+  const retry: Retry = { budget, onWait: (w) => status('retrying', waitStatus(w, 'a retry')) };
+  return { result, steps: apimSteps(context, retry), status, end, now };
 }

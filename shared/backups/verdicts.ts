@@ -1,5 +1,7 @@
 import type { Problem } from '../errors';
+import type { WriteBackupManifestOutput } from './contracts';
 import type { PreflightDecision } from './preflight';
+import type { BackupProgress, BackupRunResult, ManifestReport } from './run';
 
 /**
  * What a backup run makes of its answers (pure: the orchestration only sequences). The preflight
@@ -62,4 +64,72 @@ export function backupTimeout(serviceName: string, timeoutMs: number, watching: 
 /** An operation that ended without a backup: the run begins again, within its budget. */
 export function backupLost(serviceName: string, reason: string): Problem {
   return { code: 'BackupOperationLost', message: `${serviceName}: ${reason}` };
+}
+
+/** What a backup run's status and result show of the run so far (mutated by the orchestration). */
+export interface BackupRunView {
+  readonly serviceName: string;
+  polls: number;
+  /** Named once the backup was started. */
+  blobName?: string;
+}
+
+/** The custom status of a backup run in `phase`. */
+export function backupProgress(
+  view: BackupRunView,
+  retries: number,
+  phase: BackupProgress['phase'],
+  extra: Partial<BackupProgress> = {},
+): BackupProgress {
+  return {
+    phase,
+    serviceName: view.serviceName,
+    retries,
+    polls: view.polls,
+    ...extra,
+    ...(view.blobName === undefined ? {} : { blobName: view.blobName }),
+  };
+}
+
+/** How a backup run ends (the fields that vary with the ending). */
+export type BackupEnding = Pick<
+  BackupRunResult,
+  'outcome' | 'error' | 'sizeBytes' | 'pruned' | 'prune' | 'takenAt' | 'manifest'
+>;
+
+/** A backup run's result. */
+export function backupResult(view: BackupRunView, retries: number, ending: BackupEnding): BackupRunResult {
+  return {
+    serviceName: view.serviceName,
+    ...ending,
+    ...(view.blobName === undefined ? {} : { blobName: view.blobName }),
+    retries,
+    polls: view.polls,
+  };
+}
+
+/** The fields of a backup run's log line. */
+export function backupLogDetails(
+  view: BackupRunView,
+  retries: number,
+  durationMs: number,
+): Record<string, unknown> {
+  return {
+    service: view.serviceName,
+    serviceName: view.serviceName,
+    blobName: view.blobName ?? null,
+    retries,
+    polls: view.polls,
+    durationMs,
+  };
+}
+
+/** The manifest step's report: the manifest written beside the backup, or why not (never fatal). */
+export function manifestReportOf(written: WriteBackupManifestOutput): ManifestReport {
+  return { outcome: 'succeeded', blobName: written.blobName, counts: written.counts };
+}
+
+/** A manifest that could not be written. */
+export function manifestNotWritten(error: Problem): ManifestReport {
+  return { outcome: 'failed', error };
 }

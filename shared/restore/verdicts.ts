@@ -1,6 +1,12 @@
 import type { Problem } from '../errors';
 import type { Outcome } from '../outcome';
-import type { RestoreProgress, RestoreRunResult, RestoreTimings, RestoreVerification } from './run';
+import type {
+  RestoreProgress,
+  RestoreRunInput,
+  RestoreRunResult,
+  RestoreTimings,
+  RestoreVerification,
+} from './run';
 import { decideWatchedRestore, type WatchedTarget } from './watch';
 
 /** The preflight and singleton verdicts are the backup run's (the same rules, another subject). */
@@ -145,5 +151,48 @@ export function restoreResult(
     ...(error === undefined ? {} : { error }),
     timings: { ...result.timings, endedAt },
     retries,
+  };
+}
+
+/** A restore run's result as it starts (the target as given, until the rules normalise it). */
+export function restoreStarted(input: RestoreRunInput, startedAt: string): RestoreRunResult {
+  return {
+    serviceName: input.serviceName,
+    mode: input.mode,
+    outcome: 'succeeded',
+    target: { resourceId: input.targetResourceId.trim() },
+    timings: { startedAt },
+    retries: 0,
+    polls: 0,
+  };
+}
+
+/** The fields of a restore run's log line. */
+export function restoreLogDetails(result: RestoreRunResult, retries: number): Record<string, unknown> {
+  return {
+    service: result.serviceName,
+    target: result.target.resourceId,
+    mode: result.mode,
+    backup: result.backup?.name ?? null,
+    retries,
+    polls: result.polls,
+  };
+}
+
+/** The result of a run that ended before its plan ran (invalid input) or escaped it (a bug), from its raw input. */
+export function restoreNotRun(
+  ending: { outcome: 'refused' | 'failed'; error: Problem },
+  raw: unknown,
+  serviceName: string,
+): RestoreRunResult {
+  const r = raw as { mode?: unknown; targetResourceId?: unknown } | null;
+  return {
+    serviceName,
+    mode: r?.mode === 'drill' ? 'drill' : 'failover',
+    target: { resourceId: typeof r?.targetResourceId === 'string' ? r.targetResourceId.slice(0, 300) : '' },
+    timings: { startedAt: '' },
+    retries: 0,
+    polls: 0,
+    ...ending,
   };
 }
