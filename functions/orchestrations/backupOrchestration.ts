@@ -91,12 +91,7 @@ function* backUp(
       pollDefaultMs: input.pollDefaultMs,
       watch: { initial: undefined, observe: v.observeBackupPoll },
       onPoll: () => view.polls++,
-      onWait: (at, watching) =>
-        status('polling', {
-          percent: 15,
-          nextCheckAt: at.toISOString(),
-          waitingFor: v.backupWaitingFor(watching),
-        }),
+      onWait: (at, watching) => status('polling', v.backupPolling(at, watching)),
     });
     if (op.status === 'timedOut')
       return end({ outcome: 'timedOut', error: v.backupTimeout(serviceName, input.timeoutMs, op.state) });
@@ -121,15 +116,7 @@ function* backUp(
     const now = () => ({ serviceName, now: context.df.currentUtcDateTime.toISOString() });
     return run.get().pruneReportOf(yield* own.call(names.pruneBackups, now));
   }, run.get().pruneNotDone);
-  const { sizeBytes } = verified;
-  return end({
-    outcome: 'succeeded',
-    takenAt: takenAt.toISOString(),
-    sizeBytes,
-    pruned: prune.deleted,
-    prune,
-    manifest,
-  });
+  return end(v.backedUp(takenAt, verified.sizeBytes, prune, manifest));
 }
 
 /** The run so far, its one retry budget, and how it shows progress and ends (pure shapes: verdicts.ts). */

@@ -95,12 +95,7 @@ function* restoreInto(
     watch: { initial: v.RESTORE_WATCH_START, observe: v.observeRestorePoll },
     onAccepted: (at) => (result.timings.acceptedAt = at.toISOString()),
     onPoll: () => result.polls++,
-    onWait: (at, seen) =>
-      status('polling', {
-        percent: 10,
-        nextCheckAt: at.toISOString(),
-        waitingFor: v.restoreWaitingFor(seen),
-      }),
+    onWait: (at, seen) => status('polling', v.restorePolling(at, seen)),
   });
   if (op.status === 'timedOut') return end('timedOut', v.restoreTimeout(targetId, timeoutMs, op.state));
   if (op.status === 'lost') return end('failed', v.restoreLost(targetId, op.reason));

@@ -1,7 +1,7 @@
 import type { Problem } from '../errors';
 import type { WriteBackupManifestOutput } from './contracts';
 import type { PreflightDecision } from './preflight';
-import type { BackupProgress, BackupRunResult, ManifestReport } from './run';
+import type { BackupProgress, BackupRunResult, ManifestReport, PruneReport } from './run';
 
 /**
  * What a backup run makes of its answers (pure: the orchestration only sequences). The preflight
@@ -42,11 +42,16 @@ export function observeBackupPoll(
   return { state: answer.watching, stop: false };
 }
 
-/** What the run waits for while it polls (custom status). */
-export function backupWaitingFor(watching: BackupWatching): string {
-  return watching === 'blob'
-    ? 'the backup blob (the operation cannot be read: 403 on its poll)'
-    : 'the backup operation at API Management';
+/** The status while the run waits between polls: until when, and for what. */
+export function backupPolling(nextCheckAt: Date, watching: BackupWatching): Partial<BackupProgress> {
+  return {
+    percent: 15,
+    nextCheckAt: nextCheckAt.toISOString(),
+    waitingFor:
+      watching === 'blob'
+        ? 'the backup blob (the operation cannot be read: 403 on its poll)'
+        : 'the backup operation at API Management',
+  };
 }
 
 /** The timeout of a backup whose operation was still running (or whose blob never came). */
@@ -121,6 +126,23 @@ export function backupLogDetails(
     retries,
     polls: view.polls,
     durationMs,
+  };
+}
+
+/** A verified backup's ending: the prune and the manifest are reported beside it, never fatal to it. */
+export function backedUp(
+  takenAt: Date,
+  sizeBytes: number,
+  prune: PruneReport,
+  manifest: ManifestReport,
+): BackupEnding {
+  return {
+    outcome: 'succeeded',
+    takenAt: takenAt.toISOString(),
+    sizeBytes,
+    pruned: prune.deleted,
+    prune,
+    manifest,
   };
 }
 

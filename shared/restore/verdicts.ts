@@ -45,11 +45,15 @@ export function observeRestorePoll(
     : { state: { watching: true, sawRunning: d.sawRunning, targetFailed: false }, stop: false };
 }
 
-/** What the run waits for while it polls (custom status). */
-export function restoreWaitingFor(seen: RestoreWatch): string {
-  return seen.watching
-    ? 'the target service to leave Updating (the restore operation cannot be read: 403 on its poll)'
-    : 'the restore operation at API Management';
+/** The status while the run waits between polls: until when, and for what. */
+export function restorePolling(nextCheckAt: Date, seen: RestoreWatch): Partial<RestoreProgress> {
+  return {
+    percent: 10,
+    nextCheckAt: nextCheckAt.toISOString(),
+    waitingFor: seen.watching
+      ? 'the target service to leave Updating (the restore operation cannot be read: 403 on its poll)'
+      : 'the restore operation at API Management',
+  };
 }
 
 /** The timeout of a restore not seen ending. */
