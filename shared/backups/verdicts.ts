@@ -1,5 +1,5 @@
 import type { Problem } from '../errors';
-import type { WriteBackupManifestOutput } from './contracts';
+import type { ApimOperationPoll, WriteBackupManifestOutput } from './contracts';
 import type { PreflightDecision } from './preflight';
 import type { BackupProgress, BackupRunResult, ManifestReport, PruneReport } from './run';
 
@@ -37,7 +37,7 @@ export function preflightRefusal(subject: string, decision: PreflightDecision): 
 /** One running poll of a backup: remember what is watched; the operation's own end stops the polls. */
 export function observeBackupPoll(
   _watching: BackupWatching,
-  answer: { readonly watching?: 'blob' | 'service' },
+  answer: Extract<ApimOperationPoll, { status: 'running' }>,
 ): { state: BackupWatching; stop: false } {
   return { state: answer.watching, stop: false };
 }

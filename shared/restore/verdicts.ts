@@ -7,7 +7,8 @@ import type {
   RestoreTimings,
   RestoreVerification,
 } from './run';
-import { decideWatchedRestore, type WatchedTarget } from './watch';
+import type { ApimOperationPoll } from '../backups/contracts';
+import { decideWatchedRestore } from './watch';
 
 /** The preflight and singleton verdicts are the backup run's (the same rules, another subject). */
 export { notSingleton, preflightRefusal, preflightWait } from '../backups/verdicts';
@@ -35,7 +36,7 @@ export const RESTORE_WATCH_START: RestoreWatch = { watching: false, sawRunning: 
  */
 export function observeRestorePoll(
   seen: RestoreWatch,
-  answer: { readonly watching?: 'blob' | 'service'; readonly target?: WatchedTarget },
+  answer: Extract<ApimOperationPoll, { status: 'running' }>,
 ): { state: RestoreWatch; stop: boolean } {
   if (answer.watching !== 'service' || answer.target === undefined)
     return { state: { ...seen, sawRunning: true }, stop: false };
