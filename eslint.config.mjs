@@ -11,7 +11,12 @@ import regexp from 'eslint-plugin-regexp';
  */
 const orchestrationDeterminism = {
   // The kit's steps run inside orchestrations: the same rules hold there.
-  files: ['functions/orchestrations/**/*.ts', 'functions/kit/steps.ts', 'functions/kit/commands.ts'],
+  files: [
+    'functions/orchestrations/**/*.ts',
+    'functions/kit/durableSteps.ts',
+    'functions/kit/apimOperation.ts',
+    'functions/kit/commands.ts',
+  ],
   rules: {
     'no-restricted-globals': [
       'error',
@@ -86,7 +91,12 @@ export default tseslint.config(
   {
     // The app never imports the local stack; shared/ never imports functions/ or local/.
     files: ['functions/**/*.ts', 'shared/**/*.ts'],
-    ignores: ['functions/orchestrations/**', 'functions/kit/steps.ts', 'functions/kit/commands.ts'],
+    ignores: [
+      'functions/orchestrations/**',
+      'functions/kit/durableSteps.ts',
+      'functions/kit/apimOperation.ts',
+      'functions/kit/commands.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,5 +1,5 @@
 import { activity } from '../kit';
-import { backup } from '../names/backup';
+import { apim } from '../names/apim';
 
 /**
  * Polls an APIM backup or restore operation exactly once, resumed from its token (the
@@ -9,7 +9,7 @@ import { backup } from '../names/backup';
  * apart from an operation that ended without a backup (shared/backups/begin.ts `pollBackupOnce`).
  * A success carries the completion time the service reported, when it reported one.
  */
-activity(backup.pollApimOperation, {
+activity(apim.pollApimOperation, {
   input: async () => (await import('../../shared/backups/contracts')).pollApimOperationInput,
   handler: async ({ resourceId, token, blobName }) => {
     const { backupDeps, findService } = await import('../../shared/backups/deps');

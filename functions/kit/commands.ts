@@ -2,7 +2,7 @@ import type { OrchestrationContext } from 'durable-functions';
 import type { CommandType } from '../../shared/contracts';
 import type { RunAgentCommandInput, RunAgentCommandOutcome } from '../../shared/relay/contracts';
 import { relay } from '../names/relay';
-import { callSub, type Gen } from './steps';
+import { callSub, type Gen } from './durableSteps';
 
 /**
  * Runs one on-premises command through `runAgentCommand` and returns its outcome with the output

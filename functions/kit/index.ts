@@ -9,6 +9,7 @@ export * from './lazy';
 export * from './orchestration';
 export * from './queue';
 export * from './refs';
-export * from './steps';
+export * from './durableSteps';
 export * from './timer';
 export * from './commands';
+export * from './apimOperation';

@@ -7,7 +7,7 @@ import type { Outcome, Result } from '../../shared/outcome';
 import type { Lazy } from './lazy';
 import type { OrchestrationRef } from './refs';
 import { durable } from '../names/durable';
-import { call, finish, retrying, type Gen } from './steps';
+import { callRetrying, finish, type Gen } from './durableSteps';
 
 /**
  * The orchestration wrapper: parse the input with its zod schema → run the flow → end in the one
@@ -109,9 +109,9 @@ function* report(
   result: Result,
 ): Gen<void> {
   try {
-    yield* retrying(context, { limit: 5, baseMs: 2000, maxMs: 60_000, used: 0 }, () =>
-      call(context, durable.signalFlow, { instanceId: notify.instanceId, event: notify.event, data: result }),
-    );
+    const retry = { budget: { limit: 5, baseMs: 2000, maxMs: 60_000, used: 0 } };
+    const signal = { instanceId: notify.instanceId, event: notify.event, data: result };
+    yield* callRetrying(context, retry, durable.signalFlow, signal);
   } catch (error) {
     if (!context.df.isReplaying)
       context.warn(

@@ -1,10 +1,9 @@
 import type { PruneOutcome } from '../../shared/backups/catalog';
 import type {
-  ApimOperationPoll,
+  ApimOperationBegun,
   BeginApimBackupInput,
   MarkRestoreVerifiedInput,
   MarkRestoreVerifiedOutput,
-  PollApimOperationInput,
   PreflightBackupInput,
   PreflightBackupOutput,
   PruneBackupsInput,
@@ -19,7 +18,8 @@ import { activityRef, orchestrationRef } from '../kit/refs';
 /**
  * The backup area's functions, each named once with its input and output types (house style:
  * file name = handler = registered name). Type imports only, so orchestrations may import it
- * without loading anything. Test helpers load the area's function files from this table.
+ * without loading anything. Test helpers load the area's function files from this table. The poll
+ * of the APIM operation is shared with restores: `functions/names/apim.ts`.
  */
 export const backup = {
   scheduledBackup: 'scheduledBackup',
@@ -28,8 +28,7 @@ export const backup = {
   backupOrchestration: orchestrationRef<BackupRunInput, BackupRunResult>('backupOrchestration'),
   preflightBackup: activityRef<PreflightBackupInput, PreflightBackupOutput>('preflightBackup'),
   ensureBackupContainer: activityRef<Record<string, never>, { created: boolean }>('ensureBackupContainer'),
-  beginApimBackup: activityRef<BeginApimBackupInput, ApimOperationPoll>('beginApimBackup'),
-  pollApimOperation: activityRef<PollApimOperationInput, ApimOperationPoll>('pollApimOperation'),
+  beginApimBackup: activityRef<BeginApimBackupInput, ApimOperationBegun>('beginApimBackup'),
   verifyBackup: activityRef<VerifyBackupInput, VerifyBackupOutput>('verifyBackup'),
   writeBackupManifest: activityRef<WriteBackupManifestInput, WriteBackupManifestOutput>(
     'writeBackupManifest',

@@ -9,14 +9,14 @@ import type {
   VerifyRestoreInput,
   VerifyRestoreOutput,
 } from '../../shared/restore/contracts';
-import type { ApimOperationPoll } from '../../shared/backups/contracts';
+import type { ApimOperationBegun } from '../../shared/backups/contracts';
 import type { RestoreRunInput, RestoreRunResult } from '../../shared/restore/run';
 import type { RestoreCanaryInput, RestoreCanaryResult } from '../../shared/restore/canary';
 import { activityRef, orchestrationRef } from '../kit/refs';
 
 /**
  * The restore area's functions (issue 9), each named once with its input and output types. The
- * restore polls with the backup area's `pollApimOperation` (it polls backups and restores).
+ * restore polls its operation with `pollApimOperation` (`functions/names/apim.ts`, shared with backups).
  */
 export const restore = {
   startRestore: 'startRestore',
@@ -28,7 +28,7 @@ export const restore = {
   selectRestoreBackup: activityRef<SelectRestoreBackupInput, SelectRestoreBackupOutput>(
     'selectRestoreBackup',
   ),
-  beginApimRestore: activityRef<BeginApimRestoreInput, ApimOperationPoll>('beginApimRestore'),
+  beginApimRestore: activityRef<BeginApimRestoreInput, ApimOperationBegun>('beginApimRestore'),
   verifyRestore: activityRef<VerifyRestoreInput, VerifyRestoreOutput>('verifyRestore'),
   smokeCheckGateway: activityRef<SmokeCheckGatewayInput, SmokeCheckGatewayOutput>('smokeCheckGateway'),
   /** The restore canary: a timer on %LIFEBOAT_RESTORE_CANARY_SCHEDULE% starting the orchestration. */

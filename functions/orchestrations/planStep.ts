@@ -1,9 +1,8 @@
+import type { PlanStep, RunMode } from '../../shared/plans/plan';
 import type { StepEnded } from '../../shared/plans/run';
-import type { StepVerdict } from '../../shared/plans/steps';
-import type { LyncConferenceRestoreResult, VmFailbackResult } from '../../shared/onprem/contracts';
-import type { RestoreRunResult } from '../../shared/restore/run';
-import type { RunAgentCommandOutcome } from '../../shared/relay/contracts';
-import { call, finish, inputText, lazy, orchestration, progress } from '../kit';
+import type { OrchestrationContext, Task } from 'durable-functions';
+import type { StepVerdict, StepWork } from '../../shared/plans/steps';
+import { call, finish, inputText, lazy, orchestration, progress, startSub } from '../kit';
 import { onprem } from '../names/onprem';
 import { plans as names } from '../names/plans';
 import { relay } from '../names/relay';
@@ -60,14 +59,7 @@ orchestration(names.planStep, {
     if (work.kind === 'refused') return done(s.refusedVerdict(work.error));
 
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
-    const task =
-      work.kind === 'restore'
-        ? context.df.callSubOrchestrator(restore.restoreApim.name, work.input, work.instanceId)
-        : work.kind === 'lyncSync'
-          ? context.df.callSubOrchestrator(onprem.lyncConferenceRestore.name, work.input)
-          : work.kind === 'vms'
-            ? context.df.callSubOrchestrator(onprem.vmFailback.name, work.input)
-            : context.df.callSubOrchestrator(relay.runAgentCommand.name, work.input);
+    const child = startChild(context, work, step, mode);
     progress(context, {
       phase: 'running',
       percent: 10,
@@ -77,8 +69,8 @@ orchestration(names.planStep, {
     });
     // Raced once (never re-yielded in a new Task.any: azure-functions-durable-js#574).
     const timer = context.df.createTimer(deadline);
-    const winner = yield context.df.Task.any([task, timer]);
-    if (winner !== task)
+    const winner = yield context.df.Task.any([child.task, timer]);
+    if (winner !== child.task)
       return done({
         outcome: 'timedOut',
         error: {
@@ -89,16 +81,37 @@ orchestration(names.planStep, {
         evidence: {},
       });
     timer.cancel();
-    const result = task.result;
-    switch (work.kind) {
-      case 'restore':
-        return done(s.restoreVerdict(result as RestoreRunResult, work.target));
-      case 'lyncSync':
-        return done(s.lyncSyncVerdict(result as LyncConferenceRestoreResult));
-      case 'vms':
-        return done(s.vmsVerdict(result as VmFailbackResult, mode));
-      case 'command':
-        return done(s.commandVerdict(step, result as RunAgentCommandOutcome));
-    }
+    return done(child.verdict());
   },
 });
+
+/**
+ * Starts the step's work as its sub-orchestration, called through its typed reference, and gives
+ * the verdict on the result once the task completed (no cast: `startSub` types the result).
+ */
+function startChild(
+  context: OrchestrationContext,
+  work: Exclude<StepWork, { kind: 'refused' }>,
+  step: PlanStep,
+  mode: RunMode,
+): { task: Task; verdict: () => StepVerdict } {
+  const s = steps.get();
+  switch (work.kind) {
+    case 'restore': {
+      const t = startSub(context, restore.restoreApim, work.input, work.instanceId);
+      return { task: t.task, verdict: () => s.restoreVerdict(t.result(), work.target) };
+    }
+    case 'lyncSync': {
+      const t = startSub(context, onprem.lyncConferenceRestore, work.input);
+      return { task: t.task, verdict: () => s.lyncSyncVerdict(t.result()) };
+    }
+    case 'vms': {
+      const t = startSub(context, onprem.vmFailback, work.input);
+      return { task: t.task, verdict: () => s.vmsVerdict(t.result(), mode) };
+    }
+    case 'command': {
+      const t = startSub(context, relay.runAgentCommand, work.input);
+      return { task: t.task, verdict: () => s.commandVerdict(step, t.result()) };
+    }
+  }
+}

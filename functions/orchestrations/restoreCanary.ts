@@ -1,7 +1,7 @@
 import { publicError } from '../../shared/errors';
 import type { CanaryMark, CanaryServiceResult, RestoreCanaryResult } from '../../shared/restore/canary';
 import type { RestoreRunResult } from '../../shared/restore/run';
-import { call, callSub, finish, lazy, orchestration, progress, retrying } from '../kit';
+import { callRetrying, callSub, finish, lazy, orchestration, progress } from '../kit';
 import { backup } from '../names/backup';
 import { restore as names } from '../names/restore';
 
@@ -69,13 +69,16 @@ orchestration(names.restoreCanary, {
           restored.timings.endedAt ??
           context.df.currentUtcDateTime.toISOString();
         try {
-          mark = yield* retrying(context, { ...input.markRetry, used: 0 }, () =>
-            call(context, backup.markRestoreVerified, {
+          mark = yield* callRetrying(
+            context,
+            { budget: { ...input.markRetry, used: 0 } },
+            backup.markRestoreVerified,
+            {
               blobName,
               verifiedAt,
               target: r.targetName,
               outcome: restored.outcome,
-            }),
+            },
           );
         } catch (error) {
           mark = { recorded: false, restoreVerified: false, error: publicError(error, 'MarkFailed') };

@@ -55,6 +55,9 @@ export type ApimOperationPoll =
   /** The operation ended without a backup and without a readable failure: a new POST may follow. */
   | { status: 'lost'; reason: string };
 
+/** What a begin answers: the accepted operation, or one already done (a begin never finds it lost). */
+export type ApimOperationBegun = Exclude<ApimOperationPoll, { status: 'lost' }>;
+
 export const verifyBackupInput = z.strictObject({
   blobName: z.string().min(1),
   serviceName: z.string().min(1),

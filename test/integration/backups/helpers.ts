@@ -5,10 +5,11 @@ import type { ServiceSpec } from '../../../local/arm/model';
 import { loadAreas } from '../../helpers/app';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
 
-/** The backup functions only (other areas' functions need settings these tests do not give). */
+/** The backup functions and the APIM operation poll only (other areas' functions need settings these tests do not give). */
 export const backupApp = async (): Promise<void> => {
   const { backup } = await import('../../../functions/names/backup');
-  await loadAreas(backup);
+  const { apim } = await import('../../../functions/names/apim');
+  await loadAreas(backup, apim);
 };
 
 export interface BackupWorld {

@@ -32,6 +32,7 @@ export const plansApp = async (): Promise<void> => {
   const areas = await Promise.all([
     import('../../../functions/names/backup').then((m) => m.backup),
     import('../../../functions/names/restore').then((m) => m.restore),
+    import('../../../functions/names/apim').then((m) => m.apim),
     import('../../../functions/names/relay').then((m) => m.relay),
     import('../../../functions/names/onprem').then((m) => m.onprem),
     import('../../../functions/names/durable').then((m) => m.durable),

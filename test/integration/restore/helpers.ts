@@ -5,11 +5,12 @@ import { createTestHost, type TestHost } from '../../../local/host/testing';
 import { loadAreas } from '../../helpers/app';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
 
-/** The backup and restore functions (a restore needs a backup, and polls with the backup area's poll). */
+/** The backup and restore functions and the APIM operation poll both use (a restore needs a backup). */
 export const restoreApp = async (): Promise<void> => {
   const { backup } = await import('../../../functions/names/backup');
   const { restore } = await import('../../../functions/names/restore');
-  await loadAreas(backup, restore);
+  const { apim } = await import('../../../functions/names/apim');
+  await loadAreas(backup, restore, apim);
 };
 
 export interface RestoreWorld {

@@ -28,13 +28,14 @@ import { startCountingProxy, type CountingProxy } from '../../bench/fixtures/cou
 export const statusApp = async (): Promise<void> => {
   const { backup } = await import('../../../functions/names/backup');
   const { restore } = await import('../../../functions/names/restore');
+  const { apim } = await import('../../../functions/names/apim');
   const { relay } = await import('../../../functions/names/relay');
   const { durable } = await import('../../../functions/names/durable');
   const { onprem } = await import('../../../functions/names/onprem');
   const { plans } = await import('../../../functions/names/plans');
   const { alerts } = await import('../../../functions/names/alerts');
   const { status } = await import('../../../functions/names/status');
-  await loadAreas(backup, restore, relay, onprem, durable, plans, alerts, status);
+  await loadAreas(backup, restore, apim, relay, onprem, durable, plans, alerts, status);
 };
 
 export interface StatusWorld {

@@ -12,9 +12,11 @@ import { decideRetry, randomFromGuid } from '../../shared/steps/retry';
 import type { ActivityRef, OrchestrationRef } from './refs';
 
 /**
- * Deterministic steps every flow shares (the same lint rules as orchestrations apply here): typed
- * calls, retry within a budget, poll until done or deadline, progress and finish. Time is
- * `context.df.currentUtcDateTime`, randomness `context.df.newGuid`, waiting `createTimer`.
+ * Durable steps every flow shares: generators that yield durable tasks and so run inside
+ * orchestrations (the same lint rules as orchestrations apply here): typed calls, retry within a
+ * budget, poll until done or deadline, progress and finish. Time is `context.df.currentUtcDateTime`,
+ * randomness `context.df.newGuid`, waiting `createTimer`. The pure decisions behind them (backoff,
+ * the next poll) are in shared/steps/, unit-tested without the SDK.
  */
 
 /** What an orchestrator function (or a step inside one) is: a generator of durable tasks. */
@@ -124,6 +126,15 @@ export interface RetryBudget {
   used: number;
 }
 
+/** A fresh budget from a run's retry settings (its input). */
+export function retryBudget(settings: {
+  readonly retryBudget: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+}): RetryBudget {
+  return { limit: settings.retryBudget, baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs, used: 0 };
+}
+
 /** Why a retry waits: shown in custom status by the caller. */
 export interface RetryWait {
   readonly nextCheckAt: string;
@@ -181,6 +192,84 @@ export function* backoff(
   const fireAt = new Date(context.df.currentUtcDateTime.getTime() + decision.delayMs);
   onWait({ nextCheckAt: fireAt.toISOString(), problem, retries: budget.used });
   yield context.df.createTimer(fireAt);
+}
+
+/** The custom status fields of a wait: when the run checks again, the problem, what it waits for. */
+export function waitStatus(
+  wait: RetryWait,
+  waitingFor: string,
+): { nextCheckAt: string; lastProblem: Problem; waitingFor: string } {
+  return { nextCheckAt: wait.nextCheckAt, lastProblem: wait.problem, waitingFor };
+}
+
+/** A run's retry budget and how its waits show: what the budgeted calls of one run share. */
+export interface Retry {
+  readonly budget: RetryBudget;
+  /** Shows a wait before a retry (custom status); nothing by default. */
+  readonly onWait?: (wait: RetryWait) => void;
+}
+
+/**
+ * Calls an activity within the run's budget ({@link retrying}). `input` may be a function: it is
+ * then built again for each attempt (inputs that carry the orchestration's time, such as `now`).
+ */
+export function* callRetrying<I, O>(
+  context: OrchestrationContext,
+  retry: Retry,
+  ref: ActivityRef<I, O>,
+  input: I | (() => I),
+): Gen<O> {
+  // Activity inputs are JSON, never functions, so a function here is always a builder.
+  const build = typeof input === 'function' ? (input as () => I) : () => input;
+  return yield* retrying(context, retry.budget, () => call(context, ref, build()), retry.onWait);
+}
+
+/**
+ * Waits before trying again for a condition the run knows will pass (a service that is
+ * transitioning, an operation that ended without its effect): spends one retry of the budget like
+ * any retryable error, waits on a durable timer and shows `problem` through `onWait`; throws
+ * `RetryBudgetSpent` naming the problem when the budget is spent.
+ */
+export function* retryLater(
+  context: OrchestrationContext,
+  retry: Retry,
+  problem: Problem,
+  onWait: ((wait: RetryWait) => void) | undefined = retry.onWait,
+): Gen<void> {
+  // The path of a thrown transient error, so the delay and the give-up message are any retry's.
+  yield* backoff(context, retry.budget, new TransientError(problem.message, { code: problem.code }), onWait);
+}
+
+/**
+ * Calls an activity (within the budget) until `waitFor` finds nothing to wait for in its answer:
+ * each wait spends a retry ({@link retryLater}) and shows through `onWaitFor`.
+ */
+export function* callUntilSettled<I, O>(
+  context: OrchestrationContext,
+  retry: Retry,
+  ref: ActivityRef<I, O>,
+  input: I | (() => I),
+  waitFor: (output: O) => Problem | undefined,
+  onWaitFor?: (wait: RetryWait) => void,
+): Gen<O> {
+  for (;;) {
+    const output = yield* callRetrying(context, retry, ref, input);
+    const problem = waitFor(output);
+    if (problem === undefined) return output;
+    yield* retryLater(context, retry, problem, onWaitFor);
+  }
+}
+
+/**
+ * Runs a step whose failure is reported, not fatal to the flow (a manifest, a prune): an error
+ * that escapes it (its own budget spent, a final error) becomes `failed(problem)`.
+ */
+export function* reported<T>(step: () => Gen<T>, failed: (problem: Problem) => T): Gen<T> {
+  try {
+    return yield* step();
+  } catch (error) {
+    return failed(publicError(error));
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
