@@ -8,6 +8,7 @@ bicep=tools/bin/bicep
 [ -x "$bicep" ] || { echo "infra: the Bicep CLI is not installed: run 'npm run tools' (needs the .NET SDK)" >&2; exit 1; }
 # Sample values for the parameters main.bicepparam reads from the azd environment.
 export AZURE_LOCATION="${AZURE_LOCATION:-northeurope}" LIFEBOAT_PRIMARY_LOCATION="${LIFEBOAT_PRIMARY_LOCATION:-westeurope}"
+export LIFEBOAT_AUTH_CLIENT_ID="${LIFEBOAT_AUTH_CLIENT_ID:-44444444-4444-4444-4444-444444444444}"
 status=0
 run() {
   local out

@@ -59,6 +59,10 @@ param restoreCanarySchedule string = '0 0 3 * * 0'
 @description('NCRONTAB schedule of the agent heartbeat (agent.ping to every site; every 5 minutes by default).')
 param heartbeatSchedule string = '0 */5 * * * *'
 
+@description('Client (application) id of Lifeboat\'s Entra app registration: App Service Authentication signs people in with it and its app roles say what they may do (infra/entra/create-app.sh, docs/identity.md).')
+@minLength(36)
+param authClientId string
+
 @description('Tags for every resource (azd adds azd-env-name).')
 param tags object = {}
 
@@ -111,6 +115,12 @@ module app 'modules/functionapp.bicep' = {
     restoreCanarySchedule: restoreCanarySchedule
     heartbeatSchedule: heartbeatSchedule
   }
+}
+
+// Nobody reaches an operator route without signing in with Entra ID (SECURITY.md).
+module auth 'modules/auth.bicep' = {
+  name: 'auth'
+  params: { siteName: app.outputs.name, clientId: authClientId }
 }
 
 // Monitoring alerts reach the intake through this action group (docs/alerts.md).

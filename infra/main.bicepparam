@@ -21,5 +21,7 @@ param sites = json(readEnvironmentVariable('LIFEBOAT_SITES', '[]'))
 param agentPrincipalIds = json(readEnvironmentVariable('LIFEBOAT_AGENT_PRINCIPAL_IDS', '{}'))
 // { "<keyId>": { "agentId": "...", "site": "...", "publicKey": "<PEM or base64>" } } (public keys only)
 param agentKeys = json(readEnvironmentVariable('LIFEBOAT_AGENT_KEYS', '{}'))
+// Client id of Lifeboat's Entra app registration (infra/entra/create-app.sh prints it).
+param authClientId = readEnvironmentVariable('LIFEBOAT_AUTH_CLIENT_ID')
 param retentionDays = int(readEnvironmentVariable('LIFEBOAT_BACKUP_RETENTION_DAYS', '7'))
 param tags = { 'azd-env-name': readEnvironmentVariable('AZURE_ENV_NAME', 'lifeboat') }

@@ -49,6 +49,9 @@ export async function startAzureStack(options: AzureStackOptions = {}): Promise<
       IDENTITY_ENDPOINT: arm.identity.endpoint,
       IDENTITY_HEADER: arm.identity.header,
       AzureWebJobsStorage: azurite.connectionString,
+      // The local host plays App Service Authentication (local/host/signIn.ts): the app may trust
+      // the principal headers it sets. Never set in Azure (the app refuses it there).
+      LIFEBOAT_LOCAL_MODE: 'true',
     };
     const started = arm;
     const tempDir = dir;

@@ -2,6 +2,7 @@
 import './host/host';
 import path from 'node:path';
 import { startLocalLifeboat } from './lifeboat';
+import { signInLines } from './host/signIn';
 
 /**
  * `npm start`: builds Lifeboat and runs it on the embedded local Azure stack. Port from PORT
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const lifeboat = await startLocalLifeboat({ appRoot, port });
   console.log('Lifeboat is running on the local Azure stack:');
   for (const line of lifeboat.describe()) console.log(`  ${line}`);
+  for (const line of signInLines(lifeboat.host.origin, lifeboat.host.signIn)) console.log(line);
   console.log('Press Ctrl-C to stop.');
 
   let stopping = false;

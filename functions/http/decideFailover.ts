@@ -1,11 +1,12 @@
 import * as df from 'durable-functions';
 import { httpError, pathId, readBody, route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { plans } from '../names/plans';
 
 /**
- * `POST /api/failovers/{runId}/approve` and `/reject` `{ by?, comment? }`: the approver comes from
- * the Easy Auth principal when the app trusts it (LIFEBOAT_TRUST_EASY_AUTH), otherwise from `by`
- * (required). The requester cannot approve their own failover (LIFEBOAT_ALLOW_SELF_APPROVAL).
+ * `POST /api/failovers/{runId}/approve` and `/reject` `{ comment? }` (Lifeboat.Approver): the
+ * approver is the signed-in caller. The requester cannot approve their own failover, compared by
+ * Entra object id (LIFEBOAT_ALLOW_SELF_APPROVAL).
  * 202 when the decision was delivered; 400 / 403 / 404 / 409 say why not.
  */
 route(plans.decideFailover, {
@@ -13,9 +14,10 @@ route(plans.decideFailover, {
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: async (request, context) => {
+  role: ROLES.approver,
+  handler: async (request, context, caller) => {
     const { planDeps } = await import('../../shared/plans/deps');
-    const { decisionBody, callerIdentity, checkApproval } = await import('../../shared/plans/start');
+    const { decisionBody, checkApproval } = await import('../../shared/plans/start');
     const { PLAN_SIGNAL } = await import('../../shared/plans/run');
     const decision = request.params['decision'];
     if (decision !== 'approve' && decision !== 'reject')
@@ -25,22 +27,25 @@ route(plans.decideFailover, {
     const { config, store } = await planDeps();
     const report = await store.readReport(runId);
     if (report === undefined) throw httpError(404, 'NotFound', `no run '${runId.slice(0, 80)}'`);
-    const by = callerIdentity(
-      request.headers.get('x-ms-client-principal-name'),
-      body.by,
-      config.plans.trustEasyAuth,
-    );
-    const check = checkApproval(report, by, decision, config.plans.allowSelfApproval);
+    const by = caller.name;
+    const check = checkApproval(report, caller, decision, config.plans.allowSelfApproval);
     if (!check.ok) throw httpError(check.status, check.code, check.message);
     const at = new Date().toISOString();
     await df.getClient(context).raiseEvent(runId, PLAN_SIGNAL, {
       type: decision,
       at,
-      ...(by === undefined ? {} : { by }),
+      by,
       ...(body.comment === undefined ? {} : { comment: body.comment }),
     });
     context.log(
-      JSON.stringify({ event: 'lifeboat.plans.decision', runId, plan: report.plan.name, decision, by }),
+      JSON.stringify({
+        event: 'lifeboat.plans.decision',
+        runId,
+        plan: report.plan.name,
+        decision,
+        by,
+        byId: caller.objectId,
+      }),
     );
     return {
       status: 202,

@@ -1,4 +1,5 @@
 import { httpError, route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { alerts } from '../names/alerts';
 
 /**
@@ -10,6 +11,7 @@ route(alerts.getAlerts, {
   route: 'alerts',
   methods: ['GET'],
   authLevel: 'function',
+  role: ROLES.reader,
   handler: async (request) => {
     const { getConfig } = await import('../../shared/config');
     const { parseListQuery } = await import('../../shared/alerts/list');

@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import type { LastRunStatus } from '../../shared/backups/report';
 import { route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { backup } from '../names/backup';
 
 /**
@@ -18,6 +19,7 @@ route(backup.getBackups, {
   route: 'backups',
   methods: ['GET'],
   authLevel: 'function',
+  role: ROLES.reader,
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
     const { backupDeps } = await import('../../shared/backups/deps');

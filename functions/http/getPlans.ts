@@ -1,4 +1,5 @@
 import { route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { plans } from '../names/plans';
 
 /**
@@ -11,6 +12,7 @@ route(plans.getPlans, {
   route: 'plans',
   methods: ['GET'],
   authLevel: 'function',
+  role: ROLES.reader,
   handler: async () => {
     const { getConfig } = await import('../../shared/config');
     const { displayPlansDir, listPlans, loadPlans, planCheckContext } =

@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
 import { httpError, pathId, route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { core } from '../names/core';
 
 /**
@@ -11,6 +12,7 @@ route(core.getRun, {
   route: 'runs/{instanceId}',
   methods: ['GET'],
   authLevel: 'function',
+  role: ROLES.reader,
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
     const { shapeRun } = await import('../../shared/steps/runs');

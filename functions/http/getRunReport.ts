@@ -1,4 +1,5 @@
 import { httpError, pathId, route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { plans } from '../names/plans';
 
 /**
@@ -9,6 +10,7 @@ route(plans.getRunReport, {
   route: 'runs/{runId}/{format}',
   methods: ['GET'],
   authLevel: 'function',
+  role: ROLES.reader,
   handler: async (request) => {
     const { planDeps } = await import('../../shared/plans/deps');
     const format = request.params['format'];

@@ -1,5 +1,6 @@
 import * as df from 'durable-functions';
 import { route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { status } from '../names/status';
 
 /**
@@ -10,6 +11,7 @@ route(status.getStatusPage, {
   route: 'status.html',
   methods: ['GET'],
   authLevel: 'function',
+  role: ROLES.reader,
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
     const { statusReport } = await import('../../shared/status/deps');

@@ -1,4 +1,5 @@
 import { httpError, queryId, route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { plans } from '../names/plans';
 
 /**
@@ -9,6 +10,7 @@ route(plans.listRuns, {
   route: 'runs',
   methods: ['GET'],
   authLevel: 'function',
+  role: ROLES.reader,
   handler: async (request) => {
     const { planDeps, planEntries } = await import('../../shared/plans/deps');
     // `plan` becomes a blob name (summaries/<plan>.json): the one id rule keeps it in its folder.

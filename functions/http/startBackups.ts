@@ -1,10 +1,12 @@
 import * as df from 'durable-functions';
 import { httpError, route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { backup } from '../names/backup';
 
 /**
  * `POST /api/backups` with an optional body `{ "services": ["name", ...] }`: starts the backup
- * orchestration for those services (all when omitted). 202 with status URLs per started run and
+ * orchestration for those services (all when omitted; Lifeboat.Operator). 202 with each started
+ * run's `statusUri` (`/api/runs/{id}`, never a Durable management URL) and
  * the services skipped because a run is still going; 400 naming the field for a bad body or an
  * unknown service; 500 when configuration is invalid or a start failed.
  */
@@ -12,6 +14,7 @@ route(backup.startBackups, {
   route: 'backups',
   methods: ['POST'],
   authLevel: 'function',
+  role: ROLES.operator,
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
     const { getConfig } = await import('../../shared/config');
@@ -27,10 +30,9 @@ route(backup.startBackups, {
     const outcomes = await startBackupRuns(client, backup.backupOrchestration.name, selection.services, (s) =>
       buildRunInput(s, config.backup),
     );
-    const urls = (instanceId: string) => {
-      const p = client.createHttpManagementPayload(instanceId);
-      return { statusQueryGetUri: p.statusQueryGetUri, terminatePostUri: p.terminatePostUri };
-    };
+    // Lifeboat's own route, never the Durable management URLs: in Azure those carry the Durable
+    // system key, which opens the whole Durable HTTP API (SECURITY.md).
+    const urls = (instanceId: string) => ({ statusUri: `/api/runs/${instanceId}` });
     const started = outcomes
       .filter((o) => o.started)
       .map((o) => ({ service: o.service, instanceId: o.instanceId, ...urls(o.instanceId) }));

@@ -1,9 +1,10 @@
 import * as df from 'durable-functions';
 import { readBody, route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { plans } from '../names/plans';
 
 /**
- * `POST /api/drills` `{ plan, by? }`: starts a drill of a plan (drill variants only: nothing in
+ * `POST /api/drills` `{ plan }` (Lifeboat.Operator; the requester is the signed-in caller): starts a drill of a plan (drill variants only: nothing in
  * production changes). 202 `{ runId, status, report }`; 400 naming the field; 404 unknown plan;
  * 409 when the plan has a run (with its id) or is invalid.
  */
@@ -12,15 +13,16 @@ route(plans.startDrill, {
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: async (request, context) => {
+  role: ROLES.operator,
+  handler: async (request, context, caller) => {
     const { startFromHttp } = await import('../../shared/plans/deps');
     const { startDrillBody } = await import('../../shared/plans/start');
     const { startAnswer } = await import('../../shared/plans/http');
     const body = await readBody(request, startDrillBody);
     const decision = await startFromHttp(
       df.getClient(context),
-      request.headers.get('x-ms-client-principal-name'),
-      { plan: body.plan, mode: 'drill', reason: 'drill', by: body.by },
+      caller,
+      { plan: body.plan, mode: 'drill', reason: 'drill' },
       plans.planRun.name,
     );
     context.log(

@@ -1,9 +1,11 @@
 import * as df from 'durable-functions';
 import { readBody, route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { plans } from '../names/plans';
 
 /**
- * `POST /api/failovers` `{ plan, reason, by? }`: starts a real failover of a plan, waiting for
+ * `POST /api/failovers` `{ plan, reason }` (Lifeboat.Operator; the requester is the signed-in caller,
+ * by object id): starts a real failover of a plan, waiting for
  * approval unless the plan says `auto`. A running drill of the plan is cancelled (its cleanup
  * runs) and the failover goes ahead. 202 `{ runId, state, status, report, approve?, reject? }`;
  * 400 naming the field; 403 when failovers are switched off; 404 unknown plan; 409 busy or invalid.
@@ -13,15 +15,16 @@ route(plans.startFailover, {
   methods: ['POST'],
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: async (request, context) => {
+  role: ROLES.operator,
+  handler: async (request, context, caller) => {
     const { startFromHttp } = await import('../../shared/plans/deps');
     const { startFailoverBody } = await import('../../shared/plans/start');
     const { startAnswer } = await import('../../shared/plans/http');
     const body = await readBody(request, startFailoverBody);
     const decision = await startFromHttp(
       df.getClient(context),
-      request.headers.get('x-ms-client-principal-name'),
-      { plan: body.plan, mode: 'failover', reason: body.reason, by: body.by },
+      caller,
+      { plan: body.plan, mode: 'failover', reason: body.reason },
       plans.planRun.name,
     );
     const line = JSON.stringify({

@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import { randomUUID } from 'node:crypto';
 import { readJson, route } from '../kit';
+import { ROLES } from '../../shared/identity/principal';
 import { core } from '../names/core';
 
 /**
@@ -13,6 +14,7 @@ route(core.startOnPremFlow, {
   route: 'onprem/{flow}',
   methods: ['POST'],
   authLevel: 'function',
+  role: ROLES.operator,
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
     const { getConfig } = await import('../../shared/config');

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { classifyError, formatIssues, NonRetryableError, publicError } from '../../shared/errors';
 import { parseId } from '../../shared/http/ids';
+import type { Principal, Role } from '../../shared/identity/principal';
 
 /**
  * The HTTP wrapper: parse → call → map. Every answer is JSON (or a self-contained HTML page); an
@@ -107,6 +108,8 @@ export async function readBody<T>(request: HttpRequest, schema: z.ZodType<T>): P
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   InvalidInput: 400,
   InvalidJson: 400,
+  Unauthenticated: 401,
+  Forbidden: 403,
   NotFound: 404,
   UnknownService: 404,
   Conflict: 409,
@@ -146,18 +149,39 @@ export function registeredRoutes(): readonly { template: string; methods: readon
   return routes;
 }
 
-/** Registers an HTTP function. */
+/** What every route declares. */
+interface RouteBase {
+  route: string;
+  methods: HttpMethod[];
+  authLevel: 'anonymous' | 'function' | 'admin';
+  extraInputs?: FunctionInput[];
+}
+
+/** A route for signed-in people: its handler gets the caller. */
+export type CallerHandler = (
+  request: HttpRequest,
+  context: InvocationContext,
+  caller: Principal,
+) => Promise<HttpResponseInit>;
+
+/**
+ * Registers an HTTP function. A route with `role` serves only a signed-in person holding that
+ * role (or one of them): the caller is the principal App Service Authentication (or the local
+ * host's stand-in) injected, never the body (shared/identity/principal.ts). 401 without one,
+ * 403 naming the role, 500 `InvalidConfiguration` naming the setting when nothing guarantees the
+ * principal headers are the platform's. A route without `role` is anonymous or function-key only.
+ */
+export function route(name: string, spec: RouteBase & { role?: undefined; handler: HttpHandler }): void;
 export function route(
   name: string,
-  spec: {
-    route: string;
-    methods: HttpMethod[];
-    authLevel: 'anonymous' | 'function' | 'admin';
-    extraInputs?: FunctionInput[];
-    handler: HttpHandler;
-  },
+  spec: RouteBase & { role: Role | readonly Role[]; handler: CallerHandler },
+): void;
+export function route(
+  name: string,
+  spec: RouteBase & { role?: Role | readonly Role[] | undefined; handler: HttpHandler | CallerHandler },
 ): void {
   routes.push({ template: spec.route, methods: spec.methods });
+  const role = spec.role;
   app.http(name, {
     route: spec.route,
     methods: spec.methods,
@@ -165,12 +189,30 @@ export function route(
     ...(spec.extraInputs === undefined ? {} : { extraInputs: spec.extraInputs }),
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
       try {
-        return withSecurityHeaders(await spec.handler(request, context));
+        if (role === undefined)
+          return withSecurityHeaders(await (spec.handler as HttpHandler)(request, context));
+        const caller = await signedInCaller(request, role);
+        return withSecurityHeaders(await (spec.handler as CallerHandler)(request, context, caller));
       } catch (error) {
         return withSecurityHeaders(errorResponse(error, context));
       }
     },
   });
+}
+
+/** The signed-in caller holding `role`; throws the 401 / 403 / configuration refusal. */
+async function signedInCaller(request: HttpRequest, role: Role | readonly Role[]): Promise<Principal> {
+  const { identitySource, principalFromHeader, requireRole } =
+    await import('../../shared/identity/principal');
+  identitySource(process.env);
+  // The same header `request.user` decodes; read directly so a partial set of headers is a 401,
+  // not a worker error.
+  const caller = principalFromHeader(
+    request.headers.get('x-ms-client-principal'),
+    request.headers.get('x-ms-client-principal-name'),
+  );
+  requireRole(caller, role);
+  return caller;
 }
 
 /** Whether a route template matches a path (literal segments case-insensitive, `{x}` one segment, `{*x}` the rest). */

@@ -11,6 +11,7 @@ import { FunctionInvocationError, invokeFunction, type LoadedFunction } from './
 import { QueueTriggers, sendQueueOutput } from './queues';
 import { installCoreShim, type BindingMetadata, type Registry, type RpcTypedData } from './registry';
 import { compileRoute, stripPrefix, type CompiledRoute } from './routes';
+import { applySignIn, createLocalSignIn, type LocalSignIn } from './signIn';
 import { readHostConfig, resolveBindingOptions, type HostConfig } from './settings';
 import { TimerTriggers, type TimerPayload } from './timers';
 
@@ -45,6 +46,11 @@ export interface HostOptions {
    * `DurableEngine.duplicateActivities`. Default: none.
    */
   readonly duplicateActivities?: (name: string) => boolean;
+  /**
+   * The local people's development tokens (local/host/signIn.ts): the host plays App Service
+   * Authentication with them. Default: fresh random tokens.
+   */
+  readonly signIn?: LocalSignIn;
   /** Queue polling overrides (real time; see local/README.md). */
   readonly queues?: {
     /** Start queue triggers (default true when the app has any). */
@@ -69,6 +75,8 @@ export interface LocalHost {
   readonly work: WorkTracker;
   /** The app's functions, by lower-cased name. */
   readonly functions: ReadonlyMap<string, LoadedFunction>;
+  /** Who can sign in and with which token (the host's stand-in for App Service Authentication). */
+  readonly signIn: LocalSignIn;
   /** Invokes a non-HTTP function now (the real host's `POST /admin/functions/{name}`). */
   invokeAdmin(name: string, input?: string): Promise<void>;
   /** Stops the server, timers, pollers and durable timers; restores process.env. */
@@ -249,6 +257,7 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     throw error;
   }
   const work = new WorkTracker();
+  const signIn = options.signIn ?? createLocalSignIn();
   const lookup = (name: string) => functions.get(name.toLowerCase());
   let origin = '';
   const extraInputsFor = (fn: LoadedFunction): Record<string, RpcTypedData> => {
@@ -385,9 +394,11 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
       res.end();
       return;
     }
-    const headers: Record<string, string> = {};
+    const sent: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers))
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      if (v !== undefined) sent[k] = Array.isArray(v) ? v.join(', ') : v;
+    // As App Service Authentication does: principal headers come from the host, never the caller.
+    const headers = applySignIn(sent, signIn);
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
     const http = {
@@ -437,6 +448,7 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     queues,
     work,
     functions,
+    signIn,
     async invokeAdmin(name, input) {
       const fn = lookup(name);
       if (!fn) throw new Error(`No function named '${name}'`);

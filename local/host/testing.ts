@@ -5,6 +5,7 @@ import type { HistoryEvent } from './durable/history';
 import type { InstanceStatus } from './durable/engine';
 import { startHost, type AppLoader, type HostOptions, type LocalHost } from './host';
 import { encodeQueueMessage } from './queues';
+import { createLocalSignIn, type LocalPersonName } from './signIn';
 
 /** Options for {@link createTestHost}. */
 export interface TestHostOptions {
@@ -22,6 +23,12 @@ export interface TestHostOptions {
   readonly log?: (line: string) => void;
   readonly timers?: boolean;
   readonly queues?: HostOptions['queues'];
+  /**
+   * Who `fetch` signs in as when a request carries no `Authorization` header (default `lead`:
+   * every Lifeboat role; `null`: nobody, the request goes out anonymous). Tests about identity
+   * sign in explicitly (`headers: host.as('olivia')`).
+   */
+  readonly signedInAs?: LocalPersonName | null;
   /** Activities delivered twice (at-least-once delivery); also settable later on `host.durable`. */
   readonly duplicateActivities?: HostOptions['duplicateActivities'];
 }
@@ -35,8 +42,10 @@ export interface TestHost {
   /** `http://127.0.0.1:<port>` */
   readonly baseUrl: string;
   readonly clock: Clock;
-  /** fetch against the host: `fetch('/api/health')`. */
+  /** fetch against the host: `fetch('/api/health')`, signed in as `signedInAs` unless `init` says who. */
   fetch(pathAndQuery: string, init?: RequestInit): Promise<Response>;
+  /** Headers signing a request in as a local person (local/host/signIn.ts). */
+  as(person: LocalPersonName): Record<string, string>;
   /** Sends a message to a queue (encoded as host.json says) and wakes its trigger's poller. */
   enqueue(queue: string, message: unknown): Promise<void>;
   /** Reads (and removes) the messages now in `<queue>-poison`, decoded. */
@@ -67,7 +76,9 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
   const quiet = process.env['LIFEBOAT_HOST_LOG'] !== '1';
   const loader: AppLoader | undefined =
     typeof options.app === 'function' ? { kind: 'custom', load: options.app } : options.app;
+  const signIn = createLocalSignIn();
   const host = await startHost({
+    signIn,
     appRoot: options.appRoot ?? path.resolve(__dirname, '../..'),
     port: options.port ?? 0,
     clock,
@@ -100,7 +111,14 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
     host,
     baseUrl: host.origin,
     clock,
-    fetch: (p, init) => fetch(new URL(p, host.origin), init),
+    fetch: (p, init) => {
+      const who = options.signedInAs === undefined ? 'lead' : options.signedInAs;
+      const headers = new Headers(init?.headers);
+      if (who !== null && !headers.has('authorization'))
+        headers.set('authorization', `Bearer ${signIn.tokenOf(who)}`);
+      return fetch(new URL(p, host.origin), { ...init, headers });
+    },
+    as: (person) => signIn.headersFor(person),
     async enqueue(queue, message) {
       const client = queueClient(queue);
       await client.createIfNotExists();

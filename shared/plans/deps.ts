@@ -2,7 +2,7 @@ import { getConfig, type Config, type Env } from '../config';
 import { resolveAppBlobs } from '../relay/connection';
 import { blobServiceClient } from '../storage';
 import { PLANS_CONTAINER } from './report';
-import type { PlanClient, StartDecision, StartRequest } from './start';
+import type { Caller, PlanClient, StartDecision, StartRequest } from './start';
 import { createPlanStore, type PlanStore } from './store';
 
 /** The plan functions' dependencies, built lazily inside handlers and reused across invocations. */
@@ -55,22 +55,15 @@ export async function startPlanRunNow(
 }
 
 /**
- * Starts a run asked for over HTTP: the requester is the Easy Auth principal when the app trusts
- * it (LIFEBOAT_TRUST_EASY_AUTH), else the body's `by`; then {@link startPlanRunNow}.
+ * Starts a run asked for over HTTP by a signed-in caller (the kit's route wrapper found them):
+ * the requester is that caller, by object id, then {@link startPlanRunNow}.
  */
 export async function startFromHttp(
   client: PlanClient,
-  principalName: string | null,
-  ask: Omit<StartRequest, 'requestedBy'> & { by?: string | undefined },
+  caller: Caller,
+  request: Omit<StartRequest, 'requestedBy' | 'requestedById'>,
   orchestrationName: string,
 ): Promise<StartDecision> {
   const { callerIdentity } = await import('./start');
-  const { config } = await planDeps();
-  const { by, ...request } = ask;
-  const requestedBy = callerIdentity(principalName, by, config.plans.trustEasyAuth);
-  return startPlanRunNow(
-    client,
-    { ...request, ...(requestedBy === undefined ? {} : { requestedBy }) },
-    orchestrationName,
-  );
+  return startPlanRunNow(client, { ...request, ...callerIdentity(caller) }, orchestrationName);
 }

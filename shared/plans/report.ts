@@ -115,6 +115,8 @@ export interface RunReport {
   /** Why it was started (the failover's reason, "drill", the alert). */
   reason?: string;
   requestedBy?: string;
+  /** The requester's Entra object id (`alert:<rule>` for an alert): the two-person rule compares it. */
+  requestedById?: string;
   requestedAt: string;
   /** When the run's first group started (after approval). */
   startedAt?: string;

@@ -30,6 +30,8 @@ export const planRunInputSchema = z.strictObject({
   plan: planSchema,
   planSha256: z.string().regex(/^[0-9a-f]{64}$/),
   requestedBy: who.optional(),
+  /** The requester's Entra object id (or `alert:<rule>`): what the two-person rule compares. */
+  requestedById: who.optional(),
   requestedAt: z.string().max(40),
   reason: z.string().max(2000).optional(),
   alert: alertReportSchema.optional(),
@@ -132,6 +134,7 @@ export function initialReport(input: ParsedPlanRunInput, now: Date): RunReport {
     state: needsApproval ? 'pendingApproval' : input.preempted !== undefined ? 'waitingForDrill' : 'running',
     ...(input.reason === undefined ? {} : { reason: input.reason }),
     ...(input.requestedBy === undefined ? {} : { requestedBy: input.requestedBy }),
+    ...(input.requestedById === undefined ? {} : { requestedById: input.requestedById }),
     requestedAt: input.requestedAt,
     rtoStartAt:
       input.mode === 'failover' && input.alert?.firedDateTime !== undefined

@@ -34,7 +34,10 @@ export interface StartRequest {
   plan: string;
   mode: RunMode;
   reason?: string;
+  /** Who asked, for display. */
   requestedBy?: string;
+  /** Who asked, as compared by the two-person rule: the Entra object id (an alert: `alert:<rule>`). */
+  requestedById?: string;
   alert?: AlertReport;
 }
 
@@ -113,6 +116,7 @@ export async function startPlanRun(
       problems: [...entry.problems],
     };
   const plan = entry.plan;
+  const requestedById = request.requestedById ?? request.requestedBy;
   const runId = newRunId(plan.name, request.mode, now, deps.randomId());
   const lock: PlanLock = { runId, mode: request.mode, since: now.toISOString() };
 
@@ -145,6 +149,7 @@ export async function startPlanRun(
       planSha256: entry.sha256,
       requestedAt: now.toISOString(),
       ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
+      ...(requestedById === undefined ? {} : { requestedById }),
       ...(request.reason === undefined ? {} : { reason: request.reason }),
       ...(request.alert === undefined ? {} : { alert: request.alert }),
       ...(preempted === undefined ? {} : { preempted }),
@@ -222,15 +227,8 @@ export async function cancelRun(
 // ------------------------------------------------------------------------------------------------
 // HTTP bodies and the approval rules
 
-const who = z
-  .string({ error: 'must be a string' })
-  .trim()
-  .min(1, { error: 'must not be empty' })
-  .max(256, { error: 'must be at most 256 characters' });
-
 export const startDrillBody = z.strictObject({
   plan: z.string({ error: 'is required (the plan name)' }).min(1, { error: 'must not be empty' }).max(100),
-  by: who.optional(),
 });
 export const startFailoverBody = z.strictObject({
   plan: z.string({ error: 'is required (the plan name)' }).min(1, { error: 'must not be empty' }).max(100),
@@ -239,29 +237,26 @@ export const startFailoverBody = z.strictObject({
     .trim()
     .min(1, { error: 'must not be empty' })
     .max(2000, { error: 'must be at most 2000 characters' }),
-  by: who.optional(),
 });
 export const decisionBody = z.strictObject({
-  by: who.optional(),
   comment: z.string().max(500, { error: 'must be at most 500 characters' }).optional(),
 });
 export const cancelBody = z.strictObject({
-  by: who.optional(),
   reason: z.string().max(500, { error: 'must be at most 500 characters' }).optional(),
 });
 
+/** Who a run records as acting: the caller's object id (compared) and name (displayed). */
+export interface Caller {
+  readonly objectId: string;
+  readonly name: string;
+}
+
 /**
- * Who is calling: the Easy Auth principal when the app is configured to trust it (then a `by`
- * field cannot override it), otherwise the body's `by`.
+ * The requester fields of a start from a signed-in caller (shared/identity/principal.ts): the
+ * object id is what the two-person rule compares; the name is only shown. Never a body field.
  */
-export function callerIdentity(
-  principalName: string | null | undefined,
-  by: string | undefined,
-  trustEasyAuth: boolean,
-): string | undefined {
-  if (trustEasyAuth && principalName !== null && principalName !== undefined && principalName.trim() !== '')
-    return principalName.trim().slice(0, 256);
-  return by;
+export function callerIdentity(caller: Caller): { requestedBy: string; requestedById: string } {
+  return { requestedBy: caller.name.trim().slice(0, 256) || caller.objectId, requestedById: caller.objectId };
 }
 
 /** Whether `approver` may decide `report` now. */
@@ -270,7 +265,7 @@ export type ApprovalCheck =
 
 export function checkApproval(
   report: RunReport,
-  approver: string | undefined,
+  approver: Caller,
   decision: 'approve' | 'reject',
   allowSelfApproval: boolean,
 ): ApprovalCheck {
@@ -288,25 +283,26 @@ export function checkApproval(
       code: 'NotPendingApproval',
       message: `${report.runId} is ${report.state}, not waiting for approval`,
     };
-  if (approver === undefined)
+  // A requester is always known: a run recorded without one (started before identities were
+  // object ids) cannot be approved safely, so it is refused, never waved through.
+  const requester = report.requestedById;
+  if (requester === undefined)
     return {
       ok: false,
-      status: 400,
-      code: 'InvalidRequest',
-      message:
-        'by: is required (who approves or rejects) unless App Service Authentication identifies the caller',
+      status: 409,
+      code: 'RequesterUnknown',
+      message: `${report.runId} does not record who requested it, so the two-person rule cannot be checked: cancel it and request the failover again`,
     };
   if (
     decision === 'approve' &&
     !allowSelfApproval &&
-    report.requestedBy !== undefined &&
-    report.requestedBy.toLowerCase() === approver.toLowerCase()
+    requester.toLowerCase() === approver.objectId.toLowerCase()
   )
     return {
       ok: false,
       status: 403,
       code: 'SelfApproval',
-      message: `${approver} requested this failover and cannot approve it (LIFEBOAT_ALLOW_SELF_APPROVAL is off): another person must`,
+      message: `${approver.name} requested this failover and cannot approve it (LIFEBOAT_ALLOW_SELF_APPROVAL is off): another person must`,
     };
   return { ok: true };
 }

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import { errorMessage } from '../errors';
 import { RUNNING_STATES, type RunStarterClient } from '../backups/start';
+import { ROLES, type Principal } from '../identity/principal';
 import { buildRestoreInput, resolveTarget, restoreInstanceId, type RestoreRunInput } from './run';
+import { decideRestoreTarget, type RestoreMode } from './target';
 
 /** `POST /api/restores` body. */
 export const startRestoreBody = z.strictObject({
@@ -19,6 +21,7 @@ export type StartRestoreBody = z.infer<typeof startRestoreBody>;
 export type RestoreStart =
   | { kind: 'started'; instanceId: string }
   | { kind: 'notFound'; code: 'UnknownService' | 'TargetNotFound'; message: string }
+  | { kind: 'forbidden'; code: string; message: string }
   | { kind: 'busy'; instanceId: string; runtimeStatus: string };
 
 async function statusOf(client: RunStarterClient, instanceId: string): Promise<string | undefined> {
@@ -30,16 +33,61 @@ async function statusOf(client: RunStarterClient, instanceId: string): Promise<s
   }
 }
 
+/** What the route may know of a service to decide who may restore over which target. */
+type ServiceTargets = Config['backup']['services'][number];
+
 /**
- * Resolves the service and target, then starts `restoreApim` under the target's singleton id
- * unless a restore into that target is running. The target rules themselves are the
- * orchestration's (a refused target ends the run `refused`, before any ARM call).
+ * Who may restore over `targetResourceId` (issue 20), decided at the route before anything
+ * starts: the target rules (shared/restore/target.ts: never the primary in a drill, only the
+ * standby, a drill target or an opted-in primary); a drill only into a drill target; and
+ * overwriting a standby or the primary, which may be production after a failover, only by a
+ * Lifeboat.Approver (a plan's restore step runs inside its approved plan, not through here).
+ * The run keeps its own target check.
+ */
+export function decideRestoreRequest(
+  service: ServiceTargets,
+  targetResourceId: string,
+  mode: RestoreMode,
+  caller: Pick<Principal, 'name' | 'roles'>,
+): { ok: true } | { ok: false; code: string; message: string } {
+  const rule = decideRestoreTarget(
+    {
+      resourceId: service.resourceId,
+      standbyResourceId: service.standby?.resourceId,
+      drillTargetResourceIds: service.drillTargets.map((d) => d.resourceId),
+      allowRestoreOverPrimary: service.allowRestoreOverPrimary,
+    },
+    targetResourceId,
+    mode,
+  );
+  if (!rule.ok) return { ok: false, code: rule.code, message: rule.message };
+  if (mode === 'drill' && rule.role !== 'drillTarget')
+    return {
+      ok: false,
+      code: 'DrillTargetsOnly',
+      message: `a drill restores only into a drill target of ${service.serviceName}; ${rule.resourceId} is its ${rule.role}`,
+    };
+  if (rule.role !== 'drillTarget' && !caller.roles.includes(ROLES.approver))
+    return {
+      ok: false,
+      code: 'Forbidden',
+      message: `restoring over the ${rule.role} of ${service.serviceName} needs the app role ${ROLES.approver} (it may be serving production): ${caller.name} does not hold it`,
+    };
+  return { ok: true };
+}
+
+/**
+ * Resolves the service and target, checks the caller may restore there
+ * ({@link decideRestoreRequest}), then starts `restoreApim` under the target's singleton id
+ * unless a restore into that target is running. The orchestration checks the target again (a
+ * refused target ends the run `refused`, before any ARM call).
  */
 export async function startRestore(
   client: RunStarterClient,
   orchestrationName: string,
   config: Config,
   body: StartRestoreBody,
+  caller: Pick<Principal, 'name' | 'roles'>,
 ): Promise<RestoreStart> {
   const service = config.backup.services.find(
     (s) => s.serviceName.toLowerCase() === body.service.toLowerCase(),
@@ -52,6 +100,8 @@ export async function startRestore(
     };
   const target = resolveTarget(service, body.target);
   if (!target.ok) return { kind: 'notFound', code: 'TargetNotFound', message: target.message };
+  const allowed = decideRestoreRequest(service, target.resourceId, body.mode ?? 'failover', caller);
+  if (!allowed.ok) return { kind: 'forbidden', code: allowed.code, message: allowed.message };
   const instanceId = restoreInstanceId(target.resourceId);
   const before = await statusOf(client, instanceId);
   if (before !== undefined && RUNNING_STATES.includes(before))

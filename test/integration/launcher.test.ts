@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../local/host/host';
 import { startLocalLifeboat, type LocalLifeboat } from '../../local/lifeboat';
 import { DEMO_SITE } from '../../local/site';
+import { signInLines } from '../../local/host/signIn';
+import { as, person } from '../helpers/people';
 
 /**
  * What `npm start` runs (local/launcher.ts → startLocalLifeboat), loaded from the TS sources: the
@@ -69,25 +71,35 @@ describe('the local launcher stack', () => {
     const origin = lifeboat.host.origin;
     const health = await fetch(`${origin}/api/health`);
     expect(health.status).toBe(200);
+    const olivia = as(lifeboat.host, 'olivia');
 
+    // Nobody signed in, nothing starts.
+    const anonymous = await fetch(`${origin}/api/backups`, { method: 'POST', body: '{}' });
+    expect(anonymous.status).toBe(401);
     const started = await fetch(`${origin}/api/backups`, {
       method: 'POST',
       body: '{}',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...olivia },
     });
     expect(started.status).toBe(202);
-    const body = (await started.json()) as { started: { instanceId: string; statusQueryGetUri: string }[] };
+    const text = await started.text();
+    // Lifeboat's own status route, never a Durable management URL (in Azure it carries the system key).
+    expect(text).not.toMatch(/runtime\/webhooks|durabletask|code=/i);
+    const body = JSON.parse(text) as { started: { instanceId: string; statusUri: string }[] };
     expect(body.started).toHaveLength(1);
 
-    const statusUri = body.started[0]!.statusQueryGetUri;
+    const statusUri = body.started[0]!.statusUri;
+    expect(statusUri).toBe(`/api/runs/${body.started[0]!.instanceId}`);
     let status: { runtimeStatus: string } = { runtimeStatus: 'Pending' };
     for (let i = 0; i < 100 && !['Completed', 'Failed', 'Terminated'].includes(status.runtimeStatus); i++) {
       await new Promise((r) => setTimeout(r, 200));
-      status = (await (await fetch(statusUri)).json()) as { runtimeStatus: string };
+      status = (await (await fetch(`${origin}${statusUri}`, { headers: olivia })).json()) as {
+        runtimeStatus: string;
+      };
     }
     expect(status.runtimeStatus).toBe('Completed');
 
-    const report = (await (await fetch(`${origin}/api/backups`)).json()) as {
+    const report = (await (await fetch(`${origin}/api/backups`, { headers: olivia })).json()) as {
       services: { service: string; newestVerified: { name: string } | null }[];
     };
     expect(report.services[0]?.service).toBe('contoso-apim');
@@ -98,10 +110,11 @@ describe('the local launcher stack', () => {
 
   it('restores that backup into the drill target as a drill, verified against its manifest', async () => {
     const origin = lifeboat.host.origin;
+    const olivia = as(lifeboat.host, 'olivia');
     const started = await fetch(`${origin}/api/restores`, {
       method: 'POST',
       body: JSON.stringify({ service: 'contoso-apim', target: 'contoso-apim-drill', mode: 'drill' }),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...olivia },
     });
     expect(started.status).toBe(202);
     const { statusUri } = (await started.json()) as { statusUri: string };
@@ -111,7 +124,7 @@ describe('the local launcher stack', () => {
     } = {};
     for (let i = 0; i < 150 && (view.outcome ?? null) === null; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      view = (await (await fetch(`${origin}${statusUri}`)).json()) as typeof view;
+      view = (await (await fetch(`${origin}${statusUri}`, { headers: olivia })).json()) as typeof view;
     }
     expect(view.outcome).toBe('succeeded');
     expect(view.result?.target?.role).toBe('drillTarget');
@@ -124,26 +137,44 @@ describe('the local launcher stack', () => {
 
   it('runs a drill of the sample plan end to end: every step, cleanup, report', async () => {
     const origin = lifeboat.host.origin;
-    const plans = (await (await fetch(`${origin}/api/plans`)).json()) as {
+    const olivia = as(lifeboat.host, 'olivia');
+    const plans = (await (await fetch(`${origin}/api/plans`, { headers: olivia })).json()) as {
       plans: { name: string; valid: boolean }[];
     };
     expect(plans.plans).toContainEqual(expect.objectContaining({ name: 'contoso-dr', valid: true }));
     const started = await fetch(`${origin}/api/drills`, {
       method: 'POST',
-      body: JSON.stringify({ plan: 'contoso-dr', by: 'alice' }),
-      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ plan: 'contoso-dr' }),
+      headers: { 'content-type': 'application/json', ...olivia },
     });
     expect(started.status).toBe(202);
     const { runId } = (await started.json()) as { runId: string };
     let run: { state?: string; outcome?: string; cleanup?: { outcome?: string }[]; error?: unknown } = {};
     for (let i = 0; i < 300 && !['completed', 'cancelled'].includes(run.state ?? ''); i++) {
       await new Promise((r) => setTimeout(r, 200));
-      run = (await (await fetch(`${origin}/api/runs/${runId}`)).json()) as typeof run;
+      run = (await (await fetch(`${origin}/api/runs/${runId}`, { headers: olivia })).json()) as typeof run;
     }
     expect(run, JSON.stringify(run.error)).toMatchObject({ state: 'completed', outcome: 'succeeded' });
     expect(run.cleanup?.map((c) => c.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    const html = await fetch(`${origin}/api/runs/${runId}/report.html`);
+    const html = await fetch(`${origin}/api/runs/${runId}/report.html`, { headers: olivia });
     expect(html.status).toBe(200);
     expect(await html.text()).toContain('contoso-dr');
+    expect(run).toMatchObject({
+      requestedBy: person('olivia').name,
+      requestedById: person('olivia').objectId,
+    });
   }, 90_000);
+
+  it('prints curl lines that sign in an operator who requests and an approver who approves', async () => {
+    const origin = lifeboat.host.origin;
+    const lines = signInLines(origin, lifeboat.host.signIn);
+    const failoverLine = lines.find((l) => l.includes('/api/failovers') && !l.includes('/approve'));
+    const approveLine = lines.find((l) => l.includes('/approve'));
+    expect(failoverLine).toContain(`Bearer ${lifeboat.host.signIn.tokenOf('olivia')}`);
+    expect(approveLine).toContain(`Bearer ${lifeboat.host.signIn.tokenOf('alex')}`);
+    // The token in a printed line signs its person in.
+    const token = /Bearer (\S+)"/.exec(approveLine!)![1]!;
+    const status = await fetch(`${origin}/api/status`, { headers: { authorization: `Bearer ${token}` } });
+    expect(status.status).toBe(200);
+  });
 });

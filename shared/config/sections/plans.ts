@@ -22,13 +22,13 @@ export const plansSection = defineSection(
       7 * 24 * 60,
       'A failover waiting for approval this long ends `expired` with nothing changed.',
     ),
-    LIFEBOAT_TRUST_EASY_AUTH: boolSetting(
+    LIFEBOAT_LOCAL_MODE: boolSetting(
       false,
-      'Take requester and approver identities from App Service Authentication headers (X-MS-CLIENT-PRINCIPAL-NAME). Only set when Easy Auth is on: otherwise anyone can send these headers.',
+      'The local stack only (`npm start`, tests): trust the principal headers the local host sets for its development tokens. In Azure leave it unset: App Service Authentication (WEBSITE_AUTH_ENABLED=True, set by the platform) is required, and the setting is refused inside App Service.',
     ),
     LIFEBOAT_ALLOW_SELF_APPROVAL: boolSetting(
       false,
-      'Let the person who requested a failover approve it (when both identities are known). Off by default: four eyes.',
+      'Let the person who requested a failover approve it (compared by Entra object id). Off by default: four eyes.',
     ),
     LIFEBOAT_PREEMPT_WAIT_MINUTES: intSetting(
       15,
@@ -41,7 +41,7 @@ export const plansSection = defineSection(
     dir: raw.LIFEBOAT_PLANS_DIR,
     failoversEnabled: raw.LIFEBOAT_FAILOVERS_ENABLED,
     approvalTimeoutMinutes: raw.LIFEBOAT_APPROVAL_TIMEOUT_MINUTES,
-    trustEasyAuth: raw.LIFEBOAT_TRUST_EASY_AUTH,
+    localMode: raw.LIFEBOAT_LOCAL_MODE,
     allowSelfApproval: raw.LIFEBOAT_ALLOW_SELF_APPROVAL,
     preemptWaitMinutes: raw.LIFEBOAT_PREEMPT_WAIT_MINUTES,
   }),

@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 interface StartAnswer {
-  started: { service: string; instanceId: string; statusQueryGetUri: string }[];
+  started: { service: string; instanceId: string; statusUri: string }[];
   skipped: { service: string; reason: string }[];
   error?: { code: string; message: string };
 }
@@ -74,8 +74,10 @@ describe('scheduled backups through the local host', () => {
     expect(started.json.started[0]).toMatchObject({
       service: 'alpha',
       instanceId: 'backup-alpha',
-      statusQueryGetUri: expect.stringContaining('backup-alpha'),
+      statusUri: '/api/runs/backup-alpha',
     });
+    // Lifeboat's own route, never the Durable management URLs (in Azure they carry the system key).
+    expect(JSON.stringify(started.json)).not.toMatch(/runtime\/webhooks|durabletask|code=/i);
     const done = await w.host.waitForInstance('backup-alpha');
     expect(done.runtimeStatus).toBe('Completed');
     expect(done.output).toMatchObject({ retries: 2 });

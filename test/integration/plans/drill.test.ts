@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../../shared/plans/report';
 import { startPlansWorld, type PlansWorld } from './world';
+import { as } from '../../helpers/people';
 
 /**
  * A drill of a plan with all four step kinds, through the real app, Azurite, the emulator and a
@@ -20,7 +21,7 @@ afterAll(async () => {
 
 describe('a drill of a plan', () => {
   it('runs every drill variant, cleans up, and leaves production untouched', async () => {
-    const start = await world.post('/api/drills', { plan: 'dr-all', by: 'alice' });
+    const start = await world.post('/api/drills', { plan: 'dr-all' }, as(world, 'olivia'));
     expect(start.status).toBe(202);
     const runId = String(start.json['runId']);
     expect(start.json['report']).toBe(`/api/runs/${runId}/report.html`);

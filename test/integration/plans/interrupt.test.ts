@@ -4,6 +4,7 @@ import { DEMO_SITE } from '../../../local/site';
 import type { RunReport } from '../../../shared/plans/report';
 import { horizontalOverflow, saveScreenshot, startBrowser, visibleText } from '../../helpers/browser';
 import { startPlansWorld, type PlansWorld } from './world';
+import { as, person } from '../../helpers/people';
 
 /**
  * Runs that do not go to plan: a drill cancelled in the middle cleans up; a failover preempts a
@@ -34,15 +35,19 @@ const steps = (r: RunReport) => Object.fromEntries(r.groups.flatMap((g) => g.ste
 
 describe('interrupted and failing runs', () => {
   it('a drill cancelled in the middle stops after the steps in flight and removes its test VMs', async () => {
-    const start = await world.post('/api/drills', { plan: 'dr-all', by: 'alice' });
+    const start = await world.post('/api/drills', { plan: 'dr-all' }, as(world, 'olivia'));
     const runId = String(start.json['runId']);
     await world.waitForReport(runId, (r) => steps(r)['vms']?.status === 'running');
-    const cancel = await world.post(`/api/runs/${runId}/cancel`, { by: 'alice', reason: 'change freeze' });
+    const cancel = await world.post(
+      `/api/runs/${runId}/cancel`,
+      { reason: 'change freeze' },
+      as(world, 'olivia'),
+    );
     expect(cancel.status).toBe(202);
     const end = await world.waitFor(runId);
     expect(end.output).toMatchObject({ state: 'cancelled' });
     const report = (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
-    expect(report.cancel).toMatchObject({ by: 'alice', reason: 'change freeze' });
+    expect(report.cancel).toMatchObject({ by: person('olivia').name, reason: 'change freeze' });
     expect(steps(report)['pchat']?.status).toBe('cancelled');
     expect(report.cleanup).toHaveLength(3);
     expect(report.cleanup.every((c) => c.status === 'ended' && c.outcome === 'succeeded')).toBe(true);
@@ -55,11 +60,11 @@ describe('interrupted and failing runs', () => {
     const drill = await world.post('/api/drills', { plan: 'dr-all' });
     const drillId = String(drill.json['runId']);
     await world.waitForReport(drillId, (r) => steps(r)['vms']?.status === 'running');
-    const failover = await world.post('/api/failovers', {
-      plan: 'dr-all',
-      reason: 'real outage',
-      by: 'alice',
-    });
+    const failover = await world.post(
+      '/api/failovers',
+      { plan: 'dr-all', reason: 'real outage' },
+      as(world, 'olivia'),
+    );
     expect(failover.status).toBe(202);
     const failoverId = String(failover.json['runId']);
     expect(failover.json['preempted']).toBe(drillId);
@@ -70,7 +75,9 @@ describe('interrupted and failing runs', () => {
     expect(drillReport.cleanup.every((c) => c.outcome === 'succeeded')).toBe(true);
 
     await world.waitForReport(failoverId, (r) => r.state === 'pendingApproval');
-    expect((await world.post(`/api/failovers/${failoverId}/approve`, { by: 'bob' })).status).toBe(202);
+    expect((await world.post(`/api/failovers/${failoverId}/approve`, {}, as(world, 'alex'))).status).toBe(
+      202,
+    );
     const end = await world.waitFor(failoverId);
     expect(end.output).toMatchObject({ mode: 'failover', state: 'completed' });
     const report = (await world.get(`/api/runs/${failoverId}`)).json as unknown as RunReport;

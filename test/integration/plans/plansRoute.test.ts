@@ -6,6 +6,7 @@ import { startLocalLifeboat } from '../../../local/lifeboat';
 import { createTestHost } from '../../../local/host/testing';
 import type { PlanListItem } from '../../../shared/plans/load';
 import { loadAreas } from '../../helpers/app';
+import { as } from '../../helpers/people';
 
 /**
  * Plans declared as code through the local host (issue 10): the sample plan of `npm start` is
@@ -41,7 +42,7 @@ describe('the sample plan on the local stack', () => {
       log: () => undefined,
     });
     try {
-      const res = await fetch(`${lifeboat.host.origin}/api/plans`);
+      const res = await fetch(`${lifeboat.host.origin}/api/plans`, { headers: as(lifeboat.host, 'rita') });
       expect(res.status).toBe(200);
       const text = await res.text();
       expect(text).not.toContain(process.cwd());
@@ -97,6 +98,7 @@ describe('an invalid plan', () => {
       app: getPlansOnly,
       settings: {
         AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        LIFEBOAT_LOCAL_MODE: 'true',
         LIFEBOAT_PLANS_DIR: dir,
         LIFEBOAT_RELAY_SITES: 'dc1',
         LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([

@@ -113,6 +113,7 @@ export async function postJson(
   host: TestHost,
   path: string,
   body: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{
   status: number;
   json: Record<string, unknown> & { error?: { code: string; message: string } };
@@ -120,7 +121,7 @@ export async function postJson(
   const res = await host.fetch(path, {
     method: 'POST',
     body: JSON.stringify(body),
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
   });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }

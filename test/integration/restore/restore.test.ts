@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreInstanceId } from '../../../shared/restore/run';
 import { postJson, restorePosts, startRestoreWorld, type RestoreWorld } from './helpers';
+import { as } from '../../helpers/people';
 
 let w: RestoreWorld;
 let backupName: string;
@@ -102,11 +103,12 @@ describe('restoreApim through the local host', () => {
     expect(view.result.backup?.name).toBe(backupName);
   });
 
-  it('a drill into the primary is refused for every spelling of its id, with zero restore calls to it', async () => {
+  it('a drill into the primary is refused at the route (403) for every spelling of its id, before anything starts', async () => {
     const primary = w.ids['prod']!;
     const primaryRequests = () =>
       w.stack.arm.requests().filter((r) => /\/service\/prod(?:\/|$)/i.test(r.path)).length;
     const before = primaryRequests();
+    const runsBefore = w.host.host.durable.list({}).length;
     const spellings = [
       primary,
       primary.toUpperCase(),
@@ -120,16 +122,64 @@ describe('restoreApim through the local host', () => {
       'prod',
     ];
     for (const target of spellings) {
-      const { out } = await restoreAndWait({ service: 'prod', target, mode: 'drill' });
-      expect(out.outcome, target).toBe('refused');
-      expect(out.error?.code, target).toBe('PrimaryInDrill');
+      const refused = await postJson(w.host, '/api/restores', { service: 'prod', target, mode: 'drill' });
+      expect(refused.status, target).toBe(403);
+      expect(refused.json.error?.code, target).toBe('PrimaryInDrill');
     }
-    // Without the opt-in, a failover into the primary is refused as well.
-    const { out } = await restoreAndWait({ service: 'prod', target: primary, mode: 'failover' });
-    expect(out.error?.code).toBe('PrimaryNotAllowed');
+    // Without the opt-in, a failover into the primary is refused as well, even for an approver.
+    const failover = await postJson(w.host, '/api/restores', {
+      service: 'prod',
+      target: primary,
+      mode: 'failover',
+    });
+    expect(failover.status).toBe(403);
+    expect(failover.json.error?.code).toBe('PrimaryNotAllowed');
+    expect(w.host.host.durable.list({}).length).toBe(runsBefore);
     expect(restorePosts(w.stack, 'prod')).toBe(0);
     // Refused before any ARM call: not even a GET of the primary.
     expect(primaryRequests()).toBe(before);
+  });
+
+  it('the run keeps its own check: restoreApim started directly over the primary in a drill ends refused', async () => {
+    const { getConfig } = await import('../../../shared/config');
+    const { buildRestoreInput } = await import('../../../shared/restore/run');
+    const config = getConfig();
+    const service = config.backup.services.find((s) => s.serviceName === 'prod')!;
+    const input = buildRestoreInput(
+      service,
+      { targetResourceId: w.ids['prod']!, backup: 'latest', mode: 'drill' },
+      config.restore,
+    );
+    const id = await w.host.startOrchestration('restoreApim', input, 'direct-drill-over-primary');
+    const done = await w.host.waitForInstance(id, { timeoutMs: 60_000 });
+    expect(done.output).toMatchObject({ outcome: 'refused', error: { code: 'PrimaryInDrill' } });
+    expect(restorePosts(w.stack, 'prod')).toBe(0);
+  });
+
+  it('who may overwrite what: a drill only into a drill target; the standby only by an approver (403 before anything starts)', async () => {
+    const runsBefore = w.host.host.durable.list({}).length;
+    const drillOverStandby = await postJson(w.host, '/api/restores', { service: 'prod', mode: 'drill' });
+    expect(drillOverStandby.status).toBe(403);
+    expect(drillOverStandby.json.error?.code).toBe('DrillTargetsOnly');
+    const byOperator = await postJson(w.host, '/api/restores', { service: 'prod' }, as(w, 'olivia'));
+    expect(byOperator.status).toBe(403);
+    expect(byOperator.json.error?.message).toContain('Lifeboat.Approver');
+    const byReader = await postJson(
+      w.host,
+      '/api/restores',
+      { service: 'prod', target: 'prod-drill', mode: 'drill' },
+      as(w, 'rita'),
+    );
+    expect(byReader.status).toBe(403);
+    expect(byReader.json.error?.message).toContain('Lifeboat.Operator');
+    const anonymous = await fetch(new URL('/api/restores', w.host.baseUrl), {
+      method: 'POST',
+      body: JSON.stringify({ service: 'prod', target: 'prod-drill', mode: 'drill' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(anonymous.status).toBe(401);
+    expect(w.host.host.durable.list({}).length).toBe(runsBefore);
+    expect(restorePosts(w.stack, 'prod-standby')).toBe(1); // the first test's restore only
   });
 
   it('a tier mismatch is refused before any restore call', async () => {

@@ -73,7 +73,7 @@ export async function startScenario(): Promise<Scenario> {
     };
     expect((await w.waitFor(restore.instanceId)).output).toMatchObject({ outcome: 'succeeded' });
     // A drill of the plan: restores into the first drill target.
-    const drill = (await (await post('/api/drills', { plan: 'dc-failover', by: 'carol' })).json()) as {
+    const drill = (await (await post('/api/drills', { plan: 'dc-failover' })).json()) as {
       runId: string;
     };
     expect((await w.waitFor(drill.runId)).output).toMatchObject({ outcome: 'succeeded' });

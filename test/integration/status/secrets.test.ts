@@ -4,6 +4,7 @@ import { heartbeatTimeouts } from '../../../shared/status/heartbeatRun';
 import { heartbeatInstanceId } from '../../../shared/status/heartbeats';
 import { metricAlert } from '../../fixtures/alerts';
 import { startStatusWorld, type StatusWorld } from './helpers';
+import { as } from '../../helpers/people';
 
 /**
  * No secret anywhere (issue 12): every secret setting holds a distinctive canary, the app runs a
@@ -84,11 +85,11 @@ beforeAll(async () => {
     settings: { LIFEBOAT_BACKUP_ACCESS_TYPE: 'AccessKey', LIFEBOAT_BACKUP_ACCESS_KEY: ACCESS_KEY },
   });
   await w.startAgent('dc1');
-  const post = async (p: string, body: unknown) => {
+  const post = async (p: string, body: unknown, signIn: Record<string, string> = {}) => {
     const res = await w.host.fetch(p, {
       method: 'POST',
       body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...signIn },
     });
     const text = await res.text();
     look(`POST ${p}`, text);
@@ -123,14 +124,18 @@ beforeAll(async () => {
   });
 
   // A plan drill, then a failover approved by a second person.
-  const planDrill = (await post('/api/drills', { plan: 'canary-dr', by: 'alice' })) as { runId?: string };
+  const planDrill = (await post('/api/drills', { plan: 'canary-dr' }, as(w, 'olivia'))) as { runId?: string };
   const drillRun = await w.waitFor(planDrill.runId!, { advance: 'unlessAwaitingAgent', timeoutMs: 90_000 });
   expect(drillRun.output).toMatchObject({ outcome: 'succeeded' });
-  const failover = (await post('/api/failovers', { plan: 'canary-dr', reason: 'canary', by: 'alice' })) as {
+  const failover = (await post(
+    '/api/failovers',
+    { plan: 'canary-dr', reason: 'canary' },
+    as(w, 'olivia'),
+  )) as {
     runId?: string;
   };
   await w.host.host.work.idle();
-  await post(`/api/failovers/${failover.runId!}/approve`, { by: 'bob' });
+  await post(`/api/failovers/${failover.runId!}/approve`, {}, as(w, 'alex'));
   const failoverRun = await w.waitFor(failover.runId!, { advance: 'unlessAwaitingAgent', timeoutMs: 90_000 });
   expect(failoverRun.output).toMatchObject({ outcome: 'succeeded' });
   for (const runId of [planDrill.runId!, failover.runId!])

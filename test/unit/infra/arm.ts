@@ -343,8 +343,13 @@ function call(node: Extract<Node, { k: 'call' }>, scope: Scope): unknown {
       };
     case 'subscription':
       return { subscriptionId: scope.sub, tenantId: new Unknown('subscription().tenantId') };
+    case 'tenant':
+      return { tenantId: new Unknown('tenant().tenantId') };
     case 'environment':
-      return { suffixes: { storage: 'core.windows.net' } };
+      return {
+        suffixes: { storage: 'core.windows.net' },
+        authentication: { loginEndpoint: 'https://login.microsoftonline.com/' },
+      };
     case 'resourceid':
     case 'subscriptionresourceid': {
       const values = all().map(text);

@@ -31,6 +31,7 @@ const UNRELATED = apim('rg-apim-weu', 'other-apim');
 const APIM_PRINCIPAL = '11111111-1111-1111-1111-111111111111';
 const STANDBY_PRINCIPAL = '22222222-2222-2222-2222-222222222222';
 const AGENT_DC1 = '33333333-3333-3333-3333-333333333333';
+const AUTH_CLIENT_ID = '44444444-4444-4444-4444-444444444444';
 
 const ROLE = {
   owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
@@ -70,6 +71,7 @@ function parameters(overrides: Record<string, unknown> = {}): Record<string, unk
         publicKey: 'MCowBQYDK2VwAyEA' + 'A'.repeat(43) + '=',
       },
     },
+    authClientId: AUTH_CLIENT_ID,
     ...overrides,
   };
 }
@@ -260,6 +262,59 @@ describe('monitoring alerts (issue 11)', () => {
     expect(file).toContain("authLevel: 'function'");
     const { alerts } = await import('../../../functions/names/alerts');
     expect(alerts.alertIntake).toBe('alertIntake');
+  });
+});
+
+describe('who may call (issue 20)', () => {
+  it('turns on App Service Authentication with Entra ID: sign-in required, 401 otherwise, only health and the alert intake excepted', () => {
+    const auth = one(d, 'Microsoft.Web/sites/config', (r) => r.name === `${site(d).name}/authsettingsV2`);
+    const props = auth.properties as {
+      platform: { enabled: boolean };
+      globalValidation: {
+        requireAuthentication: boolean;
+        unauthenticatedClientAction: string;
+        excludedPaths: string[];
+      };
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: boolean;
+          registration: { clientId: string; openIdIssuer: unknown };
+          validation: { allowedAudiences: string[] };
+        };
+      };
+      login: { tokenStore: { enabled: boolean } };
+    };
+    expect(props.platform.enabled).toBe(true);
+    expect(props.globalValidation).toEqual({
+      requireAuthentication: true,
+      unauthenticatedClientAction: 'Return401',
+      excludedPaths: ['/api/health', '/api/alerts'],
+    });
+    const aad = props.identityProviders.azureActiveDirectory;
+    expect(aad.enabled).toBe(true);
+    expect(aad.registration.clientId).toBe(AUTH_CLIENT_ID);
+    expect(aad.validation.allowedAudiences).toContain(`api://${AUTH_CLIENT_ID}`);
+    expect(props.login.tokenStore.enabled).toBe(false);
+  });
+
+  it('the excepted paths are the anonymous health route and the function-key intake; every other route declares an app role', () => {
+    const dir = path.resolve(__dirname, '../../../functions/http');
+    const roleless = readdirSync(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .filter((f) => !/^\s*role: /m.test(readFileSync(path.join(dir, f), 'utf8')))
+      .sort();
+    // The catch-all only answers 404 / 405; in Azure the platform asks for a sign-in before it.
+    expect(roleless).toEqual(['alertIntake.ts', 'health.ts', 'unmatchedRoute.ts']);
+  });
+
+  it('declares the three app roles the routes check', async () => {
+    const { ROLES } = await import('../../../shared/identity/principal');
+    const manifest = JSON.parse(
+      readFileSync(path.resolve(__dirname, '../../../infra/entra/app-roles.json'), 'utf8'),
+    ) as { value: string; isEnabled: boolean; id: string }[];
+    expect(manifest.map((r) => r.value).sort()).toEqual(Object.values(ROLES).sort());
+    expect(manifest.every((r) => r.isEnabled)).toBe(true);
+    expect(new Set(manifest.map((r) => r.id)).size).toBe(3);
   });
 });
 

@@ -31,52 +31,93 @@ describe('newRunId', () => {
   });
 });
 
+const ALICE = { objectId: '11111111-1111-4111-8111-111111111111', name: 'alice@contoso.com' };
+const BOB = { objectId: '22222222-2222-4222-8222-222222222222', name: 'bob@contoso.com' };
+
 describe('callerIdentity', () => {
-  it('takes the Easy Auth principal only when the app trusts it, and then ignores `by`', () => {
-    expect(callerIdentity('alice@contoso.com', 'mallory', true)).toBe('alice@contoso.com');
-    expect(callerIdentity('  alice@contoso.com ', undefined, true)).toBe('alice@contoso.com');
-    expect(callerIdentity('alice@contoso.com', 'bob', false)).toBe('bob');
-    expect(callerIdentity('alice@contoso.com', undefined, false)).toBeUndefined();
-    expect(callerIdentity(null, 'bob', true)).toBe('bob');
-    expect(callerIdentity('   ', 'bob', true)).toBe('bob');
-    expect(callerIdentity('x'.repeat(300), undefined, true)).toHaveLength(256);
+  it('records the signed-in caller: object id to compare, name to show', () => {
+    expect(callerIdentity(ALICE)).toEqual({
+      requestedBy: 'alice@contoso.com',
+      requestedById: ALICE.objectId,
+    });
+    expect(callerIdentity({ objectId: ALICE.objectId, name: '  ' })).toEqual({
+      requestedBy: ALICE.objectId,
+      requestedById: ALICE.objectId,
+    });
+    expect(callerIdentity({ ...ALICE, name: 'x'.repeat(300) }).requestedBy).toHaveLength(256);
   });
 });
 
 describe('checkApproval', () => {
-  const pending = () => initialReport(runInput({ mode: 'failover', requestedBy: 'Alice' }), when(0));
+  const pending = (requestedById: string | null = ALICE.objectId) =>
+    initialReport(
+      runInput({
+        mode: 'failover',
+        requestedBy: 'alice@contoso.com',
+        ...(requestedById === null ? {} : { requestedById }),
+      }),
+      when(0),
+    );
 
   it('only a failover waiting for approval can be decided', () => {
     const drill = initialReport(runInput(), when(0));
-    expect(checkApproval(drill, 'bob', 'approve', false)).toMatchObject({
+    expect(checkApproval(drill, BOB, 'approve', false)).toMatchObject({
       ok: false,
       status: 409,
       code: 'NotAFailover',
     });
     const running: RunReport = { ...pending(), state: 'running' };
-    expect(checkApproval(running, 'bob', 'approve', false)).toMatchObject({
+    expect(checkApproval(running, BOB, 'approve', false)).toMatchObject({
       ok: false,
       status: 409,
       code: 'NotPendingApproval',
     });
   });
 
-  it('needs an approver (400 naming `by`)', () => {
-    const check = checkApproval(pending(), undefined, 'approve', false);
-    expect(check).toMatchObject({ ok: false, status: 400, code: 'InvalidRequest' });
-    expect(check.ok ? '' : check.message).toMatch(/^by: /);
+  it('compares object ids, never names: a look-alike name is someone else, a renamed requester is not', () => {
+    // "aliсe" with a Cyrillic с, or alice's exact name, on another account: another person.
+    expect(
+      checkApproval(pending(), { objectId: BOB.objectId, name: 'aliсe@contoso.com' }, 'approve', false),
+    ).toEqual({
+      ok: true,
+    });
+    expect(
+      checkApproval(pending(), { objectId: BOB.objectId, name: 'alice@contoso.com' }, 'approve', false),
+    ).toEqual({
+      ok: true,
+    });
+    // Alice under any display name, her object id in any case: still the requester.
+    expect(
+      checkApproval(
+        pending(),
+        { objectId: ALICE.objectId.toUpperCase(), name: 'A. Liddell' },
+        'approve',
+        false,
+      ),
+    ).toMatchObject({ ok: false, status: 403, code: 'SelfApproval' });
   });
 
-  it('refuses self-approval in any case (403) unless allowed; anyone may reject', () => {
-    expect(checkApproval(pending(), 'alice', 'approve', false)).toMatchObject({
+  it('refuses self-approval (403) unless allowed; the requester may reject', () => {
+    expect(checkApproval(pending(), ALICE, 'approve', false)).toMatchObject({
       ok: false,
       status: 403,
       code: 'SelfApproval',
     });
-    expect(checkApproval(pending(), 'ALICE', 'approve', false)).toMatchObject({ status: 403 });
-    expect(checkApproval(pending(), 'alice', 'approve', true)).toEqual({ ok: true });
-    expect(checkApproval(pending(), 'alice', 'reject', false)).toEqual({ ok: true });
-    expect(checkApproval(pending(), 'bob', 'approve', false)).toEqual({ ok: true });
+    expect(checkApproval(pending(), ALICE, 'approve', true)).toEqual({ ok: true });
+    expect(checkApproval(pending(), ALICE, 'reject', false)).toEqual({ ok: true });
+    expect(checkApproval(pending(), BOB, 'approve', false)).toEqual({ ok: true });
+  });
+
+  it('a run that does not record its requester cannot be approved by anyone (409)', () => {
+    expect(checkApproval(pending(null), BOB, 'approve', false)).toMatchObject({
+      ok: false,
+      status: 409,
+      code: 'RequesterUnknown',
+    });
+  });
+
+  it('an alert-started failover records its rule as requester: any approver may approve it', () => {
+    expect(checkApproval(pending('alert:apim-down'), BOB, 'approve', false)).toEqual({ ok: true });
   });
 });
 
