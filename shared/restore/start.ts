@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config';
-import { errorMessage } from '../errors';
-import { RUNNING_STATES, type RunStarterClient } from '../backups/start';
+import { startOnce, type RunStarterClient } from '../durable/start';
 import { buildRestoreInput, resolveTarget, restoreInstanceId, type RestoreRunInput } from './run';
 
 /** `POST /api/restores` body. */
@@ -20,15 +19,6 @@ export type RestoreStart =
   | { kind: 'started'; instanceId: string }
   | { kind: 'notFound'; code: 'UnknownService' | 'TargetNotFound'; message: string }
   | { kind: 'busy'; instanceId: string; runtimeStatus: string };
-
-async function statusOf(client: RunStarterClient, instanceId: string): Promise<string | undefined> {
-  try {
-    return (await client.getStatus(instanceId))?.runtimeStatus;
-  } catch (error) {
-    if (/\b404\b/.test(errorMessage(error))) return undefined;
-    throw error;
-  }
-}
 
 /**
  * Resolves the service and target, then starts `restoreApim` under the target's singleton id
@@ -53,22 +43,13 @@ export async function startRestore(
   const target = resolveTarget(service, body.target);
   if (!target.ok) return { kind: 'notFound', code: 'TargetNotFound', message: target.message };
   const instanceId = restoreInstanceId(target.resourceId);
-  const before = await statusOf(client, instanceId);
-  if (before !== undefined && RUNNING_STATES.includes(before))
-    return { kind: 'busy', instanceId, runtimeStatus: before };
   const input: RestoreRunInput = buildRestoreInput(
     service,
     { targetResourceId: target.resourceId, backup: body.backup ?? 'latest', mode: body.mode ?? 'failover' },
     config.restore,
   );
-  try {
-    await client.startNew(orchestrationName, { instanceId, input });
-  } catch (error) {
-    // The host refuses to start an id that is running (host.json NonRunningStates): a race lost.
-    const now = await statusOf(client, instanceId).catch(() => undefined);
-    if (now !== undefined && RUNNING_STATES.includes(now))
-      return { kind: 'busy', instanceId, runtimeStatus: now };
-    throw error;
-  }
-  return { kind: 'started', instanceId };
+  const r = await startOnce(client, orchestrationName, instanceId, input);
+  if (r.started) return { kind: 'started', instanceId };
+  if ('failed' in r) throw r.error;
+  return { kind: 'busy', instanceId, runtimeStatus: r.runtimeStatus };
 }
