@@ -1,9 +1,9 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import type { ContainerClient } from '@azure/storage-blob';
 import { NonRetryableError } from '../errors';
+import { classifyStorageError } from '../storage';
 import { servicePrefix } from '../backups/naming';
 import { orphanManifests } from '../backups/prune';
-import { classifyStorageError } from '../backups/store';
 import { configurationManifestSchema, type ConfigurationManifest } from './manifest';
 
 /**
