@@ -195,12 +195,12 @@ export interface RecordStore<T> {
   put(name: string, value: T): Promise<string>;
   /**
    * Read-modify-write with ETag retries: `change` gets the current value (undefined when none)
-   * and returns the next one, or undefined to leave the record as it is. Concurrent updates never
+   * and returns (or resolves to) the next one, or undefined to leave the record as it is. Concurrent updates never
    * lose each other's change. Returns the value stored afterwards.
    */
   update(
     name: string,
-    change: (current: T | undefined) => T | undefined,
+    change: (current: T | undefined) => T | undefined | Promise<T | undefined>,
     options?: UpdateOptions,
   ): Promise<T | undefined>;
   /** Deletes the record (only if it still has `etag`, when given): whether this call deleted it. */
@@ -263,7 +263,7 @@ export function recordStore<T>(options: RecordStoreOptions<T>): RecordStore<T> {
       for (let attempt = 0; attempt < attempts; attempt++) {
         if (attempt > 0) await sleep(backoff(attempt));
         const current = await load(name);
-        const next = change(current?.value);
+        const next = await change(current?.value);
         if (next === undefined) return current?.value;
         const written = await write(
           name,
