@@ -6,8 +6,7 @@ activity(status.recordHeartbeat, {
   input: async () => (await import('../../shared/status/heartbeats')).recordHeartbeatInputSchema,
   handler: async (v) => {
     const { getConfig } = await import('../../shared/config');
-    const { resolveAppBlobs } = await import('../../shared/relay/connection');
-    const { blobServiceClient } = await import('../../shared/storage');
+    const { blobServiceClient, resolveAppBlobs } = await import('../../shared/storage');
     const { STATUS_CONTAINER } = await import('../../shared/status/heartbeats');
     const { recordHeartbeat } = await import('../../shared/status/heartbeatStore');
     const config = getConfig();

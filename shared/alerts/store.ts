@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { TransientError } from '../errors';
+import { readBlobText, recordStore, writeBlobText } from '../storage';
 import { RECENT_ALERTS_BLOB, type AlertDecision, type RecentAlerts } from './decision';
 
 /**
@@ -67,13 +68,23 @@ export type DedupeRecord = Omit<z.infer<typeof dedupeRecordSchema>, 'decisions'>
   decisions?: AlertDecision[];
 };
 
-export interface RunStarter {
-  runId: string;
-  plan: string;
-  alertId: string;
-  rule: string;
-  at: string;
-}
+const runStarterSchema = z.strictObject({
+  runId: z.string(),
+  plan: z.string(),
+  alertId: z.string(),
+  rule: z.string(),
+  at: z.string(),
+});
+export type RunStarter = z.infer<typeof runStarterSchema>;
+
+// The stored shapes are written by this module from typed values; the schemas check what readers
+// rely on, and the casts give them back their declared types (AlertDecision is an interface).
+const storedDecisionSchema = decisionSchema as unknown as z.ZodType<AlertDecision>;
+const storedDedupeSchema = dedupeRecordSchema as unknown as z.ZodType<DedupeRecord>;
+const recentAlertsSchema = z.looseObject({
+  decisions: z.array(storedDecisionSchema),
+  updatedAt: z.string(),
+}) as unknown as z.ZodType<RecentAlerts>;
 
 /** The store the alert functions use (an in-memory fake of this type in unit tests). */
 export interface AlertStore {
@@ -95,18 +106,6 @@ export interface AlertStore {
   writePayload(text: string, now: Date): Promise<{ blob: string; bytes: number }>;
   /** A stored payload's text, or undefined when it is not there. */
   readPayload(blob: string): Promise<string | undefined>;
-}
-
-function statusOf(error: unknown): number | undefined {
-  const s = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof s === 'number' ? s : undefined;
-}
-
-function transient(what: string, error: unknown): TransientError {
-  return new TransientError(
-    `alert store: ${what} failed (status ${statusOf(error) ?? 'none'}): ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}`,
-    { code: 'AlertStoreUnavailable', cause: error },
-  );
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -155,189 +154,83 @@ function decidedAtOfName(name: string): string | undefined {
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}Z`;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const LABEL = 'alert store';
 
-/** An {@link AlertStore} on a blob container (created on first use). */
+/** An {@link AlertStore} on a blob container (created, private, on the first write). */
 export function createAlertStore(
   container: ContainerClient,
   options: { recentAttempts?: number; now?: () => Date } = {},
 ): AlertStore {
   const now = options.now ?? (() => new Date());
-  let ensured: Promise<unknown> | undefined;
-  const ensure = async () => {
-    ensured ??= container.createIfNotExists().catch((error: unknown) => {
-      ensured = undefined;
-      throw transient('creating the container', error);
-    });
-    await ensured;
-  };
-  const put = async (
-    name: string,
-    value: unknown,
-    conditions?: { ifNoneMatch?: string; ifMatch?: string },
-  ) => {
-    const body = JSON.stringify(value);
-    return container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
-      ...(conditions === undefined ? {} : { conditions }),
-      blobHTTPHeaders: { blobContentType: 'application/json' },
-    });
-  };
-  const read = async (name: string): Promise<{ text: string; etag: string } | undefined> => {
-    try {
-      const res = await container.getBlockBlobClient(name).download();
-      const chunks: Buffer[] = [];
-      for await (const c of res.readableStreamBody ?? []) chunks.push(Buffer.from(c as Buffer));
-      return { text: Buffer.concat(chunks).toString('utf8'), etag: res.etag ?? '' };
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw transient(`reading ${name}`, error);
-    }
-  };
-  const readJson = async <T>(name: string, schema?: z.ZodType<T>): Promise<T | undefined> => {
-    const got = await read(name);
-    if (got === undefined) return undefined;
-    const value = JSON.parse(got.text) as unknown;
-    if (schema === undefined) return value as T;
-    const parsed = schema.safeParse(value);
-    if (!parsed.success)
-      throw new TransientError(`alert store: ${name} is unreadable`, { code: 'AlertRecordCorrupt' });
-    return parsed.data;
-  };
+  const dedupes = recordStore({ container, schema: storedDedupeSchema, label: LABEL });
+  const decisions = recordStore({ container, schema: storedDecisionSchema, label: LABEL });
+  const recents = recordStore({ container, schema: recentAlertsSchema, label: LABEL });
+  const starters = recordStore({ container, schema: runStarterSchema, label: LABEL });
+  const evidence = recordStore({ container, schema: z.unknown(), label: LABEL });
   const dedupeName = (key: string) => `dedupe/${key}.json`;
-
-  async function updateRecent(d: AlertDecision): Promise<void> {
-    const attempts = options.recentAttempts ?? 60;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      const got = await read(RECENT_ALERTS_BLOB);
-      const current = got === undefined ? undefined : (JSON.parse(got.text) as RecentAlerts);
-      if (current?.decisions.some((x) => sameDecision(x, d))) return;
-      try {
-        await put(
-          RECENT_ALERTS_BLOB,
-          withRecent(current, d, now()),
-          got === undefined ? { ifNoneMatch: '*' } : { ifMatch: got.etag },
-        );
-        return;
-      } catch (error) {
-        const status = statusOf(error);
-        if (status !== 412 && status !== 409) throw transient('updating recent.json', error);
-      }
-      // Someone else wrote first: read again after a short jittered pause (a storm of alerts writes
-      // here concurrently).
-      await sleep(Math.floor(Math.random() * Math.min(5 + attempt * 5, 100)));
-    }
-    throw new TransientError(`alert store: recent.json still contended after ${attempts} attempts`, {
-      code: 'AlertRecentContended',
-    });
-  }
 
   return {
     async claim(record) {
-      await ensure();
-      try {
-        await put(dedupeName(record.key), record, { ifNoneMatch: '*' });
-        return undefined;
-      } catch (error) {
-        const status = statusOf(error);
-        if (status !== 409 && status !== 412) throw transient('claiming an alert', error);
-      }
-      const existing = (await readJson(dedupeName(record.key), dedupeRecordSchema)) as
-        DedupeRecord | undefined;
+      if ((await dedupes.create(dedupeName(record.key), record)) !== undefined) return undefined;
+      const existing = await dedupes.read(dedupeName(record.key));
       if (existing === undefined)
         throw new TransientError('alert store: a dedupe record vanished while being claimed', {
           code: 'AlertStoreRace',
         });
-      return existing;
+      return existing.value;
     },
-    async getDedupe(key) {
-      await ensure();
-      return (await readJson(dedupeName(key), dedupeRecordSchema)) as DedupeRecord | undefined;
-    },
+    getDedupe: async (key) => (await dedupes.read(dedupeName(key)))?.value,
     async putDedupe(record) {
-      await ensure();
-      try {
-        await put(dedupeName(record.key), record);
-      } catch (error) {
-        throw transient('updating an alert record', error);
-      }
+      await dedupes.put(dedupeName(record.key), record);
     },
-    async writeEvidence(key, day, evidence) {
-      await ensure();
+    async writeEvidence(key, day, value) {
       const name = `alerts/${day}/${key}.json`;
-      try {
-        await put(name, evidence);
-      } catch (error) {
-        throw transient('writing alert evidence', error);
-      }
+      await evidence.put(name, value);
       return name;
     },
     async record(decision) {
-      await ensure();
-      try {
-        await put(decisionBlobName(decision), decision);
-      } catch (error) {
-        throw transient('recording a decision', error);
-      }
-      await updateRecent(decision);
+      await decisions.put(decisionBlobName(decision), decision);
+      // A storm of alerts writes here concurrently: ETag retries with a short jittered pause.
+      await recents.update(
+        RECENT_ALERTS_BLOB,
+        (current) =>
+          current?.decisions.some((x) => sameDecision(x, decision)) === true
+            ? undefined
+            : withRecent(current, decision, now()),
+        { attempts: options.recentAttempts ?? 60 },
+      );
     },
     async list(since, limit, at) {
-      await ensure();
       const sinceIso = since.toISOString();
       const out: AlertDecision[] = [];
       for (const day of daysBetween(since, at)) {
         const names: { name: string; at: string }[] = [];
-        try {
-          for await (const b of container.listBlobsFlat({ prefix: `decisions/${day}/` })) {
-            const decided = decidedAtOfName(b.name);
-            if (decided !== undefined && new Date(decided).getTime() >= since.getTime())
-              names.push({ name: b.name, at: decided });
-          }
-        } catch (error) {
-          throw transient('listing decisions', error);
+        for (const name of await decisions.list(`decisions/${day}/`)) {
+          const decided = decidedAtOfName(name);
+          if (decided !== undefined && new Date(decided).getTime() >= since.getTime())
+            names.push({ name, at: decided });
         }
         names.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.name < b.name ? 1 : -1));
         for (const n of names) {
           if (out.length >= limit) return out;
-          const d = await readJson(n.name, decisionSchema);
-          if (d !== undefined && d.decidedAt >= sinceIso) out.push(d as AlertDecision);
+          const d = (await decisions.read(n.name))?.value;
+          if (d !== undefined && d.decidedAt >= sinceIso) out.push(d);
         }
         if (out.length >= limit) return out;
       }
       return out;
     },
-    async recent() {
-      await ensure();
-      return readJson<RecentAlerts>(RECENT_ALERTS_BLOB);
-    },
+    recent: async () => (await recents.read(RECENT_ALERTS_BLOB))?.value,
     async setRunStarter(starter) {
-      await ensure();
-      try {
-        // First writer wins: the alert that started the run.
-        await put(`runs/${starter.runId}.json`, starter, { ifNoneMatch: '*' });
-      } catch (error) {
-        const status = statusOf(error);
-        if (status !== 409 && status !== 412) throw transient('recording who started a run', error);
-      }
+      // First writer wins: the alert that started the run.
+      await starters.create(`runs/${starter.runId}.json`, starter);
     },
-    async runStarter(runId) {
-      await ensure();
-      return readJson<RunStarter>(`runs/${runId}.json`);
-    },
+    runStarter: async (runId) => (await starters.read(`runs/${runId}.json`))?.value,
     async writePayload(text, at) {
-      await ensure();
       const name = `payloads/${at.toISOString().slice(0, 10)}/${sha256(text)}.json`;
-      try {
-        await container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
-          blobHTTPHeaders: { blobContentType: 'application/json' },
-        });
-      } catch (error) {
-        throw transient('storing an alert payload', error);
-      }
+      await writeBlobText(container, name, text, { contentType: 'application/json', label: LABEL });
       return { blob: name, bytes: Buffer.byteLength(text) };
     },
-    async readPayload(blob) {
-      await ensure();
-      return (await read(blob))?.text;
-    },
+    readPayload: async (blob) => (await readBlobText(container, blob, LABEL))?.text,
   };
 }

@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import { formatIssues, NonRetryableError } from '../errors';
 import { completionOfText } from '../restore/completion';
 import { buildManifest } from '../restore/manifest';
+import { statusOf } from '../storage';
 import { classifyApimError, parseRetryAfterMs } from './errors';
 import type {
   ApiSummary,
@@ -281,11 +282,6 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
       }
     },
   };
-}
-
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
 }
 
 /**

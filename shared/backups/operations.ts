@@ -1,7 +1,6 @@
-import { RestError } from '@azure/core-rest-pipeline';
 import type { ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
-import { classifyStorageError } from './store';
+import { classifyStorageError, isNotFound, recordStore } from '../storage';
 
 /**
  * The record of backup POSTs APIM accepted, one small blob per backup blob
@@ -51,67 +50,36 @@ export function operationRecordName(blobName: string): string {
   return `${PREFIX}${blobName}.json`;
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof RestError && error.statusCode === 404;
-}
-
 /** The operation log over a container client. */
 export function createOperationLog(container: ContainerClient): OperationLog {
-  const readRecord = async (recordName: string): Promise<AcceptedOperation | undefined> => {
-    let text: string;
-    try {
-      text = (await container.getBlobClient(recordName).downloadToBuffer()).toString('utf8');
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw classifyStorageError(error, `reading ${recordName}`);
-    }
-    try {
-      const parsed = recordSchema.safeParse(JSON.parse(text));
-      return parsed.success ? parsed.data : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  // An unreadable record counts as none: the begin then POSTs, which APIM refuses while the
+  // recorded operation still runs (the run retries), so nothing is lost but a wait.
+  const records = recordStore({
+    container,
+    schema: recordSchema,
+    label: 'accepted backups',
+    corrupt: 'absent',
+  });
 
   return {
-    read: (blobName) => readRecord(operationRecordName(blobName)),
+    read: async (blobName) => (await records.read(operationRecordName(blobName)))?.value,
 
     async record(blobName, op) {
-      const body = JSON.stringify(op);
-      try {
-        await container
-          .getBlockBlobClient(operationRecordName(blobName))
-          .upload(body, Buffer.byteLength(body), {
-            blobHTTPHeaders: { blobContentType: 'application/json' },
-          });
-      } catch (error) {
-        throw classifyStorageError(error, `recording the accepted backup of ${blobName}`);
-      }
+      await records.put(operationRecordName(blobName), op);
     },
 
     async list(serviceName) {
-      const prefix = `${PREFIX}${serviceName.toLowerCase()}/`;
-      const names: string[] = [];
-      try {
-        for await (const item of container.listBlobsFlat({ prefix })) names.push(item.name);
-      } catch (error) {
-        if (error instanceof RestError && error.code === 'ContainerNotFound') return [];
-        throw classifyStorageError(error, `listing accepted backups of ${serviceName}`);
-      }
       const out: { blobName: string; op: AcceptedOperation }[] = [];
-      for (const name of names) {
-        const op = await readRecord(name);
-        if (op !== undefined) out.push({ blobName: name.slice(PREFIX.length, -'.json'.length), op });
+      for (const name of await records.list(`${PREFIX}${serviceName.toLowerCase()}/`)) {
+        const found = await records.read(name);
+        if (found !== undefined)
+          out.push({ blobName: name.slice(PREFIX.length, -'.json'.length), op: found.value });
       }
       return out;
     },
 
     async forget(blobName) {
-      try {
-        await container.getBlobClient(operationRecordName(blobName)).deleteIfExists();
-      } catch (error) {
-        throw classifyStorageError(error, `removing the record of ${blobName}`);
-      }
+      await records.remove(operationRecordName(blobName));
     },
 
     async inspect(blobName) {

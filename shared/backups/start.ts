@@ -1,21 +1,11 @@
+import { startOnce, type RunStarterClient } from '../durable/start';
 import { errorMessage } from '../errors';
 import { backupInstanceId } from './run';
 
 /**
- * Starting backup runs as per-service singletons. The check-then-start has a race (two triggers at
- * once); the host closes it by refusing to start an instance id that is running (host.json
- * `overridableExistingInstanceStates: NonRunningStates`), so a refused start whose instance is
- * running counts as skipped, not failed.
+ * Starting backup runs as per-service singletons, each with the one start-once check
+ * (shared/durable/start.ts): a running or just-started run is skipped, not stacked.
  */
-
-/** The part of the durable client this needs (structural, so shared/ does not depend on the SDK). */
-export interface RunStarterClient {
-  getStatus(instanceId: string): Promise<{ runtimeStatus?: string | undefined } | undefined>;
-  startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
-}
-
-/** Runtime statuses in which a new start would stack on a running run. */
-export const RUNNING_STATES: readonly string[] = ['Running', 'Pending', 'ContinuedAsNew', 'Suspended'];
 
 /** What happened to one service. */
 export type StartOutcome =
@@ -23,16 +13,6 @@ export type StartOutcome =
   | { service: string; instanceId: string; started: false; reason: string }
   /** The start itself failed (storage down, ...): the others are still attempted. */
   | { service: string; instanceId: string; started: false; reason: string; error: string };
-
-async function statusOf(client: RunStarterClient, instanceId: string): Promise<string | undefined> {
-  try {
-    return (await client.getStatus(instanceId))?.runtimeStatus;
-  } catch (error) {
-    // durable-functions throws on 404 (no such instance): there is nothing running.
-    if (/\b404\b/.test(errorMessage(error))) return undefined;
-    throw error;
-  }
-}
 
 /**
  * Starts the orchestration `name` for each service unless its previous run is still going. Never
@@ -45,52 +25,28 @@ export async function startBackupRuns<S extends { serviceName: string }>(
   inputFor: (service: S) => unknown,
 ): Promise<StartOutcome[]> {
   const out: StartOutcome[] = [];
-  for (const service of services) {
-    const instanceId = backupInstanceId(service.serviceName);
-    let before: string | undefined;
-    try {
-      before = await statusOf(client, instanceId);
-    } catch (error) {
+  for (const s of services) {
+    const service = s.serviceName;
+    const r = await startOnce(client, name, backupInstanceId(service), inputFor(s));
+    const { instanceId } = r;
+    if (r.started) out.push({ service, instanceId, started: true });
+    else if ('failed' in r)
       out.push({
-        service: service.serviceName,
+        service,
         instanceId,
         started: false,
-        reason: 'status check failed',
-        error: errorMessage(error),
+        reason: r.failed === 'check' ? 'status check failed' : 'start failed',
+        error: errorMessage(r.error),
       });
-      continue;
-    }
-    if (before !== undefined && RUNNING_STATES.includes(before)) {
+    else
       out.push({
-        service: service.serviceName,
+        service,
         instanceId,
         started: false,
-        reason: `previous run is still ${before}`,
+        reason: r.refused
+          ? `start refused: a run is ${r.runtimeStatus}`
+          : `previous run is still ${r.runtimeStatus}`,
       });
-      continue;
-    }
-    try {
-      await client.startNew(name, { instanceId, input: inputFor(service) });
-      out.push({ service: service.serviceName, instanceId, started: true });
-    } catch (error) {
-      const now = await statusOf(client, instanceId).catch(() => undefined);
-      if (now !== undefined && RUNNING_STATES.includes(now)) {
-        out.push({
-          service: service.serviceName,
-          instanceId,
-          started: false,
-          reason: `start refused: a run is ${now}`,
-        });
-        continue;
-      }
-      out.push({
-        service: service.serviceName,
-        instanceId,
-        started: false,
-        reason: 'start failed',
-        error: errorMessage(error),
-      });
-    }
   }
   return out;
 }

@@ -1,8 +1,8 @@
-import { RestError } from '@azure/core-rest-pipeline';
 import type { BlobClient, ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { NonRetryableError, TransientError } from '../errors';
 import { OUTCOMES, type Outcome } from '../outcome';
+import { classifyStorageError, isNotFound, recordStore, statusOf, storageErrorCode } from '../storage';
 import { parseBackupBlobName, servicePrefix } from './naming';
 import type { BackupEntry } from './prune';
 import {
@@ -58,33 +58,6 @@ export interface DeleteFailure {
   name: string;
   /** The storage error code (`LeaseIdMissing`), else `Http<status>`. */
   code: string;
-}
-
-/** Maps a storage failure to the retry taxonomy (threats-and-faults.md: the SDK does not retry 429/408/409). */
-export function classifyStorageError(error: unknown, what: string): Error {
-  if (error instanceof NonRetryableError || error instanceof TransientError) return error;
-  if (error instanceof RestError) {
-    const status = error.statusCode;
-    const code = error.code ?? `Http${status ?? ''}`;
-    if (status === undefined || status === 408 || status === 409 || status === 429 || status >= 500) {
-      return new TransientError(`${what} failed (${code}); retrying may help`, { code, cause: error });
-    }
-    return new NonRetryableError(`${what} failed (${code}, HTTP ${status})`, { code, cause: error });
-  }
-  return new TransientError(
-    `${what} failed (${error instanceof Error ? error.name : 'unknown error'}); retrying may help`,
-    { cause: error },
-  );
-}
-
-/** The storage error code of a failed request, for a report (never its message: it may carry a URL). */
-function storageErrorCode(error: unknown): string {
-  if (error instanceof RestError) return error.code ?? `Http${error.statusCode ?? ''}`;
-  return error instanceof Error ? error.name : 'UnknownError';
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof RestError && error.statusCode === 404;
 }
 
 /** Backup catalog operations over one container. Create with {@link createBackupStore}. */
@@ -199,6 +172,13 @@ export function createBackupStore(
 ): BackupStore {
   const pageSize = options.pageSize ?? PAGE_SIZE;
   const blob = (name: string): BlobClient => container.getBlobClient(name);
+  // An unreadable summary is not an error: the caller falls back to listing.
+  const summaries = recordStore<StoredCatalogSummary>({
+    container,
+    schema: storedSummarySchema,
+    label: 'backup catalog',
+    corrupt: 'absent',
+  });
 
   return {
     async ensureContainer() {
@@ -236,7 +216,7 @@ export function createBackupStore(
       } catch (error) {
         // No container yet means no backup has been taken yet (the first run creates it): the
         // report must say "no backups" (an RPO breach), not fail.
-        if (error instanceof RestError && error.code === 'ContainerNotFound') return [];
+        if (storageErrorCode(error) === 'ContainerNotFound') return [];
         throw classifyStorageError(error, `listing backups of ${serviceName}`);
       }
       return out;
@@ -306,7 +286,7 @@ export function createBackupStore(
           props.etag === undefined ? {} : { conditions: { ifMatch: props.etag } },
         );
       } catch (error) {
-        if (error instanceof RestError && error.statusCode === 412)
+        if (statusOf(error) === 412)
           throw new TransientError(`${blobName} changed while its restore was recorded; retrying helps`, {
             code: 'ConditionNotMet',
             cause: error,
@@ -383,35 +363,10 @@ export function createBackupStore(
     },
 
     async writeSummary(serviceName, summary) {
-      const body = JSON.stringify(summary);
-      try {
-        await container
-          .getBlockBlobClient(summaryBlobName(serviceName))
-          .upload(body, Buffer.byteLength(body), {
-            blobHTTPHeaders: { blobContentType: 'application/json' },
-          });
-      } catch (error) {
-        throw classifyStorageError(error, `writing the catalog summary of ${serviceName}`);
-      }
+      await summaries.put(summaryBlobName(serviceName), summary);
     },
 
-    async readSummary(serviceName) {
-      let text: string;
-      try {
-        const buffer = await container.getBlobClient(summaryBlobName(serviceName)).downloadToBuffer();
-        text = buffer.toString('utf8');
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw classifyStorageError(error, `reading the catalog summary of ${serviceName}`);
-      }
-      try {
-        const parsed = storedSummarySchema.safeParse(JSON.parse(text));
-        // An unreadable summary is not an error: the caller falls back to listing.
-        return parsed.success ? parsed.data : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    readSummary: async (serviceName) => (await summaries.read(summaryBlobName(serviceName)))?.value,
   };
 }
 

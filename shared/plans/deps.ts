@@ -1,6 +1,5 @@
 import { getConfig, type Config, type Env } from '../config';
-import { resolveAppBlobs } from '../relay/connection';
-import { blobServiceClient } from '../storage';
+import { blobServiceClient, resolveAppBlobs } from '../storage';
 import { PLANS_CONTAINER } from './report';
 import type { Caller, PlanClient, StartDecision, StartRequest } from './start';
 import { createPlanStore, type PlanStore } from './store';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config';
-import { errorMessage } from '../errors';
-import { RUNNING_STATES, type RunStarterClient } from '../backups/start';
+import { isRunning, runtimeStatusOf, type RunStarterClient } from '../durable/start';
 import type { Plan, RunMode } from './plan';
 import type { AlertReport, RunReport, RunState } from './report';
 import { PLAN_SIGNAL, initialReport, planRunInputSchema, type PlanRunInput, type PlanSignal } from './run';
@@ -76,19 +75,10 @@ export function newRunId(plan: string, mode: RunMode, now: Date, random: string)
 /** How long a freshly taken lock counts as live before its run shows up in the task hub. */
 const STARTING_GRACE_MS = 60_000;
 
-async function runtimeStatus(client: PlanClient, instanceId: string): Promise<string | undefined> {
-  try {
-    return (await client.getStatus(instanceId))?.runtimeStatus;
-  } catch (error) {
-    if (/\b404\b|No instance/.test(errorMessage(error))) return undefined;
-    throw error;
-  }
-}
-
 /** Whether the run holding a lock still runs (or is being started). */
 async function lockIsLive(client: PlanClient, lock: PlanLock, now: Date): Promise<string | undefined> {
-  const status = await runtimeStatus(client, lock.runId);
-  if (status !== undefined) return RUNNING_STATES.includes(status) ? status : undefined;
+  const status = await runtimeStatusOf(client, lock.runId);
+  if (status !== undefined) return isRunning(status) ? status : undefined;
   return now.getTime() - Date.parse(lock.since) < STARTING_GRACE_MS ? 'Starting' : undefined;
 }
 

@@ -1,6 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import { TransientError } from '../errors';
-import { planPaths, type PlanSummary, type RunReport, type RunSummary } from './report';
+import { z } from 'zod';
+import { readBlobText, recordStore, writeBlobText } from '../storage';
+import { planPaths, RUN_STATES, type PlanSummary, type RunReport, type RunSummary } from './report';
 import { summaryOf } from './run';
 
 /**
@@ -11,11 +12,12 @@ import { summaryOf } from './run';
  */
 
 /** Who holds a plan's lock. */
-export interface PlanLock {
-  runId: string;
-  mode: 'drill' | 'failover';
-  since: string;
-}
+export const planLockSchema = z.strictObject({
+  runId: z.string().min(1),
+  mode: z.enum(['drill', 'failover']),
+  since: z.iso.datetime(),
+});
+export type PlanLock = z.infer<typeof planLockSchema>;
 
 export interface PlanStore {
   readLock(plan: string): Promise<{ lock: PlanLock; etag: string } | undefined>;
@@ -34,142 +36,81 @@ export interface PlanStore {
 
 const RECENT = 50;
 
-function statusOf(error: unknown): number | undefined {
-  const s = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof s === 'number' ? s : undefined;
-}
+const runIndexSchema = z.strictObject({ runId: z.string().min(1), plan: z.string().min(1) });
 
-function unavailable(what: string, error: unknown): TransientError {
-  return new TransientError(`plan store: ${what} failed (status ${statusOf(error) ?? 'none'})`, {
-    code: 'PlanStoreUnavailable',
-    cause: error,
-  });
-}
+// The fields of a summary line the status page and mergeSummary rely on; the rest (rto, rpo, ...)
+// is whatever this module wrote from a typed RunSummary.
+const runSummarySchema = z.looseObject({
+  runId: z.string(),
+  plan: z.string(),
+  mode: z.enum(['drill', 'failover']),
+  state: z.enum(RUN_STATES),
+  requestedAt: z.string(),
+});
+const planSummarySchema = z.looseObject({
+  plan: z.string(),
+  active: runSummarySchema.optional(),
+  lastDrill: runSummarySchema.optional(),
+  lastFailover: runSummarySchema.optional(),
+  recent: z.array(runSummarySchema),
+  updatedAt: z.string(),
+}) as unknown as z.ZodType<PlanSummary>;
 
-/** A {@link PlanStore} on a container (created on first use). */
+const LABEL = 'plan store';
+
+/** A {@link PlanStore} on a container (created, private, on the first write). */
 export function createPlanStore(container: ContainerClient): PlanStore {
-  let ensured: Promise<unknown> | undefined;
-  const ensure = async () => {
-    ensured ??= container.createIfNotExists().catch((error: unknown) => {
-      ensured = undefined;
-      throw unavailable('creating the container', error);
-    });
-    await ensured;
-  };
-
-  async function read(name: string): Promise<{ text: string; etag: string } | undefined> {
-    await ensure();
-    try {
-      const blob = container.getBlobClient(name);
-      const res = await blob.download();
-      const chunks: Buffer[] = [];
-      for await (const chunk of res.readableStreamBody ?? [])
-        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-      return { text: Buffer.concat(chunks).toString('utf8'), etag: res.etag ?? '' };
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw unavailable(`reading ${name}`, error);
-    }
-  }
-
-  async function write(
-    name: string,
-    text: string,
-    contentType: string,
-    conditions?: { ifMatch?: string; ifNoneMatch?: string },
-  ): Promise<boolean> {
-    await ensure();
-    try {
-      await container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text), {
-        ...(conditions === undefined ? {} : { conditions }),
-        blobHTTPHeaders: { blobContentType: contentType },
-      });
-      return true;
-    } catch (error) {
-      const status = statusOf(error);
-      if (conditions !== undefined && (status === 409 || status === 412)) return false;
-      throw unavailable(`writing ${name}`, error);
-    }
-  }
-
-  async function updateSummary(report: RunReport): Promise<void> {
-    const name = planPaths.summary(report.plan.name);
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const current = await read(name);
-      const before = current === undefined ? undefined : (JSON.parse(current.text) as PlanSummary);
-      const next = mergeSummary(before, report);
-      const ok = await write(
-        name,
-        JSON.stringify(next),
-        'application/json',
-        current === undefined ? { ifNoneMatch: '*' } : { ifMatch: current.etag },
-      );
-      if (ok) return;
-    }
-    throw new TransientError(`plan store: the summary of ${report.plan.name} kept changing`, {
-      code: 'PlanStoreContention',
-    });
-  }
+  const locks = recordStore({ container, schema: planLockSchema, label: LABEL });
+  const runIndex = recordStore({ container, schema: runIndexSchema, label: LABEL });
+  // A summary is rebuilt by every report write: an unreadable one is replaced, not fatal.
+  const summaries = recordStore({ container, schema: planSummarySchema, label: LABEL, corrupt: 'absent' });
+  const readText = async (name: string) => (await readBlobText(container, name, LABEL))?.text;
+  const writeText = (name: string, text: string, contentType: string) =>
+    writeBlobText(container, name, text, { contentType, label: LABEL });
+  /** The plan of a run, from the run index. */
+  const planOf = async (runId: string) => (await runIndex.read(planPaths.runIndex(runId)))?.value.plan;
 
   return {
     async readLock(plan) {
-      const found = await read(planPaths.lock(plan));
-      return found === undefined ? undefined : { lock: JSON.parse(found.text) as PlanLock, etag: found.etag };
+      const found = await locks.read(planPaths.lock(plan));
+      return found === undefined ? undefined : { lock: found.value, etag: found.etag };
     },
     async takeLock(plan, lock, etag) {
-      return write(
-        planPaths.lock(plan),
-        JSON.stringify(lock),
-        'application/json',
-        etag === undefined ? { ifNoneMatch: '*' } : { ifMatch: etag },
-      );
+      const name = planPaths.lock(plan);
+      const written =
+        etag === undefined ? await locks.create(name, lock) : await locks.replace(name, lock, etag);
+      return written !== undefined;
     },
     async releaseLock(plan, runId) {
-      const found = await read(planPaths.lock(plan));
-      if (found === undefined || (JSON.parse(found.text) as PlanLock).runId !== runId) return;
-      try {
-        await container.getBlobClient(planPaths.lock(plan)).delete({ conditions: { ifMatch: found.etag } });
-      } catch (error) {
-        // 412: the lock changed hands meanwhile (a failover took it over): not ours to free.
-        if (statusOf(error) !== 412 && statusOf(error) !== 404) throw unavailable('freeing the lock', error);
-      }
+      const found = await locks.read(planPaths.lock(plan));
+      // Under its ETag: if the lock changed hands meanwhile (a failover took it over), it is not ours to free.
+      if (found?.value.runId === runId) await locks.remove(planPaths.lock(plan), found.etag);
     },
     async writeReport(report, html) {
       const { createHash } = await import('node:crypto');
       const json = JSON.stringify(report, null, 2);
       const sha256 = createHash('sha256').update(json, 'utf8').digest('hex');
-      await write(planPaths.reportJson(report.plan.name, report.runId), json, 'application/json');
-      await write(planPaths.reportHtml(report.plan.name, report.runId), html, 'text/html; charset=utf-8');
-      await write(
-        planPaths.runIndex(report.runId),
-        JSON.stringify({ runId: report.runId, plan: report.plan.name }),
-        'application/json',
-      );
-      await updateSummary(report);
+      await writeText(planPaths.reportJson(report.plan.name, report.runId), json, 'application/json');
+      await writeText(planPaths.reportHtml(report.plan.name, report.runId), html, 'text/html; charset=utf-8');
+      await runIndex.put(planPaths.runIndex(report.runId), { runId: report.runId, plan: report.plan.name });
+      await summaries.update(planPaths.summary(report.plan.name), (before) => mergeSummary(before, report));
       return { sha256 };
     },
     async readReport(runId) {
-      const index = await read(planPaths.runIndex(runId));
-      if (index === undefined) return undefined;
-      const { plan } = JSON.parse(index.text) as { plan: string };
-      const found = await read(planPaths.reportJson(plan, runId));
-      return found === undefined ? undefined : (JSON.parse(found.text) as RunReport);
+      const plan = await planOf(runId);
+      const text = plan === undefined ? undefined : await readText(planPaths.reportJson(plan, runId));
+      return text === undefined ? undefined : (JSON.parse(text) as RunReport);
     },
     async readReportText(runId) {
-      const index = await read(planPaths.runIndex(runId));
-      if (index === undefined) return undefined;
-      const { plan } = JSON.parse(index.text) as { plan: string };
-      return (await read(planPaths.reportJson(plan, runId)))?.text;
+      const plan = await planOf(runId);
+      return plan === undefined ? undefined : readText(planPaths.reportJson(plan, runId));
     },
     async readReportHtml(runId) {
-      const index = await read(planPaths.runIndex(runId));
-      if (index === undefined) return undefined;
-      const { plan } = JSON.parse(index.text) as { plan: string };
-      return (await read(planPaths.reportHtml(plan, runId)))?.text;
+      const plan = await planOf(runId);
+      return plan === undefined ? undefined : readText(planPaths.reportHtml(plan, runId));
     },
     async readSummary(plan) {
-      const found = await read(planPaths.summary(plan));
-      return found === undefined ? undefined : (JSON.parse(found.text) as PlanSummary);
+      return (await summaries.read(planPaths.summary(plan)))?.value;
     },
   };
 }

@@ -4,7 +4,7 @@ import { hasConnection, resolveStorage, type Env, type StorageEndpoint } from '.
  * Where the relay's queues and records live, by the one Functions connection convention
  * (shared/storage). Queues: the `AgentQueues` connection (connection string, or identity-based
  * `AgentQueues__queueServiceUri` as infra/modules/functionapp.bicep sets), falling back to
- * `AzureWebJobsStorage`. Records: the app's own storage (`AzureWebJobsStorage`).
+ * `AzureWebJobsStorage`. Records: the app's own storage (shared/storage `resolveAppBlobs`).
  */
 
 /** The connection setting of the agent queues. */
@@ -28,15 +28,5 @@ export function resolveAgentQueues(env: Env): StorageEndpoint {
     [AGENT_QUEUES_CONNECTION, 'AzureWebJobsStorage'],
     'queue',
     `${AGENT_QUEUES_CONNECTION}: no queue connection: set ${AGENT_QUEUES_CONNECTION}, ${AGENT_QUEUES_CONNECTION}__queueServiceUri or AzureWebJobsStorage`,
-  );
-}
-
-/** The blob endpoint of the app's storage (command records). */
-export function resolveAppBlobs(env: Env): StorageEndpoint {
-  return resolveStorage(
-    env,
-    ['AzureWebJobsStorage'],
-    'blob',
-    'AzureWebJobsStorage: no app storage connection for relay records',
   );
 }

@@ -1,8 +1,8 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { getConfig, type Config, type Env } from '../config';
-import { blobServiceClient, queueServiceClient } from '../storage';
+import { blobServiceClient, queueServiceClient, resolveAppBlobs } from '../storage';
 import type { RelaySettings } from './contracts';
-import { resolveAgentQueues, resolveAppBlobs } from './connection';
+import { resolveAgentQueues } from './connection';
 import { relayKeys, type RelayKeys } from './keys';
 import { createRelayStore, type RelayStore } from './store';
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { TransientError } from '../errors';
+import { recordStore } from '../storage';
 
 /**
  * Durable records of the relay in the app's storage (a private blob container):
@@ -50,20 +51,22 @@ export const commandRecordSchema = z.strictObject({
 export type CommandRecord = z.infer<typeof commandRecordSchema>;
 
 /** Why a result was not raised. */
-export type IgnoredReason =
-  | 'tooLarge'
-  | 'malformed'
-  | 'unknownKey'
-  | 'badSignature'
-  | 'badOutput'
-  | 'agentMismatch'
-  | 'unknownCommand'
-  | 'notBound'
-  | 'duplicate'
-  | 'late'
-  | 'instanceGone'
+export const IGNORED_REASONS = [
+  'tooLarge',
+  'malformed',
+  'unknownKey',
+  'badSignature',
+  'badOutput',
+  'agentMismatch',
+  'unknownCommand',
+  'notBound',
+  'duplicate',
+  'late',
+  'instanceGone',
   /** A success for a drill-mode state-changing command: the agent must refuse those (a security event). */
-  | 'drillViolation';
+  'drillViolation',
+] as const;
+export type IgnoredReason = (typeof IGNORED_REASONS)[number];
 
 /** An audit record of an ignored result. */
 export interface IgnoredResult {
@@ -80,6 +83,18 @@ export interface IgnoredResult {
   readonly security?: true;
 }
 
+const ignoredResultSchema: z.ZodType<IgnoredResult> = z.strictObject({
+  reason: z.enum(IGNORED_REASONS),
+  detail: z.string(),
+  at: isoTime,
+  messageId: z.string().optional(),
+  dequeueCount: z.number().int().optional(),
+  commandId: z.string().optional(),
+  agentId: z.string().optional(),
+  keyId: z.string().optional(),
+  security: z.literal(true).optional(),
+}) as z.ZodType<IgnoredResult>;
+
 /** The record store the relay's functions use (a fake of this type in unit tests). */
 export interface RelayStore {
   /** Creates the record unless one exists; returns the record now stored (the existing one on a re-run). */
@@ -93,67 +108,20 @@ export interface RelayStore {
   listIgnored(): Promise<IgnoredResult[]>;
 }
 
-function statusOf(error: unknown): number | undefined {
-  const s = (error as { statusCode?: unknown }).statusCode;
-  return typeof s === 'number' ? s : undefined;
-}
-
-function transient(what: string, error: unknown): TransientError {
-  return new TransientError(
-    `relay store: ${what} failed (status ${statusOf(error) ?? 'none'}): ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}`,
-    {
-      code: 'RelayStoreUnavailable',
-      cause: error,
-    },
-  );
-}
-
-/** A {@link RelayStore} on a blob container (created on first use). */
+/** A {@link RelayStore} on a blob container (created, private, on the first write). */
 export function createRelayStore(container: ContainerClient): RelayStore {
-  let ensured: Promise<unknown> | undefined;
-  const ensure = async () => {
-    ensured ??= container.createIfNotExists().catch((error: unknown) => {
-      ensured = undefined;
-      throw transient('creating the container', error);
-    });
-    await ensured;
-  };
-  const blob = (commandId: string) => container.getBlockBlobClient(`commands/${commandId}.json`);
+  const commands = recordStore({ container, schema: commandRecordSchema, label: 'relay store' });
+  const ignored = recordStore({ container, schema: ignoredResultSchema, label: 'relay store' });
+  const commandBlob = (commandId: string) => `commands/${commandId}.json`;
 
   async function get(commandId: string): Promise<{ record: CommandRecord; etag: string } | undefined> {
-    await ensure();
-    try {
-      // Body and ETag from one response: the conditional write that claims a record must be based
-      // on exactly the version that was read.
-      const res = await blob(commandId).download();
-      const buf = await readAll(res.readableStreamBody);
-      const parsed = commandRecordSchema.safeParse(JSON.parse(buf.toString('utf8')));
-      if (!parsed.success)
-        throw new TransientError(`relay store: record ${commandId} is unreadable`, {
-          code: 'RelayRecordCorrupt',
-        });
-      return { record: parsed.data, etag: res.etag ?? '' };
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      if (error instanceof TransientError) throw error;
-      throw transient(`reading record ${commandId}`, error);
-    }
+    const found = await commands.read(commandBlob(commandId));
+    return found === undefined ? undefined : { record: found.value, etag: found.etag };
   }
 
   return {
     async create(record) {
-      await ensure();
-      const body = JSON.stringify(record);
-      try {
-        await blob(record.commandId).upload(body, Buffer.byteLength(body), {
-          conditions: { ifNoneMatch: '*' },
-          blobHTTPHeaders: { blobContentType: 'application/json' },
-        });
-        return record;
-      } catch (error) {
-        const status = statusOf(error);
-        if (status !== 409 && status !== 412) throw transient(`creating record ${record.commandId}`, error);
-      }
+      if ((await commands.create(commandBlob(record.commandId), record)) !== undefined) return record;
       const existing = await get(record.commandId);
       if (existing === undefined)
         throw new TransientError(`relay store: record ${record.commandId} vanished while being created`, {
@@ -162,48 +130,18 @@ export function createRelayStore(container: ContainerClient): RelayStore {
       return existing.record;
     },
     get,
-    async replace(record, etag) {
-      await ensure();
-      const body = JSON.stringify(record);
-      try {
-        const res = await blob(record.commandId).upload(body, Buffer.byteLength(body), {
-          conditions: { ifMatch: etag },
-          blobHTTPHeaders: { blobContentType: 'application/json' },
-        });
-        return res.etag ?? '';
-      } catch (error) {
-        if (statusOf(error) === 412) return undefined;
-        throw transient(`updating record ${record.commandId}`, error);
-      }
-    },
+    replace: (record, etag) => commands.replace(commandBlob(record.commandId), record, etag),
     async ignored(entry) {
-      await ensure();
-      const body = JSON.stringify(entry);
       const name = `ignored/${entry.at.slice(0, 10)}/${entry.commandId ?? 'unknown'}-${randomUUID()}.json`;
-      try {
-        await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
-          blobHTTPHeaders: { blobContentType: 'application/json' },
-        });
-      } catch (error) {
-        throw transient('writing an ignored-result record', error);
-      }
+      await ignored.put(name, entry);
     },
     async listIgnored() {
-      await ensure();
-      const out: { at: string; entry: IgnoredResult }[] = [];
-      for await (const b of container.listBlobsFlat({ prefix: 'ignored/' })) {
-        const buf = await container.getBlockBlobClient(b.name).downloadToBuffer();
-        const entry = JSON.parse(buf.toString('utf8')) as IgnoredResult;
-        out.push({ at: entry.at, entry });
+      const out: IgnoredResult[] = [];
+      for (const name of await ignored.list('ignored/')) {
+        const found = await ignored.read(name);
+        if (found !== undefined) out.push(found.value);
       }
-      return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((o) => o.entry);
+      return out.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
     },
   };
-}
-
-async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
-  if (stream === undefined) return Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks);
 }

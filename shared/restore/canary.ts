@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { errorMessage } from '../errors';
 import type { Outcome, Problem } from '../outcome';
 import { RETRY_MAX_MS } from '../backups/run';
-import { RUNNING_STATES, type RunStarterClient } from '../backups/start';
+import { startOnce, type RunStarterClient } from '../durable/start';
 import {
   buildRestoreInput,
   restoreInstanceId,
@@ -177,15 +176,6 @@ export function canaryOutcome(services: readonly CanaryServiceResult[]): {
 export type CanaryStart =
   { started: true; instanceId: string } | { started: false; instanceId: string; reason: string };
 
-async function statusOf(client: RunStarterClient, instanceId: string): Promise<string | undefined> {
-  try {
-    return (await client.getStatus(instanceId))?.runtimeStatus;
-  } catch (error) {
-    if (/\b404\b/.test(errorMessage(error))) return undefined;
-    throw error;
-  }
-}
-
 /**
  * Starts the canary under its singleton id unless one is running (skipped, with the reason). A
  * start the host refuses because one started meanwhile counts as skipped; other errors escape.
@@ -196,16 +186,14 @@ export async function startCanary(
   input: RestoreCanaryInput,
 ): Promise<CanaryStart> {
   const instanceId = CANARY_INSTANCE_ID;
-  const before = await statusOf(client, instanceId);
-  if (before !== undefined && RUNNING_STATES.includes(before))
-    return { started: false, instanceId, reason: `previous canary is still ${before}` };
-  try {
-    await client.startNew(orchestrationName, { instanceId, input });
-  } catch (error) {
-    const now = await statusOf(client, instanceId).catch(() => undefined);
-    if (now !== undefined && RUNNING_STATES.includes(now))
-      return { started: false, instanceId, reason: `start refused: a canary is ${now}` };
-    throw error;
-  }
-  return { started: true, instanceId };
+  const r = await startOnce(client, orchestrationName, instanceId, input);
+  if (r.started) return { started: true, instanceId };
+  if ('failed' in r) throw r.error;
+  return {
+    started: false,
+    instanceId,
+    reason: r.refused
+      ? `start refused: a canary is ${r.runtimeStatus}`
+      : `previous canary is still ${r.runtimeStatus}`,
+  };
 }

@@ -1,9 +1,8 @@
-import { RestError } from '@azure/core-rest-pipeline';
 import type { ContainerClient } from '@azure/storage-blob';
 import { NonRetryableError } from '../errors';
+import { listBlobNames, recordStore } from '../storage';
 import { servicePrefix } from '../backups/naming';
 import { orphanManifests } from '../backups/prune';
-import { classifyStorageError } from '../backups/store';
 import { configurationManifestSchema, type ConfigurationManifest } from './manifest';
 
 /**
@@ -19,6 +18,9 @@ export function manifestBlobName(backupBlobName: string): string {
   return `${MANIFEST_FOLDER}${backupBlobName}.json`;
 }
 
+const manifests = (container: ContainerClient) =>
+  recordStore({ container, schema: configurationManifestSchema, label: 'manifest store' });
+
 /** Writes (or overwrites: idempotent) the manifest of `backupBlobName`. */
 export async function writeManifestBlob(
   container: ContainerClient,
@@ -26,48 +28,25 @@ export async function writeManifestBlob(
   manifest: ConfigurationManifest,
 ): Promise<{ blobName: string }> {
   const name = manifestBlobName(backupBlobName);
-  const body = JSON.stringify(manifest);
-  try {
-    await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
-      blobHTTPHeaders: { blobContentType: 'application/json' },
-    });
-  } catch (error) {
-    throw classifyStorageError(error, `writing the manifest of ${backupBlobName}`);
-  }
+  await manifests(container).put(name, manifest);
   return { blobName: name };
 }
 
 /**
  * Reads the manifest of `backupBlobName`. Missing → NonRetryableError `ManifestMissing`;
- * unreadable → NonRetryableError `ManifestUnreadable` (a restore cannot be verified without it).
+ * unreadable → NonRetryableError `RecordCorrupt` naming the blob (a restore cannot be verified
+ * without it).
  */
 export async function readManifestBlob(
   container: ContainerClient,
   backupBlobName: string,
 ): Promise<ConfigurationManifest> {
-  let text: string;
-  try {
-    text = (await container.getBlobClient(manifestBlobName(backupBlobName)).downloadToBuffer()).toString(
-      'utf8',
-    );
-  } catch (error) {
-    if (error instanceof RestError && error.statusCode === 404)
-      throw new NonRetryableError(`backup ${backupBlobName} has no manifest beside it`, {
-        code: 'ManifestMissing',
-      });
-    throw classifyStorageError(error, `reading the manifest of ${backupBlobName}`);
-  }
-  let parsed;
-  try {
-    parsed = configurationManifestSchema.safeParse(JSON.parse(text));
-  } catch {
-    parsed = undefined;
-  }
-  if (parsed?.success !== true)
-    throw new NonRetryableError(`the manifest of backup ${backupBlobName} is unreadable`, {
-      code: 'ManifestUnreadable',
+  const found = await manifests(container).read(manifestBlobName(backupBlobName));
+  if (found === undefined)
+    throw new NonRetryableError(`backup ${backupBlobName} has no manifest beside it`, {
+      code: 'ManifestMissing',
     });
-  return parsed.data;
+  return found.value;
 }
 
 /**
@@ -80,14 +59,8 @@ export async function pruneManifests(
   serviceName: string,
   backupNames: Iterable<string>,
 ): Promise<{ deleted: string[]; failed: string[] }> {
-  const names: string[] = [];
   const prefix = `${MANIFEST_FOLDER}${servicePrefix(serviceName.toLowerCase())}`;
-  try {
-    for await (const item of container.listBlobsFlat({ prefix })) names.push(item.name);
-  } catch (error) {
-    if (error instanceof RestError && error.code === 'ContainerNotFound') return { deleted: [], failed: [] };
-    throw classifyStorageError(error, `listing the manifests of ${serviceName}`);
-  }
+  const names = await listBlobNames(container, prefix, `the manifests of ${serviceName}`);
   const out = { deleted: [] as string[], failed: [] as string[] };
   for (const name of orphanManifests(names, backupNames, MANIFEST_FOLDER)) {
     try {

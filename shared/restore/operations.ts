@@ -1,10 +1,9 @@
-import { RestError } from '@azure/core-rest-pipeline';
 import type { ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import type { ApimClient, BackupRestoreRequest, OperationPoll } from '../apim/port';
 import type { ApimServiceId } from '../apim/resourceId';
-import { classifyStorageError } from '../backups/store';
 import { errorMessage } from '../errors';
+import { recordStore } from '../storage';
 import { restoreInstanceId } from './run';
 
 /**
@@ -55,34 +54,16 @@ export function restoreRecordName(targetResourceId: string): string {
 
 /** The restore operation log over the backup container. */
 export function createRestoreOperationLog(container: ContainerClient): RestoreOperationLog {
+  const records = recordStore({
+    container,
+    schema: recordSchema,
+    label: 'accepted restores',
+    corrupt: 'absent',
+  });
   return {
-    async read(targetResourceId) {
-      const name = restoreRecordName(targetResourceId);
-      let text: string;
-      try {
-        text = (await container.getBlobClient(name).downloadToBuffer()).toString('utf8');
-      } catch (error) {
-        if (error instanceof RestError && error.statusCode === 404) return undefined;
-        throw classifyStorageError(error, `reading ${name}`);
-      }
-      try {
-        const parsed = recordSchema.safeParse(JSON.parse(text));
-        return parsed.success ? parsed.data : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    read: async (targetResourceId) => (await records.read(restoreRecordName(targetResourceId)))?.value,
     async record(targetResourceId, op) {
-      const body = JSON.stringify(op);
-      try {
-        await container
-          .getBlockBlobClient(restoreRecordName(targetResourceId))
-          .upload(body, Buffer.byteLength(body), {
-            blobHTTPHeaders: { blobContentType: 'application/json' },
-          });
-      } catch (error) {
-        throw classifyStorageError(error, `recording the accepted restore into ${targetResourceId}`);
-      }
+      await records.put(restoreRecordName(targetResourceId), op);
     },
   };
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config';
-import { errorMessage } from '../errors';
-import { RUNNING_STATES, type RunStarterClient } from '../backups/start';
+import { startOnce, type RunStarterClient } from '../durable/start';
 import { ROLES, type Principal } from '../identity/principal';
 import { buildRestoreInput, resolveTarget, restoreInstanceId, type RestoreRunInput } from './run';
 import { decideRestoreTarget, type RestoreMode } from './target';
@@ -23,15 +22,6 @@ export type RestoreStart =
   | { kind: 'notFound'; code: 'UnknownService' | 'TargetNotFound'; message: string }
   | { kind: 'forbidden'; code: string; message: string }
   | { kind: 'busy'; instanceId: string; runtimeStatus: string };
-
-async function statusOf(client: RunStarterClient, instanceId: string): Promise<string | undefined> {
-  try {
-    return (await client.getStatus(instanceId))?.runtimeStatus;
-  } catch (error) {
-    if (/\b404\b/.test(errorMessage(error))) return undefined;
-    throw error;
-  }
-}
 
 /** What the route may know of a service to decide who may restore over which target. */
 type ServiceTargets = Config['backup']['services'][number];
@@ -103,22 +93,13 @@ export async function startRestore(
   const allowed = decideRestoreRequest(service, target.resourceId, body.mode ?? 'failover', caller);
   if (!allowed.ok) return { kind: 'forbidden', code: allowed.code, message: allowed.message };
   const instanceId = restoreInstanceId(target.resourceId);
-  const before = await statusOf(client, instanceId);
-  if (before !== undefined && RUNNING_STATES.includes(before))
-    return { kind: 'busy', instanceId, runtimeStatus: before };
   const input: RestoreRunInput = buildRestoreInput(
     service,
     { targetResourceId: target.resourceId, backup: body.backup ?? 'latest', mode: body.mode ?? 'failover' },
     config.restore,
   );
-  try {
-    await client.startNew(orchestrationName, { instanceId, input });
-  } catch (error) {
-    // The host refuses to start an id that is running (host.json NonRunningStates): a race lost.
-    const now = await statusOf(client, instanceId).catch(() => undefined);
-    if (now !== undefined && RUNNING_STATES.includes(now))
-      return { kind: 'busy', instanceId, runtimeStatus: now };
-    throw error;
-  }
-  return { kind: 'started', instanceId };
+  const r = await startOnce(client, orchestrationName, instanceId, input);
+  if (r.started) return { kind: 'started', instanceId };
+  if ('failed' in r) throw r.error;
+  return { kind: 'busy', instanceId, runtimeStatus: r.runtimeStatus };
 }

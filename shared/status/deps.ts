@@ -2,8 +2,8 @@ import { resolveBackupEndpoint } from '../backups/connection';
 import { backupDeps } from '../backups/deps';
 import { getConfig, type Config, type Env } from '../config';
 import { planCheckContext } from '../plans/load';
-import { resolveAgentQueues, resolveAppBlobs } from '../relay/connection';
-import { blobServiceClient, queueServiceClient } from '../storage';
+import { resolveAgentQueues } from '../relay/connection';
+import { blobServiceClient, queueServiceClient, resolveAppBlobs } from '../storage';
 import type { StatusSources } from './read';
 import { azureStatusSources, type DurableReader } from './sources';
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { startOnce, type RunStarterClient } from '../durable/start';
 import { errorMessage } from '../errors';
 import type { Outcome, Problem } from '../outcome';
 import { relayTimeoutsSchema, type RelayTimeouts } from '../relay/contracts';
@@ -35,12 +36,7 @@ export function heartbeatTimeouts(timeoutSeconds: number): RelayTimeouts {
 }
 
 /** The durable client calls the starter needs (structural). */
-export interface HeartbeatStarterClient {
-  getStatus(instanceId: string): Promise<{ runtimeStatus?: unknown } | undefined>;
-  startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
-}
-
-const RUNNING = new Set(['Running', 'Pending', 'ContinuedAsNew', 'Suspended']);
+export type HeartbeatStarterClient = RunStarterClient;
 
 /** What happened to one site's heartbeat start. */
 export type HeartbeatStart =
@@ -56,22 +52,13 @@ export async function startHeartbeats(
 ): Promise<HeartbeatStart[]> {
   return Promise.all(
     sites.map(async (site): Promise<HeartbeatStart> => {
-      const instanceId = heartbeatInstanceId(site);
-      try {
-        let before: unknown;
-        try {
-          before = (await client.getStatus(instanceId))?.runtimeStatus;
-        } catch (error) {
-          if (!/\b404\b/.test(errorMessage(error))) throw error;
-        }
-        if (typeof before === 'string' && RUNNING.has(before))
-          return { site, instanceId, started: false, reason: 'the previous heartbeat is still running' };
-        const input: AgentHeartbeatSiteInput = { site, timeouts };
-        await client.startNew(orchestrationName, { instanceId, input });
-        return { site, instanceId, started: true };
-      } catch (error) {
-        return { site, instanceId, started: false, reason: 'start failed', error: errorMessage(error) };
-      }
+      const input: AgentHeartbeatSiteInput = { site, timeouts };
+      const r = await startOnce(client, orchestrationName, heartbeatInstanceId(site), input);
+      const { instanceId } = r;
+      if (r.started) return { site, instanceId, started: true };
+      if ('failed' in r)
+        return { site, instanceId, started: false, reason: 'start failed', error: errorMessage(r.error) };
+      return { site, instanceId, started: false, reason: 'the previous heartbeat is still running' };
     }),
   );
 }

@@ -1,10 +1,10 @@
-import { RestError } from '@azure/core-rest-pipeline';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { summaryBlobName, type BackupStore, type StoredCatalogSummary } from '../backups/store';
 import type { LastRunStatus } from '../backups/report';
 import { errorMessage } from '../errors';
 import { loadPlans, type PlanCheckContext } from '../plans/load';
+import { isNotFound, readBlobText } from '../storage';
 import type { StatusSources } from './read';
 
 /**
@@ -29,29 +29,15 @@ export interface DurableReader {
 /** The relay's sub-orchestration that awaits agents (functions/names/relay.ts), by name. */
 const RUN_AGENT_COMMAND = 'runagentcommand';
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof RestError && error.statusCode === 404;
-}
-
 /**
  * GETs a JSON blob with one request (`downloadToBuffer` sends two: properties, then the body);
  * undefined when it does not exist.
  */
 export async function getJsonBlob(container: ContainerClient, blobName: string): Promise<unknown> {
-  let text: string;
+  const found = await readBlobText(container, blobName, 'status page');
+  if (found === undefined) return undefined;
   try {
-    const res = await container.getBlobClient(blobName).download();
-    const chunks: Buffer[] = [];
-    if (res.readableStreamBody !== undefined)
-      for await (const chunk of res.readableStreamBody)
-        chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-    text = Buffer.concat(chunks).toString('utf8');
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-  try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(found.text) as unknown;
   } catch {
     throw new Error(`${container.containerName}/${blobName} is not JSON`);
   }

@@ -185,3 +185,15 @@ export function queueServiceClient(e: StorageEndpoint): Promise<QueueServiceClie
     return client;
   }
 }
+
+/** The blob endpoint of the app's own storage (`AzureWebJobsStorage`): plans, alerts, relay and status records. */
+export function resolveAppBlobs(env: Env): StorageEndpoint {
+  return resolveStorage(
+    env,
+    ['AzureWebJobsStorage'],
+    'blob',
+    'AzureWebJobsStorage: no app storage connection for records',
+  );
+}
+
+export * from './records';

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { selectServices } from '../../../shared/backups/select';
-import { startBackupRuns, type RunStarterClient } from '../../../shared/backups/start';
+import { startBackupRuns } from '../../../shared/backups/start';
+import type { RunStarterClient } from '../../../shared/durable/start';
 
 const configured = [{ serviceName: 'alpha' }, { serviceName: 'Beta' }];
 
