@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../agent/agent';
 import type { AuditEvent } from '../../../agent/audit';
 import { resolveAgentConfig } from '../../../agent/config';
-import { SimulatedSite, createSimulatedExecutor } from '../../../agent/executors/simulated';
+import { SimulatedSite, createSimulatedExecutor } from '../../../local/site';
 import { startAzurite, type AzuriteHandle } from '../../../local/azurite';
 import { generateSigningKeyPair, signCommand } from '../../../shared/contracts';
 import { startFakeQueueServer, type FakeQueueServer } from './fakeQueueServer';
@@ -44,7 +44,7 @@ function config(site: string) {
       queue: {},
       trustedCommandKeys: { [appKey.keyId]: appKey.publicKeyPem },
       signingKey: { keyId: agentKey.keyId },
-      executor: { kind: 'simulated' },
+      executor: { kind: 'provided' },
       ledgerPath: path.join(dir, `${site}.ledger.jsonl`),
       poll: { idleMinMs: 20, idleMaxMs: 100, errorMaxMs: 100 },
     },

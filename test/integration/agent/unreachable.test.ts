@@ -50,7 +50,7 @@ function config(site: string, endpoint: string, createIfMissing: boolean) {
       queue: { createIfMissing },
       trustedCommandKeys: { [appKey.keyId]: appKey.publicKeyPem },
       signingKey: { keyId: agentKey.keyId },
-      executor: { kind: 'simulated' },
+      executor: { kind: 'provided' },
       ledgerPath: path.join(dir, `${site}.ledger.jsonl`),
       poll: { idleMinMs: 20, idleMaxMs: 100, errorMaxMs: 160 },
     },
@@ -124,7 +124,7 @@ describe('agent with an unreachable queue (issue 13 item 9)', () => {
         queue: {},
         trustedCommandKeys: { [appKey.keyId]: appKey.publicKeyPem },
         signingKey: { keyId: agentKey.keyId },
-        executor: { kind: 'simulated' },
+        executor: { kind: 'provided' },
         ledgerPath: path.join(dir, 'dc3.ledger.jsonl'),
       }),
     );
