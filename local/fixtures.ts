@@ -1,4 +1,10 @@
-import type { ApimConfiguration, ServiceSpec } from './arm/model';
+import {
+  DEFAULT_RESOURCE_GROUP,
+  DEFAULT_SUBSCRIPTION,
+  serviceResourceId,
+  type ApimConfiguration,
+  type ServiceSpec,
+} from './arm/model';
 
 /**
  * The Contoso estate of the local stack, in one place: `npm start` and every integration test that
@@ -70,4 +76,50 @@ export function contosoProtected(options: { drill?: boolean } = {}): string {
       ...(options.drill === false ? {} : { drillTargetResourceIds: [DRILL] }),
     },
   ]);
+}
+
+/** The ARM id the emulator gives a service spec (its defaults filled in). */
+export function idOf(spec: ServiceSpec): string {
+  return serviceResourceId({
+    subscriptionId: spec.subscriptionId ?? DEFAULT_SUBSCRIPTION,
+    resourceGroup: spec.resourceGroup ?? DEFAULT_RESOURCE_GROUP,
+    name: spec.name,
+  });
+}
+
+/** ARM ids by service name. */
+export function idsByName(services: readonly ServiceSpec[]): Record<string, string> {
+  return Object.fromEntries(services.map((s) => [s.name, idOf(s)]));
+}
+
+/** Which services are protected, with their standby and drill targets, by service name. */
+export interface Protection {
+  service: string;
+  standby?: string;
+  drillTargets?: string[];
+  allowRestoreOverPrimary?: boolean;
+}
+
+/** LIFEBOAT_PROTECTED_SERVICES for `protect`, names turned into the ids of `services`. */
+export function protectedServicesSetting(
+  services: readonly ServiceSpec[],
+  protect: readonly Protection[],
+): string {
+  const ids = idsByName(services);
+  const id = (name: string) => {
+    const found = ids[name];
+    if (found === undefined)
+      throw new RangeError(`protect: no service named '${name}' among the world's services`);
+    return found;
+  };
+  return JSON.stringify(
+    protect.map((p) => ({
+      resourceId: id(p.service),
+      ...(p.standby === undefined ? {} : { standbyResourceId: id(p.standby) }),
+      ...(p.drillTargets === undefined ? {} : { drillTargetResourceIds: p.drillTargets.map(id) }),
+      ...(p.allowRestoreOverPrimary === undefined
+        ? {}
+        : { allowRestoreOverPrimary: p.allowRestoreOverPrimary }),
+    })),
+  );
 }

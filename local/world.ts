@@ -64,6 +64,11 @@ export interface WorldOptions {
         queues?: HostOptions['queues'];
         log?: (line: string) => void;
       };
+  /**
+   * Routes the app's blob traffic (AzureWebJobsStorage, BackupStorage) through a gateway in front
+   * of Azurite's blob endpoint (a counting proxy in tests); agents' queues stay direct.
+   */
+  blobGateway?: (blobEndpoint: string) => Promise<{ origin: string; stop(): Promise<void> }>;
   /** App settings over the generated ones (storage, ARM, relay keys, plans folder). */
   settings?: Record<string, string>;
 }
@@ -165,6 +170,16 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       azurite = stack.azurite;
     }
 
+    let appStorage = azurite.connectionString;
+    if (options.blobGateway !== undefined) {
+      const gateway = await options.blobGateway(azurite.blobEndpoint);
+      cleanups.push(() => gateway.stop());
+      appStorage = azurite.connectionString.replace(
+        /BlobEndpoint=[^;]+;/,
+        `BlobEndpoint=${gateway.origin}/${azurite.accountName};`,
+      );
+    }
+
     const appKeyPair = options.appKey ? keyPairOf(options.appKey.privateKey) : generateSigningKeyPair();
     const appKey = {
       privateKey: appKeyPair.privateKey,
@@ -190,15 +205,16 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     }
 
     const settings: Record<string, string> = {
-      AzureWebJobsStorage: azurite.connectionString,
-      BackupStorage: azurite.connectionString,
-      AgentQueues: azurite.connectionString,
       ...stack?.settings,
+      AzureWebJobsStorage: appStorage,
+      BackupStorage: appStorage,
+      AgentQueues: azurite.connectionString,
       ...(siteOptions.size > 0
         ? {
-            LIFEBOAT_RELAY_SIGNING_KEY: appKeyPair.privateKey
-              .export({ format: 'pem', type: 'pkcs8' })
-              .toString(),
+            // As given (PEM or seed), so a test can look for exactly that text where it must not be.
+            LIFEBOAT_RELAY_SIGNING_KEY:
+              options.appKey?.privateKey ??
+              appKeyPair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
             LIFEBOAT_RELAY_SIGNING_KEY_ID: appKey.keyId,
             LIFEBOAT_RELAY_AGENT_KEYS: JSON.stringify(
               Object.fromEntries(
@@ -231,8 +247,16 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         ...(o.poll === undefined ? {} : { poll: o.poll }),
         ...extra,
       });
-      sites.set(site, running);
-      return running;
+      // A stopped agent leaves the world: nobody is left to take its commands.
+      const tracked: LocalSite = {
+        ...running,
+        async stop() {
+          if (sites.get(site) === tracked) sites.delete(site);
+          await running.stop();
+        },
+      };
+      sites.set(site, tracked);
+      return tracked;
     };
     cleanups.push(async () => {
       for (const s of sites.values()) await s.stop();
@@ -263,6 +287,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
             .map((f) => f.trigger['queueName'])
             .filter((q): q is string => typeof q === 'string')
             .map((q) => ({ name: q, client: host.host.queues.clientFor(q) }));
+    const queued = async (client: { getProperties(): Promise<{ approximateMessagesCount?: number }> }) => {
+      try {
+        return (await client.getProperties()).approximateMessagesCount ?? 0;
+      } catch {
+        return 0;
+      }
+    };
     const visible = async (client: { peekMessages(): Promise<{ peekedMessageItems: unknown[] }> }) => {
       try {
         return (await client.peekMessages()).peekedMessageItems.length > 0;
@@ -281,12 +312,23 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
           waiting = true;
           host?.host.queues.wake(q.name);
         }
-      for (const s of sites.values())
-        if (!s.busy() && (await visible(s.commands))) {
+      let held = false;
+      for (const s of sites.values()) {
+        if (s.busy()) continue;
+        if (await visible(s.commands)) {
           waiting = true;
           s.nudge();
+        } else if ((await queued(s.commands)) > 0) {
+          // Taken and not yet answered (an agent that died mid-command): Azurite hands it out
+          // again after its visibility timeout, in real time. Time stands still meanwhile, as it
+          // would while a real agent works on it.
+          held = true;
         }
-      if (waiting) await realSleep(2); // a moment to take the message
+      }
+      if (waiting)
+        await realSleep(2); // a moment to take the message
+      else if (held) await realSleep(20);
+      if (held) return true;
       return waiting || (host !== undefined && host.host.work.busy > 0);
     };
 

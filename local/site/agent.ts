@@ -109,28 +109,25 @@ export async function startLocalSite(options: LocalSiteOptions): Promise<LocalSi
         const inner = new AbortController();
         const onAbort = () => inner.abort(signal?.reason);
         signal?.addEventListener('abort', onAbort, { once: true });
-        const done = () => {
+        let settled = false;
+        const finish = (error?: unknown) => {
+          if (settled) return;
+          settled = true;
           signal?.removeEventListener('abort', onAbort);
           sleeping = false;
           wake = undefined;
+          if (error === undefined) resolve();
+          else reject(error instanceof Error ? error : new Error("the agent's pause ended"));
         };
         wake = () => {
-          done();
+          finish();
           inner.abort(new Error('nudged'));
-          resolve();
         };
         sleeping = true;
         settle();
         options.clock.sleep(ms, inner.signal).then(
-          () => {
-            done();
-            resolve();
-          },
-          (error: unknown) => {
-            if (wake === undefined) return; // nudged: already resolved
-            done();
-            reject(error as Error);
-          },
+          () => finish(),
+          (error: unknown) => finish(error ?? new Error('aborted')),
         );
       }),
   };
