@@ -37,7 +37,7 @@ function config(site: string) {
       queue: { createIfMissing: true },
       trustedCommandKeys: { [appKey.keyId]: appKey.publicKeyPem },
       signingKey: { keyId: agentKey.keyId },
-      executor: { kind: 'provided' },
+      executor: { kind: 'powershell' },
       ledgerPath: path.join(dir, `${site}.ledger.jsonl`),
       auditPath: path.join(dir, `${site}.audit.jsonl`),
       poll: { idleMinMs: 20, idleMaxMs: 100 },
