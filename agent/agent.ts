@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { DefaultAzureCredential } from '@azure/identity';
 import { jsonLinesAudit, safeAudit, safeLogLine, type AuditSink } from './audit';
@@ -6,7 +5,6 @@ import { realClock, type AgentClock } from './clock';
 import type { AgentConfig } from './config';
 import { AgentCore, type AgentCoreOptions } from './core';
 import { checkPowerShell, createPowerShellExecutor, defaultScriptsDir } from './executors/powershell';
-import { SimulatedSite, createSimulatedExecutor, simulatedSiteSchema } from './executors/simulated';
 import type { Executor } from './executors/types';
 import { Ledger } from './ledger';
 import { ensureQueue, queueEndpoint, runLoop } from './run';
@@ -46,27 +44,20 @@ export function queueClientsFor(config: AgentConfig): { commands: QueueClient; r
   };
 }
 
-/** The executor named by the configuration. A simulated site is built on the agent's clock. */
+/** The executor named by the configuration (PowerShell; a `provided` one comes in `deps.executor`). */
 export function executorFor(
   config: AgentConfig,
-  clock: AgentClock,
   env: Readonly<Record<string, string | undefined>> = process.env,
-): { executor: Executor; site?: SimulatedSite } {
+): { executor: Executor } {
   const e = config.executor;
-  if (e.kind === 'powershell') {
-    const scriptsDir = e.scriptsDir ?? defaultScriptsDir();
-    // At start-up, not at the first command: a missing PowerShell is a configuration error.
-    const pwsh = checkPowerShell({ pwsh: e.pwsh, scriptsDir }, env);
-    return {
-      executor: createPowerShellExecutor({ pwsh, scriptsDir, timeoutMs: e.timeoutSeconds * 1000 }),
-    };
-  }
-  const description =
-    e.sitePath !== undefined
-      ? simulatedSiteSchema.parse(JSON.parse(readFileSync(e.sitePath, 'utf8')))
-      : (e.site ?? {});
-  const site = new SimulatedSite(description, () => clock.now());
-  return { executor: createSimulatedExecutor(site), site };
+  if (e.kind === 'provided')
+    throw new TypeError("executor.kind 'provided': pass the executor to run() in deps.executor");
+  const scriptsDir = e.scriptsDir ?? defaultScriptsDir();
+  // At start-up, not at the first command: a missing PowerShell is a configuration error.
+  const pwsh = checkPowerShell({ pwsh: e.pwsh, scriptsDir }, env);
+  return {
+    executor: createPowerShellExecutor({ pwsh, scriptsDir, timeoutMs: e.timeoutSeconds * 1000 }),
+  };
 }
 
 /**
@@ -89,7 +80,7 @@ export async function run(config: AgentConfig, deps: AgentDeps, signal: AbortSig
       }),
   );
   // Local checks first (a missing PowerShell is reported before any network step).
-  const executor = deps.executor ?? executorFor(config, clock).executor;
+  const executor = deps.executor ?? executorFor(config).executor;
   const queues =
     deps.commands !== undefined && deps.results !== undefined
       ? { commands: deps.commands, results: deps.results }

@@ -12,7 +12,6 @@ import {
   siteSchema,
   type TrustedKeys,
 } from '../shared/contracts';
-import { simulatedSiteSchema } from './executors/simulated/site';
 import { locateJsonError } from './jsonError';
 import { DEFAULT_POLL, type PollSettings } from './run';
 
@@ -50,20 +49,14 @@ export const agentConfigFileSchema = z.strictObject({
       error: 'must hold 1 to 4 keys',
     }),
   signingKey: z.strictObject({ keyId: keyIdSchema, path: z.string().min(1).optional() }),
-  executor: z.discriminatedUnion('kind', [
-    z.strictObject({
-      kind: z.literal('simulated'),
-      /** Inline description of the simulated site, or `sitePath` to a JSON file. */
-      site: simulatedSiteSchema.optional(),
-      sitePath: z.string().min(1).optional(),
-    }),
-    z.strictObject({
-      kind: z.literal('powershell'),
-      pwsh: z.string().min(1).default('pwsh'),
-      scriptsDir: z.string().min(1).optional(),
-      timeoutSeconds: z.number().int().min(5).max(3600).default(300),
-    }),
-  ]),
+  // PowerShell is the only executor a deployed agent has; the simulated site of the local stack
+  // (local/site) is handed to `run` in code, never named in a configuration file.
+  executor: z.strictObject({
+    kind: z.literal('powershell'),
+    pwsh: z.string().min(1).default('pwsh'),
+    scriptsDir: z.string().min(1).optional(),
+    timeoutSeconds: z.number().int().min(5).max(3600).default(300),
+  }),
   ledgerPath: z.string().min(1),
   /** Audit log file (JSON lines); standard output when absent. */
   auditPath: z.string().min(1).optional(),
@@ -108,7 +101,11 @@ export interface AgentConfig {
   readonly trustedKeys: TrustedKeys;
   readonly signingKey: KeyObject;
   readonly signingKeyId: string;
-  readonly executor: z.output<typeof agentConfigFileSchema>['executor'];
+  /**
+   * From the file: PowerShell. `provided`: code hands the executor to `run` in `deps.executor`
+   * (the local stack's simulated site, tests); never read from a file.
+   */
+  readonly executor: z.output<typeof agentConfigFileSchema>['executor'] | { readonly kind: 'provided' };
   readonly ledgerPath: string;
   readonly auditPath?: string;
   readonly maxClockSkewMs: number;
@@ -176,24 +173,16 @@ export function resolveAgentConfig(
     }
   }
   if (c.poll.idleMinMs > c.poll.idleMaxMs) problems.push('poll.idleMinMs: must not exceed poll.idleMaxMs');
-  if (c.executor.kind === 'simulated' && c.executor.site !== undefined && c.executor.sitePath !== undefined)
-    problems.push('executor: give site or sitePath, not both');
 
   if (problems.length > 0 || signingKey === undefined) {
     throw new NonRetryableError(`Invalid agent configuration:\n  - ${problems.join('\n  - ')}`, {
       code: 'InvalidConfiguration',
     });
   }
-  const executor =
-    c.executor.kind === 'simulated'
-      ? {
-          ...c.executor,
-          ...(c.executor.sitePath === undefined ? {} : { sitePath: abs(c.executor.sitePath) }),
-        }
-      : {
-          ...c.executor,
-          ...(c.executor.scriptsDir === undefined ? {} : { scriptsDir: abs(c.executor.scriptsDir) }),
-        };
+  const executor = {
+    ...c.executor,
+    ...(c.executor.scriptsDir === undefined ? {} : { scriptsDir: abs(c.executor.scriptsDir) }),
+  };
   return {
     site: c.site,
     agentId: c.agentId,

@@ -7,7 +7,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { run } from '../../agent/agent';
 import type { AgentClock } from '../../agent/clock';
 import { resolveAgentConfig } from '../../agent/config';
-import { SimulatedSite, createSimulatedExecutor } from '../../agent/executors/simulated';
+import { SimulatedSite, createSimulatedExecutor } from '../../local/site';
 import { generateSigningKeyPair } from '../../shared/contracts';
 import { startAzurite } from '../../local/azurite';
 import { benchSize, type Figure, type Measurement } from './figures';

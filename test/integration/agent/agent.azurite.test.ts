@@ -5,7 +5,7 @@ import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../agent/agent';
 import { resolveAgentConfig } from '../../../agent/config';
-import { SimulatedSite, createSimulatedExecutor } from '../../../agent/executors/simulated';
+import { SimulatedSite, createSimulatedExecutor } from '../../../local/site';
 import {
   generateSigningKeyPair,
   signCommand,
@@ -37,7 +37,7 @@ function config(site: string) {
       queue: { createIfMissing: true },
       trustedCommandKeys: { [appKey.keyId]: appKey.publicKeyPem },
       signingKey: { keyId: agentKey.keyId },
-      executor: { kind: 'simulated' },
+      executor: { kind: 'powershell' },
       ledgerPath: path.join(dir, `${site}.ledger.jsonl`),
       auditPath: path.join(dir, `${site}.audit.jsonl`),
       poll: { idleMinMs: 20, idleMaxMs: 100 },

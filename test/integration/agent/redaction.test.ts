@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../agent/agent';
 import type { AuditEvent } from '../../../agent/audit';
 import { resolveAgentConfig } from '../../../agent/config';
-import { SimulatedSite, createSimulatedExecutor } from '../../../agent/executors/simulated';
+import { SimulatedSite, createSimulatedExecutor } from '../../../local/site';
 import { startAzurite, type AzuriteHandle } from '../../../local/azurite';
 import { generateSigningKeyPair, signCommand } from '../../../shared/contracts';
 import { startFakeQueueServer, type FakeQueueServer } from './fakeQueueServer';
+import { requirePwsh } from '../powershell/pwsh';
 
 /**
  * Issue 13 item 5: the agent redacts what the Azure SDK puts in error messages (here a server
@@ -44,7 +45,7 @@ function config(site: string) {
       queue: {},
       trustedCommandKeys: { [appKey.keyId]: appKey.publicKeyPem },
       signingKey: { keyId: agentKey.keyId },
-      executor: { kind: 'simulated' },
+      executor: { kind: 'powershell', pwsh: requirePwsh() },
       ledgerPath: path.join(dir, `${site}.ledger.jsonl`),
       poll: { idleMinMs: 20, idleMaxMs: 100, errorMaxMs: 100 },
     },

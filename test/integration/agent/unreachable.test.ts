@@ -12,6 +12,7 @@ import type { Executor } from '../../../agent/executors/types';
 import { startAzurite, type AzuriteHandle } from '../../../local/azurite';
 import { generateSigningKeyPair, signCommand, verifyResult } from '../../../shared/contracts';
 import { startFakeQueueServer, type FakeQueueServer } from './fakeQueueServer';
+import { requirePwsh } from '../powershell/pwsh';
 
 /**
  * Issue 13 item 9: with storage unreachable the agent says which step failed against which queue
@@ -50,7 +51,7 @@ function config(site: string, endpoint: string, createIfMissing: boolean) {
       queue: { createIfMissing },
       trustedCommandKeys: { [appKey.keyId]: appKey.publicKeyPem },
       signingKey: { keyId: agentKey.keyId },
-      executor: { kind: 'simulated' },
+      executor: { kind: 'powershell', pwsh: requirePwsh() },
       ledgerPath: path.join(dir, `${site}.ledger.jsonl`),
       poll: { idleMinMs: 20, idleMaxMs: 100, errorMaxMs: 160 },
     },
@@ -124,7 +125,7 @@ describe('agent with an unreachable queue (issue 13 item 9)', () => {
         queue: {},
         trustedCommandKeys: { [appKey.keyId]: appKey.publicKeyPem },
         signingKey: { keyId: agentKey.keyId },
-        executor: { kind: 'simulated' },
+        executor: { kind: 'powershell', pwsh: requirePwsh() },
         ledgerPath: path.join(dir, 'dc3.ledger.jsonl'),
       }),
     );

@@ -1,15 +1,15 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { VirtualClock, type Clock } from '../../../local/clock';
-import { createTestHost, type TestHost } from '../../../local/host/testing';
+import { contosoProtected, contosoServices, PRIMARY, STANDBY } from '../../../local/fixtures';
+import type { TestHost } from '../../../local/host/testing';
+import { startWorld, type World } from '../../../local/world';
 import { ALERTS_CONTAINER, type AlertDecision } from '../../../shared/alerts/decision';
 import type { PlanInput } from '../../../shared/plans/plan';
 import { loadAreas } from '../../helpers/app';
-import { startAzureStack, type AzureStack } from '../../helpers/azure';
+import type { AzureStack } from '../../helpers/azure';
 
 /**
  * The alert area with the plans it starts, on the local stack: Azurite, the ARM emulator with a
@@ -18,9 +18,7 @@ import { startAzureStack, type AzureStack } from '../../helpers/azure';
  * here restore APIM only.
  */
 
-const SUB = '00000000-0000-0000-0000-000000000000';
-export const PRIMARY = `/subscriptions/${SUB}/resourceGroups/rg-apim-weu/providers/Microsoft.ApiManagement/service/contoso-apim`;
-export const STANDBY = `/subscriptions/${SUB}/resourceGroups/rg-apim-neu/providers/Microsoft.ApiManagement/service/contoso-apim-standby`;
+export { PRIMARY, STANDBY };
 
 /** A plan restoring the primary into its standby, started by `rules`. */
 export function apimPlan(name: string, rules: string[], extra: Partial<PlanInput> = {}): PlanInput {
@@ -72,6 +70,7 @@ export const alertsApp = async (): Promise<void> => {
 export type Answer = any;
 
 export interface AlertsWorld {
+  world: World;
   clock: Clock;
   stack: AzureStack;
   host: TestHost;
@@ -85,8 +84,6 @@ export interface AlertsWorld {
   decisions(): Promise<AlertDecision[]>;
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface AlertsWorldOptions {
   /** Default: a virtual clock starting at the real time (decisions are stamped with the wall clock). */
@@ -103,115 +100,81 @@ export async function startAlertsWorld(
   options: AlertsWorldOptions = {},
 ): Promise<AlertsWorld> {
   const clock = options.clock ?? new VirtualClock(new Date());
-  const stack = await startAzureStack({
+  const world = await startWorld({
     clock,
-    retryAfterSeconds: 60,
-    durations: options.durations ?? { backupMs: 10 * 60_000, restoreMs: 30 * 60_000 },
-  });
-  const dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-alert-plans-'));
-  let host: TestHost | undefined;
-  try {
-    for (const p of plans) await writeFile(path.join(dir, `${p.name}.json`), JSON.stringify(p, null, 2));
-    stack.arm.services.add({
-      resourceGroup: 'rg-apim-weu',
-      name: 'contoso-apim',
-      location: 'West Europe',
-      sku: { name: 'Developer', capacity: 1 },
-      identity: { systemAssigned: true },
-      configuration: { apis: [{ name: 'orders', path: 'orders' }], products: [], namedValues: [] },
-    });
-    stack.arm.services.add({
-      resourceGroup: 'rg-apim-neu',
-      name: 'contoso-apim-standby',
-      location: 'North Europe',
-      sku: { name: 'Developer', capacity: 1 },
-      identity: { systemAssigned: true },
-    });
-    host = await createTestHost({
-      appRoot: process.cwd(),
-      clock,
+    arm: {
+      services: contosoServices({
+        configuration: { apis: [{ name: 'orders', path: 'orders' }], products: [], namedValues: [] },
+        drill: false,
+      }),
+      durations: options.durations ?? { backupMs: 10 * 60_000, restoreMs: 30 * 60_000 },
+    },
+    plans: Object.fromEntries(plans.map((p) => [p.name, p])),
+    host: {
       app: alertsApp,
-      settings: {
-        ...stack.settings,
-        BackupStorage: stack.azurite.connectionString,
-        LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([{ resourceId: PRIMARY, standbyResourceId: STANDBY }]),
-        LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
-        LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
-        LIFEBOAT_PLANS_DIR: dir,
-        ...settings,
-      },
-      timers: false,
       queues:
         options.hostPolling === true
           ? { enabled: true }
           : { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100 },
-    });
-    const h = host;
-    const container = BlobServiceClient.fromConnectionString(
-      stack.azurite.connectionString,
-    ).getContainerClient(ALERTS_CONTAINER);
-    const queues = QueueServiceClient.fromConnectionString(stack.azurite.connectionString);
-    const parse = async (res: Response) => {
-      const text = await res.text();
-      try {
-        return { status: res.status, json: JSON.parse(text) };
-      } catch {
-        return { status: res.status, json: text as Answer };
-      }
-    };
-    const world: AlertsWorld = {
-      clock,
-      stack,
-      host: h,
-      container,
-      queues,
-      async post(route, body, init = {}) {
-        return parse(
-          await h.fetch(route, {
-            method: 'POST',
-            body: init.raw === true ? (body as string) : JSON.stringify(body),
-            headers: { 'content-type': 'application/json' },
-          }),
-        );
-      },
-      async get(route) {
-        return parse(await h.fetch(route));
-      },
-      async settle(timeoutMs = 60_000) {
-        const deadline = Date.now() + timeoutMs;
-        const q = queues.getQueueClient('lifeboat-alerts');
-        for (;;) {
-          await h.host.work.idle();
+    },
+    settings: {
+      LIFEBOAT_PROTECTED_SERVICES: contosoProtected({ drill: false }),
+      LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
+      LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
+      ...settings,
+    },
+  });
+  const h = world.host;
+  const container = BlobServiceClient.fromConnectionString(world.azurite.connectionString).getContainerClient(
+    ALERTS_CONTAINER,
+  );
+  const queues = QueueServiceClient.fromConnectionString(world.azurite.connectionString);
+  const parse = async (res: Response) => {
+    const text = await res.text();
+    try {
+      return { status: res.status, json: JSON.parse(text) };
+    } catch {
+      return { status: res.status, json: text as Answer };
+    }
+  };
+  const alerts: AlertsWorld = {
+    world,
+    clock,
+    stack: world.stack!,
+    host: h,
+    container,
+    queues,
+    async post(route, body, init = {}) {
+      return parse(
+        await h.fetch(route, {
+          method: 'POST',
+          body: init.raw === true ? (body as string) : JSON.stringify(body),
+          headers: { 'content-type': 'application/json' },
+        }),
+      );
+    },
+    async get(route) {
+      return parse(await h.fetch(route));
+    },
+    async settle(timeoutMs = 60_000) {
+      const q = queues.getQueueClient('lifeboat-alerts');
+      // Counted with the messages in flight (taken but not yet deleted): empty means all decided.
+      await world.until(
+        async () => {
+          await world.settle();
           const props = (await q.exists()) ? await q.getProperties() : { approximateMessagesCount: 0 };
-          if ((props.approximateMessagesCount ?? 0) === 0) {
-            await sleep(150);
-            await h.host.work.idle();
-            const again = (await q.exists()) ? await q.getProperties() : { approximateMessagesCount: 0 };
-            if ((again.approximateMessagesCount ?? 0) === 0) return;
-          }
-          if (Date.now() > deadline)
-            throw new Error(`settle: the alert queue still holds messages after ${timeoutMs} ms`);
-          h.host.queues.wake('lifeboat-alerts');
-          await sleep(25);
-        }
-      },
-      async decisions() {
-        const since = new Date(Date.now() - 3600_000).toISOString();
-        const r = await world.get(`/api/alerts?since=${encodeURIComponent(since)}&limit=1000`);
-        if (r.status !== 200) throw new Error(`GET /api/alerts: ${r.status} ${JSON.stringify(r.json)}`);
-        return r.json.decisions as AlertDecision[];
-      },
-      async stop() {
-        await h.stop();
-        await stack.stop();
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-    return world;
-  } catch (error) {
-    await host?.stop();
-    await stack.stop();
-    await rm(dir, { recursive: true, force: true });
-    throw error;
-  }
+          return (props.approximateMessagesCount ?? 0) === 0;
+        },
+        { timeoutMs, advance: false, what: 'settle: the alert queue still holds messages' },
+      );
+    },
+    async decisions() {
+      const since = new Date(Date.now() - 3600_000).toISOString();
+      const r = await alerts.get(`/api/alerts?since=${encodeURIComponent(since)}&limit=1000`);
+      if (r.status !== 200) throw new Error(`GET /api/alerts: ${r.status} ${JSON.stringify(r.json)}`);
+      return r.json.decisions as AlertDecision[];
+    },
+    stop: () => world.stop(),
+  };
+  return alerts;
 }

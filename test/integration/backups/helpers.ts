@@ -1,9 +1,11 @@
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { VirtualClock } from '../../../local/clock';
-import { createTestHost, type TestHost } from '../../../local/host/testing';
+import type { TestHost } from '../../../local/host/testing';
+import { idsByName } from '../../../local/fixtures';
+import { startWorld, type World } from '../../../local/world';
 import type { ServiceSpec } from '../../../local/arm/model';
 import { loadAreas } from '../../helpers/app';
-import { startAzureStack, type AzureStack } from '../../helpers/azure';
+import type { AzureStack } from '../../helpers/azure';
 
 /** The backup functions and the APIM operation poll only (other areas' functions need settings these tests do not give). */
 export const backupApp = async (): Promise<void> => {
@@ -13,6 +15,7 @@ export const backupApp = async (): Promise<void> => {
 };
 
 export interface BackupWorld {
+  world: World;
   clock: VirtualClock;
   stack: AzureStack;
   host: TestHost;
@@ -21,53 +24,34 @@ export interface BackupWorld {
   stop(): Promise<void>;
 }
 
-/** Azurite + ARM emulator + local host on one virtual clock, with the given services protected. */
+/** Azurite + ARM emulator + local host on one virtual clock (local/world.ts), with the given services protected. */
 export async function startBackupWorld(
   services: ServiceSpec[],
   settings: Record<string, string> = {},
   options: { timers?: boolean; log?: (line: string) => void } = {},
 ): Promise<BackupWorld> {
   const clock = new VirtualClock(new Date('2026-01-01T00:00:00Z'));
-  const stack = await startAzureStack({ clock, retryAfterSeconds: 60, durations: { backupMs: 10 * 60_000 } });
-  let host: TestHost | undefined;
-  try {
-    const ids: Record<string, string> = {};
-    for (const s of services)
-      ids[s.name] = stack.arm.services.add({ identity: { systemAssigned: true }, ...s });
-    host = await createTestHost({
-      appRoot: process.cwd(),
-      clock,
+  const specs = services.map((s) => ({ identity: { systemAssigned: true }, ...s }));
+  const ids = idsByName(specs);
+  const world = await startWorld({
+    clock,
+    arm: { services: specs, durations: { backupMs: 10 * 60_000 } },
+    host: {
       app: backupApp,
-      settings: {
-        ...stack.settings,
-        LIFEBOAT_PROTECTED_SERVICES: JSON.stringify(Object.values(ids).map((resourceId) => ({ resourceId }))),
-        LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
-        ...settings,
-      },
       timers: options.timers ?? true,
       queues: { enabled: false },
       ...(options.log === undefined ? {} : { log: options.log }),
-    });
-    const container = BlobServiceClient.fromConnectionString(
-      stack.azurite.connectionString,
-    ).getContainerClient(settings['LIFEBOAT_BACKUP_CONTAINER'] ?? 'apim-backups');
-    const h = host;
-    return {
-      clock,
-      stack,
-      host: h,
-      container,
-      ids,
-      async stop() {
-        await h.stop();
-        await stack.stop();
-      },
-    };
-  } catch (error) {
-    await host?.stop();
-    await stack.stop();
-    throw error;
-  }
+    },
+    settings: {
+      LIFEBOAT_PROTECTED_SERVICES: JSON.stringify(Object.values(ids).map((resourceId) => ({ resourceId }))),
+      LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
+      ...settings,
+    },
+  });
+  const container = BlobServiceClient.fromConnectionString(world.azurite.connectionString).getContainerClient(
+    settings['LIFEBOAT_BACKUP_CONTAINER'] ?? 'apim-backups',
+  );
+  return { world, clock, stack: world.stack!, host: world.host, container, ids, stop: () => world.stop() };
 }
 
 /** Every blob in the container with its metadata. */

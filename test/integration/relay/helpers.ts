@@ -1,24 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { QueueServiceClient } from '@azure/storage-queue';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { run as runAgent } from '../../../agent/agent';
 import type { AuditEvent } from '../../../agent/audit';
-import { realClock, type AgentClock } from '../../../agent/clock';
-import type { AgentConfig } from '../../../agent/config';
-import {
-  createSimulatedExecutor,
-  SimulatedSite,
-  type SimulatedSiteDescription,
-} from '../../../agent/executors/simulated';
-import { DEFAULT_POLL, type PollSettings } from '../../../agent/run';
-import { startAzurite, type AzuriteHandle } from '../../../local/azurite';
+import type { PollSettings } from '../../../agent/run';
+import type { AzuriteHandle } from '../../../local/azurite';
 import { RealClock, VirtualClock, type Clock } from '../../../local/clock';
 import type { InstanceStatus } from '../../../local/host/durable/engine';
 import type { AppLoader } from '../../../local/host/host';
-import { createTestHost, type TestHost } from '../../../local/host/testing';
-import { commandQueueName, generateSigningKeyPair, type CommandEnvelope } from '../../../shared/contracts';
+import type { TestHost } from '../../../local/host/testing';
+import type { SimulatedSite, SimulatedSiteDescription } from '../../../local/site';
+import { startWorld, type World } from '../../../local/world';
+import { generateSigningKeyPair, type CommandEnvelope } from '../../../shared/contracts';
 import { createRelayStore, type RelayStore } from '../../../shared/relay/store';
 
 export type KeyPair = ReturnType<typeof generateSigningKeyPair>;
@@ -31,6 +21,7 @@ export interface RunningAgent {
 }
 
 export interface RelayWorld {
+  readonly world: World;
   readonly clock: Clock;
   readonly azurite: AzuriteHandle;
   readonly host: TestHost;
@@ -48,13 +39,12 @@ export interface RelayWorld {
     options?: { afterExecute?: (command: CommandEnvelope) => void | Promise<void> },
   ): Promise<RunningAgent>;
   /**
-   * Waits until `instanceId` finishes. While any orchestration awaits an agent's result, time
-   * stands still (the agent works in real time); otherwise a virtual clock jumps to the next
-   * durable timer. So poll intervals pass in milliseconds and timeouts fire only when no
-   * result can come.
+   * Waits until `instanceId` finishes (local/world.ts: time moves to the next durable timer only
+   * when nothing is in flight and no agent has a command waiting; timeouts fire only when no
+   * result can come).
    */
   waitFor(instanceId: string, timeoutMs?: number): Promise<InstanceStatus>;
-  /** Waits (real time) until `predicate` holds for the instance's status. */
+  /** Waits until `predicate` holds for the instance's status; time stands still meanwhile. */
   waitUntil(
     instanceId: string,
     predicate: (s: InstanceStatus) => boolean,
@@ -62,9 +52,6 @@ export interface RelayWorld {
   ): Promise<InstanceStatus>;
   stop(): Promise<void>;
 }
-
-const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Options for {@link startRelayWorld}. */
 export interface RelayWorldOptions {
@@ -78,32 +65,23 @@ export interface RelayWorldOptions {
   maxPollingIntervalMs?: number | 'host';
 }
 
-/** Azurite + the local host with the relay functions, keys generated at runtime (never committed). */
+/** Azurite + the local host with the relay functions (local/world.ts), keys generated at runtime (never committed). */
 export async function startRelayWorld(options: RelayWorldOptions): Promise<RelayWorld> {
   const site = options.site ?? 'site-a';
   const clock = options.clock ?? new VirtualClock(new Date('2026-01-01T00:00:00Z'));
-  const azurite = await startAzurite({ silent: true });
   const appKey = generateSigningKeyPair();
   const agentKey = generateSigningKeyPair();
   const agentKeyId = 'agent-a-1';
   const agentId = 'agent-a';
-  let host: TestHost | undefined;
-  try {
-    host = await createTestHost({
-      appRoot: process.cwd(),
-      clock,
+  const world = await startWorld({
+    clock,
+    arm: false,
+    appKey: { privateKey: appKey.privateKeyPem, keyId: 'app-1' },
+    sites: [
+      { site, agentId, agentKey: { privateKey: agentKey.privateKeyPem, keyId: agentKeyId }, start: false },
+    ],
+    host: {
       ...(options.app === 'packageMain' ? {} : { app: options.app }),
-      settings: {
-        AzureWebJobsStorage: azurite.connectionString,
-        LIFEBOAT_RELAY_SIGNING_KEY: appKey.privateKeyPem,
-        LIFEBOAT_RELAY_SIGNING_KEY_ID: 'app-1',
-        LIFEBOAT_RELAY_AGENT_KEYS: JSON.stringify({
-          [agentKeyId]: { agentId, site, publicKey: agentKey.publicKeyPem },
-        }),
-        LIFEBOAT_RELAY_SITES: site,
-        ...options.settings,
-      },
-      timers: false,
       queues: {
         enabled: true,
         visibilityTimeoutMs: 0,
@@ -111,124 +89,50 @@ export async function startRelayWorld(options: RelayWorldOptions): Promise<Relay
           ? {}
           : { maxPollingIntervalMs: options.maxPollingIntervalMs ?? 250 }),
       },
-    });
-    const h = host;
-    const store = createRelayStore(
-      BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
-        options.settings?.['LIFEBOAT_RELAY_CONTAINER'] ?? 'lifeboat-relay',
+    },
+    ...(options.settings ? { settings: options.settings } : {}),
+  });
+  const h = world.host;
+  const store = createRelayStore(
+    BlobServiceClient.fromConnectionString(world.azurite.connectionString).getContainerClient(
+      options.settings?.['LIFEBOAT_RELAY_CONTAINER'] ?? 'lifeboat-relay',
+    ),
+  );
+  const relay: RelayWorld = {
+    world,
+    clock,
+    azurite: world.azurite,
+    host: h,
+    site,
+    appKey,
+    agentKey,
+    agentKeyId,
+    agentId,
+    store,
+    async startAgent(description, poll = {}, opts = {}) {
+      const audit: AuditEvent[] = [];
+      const running = await world.startAgent(site, {
+        description,
+        poll,
+        audit: (e) => audit.push(e),
+        ...(opts.afterExecute === undefined ? {} : { afterExecute: opts.afterExecute }),
+      });
+      const agent: RunningAgent = { site: running.simulated, audit, stop: () => running.stop() };
+      relay.agent = agent;
+      return agent;
+    },
+    waitFor: (instanceId, timeoutMs = 60_000) => world.waitFor(instanceId, { timeoutMs }),
+    waitUntil: (instanceId, predicate, timeoutMs = 30_000) =>
+      world.until(
+        () => {
+          const s = h.getStatus(instanceId);
+          return s !== undefined && predicate(s) ? s : undefined;
+        },
+        { timeoutMs, advance: false, what: `waitUntil(${instanceId})` },
       ),
-    );
-    const awaitingResult = () =>
-      h.host.durable
-        .list({ runtimeStatus: ['Running', 'Pending'] })
-        .some((s) => (s.customStatus as { phase?: string } | null)?.phase === 'awaitingResult');
-    const world: RelayWorld = {
-      clock,
-      azurite,
-      host: h,
-      site,
-      appKey,
-      agentKey,
-      agentKeyId,
-      agentId,
-      store,
-      async startAgent(description, poll = {}, options = {}) {
-        const dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-agent-'));
-        // The simulated site and command expiry follow the world's clock; polling pauses are real
-        // (the agent works while the virtual clock stands still).
-        const agentClock: AgentClock = {
-          now: () => clock.now(),
-          sleep: (ms, signal) => realClock.sleep(ms, signal),
-        };
-        const simulated = new SimulatedSite(description, () => clock.now());
-        const audit: AuditEvent[] = [];
-        const config: AgentConfig = {
-          site,
-          agentId,
-          queue: {
-            connectionString: azurite.connectionString,
-            commandsQueue: commandQueueName(site),
-            resultsQueue: 'agent-results',
-            createIfMissing: true,
-          },
-          trustedKeys: new Map([['app-1', appKey.publicKey]]),
-          signingKey: agentKey.privateKey,
-          signingKeyId: agentKeyId,
-          executor: { kind: 'simulated' },
-          ledgerPath: path.join(dir, 'ledger.jsonl'),
-          maxClockSkewMs: 120_000,
-          ledgerRetentionMs: 48 * 3600_000,
-          poll: { ...DEFAULT_POLL, ...poll },
-        };
-        const service = QueueServiceClient.fromConnectionString(azurite.connectionString);
-        const abort = new AbortController();
-        const loop = runAgent(
-          config,
-          {
-            clock: agentClock,
-            commands: service.getQueueClient(commandQueueName(site)),
-            results: service.getQueueClient('agent-results'),
-            executor: createSimulatedExecutor(simulated),
-            audit: (e) => audit.push(e),
-            log: () => undefined,
-            ...(options.afterExecute === undefined ? {} : { afterExecute: options.afterExecute }),
-          },
-          abort.signal,
-        );
-        const running: RunningAgent = {
-          site: simulated,
-          audit,
-          async stop() {
-            abort.abort();
-            await loop.catch(() => undefined);
-            await rm(dir, { recursive: true, force: true });
-          },
-        };
-        world.agent = running;
-        return running;
-      },
-      async waitFor(instanceId, timeoutMs = 60_000) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const s = h.getStatus(instanceId);
-          if (s && TERMINAL.has(s.runtimeStatus)) return s;
-          if (Date.now() > deadline)
-            throw new Error(
-              `waitFor(${instanceId}): still ${s?.runtimeStatus ?? 'unknown'} after ${timeoutMs} ms`,
-            );
-          await h.host.work.idle();
-          // Without an agent nothing can answer: let the timeouts fire.
-          if ((world.agent !== undefined && awaitingResult()) || !(clock instanceof VirtualClock)) {
-            await sleep(10);
-            continue;
-          }
-          const next = h.host.durable.nextTimerDue();
-          if (next !== undefined) clock.advanceTo(next);
-          else await sleep(10);
-        }
-      },
-      async waitUntil(instanceId, predicate, timeoutMs = 30_000) {
-        const deadline = Date.now() + timeoutMs;
-        for (;;) {
-          const s = h.getStatus(instanceId);
-          if (s && predicate(s)) return s;
-          if (Date.now() > deadline)
-            throw new Error(`waitUntil(${instanceId}): condition not met after ${timeoutMs} ms`);
-          await sleep(10);
-        }
-      },
-      async stop() {
-        await world.agent?.stop();
-        await h.stop();
-        await azurite.stop();
-      },
-    };
-    return world;
-  } catch (error) {
-    await host?.stop();
-    await azurite.stop();
-    throw error;
-  }
+    stop: () => world.stop(),
+  };
+  return relay;
 }
 
 export { RealClock, VirtualClock };

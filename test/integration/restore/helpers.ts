@@ -1,9 +1,11 @@
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { VirtualClock } from '../../../local/clock';
 import type { ServiceSpec } from '../../../local/arm/model';
-import { createTestHost, type TestHost } from '../../../local/host/testing';
+import type { TestHost } from '../../../local/host/testing';
+import { idsByName, protectedServicesSetting, type Protection } from '../../../local/fixtures';
+import { startWorld, type World } from '../../../local/world';
 import { loadAreas } from '../../helpers/app';
-import { startAzureStack, type AzureStack } from '../../helpers/azure';
+import type { AzureStack } from '../../helpers/azure';
 
 /** The backup and restore functions and the APIM operation poll both use (a restore needs a backup). */
 export const restoreApp = async (): Promise<void> => {
@@ -14,6 +16,7 @@ export const restoreApp = async (): Promise<void> => {
 };
 
 export interface RestoreWorld {
+  world: World;
   clock: VirtualClock;
   stack: AzureStack;
   host: TestHost;
@@ -24,78 +27,40 @@ export interface RestoreWorld {
 }
 
 /**
- * Azurite + ARM emulator + local host on one virtual clock. `protect` says which services are
- * protected, with their standby and drill targets (service names, turned into ids here).
+ * Azurite + ARM emulator + local host on one virtual clock (local/world.ts). `protect` says which
+ * services are protected, with their standby and drill targets (service names, turned into ids).
  */
 export async function startRestoreWorld(
   services: ServiceSpec[],
-  protect: {
-    service: string;
-    standby?: string;
-    drillTargets?: string[];
-    allowRestoreOverPrimary?: boolean;
-  }[],
+  protect: Protection[],
   settings: Record<string, string> = {},
   options: { timers?: boolean } = {},
 ): Promise<RestoreWorld> {
   const clock = new VirtualClock(new Date('2026-01-01T00:00:00Z'));
-  const stack = await startAzureStack({
+  const specs = services.map((s) => ({ identity: { systemAssigned: true }, ...s }));
+  const world = await startWorld({
     clock,
-    retryAfterSeconds: 60,
-    durations: { backupMs: 10 * 60_000, restoreMs: 30 * 60_000 },
+    arm: { services: specs },
+    host: { app: restoreApp, timers: options.timers ?? false, queues: { enabled: false } },
+    settings: {
+      LIFEBOAT_PROTECTED_SERVICES: protectedServicesSetting(specs, protect),
+      LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
+      LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
+      ...settings,
+    },
   });
-  let host: TestHost | undefined;
-  try {
-    const ids: Record<string, string> = {};
-    for (const s of services)
-      ids[s.name] = stack.arm.services.add({ identity: { systemAssigned: true }, ...s });
-    const id = (name: string) => {
-      const found = ids[name];
-      if (found === undefined) throw new Error(`no service ${name}`);
-      return found;
-    };
-    const protectedServices = protect.map((p) => ({
-      resourceId: id(p.service),
-      ...(p.standby === undefined ? {} : { standbyResourceId: id(p.standby) }),
-      ...(p.drillTargets === undefined ? {} : { drillTargetResourceIds: p.drillTargets.map(id) }),
-      ...(p.allowRestoreOverPrimary === undefined
-        ? {}
-        : { allowRestoreOverPrimary: p.allowRestoreOverPrimary }),
-    }));
-    host = await createTestHost({
-      appRoot: process.cwd(),
-      clock,
-      app: restoreApp,
-      settings: {
-        ...stack.settings,
-        LIFEBOAT_PROTECTED_SERVICES: JSON.stringify(protectedServices),
-        LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
-        LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
-        ...settings,
-      },
-      timers: options.timers ?? false,
-      queues: { enabled: false },
-    });
-    const container = BlobServiceClient.fromConnectionString(
-      stack.azurite.connectionString,
-    ).getContainerClient('apim-backups');
-    const h = host;
-    return {
-      clock,
-      stack,
-      host: h,
-      container,
-      ids,
-      async stop() {
-        await h.stop();
-        await stack.stop();
-      },
-    };
-  } catch (error) {
-    await host?.stop();
-    await stack.stop();
-    throw error;
-  }
+  const container = BlobServiceClient.fromConnectionString(world.azurite.connectionString).getContainerClient(
+    'apim-backups',
+  );
+  return {
+    world,
+    clock,
+    stack: world.stack!,
+    host: world.host,
+    container,
+    ids: idsByName(specs),
+    stop: () => world.stop(),
+  };
 }
 
 /** Restore POSTs the emulator served for one service (answered or refused). */

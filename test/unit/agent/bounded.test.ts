@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { jsonLinesAudit, memoryAudit, MAX_AUDIT_FIELD_CHARS } from '../../../agent/audit';
 import { AgentCore } from '../../../agent/core';
-import { SimulatedSite, createSimulatedExecutor } from '../../../agent/executors/simulated';
+import { SimulatedSite, createSimulatedExecutor } from '../../../local/site';
 import { Ledger, LEDGER_COMPACT_SLACK_LINES, ledgerEntryBound } from '../../../agent/ledger';
 import { generateSigningKeyPair, signCommand, verifyResult } from '../../../shared/contracts';
 

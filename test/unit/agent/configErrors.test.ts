@@ -37,7 +37,7 @@ const valid = {
   queue: {},
   trustedCommandKeys: { [app.keyId]: app.publicKeyPem },
   signingKey: { keyId: agent.keyId },
-  executor: { kind: 'simulated' },
+  executor: { kind: 'powershell' },
   ledgerPath: 'ledger.jsonl',
 };
 

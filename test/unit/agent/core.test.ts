@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { memoryAudit } from '../../../agent/audit';
 import { AgentCore } from '../../../agent/core';
-import { SimulatedSite, createSimulatedExecutor } from '../../../agent/executors/simulated';
+import { SimulatedSite, createSimulatedExecutor } from '../../../local/site';
 import { Ledger } from '../../../agent/ledger';
 import {
   generateSigningKeyPair,

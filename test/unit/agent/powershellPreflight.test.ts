@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { executorFor } from '../../../agent/agent';
-import { realClock } from '../../../agent/clock';
 import { resolveAgentConfig } from '../../../agent/config';
 import { generateSigningKeyPair } from '../../../shared/contracts';
 
@@ -35,13 +34,13 @@ function config(executor: Record<string, unknown>) {
 describe('PowerShell at start-up (issue 13 item 10)', () => {
   it('refuses a PowerShell path that does not exist, naming it and the setting', () => {
     const missing = path.join(dir, 'no-such', 'pwsh');
-    expect(() => executorFor(config({ pwsh: missing }), realClock)).toThrow(
+    expect(() => executorFor(config({ pwsh: missing }))).toThrow(
       new RegExp(`executor\\.pwsh: the PowerShell binary ${missing.replace(/[/\\]/g, '.')} does not exist`),
     );
   });
 
   it('refuses a PowerShell name that is not on PATH, saying what to install and what to set', () => {
-    const run = () => executorFor(config({ pwsh: 'pwsh' }), realClock, { PATH: path.join(dir, 'empty-bin') });
+    const run = () => executorFor(config({ pwsh: 'pwsh' }), { PATH: path.join(dir, 'empty-bin') });
     expect(run).toThrow(/executor\.pwsh: PowerShell "pwsh" was not found on PATH; install PowerShell 7/);
     expect(run).toThrow(/set executor\.pwsh to the full path/);
   });
@@ -51,8 +50,8 @@ describe('PowerShell at start-up (issue 13 item 10)', () => {
     mkdirSync(bin, { recursive: true });
     writeFileSync(path.join(bin, 'pwsh'), '#!/bin/sh\n');
     chmodSync(path.join(bin, 'pwsh'), 0o755);
-    expect(executorFor(config({ pwsh: 'pwsh' }), realClock, { PATH: bin }).executor.kind).toBe('powershell');
-    expect(() => executorFor(config({ pwsh: 'pwsh', scriptsDir: dir }), realClock, { PATH: bin })).toThrow(
+    expect(executorFor(config({ pwsh: 'pwsh' }), { PATH: bin }).executor.kind).toBe('powershell');
+    expect(() => executorFor(config({ pwsh: 'pwsh', scriptsDir: dir }), { PATH: bin })).toThrow(
       /executor\.scriptsDir: .* lacks every agent script; set executor\.scriptsDir/,
     );
   });

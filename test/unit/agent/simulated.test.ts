@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simulatedSiteFromJson } from '../../../agent/executors/simulated';
+import { simulatedSiteFromJson } from '../../../local/site';
 
 describe('simulated site', () => {
   it('moves a Lync module NonSteadyState → done over time, or to ErrorState when told to fail', () => {

@@ -1,8 +1,6 @@
-import type { AgentClock } from '../../clock';
-import { executorFromTable, type Executor } from '../types';
-import { SimulatedSite, type SimulatedSiteDescription } from './site';
-
-export { SimulatedSite, simulatedSiteSchema, type SimulatedSiteDescription } from './site';
+import type { AgentClock } from '../../agent/clock';
+import { executorFromTable, type Executor } from '../../agent/executors/types';
+import { SimulatedSite, type SimulatedSiteDescription } from './simulated';
 
 /** An executor acting on a simulated site (same interface as the PowerShell executor). */
 export function createSimulatedExecutor(site: SimulatedSite): Executor {

@@ -17,8 +17,8 @@ import {
   type LyncBackupModule,
   type LyncExportStatus,
   type ReplicationState,
-} from '../../../shared/contracts';
-import { ExecutorError } from '../types';
+} from '../../shared/contracts';
+import { ExecutorError } from '../../agent/executors/types';
 
 /**
  * An in-process simulated site that behaves as docs/reference/onprem-commands.md describes:
