@@ -118,18 +118,20 @@ export function applySignIn(
 
 /** `curl` lines a person can paste to act as each local person (printed by `npm start`). */
 export function signInLines(origin: string, signIn: LocalSignIn): string[] {
-  const curl = (p: LocalPersonName) => `curl -H "Authorization: Bearer ${signIn.tokenOf(p)}"`;
+  const names = Object.keys(LOCAL_PEOPLE) as LocalPersonName[];
+  const variable = (p: LocalPersonName) => p.toUpperCase();
+  const curl = (p: LocalPersonName) => `curl -sH "Authorization: Bearer $${variable(p)}"`;
   return [
     `Sign in as a local person (the local host plays App Service Authentication; tokens change every start):`,
-    ...(Object.keys(LOCAL_PEOPLE) as LocalPersonName[]).map(
-      (p) => `  ${p.padEnd(7)} ${LOCAL_PEOPLE[p].does}`,
-    ),
+    ...names.map((p) => `  ${p.padEnd(7)} ${LOCAL_PEOPLE[p].does}`),
+    `Paste into your shell (the README's flows use these variables):`,
+    `  export LIFEBOAT=${origin} ${names.map((p) => `${variable(p)}=${signIn.tokenOf(p)}`).join(' ')}`,
     `  # olivia, an operator, requests a failover of the sample plan:`,
-    `  ${curl('olivia')} -H "content-type: application/json" -d '{"plan":"contoso-dr","reason":"primary region down"}' ${origin}/api/failovers`,
+    `  ${curl('olivia')} -H "content-type: application/json" -d '{"plan":"contoso-dr","reason":"primary region down"}' $LIFEBOAT/api/failovers`,
     `  # alex, an approver, approves it (use the runId from the answer):`,
-    `  ${curl('alex')} -X POST ${origin}/api/failovers/<runId>/approve`,
+    `  ${curl('alex')} -X POST $LIFEBOAT/api/failovers/<runId>/approve`,
     `  # olivia runs a drill; anyone signed in with Lifeboat.Reader reads the status:`,
-    `  ${curl('olivia')} -H "content-type: application/json" -d '{"plan":"contoso-dr"}' ${origin}/api/drills`,
-    `  ${curl('olivia')} ${origin}/api/status`,
+    `  ${curl('olivia')} -H "content-type: application/json" -d '{"plan":"contoso-dr"}' $LIFEBOAT/api/drills`,
+    `  ${curl('rita')} $LIFEBOAT/api/status`,
   ];
 }

@@ -170,11 +170,25 @@ describe('the local launcher stack', () => {
     const lines = signInLines(origin, lifeboat.host.signIn);
     const failoverLine = lines.find((l) => l.includes('/api/failovers') && !l.includes('/approve'));
     const approveLine = lines.find((l) => l.includes('/approve'));
-    expect(failoverLine).toContain(`Bearer ${lifeboat.host.signIn.tokenOf('olivia')}`);
-    expect(approveLine).toContain(`Bearer ${lifeboat.host.signIn.tokenOf('alex')}`);
-    // The token in a printed line signs its person in.
-    const token = /Bearer (\S+)"/.exec(approveLine!)![1]!;
-    const status = await fetch(`${origin}/api/status`, { headers: { authorization: `Bearer ${token}` } });
+    expect(failoverLine).toContain('Bearer $OLIVIA');
+    expect(approveLine).toContain('Bearer $ALEX');
+    // The export line binds each variable to that person's token, and the token signs them in.
+    const exports = lines.find((l) => l.trim().startsWith('export LIFEBOAT='))!;
+    const vars = Object.fromEntries(
+      exports
+        .trim()
+        .slice('export '.length)
+        .split(' ')
+        .map((kv) => kv.split('=') as [string, string]),
+    );
+    expect(vars['LIFEBOAT']).toBe(origin);
+    expect(vars['OLIVIA']).toBe(lifeboat.host.signIn.tokenOf('olivia'));
+    expect(vars['ALEX']).toBe(lifeboat.host.signIn.tokenOf('alex'));
+    const status = await fetch(`${origin}/api/status`, {
+      headers: { authorization: `Bearer ${vars['ALEX']}` },
+    });
     expect(status.status).toBe(200);
+    const anonymous = await fetch(`${origin}/api/status`);
+    expect(anonymous.status).toBe(401);
   });
 });

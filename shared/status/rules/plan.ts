@@ -33,7 +33,8 @@ export function approveCommand(
   return {
     method: 'POST',
     path,
-    curl: `curl -X POST "${baseUrl.replace(/\/+$/, '')}${path}?code=<function key>" -H 'content-type: application/json' -d '{"by":"<your name>"}'`,
+    // The approver signs in (App Service Authentication); the body names nobody (issue 20).
+    curl: `curl -X POST "${baseUrl.replace(/\/+$/, '')}${path}" -H 'Authorization: Bearer <your sign-in token>'`,
   };
 }
 

@@ -39,6 +39,8 @@ beforeAll(async () => {
       AzureWebJobsStorage: azurite.connectionString,
       LIFEBOAT_PLANS_DIR: path.join(process.cwd(), 'local', 'plans'),
       LIFEBOAT_RELAY_SITES: 'dc1',
+      // The local host plays App Service Authentication (signs the default test person in).
+      LIFEBOAT_LOCAL_MODE: 'true',
       LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([
         {
           resourceId: serviceId('rg-apim-weu', 'contoso-apim'),

@@ -401,7 +401,7 @@ describe('a plan', () => {
     expect(p.pendingApprovals[0]?.approve).toEqual({
       method: 'POST',
       path: '/api/failovers/f1/approve',
-      curl: `curl -X POST "https://lifeboat.example/api/failovers/f1/approve?code=<function key>" -H 'content-type: application/json' -d '{"by":"<your name>"}'`,
+      curl: `curl -X POST "https://lifeboat.example/api/failovers/f1/approve" -H 'Authorization: Bearer <your sign-in token>'`,
     });
     expect(p.pendingApprovals[0]?.requestedBy).toBe('bob');
   });
