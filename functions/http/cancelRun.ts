@@ -4,8 +4,9 @@ import { plans } from '../names/plans';
 
 /**
  * `POST /api/runs/{runId}/cancel` `{ by?, reason? }`: the run stops after the steps in flight and
- * runs its cleanup (a failover waiting for approval ends `cancelled`, nothing changed). 202; 404
- * unknown run; 409 when it has already ended.
+ * runs its cleanup (a failover waiting for approval ends `cancelled`, nothing changed). Every
+ * cancel is recorded; the run applies the first and keeps later ones as ignored (its `requests`).
+ * 202 `{ requestId, status }`; 404 unknown run; 409 when it has already ended.
  */
 route(plans.cancelRun, {
   route: 'runs/{runId}/cancel',
@@ -13,7 +14,7 @@ route(plans.cancelRun, {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
-    const { planDeps } = await import('../../shared/plans/deps');
+    const { planDeps, requestDeps } = await import('../../shared/plans/deps');
     const { cancelBody, callerIdentity, cancelRun } = await import('../../shared/plans/start');
     const { isFinalState } = await import('../../shared/plans/report');
     const runId = request.params['runId'] ?? '';
@@ -28,12 +29,22 @@ route(plans.cancelRun, {
       body.by,
       config.plans.trustEasyAuth,
     );
-    await cancelRun(df.getClient(context), runId, {
-      at: new Date(),
+    const recorded = await cancelRun(await requestDeps(df.getClient(context)), runId, {
       ...(by === undefined ? {} : { by }),
       ...(body.reason === undefined ? {} : { reason: body.reason }),
     });
-    context.log(JSON.stringify({ event: 'lifeboat.plans.cancel', runId, plan: report.plan.name, by }));
-    return { status: 202, jsonBody: { runId, cancelling: true, status: `/api/runs/${runId}` } };
+    context.log(
+      JSON.stringify({
+        event: 'lifeboat.plans.cancel',
+        runId,
+        plan: report.plan.name,
+        by,
+        requestId: recorded.id,
+      }),
+    );
+    return {
+      status: 202,
+      jsonBody: { runId, cancelling: true, requestId: recorded.id, status: `/api/runs/${runId}` },
+    };
   },
 });

@@ -14,9 +14,10 @@ route(plans.decideFailover, {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: async (request, context) => {
-    const { planDeps } = await import('../../shared/plans/deps');
-    const { decisionBody, callerIdentity, checkApproval } = await import('../../shared/plans/start');
-    const { PLAN_SIGNAL } = await import('../../shared/plans/run');
+    const { planDeps, requestDeps } = await import('../../shared/plans/deps');
+    const { decisionBody, callerIdentity, checkApproval, requestRun } =
+      await import('../../shared/plans/start');
+    const { actorOf } = await import('../../shared/plans/decisions');
     const decision = request.params['decision'];
     if (decision !== 'approve' && decision !== 'reject')
       throw httpError(404, 'NotFound', `no route: use /api/failovers/{runId}/approve or /reject`);
@@ -32,23 +33,30 @@ route(plans.decideFailover, {
     );
     const check = checkApproval(report, by, decision, config.plans.allowSelfApproval);
     if (!check.ok) throw httpError(check.status, check.code, check.message);
-    const at = new Date().toISOString();
-    await df.getClient(context).raiseEvent(runId, PLAN_SIGNAL, {
-      type: decision,
-      at,
-      ...(by === undefined ? {} : { by }),
+    const actor = actorOf(by);
+    const recorded = await requestRun(await requestDeps(df.getClient(context)), runId, {
+      kind: decision,
+      ...(actor === undefined ? {} : { by: actor }),
       ...(body.comment === undefined ? {} : { comment: body.comment }),
     });
     context.log(
-      JSON.stringify({ event: 'lifeboat.plans.decision', runId, plan: report.plan.name, decision, by }),
+      JSON.stringify({
+        event: 'lifeboat.plans.decision',
+        runId,
+        plan: report.plan.name,
+        decision,
+        by,
+        requestId: recorded.id,
+      }),
     );
     return {
       status: 202,
       jsonBody: {
         runId,
+        requestId: recorded.id,
         decision: decision === 'approve' ? 'approved' : 'rejected',
         by,
-        at,
+        at: recorded.at,
         status: `/api/runs/${runId}`,
       },
     };

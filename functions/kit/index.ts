@@ -12,3 +12,4 @@ export * from './refs';
 export * from './steps';
 export * from './timer';
 export * from './commands';
+export * from './trust';
