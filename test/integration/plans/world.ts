@@ -67,6 +67,10 @@ export interface PlansWorld {
   restorePosts(serviceName: string): number;
   /** Takes a verified backup of the primary (a restore needs one). */
   backup(): Promise<void>;
+  /** Every line the host logged (function logs included), for telemetry assertions. */
+  logs: string[];
+  /** The `lifeboat.security.*` events logged so far, parsed. */
+  securityEvents(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -91,6 +95,7 @@ export async function startPlansWorld(
   });
   let site: LocalSite | undefined;
   let host: TestHost | undefined;
+  const logs: string[] = [];
   try {
     stack.arm.services.add({
       resourceGroup: 'rg-apim-weu',
@@ -125,6 +130,10 @@ export async function startPlansWorld(
       appRoot: process.cwd(),
       clock,
       app: plansApp,
+      log: (line) => {
+        logs.push(line);
+        if (process.env['LIFEBOAT_HOST_LOG'] === '1') console.log(line);
+      },
       settings: {
         ...stack.settings,
         ...site.appSettings,
@@ -211,6 +220,18 @@ export async function startPlansWorld(
             );
           await tick();
         }
+      },
+      logs,
+      securityEvents() {
+        return logs.flatMap((line) => {
+          const at = line.indexOf('{"event":"lifeboat.security.');
+          if (at < 0) return [];
+          try {
+            return [JSON.parse(line.slice(at)) as Record<string, unknown>];
+          } catch {
+            return [];
+          }
+        });
       },
       restorePosts(serviceName) {
         return stack.arm
