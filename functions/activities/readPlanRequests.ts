@@ -11,6 +11,6 @@ activity(plans.readPlanRequests, {
     const { planDeps } = await import('../../shared/plans/deps');
     const { records } = await planDeps();
     const seen = new Set(decided);
-    return (await records.listRequests(runId)).filter((q) => !seen.has(q.id));
+    return (await records.listRequests(runId, seen)).filter((q) => !seen.has(q.id));
   },
 });

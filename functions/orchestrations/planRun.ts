@@ -253,13 +253,20 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
   // 2. A preempted drill's cleanup first (bounded): a real failover does not wait long for a rehearsal.
   if (report.state === 'waitingForDrill') {
     const deadline = new Date(now().getTime() + input.preemptWaitMs);
+    // The drill rings just before it completes: its end is checked again soon, then at the deadline.
+    let recheck: Date | undefined;
     while (report.state === 'waitingForDrill') {
       status(`drill ${input.preempted ?? ''} to finish its cleanup (until ${deadline.toISOString()})`);
-      const signal = yield* nextSignal(deadline);
-      let go = signal === 'deadline';
-      if (signal !== 'deadline' && signal.type === 'request') yield* decideRequests(signal.id);
-      else if (signal !== 'deadline' && signal.type === 'drillEnded' && signal.runId === input.preempted)
+      const signal = yield* nextSignal(recheck !== undefined && recheck < deadline ? recheck : deadline);
+      let go = false;
+      if (signal === 'deadline') {
+        go = recheck === undefined || now() >= deadline || (yield* drillHasEnded(input.preempted ?? ''));
+        recheck = undefined;
+      } else if (signal.type === 'request') yield* decideRequests(signal.id);
+      else if (signal.type === 'drillEnded' && signal.runId === input.preempted) {
         go = yield* drillHasEnded(signal.runId);
+        if (!go) recheck = new Date(now().getTime() + BELL_RECHECK_MS);
+      }
       if (go && report.state === 'waitingForDrill') {
         report = { ...report, state: 'running' };
         yield* save();

@@ -42,6 +42,8 @@ orchestration(names.restoreApim, {
   uses: [target, run, watch],
   input: () => run.get().restoreRunInputSchema,
   event: EVENT,
+  // A failover changes production: only Lifeboat starts one (issue 20).
+  lifeboatOnly: (input) => input.mode === 'failover',
   ended: (ending, raw): RestoreRunResult => {
     const r = raw as { mode?: unknown; targetResourceId?: unknown } | null;
     return {

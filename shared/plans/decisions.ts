@@ -260,8 +260,11 @@ export interface PlanRecords {
   /** Claims the ticket for `claim`; returns the claim that holds it (this one, or an earlier one). */
   claimTicket(runId: string, claim: string): Promise<string>;
   writeRequest(request: PlanRequest): Promise<void>;
-  /** Every request of a run, in arrival order (by id); records that do not parse are left out. */
-  listRequests(runId: string): Promise<PlanRequest[]>;
+  /**
+   * The requests of a run, in arrival order (by id), leaving out the ids in `skip` (already
+   * decided: not downloaded again) and records that do not parse.
+   */
+  listRequests(runId: string, skip?: ReadonlySet<string>): Promise<PlanRequest[]>;
 }
 
 function statusOf(error: unknown): number | undefined {
