@@ -5,11 +5,15 @@ import { createTestHost, type TestHost } from '../../../local/host/testing';
 import { loadAreas } from '../../helpers/app';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
 
-/** The backup and restore functions (a restore needs a backup, and polls with the backup area's poll). */
+/**
+ * The backup and restore functions (a restore needs a backup, and polls with the backup area's
+ * poll), with the durable plumbing (a failover restore checks its start ticket: issue 20).
+ */
 export const restoreApp = async (): Promise<void> => {
   const { backup } = await import('../../../functions/names/backup');
   const { restore } = await import('../../../functions/names/restore');
-  await loadAreas(backup, restore);
+  const { durable } = await import('../../../functions/names/durable');
+  await loadAreas(backup, restore, durable);
 };
 
 export interface RestoreWorld {
