@@ -19,7 +19,9 @@ activity(durable.startFlow, {
       // 404: no such instance yet.
       if (!/\b404\b|No instance/.test(error instanceof Error ? error.message : String(error))) throw error;
     }
-    await client.startNew(name, { instanceId, input });
+    // Lifeboat's own start: the flow's ticket first (a start around Lifeboat has none).
+    const { flowTickets, ticketingClient } = await import('../../shared/steps/tickets');
+    await ticketingClient(client, await flowTickets()).startNew(name, { instanceId, input });
     return { state: 'started' as const };
   },
 });

@@ -5,9 +5,10 @@ import { plans } from '../names/plans';
 
 /**
  * `POST /api/runs/{runId}/cancel` `{ reason? }` (a drill: Lifeboat.Operator; a failover:
- * Lifeboat.Approver; the canceller is the signed-in caller): the run stops after the steps in flight and
- * runs its cleanup (a failover waiting for approval ends `cancelled`, nothing changed). 202; 404
- * unknown run; 409 when it has already ended.
+ * Lifeboat.Approver; the canceller is the signed-in caller): the run stops after the steps in
+ * flight and runs its cleanup (a failover waiting for approval ends `cancelled`, nothing changed).
+ * Every cancel is recorded; the run applies the first and keeps later ones as ignored (its
+ * `requests`). 202 `{ requestId, status }`; 404 unknown run; 409 when it has already ended.
  */
 route(plans.cancelRun, {
   route: 'runs/{runId}/cancel',
@@ -16,8 +17,9 @@ route(plans.cancelRun, {
   extraInputs: [df.input.durableClient()],
   role: [ROLES.operator, ROLES.approver],
   handler: async (request, context, caller) => {
-    const { planDeps } = await import('../../shared/plans/deps');
+    const { planDeps, requestDeps } = await import('../../shared/plans/deps');
     const { cancelBody, cancelRun } = await import('../../shared/plans/start');
+    const { actorOf } = await import('../../shared/plans/decisions');
     const { isFinalState } = await import('../../shared/plans/report');
     const runId = pathId(request, 'runId');
     const body = await readBody(request, cancelBody);
@@ -27,10 +29,9 @@ route(plans.cancelRun, {
     if (isFinalState(report.state))
       throw httpError(409, 'RunEnded', `${runId} has already ended (${report.state}): nothing to cancel`);
     requireRole(caller, report.mode === 'failover' ? ROLES.approver : ROLES.operator);
-    const by = caller.name;
-    await cancelRun(df.getClient(context), runId, {
-      at: new Date(),
-      by,
+    const by = actorOf(caller);
+    const recorded = await cancelRun(await requestDeps(df.getClient(context)), runId, {
+      ...(by === undefined ? {} : { by }),
       ...(body.reason === undefined ? {} : { reason: body.reason }),
     });
     context.log(
@@ -38,10 +39,14 @@ route(plans.cancelRun, {
         event: 'lifeboat.plans.cancel',
         runId,
         plan: report.plan.name,
-        by,
+        by: caller.name,
         byId: caller.objectId,
+        requestId: recorded.id,
       }),
     );
-    return { status: 202, jsonBody: { runId, cancelling: true, status: `/api/runs/${runId}` } };
+    return {
+      status: 202,
+      jsonBody: { runId, cancelling: true, requestId: recorded.id, status: `/api/runs/${runId}` },
+    };
   },
 });

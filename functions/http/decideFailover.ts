@@ -16,9 +16,9 @@ route(plans.decideFailover, {
   extraInputs: [df.input.durableClient()],
   role: ROLES.approver,
   handler: async (request, context, caller) => {
-    const { planDeps } = await import('../../shared/plans/deps');
-    const { decisionBody, checkApproval } = await import('../../shared/plans/start');
-    const { PLAN_SIGNAL } = await import('../../shared/plans/run');
+    const { planDeps, requestDeps } = await import('../../shared/plans/deps');
+    const { decisionBody, checkApproval, requestRun } = await import('../../shared/plans/start');
+    const { actorOf } = await import('../../shared/plans/decisions');
     const decision = request.params['decision'];
     if (decision !== 'approve' && decision !== 'reject')
       throw httpError(404, 'NotFound', `no route: use /api/failovers/{runId}/approve or /reject`);
@@ -30,11 +30,10 @@ route(plans.decideFailover, {
     const by = caller.name;
     const check = checkApproval(report, caller, decision, config.plans.allowSelfApproval);
     if (!check.ok) throw httpError(check.status, check.code, check.message);
-    const at = new Date().toISOString();
-    await df.getClient(context).raiseEvent(runId, PLAN_SIGNAL, {
-      type: decision,
-      at,
-      by,
+    const actor = actorOf(caller);
+    const recorded = await requestRun(await requestDeps(df.getClient(context)), runId, {
+      kind: decision,
+      ...(actor === undefined ? {} : { by: actor }),
       ...(body.comment === undefined ? {} : { comment: body.comment }),
     });
     context.log(
@@ -45,15 +44,17 @@ route(plans.decideFailover, {
         decision,
         by,
         byId: caller.objectId,
+        requestId: recorded.id,
       }),
     );
     return {
       status: 202,
       jsonBody: {
         runId,
+        requestId: recorded.id,
         decision: decision === 'approve' ? 'approved' : 'rejected',
         by,
-        at,
+        at: recorded.at,
         status: `/api/runs/${runId}`,
       },
     };

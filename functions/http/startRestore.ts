@@ -22,7 +22,9 @@ route(restore.startRestore, {
     const { startRestore, startRestoreBody } = await import('../../shared/restore/start');
     const body = await readBody(request, startRestoreBody);
     const config = getConfig();
-    const client = df.getClient(context);
+    const { flowTickets, ticketingClient } = await import('../../shared/steps/tickets');
+    // Lifeboat's own start: the restore's ticket is recorded first (issue 20).
+    const client = ticketingClient(df.getClient(context), await flowTickets());
     const started = await startRestore(client, restore.restoreApim.name, config, body, caller);
     if (started.kind === 'notFound') throw httpError(404, started.code, started.message);
     if (started.kind === 'forbidden') throw httpError(403, started.code, started.message);

@@ -13,3 +13,4 @@ export * from './durableSteps';
 export * from './timer';
 export * from './commands';
 export * from './apimOperation';
+export * from './trust';

@@ -7,7 +7,8 @@ import type { Outcome, Result } from '../../shared/outcome';
 import type { Lazy } from './lazy';
 import type { OrchestrationRef } from './refs';
 import { durable } from '../names/durable';
-import { callRetrying, finish, type Gen } from './durableSteps';
+import { call, callRetrying, finish, type Gen } from './durableSteps';
+import { securityEvent } from './trust';
 
 /**
  * The orchestration wrapper: parse the input with its zod schema → run the flow → end in the one
@@ -24,6 +25,14 @@ export interface OrchestrationSpec<P, O extends Result> {
   readonly event: string;
   /** The flow. */
   readonly run: (context: OrchestrationContext, input: P) => Gen<O>;
+  /**
+   * Whether a start with this input must be Lifeboat's own (issue 20): e.g. a failover, which
+   * changes production. Such a start runs only as a sub-orchestration (its parent was admitted)
+   * or with the start ticket Lifeboat's starters record (shared/steps/tickets.ts); any other
+   * start, through the Durable HTTP API, ends `refused` (code `NotStartedByLifeboat`) with a
+   * security event before the flow runs.
+   */
+  readonly lifeboatOnly?: (input: P) => boolean;
   /** The full result for an ending that never reached `run` (bad input) or escaped it (a bug). */
   readonly ended: (
     ending: { outcome: Extract<Outcome, 'refused' | 'failed'>; error: Problem },
@@ -73,6 +82,11 @@ export function orchestration<I, P, O extends Result>(
         spec.ended({ outcome: 'refused', error: { code: 'InvalidInput', message } }, raw),
       );
     }
+    if (spec.lifeboatOnly?.(parsed.data) === true) {
+      const refusal = yield* admit(context, ref.name, raw);
+      if (refusal !== undefined)
+        return finish(context, spec.event, spec.ended({ outcome: 'refused', error: refusal }, raw));
+    }
     try {
       return yield* spec.run(context, parsed.data);
     } catch (error) {
@@ -83,6 +97,23 @@ export function orchestration<I, P, O extends Result>(
       );
     }
   }
+}
+
+/** Admits a top-level start (a sub-orchestration's parent was admitted); the refusal, or undefined. */
+function* admit(context: OrchestrationContext, name: string, raw: unknown): Gen<Problem | undefined> {
+  const parent = context.df.parentInstanceId;
+  if (typeof parent === 'string' && parent !== '') return undefined;
+  const admission = yield* call(context, durable.admitFlowStart, {
+    name,
+    instanceId: context.df.instanceId,
+    input: raw,
+    // Deterministic per execution: a retried activity claims again, a restarted instance cannot.
+    claim: context.df.newGuid(context.df.instanceId),
+  });
+  if (admission.admitted) return undefined;
+  const error = { code: admission.code, message: admission.message };
+  securityEvent(context, 'flowRefused', { flow: name, outcome: 'refused', error });
+  return error;
 }
 
 /** A text field of a raw (unparsed) input, for the result of an input that did not parse. */

@@ -1,9 +1,11 @@
-import type { PlanRunInput } from '../../shared/plans/run';
+import type { PlanRunStart } from '../../shared/plans/run';
 import type { RunReport } from '../../shared/plans/report';
 import type { PlanStepInput, PlanRunResult, WritePlanReportInput } from '../../shared/plans/flow';
 import type { StepEnded } from '../../shared/plans/run';
 import type { StepWork } from '../../shared/plans/steps';
 import type { PlanStep, RunMode } from '../../shared/plans/plan';
+import type { Admission } from '../../shared/plans/decisions';
+import type { PlanRequest } from '../../shared/plans/decisions';
 import { activityRef, orchestrationRef } from '../kit/refs';
 
 /**
@@ -24,7 +26,21 @@ export const plans = {
   listRuns: 'listRuns',
   /** `GET /api/runs/{runId}/report` and `/report.html`. */
   getRunReport: 'getRunReport',
-  planRun: orchestrationRef<PlanRunInput, PlanRunResult>('planRun'),
+  planRun: orchestrationRef<PlanRunStart, PlanRunResult>('planRun'),
+  /** A run's first activity: its start ticket, the deployed plan by name and hash, the failovers switch. */
+  admitPlanRun: activityRef<{ start: unknown; instanceId: string; claim: string }, Admission>('admitPlanRun'),
+  /** A step child's first activity: started by its run, for the plan's own step. */
+  admitPlanStep: activityRef<
+    { start: unknown; instanceId: string },
+    { admitted: true } | { admitted: false; code: string; message: string }
+  >('admitPlanStep'),
+  /** The requests of a run not decided yet, in arrival order. */
+  readPlanRequests: activityRef<{ runId: string; decided: string[] }, PlanRequest[]>('readPlanRequests'),
+  /** How a flow ended, from the task hub (its own output), not from any event. */
+  readFlowEnd: activityRef<
+    { instanceId: string; name: string },
+    { state: 'ended' | 'stopped' | 'running' | 'missing'; output?: unknown; runtimeStatus?: string }
+  >('readFlowEnd'),
   planStep: orchestrationRef<PlanStepInput, StepEnded>('planStep'),
   preparePlanStep: activityRef<{ step: PlanStep; mode: RunMode }, StepWork>('preparePlanStep'),
   writePlanReport: activityRef<WritePlanReportInput, { sha256: string }>('writePlanReport'),

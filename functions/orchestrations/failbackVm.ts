@@ -27,6 +27,8 @@ orchestration(names.failbackVm, {
   uses: [contracts, hyperv],
   input: () => contracts.get().failbackVmInputSchema,
   event: EVENT,
+  // A failover changes production: only Lifeboat starts one (issue 20).
+  lifeboatOnly: (input) => input.mode === 'failover',
   ended: (ending, raw) => ({
     vm:
       typeof (raw as { vm?: unknown } | null)?.vm === 'string'

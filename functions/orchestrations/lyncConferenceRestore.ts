@@ -20,6 +20,8 @@ orchestration(names.lyncConferenceRestore, {
   uses: [contracts, lync],
   input: () => contracts.get().lyncConferenceRestoreInputSchema,
   event: EVENT,
+  // A failover changes production: only Lifeboat starts one (issue 20).
+  lifeboatOnly: (input) => input.mode === 'failover',
   ended: (ending, raw) => ({
     ...ending,
     site: inputText(raw, 'site'),

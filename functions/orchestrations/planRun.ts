@@ -1,48 +1,112 @@
 import type { PlanRunResult } from '../../shared/plans/flow';
+import type { Admission } from '../../shared/plans/decisions';
 import type { RunReport } from '../../shared/plans/report';
 import type { ParsedPlanRunInput, PlanSignal } from '../../shared/plans/run';
-import { call, finish, inputText, lazy, orchestration, progress, runCommand, type Gen } from '../kit';
+import {
+  call,
+  finish,
+  inputText,
+  lazy,
+  orchestration,
+  progress,
+  runCommand,
+  securityEvent,
+  type Gen,
+} from '../kit';
 import type { OrchestrationContext } from 'durable-functions';
 import { durable } from '../names/durable';
 import { plans as names } from '../names/plans';
 
 /**
  * A recovery plan run, drill or failover (issue 10), read as the plan it runs:
+ *   0. admission (issue 20): the start must be one a route recorded (its ticket), the plan is
+ *      loaded by name from the deployed plans with the recorded hash, failovers must be on;
+ *      anything else ends `refused` with a security event and touches nothing;
  *   1. a failover whose plan requires approval waits for approve / reject / cancel, raced with
  *      the approval timeout (expired: nothing changed);
  *   2. a failover that preempted a drill of its plan waits (bounded) for the drill's cleanup;
- *   3. groups one after another; the steps of a group in parallel, each a `planStep` child that
- *      reports back by event; a failed `stop` step ends the plan after its group, a cancel after
- *      the steps in flight, a preemption at once;
+ *   3. groups one after another; the steps of a group in parallel, each a `planStep` child whose
+ *      own output (read from the task hub) is its result; a failed `stop` step ends the plan
+ *      after its group, a cancel after the steps in flight, a preemption at once;
  *   4. cleanups (test VMs) in reverse order of registration, each recorded, whatever happened;
  *   5. the final report (outcome, RTO and RPO achieved, critical path), the plan's lock freed.
- * The report is written at the start and after every change, so a run that dies leaves a partial
- * report. Every signal arrives as one event name (`signal`), so no waiter is ever left stale.
+ * Events only ring the bell: decisions and alerts are request records the routes wrote, read and
+ * decided here in arrival order (shared/plans/run.ts `applyRequest`), each kept in the report
+ * with what became of it. The report is written at the start and after every change, so a run
+ * that dies leaves a partial report. Every bell arrives as one event name (`signal`).
  */
 
 const run = lazy(() => import('../../shared/plans/run'));
 
 const EVENT = 'lifeboat.plans.run';
+/** How often a run re-reads its running steps when no bell came (a lost bell delays, never hangs). */
+const RECHECK_MS = 5 * 60_000;
+/** A bell can ring just before its child completes: the first re-check is soon. */
+const BELL_RECHECK_MS = 2_000;
 
 orchestration(names.planRun, {
   uses: [run],
-  input: () => run.get().planRunInputSchema,
+  input: () => run.get().planRunRawSchema,
   event: EVENT,
   ended: (ending, raw) => {
     const runId = inputText(raw, 'runId');
     return {
       ...ending,
       runId,
-      plan: inputText((raw as { plan?: unknown } | null)?.plan, 'name'),
+      plan: inputText(raw, 'plan', 100),
       mode: inputText(raw, 'mode') === 'failover' ? ('failover' as const) : ('drill' as const),
       state: 'completed' as const,
       reportUri: `/api/runs/${runId}/report.html`,
     };
   },
-  *run(context, input) {
-    return yield* planRun(context, input);
+  *run(context, raw) {
+    const admission = yield* call(context, names.admitPlanRun, {
+      start: raw,
+      instanceId: context.df.instanceId,
+      // Deterministic per execution: a retried activity claims again, a restarted instance cannot.
+      claim: context.df.newGuid(context.df.instanceId),
+    });
+    if (!admission.admitted) return yield* refused(context, admission, raw);
+    return yield* planRun(context, admission.input);
   },
 });
+
+/**
+ * A start that was not admitted: a security event, and nothing touched, unless the run is
+ * Lifeboat's own (its ticket matched, e.g. failovers were switched off meanwhile): then its report
+ * ends refused and its lock is freed.
+ */
+function* refused(
+  context: OrchestrationContext,
+  admission: Extract<Admission, { admitted: false }>,
+  raw: unknown,
+): Gen<PlanRunResult> {
+  const r = run.get();
+  const runId = admission.runId ?? inputText(raw, 'runId');
+  const plan = admission.plan ?? inputText(raw, 'plan', 100);
+  const mode = inputText(raw, 'mode') === 'failover' ? ('failover' as const) : ('drill' as const);
+  const error = { code: admission.code, message: admission.message };
+  if (!admission.ticketed)
+    securityEvent(context, 'planRunRefused', { runId, plan, mode, outcome: 'refused', error });
+  let state: RunReport['state'] = 'cancelled';
+  if (admission.ticketed && admission.report !== undefined) {
+    const now = context.df.currentUtcDateTime;
+    const report: RunReport = {
+      ...r.finalReport({ ...admission.report, state: 'cancelled' }, now),
+      error,
+      writtenAt: now.toISOString(),
+    };
+    state = report.state;
+    yield* call(context, names.writePlanReport, { report, final: true });
+    yield* call(context, names.releasePlanLock, { plan, runId });
+  }
+  return finish(
+    context,
+    EVENT,
+    { outcome: 'refused', error, runId, plan, mode, state, reportUri: `/api/runs/${runId}/report.html` },
+    { runId, plan, mode },
+  );
+}
 
 function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen<PlanRunResult> {
   const r = run.get();
@@ -65,22 +129,108 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
       ...base,
       ...(report.currentGroup === undefined ? {} : { currentGroup: report.currentGroup }),
     });
-  const signalOf = (raw: unknown): PlanSignal | undefined => {
-    const parsed = r.planSignalSchema.safeParse(raw);
-    return parsed.success ? parsed.data : undefined;
-  };
-  /** Waits for the next signal or the deadline; undefined when the deadline came first. */
+  /** Waits for the next bell or the deadline. An event that is no bell is a security event. */
   function* nextSignal(deadline: Date): Gen<PlanSignal | 'deadline'> {
-    const signal = context.df.waitForExternalEvent(r.PLAN_SIGNAL);
-    const timer = context.df.createTimer(deadline);
-    const winner = yield context.df.Task.any([signal, timer]);
-    if (winner !== signal) return 'deadline';
-    timer.cancel();
-    return signalOf(signal.result) ?? (yield* nextSignal(deadline));
+    for (;;) {
+      const signal = context.df.waitForExternalEvent(r.PLAN_SIGNAL);
+      const timer = context.df.createTimer(deadline);
+      const winner = yield context.df.Task.any([signal, timer]);
+      if (winner !== signal) return 'deadline';
+      timer.cancel();
+      const parsed = r.planSignalSchema.safeParse(signal.result);
+      if (parsed.success) return parsed.data;
+      securityEvent(context, 'unknownEvent', {
+        ...base,
+        reason: 'an event that is no bell Lifeboat rings was ignored',
+        type: inputText(signal.result, 'type', 40),
+      });
+    }
+  }
+  /**
+   * Reads the requests recorded for the run and not decided yet, decides them in arrival order
+   * and saves the report. `bell`: the request id that rang (no record: a security event).
+   */
+  function* decideRequests(bell?: string, closing = false): Gen<'cancel' | 'preempt' | undefined> {
+    const pending = yield* call(context, names.readPlanRequests, {
+      runId: input.runId,
+      decided: r.decidedRequestIds(report),
+    });
+    let stop: 'cancel' | 'preempt' | undefined;
+    for (const q of pending) {
+      const applied = r.applyRequest(report, q, now(), closing);
+      report = applied.report;
+      if (applied.stop !== undefined) stop = applied.stop;
+    }
+    if (bell !== undefined && !r.decidedRequestIds(report).includes(bell))
+      securityEvent(context, 'requestWithoutRecord', {
+        ...base,
+        requestId: bell.slice(0, 100),
+        reason: 'a bell for a request no route recorded was ignored',
+      });
+    if (pending.length > 0) yield* save();
+    return stop;
+  }
+  /** A drill this failover preempted has ended, by the task hub (not by the event that says so). */
+  function* drillHasEnded(runId: string): Gen<boolean> {
+    const end = yield* call(context, names.readFlowEnd, { instanceId: runId, name: names.planRun.name });
+    return end.state !== 'running';
+  }
+  /**
+   * Records a running step's end from its child's own output (read from the task hub). `fromBell`:
+   * a bell named it. Returns `running` while the child has not ended, and whether the plan stops.
+   */
+  function* checkStep(stepId: string, fromBell: boolean): Gen<{ running: boolean; stop: boolean }> {
+    const step = report.groups.flatMap((g) => g.steps).find((s) => s.id === stepId);
+    if (step?.status !== 'running') {
+      if (fromBell)
+        securityEvent(context, 'stepEndedIgnored', {
+          ...base,
+          stepId: stepId.slice(0, 100),
+          reason: `a step end was rung for a step that is ${step?.status ?? 'not in the plan'}: ignored`,
+        });
+      return { running: false, stop: false };
+    }
+    const end = yield* call(context, names.readFlowEnd, {
+      instanceId: `${input.runId}-step-${stepId}`,
+      name: names.planStep.name,
+    });
+    if (end.state === 'running') return { running: true, stop: false };
+    if (end.state === 'missing') {
+      securityEvent(context, 'stepEndedIgnored', {
+        ...base,
+        stepId,
+        reason: 'a step end was rung for a step whose child does not exist: ignored',
+      });
+      return { running: false, stop: false };
+    }
+    const at = now().toISOString();
+    const parsed = r.stepEndedSchema.safeParse(end.output);
+    const ended =
+      end.state === 'ended' && parsed.success && parsed.data.stepId === stepId
+        ? parsed.data
+        : {
+            type: 'stepEnded' as const,
+            stepId,
+            outcome: 'failed' as const,
+            error:
+              end.state === 'stopped'
+                ? { code: 'StepStopped', message: `${stepId}: its flow ended ${end.runtimeStatus ?? ''}` }
+                : { code: 'StepResultInvalid', message: `${stepId}: its flow's result is not a step result` },
+            summary: 'the step flow ended without a step result',
+            evidence: {},
+            startedAt: step.startedAt ?? at,
+            endedAt: at,
+          };
+    const next = r.stepEnded(report, ended);
+    report = next.report;
+    yield* save();
+    return { running: false, stop: next.stop };
   }
 
   status('starting');
   yield* save();
+  // Requests recorded before the run existed (an alert attached while it was being started).
+  const early = yield* decideRequests();
 
   // 1. Approval.
   if (report.state === 'pendingApproval') {
@@ -90,54 +240,42 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         `approval: POST /api/failovers/${input.runId}/approve or /reject before ${deadline.toISOString()}`,
       );
       const signal = yield* nextSignal(deadline);
-      const at = now().toISOString();
-      if (signal === 'deadline') report = r.decided(report, { decision: 'expired', at });
-      else if (signal.type === 'approve' || signal.type === 'reject')
-        report = r.decided(report, {
-          decision: signal.type === 'approve' ? 'approved' : 'rejected',
-          at,
-          ...(signal.by === undefined ? {} : { by: signal.by }),
-          ...(signal.comment === undefined ? {} : { comment: signal.comment }),
-        });
-      else if (signal.type === 'cancel')
-        report = {
-          ...r.decided(report, {
-            decision: 'cancelled',
-            at,
-            ...(signal.by === undefined ? {} : { by: signal.by }),
-            ...(signal.reason === undefined ? {} : { comment: signal.reason }),
-          }),
-          cancel: r.cancelOf(signal, at),
-        };
-      else if (signal.type === 'alert') report = r.withAlert(report, signal.alert);
-      else continue;
-      yield* save();
+      if (signal === 'deadline') {
+        // A decision recorded before the deadline whose bell is late still counts.
+        yield* decideRequests();
+        if (report.state !== 'pendingApproval') break;
+        report = r.decided(report, { decision: 'expired', at: now().toISOString() });
+        yield* save();
+      } else if (signal.type === 'request') yield* decideRequests(signal.id);
     }
   }
 
   // 2. A preempted drill's cleanup first (bounded): a real failover does not wait long for a rehearsal.
   if (report.state === 'waitingForDrill') {
     const deadline = new Date(now().getTime() + input.preemptWaitMs);
+    // The drill rings just before it completes: its end is checked again soon, then at the deadline.
+    let recheck: Date | undefined;
     while (report.state === 'waitingForDrill') {
       status(`drill ${input.preempted ?? ''} to finish its cleanup (until ${deadline.toISOString()})`);
-      const signal = yield* nextSignal(deadline);
-      const at = now().toISOString();
-      if (signal === 'deadline' || (signal.type === 'drillEnded' && signal.runId === input.preempted))
+      const signal = yield* nextSignal(recheck !== undefined && recheck < deadline ? recheck : deadline);
+      let go = false;
+      if (signal === 'deadline') {
+        go = recheck === undefined || now() >= deadline || (yield* drillHasEnded(input.preempted ?? ''));
+        recheck = undefined;
+      } else if (signal.type === 'request') yield* decideRequests(signal.id);
+      else if (signal.type === 'drillEnded' && signal.runId === input.preempted) {
+        go = yield* drillHasEnded(signal.runId);
+        if (!go) recheck = new Date(now().getTime() + BELL_RECHECK_MS);
+      }
+      if (go && report.state === 'waitingForDrill') {
         report = { ...report, state: 'running' };
-      else if (signal.type === 'cancel')
-        report = {
-          ...report,
-          state: 'cancelled',
-          cancel: r.cancelOf(signal, at),
-        };
-      else if (signal.type === 'alert') report = r.withAlert(report, signal.alert);
-      else continue;
-      yield* save();
+        yield* save();
+      }
     }
   }
 
   // 3. The groups.
-  let stopping: 'failed' | 'cancel' | 'preempt' | undefined;
+  let stopping = early as 'failed' | 'cancel' | 'preempt' | undefined;
   if (report.state === 'running') {
     for (const [gi, group] of input.plan.groups.entries()) {
       if (stopping !== undefined) break;
@@ -154,27 +292,28 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
             notify: { instanceId: context.df.instanceId, event: r.PLAN_SIGNAL },
           },
         });
+      let soon = false;
       while (stopping !== 'preempt' && r.runningSteps(report).length > 0) {
         status(
           `group ${gi + 1} of ${input.plan.groups.length} (${group.name}): ${r.runningSteps(report).join(', ')}`,
         );
-        const signal = signalOf(yield context.df.waitForExternalEvent(r.PLAN_SIGNAL));
-        if (signal === undefined) continue;
-        const at = now().toISOString();
-        if (signal.type === 'stepEnded') {
-          const next = r.stepEnded(report, signal);
-          report = next.report;
-          if (next.stop) stopping ??= 'failed';
-        } else if (signal.type === 'cancel') {
-          report = {
-            ...report,
-            cancel: r.cancelOf(signal, at),
-            ...(signal.preemptedBy === undefined ? {} : { preemptedBy: signal.preemptedBy }),
-          };
-          stopping = signal.preemptedBy === undefined ? 'cancel' : 'preempt';
-        } else if (signal.type === 'alert') report = r.withAlert(report, signal.alert);
-        else continue;
-        yield* save();
+        const signal: PlanSignal | 'deadline' = yield* nextSignal(
+          new Date(now().getTime() + (soon ? BELL_RECHECK_MS : RECHECK_MS)),
+        );
+        soon = false;
+        if (signal === 'deadline') {
+          for (const id of r.runningSteps(report)) {
+            const checked: { running: boolean; stop: boolean } = yield* checkStep(id, false);
+            if (checked.stop) stopping ??= 'failed';
+          }
+        } else if (signal.type === 'stepEnded') {
+          const checked: { running: boolean; stop: boolean } = yield* checkStep(signal.stepId, true);
+          soon = checked.running;
+          if (checked.stop) stopping ??= 'failed';
+        } else if (signal.type === 'request') {
+          const stop = yield* decideRequests(signal.id);
+          if (stop !== undefined) stopping = stop;
+        }
       }
     }
     if (stopping !== undefined) {
@@ -218,7 +357,8 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
     yield* save();
   }
 
-  // 5. The end.
+  // 5. The end: requests that came too late are kept, ignored with the reason.
+  yield* decideRequests(undefined, true);
   report = r.finalReport(report, now());
   yield* save(true);
   const lock = yield* call(context, names.releasePlanLock, { plan: input.plan.name, runId: input.runId });

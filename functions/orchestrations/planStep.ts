@@ -2,7 +2,10 @@ import type { PlanStep, RunMode } from '../../shared/plans/plan';
 import type { StepEnded } from '../../shared/plans/run';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { StepVerdict, StepWork } from '../../shared/plans/steps';
-import { call, finish, inputText, lazy, orchestration, progress, startSub } from '../kit';
+import { call, finish, inputText, lazy, orchestration, progress, startSub, securityEvent } from '../kit';
+import type { LyncConferenceRestoreResult, VmFailbackResult } from '../../shared/onprem/contracts';
+import type { RestoreRunResult } from '../../shared/restore/run';
+import type { RunAgentCommandOutcome } from '../../shared/relay/contracts';
 import { onprem } from '../names/onprem';
 import { plans as names } from '../names/plans';
 import { relay } from '../names/relay';
@@ -12,6 +15,8 @@ import { restore } from '../names/restore';
  * One step of a plan run: decides its work for the run's mode (shared/plans/steps.ts: a drill
  * runs only drill variants), runs it as a sub-orchestration raced with the step's timeout, and
  * reports what happened to the run (the kit's `notify`). Never throws: every ending is a result.
+ * It runs only as a step its run started (issue 20): a start around the run (the Durable HTTP
+ * API) ends `refused` with a security event before anything is prepared.
  */
 
 const flow = lazy(() => import('../../shared/plans/flow'));
@@ -53,6 +58,22 @@ orchestration(names.planStep, {
         },
         { runId: input.runId, stepId: step.id, kind: step.kind, mode },
       );
+
+    const admitted = yield* call(context, names.admitPlanStep, {
+      start: context.df.getInput<unknown>(),
+      instanceId: context.df.instanceId,
+    });
+    if (!admitted.admitted) {
+      const error = { code: admitted.code, message: admitted.message };
+      securityEvent(context, 'planStepRefused', {
+        runId: input.runId,
+        stepId: step.id,
+        mode,
+        outcome: 'refused',
+        error,
+      });
+      return done({ outcome: 'refused', error, summary: `refused: ${admitted.message}`, evidence: {} });
+    }
 
     progress(context, { phase: 'preparing', percent: 0, stepId: step.id, kind: step.kind, mode });
     const work = yield* call(context, names.preparePlanStep, { step, mode });

@@ -35,6 +35,8 @@ orchestration(names.restoreApim, {
   uses: [target, run, verdicts],
   input: () => run.get().restoreRunInputSchema,
   event: EVENT,
+  // A failover changes production: only Lifeboat starts one (issue 20).
+  lifeboatOnly: (input) => input.mode === 'failover',
   ended: (ending, raw) => verdicts.get().restoreNotRun(ending, raw, inputText(raw, 'serviceName', 80)),
   *run(context, input) {
     const r = runOf(context, input);

@@ -45,6 +45,8 @@ orchestration(names.runAgentCommand, {
   uses: [contracts, decisions, stateQueries],
   input: () => contracts.get().runAgentCommandInputSchema,
   event: EVENT,
+  // A failover changes production: only Lifeboat starts one (issue 20).
+  lifeboatOnly: (input) => input.mode === 'failover',
   ended: (ending, raw) => ({
     ...ending,
     type: (raw as { type?: CommandType } | null)?.type ?? 'agent.ping',

@@ -25,6 +25,8 @@ orchestration(names.vmFailback, {
   uses: [contracts, hyperv],
   input: () => contracts.get().vmFailbackInputSchema,
   event: EVENT,
+  // A failover changes production: only Lifeboat starts one (issue 20).
+  lifeboatOnly: (input) => input.mode === 'failover',
   ended: (ending, raw) => ({
     ...ending,
     site: inputText(raw, 'site'),

@@ -13,7 +13,7 @@ export async function alertDeps(
   orchestrationName: string,
   env: Env = process.env,
 ): Promise<AlertDeps> {
-  const { planDeps, planEntries, startPlanRunNow } = await import('../plans/deps');
+  const { planDeps, planEntries, requestDeps, startPlanRunNow } = await import('../plans/deps');
   const { attachAlert, cancelRun, activeRun } = await import('../plans/start');
   const store = await alertStore(env);
   const { config, store: planStore } = await planDeps(env);
@@ -38,8 +38,14 @@ export async function alertDeps(
       );
     },
     start: (request) => startPlanRunNow(client, request, orchestrationName, env),
-    attach: (runId, alert) => attachWhenStarted(() => attachAlert(client, runId, alert)),
-    cancel: (runId, by) => cancelRun(client, runId, { ...by, at: new Date() }),
+    attach: async (runId, alert) => {
+      const deps = await requestDeps(client, env);
+      await attachAlert(deps, runId, alert, (raise) => attachWhenStarted(raise));
+    },
+    // A Resolved alert asks; the run decides (in arrival order, only before the approval).
+    cancel: async (runId, by, alert) => {
+      await cancelRun(await requestDeps(client, env), runId, { ...by, resolved: alert });
+    },
     active: (plan) => activeRun(client, planStore, plan, new Date()),
   };
 }

@@ -51,7 +51,12 @@ export interface AlertDeps {
     alert: AlertReport;
   }): Promise<StartAnswer>;
   attach(runId: string, alert: AlertReport): Promise<void>;
-  cancel(runId: string, by: { by: string; reason: string }): Promise<void>;
+  /** Asks the run to cancel because the alert resolved; the run decides (only before approval). */
+  cancel(
+    runId: string,
+    by: { by: { id: string; name: string }; reason: string },
+    alert: AlertReport,
+  ): Promise<void>;
   /** Who holds the plan's lock (a pending, waiting or running run), if anyone. */
   active(plan: string): Promise<{ runId: string; mode: 'drill' | 'failover'; state: string } | undefined>;
   now(): Date;
@@ -205,13 +210,17 @@ async function onResolved(
       'alert resolved; the trigger keeps the pending failover (cancelPendingOnResolved: false)',
       active.runId,
     );
-  await deps.cancel(active.runId, {
-    by: `alert:${alert.rule}`.slice(0, 256),
-    reason: `alert resolved before approval (${alert.resolvedDateTime ?? 'no resolvedDateTime'})`,
-  });
+  await deps.cancel(
+    active.runId,
+    {
+      by: { id: `alert:${alert.rule}`.slice(0, 256), name: `alert:${alert.rule}`.slice(0, 256) },
+      reason: `alert resolved before approval (${alert.resolvedDateTime ?? 'no resolvedDateTime'})`,
+    },
+    report,
+  );
   return d(
     'cancelledPending',
-    'alert resolved before approval: the pending failover was cancelled',
+    'alert resolved before approval: the pending failover was asked to cancel (the run decides, in arrival order: an approval that came first wins)',
     active.runId,
   );
 }

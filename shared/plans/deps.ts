@@ -1,27 +1,38 @@
 import { getConfig, type Config, type Env } from '../config';
 import { blobServiceClient, resolveAppBlobs } from '../storage';
 import { PLANS_CONTAINER } from './report';
-import type { Caller, PlanClient, StartDecision, StartRequest } from './start';
+import type { Caller, PlanClient, StartDecision, StartRequest, RequestDeps } from './start';
+import { createPlanRecords, type PlanRecords } from './decisions';
 import { createPlanStore, type PlanStore } from './store';
 
 /** The plan functions' dependencies, built lazily inside handlers and reused across invocations. */
 export interface PlanDeps {
   readonly config: Config;
   readonly store: PlanStore;
+  /** Start tickets and requests (what the runs trust). */
+  readonly records: PlanRecords;
 }
 
-const stores = new Map<string, PlanStore>();
+const stores = new Map<string, { store: PlanStore; records: PlanRecords }>();
 
 /** The dependencies for `env` (default: the process environment). */
 export async function planDeps(env: Env = process.env): Promise<PlanDeps> {
   const config = getConfig(env);
   const blobs = await blobServiceClient(resolveAppBlobs(env));
-  let store = stores.get(blobs.url);
-  if (store === undefined) {
-    store = createPlanStore(blobs.getContainerClient(PLANS_CONTAINER));
-    stores.set(blobs.url, store);
+  let made = stores.get(blobs.url);
+  if (made === undefined) {
+    const container = blobs.getContainerClient(PLANS_CONTAINER);
+    made = { store: createPlanStore(container), records: createPlanRecords(container) };
+    stores.set(blobs.url, made);
   }
-  return { config, store };
+  return { config, ...made };
+}
+
+/** What a route needs to record a request for a run: the client, the records, the wall clock. */
+export async function requestDeps(client: PlanClient, env: Env = process.env): Promise<RequestDeps> {
+  const { randomBytes } = await import('node:crypto');
+  const { records } = await planDeps(env);
+  return { client, records, now: new Date(), randomId: () => randomBytes(6).toString('hex') };
 }
 
 /** The plans as declared (LIFEBOAT_PLANS_DIR), checked against the configuration. */
@@ -42,10 +53,11 @@ export async function startPlanRunNow(
 ): Promise<StartDecision> {
   const { randomBytes } = await import('node:crypto');
   const { startPlanRun } = await import('./start');
-  const { config, store } = await planDeps(env);
+  const { config, store, records } = await planDeps(env);
   return startPlanRun(client, request, {
     config,
     store,
+    records,
     entries: await planEntries(config),
     now: new Date(),
     randomId: () => randomBytes(4).toString('hex'),

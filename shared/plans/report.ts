@@ -82,6 +82,21 @@ export interface ApprovalReport {
   comment?: string;
 }
 
+/** A request for the run (a decision or an alert, recorded by a route) and what became of it. */
+export interface RequestReport {
+  /** The request record's id (`requests/<runId>/<id>.json` in the plans container). */
+  id: string;
+  kind: 'approve' | 'reject' | 'cancel' | 'alert' | 'resolved';
+  by?: { id: string; name: string };
+  /** When the route recorded it. */
+  at: string;
+  /** When the run decided it. */
+  decidedAt: string;
+  outcome: 'applied' | 'ignored';
+  /** Why it was ignored. */
+  reason?: string;
+}
+
 /** An alert attached to the run (issue 11). */
 export interface AlertReport {
   alertId: string;
@@ -128,7 +143,10 @@ export interface RunReport {
   /** The run that preempted this one (a failover preempting a drill), or the drill this one preempted. */
   preemptedBy?: string;
   preempted?: string;
+  /** The cancel that was applied (the first; later ones are kept in `requests`, ignored). */
   cancel?: { by?: string; at: string; reason?: string };
+  /** Every request for the run, in the order the run decided them, with what became of each. */
+  requests?: RequestReport[];
   /** Index of the group running now (while running). */
   currentGroup?: number;
   percent: number;

@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import type { Outcome, Problem } from '../outcome';
 import { planSchema, type Plan, type PlanStep, type RunMode } from './plan';
-import type { AlertReport, ApprovalReport, CleanupReport, RunReport, RunSummary, StepReport } from './report';
+import type { PlanRequest } from './decisions';
+import type {
+  AlertReport,
+  ApprovalReport,
+  CleanupReport,
+  RequestReport,
+  RunReport,
+  RunSummary,
+  StepReport,
+} from './report';
 
 /**
  * A plan run as pure state transitions (issue 10): the `planRun` orchestration only sequences
@@ -10,7 +19,8 @@ import type { AlertReport, ApprovalReport, CleanupReport, RunReport, RunSummary,
  * here, with `now` as an input and unit tests.
  */
 
-const alertReportSchema = z.strictObject({
+/** An alert as a run keeps it. */
+export const alertReportSchema = z.strictObject({
   alertId: z.string().min(1).max(1024),
   rule: z.string().max(260),
   severity: z.string().max(10).optional(),
@@ -23,7 +33,10 @@ const alertReportSchema = z.strictObject({
 
 const who = z.string().min(1).max(256);
 
-/** What `planRun` is started with (by shared/plans/start.ts, after validation and the plan's lock). */
+/**
+ * What the run works with once admitted: the start input with the deployed plan it names
+ * (loaded by the run's first activity, shared/plans/decisions.ts, never taken from the input).
+ */
 export const planRunInputSchema = z.strictObject({
   runId: z.string().min(1).max(200),
   mode: z.enum(['drill', 'failover']),
@@ -43,6 +56,22 @@ export const planRunInputSchema = z.strictObject({
 export type PlanRunInput = z.input<typeof planRunInputSchema>;
 export type ParsedPlanRunInput = z.output<typeof planRunInputSchema>;
 
+/**
+ * What `planRun` is started with (by shared/plans/start.ts, after validation and the plan's
+ * lock, with a start ticket recorded first): the plan by name and hash, never the plan itself.
+ */
+export const planRunStartSchema = planRunInputSchema.extend({
+  plan: z.string().min(1).max(100),
+});
+export type PlanRunStart = z.infer<typeof planRunStartSchema>;
+
+/**
+ * The orchestration's own input schema: anything. The run's first activity decides what it is
+ * (shared/plans/decisions.ts `admitPlanRun`), so a start that is not Lifeboat's ends `refused`
+ * with a security event rather than as mere invalid input.
+ */
+export const planRunRawSchema = z.unknown();
+
 /** What a step child (`planStep`) reports when it ends. */
 export interface StepEnded {
   type: 'stepEnded';
@@ -57,43 +86,31 @@ export interface StepEnded {
   endedAt: string;
 }
 
-/** Signals a run receives (one event name, so no waiter is ever left stale). */
+/**
+ * Bells a run hears (one event name, so no waiter is ever left stale). None carries a decision or
+ * a result the run believes: a `request` names a record the run reads (shared/plans/decisions.ts),
+ * a `stepEnded` names a step whose child's own output the run reads, a `drillEnded` names a drill
+ * whose end the run checks. Extra fields (a child's result sent with its bell) are ignored.
+ */
 export const planSignalSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('stepEnded'),
-    stepId: z.string(),
-    outcome: z.enum(['succeeded', 'partial', 'failed', 'refused', 'timedOut']),
-    error: z.object({ code: z.string(), message: z.string() }).optional(),
-    summary: z.string(),
-    evidence: z.record(z.string(), z.unknown()),
-    recoveryPointAt: z.string().optional(),
-    startedAt: z.string(),
-    endedAt: z.string(),
-  }),
-  z.object({
-    type: z.literal('approve'),
-    by: who.optional(),
-    at: z.string(),
-    comment: z.string().max(500).optional(),
-  }),
-  z.object({
-    type: z.literal('reject'),
-    by: who.optional(),
-    at: z.string(),
-    comment: z.string().max(500).optional(),
-  }),
-  z.object({
-    type: z.literal('cancel'),
-    by: who.optional(),
-    at: z.string(),
-    reason: z.string().max(500).optional(),
-    /** Set when a failover of the same plan preempts this drill. */
-    preemptedBy: z.string().max(200).optional(),
-  }),
-  z.object({ type: z.literal('alert'), alert: alertReportSchema }),
-  z.object({ type: z.literal('drillEnded'), runId: z.string() }),
+  z.object({ type: z.literal('request'), id: z.string().min(1).max(100) }),
+  z.object({ type: z.literal('stepEnded'), stepId: z.string().min(1).max(100) }),
+  z.object({ type: z.literal('drillEnded'), runId: z.string().min(1).max(200) }),
 ]);
 export type PlanSignal = z.infer<typeof planSignalSchema>;
+
+/** What a step child's output must be for the run to record it (the child's own result). */
+export const stepEndedSchema = z.object({
+  type: z.literal('stepEnded'),
+  stepId: z.string(),
+  outcome: z.enum(['succeeded', 'partial', 'failed', 'refused', 'timedOut']),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  summary: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+  recoveryPointAt: z.string().optional(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+});
 
 /** The event every signal arrives as. */
 export const PLAN_SIGNAL = 'signal';
@@ -203,16 +220,115 @@ export function withAlert(r: RunReport, alert: AlertReport | z.infer<typeof aler
   return { ...r, alerts: [...r.alerts, alert as AlertReport] };
 }
 
-/** What the report keeps of a cancel signal (who, when, why). */
+/** What the report keeps of a cancel request (who, when, why). */
 export function cancelOf(
-  signal: Extract<PlanSignal, { type: 'cancel' }>,
+  request: Pick<PlanRequest, 'by' | 'reason'>,
   at: string,
 ): NonNullable<RunReport['cancel']> {
   return {
     at,
-    ...(signal.by === undefined ? {} : { by: signal.by }),
-    ...(signal.reason === undefined ? {} : { reason: signal.reason }),
+    ...(request.by === undefined ? {} : { by: request.by.name }),
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
   };
+}
+
+/** What a request did to the run; `stop` when the run must stop after the steps in flight. */
+export interface RequestApplied {
+  report: RunReport;
+  stop?: 'cancel' | 'preempt';
+}
+
+/**
+ * Decides one request in arrival order (pure): approve and reject only while the failover waits
+ * for approval, the first cancel of a run that has not ended, a Resolved alert only before the
+ * approval (a Resolved alert never stops an approved failover: README), alerts attached. Every
+ * request is kept in `requests` with what became of it (`applied`, or `ignored` with the reason).
+ * `closing`: the run takes no more decisions (its cleanups and report are under way).
+ */
+export function applyRequest(r: RunReport, q: PlanRequest, now: Date, closing = false): RequestApplied {
+  const at = now.toISOString();
+  const entry = (outcome: 'applied' | 'ignored', reason?: string): RequestReport => ({
+    id: q.id,
+    kind: q.kind,
+    ...(q.by === undefined ? {} : { by: q.by }),
+    at: q.at,
+    decidedAt: at,
+    outcome,
+    ...(reason === undefined ? {} : { reason }),
+  });
+  const kept = (next: RunReport, e: RequestReport): RunReport => ({
+    ...next,
+    requests: [...(next.requests ?? []), e],
+  });
+  const ignore = (reason: string): RequestApplied => ({ report: kept(r, entry('ignored', reason)) });
+  const lastApproval = r.approvals.at(-1);
+  const notPending = () =>
+    lastApproval !== undefined && lastApproval.decision !== 'expired'
+      ? `the failover was already ${lastApproval.decision}${by(lastApproval.by)}`
+      : `the run is ${r.state}, not waiting for approval`;
+
+  if (q.kind === 'alert' || q.kind === 'resolved') {
+    const withIt = q.alert === undefined ? r : withAlert(r, q.alert);
+    if (q.kind === 'alert') return { report: kept(withIt, entry('applied')) };
+    if (r.state !== 'pendingApproval' || closing)
+      return {
+        report: kept(
+          withIt,
+          entry('ignored', `${notPending()}: a Resolved alert never stops a failover after its approval`),
+        ),
+      };
+    const cancelled = decided(withIt, {
+      decision: 'cancelled',
+      at,
+      ...(q.by === undefined ? {} : { by: q.by.name }),
+      ...(q.reason === undefined ? {} : { comment: q.reason }),
+    });
+    return { report: kept({ ...cancelled, cancel: cancelOf(q, at) }, entry('applied')) };
+  }
+  if (closing)
+    return ignore('the run was already finishing (cleanup and report): it takes no more decisions');
+  if (q.kind === 'approve' || q.kind === 'reject') {
+    if (r.mode !== 'failover') return ignore(`${r.runId} is a drill: drills need no approval`);
+    if (r.state !== 'pendingApproval') return ignore(notPending());
+    const next = decided(r, {
+      decision: q.kind === 'approve' ? 'approved' : 'rejected',
+      at,
+      ...(q.by === undefined ? {} : { by: q.by.name }),
+      ...(q.comment === undefined ? {} : { comment: q.comment }),
+    });
+    return { report: kept(next, entry('applied')) };
+  }
+  // cancel
+  if (r.cancel !== undefined)
+    return ignore(`the run is already being cancelled${by(r.cancel.by)} (at ${r.cancel.at})`);
+  if (isEnded(r.state)) return ignore(`the run already ended (${r.state})`);
+  const cancel = cancelOf(q, at);
+  if (r.state === 'pendingApproval') {
+    const next = decided(r, {
+      decision: 'cancelled',
+      at,
+      ...(q.by === undefined ? {} : { by: q.by.name }),
+      ...(q.reason === undefined ? {} : { comment: q.reason }),
+    });
+    return { report: kept({ ...next, cancel }, entry('applied')) };
+  }
+  if (r.state === 'waitingForDrill')
+    return { report: kept({ ...r, state: 'cancelled', cancel }, entry('applied')) };
+  return {
+    report: kept(
+      { ...r, cancel, ...(q.preemptedBy === undefined ? {} : { preemptedBy: q.preemptedBy }) },
+      entry('applied'),
+    ),
+    stop: q.preemptedBy === undefined ? 'cancel' : 'preempt',
+  };
+}
+
+const isEnded = (state: RunReport['state']) =>
+  state === 'completed' || state === 'cancelled' || state === 'rejected' || state === 'expired';
+
+/** The ids of the requests a run has decided (so it reads only the new ones). */
+export function decidedRequestIds(r: RunReport): string[] {
+  return (r.requests ?? []).map((q) => q.id);
 }
 
 /** Cleanups a step registers when it starts: a Hyper-V drill creates one test VM per VM. */
@@ -258,7 +374,7 @@ export function stepSucceeded(outcome: Outcome): boolean {
 /** The run after a step reported its end; `stop` says whether the plan must stop after this group. */
 export function stepEnded(
   r: RunReport,
-  ended: StepEnded | Extract<PlanSignal, { type: 'stepEnded' }>,
+  ended: StepEnded | z.infer<typeof stepEndedSchema>,
 ): { report: RunReport; stop: boolean } {
   const step = allSteps(r).find((s) => s.id === ended.stepId);
   if (step === undefined || step.status !== 'running') return { report: r, stop: false };

@@ -3,7 +3,15 @@ import type { Config } from '../config';
 import { isRunning, runtimeStatusOf, type RunStarterClient } from '../durable/start';
 import type { Plan, RunMode } from './plan';
 import type { AlertReport, RunReport, RunState } from './report';
-import { PLAN_SIGNAL, initialReport, planRunInputSchema, type PlanRunInput, type PlanSignal } from './run';
+import {
+  actorOf,
+  newRequestId,
+  sendRequest,
+  type Actor,
+  type PlanRecords,
+  type PlanRequest,
+} from './decisions';
+import { PLAN_SIGNAL, initialReport, planRunStartSchema, type PlanRunStart } from './run';
 import type { PlanLock, PlanStore } from './store';
 
 /**
@@ -19,6 +27,9 @@ import type { PlanLock, PlanStore } from './store';
 export interface PlanClient extends RunStarterClient {
   raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
 }
+
+/** A random suffix for request ids (a factory so tests pass their own). */
+export type RandomId = () => string;
 
 /** A plan as the loader found it (shared/plans/load.ts). */
 export interface PlanEntryLike {
@@ -53,6 +64,8 @@ export type StartDecision =
 export interface StartDeps {
   config: Config;
   store: PlanStore;
+  /** Start tickets and requests (shared/plans/decisions.ts). */
+  records: PlanRecords;
   entries: readonly PlanEntryLike[];
   now: Date;
   /** A short random suffix for run ids. */
@@ -132,10 +145,11 @@ export async function startPlanRun(
       }
     }
     if (!(await store.takeLock(plan.name, lock, held?.etag))) continue; // someone else moved first: look again
-    const input: PlanRunInput = planRunInputSchema.parse({
+    // The run loads the plan by name and checks this ticket, so only a start recorded here runs.
+    const input: PlanRunStart = planRunStartSchema.parse({
       runId,
       mode: request.mode,
-      plan,
+      plan: plan.name,
       planSha256: entry.sha256,
       requestedAt: now.toISOString(),
       ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
@@ -146,25 +160,34 @@ export async function startPlanRun(
       approvalTimeoutMs: config.plans.approvalTimeoutMinutes * 60_000,
       preemptWaitMs: config.plans.preemptWaitMinutes * 60_000,
     });
-    const first = initialReport(planRunInputSchema.parse(input), now);
+    const first = initialReport({ ...input, plan }, now);
     try {
       // The report exists before the run does: GET /api/runs/{runId} answers from the first moment.
       const { renderReportHtml } = await import('./reportHtml');
       await store.writeReport(first, renderReportHtml(first));
+      await deps.records.writeTicket({ runId, input, writtenAt: now.toISOString() });
       await client.startNew(deps.orchestrationName, { instanceId: runId, input });
     } catch (error) {
       await store.releaseLock(plan.name, runId).catch(() => undefined);
       throw error;
     }
     if (preempted !== undefined) {
-      const cancel: PlanSignal = {
-        type: 'cancel',
-        at: now.toISOString(),
-        reason: `preempted by failover ${runId}`,
-        preemptedBy: runId,
-        ...(request.requestedBy === undefined ? {} : { by: request.requestedBy }),
-      };
-      await client.raiseEvent(preempted, PLAN_SIGNAL, cancel);
+      const by =
+        requestedById === undefined ? undefined : actorOf({ id: requestedById, name: request.requestedBy });
+      await sendRequest(
+        client,
+        deps.records,
+        {
+          id: newRequestId(now, deps.randomId()),
+          runId: preempted,
+          kind: 'cancel',
+          at: now.toISOString(),
+          reason: `preempted by failover ${runId}`,
+          preemptedBy: runId,
+          ...(by === undefined ? {} : { by }),
+        },
+        PLAN_SIGNAL,
+      );
     }
     return { started: true, runId, state: first.state, ...(preempted === undefined ? {} : { preempted }) };
   }
@@ -193,25 +216,63 @@ export async function activeRun(
   return { runId: held.lock.runId, mode: held.lock.mode, state: report?.state ?? live };
 }
 
-/** Attaches an alert to a run (recorded in its report as evidence). */
-export async function attachAlert(client: PlanClient, runId: string, alert: AlertReport): Promise<void> {
-  const signal: PlanSignal = { type: 'alert', alert };
-  await client.raiseEvent(runId, PLAN_SIGNAL, signal);
+/** What a request needs besides its content: the durable client, the records, the clock, a random id. */
+export interface RequestDeps {
+  client: PlanClient;
+  records: PlanRecords;
+  now: Date;
+  randomId: RandomId;
 }
 
-/** Asks a run to cancel: it stops after the steps in flight and runs its cleanup. */
-export async function cancelRun(
-  client: PlanClient,
+/**
+ * Records a request for a run (decision or alert) and rings its bell; the run decides it, in
+ * arrival order, and keeps what became of it in its report (`requests`). Returns the request.
+ */
+export async function requestRun(
+  deps: RequestDeps,
   runId: string,
-  cancel: { by?: string; reason?: string; at: Date },
-): Promise<void> {
-  const signal: PlanSignal = {
-    type: 'cancel',
-    at: cancel.at.toISOString(),
-    ...(cancel.by === undefined ? {} : { by: cancel.by }),
-    ...(cancel.reason === undefined ? {} : { reason: cancel.reason }),
+  content: Omit<PlanRequest, 'id' | 'runId' | 'at'>,
+  ring: (raise: () => Promise<void>) => Promise<void> = (raise) => raise(),
+): Promise<PlanRequest> {
+  const request: PlanRequest = {
+    id: newRequestId(deps.now, deps.randomId()),
+    runId,
+    at: deps.now.toISOString(),
+    ...content,
   };
-  await client.raiseEvent(runId, PLAN_SIGNAL, signal);
+  await sendRequest(deps.client, deps.records, request, PLAN_SIGNAL, ring);
+  return request;
+}
+
+/**
+ * Attaches an alert to a run (recorded in its report as evidence). `ring` wraps the bell (the
+ * alert queue retries it briefly while the run is being started); the record is written once.
+ */
+export async function attachAlert(
+  deps: RequestDeps,
+  runId: string,
+  alert: AlertReport,
+  ring?: (raise: () => Promise<void>) => Promise<void>,
+): Promise<void> {
+  await requestRun(deps, runId, { kind: 'alert', alert }, ring);
+}
+
+/**
+ * Asks a run to cancel: it stops after the steps in flight and runs its cleanup. `resolved`: the
+ * ask comes from a Resolved alert, which the run honours only before the failover's approval.
+ */
+export async function cancelRun(
+  deps: RequestDeps,
+  runId: string,
+  cancel: { by?: Actor; reason?: string; resolved?: AlertReport },
+): Promise<PlanRequest> {
+  const by = cancel.by;
+  return requestRun(deps, runId, {
+    kind: cancel.resolved === undefined ? 'cancel' : 'resolved',
+    ...(by === undefined ? {} : { by }),
+    ...(cancel.reason === undefined ? {} : { reason: cancel.reason }),
+    ...(cancel.resolved === undefined ? {} : { alert: cancel.resolved }),
+  });
 }
 
 // ------------------------------------------------------------------------------------------------

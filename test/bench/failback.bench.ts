@@ -2,6 +2,7 @@ import type { VmFailbackResult } from '../../shared/onprem/contracts';
 import { relayApp } from '../integration/relay/app';
 import { startRelayWorld } from '../integration/relay/helpers';
 import { benchSize, type Figure, type Measurement } from './figures';
+import { startAsLifeboat } from '../helpers/tickets';
 
 /**
  * `failback.makespan_ratio`: vmFailback's sliding window against the ideal. 20 VMs whose
@@ -48,7 +49,7 @@ export const figures: Figure[] = [
           lync: { pools: [] },
           hyperv: { vms: names.map((name, i) => ({ name, failbackDurationMs: durations[i]! })) },
         });
-        const id = await world.host.startOrchestration('vmFailback', {
+        const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'vmFailback', {
           site: world.site,
           vms: names,
           mode: 'failover',

@@ -45,7 +45,7 @@ async function waitForStatus(uri: string): Promise<{ runtimeStatus: string; outp
 }
 
 describe('the local launcher stack', () => {
-  it('runs a VM failback through the real agent at the simulated site, and refuses it in a drill', async () => {
+  it('refuses a VM failback started around Lifeboat (the Durable HTTP API), and runs the drill through the real agent', async () => {
     const start = async (mode: string) => {
       const res = await fetch(
         `${lifeboat.host.origin}/runtime/webhooks/durabletask/orchestrators/vmFailback`,
@@ -58,9 +58,10 @@ describe('the local launcher stack', () => {
       expect(res.status).toBe(202);
       return ((await res.json()) as { statusQueryGetUri: string }).statusQueryGetUri;
     };
+    // A failover changes production: only Lifeboat starts one (issue 20; it used to run from here).
     const failover = await waitForStatus(await start('failover'));
     expect(failover.runtimeStatus).toBe('Completed');
-    expect(failover.output).toMatchObject({ outcome: 'succeeded' });
+    expect(failover.output).toMatchObject({ outcome: 'refused', error: { code: 'NotStartedByLifeboat' } });
 
     const drill = await waitForStatus(await start('drill'));
     expect(drill.runtimeStatus).toBe('Completed');

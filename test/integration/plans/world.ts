@@ -72,6 +72,10 @@ export interface PlansWorld {
   restorePosts(serviceName: string): number;
   /** Takes a verified backup of the primary (a restore needs one). */
   backup(): Promise<void>;
+  /** Every line the host logged (function logs included), for telemetry assertions. */
+  logs: string[];
+  /** The `lifeboat.security.*` events logged so far, parsed. */
+  securityEvents(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -79,6 +83,7 @@ export async function startPlansWorld(
   options: { settings?: Record<string, string>; site?: SimulatedSiteDescription; plansDir?: string } = {},
 ): Promise<PlansWorld> {
   const clock = new VirtualClock(new Date('2026-03-02T08:00:00Z'));
+  const logs: string[] = [];
   const world = await startWorld({
     clock,
     arm: {
@@ -94,7 +99,13 @@ export async function startPlansWorld(
       }),
     },
     sites: [{ site: 'dc1', description: options.site ?? DEMO_SITE }],
-    host: { app: plansApp },
+    host: {
+      app: plansApp,
+      log: (line) => {
+        logs.push(line);
+        if (process.env['LIFEBOAT_HOST_LOG'] === '1') console.log(line);
+      },
+    },
     settings: {
       LIFEBOAT_PROTECTED_SERVICES: contosoProtected(),
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
@@ -172,6 +183,18 @@ export async function startPlansWorld(
         if ((end.output as Answer | undefined)?.['outcome'] !== 'succeeded')
           throw new Error(`backup: ${JSON.stringify(end.output)}`);
       }
+    },
+    logs,
+    securityEvents() {
+      return logs.flatMap((line) => {
+        const at = line.indexOf('{"event":"lifeboat.security.');
+        if (at < 0) return [];
+        try {
+          return [JSON.parse(line.slice(at)) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      });
     },
     stop: () => world.stop(),
   };

@@ -14,6 +14,7 @@ import type { LyncConferenceRestoreResult, VmFailbackResult } from '../../../sha
 import { relayApp } from '../relay/app';
 import { RealClock, startRelayWorld, type RelayWorld } from '../relay/helpers';
 import { createFakeSite, defaultFakeSite, requirePwsh, type FakeSite } from './pwsh';
+import { startAsLifeboat } from '../../helpers/tickets';
 
 /**
  * End to end with the real PowerShell: the relay functions in the local host, Azurite, and a
@@ -105,7 +106,7 @@ afterAll(async () => {
 
 describe('relay end to end with the real scripts under pwsh', () => {
   it('lyncConferenceRestore syncs once through Invoke-CsBackupServiceSync and polls the status to done', async () => {
-    const id = await world.host.startOrchestration('lyncConferenceRestore', {
+    const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'lyncConferenceRestore', {
       site: world.site,
       poolFqdn: 'pool2.contoso.com',
       mode: 'failover',
@@ -133,7 +134,7 @@ describe('relay end to end with the real scripts under pwsh', () => {
 
   it('vmFailback: a 4096 job to FailbackCompleted, 32775 re-read as already done or failed, WMI and job failures', async () => {
     const vms = ['SQL01', 'DB01', 'WEB01', 'APP01', 'JOB01'];
-    const id = await world.host.startOrchestration('vmFailback', {
+    const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'vmFailback', {
       site: world.site,
       vms,
       mode: 'failover',

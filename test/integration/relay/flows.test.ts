@@ -3,6 +3,7 @@ import type { LyncConferenceRestoreResult, VmFailbackResult } from '../../../sha
 import type { RunAgentCommandOutcome } from '../../../shared/relay/contracts';
 import { relayApp } from './app';
 import { startRelayWorld, type RelayWorld } from './helpers';
+import { startAsLifeboat } from '../../helpers/tickets';
 
 /**
  * End to end: the relay functions in the local host, Azurite queues and blobs, and a real agent
@@ -41,7 +42,7 @@ afterAll(async () => {
 
 describe('relay end to end', () => {
   it('lyncConferenceRestore syncs, polls on durable timers and reaches done', async () => {
-    const id = await world.host.startOrchestration('lyncConferenceRestore', {
+    const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'lyncConferenceRestore', {
       site: world.site,
       poolFqdn: 'pool2.contoso.com',
       mode: 'failover',
@@ -60,7 +61,7 @@ describe('relay end to end', () => {
   });
 
   it('vmFailback over 20 VMs with two failing reports partial with every VM', async () => {
-    const id = await world.host.startOrchestration('vmFailback', {
+    const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'vmFailback', {
       site: world.site,
       vms: VMS,
       mode: 'failover',

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LyncConferenceRestoreResult, VmFailbackResult } from '../../../shared/onprem/contracts';
 import { relayApp } from './app';
 import { startRelayWorld, type RelayWorld } from './helpers';
+import { startAsLifeboat } from '../../helpers/tickets';
 
 /**
  * Issue 14, defect 2: an agent that stops between executing a command and answering it answers
@@ -37,7 +38,7 @@ afterAll(async () => {
 
 describe('interrupted commands', () => {
   it('a Lync sync interrupted after it ran: the flow reads status, finds it running, and waits for it', async () => {
-    const id = await world.host.startOrchestration('lyncConferenceRestore', {
+    const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'lyncConferenceRestore', {
       site: world.site,
       poolFqdn: 'pool2.contoso.com',
       mode: 'failover',
@@ -53,7 +54,7 @@ describe('interrupted commands', () => {
   });
 
   it('a failback interrupted after InitiateFailback: the replication state shows it applied, and the VM is failed back once', async () => {
-    const id = await world.host.startOrchestration('vmFailback', {
+    const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'vmFailback', {
       site: world.site,
       vms: ['vm-01'],
       mode: 'failover',

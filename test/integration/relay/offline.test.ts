@@ -3,6 +3,7 @@ import { generateSigningKeyPair, signResult, type ResultEnvelopeInput } from '..
 import type { RunAgentCommandOutcome } from '../../../shared/relay/contracts';
 import { relayApp } from './app';
 import { startRelayWorld, type RelayWorld } from './helpers';
+import { startAsLifeboat } from '../../helpers/tickets';
 
 /**
  * No agent runs here: the tests play the agent (or an attacker) by writing to `agent-results`
@@ -57,7 +58,7 @@ async function ignoredCount(min: number): Promise<void> {
 
 describe('relay with no agent', () => {
   it('times out on the virtual clock, asks for state before re-sending a failback, and reports timedOut', async () => {
-    const id = await world.host.startOrchestration('runAgentCommand', {
+    const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'runAgentCommand', {
       site: world.site,
       type: 'hyperv.initiateFailback',
       params: { vm: 'vm-01' },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '../../../shared/steps/runs';
 import { relayApp } from './app';
 import { startRelayWorld, type RelayWorld } from './helpers';
+import { startAsLifeboat } from '../../helpers/tickets';
 
 /**
  * Operators start on-premises flows through Lifeboat's own route, which validates before starting
@@ -70,7 +71,7 @@ describe('POST /api/onprem/{flow}', () => {
 
 describe('errors from a failing activity', () => {
   it('vmFailback at a site commands cannot go to: every VM failed with code and message, no stack or path', async () => {
-    const id = await world.host.startOrchestration('vmFailback', {
+    const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'vmFailback', {
       site: 'site-z',
       vms: ['vm-01', 'vm-02'],
       mode: 'failover',

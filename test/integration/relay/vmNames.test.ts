@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VmFailbackResult } from '../../../shared/onprem/contracts';
 import { relayApp } from './app';
 import { startRelayWorld, type RelayWorld } from './helpers';
+import { startAsLifeboat } from '../../helpers/tickets';
 
 /**
  * Issue 14, defect 6: Hyper-V VM names are case-insensitive, so `app-01` and `APP-01` are one VM
@@ -29,7 +30,7 @@ const options = {
 
 describe('VM names in a failback', () => {
   it('one VM named in two cases is failed back once and listed once', async () => {
-    const id = await world.host.startOrchestration('vmFailback', {
+    const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'vmFailback', {
       site: world.site,
       vms: ['app-01', 'APP-01'],
       ...options,

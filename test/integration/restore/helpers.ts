@@ -7,12 +7,16 @@ import { startWorld, type World } from '../../../local/world';
 import { loadAreas } from '../../helpers/app';
 import type { AzureStack } from '../../helpers/azure';
 
-/** The backup and restore functions and the APIM operation poll both use (a restore needs a backup). */
+/**
+ * The backup and restore functions and the APIM operation poll both use (a restore needs a
+ * backup), with the durable plumbing (a failover restore checks its start ticket: issue 20).
+ */
 export const restoreApp = async (): Promise<void> => {
   const { backup } = await import('../../../functions/names/backup');
   const { restore } = await import('../../../functions/names/restore');
   const { apim } = await import('../../../functions/names/apim');
-  await loadAreas(backup, restore, apim);
+  const { durable } = await import('../../../functions/names/durable');
+  await loadAreas(backup, restore, apim, durable);
 };
 
 export interface RestoreWorld {

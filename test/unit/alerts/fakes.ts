@@ -85,7 +85,7 @@ interface FakeRun {
   mode: 'drill' | 'failover';
   state: string;
   alerts: AlertReport[];
-  cancelled?: { by: string; reason: string };
+  cancelled?: { by: { id: string; name: string }; reason: string };
   preempted?: string;
 }
 

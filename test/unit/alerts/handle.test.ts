@@ -144,7 +144,7 @@ describe('Resolved', () => {
     const [d] = await w.send(resolved());
     expect(d).toMatchObject({ decision: 'cancelledPending', runId: 'contoso-dr-failover-1' });
     expect(w.plans.runs[0]!.state).toBe('cancelled');
-    expect(w.plans.runs[0]!.cancelled!.by).toBe('alert:contoso-apim-down');
+    expect(w.plans.runs[0]!.cancelled!.by.id).toBe('alert:contoso-apim-down');
     expect(w.plans.runs[0]!.alerts.map((a) => a.monitorCondition)).toEqual(['Fired', 'Resolved']);
   });
 

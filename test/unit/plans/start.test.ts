@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config';
 import type { RunReport } from '../../../shared/plans/report';
-import { initialReport, type PlanRunInput, type PlanSignal } from '../../../shared/plans/run';
+import type { PlanRecords, PlanRequest, StartTicket } from '../../../shared/plans/decisions';
+import { initialReport, type PlanRunStart, type PlanSignal } from '../../../shared/plans/run';
 import {
   callerIdentity,
   checkApproval,
@@ -182,7 +183,7 @@ function memoryStore(): PlanStore & {
 
 /** A durable client: instances it started are Running; `statuses` overrides; unknown ones answer 404. */
 function fakeClient(statuses: Record<string, string> = {}) {
-  const started: { name: string; instanceId: string; input: PlanRunInput }[] = [];
+  const started: { name: string; instanceId: string; input: PlanRunStart }[] = [];
   const events: { instanceId: string; eventName: string; data: PlanSignal }[] = [];
   const client: PlanClient = {
     async getStatus(instanceId) {
@@ -195,7 +196,7 @@ function fakeClient(statuses: Record<string, string> = {}) {
     },
     async startNew(name, options) {
       await Promise.resolve();
-      started.push({ name, instanceId: options.instanceId, input: options.input as PlanRunInput });
+      started.push({ name, instanceId: options.instanceId, input: options.input as PlanRunStart });
       return options.instanceId;
     },
     async raiseEvent(instanceId, eventName, data) {
@@ -223,11 +224,51 @@ const entries: PlanEntryLike[] = [
   },
 ];
 
+/** In-memory {@link PlanRecords}: create-only, like the blob store. */
+function memoryRecords(): PlanRecords & { tickets: Map<string, StartTicket>; requests: PlanRequest[] } {
+  const tickets = new Map<string, StartTicket>();
+  const claims = new Map<string, string>();
+  const requests: PlanRequest[] = [];
+  return {
+    tickets,
+    requests,
+    async writeTicket(ticket) {
+      await Promise.resolve();
+      if (tickets.has(ticket.runId)) throw new Error('exists');
+      tickets.set(ticket.runId, ticket);
+    },
+    async readTicket(runId) {
+      await Promise.resolve();
+      return tickets.get(runId);
+    },
+    async claimTicket(runId, claim) {
+      await Promise.resolve();
+      if (!claims.has(runId)) claims.set(runId, claim);
+      return claims.get(runId) ?? claim;
+    },
+    async writeRequest(request) {
+      await Promise.resolve();
+      requests.push(request);
+    },
+    async listRequests(runId) {
+      await Promise.resolve();
+      return requests.filter((q) => q.runId === runId).sort((a, b) => (a.id < b.id ? -1 : 1));
+    },
+  };
+}
+const recordsOf = new WeakMap<PlanStore, ReturnType<typeof memoryRecords>>();
+const records = (store: PlanStore) => {
+  let r = recordsOf.get(store);
+  if (r === undefined) recordsOf.set(store, (r = memoryRecords()));
+  return r;
+};
+
 let counter = 0;
 function deps(store: PlanStore, env: Record<string, string> = {}, now = when(0)) {
   return {
     config: loadConfig(env),
     store,
+    records: records(store),
     entries,
     now,
     randomId: () => `r${++counter}`,
@@ -243,7 +284,7 @@ const failoverOf = (plan = 'dr-all'): StartRequest => ({
 });
 
 describe('startPlanRun', () => {
-  it('starts a drill: lock taken, report written first, run started with the validated plan', async () => {
+  it('starts a drill: lock taken, report written first, a start ticket recorded, run started with the plan by name', async () => {
     const store = memoryStore();
     const { client, started } = fakeClient();
     const decision = await startPlanRun(client, drillOf(), deps(store));
@@ -258,10 +299,17 @@ describe('startPlanRun', () => {
       instanceId: decision.runId,
       input: {
         mode: 'drill',
+        plan: 'dr-all',
         planSha256: 'b'.repeat(64),
         requestedBy: 'alice',
         approvalTimeoutMs: 30 * 60_000,
       },
+    });
+    // The run trusts its start only because this ticket holds exactly its input.
+    expect(records(store).tickets.get(decision.runId)).toEqual({
+      runId: decision.runId,
+      input: started[0]?.input,
+      writtenAt: at(0),
     });
   });
 
@@ -355,18 +403,17 @@ describe('startPlanRun', () => {
     if (!failover.started) throw new Error('failover not started');
     expect(store.locks.get('auto')?.lock).toMatchObject({ runId: failover.runId, mode: 'failover' });
     expect(started.at(-1)?.input).toMatchObject({ preempted: drill.runId, preemptWaitMs: 15 * 60_000 });
+    // The cancel is a record; the event only names it.
+    const cancel = records(store).requests.find((q) => q.runId === drill.runId);
+    expect(cancel).toMatchObject({
+      kind: 'cancel',
+      at: at(3),
+      reason: `preempted by failover ${failover.runId}`,
+      preemptedBy: failover.runId,
+      by: { id: 'bob', name: 'bob' },
+    });
     expect(events).toEqual([
-      {
-        instanceId: drill.runId,
-        eventName: 'signal',
-        data: {
-          type: 'cancel',
-          at: at(3),
-          reason: `preempted by failover ${failover.runId}`,
-          preemptedBy: failover.runId,
-          by: 'bob',
-        },
-      },
+      { instanceId: drill.runId, eventName: 'signal', data: { type: 'request', id: cancel?.id } },
     ]);
     // A failover that needs approval preempts too, and waits for approval first.
     const store2 = memoryStore();
