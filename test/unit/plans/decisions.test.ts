@@ -181,7 +181,7 @@ describe('applyRequest', () => {
     expect(rejected.state).toBe('running');
     expect(rejected.approvals).toMatchObject([{ decision: 'approved', by: 'bob' }]);
     expect(rejected.requests).toMatchObject([
-      { kind: 'approve', outcome: 'applied', by: { id: 'bob', name: 'bob' } },
+      { kind: 'approve', outcome: 'applied', by: { id: 'oid-bob', name: 'bob' } },
       { kind: 'reject', outcome: 'ignored', reason: 'the failover was already approved by bob' },
     ]);
     expect(decidedRequestIds(rejected)).toHaveLength(2);
