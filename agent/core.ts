@@ -15,6 +15,7 @@ import {
   type TrustedKeys,
 } from '../shared/contracts';
 import { redact } from '../shared/contracts/redact';
+import { isPairedWith, notPaired } from '../shared/onprem/lync';
 import { safeAudit, type AuditSink } from './audit';
 import { ExecutorError, type ExecutableType, type Executor } from './executors/types';
 import type { Ledger } from './ledger';
@@ -296,6 +297,14 @@ export class AgentCore {
               version: AGENT_VERSION,
             },
           };
+        case 'lync.backupSync': {
+          // The procedure works only between paired Front End pools, and the sync runs on the one
+          // that still holds the data: read the pairing first, sync nothing when it is not there.
+          const pairing = await this.call('lync.backupRelationship', { poolFqdn: command.params.poolFqdn });
+          if (!isPairedWith(pairing.backupPoolFqdn, command.params.lostPoolFqdn))
+            return { outcome: 'rejected', error: notPaired(command.params, pairing.backupPoolFqdn) };
+          return { outcome: 'succeeded', output: await this.call('lync.backupSync', command.params) };
+        }
         case 'pchat.ensureLegacyEndpoint': {
           // New-CsPersistentChatEndpoint creates an AD object and is not idempotent: check first.
           const existing = await this.call('pchat.getLegacyEndpoint', {

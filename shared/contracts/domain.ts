@@ -40,16 +40,18 @@ export function normaliseLyncStatus(text: string): string {
 }
 
 /**
- * Whether a Backup Service module is done: ErrorState on either side is a failure; ExportStatus
- * SteadyState or FinalState with ImportStatus NormalState is done; anything else is in progress.
+ * What one Backup Service reading says: ErrorState on either side is a failure; ExportStatus
+ * SteadyState with ImportStatus NormalState is done, the one state Microsoft's procedure names
+ * ("Steady State"); anything else, FinalState included (the procedure does not name it), is in
+ * progress. Whether a steady reading proves that a given sync finished is the flow's decision
+ * (shared/onprem/lync.ts): a reading taken before the sync moved the state proves nothing.
  */
 export function lyncStatusState(
   exportStatus: LyncExportStatus,
   importStatus: LyncImportStatus,
 ): ProgressState {
   if (exportStatus === 'ErrorState' || importStatus === 'ErrorState') return 'failed';
-  if ((exportStatus === 'SteadyState' || exportStatus === 'FinalState') && importStatus === 'NormalState')
-    return 'done';
+  if (exportStatus === 'SteadyState' && importStatus === 'NormalState') return 'done';
   return 'inProgress';
 }
 

@@ -36,13 +36,24 @@ const pollingOptions = {
 };
 
 /** Input of `lyncConferenceRestore`. */
-export const lyncConferenceRestoreInputSchema = z.strictObject({
-  site: siteSchema,
-  poolFqdn: fqdnSchema,
-  module: z.enum(LYNC_BACKUP_MODULES).default(DEFAULT_LYNC_MODULE),
-  mode: modeSchema,
-  ...pollingOptions,
-});
+export const lyncConferenceRestoreInputSchema = z
+  .strictObject({
+    site: siteSchema,
+    /** The pool that still HOLDS the conference content: the sync runs here. */
+    poolFqdn: fqdnSchema,
+    /** The pool that lost it, paired with `poolFqdn` (Get-CsPoolBackupRelationship). */
+    lostPoolFqdn: fqdnSchema,
+    module: z.enum(LYNC_BACKUP_MODULES).default(DEFAULT_LYNC_MODULE),
+    mode: modeSchema,
+    /** Count FinalState as done too (the procedure names only Steady State): see shared/onprem/lync.ts. */
+    acceptFinalState: z.boolean().optional(),
+    ...pollingOptions,
+  })
+  .refine((i) => i.poolFqdn.toLowerCase() !== i.lostPoolFqdn.toLowerCase(), {
+    path: ['lostPoolFqdn'],
+    error:
+      'must differ from poolFqdn: the sync runs on the pool that still holds the data, never on the pool that lost it',
+  });
 export type LyncConferenceRestoreInput = z.input<typeof lyncConferenceRestoreInputSchema>;
 
 /** Result of `lyncConferenceRestore`. */
@@ -50,8 +61,11 @@ export interface LyncConferenceRestoreResult {
   readonly outcome: Exclude<Outcome, 'partial'>;
   readonly site: string;
   readonly poolFqdn: string;
+  readonly lostPoolFqdn?: string;
   readonly module: string;
   readonly polls: number;
+  /** Whether a reading since the sync showed the module moving (the evidence "done" needs). */
+  readonly movedAfterSync?: boolean;
   readonly lastStatus?: { readonly exportStatus: string; readonly importStatus: string };
   readonly error?: Problem;
 }

@@ -38,7 +38,15 @@ export const simulatedSiteSchema = z.strictObject({
       pools: z.array(
         z.strictObject({
           fqdn: fqdnSchema,
-          /** How long a sync takes before the module is steady again. */
+          /** The Front End pool it is paired with (Get-CsPoolBackupRelationship); pairing is mutual. */
+          pairedWith: fqdnSchema.optional(),
+          /**
+           * How long after Invoke-CsBackupServiceSync the module still reports the state it had
+           * before (the Backup Service picks the sync up on its next cycle): a steady reading in
+           * that window is from before the sync and proves nothing (issue 22 item 3).
+           */
+          syncLagMs: z.number().int().min(0).default(5_000),
+          /** How long a sync runs (NonSteadyState) once picked up, before the module is steady again. */
           syncDurationMs: z.number().int().min(0).default(30_000),
           /** Modules that end in ErrorState after a sync. */
           failModules: z.array(moduleEnum).default([]),
@@ -118,6 +126,8 @@ export class SimulatedSite {
   private readonly pools = new Map<
     string,
     {
+      pairedWith: string | undefined;
+      syncLagMs: number;
       syncDurationMs: number;
       failModules: Set<string>;
       finalState: boolean;
@@ -139,6 +149,8 @@ export class SimulatedSite {
     const d = simulatedSiteSchema.parse(description);
     for (const p of d.lync.pools) {
       this.pools.set(p.fqdn.toLowerCase(), {
+        pairedWith: p.pairedWith,
+        syncLagMs: p.syncLagMs,
         syncDurationMs: p.syncDurationMs,
         failModules: new Set(p.failModules),
         finalState: p.finalState,
@@ -184,15 +196,34 @@ export class SimulatedSite {
     return p;
   }
 
-  /** Invoke-CsBackupServiceSync: incremental, harmless to repeat. */
-  backupSync(poolFqdn: string, module: LyncBackupModule): CommandOutput<'lync.backupSync'> {
+  /** Get-CsPoolBackupRelationship: the pool's pair, named on either side. */
+  backupRelationship(poolFqdn: string): CommandOutput<'lync.backupRelationship'> {
+    const p = this.pool(poolFqdn);
+    const key = poolFqdn.toLowerCase();
+    const partner =
+      p.pairedWith ??
+      [...this.pools.entries()].find(([, other]) => other.pairedWith?.toLowerCase() === key)?.[0];
+    return { poolFqdn, backupPoolFqdn: partner ?? null };
+  }
+
+  /**
+   * Invoke-CsBackupServiceSync: incremental, harmless to repeat. Like the Backup Service, it
+   * works only between paired pools: a pool without a pair fails (ExecutorError `NotPaired`).
+   */
+  backupSync(
+    poolFqdn: string,
+    module: LyncBackupModule,
+    lostPoolFqdn: string,
+  ): CommandOutput<'lync.backupSync'> {
     const p = this.pool(poolFqdn);
     this.calls.backupSync++;
+    const pair = this.backupRelationship(poolFqdn).backupPoolFqdn;
+    if (pair === null) throw new ExecutorError('NotPaired', `pool ${poolFqdn} has no backup pool`);
     const m = p.modules.get(module) ?? { syncs: 0 };
     m.syncStartedAt = this.now().getTime();
     m.syncs++;
     p.modules.set(module, m);
-    return { poolFqdn, module };
+    return { poolFqdn, lostPoolFqdn, module };
   }
 
   /** Get-CsBackupServiceStatus for one module. */
@@ -201,8 +232,11 @@ export class SimulatedSite {
     const m = p.modules.get(module);
     let exportStatus: LyncExportStatus = p.finalState ? 'FinalState' : 'SteadyState';
     if (m?.syncStartedAt !== undefined) {
-      if (this.now().getTime() < m.syncStartedAt + p.syncDurationMs) exportStatus = 'NonSteadyState';
-      else if (p.failModules.has(module)) exportStatus = 'ErrorState';
+      // Within the lag the module still reports the (steady) state from before this sync.
+      const pickedUp = m.syncStartedAt + p.syncLagMs;
+      const now = this.now().getTime();
+      if (now >= pickedUp && now < pickedUp + p.syncDurationMs) exportStatus = 'NonSteadyState';
+      else if (now >= pickedUp + p.syncDurationMs && p.failModules.has(module)) exportStatus = 'ErrorState';
     }
     return {
       poolFqdn,

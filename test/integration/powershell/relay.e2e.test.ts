@@ -32,7 +32,9 @@ const audit: AuditEvent[] = [];
 beforeAll(async () => {
   const pwsh = requirePwsh();
   const state = defaultFakeSite();
-  state.lync.pools[0]!.syncDurationMs = 8000;
+  // Long enough that the first status read (pwsh starts slowly on a loaded machine) sees the sync
+  // running: "done" needs a reading since the sync that showed it moving (issue 22 item 3).
+  state.lync.pools[0]!.syncDurationMs = 20_000;
   const vm = (name: string, id: string, replicationState: number, extra: object = {}) => ({
     id,
     name,
@@ -108,6 +110,7 @@ describe('relay end to end with the real scripts under pwsh', () => {
     const id = await world.host.startOrchestration('lyncConferenceRestore', {
       site: world.site,
       poolFqdn: 'pool2.contoso.com',
+      lostPoolFqdn: 'pool1.contoso.com',
       mode: 'failover',
       pollMs: 1000,
       timeoutMs: 120_000,
@@ -122,9 +125,14 @@ describe('relay end to end with the real scripts under pwsh', () => {
       module: 'ConfServices.DataConf',
       lastStatus: { exportStatus: 'SteadyState', importStatus: 'NormalState' },
     });
-    // The status was polled to done. Whether the 8 s (real time) sync is still seen in progress
-    // depends on how fast pwsh starts on a loaded machine, so the count is not asserted beyond one.
-    expect(result.polls).toBeGreaterThanOrEqual(1);
+    // Steady only counts after a reading since the sync showed it running: at least two polls.
+    expect(result.polls).toBeGreaterThanOrEqual(2);
+    expect(result.movedAfterSync).toBe(true);
+    const statusCalls = (await site.read()).calls.filter((c) => c.cmdlet === 'Get-CsBackupServiceStatus');
+    expect(statusCalls[0]?.parameters).toEqual({
+      PoolFqdn: 'pool2.contoso.com',
+      BackupModule: 'ConfServices.DataConf',
+    });
     const syncs = (await site.read()).calls.filter((c) => c.cmdlet === 'Invoke-CsBackupServiceSync');
     expect(syncs.map((c) => c.parameters)).toEqual([
       { PoolFqdn: 'pool2.contoso.com', BackupModule: 'ConfServices.DataConf' },

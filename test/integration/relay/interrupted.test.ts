@@ -15,7 +15,9 @@ beforeAll(async () => {
   world = await startRelayWorld({ app: relayApp });
   await world.startAgent(
     {
-      lync: { pools: [{ fqdn: 'pool2.contoso.com', syncDurationMs: 95_000 }] },
+      lync: {
+        pools: [{ fqdn: 'pool2.contoso.com', pairedWith: 'pool1.contoso.com', syncDurationMs: 95_000 }],
+      },
       hyperv: { vms: [{ name: 'vm-01', failbackDurationMs: 60_000 }] },
     },
     // Redelivered a second after the "crash", not after ten minutes.
@@ -40,6 +42,7 @@ describe('interrupted commands', () => {
     const id = await world.host.startOrchestration('lyncConferenceRestore', {
       site: world.site,
       poolFqdn: 'pool2.contoso.com',
+      lostPoolFqdn: 'pool1.contoso.com',
       mode: 'failover',
       pollMs: 30_000,
       timeoutMs: 3600_000,

@@ -29,7 +29,9 @@ afterEach(async () => {
 function site() {
   return new SimulatedSite(
     {
-      lync: { pools: [{ fqdn: 'pool2.contoso.com', syncDurationMs: 60_000 }] },
+      lync: {
+        pools: [{ fqdn: 'pool2.contoso.com', pairedWith: 'pool1.contoso.com', syncDurationMs: 60_000 }],
+      },
       hyperv: { vms: [{ name: 'SQL01', failbackDurationMs: 30_000 }, { name: 'WEB01' }] },
       pchat: { pools: ['pc.contoso.com'] },
     },
@@ -144,7 +146,10 @@ describe('AgentCore', () => {
     const s = site();
     const file = ledgerFile();
     const first = await agentOn(s, file, { afterExecute: () => Promise.reject(new Error('killed')) });
-    const c = cmd({ type: 'lync.backupSync', params: { poolFqdn: 'pool2.contoso.com' } });
+    const c = cmd({
+      type: 'lync.backupSync',
+      params: { poolFqdn: 'pool2.contoso.com', lostPoolFqdn: 'pool1.contoso.com' },
+    });
     await expect(first.core.handle(c.text)).rejects.toThrow('killed');
     await first.ledger.close();
     const second = await agentOn(s, file);
@@ -160,7 +165,7 @@ describe('AgentCore', () => {
     const { core, audit } = await agentOn(s, ledgerFile());
     for (const [type, params] of [
       ['hyperv.initiateFailback', { vm: 'SQL01' }],
-      ['lync.backupSync', { poolFqdn: 'pool2.contoso.com' }],
+      ['lync.backupSync', { poolFqdn: 'pool2.contoso.com', lostPoolFqdn: 'pool1.contoso.com' }],
       ['pchat.ensureLegacyEndpoint', { sipAddress: 'sip:chat@contoso.com', poolFqdn: 'pc.contoso.com' }],
     ] as const) {
       const r = result((await core.handle(cmd({ type, params, mode: 'drill' }).text)).reply);

@@ -16,7 +16,11 @@ const dir = '/opt/lifeboat/scripts';
 describe('PowerShell argument vectors', () => {
   it('runs one fixed script with -File and named, validated values', () => {
     expect(
-      buildArgv('lync.backupSync', { poolFqdn: 'pool2.contoso.com', module: 'ConfServices.DataConf' }, dir),
+      buildArgv(
+        'lync.backupSync',
+        { poolFqdn: 'pool2.contoso.com', lostPoolFqdn: 'pool1.contoso.com', module: 'ConfServices.DataConf' },
+        dir,
+      ),
     ).toEqual([
       '-NoProfile',
       '-NonInteractive',
@@ -24,6 +28,8 @@ describe('PowerShell argument vectors', () => {
       path.join(dir, 'Invoke-LyncBackupSync.ps1'),
       '-PoolFqdn',
       'pool2.contoso.com',
+      '-LostPoolFqdn',
+      'pool1.contoso.com',
       '-BackupModule',
       'ConfServices.DataConf',
     ]);
