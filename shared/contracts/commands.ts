@@ -5,6 +5,7 @@ import {
   LYNC_BACKUP_MODULES,
   LYNC_EXPORT_STATUSES,
   LYNC_IMPORT_STATUSES,
+  REPLICATION_MODES,
   REPLICATION_STATES,
   normaliseLyncStatus,
 } from './domain';
@@ -127,6 +128,8 @@ export const commandOutputSchemas = {
     vm: vmRefSchema,
     vmId: guidSchema.optional(),
     replicationState,
+    /** The VM's replica role, when the host reports it (InitiateFailback needs `Replica`). */
+    replicationMode: z.enum(REPLICATION_MODES).optional(),
   }),
   'hyperv.startTestFailover': z.strictObject({
     vm: vmRefSchema,

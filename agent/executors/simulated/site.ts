@@ -4,6 +4,7 @@ import {
   DEFAULT_LYNC_MODULE,
   GUID_PATTERN,
   LYNC_BACKUP_MODULES,
+  REPLICATION_MODES,
   REPLICATION_STATES,
   fqdnSchema,
   guidSchema,
@@ -16,6 +17,7 @@ import {
   type JobState,
   type LyncBackupModule,
   type LyncExportStatus,
+  type ReplicationMode,
   type ReplicationState,
 } from '../../../shared/contracts';
 import { ExecutorError } from '../types';
@@ -63,6 +65,10 @@ export const simulatedSiteSchema = z.strictObject({
           name: vmRefSchema,
           id: guidSchema.optional(),
           replicationState: z.enum(REPLICATION_STATES).default('FailedOver'),
+          /** Its Hyper-V Replica role: InitiateFailback and test failovers work on a `Replica`. */
+          replicationMode: z.enum(REPLICATION_MODES).default('Replica'),
+          /** Return codes InitiateFailback answers first, one per call (e.g. 32774 in use), before behaving normally. */
+          returnCodes: z.array(z.number().int()).default([]),
           failbackDurationMs: z.number().int().min(0).default(20_000),
           /**
            * `initiate`: InitiateFailback returns 32768; `job`: the 4096 job ends in Exception;
@@ -74,7 +80,14 @@ export const simulatedSiteSchema = z.strictObject({
         }),
       ),
     })
-    .default({ vms: [] }),
+    .extend({
+      /**
+       * How long a finished job stays readable: Hyper-V removes it after CIM_Job.TimeBeforeRemoval
+       * (5 minutes by default); reading it later answers NotFound.
+       */
+      jobRetentionMs: z.number().int().min(0).default(300_000),
+    })
+    .default({ vms: [], jobRetentionMs: 300_000 }),
   pchat: z
     .strictObject({
       pools: z.array(fqdnSchema).default([]),
@@ -100,6 +113,8 @@ interface VmState {
   name: string;
   id: string;
   state: ReplicationState;
+  mode: ReplicationMode;
+  returnCodes: number[];
   failbackDurationMs: number;
   fail: 'initiate' | 'job' | 'stopTestFailover' | undefined;
   returnCode: number | undefined;
@@ -136,6 +151,7 @@ export class SimulatedSite {
   >();
   private readonly vms = new Map<string, VmState>();
   private readonly jobs = new Map<string, JobRecord>();
+  private readonly jobRetentionMs: number;
   private readonly pchatPools = new Set<string>();
   private readonly endpoints = new Map<
     string,
@@ -157,11 +173,14 @@ export class SimulatedSite {
         modules: new Map(),
       });
     }
+    this.jobRetentionMs = d.hyperv.jobRetentionMs;
     for (const v of d.hyperv.vms) {
       const vm: VmState = {
         name: v.name,
         id: (v.id ?? randomUUID()).toLowerCase(),
         state: v.replicationState,
+        mode: v.replicationMode,
+        returnCodes: [...v.returnCodes],
         failbackDurationMs: v.failbackDurationMs,
         fail: v.fail,
         returnCode: v.returnCode,
@@ -274,6 +293,8 @@ export class SimulatedSite {
       ...(jobId === undefined ? {} : { jobId }),
     });
     if (vm.returnCode !== undefined) return code(vm.returnCode);
+    const next = vm.returnCodes.shift();
+    if (next !== undefined) return code(next);
     if (vm.state !== 'FailedOver') return code(32775);
     if (vm.fail === 'initiate') return code(32768);
     const jobId = randomUUID();
@@ -294,6 +315,11 @@ export class SimulatedSite {
     if (job === undefined) throw new ExecutorError('NotFound', `job ${jobId} is not known on this host`);
     this.settle(job.vm);
     const elapsed = this.now().getTime() - job.startedAt;
+    if (elapsed >= job.durationMs + this.jobRetentionMs) {
+      // Hyper-V has removed the finished job (CIM_Job.TimeBeforeRemoval).
+      this.jobs.delete(jobId.toLowerCase());
+      throw new ExecutorError('NotFound', `job ${jobId} is not known on this host`);
+    }
     if (elapsed < job.durationMs) {
       const jobState: JobState = 'Running';
       return {
@@ -318,7 +344,7 @@ export class SimulatedSite {
   /** Get-VMReplication's State. */
   replicationState(ref: string): CommandOutput<'hyperv.replicationState'> {
     const vm = this.vm(ref);
-    return { vm: ref, vmId: vm.id, replicationState: vm.state };
+    return { vm: ref, vmId: vm.id, replicationState: vm.state, replicationMode: vm.mode };
   }
 
   /** Start-VMFailover -AsTest (TestReplicaSystem): a test VM, production untouched. */

@@ -217,15 +217,18 @@ describe('AgentCore', () => {
     expect(JSON.stringify(audit.events)).not.toContain('PRIVATE');
   });
 
-  it('turns 32775 on a repeated failback into alreadyDone after re-reading the state', async () => {
+  // Issue 22 item 8: the VM is read before InitiateFailback, so a repeated failback is answered
+  // alreadyDone from that read without calling again (it was answered after a 32775 before).
+  it('answers a repeated failback alreadyDone from the state read first, without calling again', async () => {
     const s = site();
     const { core } = await agentOn(s, ledgerFile());
     expect(result((await core.handle(cmd().text)).reply).outcome).toBe('succeeded');
     const again = result((await core.handle(cmd().text)).reply);
     expect(again).toMatchObject({
       outcome: 'alreadyDone',
-      output: { returnCode: 32775, replicationState: 'WaitingForFailback' },
+      output: { returnCode: null, replicationState: 'WaitingForFailback' },
     });
+    expect(s.calls.initiateFailback).toBe(1);
     s.failVm('WEB01', 'initiate');
     expect(result((await core.handle(cmd({ params: { vm: 'WEB01' } }).text)).reply)).toMatchObject({
       outcome: 'failed',
