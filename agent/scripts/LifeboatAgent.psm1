@@ -36,6 +36,15 @@ $StateNames = @{
   9 = 'WaitingForStartResynchronize'; 10 = 'Resynchronizing'; 11 = 'ResynchronizeSuspended';
   12 = 'RecoveryInProgress'; 13 = 'WaitingForFailback'; 14 = 'FailbackCompleted'
 }
+# Msvm_ComputerSystem.ReplicationMode -> Lifeboat names (2 Recovery is the replica).
+$ModeNames = @{ 0 = 'None'; 1 = 'Primary'; 2 = 'Replica'; 3 = 'TestReplica'; 4 = 'ExtendedReplica' }
+<# The VM's replica role, or $null when the host does not report ReplicationMode. #>
+function Get-ModeName($VmObject) {
+  $text = Get-PropertyText $VmObject 'ReplicationMode'
+  if ($null -eq $text -or $text -eq '') { return $null }
+  $n = [int]$text
+  if ($ModeNames.ContainsKey($n)) { return $ModeNames[$n] } else { return 'Unknown' }
+}
 function Get-StateName($Value) {
   $n = [int]$Value
   if ($StateNames.ContainsKey($n)) { return $StateNames[$n] } else { return 'Unknown' }
@@ -87,4 +96,4 @@ function Get-LyncBackupPool([string]$PoolFqdn) {
   return $null
 }
 
-Export-ModuleMember -Function Write-Ok, Write-Fail, Get-TargetVm, Get-StateName, ConvertTo-CimEmbeddedString, Import-LyncModule, Get-PropertyText, Get-LyncBackupPool -Variable Namespace, GuidPattern, StateNames
+Export-ModuleMember -Function Write-Ok, Write-Fail, Get-TargetVm, Get-StateName, Get-ModeName, ConvertTo-CimEmbeddedString, Import-LyncModule, Get-PropertyText, Get-LyncBackupPool -Variable Namespace, GuidPattern, StateNames

@@ -15,8 +15,16 @@ beforeAll(async () => {
   world = await startRelayWorld({ app: relayApp });
   await world.startAgent(
     {
+      // No lag: the status read right after the interrupted sync shows it running (this test's point).
       lync: {
-        pools: [{ fqdn: 'pool2.contoso.com', pairedWith: 'pool1.contoso.com', syncDurationMs: 95_000 }],
+        pools: [
+          {
+            fqdn: 'pool2.contoso.com',
+            pairedWith: 'pool1.contoso.com',
+            syncLagMs: 0,
+            syncDurationMs: 95_000,
+          },
+        ],
       },
       hyperv: { vms: [{ name: 'vm-01', failbackDurationMs: 60_000 }] },
     },
