@@ -483,10 +483,25 @@ function endpointExists(sipAddress: string, wanted: string, actual: string | und
   };
 }
 
+/**
+ * Codes with which a script or the simulated site refuses, before changing anything, a step the
+ * procedure does not allow: answered `rejected` (the app's `refused`), not `failed`.
+ */
+const REFUSAL_CODES = new Set([
+  'NotPaired',
+  'NotReplica',
+  'WrongState',
+  'PoolHasEndpoint',
+  'SipAddressInUse',
+]);
+
 /** A failed outcome from an executor error; its message is redacted (it travels to the app and its logs). */
 function failure(error: unknown): Outcome {
   if (error instanceof ExecutorError)
-    return { outcome: 'failed', error: { code: error.code, message: redact(error.message) } };
+    return {
+      outcome: REFUSAL_CODES.has(error.code) ? 'rejected' : 'failed',
+      error: { code: error.code, message: redact(error.message) },
+    };
   return {
     outcome: 'failed',
     error: {

@@ -100,8 +100,12 @@ export const simulatedSiteSchema = z.strictObject({
           }),
         )
         .default([]),
+      /** User objects and the SIP address each holds (e.g. the Group Chat 2010 well-known user). */
+      users: z
+        .array(z.strictObject({ identity: z.string().min(1).max(256), sipAddress: sipAddressSchema }))
+        .default([]),
     })
-    .default({ pools: [], endpoints: [] }),
+    .default({ pools: [], endpoints: [], users: [] }),
 });
 export type SimulatedSiteDescription = z.input<typeof simulatedSiteSchema>;
 
@@ -153,6 +157,7 @@ export class SimulatedSite {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly jobRetentionMs: number;
   private readonly pchatPools = new Set<string>();
+  private readonly users = new Map<string, string>();
   private readonly endpoints = new Map<
     string,
     { sipAddress: string; poolFqdn: string; displayName?: string }
@@ -189,6 +194,7 @@ export class SimulatedSite {
       this.vms.set(vm.id, vm);
     }
     for (const p of d.pchat.pools) this.pchatPools.add(p.toLowerCase());
+    for (const u of d.pchat.users) this.users.set(u.sipAddress.toLowerCase(), u.identity);
     for (const e of d.pchat.endpoints)
       this.endpoints.set(
         e.sipAddress.toLowerCase(),
@@ -400,6 +406,22 @@ export class SimulatedSite {
       throw new ExecutorError('NotFound', `Persistent Chat pool ${poolFqdn} is not in this site's topology`);
     if (this.endpoints.has(sipAddress.toLowerCase()))
       throw new ExecutorError('AlreadyExists', `an object with SIP address ${sipAddress} already exists`);
+    // The procedure deletes the Group Chat 2010 user whose SIP address it reuses, first.
+    const holder = this.users.get(sipAddress.toLowerCase());
+    if (holder !== undefined)
+      throw new ExecutorError(
+        'SipAddressInUse',
+        `${sipAddress} is still held by user ${holder}: the procedure turns Group Chat 2010 off, migrates its data and deletes that well-known user before creating the endpoint with its SIP address`,
+      );
+    // One legacy endpoint per pool (legacy clients reach one pool at a time).
+    const other = [...this.endpoints.values()].find(
+      (e) => e.poolFqdn.toLowerCase() === poolFqdn.toLowerCase(),
+    );
+    if (other !== undefined)
+      throw new ExecutorError(
+        'PoolHasEndpoint',
+        `Persistent Chat pool ${poolFqdn} already has the legacy endpoint ${other.sipAddress}: the procedure allows one per pool`,
+      );
     this.endpoints.set(
       sipAddress.toLowerCase(),
       displayName === undefined ? { sipAddress, poolFqdn } : { sipAddress, poolFqdn, displayName },

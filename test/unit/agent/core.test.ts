@@ -258,4 +258,39 @@ describe('AgentCore', () => {
     ).toMatchObject({ outcome: 'failed', error: { code: 'conflict' } });
     expect(s.calls.createEndpoint).toBe(1);
   });
+
+  it('issue 22 items 10 and 11: a second endpoint for a pool and a SIP address a user still holds are refused', async () => {
+    const s = new SimulatedSite(
+      {
+        pchat: {
+          pools: ['pc.contoso.com'],
+          endpoints: [{ sipAddress: 'sip:first@contoso.com', poolFqdn: 'pc.contoso.com' }],
+          users: [{ identity: 'CN=OCS Chat,DC=contoso,DC=com', sipAddress: 'sip:ocschat@contoso.com' }],
+        },
+      },
+      now,
+    );
+    const { core } = await agentOn(s, ledgerFile());
+    const ensure = (sipAddress: string) =>
+      core
+        .handle(
+          cmd({ type: 'pchat.ensureLegacyEndpoint', params: { sipAddress, poolFqdn: 'pc.contoso.com' } })
+            .text,
+        )
+        .then((d) => result(d.reply));
+    expect(await ensure('sip:second@contoso.com')).toMatchObject({
+      outcome: 'rejected',
+      error: {
+        code: 'PoolHasEndpoint',
+        message: expect.stringContaining('sip:first@contoso.com') as unknown,
+      },
+    });
+    expect(await ensure('sip:ocschat@contoso.com')).toMatchObject({
+      outcome: 'rejected',
+      error: { code: 'SipAddressInUse', message: expect.stringContaining('CN=OCS Chat') as unknown },
+    });
+    // The endpoint already there stays alreadyDone.
+    expect(await ensure('sip:first@contoso.com')).toMatchObject({ outcome: 'alreadyDone' });
+    expect(s.getEndpoint('sip:second@contoso.com').exists).toBe(false);
+  });
 });

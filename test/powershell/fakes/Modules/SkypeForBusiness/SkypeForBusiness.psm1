@@ -22,6 +22,12 @@
   - Get-CsPoolBackupRelationship: its real output properties are not documented; the fake returns
     { PoolFqdn, BackupPoolFqdn } when paired and nothing when not (the script also reads BackupPool).
     pchat.pools[]: fqdn; pchat.endpoints[]: { sipAddress, poolFqdn, displayName?, poolIn? }
+    pchat.users[]: { identity, sipAddress } (user objects, e.g. the Group Chat 2010 well-known user)
+  Persistent Chat strictness: New-CsPersistentChatEndpoint fails when any object (endpoint or user)
+  already holds the SIP address (recovery.md: "a SIP address already used by another object makes
+  it fail") and when the pool already has a legacy endpoint (onprem-commands.md: "One endpoint per
+  pool"; whether the real cmdlet refuses or the second is merely useless is unknown: refusing is the
+  stricter). Get-CsUser -Identity <sip> throws when no user has it, as the real cmdlet does.
 #>
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -172,6 +178,9 @@ function New-CsPersistentChatEndpoint {
     if (@($State.pchat.pools) -notcontains $PersistentChatPoolFqdn) { throw "Cannot find a Persistent Chat pool `"$PersistentChatPoolFqdn`"." }
     # Not idempotent: a second object with the same SIP address is refused by the directory.
     if (@($State.pchat.endpoints | Where-Object { $_.sipAddress -eq $SipAddress }).Count -gt 0) { throw "An object with SIP address `"$SipAddress`" already exists." }
+    $users = if ($State.pchat.ContainsKey('users')) { @($State.pchat.users) } else { @() }
+    if (@($users | Where-Object { $_.sipAddress -eq $SipAddress }).Count -gt 0) { throw "SIP address `"$SipAddress`" is already in use by another object." }
+    if (@($State.pchat.endpoints | Where-Object { $_.poolFqdn -eq $PersistentChatPoolFqdn }).Count -gt 0) { throw "Persistent Chat pool `"$PersistentChatPoolFqdn`" already has a legacy endpoint." }
     $e = @{ sipAddress = $SipAddress; poolFqdn = $PersistentChatPoolFqdn }
     if ($DisplayName) { $e.displayName = $DisplayName }
     $State.pchat.endpoints = @($State.pchat.endpoints) + @($e)
@@ -179,4 +188,17 @@ function New-CsPersistentChatEndpoint {
   }
 }
 
-Export-ModuleMember -Function Get-CsBackupServiceStatus, Get-CsPoolBackupRelationship, Invoke-CsBackupServiceSync, Get-CsPersistentChatEndpoint, New-CsPersistentChatEndpoint
+function Get-CsUser {
+  [CmdletBinding()]
+  param([Parameter(Position = 0)][string]$Identity)
+  Use-FakeState {
+    param($State)
+    Assert-FakeNotFailing $State 'Get-CsUser'
+    $users = if ($State.pchat.ContainsKey('users')) { @($State.pchat.users) } else { @() }
+    $found = @($users | Where-Object { -not $Identity -or $_.sipAddress -eq $Identity -or $_.identity -eq $Identity })
+    if ($Identity -and $found.Count -eq 0) { throw "Management object not found for identity `"$Identity`"." }
+    foreach ($u in $found) { [pscustomobject]@{ Identity = $u.identity; SipAddress = $u.sipAddress; DisplayName = $u.identity } }
+  }
+}
+
+Export-ModuleMember -Function Get-CsUser, Get-CsBackupServiceStatus, Get-CsPoolBackupRelationship, Invoke-CsBackupServiceSync, Get-CsPersistentChatEndpoint, New-CsPersistentChatEndpoint
