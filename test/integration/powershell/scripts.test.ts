@@ -131,6 +131,8 @@ describe('Hyper-V Replica scripts through the PowerShell executor', () => {
       vm: 'SQL01',
       vmId: VM_ID,
       replicationState: 'WaitingForFailback',
+      // Issue 22 item 8: the VM's replica role is read too.
+      replicationMode: 'Replica',
     });
     // Ten minutes pass.
     const later = await site.read();
