@@ -69,7 +69,9 @@ orchestration(names.lyncConferenceRestore, {
       return done({ ...base, outcome: sync.outcome, polls: 0, ...(sync.error ? { error: sync.error } : {}) });
 
     let lastStatus: LyncConferenceRestoreResult['lastStatus'];
-    let evidence = { moved: false };
+    const syncedAt = context.df.currentUtcDateTime.getTime();
+    const cycleMs = input.backupCycleMs ?? 120_000;
+    let evidence: { moved: boolean; sinceSyncMs?: number; cycleMs?: number } = { moved: false };
     let waiting = `${input.module} on ${input.poolFqdn} to finish syncing`;
     const polled = yield* pollUntil(context, {
       deadline,
@@ -95,8 +97,11 @@ orchestration(names.lyncConferenceRestore, {
           };
         const out = status.output;
         lastStatus = { exportStatus: out.exportStatus, importStatus: out.importStatus };
-        const verdict = lync.get().lyncStatusVerdict(out, input, evidence, input);
-        evidence = verdict.evidence;
+        const sinceSyncMs = context.df.currentUtcDateTime.getTime() - syncedAt;
+        const verdict = lync
+          .get()
+          .lyncStatusVerdict(out, input, { ...evidence, sinceSyncMs, cycleMs }, input);
+        evidence = { moved: verdict.evidence.moved };
         if (verdict.verdict === 'inProgress') {
           waiting = `${input.module} on ${input.poolFqdn}: ${verdict.waiting}`;
           return { done: false };

@@ -47,6 +47,16 @@ export const lyncConferenceRestoreInputSchema = z
     mode: modeSchema,
     /** Count FinalState as done too (the procedure names only Steady State): see shared/onprem/lync.ts. */
     acceptFinalState: z.boolean().optional(),
+    /**
+     * The Backup Service's cycle (Set-CsBackupServiceConfiguration -SyncInterval, 2 minutes by
+     * default): a steady reading this long after the sync counts as following it.
+     */
+    backupCycleMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(24 * 3600_000)
+      .optional(),
     ...pollingOptions,
   })
   .refine((i) => i.poolFqdn.toLowerCase() !== i.lostPoolFqdn.toLowerCase(), {

@@ -26,13 +26,27 @@ export function isPairedWith(backupPoolFqdn: string | null, lostPoolFqdn: string
 export interface LyncSyncEvidence {
   /** A reading after the sync showed the module moving (NonSteadyState / NotInitialized). */
   readonly moved: boolean;
+  /**
+   * How long after the sync answered this reading was taken, and the Backup Service's cycle (its
+   * SyncInterval, 2 minutes by default): a reading a full cycle after the sync follows it even
+   * when the sync was too short for any reading to see it running.
+   */
+  readonly sinceSyncMs?: number;
+  readonly cycleMs?: number;
+}
+
+/** Whether the reading is known to follow the sync: it saw the module move, or a full cycle has passed. */
+function followsSync(e: LyncSyncEvidence): boolean {
+  return e.moved || (e.sinceSyncMs !== undefined && e.cycleMs !== undefined && e.sinceSyncMs >= e.cycleMs);
 }
 
 /**
  * What one status reading, taken after this flow's sync answered, says. "Done" is the procedure's
  * "Steady State" (SteadyState export, NormalState import) AFTER the sync: a steady reading counts
  * only once a reading since the sync showed the module moving, because a steady state read before
- * the Backup Service picked the sync up is the state from before the sync and proves nothing.
+ * the Backup Service picked the sync up is the state from before the sync and proves nothing. A
+ * steady reading taken a full Backup Service cycle (SyncInterval) after the sync counts too: by
+ * then the service has picked the sync up, so a sync too short to be seen running still finishes.
  * `acceptFinalState` (off by default; the procedure does not name FinalState, while the status
  * blog of the product team calls it "fully synced") lets an operator count FinalState too, with
  * the same evidence. ErrorState on either side fails at once.
@@ -56,17 +70,17 @@ export function lyncStatusVerdict(
       },
     };
   if (out.exportStatus === 'NonSteadyState' || out.exportStatus === 'NotInitialized')
-    return { verdict: 'inProgress', evidence: { moved: true }, waiting: 'the sync is running' };
+    return { verdict: 'inProgress', evidence: { ...evidence, moved: true }, waiting: 'the sync is running' };
   const steady =
     out.importStatus === 'NormalState' &&
     (out.exportStatus === 'SteadyState' ||
       (options.acceptFinalState === true && out.exportStatus === 'FinalState'));
-  if (steady && evidence.moved) return { verdict: 'done', evidence };
+  if (steady && followsSync(evidence)) return { verdict: 'done', evidence };
   return {
     verdict: 'inProgress',
     evidence,
     waiting: steady
-      ? `${out.exportStatus} not yet shown to follow the sync (no reading since the sync has shown it running)`
+      ? `${out.exportStatus} not yet shown to follow the sync (no reading since the sync has shown it running, and the Backup Service's cycle has not passed)`
       : `${out.exportStatus}/${out.importStatus} is not the procedure's Steady State`,
   };
 }

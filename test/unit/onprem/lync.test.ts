@@ -22,6 +22,14 @@ describe('lyncStatusVerdict', () => {
     expect(lyncStatusVerdict(reading('NotInitialized'), where, { moved: false }).evidence.moved).toBe(true);
   });
 
+  it('counts a steady reading taken a full Backup Service cycle after the sync, even unseen moving', () => {
+    const at = (sinceSyncMs: number) =>
+      lyncStatusVerdict(reading('SteadyState'), where, { moved: false, sinceSyncMs, cycleMs: 120_000 })
+        .verdict;
+    expect(at(90_000)).toBe('inProgress');
+    expect(at(120_000)).toBe('done');
+  });
+
   it('counts only Steady State, unless FinalState is accepted explicitly (with the same evidence)', () => {
     expect(lyncStatusVerdict(reading('FinalState'), where, { moved: true }).verdict).toBe('inProgress');
     expect(
