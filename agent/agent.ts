@@ -4,7 +4,13 @@ import { jsonLinesAudit, safeAudit, safeLogLine, type AuditSink } from './audit'
 import { realClock, type AgentClock } from './clock';
 import type { AgentConfig } from './config';
 import { AgentCore, type AgentCoreOptions } from './core';
-import { checkPowerShell, createPowerShellExecutor, defaultScriptsDir } from './executors/powershell';
+import {
+  checkPowerShell,
+  createPowerShellExecutor,
+  defaultScriptsDir,
+  executablesFor,
+  type ScriptFamily,
+} from './executors/powershell';
 import type { Executor } from './executors/types';
 import { Ledger } from './ledger';
 import { ensureQueue, queueEndpoint, runLoop } from './run';
@@ -55,8 +61,18 @@ export function executorFor(
   const scriptsDir = e.scriptsDir ?? defaultScriptsDir();
   // At start-up, not at the first command: a missing PowerShell is a configuration error.
   const pwsh = checkPowerShell({ pwsh: e.pwsh, scriptsDir }, env);
+  const wanted = executablesFor(e);
+  const check = (family: ScriptFamily) =>
+    wanted[family] === e.pwsh
+      ? pwsh
+      : checkPowerShell({ pwsh: wanted[family], scriptsDir, setting: `executor.executables.${family}` }, env);
   return {
-    executor: createPowerShellExecutor({ pwsh, scriptsDir, timeoutMs: e.timeoutSeconds * 1000 }),
+    executor: createPowerShellExecutor({
+      pwsh,
+      executables: { lync: check('lync'), hyperv: check('hyperv') },
+      scriptsDir,
+      timeoutMs: e.timeoutSeconds * 1000,
+    }),
   };
 }
 

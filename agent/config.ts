@@ -54,6 +54,14 @@ export const agentConfigFileSchema = z.strictObject({
   executor: z.strictObject({
     kind: z.literal('powershell'),
     pwsh: z.string().min(1).default('pwsh'),
+    /**
+     * PowerShell per script family: `lync` (Lync and Persistent Chat scripts; default
+     * `powershell.exe` on Windows: the SkypeForBusiness module is a Windows PowerShell 5.1
+     * module) and `hyperv` (default `pwsh`). See agent/executors/powershell.ts.
+     */
+    executables: z
+      .strictObject({ lync: z.string().min(1).optional(), hyperv: z.string().min(1).optional() })
+      .optional(),
     scriptsDir: z.string().min(1).optional(),
     timeoutSeconds: z.number().int().min(5).max(3600).default(300),
   }),

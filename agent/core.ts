@@ -15,6 +15,7 @@ import {
   type TrustedKeys,
 } from '../shared/contracts';
 import { redact } from '../shared/contracts/redact';
+import { isPairedWith, notPaired } from '../shared/onprem/lync';
 import { safeAudit, type AuditSink } from './audit';
 import { ExecutorError, type ExecutableType, type Executor } from './executors/types';
 import type { Ledger } from './ledger';
@@ -296,6 +297,24 @@ export class AgentCore {
               version: AGENT_VERSION,
             },
           };
+        case 'lync.backupSync': {
+          // The procedure works only between paired Front End pools, and the sync runs on the one
+          // that still holds the data: read the pairing first, sync nothing when it is not there.
+          const pairing = await this.call('lync.backupRelationship', { poolFqdn: command.params.poolFqdn });
+          if (!isPairedWith(pairing.backupPoolFqdn, command.params.lostPoolFqdn))
+            return { outcome: 'rejected', error: notPaired(command.params, pairing.backupPoolFqdn) };
+          return { outcome: 'succeeded', output: await this.call('lync.backupSync', command.params) };
+        }
+        case 'hyperv.startTestFailover': {
+          // Start-VMFailover -AsTest works on a replica: refuse anything else before touching it.
+          const before = await this.call('hyperv.replicationState', { vm: command.params.vm });
+          if (before.replicationMode !== undefined && before.replicationMode !== 'Replica')
+            return { outcome: 'rejected', error: notReplica(command.params.vm, before.replicationMode) };
+          return {
+            outcome: 'succeeded',
+            output: await this.call('hyperv.startTestFailover', command.params),
+          };
+        }
         case 'pchat.ensureLegacyEndpoint': {
           // New-CsPersistentChatEndpoint creates an AD object and is not idempotent: check first.
           const existing = await this.call('pchat.getLegacyEndpoint', {
@@ -309,6 +328,20 @@ export class AgentCore {
           };
         }
         case 'hyperv.initiateFailback': {
+          // InitiateFailback works on a recovery VM that is failed over: read the VM first. An
+          // unknown VM fails here with NotFound (the cause the operator must read).
+          const before = await this.call('hyperv.replicationState', { vm: command.params.vm });
+          const refusal = failbackRefusal(command.params.vm, before);
+          if (refusal !== undefined) return { outcome: 'rejected', error: refusal };
+          if (isFailbackAlreadyApplied(before.replicationState))
+            return {
+              outcome: 'alreadyDone',
+              output: {
+                returnCode: null,
+                meaning: 'Not called: the replication state shows the failback was already initiated',
+                replicationState: before.replicationState,
+              },
+            };
           const out = await this.call('hyperv.initiateFailback', command.params);
           const code = out.returnCode ?? 0;
           switch (hypervReturnAction(code)) {
@@ -316,7 +349,8 @@ export class AgentCore {
             case 'pollJob':
               return { outcome: 'succeeded', output: out };
             case 'rereadState': {
-              // 32775 after a repeated command usually means the step was already applied.
+              // 32775 after a repeated command usually means the step was already applied; after
+              // 32771 / 32772 the call may have taken effect: the replication state tells.
               const state = await this.call('hyperv.replicationState', { vm: command.params.vm });
               if (isFailbackAlreadyApplied(state.replicationState))
                 return {
@@ -331,6 +365,15 @@ export class AgentCore {
                 },
               };
             }
+            case 'retry':
+              // 32774 / 32777 may pass: the flow retries with backoff within its budget.
+              return {
+                outcome: 'failed',
+                error: {
+                  code: `wmi-${code}`,
+                  message: `${hypervReturnMeaning(code)} (temporary: retry later)`,
+                },
+              };
             case 'failed':
               return {
                 outcome: 'failed',
@@ -394,6 +437,33 @@ export class AgentCore {
   }
 }
 
+function notReplica(vm: string, mode: string): { code: string; message: string } {
+  return {
+    code: 'NotReplica',
+    message: `VM ${vm} is not a Hyper-V Replica recovery VM (its replication role is ${mode})`,
+  };
+}
+
+/**
+ * Why InitiateFailback must not be called on this VM, or undefined: it must be a recovery VM
+ * (replication role `Replica`, when the host reports the role) that is failed over, or already
+ * on its way back (those are answered `alreadyDone` without calling).
+ */
+function failbackRefusal(
+  vm: string,
+  read: CommandOutput<'hyperv.replicationState'>,
+): { code: string; message: string } | undefined {
+  if (read.replicationMode !== undefined && read.replicationMode !== 'Replica')
+    return notReplica(vm, read.replicationMode);
+  const failedOver =
+    read.replicationState === 'FailedOver' || read.replicationState === 'FailedOverWaitingCompletion';
+  if (failedOver || isFailbackAlreadyApplied(read.replicationState)) return undefined;
+  return {
+    code: 'WrongState',
+    message: `VM ${vm} is ${read.replicationState}: InitiateFailback needs a recovery VM that is FailedOver`,
+  };
+}
+
 function interrupted(why: string): Outcome {
   return {
     outcome: 'failed',
@@ -413,10 +483,25 @@ function endpointExists(sipAddress: string, wanted: string, actual: string | und
   };
 }
 
+/**
+ * Codes with which a script or the simulated site refuses, before changing anything, a step the
+ * procedure does not allow: answered `rejected` (the app's `refused`), not `failed`.
+ */
+const REFUSAL_CODES = new Set([
+  'NotPaired',
+  'NotReplica',
+  'WrongState',
+  'PoolHasEndpoint',
+  'SipAddressInUse',
+]);
+
 /** A failed outcome from an executor error; its message is redacted (it travels to the app and its logs). */
 function failure(error: unknown): Outcome {
   if (error instanceof ExecutorError)
-    return { outcome: 'failed', error: { code: error.code, message: redact(error.message) } };
+    return {
+      outcome: REFUSAL_CODES.has(error.code) ? 'rejected' : 'failed',
+      error: { code: error.code, message: redact(error.message) },
+    };
   return {
     outcome: 'failed',
     error: {

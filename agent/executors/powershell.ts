@@ -24,6 +24,7 @@ import { ExecutorError, type ExecutableType, type Executor } from './types';
 /** Script file per command type (agent/scripts/). */
 export const SCRIPT_FILES: Readonly<Record<ExecutableType, string>> = Object.freeze({
   'lync.backupSync': 'Invoke-LyncBackupSync.ps1',
+  'lync.backupRelationship': 'Get-LyncBackupRelationship.ps1',
   'lync.backupStatus': 'Get-LyncBackupStatus.ps1',
   'hyperv.initiateFailback': 'Invoke-HypervFailback.ps1',
   'hyperv.jobStatus': 'Get-HypervJob.ps1',
@@ -34,9 +35,47 @@ export const SCRIPT_FILES: Readonly<Record<ExecutableType, string>> = Object.fre
   'pchat.getLegacyEndpoint': 'Get-PchatLegacyEndpoint.ps1',
 });
 
+/**
+ * Which PowerShell runs a script, by the module it loads. The SkypeForBusiness / Lync management
+ * module is a Windows PowerShell 5.1 module: under PowerShell 7 it loads only through the Windows
+ * compatibility layer (implicit remoting to a 5.1 session), and the objects it returns come back
+ * deserialized, nested properties such as `BackupModules` flattened. So Lync and Persistent Chat
+ * scripts run with Windows PowerShell (`powershell.exe`) by default; Hyper-V (CIM) scripts run
+ * with PowerShell 7 (`pwsh`), whose CIM cmdlets are native.
+ */
+export type ScriptFamily = 'lync' | 'hyperv';
+export const SCRIPT_FAMILIES: Readonly<Record<ExecutableType, ScriptFamily>> = Object.freeze({
+  'lync.backupSync': 'lync',
+  'lync.backupRelationship': 'lync',
+  'lync.backupStatus': 'lync',
+  'hyperv.initiateFailback': 'hyperv',
+  'hyperv.jobStatus': 'hyperv',
+  'hyperv.replicationState': 'hyperv',
+  'hyperv.startTestFailover': 'hyperv',
+  'hyperv.stopTestFailover': 'hyperv',
+  'pchat.ensureLegacyEndpoint': 'lync',
+  'pchat.getLegacyEndpoint': 'lync',
+});
+
+/**
+ * The executable per script family from the configuration: `executables.<family>` when set; else
+ * Lync on Windows is `powershell.exe` (see {@link ScriptFamily}), and everything else `pwsh`. Off
+ * Windows there is no Windows PowerShell (and no Lync server): the tests' fakes run under pwsh.
+ */
+export function executablesFor(
+  e: { pwsh: string; executables?: { [F in ScriptFamily]?: string | undefined } | undefined },
+  platform: NodeJS.Platform = process.platform,
+): Record<ScriptFamily, string> {
+  return {
+    lync: e.executables?.lync ?? (platform === 'win32' ? 'powershell.exe' : e.pwsh),
+    hyperv: e.executables?.hyperv ?? e.pwsh,
+  };
+}
+
 /** Named script parameters per command type: contract field → PowerShell parameter. */
 const PARAMETER_NAMES: Readonly<Record<ExecutableType, Readonly<Record<string, string>>>> = Object.freeze({
-  'lync.backupSync': { poolFqdn: 'PoolFqdn', module: 'BackupModule' },
+  'lync.backupSync': { poolFqdn: 'PoolFqdn', lostPoolFqdn: 'LostPoolFqdn', module: 'BackupModule' },
+  'lync.backupRelationship': { poolFqdn: 'PoolFqdn' },
   'lync.backupStatus': { poolFqdn: 'PoolFqdn', module: 'BackupModule' },
   'hyperv.initiateFailback': { vm: 'Vm', recoveryPointId: 'RecoveryPointId' },
   'hyperv.jobStatus': { jobId: 'JobId' },
@@ -77,18 +116,19 @@ function isExecutableFile(file: string, platform: NodeJS.Platform): boolean {
  * so the agent refuses to start instead of failing every command with `ScriptNotRun`.
  */
 export function checkPowerShell(
-  options: { pwsh: string; scriptsDir: string },
+  options: { pwsh: string; scriptsDir: string; setting?: string },
   env: Readonly<Record<string, string | undefined>> = process.env,
   platform: NodeJS.Platform = process.platform,
 ): string {
   const fail = (why: string) =>
     new NonRetryableError(`Invalid agent configuration: ${why}`, { code: 'InvalidConfiguration' });
+  const setting = options.setting ?? 'executor.pwsh';
   let binary: string | undefined;
   if (path.isAbsolute(options.pwsh) || /[\\/]/.test(options.pwsh)) {
     const file = path.resolve(options.pwsh);
     if (!isExecutableFile(file, platform))
       throw fail(
-        `executor.pwsh: the PowerShell binary ${file} does not exist or is not an executable file; install PowerShell 7 or set executor.pwsh to the full path of pwsh (or powershell.exe)`,
+        `${setting}: the PowerShell binary ${file} does not exist or is not an executable file; install PowerShell 7 or set ${setting} to the full path of pwsh (or powershell.exe)`,
       );
     binary = file;
   } else {
@@ -102,7 +142,7 @@ export function checkPowerShell(
       .find((f) => isExecutableFile(f, platform));
     if (binary === undefined)
       throw fail(
-        `executor.pwsh: PowerShell "${options.pwsh}" was not found on PATH; install PowerShell 7 (pwsh) or set executor.pwsh to the full path of pwsh (or powershell.exe)`,
+        `${setting}: PowerShell "${options.pwsh}" was not found on PATH; install PowerShell 7 (pwsh) or set ${setting} to the full path of pwsh (or powershell.exe)`,
       );
   }
   const missing = Object.values(SCRIPT_FILES).filter((f) => !existsSync(path.join(options.scriptsDir, f)));
@@ -218,7 +258,10 @@ export const execFileRunner: ProcessRunner = (file, args, options) =>
   });
 
 export interface PowerShellExecutorOptions {
+  /** The PowerShell of every family without its own entry in `executables`. */
   readonly pwsh: string;
+  /** The PowerShell per script family (see {@link SCRIPT_FAMILIES}). */
+  readonly executables?: Partial<Record<ScriptFamily, string>>;
   readonly scriptsDir: string;
   readonly timeoutMs: number;
   readonly runner?: ProcessRunner;
@@ -231,7 +274,8 @@ export function createPowerShellExecutor(options: PowerShellExecutorOptions): Ex
     kind: 'powershell',
     async execute<T extends ExecutableType>(type: T, params: CommandParams<T>): Promise<CommandOutput<T>> {
       const argv = buildArgv(type, params, options.scriptsDir);
-      const { stdout, exitCode } = await runner(options.pwsh, argv, { timeoutMs: options.timeoutMs });
+      const file = options.executables?.[SCRIPT_FAMILIES[type]] ?? options.pwsh;
+      const { stdout, exitCode } = await runner(file, argv, { timeoutMs: options.timeoutMs });
       // A script that reports {ok:false} exits 1; its JSON still says why.
       try {
         return parseScriptOutput(type, stdout);

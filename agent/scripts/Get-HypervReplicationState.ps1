@@ -22,5 +22,8 @@ Import-Module (Join-Path $PSScriptRoot 'LifeboatAgent.psm1') -Force -DisableName
 
 try {
   $vmObj = Get-TargetVm $Vm
-  Write-Ok @{ vm = $Vm; vmId = ([string]$vmObj.Name).ToLowerInvariant(); replicationState = (Get-StateName $vmObj.ReplicationState) }
+  $out = @{ vm = $Vm; vmId = ([string]$vmObj.Name).ToLowerInvariant(); replicationState = (Get-StateName $vmObj.ReplicationState) }
+  $mode = Get-ModeName $vmObj
+  if ($null -ne $mode) { $out['replicationMode'] = $mode }
+  Write-Ok $out
 } catch { Write-Fail 'WmiFailed' $_.Exception.Message }

@@ -27,6 +27,12 @@ $Meanings = @{ 0 = 'Completed with No Error'; 4096 = 'Method Parameters Checked 
   32775 = 'Invalid state for this operation'; 32776 = 'Incorrect data type'; 32777 = 'System is not available'; 32778 = 'Out of memory'; 32779 = 'File not found' }
 try {
   $vmObj = Get-TargetVm $Vm
+  # InitiateFailback works on a recovery VM that is failed over: check before calling (the agent
+  # has read it too). Already on its way back: call anyway, the host answers 32775 and the agent re-reads.
+  $mode = Get-ModeName $vmObj
+  if ($null -ne $mode -and $mode -ne 'Replica') { Write-Fail 'NotReplica' "VM $Vm is not a Hyper-V Replica recovery VM (its replication role is $mode)" }
+  $state = Get-StateName $vmObj.ReplicationState
+  if ($state -notin @('FailedOver', 'WaitingForFailback', 'FailbackCompleted')) { Write-Fail 'WrongState' "VM $Vm is ${state}: InitiateFailback needs a recovery VM that is FailedOver" }
   $service = Get-CimInstance -Namespace $Namespace -ClassName Msvm_ReplicationService
   $settings = Get-CimAssociatedInstance -InputObject $vmObj -ResultClassName Msvm_ReplicationSettingData | Select-Object -First 1
   if ($null -eq $settings) { Write-Fail 'NotReplica' "VM $Vm has no replication settings" }

@@ -36,6 +36,15 @@ $StateNames = @{
   9 = 'WaitingForStartResynchronize'; 10 = 'Resynchronizing'; 11 = 'ResynchronizeSuspended';
   12 = 'RecoveryInProgress'; 13 = 'WaitingForFailback'; 14 = 'FailbackCompleted'
 }
+# Msvm_ComputerSystem.ReplicationMode -> Lifeboat names (2 Recovery is the replica).
+$ModeNames = @{ 0 = 'None'; 1 = 'Primary'; 2 = 'Replica'; 3 = 'TestReplica'; 4 = 'ExtendedReplica' }
+<# The VM's replica role, or $null when the host does not report ReplicationMode. #>
+function Get-ModeName($VmObject) {
+  $text = Get-PropertyText $VmObject 'ReplicationMode'
+  if ($null -eq $text -or $text -eq '') { return $null }
+  $n = [int]$text
+  if ($ModeNames.ContainsKey($n)) { return $ModeNames[$n] } else { return 'Unknown' }
+}
 function Get-StateName($Value) {
   $n = [int]$Value
   if ($StateNames.ContainsKey($n)) { return $StateNames[$n] } else { return 'Unknown' }
@@ -56,4 +65,35 @@ function Import-LyncModule {
   else { Import-Module Lync -ErrorAction Stop }
 }
 
-Export-ModuleMember -Function Write-Ok, Write-Fail, Get-TargetVm, Get-StateName, ConvertTo-CimEmbeddedString, Import-LyncModule -Variable Namespace, GuidPattern, StateNames
+<#
+  A property's text, or $null when the object lacks it (under Set-StrictMode a missing property
+  throws). Reads through PSObject.Properties and casts to [string], so it works the same on live
+  objects and on deserialized ones (PowerShell 7's compatibility layer returns Deserialized.*
+  property bags whose enum values are not strings: '-eq' on the raw value would be false).
+#>
+function Get-PropertyText($Object, [string]$Name) {
+  if ($null -eq $Object) { return $null }
+  $p = $Object.PSObject.Properties[$Name]
+  if ($null -eq $p -or $null -eq $p.Value) { return $null }
+  return [string]$p.Value
+}
+
+<#
+  The pool a Front End pool is paired with (Get-CsPoolBackupRelationship), or $null. The cmdlet's
+  output properties are not documented: BackupPoolFqdn is read first, then BackupPool (text, or an
+  object with an Fqdn); to be checked on a lab server (agent/README.md).
+#>
+function Get-LyncBackupPool([string]$PoolFqdn) {
+  foreach ($r in @(Get-CsPoolBackupRelationship -PoolFqdn $PoolFqdn)) {
+    $text = Get-PropertyText $r 'BackupPoolFqdn'
+    if (-not $text -and $null -ne $r -and $null -ne $r.PSObject.Properties['BackupPool']) {
+      $value = $r.PSObject.Properties['BackupPool'].Value
+      $text = Get-PropertyText $value 'Fqdn'
+      if (-not $text -and $null -ne $value) { $text = [string]$value }
+    }
+    if ($text) { return ($text -replace '^[^:]*:', '') }
+  }
+  return $null
+}
+
+Export-ModuleMember -Function Write-Ok, Write-Fail, Get-TargetVm, Get-StateName, Get-ModeName, ConvertTo-CimEmbeddedString, Import-LyncModule, Get-PropertyText, Get-LyncBackupPool -Variable Namespace, GuidPattern, StateNames

@@ -106,14 +106,50 @@ function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<V
   let polls = 0;
 
   progress(context, { phase: 'initiating', percent: 0, waitingFor: `InitiateFailback of ${vm}`, vm });
-  const initiate = yield* runCommand(
-    context,
-    command('hyperv.initiateFailback', {
+  // 32774 (in use) and 32777 (not available) may pass: retry with backoff within the budget.
+  let retries = 0;
+  let initiate: RunAgentCommandOutcome<'hyperv.initiateFailback'> | undefined;
+  let lastRetry: Problem | undefined;
+  const initiated = yield* pollUntil(context, {
+    deadline,
+    intervalMs: input.pollMs,
+    immediate: true,
+    onWait: (at) =>
+      progress(context, {
+        phase: 'initiating',
+        percent: 0,
+        waitingFor: `InitiateFailback of ${vm} again (${lastRetry?.code ?? 'temporary'}: retry ${retries})`,
+        nextCheckAt: at.toISOString(),
+        vm,
+      }),
+    *poll() {
+      initiate = yield* runCommand(
+        context,
+        command('hyperv.initiateFailback', {
+          vm,
+          ...(input.recoveryPointId === undefined ? {} : { recoveryPointId: input.recoveryPointId }),
+        }),
+      );
+      const next = h.failbackNextStep(initiate);
+      if (next.next !== 'retry') return { done: true, value: next };
+      lastRetry = next.error;
+      const delay = h.failbackRetryDelayMs(retries, input.pollMs);
+      retries++;
+      return { done: false, retryAfterMs: delay };
+    },
+  });
+  if (!initiated.done || initiate === undefined)
+    return {
       vm,
-      ...(input.recoveryPointId === undefined ? {} : { recoveryPointId: input.recoveryPointId }),
-    }),
-  );
-  const first = h.failbackNextStep(initiate);
+      outcome: 'failed',
+      polls,
+      ...(initiate?.output === undefined ? {} : { returnCode: initiate.output.returnCode }),
+      error: {
+        code: lastRetry?.code ?? 'timedOut',
+        message: `InitiateFailback of ${vm} still answered ${lastRetry?.message ?? 'nothing'} after ${retries} retries at the deadline`,
+      },
+    };
+  const first = initiated.value;
   const ids = {
     ...(initiate.output?.jobId === undefined ? {} : { jobId: initiate.output.jobId }),
     ...(initiate.output === undefined ? {} : { returnCode: initiate.output.returnCode }),
@@ -146,8 +182,12 @@ function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<V
         const status = yield* runCommand(context, command('hyperv.jobStatus', { jobId: first.jobId }));
         polls++;
         if (status.outcome === 'timedOut') return { done: false };
-        if (status.outcome !== 'succeeded' || status.output === undefined)
-          return { done: true, value: stop(status.outcome, status.error) };
+        if (status.outcome !== 'succeeded' || status.output === undefined) {
+          // A finished job Hyper-V already removed is not a failure: the state tells (below).
+          const failure = h.jobReadFailure(status);
+          if (failure.next === 'readState') return { done: true, value: undefined };
+          return { done: true, value: stop(failure.outcome, failure.error) };
+        }
         const verdict = h.failbackJobVerdict(status.output);
         if (verdict.verdict === 'running') return { done: false };
         return {

@@ -5,8 +5,11 @@ import { relay } from '../names/relay';
 
 /**
  * Restores conferencing data from the Lync / Skype for Business Backup Service pair
- * (onprem-commands.md, "Lync Backup Service"): `lync.backupSync` on the pool that holds the data,
- * then `lync.backupStatus` until the module is done, failed, or the operation timeout passes. A
+ * (onprem-commands.md, "Lync Backup Service"): `lync.backupSync` on the pool that holds the data
+ * (the agent reads the pairing with the pool that lost it first and refuses `NotPaired`), then
+ * `lync.backupStatus` until the module is in the procedure's Steady State AFTER the sync (a
+ * reading since the sync showed it moving: shared/onprem/lync.ts), failed, or the operation
+ * timeout passes. A
  * sub-orchestration the recovery plans call; it returns a result in the one outcome vocabulary for
  * every ending and never throws for an on-premises failure.
  */
@@ -26,6 +29,7 @@ orchestration(names.lyncConferenceRestore, {
     ...ending,
     site: inputText(raw, 'site'),
     poolFqdn: inputText(raw, 'poolFqdn'),
+    lostPoolFqdn: inputText(raw, 'lostPoolFqdn'),
     module: inputText(raw, 'module'),
     polls: 0,
   }),
@@ -37,11 +41,19 @@ orchestration(names.lyncConferenceRestore, {
     const pollMs = input.pollMs ?? settings?.pollMs ?? 30_000;
     const timeoutMs = input.timeoutMs ?? settings?.operationTimeoutMs ?? 4 * 3600_000;
     const timeouts = input.timeouts ?? settings?.timeouts;
-    const base = { site: input.site, poolFqdn: input.poolFqdn, module: input.module };
+    const base = {
+      site: input.site,
+      poolFqdn: input.poolFqdn,
+      lostPoolFqdn: input.lostPoolFqdn,
+      module: input.module,
+    };
     const command = <T extends 'lync.backupSync' | 'lync.backupStatus'>(type: T) => ({
       site: input.site,
       type,
-      params: { poolFqdn: input.poolFqdn, module: input.module },
+      params:
+        type === 'lync.backupSync'
+          ? { poolFqdn: input.poolFqdn, lostPoolFqdn: input.lostPoolFqdn, module: input.module }
+          : { poolFqdn: input.poolFqdn, module: input.module },
       mode: input.mode,
       ...(timeouts === undefined ? {} : { timeouts }),
     });
@@ -59,6 +71,10 @@ orchestration(names.lyncConferenceRestore, {
       return done({ ...base, outcome: sync.outcome, polls: 0, ...(sync.error ? { error: sync.error } : {}) });
 
     let lastStatus: LyncConferenceRestoreResult['lastStatus'];
+    const syncedAt = context.df.currentUtcDateTime.getTime();
+    const cycleMs = input.backupCycleMs ?? 120_000;
+    let evidence: { moved: boolean; sinceSyncMs?: number; cycleMs?: number } = { moved: false };
+    let waiting = `${input.module} on ${input.poolFqdn} to finish syncing`;
     const polled = yield* pollUntil(context, {
       deadline,
       intervalMs: pollMs,
@@ -66,7 +82,7 @@ orchestration(names.lyncConferenceRestore, {
         progress(context, {
           phase: 'polling',
           percent: 50,
-          waitingFor: `${input.module} on ${input.poolFqdn} to finish syncing`,
+          waitingFor: waiting,
           nextCheckAt: at.toISOString(),
           ...base,
           polls,
@@ -83,8 +99,15 @@ orchestration(names.lyncConferenceRestore, {
           };
         const out = status.output;
         lastStatus = { exportStatus: out.exportStatus, importStatus: out.importStatus };
-        const verdict = lync.get().lyncStatusVerdict(out, input);
-        if (verdict.verdict === 'inProgress') return { done: false };
+        const sinceSyncMs = context.df.currentUtcDateTime.getTime() - syncedAt;
+        const verdict = lync
+          .get()
+          .lyncStatusVerdict(out, input, { ...evidence, sinceSyncMs, cycleMs }, input);
+        evidence = { moved: verdict.evidence.moved };
+        if (verdict.verdict === 'inProgress') {
+          waiting = `${input.module} on ${input.poolFqdn}: ${verdict.waiting}`;
+          return { done: false };
+        }
         return {
           done: true,
           value:
@@ -99,12 +122,19 @@ orchestration(names.lyncConferenceRestore, {
         ...base,
         outcome: 'timedOut',
         polls: polled.polls,
+        movedAfterSync: evidence.moved,
         ...(lastStatus ? { lastStatus } : {}),
         error: {
           code: 'timedOut',
-          message: `${input.module} on ${input.poolFqdn} not done after ${Math.round(timeoutMs / 60_000)} minutes`,
+          message: `${input.module} on ${input.poolFqdn} not done after ${Math.round(timeoutMs / 60_000)} minutes (${waiting})`,
         },
       });
-    return done({ ...base, ...polled.value, polls: polled.polls, ...(lastStatus ? { lastStatus } : {}) });
+    return done({
+      ...base,
+      ...polled.value,
+      polls: polled.polls,
+      movedAfterSync: evidence.moved,
+      ...(lastStatus ? { lastStatus } : {}),
+    });
   },
 });

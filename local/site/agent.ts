@@ -62,7 +62,9 @@ export interface LocalSite {
 
 /** The demo site: a paired Lync pool, three replica VMs, a Persistent Chat pool. */
 export const DEMO_SITE: SimulatedSiteDescription = {
-  lync: { pools: [{ fqdn: 'pool2.contoso.local', syncDurationMs: 15_000 }] },
+  lync: {
+    pools: [{ fqdn: 'pool2.contoso.local', pairedWith: 'pool1.contoso.local', syncDurationMs: 15_000 }],
+  },
   hyperv: {
     vms: [
       { name: 'app-01', replicationState: 'FailedOver', failbackDurationMs: 10_000 },

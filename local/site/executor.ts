@@ -10,7 +10,8 @@ export function createSimulatedExecutor(site: SimulatedSite): Executor {
     (p: P): Promise<R> =>
       Promise.resolve().then(() => fn(p));
   return executorFromTable('simulated', {
-    'lync.backupSync': later((p) => site.backupSync(p.poolFqdn, p.module)),
+    'lync.backupSync': later((p) => site.backupSync(p.poolFqdn, p.module, p.lostPoolFqdn)),
+    'lync.backupRelationship': later((p) => site.backupRelationship(p.poolFqdn)),
     'lync.backupStatus': later((p) => site.backupStatus(p.poolFqdn, p.module)),
     'hyperv.initiateFailback': later((p) => site.initiateFailback(p.vm)),
     'hyperv.jobStatus': later((p) => site.jobStatus(p.jobId)),

@@ -4,6 +4,7 @@ import {
   DEFAULT_LYNC_MODULE,
   GUID_PATTERN,
   LYNC_BACKUP_MODULES,
+  REPLICATION_MODES,
   REPLICATION_STATES,
   fqdnSchema,
   guidSchema,
@@ -16,6 +17,7 @@ import {
   type JobState,
   type LyncBackupModule,
   type LyncExportStatus,
+  type ReplicationMode,
   type ReplicationState,
 } from '../../shared/contracts';
 import { ExecutorError } from '../../agent/executors/types';
@@ -38,7 +40,15 @@ export const simulatedSiteSchema = z.strictObject({
       pools: z.array(
         z.strictObject({
           fqdn: fqdnSchema,
-          /** How long a sync takes before the module is steady again. */
+          /** The Front End pool it is paired with (Get-CsPoolBackupRelationship); pairing is mutual. */
+          pairedWith: fqdnSchema.optional(),
+          /**
+           * How long after Invoke-CsBackupServiceSync the module still reports the state it had
+           * before (the Backup Service picks the sync up on its next cycle): a steady reading in
+           * that window is from before the sync and proves nothing (issue 22 item 3).
+           */
+          syncLagMs: z.number().int().min(0).default(5_000),
+          /** How long a sync runs (NonSteadyState) once picked up, before the module is steady again. */
           syncDurationMs: z.number().int().min(0).default(30_000),
           /** Modules that end in ErrorState after a sync. */
           failModules: z.array(moduleEnum).default([]),
@@ -55,6 +65,10 @@ export const simulatedSiteSchema = z.strictObject({
           name: vmRefSchema,
           id: guidSchema.optional(),
           replicationState: z.enum(REPLICATION_STATES).default('FailedOver'),
+          /** Its Hyper-V Replica role: InitiateFailback and test failovers work on a `Replica`. */
+          replicationMode: z.enum(REPLICATION_MODES).default('Replica'),
+          /** Return codes InitiateFailback answers first, one per call (e.g. 32774 in use), before behaving normally. */
+          returnCodes: z.array(z.number().int()).default([]),
           failbackDurationMs: z.number().int().min(0).default(20_000),
           /**
            * `initiate`: InitiateFailback returns 32768; `job`: the 4096 job ends in Exception;
@@ -66,7 +80,14 @@ export const simulatedSiteSchema = z.strictObject({
         }),
       ),
     })
-    .default({ vms: [] }),
+    .extend({
+      /**
+       * How long a finished job stays readable: Hyper-V removes it after CIM_Job.TimeBeforeRemoval
+       * (5 minutes by default); reading it later answers NotFound.
+       */
+      jobRetentionMs: z.number().int().min(0).default(300_000),
+    })
+    .default({ vms: [], jobRetentionMs: 300_000 }),
   pchat: z
     .strictObject({
       pools: z.array(fqdnSchema).default([]),
@@ -79,8 +100,12 @@ export const simulatedSiteSchema = z.strictObject({
           }),
         )
         .default([]),
+      /** User objects and the SIP address each holds (e.g. the Group Chat 2010 well-known user). */
+      users: z
+        .array(z.strictObject({ identity: z.string().min(1).max(256), sipAddress: sipAddressSchema }))
+        .default([]),
     })
-    .default({ pools: [], endpoints: [] }),
+    .default({ pools: [], endpoints: [], users: [] }),
 });
 export type SimulatedSiteDescription = z.input<typeof simulatedSiteSchema>;
 
@@ -92,6 +117,8 @@ interface VmState {
   name: string;
   id: string;
   state: ReplicationState;
+  mode: ReplicationMode;
+  returnCodes: number[];
   failbackDurationMs: number;
   fail: 'initiate' | 'job' | 'stopTestFailover' | undefined;
   returnCode: number | undefined;
@@ -118,6 +145,8 @@ export class SimulatedSite {
   private readonly pools = new Map<
     string,
     {
+      pairedWith: string | undefined;
+      syncLagMs: number;
       syncDurationMs: number;
       failModules: Set<string>;
       finalState: boolean;
@@ -126,7 +155,9 @@ export class SimulatedSite {
   >();
   private readonly vms = new Map<string, VmState>();
   private readonly jobs = new Map<string, JobRecord>();
+  private readonly jobRetentionMs: number;
   private readonly pchatPools = new Set<string>();
+  private readonly users = new Map<string, string>();
   private readonly endpoints = new Map<
     string,
     { sipAddress: string; poolFqdn: string; displayName?: string }
@@ -139,17 +170,22 @@ export class SimulatedSite {
     const d = simulatedSiteSchema.parse(description);
     for (const p of d.lync.pools) {
       this.pools.set(p.fqdn.toLowerCase(), {
+        pairedWith: p.pairedWith,
+        syncLagMs: p.syncLagMs,
         syncDurationMs: p.syncDurationMs,
         failModules: new Set(p.failModules),
         finalState: p.finalState,
         modules: new Map(),
       });
     }
+    this.jobRetentionMs = d.hyperv.jobRetentionMs;
     for (const v of d.hyperv.vms) {
       const vm: VmState = {
         name: v.name,
         id: (v.id ?? randomUUID()).toLowerCase(),
         state: v.replicationState,
+        mode: v.replicationMode,
+        returnCodes: [...v.returnCodes],
         failbackDurationMs: v.failbackDurationMs,
         fail: v.fail,
         returnCode: v.returnCode,
@@ -158,6 +194,7 @@ export class SimulatedSite {
       this.vms.set(vm.id, vm);
     }
     for (const p of d.pchat.pools) this.pchatPools.add(p.toLowerCase());
+    for (const u of d.pchat.users) this.users.set(u.sipAddress.toLowerCase(), u.identity);
     for (const e of d.pchat.endpoints)
       this.endpoints.set(
         e.sipAddress.toLowerCase(),
@@ -184,15 +221,34 @@ export class SimulatedSite {
     return p;
   }
 
-  /** Invoke-CsBackupServiceSync: incremental, harmless to repeat. */
-  backupSync(poolFqdn: string, module: LyncBackupModule): CommandOutput<'lync.backupSync'> {
+  /** Get-CsPoolBackupRelationship: the pool's pair, named on either side. */
+  backupRelationship(poolFqdn: string): CommandOutput<'lync.backupRelationship'> {
+    const p = this.pool(poolFqdn);
+    const key = poolFqdn.toLowerCase();
+    const partner =
+      p.pairedWith ??
+      [...this.pools.entries()].find(([, other]) => other.pairedWith?.toLowerCase() === key)?.[0];
+    return { poolFqdn, backupPoolFqdn: partner ?? null };
+  }
+
+  /**
+   * Invoke-CsBackupServiceSync: incremental, harmless to repeat. Like the Backup Service, it
+   * works only between paired pools: a pool without a pair fails (ExecutorError `NotPaired`).
+   */
+  backupSync(
+    poolFqdn: string,
+    module: LyncBackupModule,
+    lostPoolFqdn: string,
+  ): CommandOutput<'lync.backupSync'> {
     const p = this.pool(poolFqdn);
     this.calls.backupSync++;
+    const pair = this.backupRelationship(poolFqdn).backupPoolFqdn;
+    if (pair === null) throw new ExecutorError('NotPaired', `pool ${poolFqdn} has no backup pool`);
     const m = p.modules.get(module) ?? { syncs: 0 };
     m.syncStartedAt = this.now().getTime();
     m.syncs++;
     p.modules.set(module, m);
-    return { poolFqdn, module };
+    return { poolFqdn, lostPoolFqdn, module };
   }
 
   /** Get-CsBackupServiceStatus for one module. */
@@ -201,8 +257,11 @@ export class SimulatedSite {
     const m = p.modules.get(module);
     let exportStatus: LyncExportStatus = p.finalState ? 'FinalState' : 'SteadyState';
     if (m?.syncStartedAt !== undefined) {
-      if (this.now().getTime() < m.syncStartedAt + p.syncDurationMs) exportStatus = 'NonSteadyState';
-      else if (p.failModules.has(module)) exportStatus = 'ErrorState';
+      // Within the lag the module still reports the (steady) state from before this sync.
+      const pickedUp = m.syncStartedAt + p.syncLagMs;
+      const now = this.now().getTime();
+      if (now >= pickedUp && now < pickedUp + p.syncDurationMs) exportStatus = 'NonSteadyState';
+      else if (now >= pickedUp + p.syncDurationMs && p.failModules.has(module)) exportStatus = 'ErrorState';
     }
     return {
       poolFqdn,
@@ -240,6 +299,8 @@ export class SimulatedSite {
       ...(jobId === undefined ? {} : { jobId }),
     });
     if (vm.returnCode !== undefined) return code(vm.returnCode);
+    const next = vm.returnCodes.shift();
+    if (next !== undefined) return code(next);
     if (vm.state !== 'FailedOver') return code(32775);
     if (vm.fail === 'initiate') return code(32768);
     const jobId = randomUUID();
@@ -260,6 +321,11 @@ export class SimulatedSite {
     if (job === undefined) throw new ExecutorError('NotFound', `job ${jobId} is not known on this host`);
     this.settle(job.vm);
     const elapsed = this.now().getTime() - job.startedAt;
+    if (elapsed >= job.durationMs + this.jobRetentionMs) {
+      // Hyper-V has removed the finished job (CIM_Job.TimeBeforeRemoval).
+      this.jobs.delete(jobId.toLowerCase());
+      throw new ExecutorError('NotFound', `job ${jobId} is not known on this host`);
+    }
     if (elapsed < job.durationMs) {
       const jobState: JobState = 'Running';
       return {
@@ -284,7 +350,7 @@ export class SimulatedSite {
   /** Get-VMReplication's State. */
   replicationState(ref: string): CommandOutput<'hyperv.replicationState'> {
     const vm = this.vm(ref);
-    return { vm: ref, vmId: vm.id, replicationState: vm.state };
+    return { vm: ref, vmId: vm.id, replicationState: vm.state, replicationMode: vm.mode };
   }
 
   /** Start-VMFailover -AsTest (TestReplicaSystem): a test VM, production untouched. */
@@ -340,6 +406,22 @@ export class SimulatedSite {
       throw new ExecutorError('NotFound', `Persistent Chat pool ${poolFqdn} is not in this site's topology`);
     if (this.endpoints.has(sipAddress.toLowerCase()))
       throw new ExecutorError('AlreadyExists', `an object with SIP address ${sipAddress} already exists`);
+    // The procedure deletes the Group Chat 2010 user whose SIP address it reuses, first.
+    const holder = this.users.get(sipAddress.toLowerCase());
+    if (holder !== undefined)
+      throw new ExecutorError(
+        'SipAddressInUse',
+        `${sipAddress} is still held by user ${holder}: the procedure turns Group Chat 2010 off, migrates its data and deletes that well-known user before creating the endpoint with its SIP address`,
+      );
+    // One legacy endpoint per pool (legacy clients reach one pool at a time).
+    const other = [...this.endpoints.values()].find(
+      (e) => e.poolFqdn.toLowerCase() === poolFqdn.toLowerCase(),
+    );
+    if (other !== undefined)
+      throw new ExecutorError(
+        'PoolHasEndpoint',
+        `Persistent Chat pool ${poolFqdn} already has the legacy endpoint ${other.sipAddress}: the procedure allows one per pool`,
+      );
     this.endpoints.set(
       sipAddress.toLowerCase(),
       displayName === undefined ? { sipAddress, poolFqdn } : { sipAddress, poolFqdn, displayName },

@@ -5,6 +5,7 @@ import {
   LYNC_BACKUP_MODULES,
   LYNC_EXPORT_STATUSES,
   LYNC_IMPORT_STATUSES,
+  REPLICATION_MODES,
   REPLICATION_STATES,
   normaliseLyncStatus,
 } from './domain';
@@ -33,10 +34,21 @@ const vmOptionalRecoveryPoint = z.strictObject({
 
 /** Parameter schemas by command type. Defaults are applied before signing, so the signed bytes carry them. */
 export const commandParamSchemas = {
-  'lync.backupSync': z.strictObject({
-    poolFqdn: fqdnSchema,
-    module: moduleSchema.default(DEFAULT_LYNC_MODULE),
-  }),
+  // The sync runs on the pool that still HOLDS the data (`poolFqdn`), never on the pool that lost
+  // it (`lostPoolFqdn`, its pair): the agent reads the pairing first and refuses `NotPaired`.
+  'lync.backupSync': z
+    .strictObject({
+      poolFqdn: fqdnSchema,
+      lostPoolFqdn: fqdnSchema,
+      module: moduleSchema.default(DEFAULT_LYNC_MODULE),
+    })
+    .refine((p) => p.poolFqdn.toLowerCase() !== p.lostPoolFqdn.toLowerCase(), {
+      path: ['lostPoolFqdn'],
+      error:
+        'must differ from poolFqdn: the sync runs on the pool that still holds the data, never on the pool that lost it',
+    }),
+  // Get-CsPoolBackupRelationship: which pool a Front End pool is paired with (read only).
+  'lync.backupRelationship': z.strictObject({ poolFqdn: fqdnSchema }),
   'lync.backupStatus': z.strictObject({
     poolFqdn: fqdnSchema,
     module: moduleSchema.default(DEFAULT_LYNC_MODULE),
@@ -82,7 +94,12 @@ const shortText = z.string().max(1024);
 
 /** Output schemas by command type (what `succeeded` / `alreadyDone` results carry). */
 export const commandOutputSchemas = {
-  'lync.backupSync': z.strictObject({ poolFqdn: fqdnSchema, module: moduleSchema }),
+  'lync.backupSync': z.strictObject({ poolFqdn: fqdnSchema, lostPoolFqdn: fqdnSchema, module: moduleSchema }),
+  'lync.backupRelationship': z.strictObject({
+    poolFqdn: fqdnSchema,
+    /** The pool it is paired with; null when it has none. */
+    backupPoolFqdn: fqdnSchema.nullable(),
+  }),
   'lync.backupStatus': z.strictObject({
     poolFqdn: fqdnSchema,
     module: moduleSchema,
@@ -111,6 +128,8 @@ export const commandOutputSchemas = {
     vm: vmRefSchema,
     vmId: guidSchema.optional(),
     replicationState,
+    /** The VM's replica role, when the host reports it (InitiateFailback needs `Replica`). */
+    replicationMode: z.enum(REPLICATION_MODES).optional(),
   }),
   'hyperv.startTestFailover': z.strictObject({
     vm: vmRefSchema,
@@ -148,6 +167,7 @@ export type CommandKind = 'read' | 'changesState' | 'testFailover';
 
 const KINDS: Readonly<Record<CommandType, CommandKind>> = Object.freeze({
   'lync.backupSync': 'changesState',
+  'lync.backupRelationship': 'read',
   'lync.backupStatus': 'read',
   'hyperv.initiateFailback': 'changesState',
   'hyperv.jobStatus': 'read',

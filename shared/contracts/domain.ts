@@ -40,16 +40,18 @@ export function normaliseLyncStatus(text: string): string {
 }
 
 /**
- * Whether a Backup Service module is done: ErrorState on either side is a failure; ExportStatus
- * SteadyState or FinalState with ImportStatus NormalState is done; anything else is in progress.
+ * What one Backup Service reading says: ErrorState on either side is a failure; ExportStatus
+ * SteadyState with ImportStatus NormalState is done, the one state Microsoft's procedure names
+ * ("Steady State"); anything else, FinalState included (the procedure does not name it), is in
+ * progress. Whether a steady reading proves that a given sync finished is the flow's decision
+ * (shared/onprem/lync.ts): a reading taken before the sync moved the state proves nothing.
  */
 export function lyncStatusState(
   exportStatus: LyncExportStatus,
   importStatus: LyncImportStatus,
 ): ProgressState {
   if (exportStatus === 'ErrorState' || importStatus === 'ErrorState') return 'failed';
-  if ((exportStatus === 'SteadyState' || exportStatus === 'FinalState') && importStatus === 'NormalState')
-    return 'done';
+  if (exportStatus === 'SteadyState' && importStatus === 'NormalState') return 'done';
   return 'inProgress';
 }
 
@@ -77,14 +79,25 @@ export function hypervReturnMeaning(code: number): string {
 }
 
 /** What a return code of `InitiateFailback` asks the caller to do next. */
-export type ReturnCodeAction = 'completed' | 'pollJob' | 'rereadState' | 'failed';
+export type ReturnCodeAction = 'completed' | 'pollJob' | 'rereadState' | 'retry' | 'failed';
 
-/** 0 completed; 4096 poll the job; 32775 re-read the replication state (often already applied); else failed. */
+/**
+ * 0 completed; 4096 poll the job; 32775 (invalid state: often already applied), 32771 (status
+ * unknown) and 32772 (timeout) re-read the replication state, since the call may have taken
+ * effect; 32774 (system in use) and 32777 (system not available) may pass: retry with backoff
+ * within the step's budget; every other code is final.
+ */
 export function hypervReturnAction(code: number): ReturnCodeAction {
   if (code === 0) return 'completed';
   if (code === 4096) return 'pollJob';
-  if (code === 32775) return 'rereadState';
+  if (code === 32775 || code === 32771 || code === 32772) return 'rereadState';
+  if (code === 32774 || code === 32777) return 'retry';
   return 'failed';
+}
+
+/** Whether a failure code from the agent is a temporary WMI answer worth retrying (32774, 32777). */
+export function isRetryableWmiCode(code: string): boolean {
+  return code === 'wmi-32774' || code === 'wmi-32777';
 }
 
 /**
@@ -112,6 +125,21 @@ export const REPLICATION_STATES = [
   'Unknown',
 ] as const;
 export type ReplicationState = (typeof REPLICATION_STATES)[number];
+
+/**
+ * A VM's Hyper-V Replica role (Msvm_ComputerSystem.ReplicationMode: 0 None, 1 Primary, 2 Recovery
+ * (the replica), 3 Test replica, 4 Extended replica). InitiateFailback works on a recovery VM:
+ * `Replica` here.
+ */
+export const REPLICATION_MODES = [
+  'None',
+  'Primary',
+  'Replica',
+  'TestReplica',
+  'ExtendedReplica',
+  'Unknown',
+] as const;
+export type ReplicationMode = (typeof REPLICATION_MODES)[number];
 
 /** After a 32775 (or a restart mid-failback): the VM is already where InitiateFailback takes it. */
 export function isFailbackAlreadyApplied(state: ReplicationState): boolean {

@@ -36,13 +36,34 @@ const pollingOptions = {
 };
 
 /** Input of `lyncConferenceRestore`. */
-export const lyncConferenceRestoreInputSchema = z.strictObject({
-  site: siteSchema,
-  poolFqdn: fqdnSchema,
-  module: z.enum(LYNC_BACKUP_MODULES).default(DEFAULT_LYNC_MODULE),
-  mode: modeSchema,
-  ...pollingOptions,
-});
+export const lyncConferenceRestoreInputSchema = z
+  .strictObject({
+    site: siteSchema,
+    /** The pool that still HOLDS the conference content: the sync runs here. */
+    poolFqdn: fqdnSchema,
+    /** The pool that lost it, paired with `poolFqdn` (Get-CsPoolBackupRelationship). */
+    lostPoolFqdn: fqdnSchema,
+    module: z.enum(LYNC_BACKUP_MODULES).default(DEFAULT_LYNC_MODULE),
+    mode: modeSchema,
+    /** Count FinalState as done too (the procedure names only Steady State): see shared/onprem/lync.ts. */
+    acceptFinalState: z.boolean().optional(),
+    /**
+     * The Backup Service's cycle (Set-CsBackupServiceConfiguration -SyncInterval, 2 minutes by
+     * default): a steady reading this long after the sync counts as following it.
+     */
+    backupCycleMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(24 * 3600_000)
+      .optional(),
+    ...pollingOptions,
+  })
+  .refine((i) => i.poolFqdn.toLowerCase() !== i.lostPoolFqdn.toLowerCase(), {
+    path: ['lostPoolFqdn'],
+    error:
+      'must differ from poolFqdn: the sync runs on the pool that still holds the data, never on the pool that lost it',
+  });
 export type LyncConferenceRestoreInput = z.input<typeof lyncConferenceRestoreInputSchema>;
 
 /** Result of `lyncConferenceRestore`. */
@@ -50,8 +71,11 @@ export interface LyncConferenceRestoreResult {
   readonly outcome: Exclude<Outcome, 'partial'>;
   readonly site: string;
   readonly poolFqdn: string;
+  readonly lostPoolFqdn?: string;
   readonly module: string;
   readonly polls: number;
+  /** Whether a reading since the sync showed the module moving (the evidence "done" needs). */
+  readonly movedAfterSync?: boolean;
   readonly lastStatus?: { readonly exportStatus: string; readonly importStatus: string };
   readonly error?: Problem;
 }

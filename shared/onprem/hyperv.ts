@@ -1,5 +1,6 @@
 import {
   hypervReturnAction,
+  isRetryableWmiCode,
   type CommandOutput,
   type CommandType,
   type ReplicationState,
@@ -23,10 +24,17 @@ import type {
 export type FailbackNext =
   | { next: 'pollJob'; jobId: string }
   | { next: 'pollState' }
+  | { next: 'retry'; error: Problem }
   | { next: 'stop'; outcome: VmOutcome; error: Problem };
 
-/** From the outcome of `hyperv.initiateFailback`: 4096 → poll the job; 0 or already done → poll state; otherwise stop. */
+/**
+ * From the outcome of `hyperv.initiateFailback`: 4096 → poll the job; 0 or already done → poll
+ * state; 32774 / 32777 (temporary: the agent answers `failed` with `wmi-32774` / `wmi-32777`) →
+ * retry with backoff; otherwise stop.
+ */
 export function failbackNextStep(result: RunAgentCommandOutcome<'hyperv.initiateFailback'>): FailbackNext {
+  if (result.outcome === 'failed' && result.error !== undefined && isRetryableWmiCode(result.error.code))
+    return { next: 'retry', error: result.error };
   if (result.outcome !== 'succeeded') {
     return {
       next: 'stop',
@@ -39,12 +47,39 @@ export function failbackNextStep(result: RunAgentCommandOutcome<'hyperv.initiate
   if (out === undefined) return { next: 'pollState' };
   const action = out.returnCode === null ? 'rereadState' : hypervReturnAction(out.returnCode);
   if (action === 'pollJob' && out.jobId !== undefined) return { next: 'pollJob', jobId: out.jobId };
+  if (action === 'retry')
+    return { next: 'retry', error: { code: `wmi-${out.returnCode ?? 'unknown'}`, message: out.meaning } };
   if (action === 'completed' || action === 'rereadState' || action === 'pollJob')
     return { next: 'pollState' };
   return {
     next: 'stop',
     outcome: 'failed',
     error: { code: `wmi-${out.returnCode ?? 'unknown'}`, message: out.meaning },
+  };
+}
+
+/**
+ * How long to wait before retrying InitiateFailback after a temporary answer (32774 in use,
+ * 32777 not available): the poll interval doubled per retry, at most 10 minutes.
+ */
+export function failbackRetryDelayMs(retries: number, pollMs: number): number {
+  return Math.min(pollMs * 2 ** Math.max(0, retries), 10 * 60_000);
+}
+
+/**
+ * What a failed `hyperv.jobStatus` read means. Hyper-V removes a finished job after a while
+ * (CIM_Job.TimeBeforeRemoval, 5 minutes by default), so a job that cannot be found is not a
+ * failure: the replication state tells how the failback ended (`FailbackCompleted`). Any other
+ * failure of the read stops the VM's flow.
+ */
+export function jobReadFailure(
+  status: RunAgentCommandOutcome<'hyperv.jobStatus'>,
+): { next: 'readState' } | { next: 'stop'; outcome: VmOutcome; error: Problem | undefined } {
+  if (status.outcome === 'failed' && status.error?.code === 'NotFound') return { next: 'readState' };
+  return {
+    next: 'stop',
+    outcome: status.outcome === 'succeeded' ? 'failed' : status.outcome,
+    error: status.error,
   };
 }
 
@@ -129,6 +164,21 @@ export function testFailoverOutcome(args: {
 }): VmFailbackOutcome {
   const { vm, start, check, stop } = args;
   const name = start.output?.testVmName ?? testVmName(vm);
+  // A VM the host does not know cannot have a test VM: report why (NotFound), not a cleanup failure.
+  if (
+    start.outcome !== 'succeeded' &&
+    start.error?.code === 'NotFound' &&
+    stop.outcome !== 'succeeded' &&
+    stop.error?.code === 'NotFound'
+  )
+    return {
+      vm,
+      action: 'testFailover',
+      polls: args.polls,
+      testVm: { name, created: false, removed: false },
+      outcome: start.outcome,
+      error: start.error,
+    };
   const removed = stop.outcome === 'succeeded' && stop.output !== undefined ? stop.output.removed : null;
   const stopped = removed !== null;
   // The start may have created the VM even when it did not answer: a stop that removed one proves it.

@@ -77,8 +77,12 @@ export function interpretStateQuery(
     }
     case 'lync.backupSync': {
       const o = output as CommandOutput<'lync.backupStatus'>;
+      const lost = typeof original.params['lostPoolFqdn'] === 'string' ? original.params['lostPoolFqdn'] : '';
       if (o.state === 'inProgress')
-        return { verdict: 'alreadyDone', output: { poolFqdn: o.poolFqdn, module: o.module } };
+        return {
+          verdict: 'alreadyDone',
+          output: { poolFqdn: o.poolFqdn, lostPoolFqdn: lost, module: o.module },
+        };
       return { verdict: 'resend' };
     }
     case 'pchat.ensureLegacyEndpoint': {

@@ -63,7 +63,10 @@ export const stepSchema = z.discriminatedUnion(
       ...common,
       params: z.strictObject({
         site: siteSchema,
+        /** The pool that still holds the conference content (the sync runs there). */
         poolFqdn: fqdnSchema,
+        /** The paired pool that lost it (the agent checks the pairing before any sync). */
+        lostPoolFqdn: fqdnSchema,
         module: z
           .enum(LYNC_BACKUP_MODULES, { error: `must be one of ${LYNC_BACKUP_MODULES.join(', ')}` })
           .default(DEFAULT_LYNC_MODULE),

@@ -79,7 +79,13 @@ export function stepWork(step: PlanStep, mode: RunMode, ctx: StepContext): StepW
       return mode === 'failover'
         ? {
             kind: 'lyncSync',
-            input: { site, poolFqdn: step.params.poolFqdn, module: step.params.module, mode },
+            input: {
+              site,
+              poolFqdn: step.params.poolFqdn,
+              lostPoolFqdn: step.params.lostPoolFqdn,
+              module: step.params.module,
+              mode,
+            },
           }
         : {
             kind: 'command',

@@ -74,7 +74,12 @@ function benchPlan(): PlanInput {
             kind: 'lync.conferenceRestore',
             timeoutMinutes: 120,
             onFailure: 'continue',
-            params: { site: 'dc1', poolFqdn: 'pool2.contoso.local', module: 'ConfServices.DataConf' },
+            params: {
+              site: 'dc1',
+              poolFqdn: 'pool2.contoso.local',
+              lostPoolFqdn: 'pool1.contoso.local',
+              module: 'ConfServices.DataConf',
+            },
           },
         ],
       },

@@ -17,7 +17,7 @@ $RecoveryPoint = '0b3f7a55-3333-4c4c-9d9d-000000000003'
 <# A site with one Lync pool pair member, a Persistent Chat pool and two replica VMs. Override parts with -Change. #>
 function New-FakeSite([string]$Path, [scriptblock]$Change) {
   $state = @{
-    lync   = @{ pools = @(@{ fqdn = 'pool2.contoso.com'; syncDurationMs = 0; finalState = $false; failModules = @() }) }
+    lync   = @{ pools = @(@{ fqdn = 'pool2.contoso.com'; backupPool = 'pool1.contoso.com'; syncDurationMs = 0; finalState = $false; failModules = @() }) }
     pchat  = @{ pools = @('pc.contoso.com', 'pc2.contoso.com'); endpoints = @(@{ sipAddress = 'sip:other@contoso.com'; poolFqdn = 'pc2.contoso.com' }) }
     hyperv = @{
       vms  = @(

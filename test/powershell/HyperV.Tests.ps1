@@ -115,10 +115,42 @@ Describe 'Invoke-HypervFailback.ps1' {
     @((Get-FakeSite $site).hyperv.jobs).Count | Should -Be 1
   }
 
-  It 'answers 32775 for a VM that was never failed over, and the re-read says so' {
+  # Issue 22 item 8: a VM in the wrong state is refused before the call (it answered 32775 before).
+  It 'refuses WrongState, calling nothing, for a VM that was never failed over' {
     $run = Invoke-AgentScript 'Invoke-HypervFailback.ps1' @('-Vm', 'WEB01') $site
-    $run.Json.output.returnCode | Should -Be 32775
-    (Invoke-AgentScript 'Get-HypervReplicationState.ps1' @('-Vm', 'WEB01') $site).Json.output.replicationState | Should -Be 'Replicating'
+    Assert-OneJsonLine $run
+    $run.ExitCode | Should -Be 1
+    $run.Json.error.code | Should -Be 'WrongState'
+    $run.Json.error.message | Should -Match 'WEB01 is Replicating'
+    @((Get-FakeSite $site).calls).Count | Should -Be 0
+  }
+
+  It 'refuses NotReplica, calling nothing, for a VM whose replication role is <Name>' -ForEach @(@{ Mode = 1; Name = 'Primary' }, @{ Mode = 0; Name = 'None' }, @{ Mode = 3; Name = 'TestReplica' }) {
+    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.hyperv.vms[0].replicationMode = $Mode }
+    $run = Invoke-AgentScript 'Invoke-HypervFailback.ps1' @('-Vm', 'SQL01') $site
+    $run.ExitCode | Should -Be 1
+    $run.Json.error.code | Should -Be 'NotReplica'
+    $run.Json.error.message | Should -Match $Name
+    @((Get-FakeSite $site).calls).Count | Should -Be 0
+    (Invoke-AgentScript 'Get-HypervReplicationState.ps1' @('-Vm', 'SQL01') $site).Json.output.replicationMode | Should -Be $Name
+  }
+
+  It 'answers the codes it is told first, one per call, then starts the job (32774 then 32777 then 4096)' {
+    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.hyperv.vms[0].returnCodes = @(32774, 32777) }
+    (Invoke-AgentScript 'Invoke-HypervFailback.ps1' @('-Vm', 'SQL01') $site).Json.output.returnCode | Should -Be 32774
+    (Invoke-AgentScript 'Invoke-HypervFailback.ps1' @('-Vm', 'SQL01') $site).Json.output.returnCode | Should -Be 32777
+    (Invoke-AgentScript 'Invoke-HypervFailback.ps1' @('-Vm', 'SQL01') $site).Json.output.returnCode | Should -Be 4096
+  }
+
+  It 'the fake refuses an embedded instance that is not a Msvm_ReplicationSettingData (32776)' {
+    $env:LIFEBOAT_FAKE_STATE = $site
+    try {
+      Import-Module (Join-Path $PSScriptRoot 'fakes/Modules/CimCmdlets') -Force -Prefix Fake
+      $vm = @(Get-FakeCimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_ComputerSystem | Where-Object { $_.ElementName -eq 'SQL01' })[0]
+      $service = Get-FakeCimInstance -Namespace 'root\virtualization\v2' -ClassName Msvm_ReplicationService
+      $wrong = "<INSTANCE CLASSNAME=`"Msvm_VirtualSystemSettingData`"><PROPERTY NAME=`"InstanceID`" TYPE=`"string`"><VALUE>Microsoft:$($VmId.ToUpperInvariant())</VALUE></PROPERTY></INSTANCE>"
+      (Invoke-FakeCimMethod -InputObject $service -MethodName InitiateFailback -Arguments @{ ComputerSystem = $vm; ReplicationSettingData = $wrong }).ReturnValue | Should -Be 32776
+    } finally { Remove-Module CimCmdlets -ErrorAction SilentlyContinue; $env:LIFEBOAT_FAKE_STATE = $null }
   }
 
   It 'reports return code <Code> with its meaning <Meaning>' -ForEach @(
@@ -178,7 +210,7 @@ Describe 'Invoke-HypervFailback.ps1' {
 
 Describe 'Get-HypervJob.ps1' {
   It 'maps a Completed job with a non-zero error code to failed' {
-    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.hyperv.jobs = @(@{ id = '11111111-2222-3333-4444-555555555555'; vmId = $VmId; startedAt = 0; durationMs = 0; errorCode = 32772; errorDescription = 'Timed out'; settled = $true; endState = 7 }) }
+    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.hyperv.jobs = @(@{ id = '11111111-2222-3333-4444-555555555555'; vmId = $VmId; startedAt = ([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()); durationMs = 0; errorCode = 32772; errorDescription = 'Timed out'; settled = $true; endState = 7 }) }
     $run = Invoke-AgentScript 'Get-HypervJob.ps1' @('-JobId', '11111111-2222-3333-4444-555555555555') $site
     $run.Json.output.jobState | Should -Be 'Completed'
     $run.Json.output.state | Should -Be 'failed'
@@ -186,10 +218,21 @@ Describe 'Get-HypervJob.ps1' {
   }
 
   It 'reports BadJobState for a state that is not a CIM job state' {
-    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.hyperv.jobs = @(@{ id = '11111111-2222-3333-4444-555555555555'; vmId = $VmId; startedAt = 0; durationMs = 0; errorCode = 0; errorDescription = ''; settled = $true; endState = 42 }) }
+    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.hyperv.jobs = @(@{ id = '11111111-2222-3333-4444-555555555555'; vmId = $VmId; startedAt = ([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()); durationMs = 0; errorCode = 0; errorDescription = ''; settled = $true; endState = 42 }) }
     $run = Invoke-AgentScript 'Get-HypervJob.ps1' @('-JobId', '11111111-2222-3333-4444-555555555555') $site
     $run.ExitCode | Should -Be 1
     $run.Json.error.code | Should -Be 'BadJobState'
+  }
+
+  It 'reports NotFound for a finished job once Hyper-V has removed it (TimeBeforeRemoval)' {
+    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.hyperv.jobRetentionMs = 60000; $s.hyperv.jobs = @(@{ id = '11111111-2222-3333-4444-555555555555'; vmId = $VmId; startedAt = (([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()) - 30000); durationMs = 0; errorCode = 0; errorDescription = ''; settled = $false }) }
+    (Invoke-AgentScript 'Get-HypervJob.ps1' @('-JobId', '11111111-2222-3333-4444-555555555555') $site).Json.output.jobState | Should -Be 'Completed'
+    Edit-FakeSite $site { param($s) $s.hyperv.jobs[0].startedAt -= 60000 }
+    $gone = Invoke-AgentScript 'Get-HypervJob.ps1' @('-JobId', '11111111-2222-3333-4444-555555555555') $site
+    $gone.ExitCode | Should -Be 1
+    $gone.Json.error.code | Should -Be 'NotFound'
+    # The failback it ran is read through the replication state.
+    (Invoke-AgentScript 'Get-HypervReplicationState.ps1' @('-Vm', 'SQL01') $site).Json.output.replicationState | Should -Be 'FailbackCompleted'
   }
 
   It 'reports NotFound for an unknown job' {

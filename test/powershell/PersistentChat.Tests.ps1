@@ -90,6 +90,39 @@ Describe 'New-PchatLegacyEndpoint.ps1' {
     $state.pchat.endpoints[0].poolFqdn | Should -Be $Existing
   }
 
+  It 'refuses PoolHasEndpoint, creating nothing, when the pool already has a legacy endpoint (pool in <PoolIn>)' -ForEach @(
+    @{ PoolIn = 'PersistentChatPoolFqdn' }, @{ PoolIn = 'ServiceIdentity' }
+  ) {
+    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.pchat.endpoints = @(@{ sipAddress = 'sip:first@contoso.com'; poolFqdn = 'pc.contoso.com'; poolIn = $PoolIn }) }
+    $run = Invoke-AgentScript 'New-PchatLegacyEndpoint.ps1' @('-SipAddress', 'sip:ocschat@contoso.com', '-PoolFqdn', 'pc.contoso.com') $site
+    Assert-OneJsonLine $run
+    $run.ExitCode | Should -Be 1
+    $run.Json.error.code | Should -Be 'PoolHasEndpoint'
+    $run.Json.error.message | Should -Match 'sip:first@contoso\.com'
+    @((Get-FakeSite $site).calls).Count | Should -Be 0
+  }
+
+  It 'refuses SipAddressInUse, naming the user, when the Group Chat 2010 user still holds the address' {
+    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.pchat.users = @(@{ identity = 'CN=OCS Chat,OU=Users,DC=contoso,DC=com'; sipAddress = 'sip:ocschat@contoso.com' }) }
+    $run = Invoke-AgentScript 'New-PchatLegacyEndpoint.ps1' @('-SipAddress', 'sip:ocschat@contoso.com', '-PoolFqdn', 'pc.contoso.com') $site
+    Assert-OneJsonLine $run
+    $run.ExitCode | Should -Be 1
+    $run.Json.error.code | Should -Be 'SipAddressInUse'
+    $run.Json.error.message | Should -Match 'CN=OCS Chat'
+    $run.Json.error.message | Should -Match 'turns Group Chat 2010 off, migrates its data and deletes'
+    @((Get-FakeSite $site).calls).Count | Should -Be 0
+  }
+
+  It 'the fake directory itself refuses a SIP address a user holds and a second endpoint for a pool' {
+    $site = New-FakeSite (Join-Path $TestDrive 'site.json') { param($s) $s.pchat.users = @(@{ identity = 'ocschat'; sipAddress = 'sip:ocschat@contoso.com' }) }
+    $env:LIFEBOAT_FAKE_STATE = $site
+    try {
+      Import-Module (Join-Path $PSScriptRoot 'fakes/Modules/SkypeForBusiness') -Force -Prefix Fake
+      { New-FakeCsPersistentChatEndpoint -SipAddress 'sip:ocschat@contoso.com' -PersistentChatPoolFqdn 'pc.contoso.com' } | Should -Throw '*already in use*'
+      { New-FakeCsPersistentChatEndpoint -SipAddress 'sip:third@contoso.com' -PersistentChatPoolFqdn 'pc2.contoso.com' } | Should -Throw '*already has a legacy endpoint*'
+    } finally { Remove-Module SkypeForBusiness -ErrorAction SilentlyContinue; $env:LIFEBOAT_FAKE_STATE = $null }
+  }
+
   It 'reports CmdletFailed for a Persistent Chat pool that does not exist' {
     $site = New-FakeSite (Join-Path $TestDrive 'site.json')
     $run = Invoke-AgentScript 'New-PchatLegacyEndpoint.ps1' @('-SipAddress', 'sip:ocschat@contoso.com', '-PoolFqdn', 'pc9.contoso.com') $site

@@ -33,6 +33,9 @@ export interface FakeSiteState {
   lync: {
     pools: Array<{
       fqdn: string;
+      backupPool?: string;
+      syncLagMs?: number;
+      shape?: 'live' | 'deserialized' | 'flattened';
       syncDurationMs: number;
       finalState: boolean;
       failModules: string[];
@@ -66,7 +69,17 @@ export interface FakeSiteState {
 /** A site with one Lync pool, two Persistent Chat pools (an endpoint on the second) and one failed-over VM. */
 export function defaultFakeSite(): FakeSiteState {
   return {
-    lync: { pools: [{ fqdn: 'pool2.contoso.com', syncDurationMs: 0, finalState: false, failModules: [] }] },
+    lync: {
+      pools: [
+        {
+          fqdn: 'pool2.contoso.com',
+          backupPool: 'pool1.contoso.com',
+          syncDurationMs: 0,
+          finalState: false,
+          failModules: [],
+        },
+      ],
+    },
     pchat: {
       pools: ['pc.contoso.com', 'pc2.contoso.com'],
       endpoints: [{ sipAddress: 'sip:other@contoso.com', poolFqdn: 'pc2.contoso.com' }],

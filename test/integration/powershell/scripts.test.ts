@@ -33,8 +33,16 @@ beforeEach(async () => {
 describe('Lync Backup Service scripts through the PowerShell executor', () => {
   it('lync.backupSync answers the pool and module, and the fake saw one sync', async () => {
     await expect(
-      executor.execute('lync.backupSync', { poolFqdn: 'pool2.contoso.com', module: 'ConfServices.DataConf' }),
-    ).resolves.toEqual({ poolFqdn: 'pool2.contoso.com', module: 'ConfServices.DataConf' });
+      executor.execute('lync.backupSync', {
+        poolFqdn: 'pool2.contoso.com',
+        lostPoolFqdn: 'pool1.contoso.com',
+        module: 'ConfServices.DataConf',
+      }),
+    ).resolves.toEqual({
+      poolFqdn: 'pool2.contoso.com',
+      lostPoolFqdn: 'pool1.contoso.com',
+      module: 'ConfServices.DataConf',
+    });
     const calls = (await site.read()).calls;
     expect(calls.map((c) => [c.cmdlet, c.parameters])).toEqual([
       [
@@ -51,6 +59,7 @@ describe('Lync Backup Service scripts through the PowerShell executor', () => {
     await site.write(state);
     await executor.execute('lync.backupSync', {
       poolFqdn: 'pool2.contoso.com',
+      lostPoolFqdn: 'pool1.contoso.com',
       module: 'ConfServices.DataConf',
     });
     await expect(
@@ -71,6 +80,24 @@ describe('Lync Backup Service scripts through the PowerShell executor', () => {
         module: 'CentralMgmt.CMSMaster',
       }),
     ).resolves.toMatchObject({ exportStatus: 'SteadyState', state: 'done' });
+  });
+
+  it('lync.backupRelationship reads the pairing; the status reads deserialized objects too', async () => {
+    await expect(
+      executor.execute('lync.backupRelationship', { poolFqdn: 'pool2.contoso.com' }),
+    ).resolves.toEqual({
+      poolFqdn: 'pool2.contoso.com',
+      backupPoolFqdn: 'pool1.contoso.com',
+    });
+    const state = defaultFakeSite();
+    state.lync.pools[0]!.shape = 'deserialized';
+    await site.write(state);
+    await expect(
+      executor.execute('lync.backupStatus', {
+        poolFqdn: 'pool2.contoso.com',
+        module: 'ConfServices.DataConf',
+      }),
+    ).resolves.toMatchObject({ exportStatus: 'SteadyState', importStatus: 'NormalState', state: 'done' });
   });
 
   it('a script-reported error reaches the agent with its code', async () => {
@@ -104,6 +131,8 @@ describe('Hyper-V Replica scripts through the PowerShell executor', () => {
       vm: 'SQL01',
       vmId: VM_ID,
       replicationState: 'WaitingForFailback',
+      // Issue 22 item 8: the VM's replica role is read too.
+      replicationMode: 'Replica',
     });
     // Ten minutes pass.
     const later = await site.read();

@@ -16,7 +16,17 @@ beforeAll(async () => {
   world = await startRelayWorld({ app: relayApp });
   await world.startAgent(
     {
-      lync: { pools: [{ fqdn: 'pool2.contoso.com', syncDurationMs: 95_000 }] },
+      // No lag: the status read right after the interrupted sync shows it running (this test's point).
+      lync: {
+        pools: [
+          {
+            fqdn: 'pool2.contoso.com',
+            pairedWith: 'pool1.contoso.com',
+            syncLagMs: 0,
+            syncDurationMs: 95_000,
+          },
+        ],
+      },
       hyperv: { vms: [{ name: 'vm-01', failbackDurationMs: 60_000 }] },
     },
     // Redelivered a second after the "crash", not after ten minutes.
@@ -41,6 +51,7 @@ describe('interrupted commands', () => {
     const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'lyncConferenceRestore', {
       site: world.site,
       poolFqdn: 'pool2.contoso.com',
+      lostPoolFqdn: 'pool1.contoso.com',
       mode: 'failover',
       pollMs: 30_000,
       timeoutMs: 3600_000,

@@ -12,7 +12,9 @@ let world: RelayWorld;
 
 beforeAll(async () => {
   world = await startRelayWorld({ app: relayApp });
-  await world.startAgent({ lync: { pools: [{ fqdn: 'pool2.contoso.com', syncDurationMs: 60_000 }] } });
+  await world.startAgent({
+    lync: { pools: [{ fqdn: 'pool2.contoso.com', pairedWith: 'pool1.contoso.com', syncDurationMs: 60_000 }] },
+  });
 });
 afterAll(async () => {
   await world?.stop();
@@ -46,6 +48,7 @@ describe('POST /api/onprem/{flow}', () => {
     const started = await post('lync-restore', {
       site: world.site,
       poolFqdn: 'pool2.contoso.com',
+      lostPoolFqdn: 'pool1.contoso.com',
       mode: 'drill',
     });
     expect(started.status).toBe(202);

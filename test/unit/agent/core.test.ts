@@ -29,7 +29,9 @@ afterEach(async () => {
 function site() {
   return new SimulatedSite(
     {
-      lync: { pools: [{ fqdn: 'pool2.contoso.com', syncDurationMs: 60_000 }] },
+      lync: {
+        pools: [{ fqdn: 'pool2.contoso.com', pairedWith: 'pool1.contoso.com', syncDurationMs: 60_000 }],
+      },
       hyperv: { vms: [{ name: 'SQL01', failbackDurationMs: 30_000 }, { name: 'WEB01' }] },
       pchat: { pools: ['pc.contoso.com'] },
     },
@@ -144,7 +146,10 @@ describe('AgentCore', () => {
     const s = site();
     const file = ledgerFile();
     const first = await agentOn(s, file, { afterExecute: () => Promise.reject(new Error('killed')) });
-    const c = cmd({ type: 'lync.backupSync', params: { poolFqdn: 'pool2.contoso.com' } });
+    const c = cmd({
+      type: 'lync.backupSync',
+      params: { poolFqdn: 'pool2.contoso.com', lostPoolFqdn: 'pool1.contoso.com' },
+    });
     await expect(first.core.handle(c.text)).rejects.toThrow('killed');
     await first.ledger.close();
     const second = await agentOn(s, file);
@@ -160,7 +165,7 @@ describe('AgentCore', () => {
     const { core, audit } = await agentOn(s, ledgerFile());
     for (const [type, params] of [
       ['hyperv.initiateFailback', { vm: 'SQL01' }],
-      ['lync.backupSync', { poolFqdn: 'pool2.contoso.com' }],
+      ['lync.backupSync', { poolFqdn: 'pool2.contoso.com', lostPoolFqdn: 'pool1.contoso.com' }],
       ['pchat.ensureLegacyEndpoint', { sipAddress: 'sip:chat@contoso.com', poolFqdn: 'pc.contoso.com' }],
     ] as const) {
       const r = result((await core.handle(cmd({ type, params, mode: 'drill' }).text)).reply);
@@ -212,15 +217,18 @@ describe('AgentCore', () => {
     expect(JSON.stringify(audit.events)).not.toContain('PRIVATE');
   });
 
-  it('turns 32775 on a repeated failback into alreadyDone after re-reading the state', async () => {
+  // Issue 22 item 8: the VM is read before InitiateFailback, so a repeated failback is answered
+  // alreadyDone from that read without calling again (it was answered after a 32775 before).
+  it('answers a repeated failback alreadyDone from the state read first, without calling again', async () => {
     const s = site();
     const { core } = await agentOn(s, ledgerFile());
     expect(result((await core.handle(cmd().text)).reply).outcome).toBe('succeeded');
     const again = result((await core.handle(cmd().text)).reply);
     expect(again).toMatchObject({
       outcome: 'alreadyDone',
-      output: { returnCode: 32775, replicationState: 'WaitingForFailback' },
+      output: { returnCode: null, replicationState: 'WaitingForFailback' },
     });
+    expect(s.calls.initiateFailback).toBe(1);
     s.failVm('WEB01', 'initiate');
     expect(result((await core.handle(cmd({ params: { vm: 'WEB01' } }).text)).reply)).toMatchObject({
       outcome: 'failed',
@@ -249,5 +257,40 @@ describe('AgentCore', () => {
       ),
     ).toMatchObject({ outcome: 'failed', error: { code: 'conflict' } });
     expect(s.calls.createEndpoint).toBe(1);
+  });
+
+  it('issue 22 items 10 and 11: a second endpoint for a pool and a SIP address a user still holds are refused', async () => {
+    const s = new SimulatedSite(
+      {
+        pchat: {
+          pools: ['pc.contoso.com'],
+          endpoints: [{ sipAddress: 'sip:first@contoso.com', poolFqdn: 'pc.contoso.com' }],
+          users: [{ identity: 'CN=OCS Chat,DC=contoso,DC=com', sipAddress: 'sip:ocschat@contoso.com' }],
+        },
+      },
+      now,
+    );
+    const { core } = await agentOn(s, ledgerFile());
+    const ensure = (sipAddress: string) =>
+      core
+        .handle(
+          cmd({ type: 'pchat.ensureLegacyEndpoint', params: { sipAddress, poolFqdn: 'pc.contoso.com' } })
+            .text,
+        )
+        .then((d) => result(d.reply));
+    expect(await ensure('sip:second@contoso.com')).toMatchObject({
+      outcome: 'rejected',
+      error: {
+        code: 'PoolHasEndpoint',
+        message: expect.stringContaining('sip:first@contoso.com') as unknown,
+      },
+    });
+    expect(await ensure('sip:ocschat@contoso.com')).toMatchObject({
+      outcome: 'rejected',
+      error: { code: 'SipAddressInUse', message: expect.stringContaining('CN=OCS Chat') as unknown },
+    });
+    // The endpoint already there stays alreadyDone.
+    expect(await ensure('sip:first@contoso.com')).toMatchObject({ outcome: 'alreadyDone' });
+    expect(s.getEndpoint('sip:second@contoso.com').exists).toBe(false);
   });
 });

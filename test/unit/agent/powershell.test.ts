@@ -2,10 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  SCRIPT_FAMILIES,
   SCRIPT_FILES,
   buildArgv,
   createPowerShellExecutor,
   defaultScriptsDir,
+  executablesFor,
   parseScriptOutput,
   type ProcessRunner,
 } from '../../../agent/executors/powershell';
@@ -16,7 +18,11 @@ const dir = '/opt/lifeboat/scripts';
 describe('PowerShell argument vectors', () => {
   it('runs one fixed script with -File and named, validated values', () => {
     expect(
-      buildArgv('lync.backupSync', { poolFqdn: 'pool2.contoso.com', module: 'ConfServices.DataConf' }, dir),
+      buildArgv(
+        'lync.backupSync',
+        { poolFqdn: 'pool2.contoso.com', lostPoolFqdn: 'pool1.contoso.com', module: 'ConfServices.DataConf' },
+        dir,
+      ),
     ).toEqual([
       '-NoProfile',
       '-NonInteractive',
@@ -24,6 +30,8 @@ describe('PowerShell argument vectors', () => {
       path.join(dir, 'Invoke-LyncBackupSync.ps1'),
       '-PoolFqdn',
       'pool2.contoso.com',
+      '-LostPoolFqdn',
+      'pool1.contoso.com',
       '-BackupModule',
       'ConfServices.DataConf',
     ]);
@@ -137,5 +145,52 @@ describe('parsing recorded script outputs', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('which PowerShell runs which scripts (issue 22 item 4)', () => {
+  it('runs Lync and Persistent Chat scripts with Windows PowerShell by default on Windows, Hyper-V with pwsh', () => {
+    expect(executablesFor({ pwsh: 'pwsh' }, 'win32')).toEqual({ lync: 'powershell.exe', hyperv: 'pwsh' });
+    // Off Windows there is no Windows PowerShell (and no Lync server): the fakes run under pwsh.
+    expect(executablesFor({ pwsh: '/opt/pwsh' }, 'linux')).toEqual({
+      lync: '/opt/pwsh',
+      hyperv: '/opt/pwsh',
+    });
+    expect(
+      executablesFor(
+        { pwsh: 'pwsh', executables: { lync: 'C:\\ps51\\powershell.exe', hyperv: 'pwsh7' } },
+        'win32',
+      ),
+    ).toEqual({ lync: 'C:\\ps51\\powershell.exe', hyperv: 'pwsh7' });
+    for (const [type, family] of Object.entries(SCRIPT_FAMILIES))
+      expect(family, type).toBe(type.startsWith('hyperv.') ? 'hyperv' : 'lync');
+  });
+
+  it('the executor starts each family with its own executable', async () => {
+    const files: string[] = [];
+    const runner: ProcessRunner = (file) => {
+      files.push(file);
+      return Promise.resolve({ stdout: '{"ok":false,"error":{"code":"X","message":"m"}}', exitCode: 1 });
+    };
+    const executor = createPowerShellExecutor({
+      pwsh: 'pwsh',
+      executables: { lync: 'powershell.exe' },
+      scriptsDir: dir,
+      timeoutMs: 1000,
+      runner,
+    });
+    await expect(
+      executor.execute('lync.backupStatus', {
+        poolFqdn: 'pool2.contoso.com',
+        module: 'ConfServices.DataConf',
+      }),
+    ).rejects.toMatchObject({ code: 'X' });
+    await expect(
+      executor.execute('pchat.getLegacyEndpoint', { sipAddress: 'sip:a@contoso.com' }),
+    ).rejects.toMatchObject({ code: 'X' });
+    await expect(executor.execute('hyperv.replicationState', { vm: 'SQL01' })).rejects.toMatchObject({
+      code: 'X',
+    });
+    expect(files).toEqual(['powershell.exe', 'powershell.exe', 'pwsh']);
   });
 });

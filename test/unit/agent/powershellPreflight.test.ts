@@ -56,3 +56,15 @@ describe('PowerShell at start-up (issue 13 item 10)', () => {
     );
   });
 });
+
+describe('the Lync executable (issue 22 item 4)', () => {
+  it('checks executor.executables.lync at start-up, naming that setting', () => {
+    const bin = path.join(dir, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(path.join(bin, 'pwsh'), '#!/bin/sh\n');
+    chmodSync(path.join(bin, 'pwsh'), 0o755);
+    expect(() =>
+      executorFor(config({ pwsh: 'pwsh', executables: { lync: 'powershell.exe' } }), { PATH: bin }),
+    ).toThrow(/executor\.executables\.lync: PowerShell "powershell\.exe" was not found on PATH/);
+  });
+});

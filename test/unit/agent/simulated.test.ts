@@ -6,22 +6,33 @@ describe('simulated site', () => {
     let t = 0;
     const site = simulatedSiteFromJson(
       JSON.stringify({
-        lync: { pools: [{ fqdn: 'pool2.contoso.com', syncDurationMs: 1000, finalState: true }] },
+        lync: {
+          pools: [
+            {
+              fqdn: 'pool2.contoso.com',
+              pairedWith: 'pool1.contoso.com',
+              syncLagMs: 0,
+              syncDurationMs: 1000,
+              finalState: true,
+            },
+          ],
+        },
       }),
       { now: () => new Date(t) },
     );
-    site.backupSync('pool2.contoso.com', 'ConfServices.DataConf');
+    site.backupSync('pool2.contoso.com', 'ConfServices.DataConf', 'pool1.contoso.com');
     expect(site.backupStatus('pool2.contoso.com', 'ConfServices.DataConf')).toMatchObject({
       exportStatus: 'NonSteadyState',
       state: 'inProgress',
     });
     t = 1000;
+    // Issue 22 item 3: FinalState is not the procedure's Steady State (this said done before).
     expect(site.backupStatus('pool2.contoso.com', 'ConfServices.DataConf')).toMatchObject({
       exportStatus: 'FinalState',
-      state: 'done',
+      state: 'inProgress',
     });
     site.failLyncModule('pool2.contoso.com');
-    site.backupSync('pool2.contoso.com', 'ConfServices.DataConf');
+    site.backupSync('pool2.contoso.com', 'ConfServices.DataConf', 'pool1.contoso.com');
     t = 2000;
     expect(site.backupStatus('pool2.contoso.com', 'ConfServices.DataConf')).toMatchObject({
       exportStatus: 'ErrorState',

@@ -15,14 +15,15 @@ import {
 } from '../../../shared/contracts';
 
 describe('lyncStatusState', () => {
-  it('is done only for SteadyState/FinalState with NormalState, failed on any ErrorState', () => {
+  // Issue 22 item 3: the procedure names only "Steady State"; FinalState is no longer done here.
+  it('is done only for SteadyState with NormalState, failed on any ErrorState', () => {
     const table: string[] = [];
     for (const e of LYNC_EXPORT_STATUSES)
       for (const i of LYNC_IMPORT_STATUSES) table.push(`${e}/${i}=${lyncStatusState(e, i)}`);
     expect(table).toEqual([
       'SteadyState/NormalState=done',
       'SteadyState/ErrorState=failed',
-      'FinalState/NormalState=done',
+      'FinalState/NormalState=inProgress',
       'FinalState/ErrorState=failed',
       'NonSteadyState/NormalState=inProgress',
       'NonSteadyState/ErrorState=failed',
@@ -49,6 +50,28 @@ describe('Hyper-V return codes and jobs', () => {
       'failed',
       'failed',
     ]);
+    // Issue 22 item 7: every documented code, one by one.
+    const actions = Object.fromEntries(
+      [32768, 32769, 32770, 32771, 32772, 32773, 32774, 32775, 32776, 32777, 32778, 32779, 1].map((c) => [
+        c,
+        hypervReturnAction(c),
+      ]),
+    );
+    expect(actions).toEqual({
+      1: 'failed',
+      32768: 'failed',
+      32769: 'failed',
+      32770: 'failed',
+      32771: 'rereadState',
+      32772: 'rereadState',
+      32773: 'failed',
+      32774: 'retry',
+      32775: 'rereadState',
+      32776: 'failed',
+      32777: 'retry',
+      32778: 'failed',
+      32779: 'failed',
+    });
   });
   it('reads job states', () => {
     expect(jobStateName(7)).toBe('Completed');

@@ -42,7 +42,10 @@ function command(over: Partial<Record<string, unknown>> = {}): CommandEnvelopeIn
 describe('signCommand / verifyCommand', () => {
   it('round-trips a command with defaults in the signed bytes', () => {
     const signed = signCommand(
-      command({ type: 'lync.backupSync', params: { poolFqdn: 'pool2.contoso.com' } }),
+      command({
+        type: 'lync.backupSync',
+        params: { poolFqdn: 'pool2.contoso.com', lostPoolFqdn: 'pool1.contoso.com' },
+      }),
       app.privateKey,
       app.keyId,
     );
@@ -50,7 +53,11 @@ describe('signCommand / verifyCommand', () => {
     expect(v.ok).toBe(true);
     if (!v.ok) return;
     expect(v.command.type).toBe('lync.backupSync');
-    expect(v.command.params).toEqual({ poolFqdn: 'pool2.contoso.com', module: 'ConfServices.DataConf' });
+    expect(v.command.params).toEqual({
+      poolFqdn: 'pool2.contoso.com',
+      lostPoolFqdn: 'pool1.contoso.com',
+      module: 'ConfServices.DataConf',
+    });
     expect(v.commandHash).toBe(signed.commandHash);
     expect(v.commandHash).toBe(sha256Hex(Buffer.from(signed.message.payload, 'base64')));
     // The parsed object form (what a Functions queue trigger hands over) verifies too.

@@ -184,16 +184,26 @@ describe('GUID and VM name rules', () => {
 
 describe('parameter schemas', () => {
   it('refuse extra keys and apply the documented default module', () => {
-    expect(commandParamSchemas['lync.backupSync'].parse({ poolFqdn: 'pool2.contoso.com' })).toEqual({
-      poolFqdn: 'pool2.contoso.com',
+    const pair = { poolFqdn: 'pool2.contoso.com', lostPoolFqdn: 'pool1.contoso.com' };
+    expect(commandParamSchemas['lync.backupSync'].parse(pair)).toEqual({
+      ...pair,
       module: 'ConfServices.DataConf',
     });
-    expect(
-      commandParamSchemas['lync.backupSync'].safeParse({ poolFqdn: 'pool2.contoso.com', extra: 1 }).success,
-    ).toBe(false);
+    expect(commandParamSchemas['lync.backupSync'].safeParse({ ...pair, extra: 1 }).success).toBe(false);
+    // Issue 22 item 1: the pool that lost the data is named, and is never the pool synced.
+    expect(commandParamSchemas['lync.backupSync'].safeParse({ poolFqdn: 'pool2.contoso.com' }).success).toBe(
+      false,
+    );
+    const same = commandParamSchemas['lync.backupSync'].safeParse({
+      poolFqdn: 'pool2.contoso.com',
+      lostPoolFqdn: 'POOL2.contoso.com',
+    });
+    expect(same.success).toBe(false);
+    expect(same.error?.issues[0]?.path).toEqual(['lostPoolFqdn']);
+    expect(same.error?.issues[0]?.message).toMatch(/never on the pool that lost it/);
     expect(
       commandParamSchemas['lync.backupSync'].safeParse({
-        poolFqdn: 'pool2.contoso.com',
+        ...pair,
         module: 'ConfServices.Other',
       }).success,
     ).toBe(false);
@@ -211,7 +221,8 @@ describe('parameter schemas', () => {
   });
   it('every string parameter of every type refuses adversarial text', () => {
     const samples: Record<string, Record<string, string>> = {
-      'lync.backupSync': { poolFqdn: 'pool2.contoso.com' },
+      'lync.backupSync': { poolFqdn: 'pool2.contoso.com', lostPoolFqdn: 'pool1.contoso.com' },
+      'lync.backupRelationship': { poolFqdn: 'pool2.contoso.com' },
       'lync.backupStatus': { poolFqdn: 'pool2.contoso.com' },
       'hyperv.initiateFailback': { vm: 'SQL01', recoveryPointId: '7d1b4a6e-1111-2222-3333-444455556666' },
       'hyperv.jobStatus': { jobId: '7d1b4a6e-1111-2222-3333-444455556666' },

@@ -37,7 +37,7 @@ export function samplePlan(over: Partial<PlanInput> = {}): Plan {
             kind: 'lync.conferenceRestore',
             timeoutMinutes: 120,
             onFailure: 'continue',
-            params: { site: 'dc1', poolFqdn: 'pool2.contoso.local' },
+            params: { site: 'dc1', poolFqdn: 'pool2.contoso.local', lostPoolFqdn: 'pool1.contoso.local' },
           },
         ],
       },

@@ -106,6 +106,7 @@ describe('stepWork', () => {
       input: {
         site: 'dc1',
         poolFqdn: 'pool2.contoso.local',
+        lostPoolFqdn: 'pool1.contoso.local',
         module: 'ConfServices.DataConf',
         mode: 'failover',
       },

@@ -66,7 +66,10 @@ describe('relay decisions', () => {
     );
     expect(interpretStateQuery(fb, { vm: 'vm1', replicationState: 'FailedOver' }).verdict).toBe('resend');
     expect(interpretStateQuery(fb, { vm: 'vm1', replicationState: 'Replicating' }).verdict).toBe('failed');
-    const sync = { type: 'lync.backupSync' as const, params: { poolFqdn: 'p.contoso.com' } };
+    const sync = {
+      type: 'lync.backupSync' as const,
+      params: { poolFqdn: 'p.contoso.com', lostPoolFqdn: 'q.contoso.com' },
+    };
     expect(
       interpretStateQuery(sync, {
         poolFqdn: 'p.contoso.com',

@@ -10,6 +10,17 @@
   WaitingForFailback (13) with a job (4096) that ends FailbackCompleted (14) after
   failbackDurationMs, or at once with 0 in mode 'sync'; any other state answers 32775; a VM with
   `returnCode` answers that code; a job with jobErrorCode ends in Exception and the VM in Error (8).
+  Strictness, and where each comes from:
+  - hyperv.vms[].replicationMode (Msvm_ComputerSystem.ReplicationMode: 0 None, 1 Primary, 2 Recovery,
+    3 TestReplica, 4 Extended; default 2): InitiateFailback "works on a recovery VM"
+    (onprem-commands.md); any other role answers 32775. The property's presence on every host
+    version is to be checked on a lab host: the scripts work without it.
+  - hyperv.jobRetentionMs (default 300000): a finished job is gone that long after it ended, as
+    CIM_Job.TimeBeforeRemoval (5 minutes by default) removes it on a real host.
+  - hyperv.vms[].returnCodes[]: codes answered first, one per call (32774 in use, 32777 not
+    available: documented as codes, their transience is the agent's assumption).
+  - The ReplicationSettingData embedded instance must be a Msvm_ReplicationSettingData (32776,
+    "Incorrect data type", otherwise: the exact code a real host answers is unknown) and the VM's own.
 #>
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -23,7 +34,8 @@ function Assert-Namespace([string]$Namespace) {
 
 function ConvertTo-FakeVmSystem($vm) {
   # Real hosts report the VM GUID upper-case in Name.
-  [pscustomobject]@{ CimClass = 'Msvm_ComputerSystem'; Caption = 'Virtual Machine'; Name = ([string]$vm.id).ToUpperInvariant(); ElementName = $vm.name; ReplicationState = [uint16]$vm.replicationState; EnabledState = [uint16]2 }
+  $mode = if ($vm.ContainsKey('replicationMode')) { [uint16]$vm.replicationMode } else { [uint16]2 }
+  [pscustomobject]@{ CimClass = 'Msvm_ComputerSystem'; Caption = 'Virtual Machine'; Name = ([string]$vm.id).ToUpperInvariant(); ElementName = $vm.name; ReplicationState = [uint16]$vm.replicationState; ReplicationMode = $mode; EnabledState = [uint16]2 }
 }
 
 function ConvertTo-FakeJob($job) {
@@ -50,7 +62,11 @@ function Get-CimInstance {
         [pscustomobject]@{ CimClass = 'Msvm_ComputerSystem'; Caption = 'Hosting Computer System'; Name = 'HV01'; ElementName = 'HV01'; ReplicationState = [uint16]0; EnabledState = [uint16]2 }
         foreach ($vm in @($State.hyperv.vms)) { ConvertTo-FakeVmSystem $vm }
       }
-      'Msvm_ConcreteJob' { foreach ($job in @($State.hyperv.jobs)) { ConvertTo-FakeJob $job } }
+      'Msvm_ConcreteJob' {
+        # Finished jobs are removed after TimeBeforeRemoval (CIM_Job; 5 minutes by default).
+        $retention = if ($State.hyperv.ContainsKey('jobRetentionMs')) { [long]$State.hyperv.jobRetentionMs } else { 300000 }
+        foreach ($job in @($State.hyperv.jobs)) { if ((Get-FakeNow) -lt $job.startedAt + $job.durationMs + $retention) { ConvertTo-FakeJob $job } }
+      }
       'Msvm_ReplicationService' { [pscustomobject]@{ CimClass = 'Msvm_ReplicationService'; Name = 'vmms'; ElementName = 'Hyper-V Replication Service' } }
       default { throw "fake CIM: class $ClassName is not faked" }
     }
@@ -97,8 +113,15 @@ function Invoke-CimMethod {
     $vm = @($State.hyperv.vms | Where-Object { $null -ne $system -and $_.id -eq $system.Name })
     if ($vm.Count -ne 1) { return & $result 32773 }
     $vm = $vm[0]
-    # The embedded instance must be the VM's own replication settings.
+    # The embedded instance must be a Msvm_ReplicationSettingData, and the VM's own.
+    if ($recorded.ReplicationSettingData -notlike '<INSTANCE CLASSNAME="Msvm_ReplicationSettingData">*') { return & $result 32776 }
     if ($recorded.ReplicationSettingData -notlike "*<VALUE>Microsoft:$(([string]$vm.id).ToUpperInvariant())</VALUE>*") { return & $result 32773 }
+    if ($vm.ContainsKey('returnCodes') -and @($vm.returnCodes).Count -gt 0) {
+      $next = @($vm.returnCodes)[0]
+      $vm.returnCodes = @(@($vm.returnCodes) | Select-Object -Skip 1)
+      return & $result $next
+    }
+    if ($vm.ContainsKey('replicationMode') -and [int]$vm.replicationMode -ne 2) { return & $result 32775 }
     if ($recorded.ContainsKey('RecoveryPointIdentifier')) {
       $rp = $recorded.RecoveryPointIdentifier -replace '^Microsoft:', ''
       if (@($vm.recoveryPoints) -notcontains $rp) { return & $result 32773 }
