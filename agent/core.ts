@@ -14,7 +14,7 @@ import {
   type ResultEnvelopeInput,
   type TrustedKeys,
 } from '../shared/contracts';
-import { redact } from '../shared/contracts/redact';
+import { redact } from '../shared/redact';
 import { safeAudit, type AuditSink } from './audit';
 import { ExecutorError, type ExecutableType, type Executor } from './executors/types';
 import type { Ledger } from './ledger';
