@@ -20,7 +20,7 @@ import type {
   OperationWatch,
   ProductSummary,
 } from './port';
-import { parseApimResourceId, type ApimServiceId } from './resourceId';
+import { parseApimResourceId, type ApimServiceId } from '../azure/resourceId';
 
 /** Options for {@link createApimClient}. */
 export interface ApimClientOptions {

@@ -1,5 +1,5 @@
 import type { ConfigurationManifest } from '../restore/manifest';
-import type { ApimServiceId } from './resourceId';
+import type { ApimServiceId } from '../azure/resourceId';
 
 /**
  * The port through which Lifeboat talks to API Management. Implemented over

@@ -1,5 +1,5 @@
 import type { ApimClient, BackupRestoreRequest, OperationPoll, OperationWatch } from '../apim/port';
-import { parseApimResourceId, type ApimServiceId } from '../apim/resourceId';
+import { parseApimResourceId, type ApimServiceId } from '../azure/resourceId';
 import { errorMessage, NonRetryableError, TransientError } from '../errors';
 import { parseBackupBlobName } from './naming';
 import type { BlobState, OperationLog } from './operations';

@@ -1,7 +1,7 @@
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { ApimServiceInfo } from '../apim/port';
-import { parseApimResourceId, type ApimServiceId } from '../apim/resourceId';
+import { parseApimResourceId, type ApimServiceId } from '../azure/resourceId';
 import type { Config } from '../config';
 import { decidePreflight } from '../backups/preflight';
 import { parseBackupBlobName } from '../backups/naming';

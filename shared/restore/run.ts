@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { Outcome, Problem } from '../outcome';
 import { RETRY_MAX_MS } from '../backups/run';
 import type { CompletionSource } from './completion';
-import { normaliseResourceId, type RestoreMode } from './target';
+import { normaliseResourceId } from '../azure/resourceId';
+import type { RestoreMode } from './target';
 
 /**
  * The restore run's input, output, progress and the pure decisions its starters take (issue 9):

@@ -1,5 +1,5 @@
 import { createApimClient } from '../../shared/apim/client';
-import { parseApimResourceId, type ApimServiceId } from '../../shared/apim/resourceId';
+import { parseApimResourceId, type ApimServiceId } from '../../shared/azure/resourceId';
 import { compareManifests } from '../../shared/restore/manifest';
 import type { RestoreRunResult } from '../../shared/restore/run';
 import type { ApimConfiguration } from '../../local/arm/model';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { normaliseResourceId } from '../../restore/target';
+import { normaliseResourceId } from '../../azure/resourceId';
 import { defineSection, intSetting, jsonSetting } from '../define';
 import { Cron } from 'croner';
-import { parseApimResourceId } from '../../apim/resourceId';
+import { parseApimResourceId } from '../../azure/resourceId';
 import { isIanaTimeZone } from '../../backups/rpo';
 
 /** True when croner (same six-field layout as NCRONTAB) can parse the expression and it ever fires. */
