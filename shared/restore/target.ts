@@ -6,7 +6,7 @@
  * drill.
  */
 
-import { normaliseResourceId, sameResourceId } from '../azure/resourceId';
+import { normaliseResourceId } from '../azure/resourceId';
 
 /** What the rules need to know of one protected service (from LIFEBOAT_PROTECTED_SERVICES). */
 export interface RestoreTargets {
