@@ -3,7 +3,7 @@ import { normaliseResourceId } from '../../azure/resourceId';
 import { defineSection, intSetting, jsonSetting } from '../define';
 import { Cron } from 'croner';
 import { parseApimResourceId } from '../../azure/resourceId';
-import { isIanaTimeZone } from '../../backups/rpo';
+import { isIanaTimeZone } from '../../schedule/timer';
 
 /** True when croner (same six-field layout as NCRONTAB) can parse the expression and it ever fires. */
 function isValidSchedule(expression: string): boolean {
