@@ -1,4 +1,4 @@
-import type { ConfigurationManifest } from '../restore/manifest';
+import type { ConfigurationManifest } from './manifest';
 import type { ApimServiceId } from '../azure/resourceId';
 
 /**
@@ -89,7 +89,7 @@ export type OperationPoll =
       service: ApimServiceInfo;
       /**
        * When the operation completed as the service reported it (ISO), when its final answer says
-       * so (shared/restore/completion.ts); undefined when it does not, as live ARM's does not.
+       * so (shared/apim/completion.ts); undefined when it does not, as live ARM's does not.
        */
       completedAt?: string;
     }

@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import { decidePreflight } from '../backups/preflight';
 import { parseBackupBlobName } from '../backups/naming';
 import { NonRetryableError, TransientError } from '../errors';
-import { compareManifests, describeDifference } from './manifest';
+import { compareManifests, describeDifference } from '../apim/manifest';
 import { readManifestBlob } from './manifestStore';
 import { beginRestoreOnce, createRestoreOperationLog } from './operations';
 import type { RestoreDeps } from './deps';
