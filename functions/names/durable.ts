@@ -4,7 +4,7 @@ import type {
   StartFlowInput,
   StartFlowOutput,
 } from '../../shared/steps/flows';
-import { activityRef } from '../kit/refs';
+import { activityRef } from './refs';
 
 /** Durable plumbing every area uses: start a child flow, signal a flow. Type imports only. */
 export const durable = {

@@ -4,7 +4,7 @@ import type { PlanStepInput, PlanRunResult, WritePlanReportInput } from '../../s
 import type { StepEnded } from '../../shared/plans/run';
 import type { StepWork } from '../../shared/plans/steps';
 import type { PlanStep, RunMode } from '../../shared/plans/plan';
-import { activityRef, orchestrationRef } from '../kit/refs';
+import { activityRef, orchestrationRef } from './refs';
 
 /**
  * Recovery plans (issue 10): plan runs (drills and failovers), their steps, approvals and reports.
