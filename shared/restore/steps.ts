@@ -19,7 +19,12 @@ import type {
   SmokeCheckGatewayOutput,
 } from './contracts';
 
-/** The work behind the restore activities (the function files stay thin). */
+/**
+ * The restore's steps, one function per activity (the function files stay thin): preflight the
+ * target, select the backup, begin once, verify against the backup's manifest, smoke-check the
+ * gateway. They do the I/O; what an answer means is decided in ./verdicts.ts, ./select.ts and
+ * ./target.ts.
+ */
 
 /** The ARM id parsed, or a non-retryable `InvalidTarget`. */
 export function targetId(resourceId: string): ApimServiceId {
