@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { capText } from '../shared/contracts';
-import { redact } from '../shared/contracts/redact';
+import { redact } from '../shared/redact';
 
 /**
  * The audit log: one JSON line per decision, with command id and type, never a secret (no keys,
@@ -46,7 +46,7 @@ export function safeLogLine(text: string, max = 2000): string {
 }
 
 /**
- * Wraps a sink so every text field is redacted (the app's rules, shared/contracts/redact.ts) and
+ * Wraps a sink so every text field is redacted (the app's rules, shared/redact/index.ts) and
  * capped at {@link MAX_AUDIT_FIELD_CHARS}, whoever wrote the event. Redaction comes first: cutting
  * first could leave a secret's start without the `sig=` that identifies it.
  */

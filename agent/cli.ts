@@ -1,4 +1,4 @@
-import { redact } from '../shared/contracts/redact';
+import { redact } from '../shared/redact';
 import { run, type AgentDeps } from './agent';
 import { loadAgentConfig } from './config';
 

@@ -14,8 +14,8 @@ import {
   type ResultEnvelopeInput,
   type TrustedKeys,
 } from '../shared/contracts';
-import { redact } from '../shared/contracts/redact';
-import { isPairedWith, notPaired } from '../shared/onprem/lync';
+import { isPairedWith, notPaired } from '../shared/contracts/lync';
+import { redact } from '../shared/redact';
 import { safeAudit, type AuditSink } from './audit';
 import { ExecutorError, type ExecutableType, type Executor } from './executors/types';
 import type { Ledger } from './ledger';

@@ -12,7 +12,7 @@ activity(restore.beginApimRestore, {
   input: async () => (await import('../../shared/restore/contracts')).beginApimRestoreInput,
   handler: async (v, context) => {
     const { restoreDeps } = await import('../../shared/restore/deps');
-    const { beginRestore } = await import('../../shared/restore/activities');
+    const { beginRestore } = await import('../../shared/restore/steps');
     return beginRestore(await restoreDeps(), v, (message) => context.log(message));
   },
 });

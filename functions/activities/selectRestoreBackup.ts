@@ -6,7 +6,7 @@ activity(restore.selectRestoreBackup, {
   input: async () => (await import('../../shared/restore/contracts')).selectRestoreBackupInput,
   handler: async (v) => {
     const { restoreDeps } = await import('../../shared/restore/deps');
-    const { selectFromStore } = await import('../../shared/restore/activities');
+    const { selectFromStore } = await import('../../shared/restore/steps');
     return selectFromStore(await restoreDeps(), v);
   },
 });

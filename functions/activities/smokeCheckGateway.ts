@@ -6,7 +6,7 @@ activity(restore.smokeCheckGateway, {
   input: async () => (await import('../../shared/restore/contracts')).smokeCheckGatewayInput,
   handler: async (v) => {
     const { restoreDeps } = await import('../../shared/restore/deps');
-    const { probeGateway } = await import('../../shared/restore/activities');
+    const { probeGateway } = await import('../../shared/restore/steps');
     return probeGateway(await restoreDeps(), v.targetResourceId);
   },
 });

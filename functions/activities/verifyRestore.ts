@@ -6,7 +6,7 @@ activity(restore.verifyRestore, {
   input: async () => (await import('../../shared/restore/contracts')).verifyRestoreInput,
   handler: async (v) => {
     const { restoreDeps } = await import('../../shared/restore/deps');
-    const { verifyTarget } = await import('../../shared/restore/activities');
+    const { verifyTarget } = await import('../../shared/restore/steps');
     return verifyTarget(await restoreDeps(), v);
   },
 });

@@ -2,7 +2,7 @@ import type { FunctionInput, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { z } from 'zod';
 import { parseInput, toActivityError } from '../../shared/errors';
-import type { ActivityRef } from './refs';
+import type { ActivityRef } from '../names/refs';
 
 /**
  * The activity wrapper: parse the input with its zod schema (bad input is non-retryable and names

@@ -17,7 +17,7 @@ import {
   type Retry,
   type RetryWait,
 } from './durableSteps';
-import type { ActivityRef } from './refs';
+import type { ActivityRef } from '../names/refs';
 
 /**
  * The step a backup and a restore of API Management share (apim-backup-restore.md): a preflight

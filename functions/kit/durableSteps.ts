@@ -9,7 +9,7 @@ import {
 import type { Result } from '../../shared/outcome';
 import { nextPoll } from '../../shared/steps/poll';
 import { decideRetry, randomFromGuid } from '../../shared/steps/retry';
-import type { ActivityRef, OrchestrationRef } from './refs';
+import type { ActivityRef, OrchestrationRef } from '../names/refs';
 
 /**
  * Durable steps every flow shares: generators that yield durable tasks and so run inside

@@ -8,7 +8,7 @@ export * from './http';
 export * from './lazy';
 export * from './orchestration';
 export * from './queue';
-export * from './refs';
+export * from '../names/refs';
 export * from './durableSteps';
 export * from './timer';
 export * from './commands';

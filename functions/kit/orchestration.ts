@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { formatIssues, publicError, type Problem } from '../../shared/errors';
 import type { Outcome, Result } from '../../shared/outcome';
 import type { Lazy } from './lazy';
-import type { OrchestrationRef } from './refs';
+import type { OrchestrationRef } from '../names/refs';
 import { durable } from '../names/durable';
 import { call, callRetrying, finish, type Gen } from './durableSteps';
 import { securityEvent } from './trust';

@@ -1,5 +1,5 @@
 import type { ApimOperationPoll, PollApimOperationInput } from '../../shared/backups/contracts';
-import { activityRef } from '../kit/refs';
+import { activityRef } from './refs';
 
 /**
  * Functions of API Management's long-running operations that are no one area's: one poll of a

@@ -13,7 +13,7 @@ import type {
   WriteBackupManifestOutput,
 } from '../../shared/backups/contracts';
 import type { BackupRunInput, BackupRunResult } from '../../shared/backups/run';
-import { activityRef, orchestrationRef } from '../kit/refs';
+import { activityRef, orchestrationRef } from './refs';
 
 /**
  * The backup area's functions, each named once with its input and output types (house style:

@@ -5,7 +5,7 @@ import type {
   StartFlowOutput,
 } from '../../shared/steps/flows';
 import type { FlowAdmission } from '../../shared/steps/tickets';
-import { activityRef } from '../kit/refs';
+import { activityRef } from './refs';
 
 /** Durable plumbing every area uses: start a child flow, signal a flow, admit a start. Type imports only. */
 export const durable = {

@@ -6,7 +6,7 @@ import type {
   VmFailbackOutcome,
   VmFailbackResult,
 } from '../../shared/onprem/contracts';
-import { orchestrationRef } from '../kit/refs';
+import { orchestrationRef } from './refs';
 
 /**
  * The on-premises flows (Lync/Skype for Business, Hyper-V Replica), built on the relay. Type

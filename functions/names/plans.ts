@@ -4,9 +4,8 @@ import type { PlanStepInput, PlanRunResult, WritePlanReportInput } from '../../s
 import type { StepEnded } from '../../shared/plans/run';
 import type { StepWork } from '../../shared/plans/steps';
 import type { PlanStep, RunMode } from '../../shared/plans/plan';
-import type { Admission } from '../../shared/plans/decisions';
-import type { PlanRequest } from '../../shared/plans/decisions';
-import { activityRef, orchestrationRef } from '../kit/refs';
+import type { Admission, PlanRequest } from '../../shared/plans/decisions';
+import { activityRef, orchestrationRef } from './refs';
 
 /**
  * Recovery plans (issue 10): plan runs (drills and failovers), their steps, approvals and reports.

@@ -7,7 +7,7 @@ import type {
   SendAgentCommandInput,
   SendAgentCommandOutput,
 } from '../../shared/relay/contracts';
-import { activityRef, orchestrationRef } from '../kit/refs';
+import { activityRef, orchestrationRef } from './refs';
 
 /**
  * The relay's functions (the signed transport to on-premises agents), each named once with its

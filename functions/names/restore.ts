@@ -12,7 +12,7 @@ import type {
 import type { ApimOperationBegun } from '../../shared/backups/contracts';
 import type { RestoreRunInput, RestoreRunResult } from '../../shared/restore/run';
 import type { RestoreCanaryInput, RestoreCanaryResult } from '../../shared/restore/canary';
-import { activityRef, orchestrationRef } from '../kit/refs';
+import { activityRef, orchestrationRef } from './refs';
 
 /**
  * The restore area's functions (issue 9), each named once with its input and output types. The

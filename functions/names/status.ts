@@ -1,6 +1,6 @@
 import type { AgentHeartbeatSiteInput, AgentHeartbeatSiteResult } from '../../shared/status/heartbeatRun';
 import type { RecordHeartbeatInput, RecordHeartbeatOutput } from '../../shared/status/heartbeats';
-import { activityRef, orchestrationRef } from '../kit/refs';
+import { activityRef, orchestrationRef } from './refs';
 
 /**
  * The status area (issue 12): the status page (JSON and HTML) and agent heartbeats, each named

@@ -12,7 +12,7 @@ import { relay as names } from '../names/relay';
  * ask for state (`hyperv.replicationState`, `lync.backupStatus`, `pchat.getLegacyEndpoint`) and
  * are re-sent only when the state shows they did not happen. Always returns an outcome in the one
  * vocabulary (`succeeded` [alreadyDone] | `failed` | `refused` | `timedOut`); never hangs, never
- * throws for an on-premises failure. Decisions: shared/relay/decisions.ts, shared/onprem/stateQueries.ts.
+ * throws for an on-premises failure. Decisions: shared/relay/decisions.ts, shared/relay/stateQueries.ts.
  *
  * Custom status `{ phase: 'awaitingResult', commandId, ... }` while a result is awaited (tests use
  * it to know when a virtual clock may move); no secrets anywhere: the key stays in the activity.
@@ -20,7 +20,7 @@ import { relay as names } from '../names/relay';
 
 const contracts = lazy(() => import('../../shared/relay/contracts'));
 const decisions = lazy(() => import('../../shared/relay/decisions'));
-const stateQueries = lazy(() => import('../../shared/onprem/stateQueries'));
+const stateQueries = lazy(() => import('../../shared/relay/stateQueries'));
 
 const EVENT = 'lifeboat.relay.command';
 

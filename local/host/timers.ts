@@ -1,4 +1,4 @@
-import { isIanaTimeZone, timerSchedule } from '../../shared/backups/rpo';
+import { isIanaTimeZone, timerSchedule } from '../../shared/schedule/timer';
 import type { Clock } from '../clock';
 import type { LoadedFunction } from './invoke';
 import { parseTimeSpan } from './settings';

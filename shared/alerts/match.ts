@@ -1,5 +1,5 @@
 import { SEVERITIES, type PlanTrigger } from '../plans/plan';
-import { normaliseResourceId } from '../restore/target';
+import { normaliseResourceId } from '../azure/resourceId';
 import type { ParsedAlert } from './parse';
 
 /**

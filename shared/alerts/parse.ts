@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { formatIssues } from '../errors';
-import { normaliseResourceId } from '../restore/target';
+import { normaliseResourceId } from '../azure/resourceId';
 
 /**
  * Parsing of alert messages (issue 11), pure. What reaches Lifeboat (recovery.md, "Azure Monitor

@@ -6,8 +6,8 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { z } from 'zod';
 import type { Config } from '../config';
 import { formatIssues, NonRetryableError } from '../errors';
-import { completionOfText } from '../restore/completion';
-import { buildManifest } from '../restore/manifest';
+import { completionOfText } from './completion';
+import { buildManifest } from './manifest';
 import { statusOf } from '../storage';
 import { classifyApimError, parseRetryAfterMs } from './errors';
 import type {
@@ -20,7 +20,7 @@ import type {
   OperationWatch,
   ProductSummary,
 } from './port';
-import { parseApimResourceId, type ApimServiceId } from './resourceId';
+import { parseApimResourceId, type ApimServiceId } from '../azure/resourceId';
 
 /** Options for {@link createApimClient}. */
 export interface ApimClientOptions {

@@ -1,5 +1,5 @@
-import type { ConfigurationManifest } from '../restore/manifest';
-import type { ApimServiceId } from './resourceId';
+import type { ConfigurationManifest } from './manifest';
+import type { ApimServiceId } from '../azure/resourceId';
 
 /**
  * The port through which Lifeboat talks to API Management. Implemented over
@@ -89,7 +89,7 @@ export type OperationPoll =
       service: ApimServiceInfo;
       /**
        * When the operation completed as the service reported it (ISO), when its final answer says
-       * so (shared/restore/completion.ts); undefined when it does not, as live ARM's does not.
+       * so (shared/apim/completion.ts); undefined when it does not, as live ARM's does not.
        */
       completedAt?: string;
     }

@@ -1,5 +1,5 @@
 import type { ApimClient, BackupRestoreRequest, OperationPoll, OperationWatch } from '../apim/port';
-import { parseApimResourceId, type ApimServiceId } from '../apim/resourceId';
+import { parseApimResourceId, type ApimServiceId } from '../azure/resourceId';
 import { errorMessage, NonRetryableError, TransientError } from '../errors';
 import { parseBackupBlobName } from './naming';
 import type { BlobState, OperationLog } from './operations';
@@ -205,7 +205,7 @@ export type BackupPoll =
  * read: for a backup, `succeeded` once the watched blob is there, else `running` until the run's
  * deadline; for a restore, `running` with the target service's state (`watching: 'service'`),
  * which the restore run judges with what it saw before (shared/restore/watch.ts). A success
- * carries the completion time the service reported, if any (shared/restore/completion.ts).
+ * carries the completion time the service reported, if any (shared/apim/completion.ts).
  *
  * A transient error on the poll (5xx, 429, no answer) is either a hiccup while the operation runs
  * or the operation's own end: an operation that failed with a 5xx answers every later poll with

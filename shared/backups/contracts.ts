@@ -105,5 +105,5 @@ export type WriteBackupManifestInput = z.infer<typeof writeBackupManifestInput>;
 export interface WriteBackupManifestOutput {
   /** The manifest blob. */
   blobName: string;
-  counts: import('../restore/manifest').ManifestCounts;
+  counts: import('../apim/manifest').ManifestCounts;
 }

@@ -1,6 +1,6 @@
 /**
  * The app's redaction: the same rules as the on-premises agent's, defined once in
- * shared/contracts/redact.ts (the agent may not import shared/config). Kept here so existing
+ * shared/redact/index.ts (the agent may not import shared/config). Kept here so existing
  * importers keep working.
  */
-export { redact } from '../contracts/redact';
+export { redact } from '../redact';

@@ -1,4 +1,4 @@
-import { redact } from '../contracts/redact';
+import { redact } from '../redact';
 import { classifyError, errorMessage, NonRetryableError, TransientError } from './taxonomy';
 
 /**

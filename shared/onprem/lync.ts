@@ -1,26 +1,14 @@
 import type { CommandOutput } from '../contracts';
 import type { Problem } from '../outcome';
+// The pairing rules live with the agent protocol: the agent applies them too (layers: the agent
+// imports only the foundation).
+export { isPairedWith, notPaired } from '../contracts/lync';
 
 /**
  * Pure decisions of the Lync / Skype for Business conference restore (onprem-commands.md, "Lync
  * Backup Service"): whether the pools are paired, and what a Backup Service status says about the
  * sync this flow started.
  */
-
-/** What a sync's answer says about the pairing: a `NotPaired` refusal names both pools. */
-export function notPaired(where: { poolFqdn: string; lostPoolFqdn: string }, backupPoolFqdn: string | null) {
-  return {
-    code: 'NotPaired',
-    message: `${where.poolFqdn} and ${where.lostPoolFqdn} are not a Front End pool pair (${where.poolFqdn} is ${
-      backupPoolFqdn === null ? 'paired with no pool' : `paired with ${backupPoolFqdn}`
-    }): the Backup Service restores conference content only from the paired pool that still holds it`,
-  } satisfies Problem;
-}
-
-/** Whether `backupPoolFqdn` (the pool `Get-CsPoolBackupRelationship` names) is the lost pool. */
-export function isPairedWith(backupPoolFqdn: string | null, lostPoolFqdn: string): boolean {
-  return backupPoolFqdn !== null && backupPoolFqdn.toLowerCase() === lostPoolFqdn.toLowerCase();
-}
 
 /** What the flow has seen since its sync answered. */
 export interface LyncSyncEvidence {

@@ -1,5 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
+// Canonical JSON (sorted keys): the one the relay signs with.
+import { canonicalJson } from '../contracts/envelope';
 import { TransientError } from '../errors';
 import type { Plan } from './plan';
 import type { RunReport } from './report';
@@ -87,15 +89,6 @@ export interface AdmissionEntry {
   readonly valid: boolean;
   readonly plan?: Plan | undefined;
   readonly sha256?: string | undefined;
-}
-
-/** JSON with keys sorted, so two equal values compare equal whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
 }
 
 /**
@@ -453,3 +446,5 @@ export async function admitPlanStep(
   const stepStatus = report?.groups.flatMap((g) => g.steps).find((s) => s.id === input?.step?.id)?.status;
   return decideStepAdmission(raw, instanceId, { ticket, entries: deps.entries, stepStatus });
 }
+
+export { canonicalJson };

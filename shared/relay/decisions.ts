@@ -1,11 +1,12 @@
 import { commandKind, type CommandType } from '../contracts';
-import { stateQueryFor, type StateQuery } from '../onprem/stateQueries';
+import { stateQueryFor, type StateQuery } from './stateQueries';
 import type { ResultEvent, RunAgentCommandOutcome } from './contracts';
 
 /**
  * Pure decisions of the relay's transport (`runAgentCommand`): event names, deadlines, what to do
- * after a timeout, binding and outcome of a result. What a command means on-premises (state
- * queries, failback and sync verdicts) lives in shared/onprem. Facts:
+ * after a timeout, binding and outcome of a result. Which read tells what a timed-out command did
+ * is ./stateQueries.ts; what a command means on-premises (failback and sync verdicts) lives in
+ * shared/onprem, above the relay. Facts:
  * docs/reference/onprem-commands.md and threats-and-faults.md ("agent offline or slow").
  */
 

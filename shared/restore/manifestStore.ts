@@ -3,7 +3,7 @@ import { NonRetryableError } from '../errors';
 import { listBlobNames, recordStore } from '../storage';
 import { servicePrefix } from '../backups/naming';
 import { orphanManifests } from '../backups/prune';
-import { configurationManifestSchema, type ConfigurationManifest } from './manifest';
+import { configurationManifestSchema, type ConfigurationManifest } from '../apim/manifest';
 
 /**
  * The configuration manifest written beside each backup. It lives under `_manifests/` with the

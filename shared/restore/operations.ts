@@ -1,7 +1,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import type { ApimClient, BackupRestoreRequest, OperationPoll } from '../apim/port';
-import type { ApimServiceId } from '../apim/resourceId';
+import type { ApimServiceId } from '../azure/resourceId';
 import { errorMessage } from '../errors';
 import { recordStore } from '../storage';
 import { restoreInstanceId } from './run';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Outcome, Problem } from '../outcome';
 import { RETRY_MAX_MS } from '../backups/run';
-import type { CompletionSource } from './completion';
-import { normaliseResourceId, type RestoreMode } from './target';
+import type { CompletionSource } from '../apim/completion';
+import { normaliseResourceId } from '../azure/resourceId';
+import type { RestoreMode } from './target';
 
 /**
  * The restore run's input, output, progress and the pure decisions its starters take (issue 9):
@@ -160,7 +161,7 @@ export interface RestoreTimings {
   /**
    * When the restore completed as the service reported it: the operation's own `endTime`, when
    * its final answer carries one. Live APIM's does not (it answers with the service resource:
-   * shared/restore/completion.ts), so it is usually absent, with `completedAtSource: 'unknown'`;
+   * shared/apim/completion.ts), so it is usually absent, with `completedAtSource: 'unknown'`;
    * `detectedAt` is then the nearest known time (at most one `Retry-After` after the completion).
    */
   completedAt?: string;

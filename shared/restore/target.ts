@@ -6,6 +6,8 @@
  * drill.
  */
 
+import { normaliseResourceId } from '../azure/resourceId';
+
 /** What the rules need to know of one protected service (from LIFEBOAT_PROTECTED_SERVICES). */
 export interface RestoreTargets {
   /** The protected (primary) service. */
@@ -24,24 +26,6 @@ export type TargetDecision =
   | { ok: false; code: TargetRefusal; message: string };
 
 export type TargetRefusal = 'PrimaryInDrill' | 'PrimaryNotAllowed' | 'TargetNotAllowed';
-
-/**
- * Normalises an ARM resource id for comparison: surrounding whitespace trimmed, repeated and
- * trailing slashes removed, a leading slash ensured, case folded (ARM ids are case-insensitive,
- * `providers` and `Microsoft.ApiManagement` included).
- */
-export function normaliseResourceId(id: string): string {
-  const trimmed = id
-    .trim()
-    .replace(/\/{2,}/g, '/')
-    .replace(/\/+$/, '');
-  return (trimmed.startsWith('/') ? trimmed : `/${trimmed}`).toLowerCase();
-}
-
-/** Whether two ARM ids name the same resource once normalised. */
-export function sameResourceId(a: string, b: string): boolean {
-  return normaliseResourceId(a) === normaliseResourceId(b);
-}
 
 /**
  * Decides whether `target` may be overwritten by a restore of `service` in `mode`. The primary is

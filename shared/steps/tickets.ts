@@ -2,7 +2,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { TransientError } from '../errors';
-import { canonicalJson } from '../plans/decisions';
+import { canonicalJson } from '../contracts/envelope';
 import type { Env } from '../storage';
 
 /**

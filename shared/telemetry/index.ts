@@ -1,4 +1,4 @@
-import { redact } from '../contracts/redact';
+import { redact } from '../redact';
 
 /**
  * Structured telemetry (issue 12): one JSON log line per significant event, in one shape, so

@@ -1,6 +1,6 @@
 import { createApimClient } from '../../shared/apim/client';
-import { parseApimResourceId, type ApimServiceId } from '../../shared/apim/resourceId';
-import { compareManifests } from '../../shared/restore/manifest';
+import { parseApimResourceId, type ApimServiceId } from '../../shared/azure/resourceId';
+import { compareManifests } from '../../shared/apim/manifest';
 import type { RestoreRunResult } from '../../shared/restore/run';
 import type { ApimConfiguration } from '../../local/arm/model';
 import { startAzureStack } from '../helpers/azure';

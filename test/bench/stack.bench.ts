@@ -2,7 +2,7 @@ import { startArmEmulator } from '../../local/arm/emulator';
 import { startAzurite } from '../../local/azurite';
 import { createApimClient } from '../../shared/apim/client';
 import type { ApimClient, OperationPoll } from '../../shared/apim/port';
-import { parseApimResourceId } from '../../shared/apim/resourceId';
+import { parseApimResourceId } from '../../shared/azure/resourceId';
 import { benchSize, msSince, type Figure, type Measurement } from './figures';
 
 const RUNS = benchSize(3, 1);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { normaliseResourceId } from '../../restore/target';
+import { normaliseResourceId } from '../../azure/resourceId';
 import { defineSection, intSetting, jsonSetting } from '../define';
 import { Cron } from 'croner';
-import { parseApimResourceId } from '../../apim/resourceId';
-import { isIanaTimeZone } from '../../backups/rpo';
+import { parseApimResourceId } from '../../azure/resourceId';
+import { isIanaTimeZone } from '../../schedule/timer';
 
 /** True when croner (same six-field layout as NCRONTAB) can parse the expression and it ever fires. */
 function isValidSchedule(expression: string): boolean {

@@ -6,7 +6,7 @@ import { VirtualClock } from '../../../local/clock';
 import { createApimClient, createApimClientFromConfig } from '../../../shared/apim/client';
 import { coreSection } from '../../../shared/config/sections/core';
 import type { ApimClient, BackupRestoreRequest, OperationPoll } from '../../../shared/apim/port';
-import { parseApimResourceId, type ApimServiceId } from '../../../shared/apim/resourceId';
+import { parseApimResourceId, type ApimServiceId } from '../../../shared/azure/resourceId';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
 
 const SUB = '11111111-2222-3333-4444-555555555555';

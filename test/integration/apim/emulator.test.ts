@@ -3,7 +3,7 @@ import { startArmEmulator } from '../../../local/arm/emulator';
 import { VirtualClock } from '../../../local/clock';
 import { createApimClient } from '../../../shared/apim/client';
 import type { ApimClient, BackupRestoreRequest } from '../../../shared/apim/port';
-import { parseApimResourceId, type ApimServiceId } from '../../../shared/apim/resourceId';
+import { parseApimResourceId, type ApimServiceId } from '../../../shared/azure/resourceId';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
 
 // Emulator behaviours beyond the happy path: tier rules, transitioning states, scripted faults.

@@ -6,8 +6,8 @@ import type { ApimConfiguration } from '../../../local/arm/model';
 import { VirtualClock } from '../../../local/clock';
 import { createApimClient } from '../../../shared/apim/client';
 import type { ApimClient, BackupRestoreRequest, OperationPoll } from '../../../shared/apim/port';
-import { parseApimResourceId, type ApimServiceId } from '../../../shared/apim/resourceId';
-import { compareManifests, describeDifference } from '../../../shared/restore/manifest';
+import { parseApimResourceId, type ApimServiceId } from '../../../shared/azure/resourceId';
+import { compareManifests, describeDifference } from '../../../shared/apim/manifest';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
 
 // Issue 9 foundations: the apis/products/namedValues lists (paged, live item shapes), the

@@ -4,7 +4,8 @@ import type { ApimServiceInfo } from '../../../shared/apim/port';
 import { decidePreflight } from '../../../shared/backups/preflight';
 import { backoffDelayMs, decideRetry, randomFromGuid } from '../../../shared/steps/retry';
 import { retryAfterFromMessage, toActivityError, TransientError } from '../../../shared/errors';
-import { decideRpoBreach, rpoMs, scheduleIntervalMs } from '../../../shared/backups/rpo';
+import { decideRpoBreach, rpoMs } from '../../../shared/backups/rpo';
+import { scheduleIntervalMs } from '../../../shared/schedule/timer';
 import { shapeServiceReport, summarizeCatalog } from '../../../shared/backups/report';
 import { backupInstanceId, buildRunInput } from '../../../shared/backups/run';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideRpoBreach, rpoMs, scheduleIntervalMs, timerSchedule } from '../../../shared/backups/rpo';
+import { decideRpoBreach, rpoMs } from '../../../shared/backups/rpo';
+import { scheduleIntervalMs, timerSchedule } from '../../../shared/schedule/timer';
 import { loadConfig } from '../../../shared/config';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact } from '../../../shared/contracts/redact';
+import { redact } from '../../../shared/redact';
 import { redact as appRedact } from '../../../shared/config/redact';
 
 /**

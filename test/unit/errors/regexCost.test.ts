@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BOUNDARY_PATTERNS, publicError, toActivityError } from '../../../shared/errors/boundary';
-import { REDACTIONS, redact } from '../../../shared/contracts/redact';
+import { REDACTIONS, redact } from '../../../shared/redact';
 import { ID_PATTERN } from '../../../shared/http/ids';
 import {
   FQDN_PATTERN,

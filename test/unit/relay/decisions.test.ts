@@ -7,7 +7,7 @@ import {
   failbackStateVerdict,
   summariseFailback,
 } from '../../../shared/onprem/hyperv';
-import { interpretStateQuery } from '../../../shared/onprem/stateQueries';
+import { interpretStateQuery } from '../../../shared/relay/stateQueries';
 import type { RunAgentCommandOutcome } from '../../../shared/relay/contracts';
 import {
   decideAfterTimeout,

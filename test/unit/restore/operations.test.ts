@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ApimClient, OperationPoll } from '../../../shared/apim/port';
-import type { ApimServiceId } from '../../../shared/apim/resourceId';
+import type { ApimServiceId } from '../../../shared/azure/resourceId';
 import { NonRetryableError, TransientError } from '../../../shared/errors';
 import {
   beginRestoreOnce,

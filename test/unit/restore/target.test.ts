@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  decideRestoreTarget,
-  normaliseResourceId,
-  type RestoreTargets,
-} from '../../../shared/restore/target';
+import { normaliseResourceId } from '../../../shared/azure/resourceId';
+import { decideRestoreTarget, type RestoreTargets } from '../../../shared/restore/target';
 
 const SUB = '00000000-0000-0000-0000-00000000000a';
 const id = (name: string, rg = 'rg-dr') =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { completionOfText, reportedCompletion } from '../../../shared/restore/completion';
+import { completionOfText, reportedCompletion } from '../../../shared/apim/completion';
 
 describe('reportedCompletion', () => {
   it('reads an endTime at the top level or under properties, normalised to ISO', () => {

@@ -4,9 +4,10 @@
  * secrets, passwords, private keys (docs/reference/threats-and-faults.md, "secrets in logs or
  * history"), raw or URL-encoded (a URL inside a query string or a redirect carries `sig%3D`).
  *
- * It lives in shared/contracts because both sides of the relay apply it: the app (through
+ * It is a module of its own at the bottom of the layers (ARCHITECTURE.md "Layers") because
+ * everything applies it: errors and telemetry below configuration, the app (through
  * shared/config/redact.ts, which re-exports it) and the on-premises agent, which may import only
- * shared/contracts and shared/errors.
+ * shared/redact, shared/errors and shared/contracts.
  *
  * Every pattern runs on untrusted text, so each is linear (no nested or overlapping quantifiers):
  * eslint-plugin-regexp checks that, and test/unit/errors/regexCost.test.ts times each one on 64 KB

@@ -1,6 +1,7 @@
 /**
  * Typed durable references: each activity and orchestration is named once, with its input and
- * output types, in `functions/names/<area>.ts`. The call helpers in steps.ts hold the only cast
+ * output types, in `functions/names/<area>.ts` (this module is the names' own vocabulary, below
+ * the kit). The call helpers in functions/kit/durableSteps.ts hold the only cast
  * (at the `yield`), so call sites are checked against the callee's contract.
  */
 

@@ -1,3 +1,8 @@
+/**
+ * ARM resource ids: normalised for comparison and parsed for API Management services. Below
+ * configuration in the layers: the settings schema and every area compare ids with these.
+ */
+
 /** A parsed ARM id of an API Management service. */
 export interface ApimServiceId {
   subscriptionId: string;
@@ -57,4 +62,22 @@ export function sameResource(a: string, b: string): boolean {
   const na = a.trim().replace(/\/+$/, '').toLowerCase();
   const nb = b.trim().replace(/\/+$/, '').toLowerCase();
   return na === nb;
+}
+
+/**
+ * Normalises an ARM resource id for comparison: surrounding whitespace trimmed, repeated and
+ * trailing slashes removed, a leading slash ensured, case folded (ARM ids are case-insensitive,
+ * `providers` and `Microsoft.ApiManagement` included).
+ */
+export function normaliseResourceId(id: string): string {
+  const trimmed = id
+    .trim()
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '');
+  return (trimmed.startsWith('/') ? trimmed : `/${trimmed}`).toLowerCase();
+}
+
+/** Whether two ARM ids name the same resource once normalised. */
+export function sameResourceId(a: string, b: string): boolean {
+  return normaliseResourceId(a) === normaliseResourceId(b);
 }

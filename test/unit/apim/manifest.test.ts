@@ -7,7 +7,7 @@ import {
   configurationManifestSchema,
   describeDifference,
   type ManifestSource,
-} from '../../../shared/restore/manifest';
+} from '../../../shared/apim/manifest';
 
 const SOURCE: ManifestSource = {
   apis: [

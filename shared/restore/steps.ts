@@ -1,12 +1,12 @@
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { ApimServiceInfo } from '../apim/port';
-import { parseApimResourceId, type ApimServiceId } from '../apim/resourceId';
+import { parseApimResourceId, type ApimServiceId } from '../azure/resourceId';
 import type { Config } from '../config';
 import { decidePreflight } from '../backups/preflight';
 import { parseBackupBlobName } from '../backups/naming';
 import { NonRetryableError, TransientError } from '../errors';
-import { compareManifests, describeDifference } from './manifest';
+import { compareManifests, describeDifference } from '../apim/manifest';
 import { readManifestBlob } from './manifestStore';
 import { beginRestoreOnce, createRestoreOperationLog } from './operations';
 import type { RestoreDeps } from './deps';
@@ -19,7 +19,12 @@ import type {
   SmokeCheckGatewayOutput,
 } from './contracts';
 
-/** The work behind the restore activities (the function files stay thin). */
+/**
+ * The restore's steps, one function per activity (the function files stay thin): preflight the
+ * target, select the backup, begin once, verify against the backup's manifest, smoke-check the
+ * gateway. They do the I/O; what an answer means is decided in ./verdicts.ts, ./select.ts and
+ * ./target.ts.
+ */
 
 /** The ARM id parsed, or a non-retryable `InvalidTarget`. */
 export function targetId(resourceId: string): ApimServiceId {
