@@ -206,6 +206,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 
     const settings: Record<string, string> = {
       ...stack?.settings,
+      // The local host plays App Service Authentication (local/host/signIn.ts), with or without ARM.
+      LIFEBOAT_LOCAL_MODE: 'true',
       AzureWebJobsStorage: appStorage,
       BackupStorage: appStorage,
       AgentQueues: azurite.connectionString,

@@ -11,6 +11,9 @@ beforeAll(async () => {
     app: backupApp,
     settings: {
       AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      // Sign-in is configured (the local host plays App Service Authentication): the answer is about
+      // the backup settings.
+      LIFEBOAT_LOCAL_MODE: 'true',
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
       LIFEBOAT_BACKUP_RETENTION_DAYS: '31',
       LIFEBOAT_PROTECTED_SERVICES: JSON.stringify([
