@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planSchema } from '../../../shared/plans/plan';
 import type { RunReport } from '../../../shared/plans/report';
+import { as } from '../../helpers/people';
 import { startPlansWorld, type PlansWorld } from './world';
 
 /**
@@ -75,15 +76,15 @@ describe('starts around the routes', () => {
     }
     const drill = await world.post('/api/drills', { plan: 'dr-all' }); // the plan is not locked
     expect(drill.status).toBe(202);
-    await world.post(`/api/runs/${String(drill.json['runId'])}/cancel`, { by: 'alice' });
+    await world.post(`/api/runs/${String(drill.json['runId'])}/cancel`, {}, as(world, 'olivia'));
     await world.waitFor(String(drill.json['runId']));
   }, 300_000);
 
   it('a finished run cannot be started again with its own recorded input, nor can one of its steps', async () => {
-    const start = await world.post('/api/failovers', { plan: 'dr-all', reason: 'test', by: 'alice' });
+    const start = await world.post('/api/failovers', { plan: 'dr-all', reason: 'test' }, as(world, 'olivia'));
     const runId = String(start.json['runId']);
     await world.waitForReport(runId, (r) => r.state === 'pendingApproval');
-    expect((await world.post(`/api/failovers/${runId}/reject`, { by: 'bob' })).status).toBe(202);
+    expect((await world.post(`/api/failovers/${runId}/reject`, {}, as(world, 'alex'))).status).toBe(202);
     await world.waitFor(runId);
     const input = world.host.host.durable.getStatus(runId)?.input;
     expect(input).toMatchObject({ runId, plan: 'dr-all' });
@@ -114,7 +115,7 @@ describe('starts around the routes', () => {
 
 describe('events raised through the Durable API', () => {
   it('an approve raised directly is not an approval; approve and reject sent together: one applied, one ignored with the reason', async () => {
-    const start = await world.post('/api/failovers', { plan: 'dr-all', reason: 'test', by: 'alice' });
+    const start = await world.post('/api/failovers', { plan: 'dr-all', reason: 'test' }, as(world, 'olivia'));
     const runId = String(start.json['runId']);
     await world.waitForReport(runId, (r) => r.state === 'pendingApproval');
     const at = world.clock.now().toISOString();
@@ -130,8 +131,8 @@ describe('events raised through the Durable API', () => {
     expect(still.approvals).toEqual([]);
 
     const [approve, reject] = await Promise.all([
-      world.post(`/api/failovers/${runId}/approve`, { by: 'bob' }),
-      world.post(`/api/failovers/${runId}/reject`, { by: 'carol', comment: 'not yet' }),
+      world.post(`/api/failovers/${runId}/approve`, {}, as(world, 'alex')),
+      world.post(`/api/failovers/${runId}/reject`, { comment: 'not yet' }, as(world, 'lead')),
     ]);
     expect([approve.status, reject.status]).toEqual([202, 202]);
     const decided = await world.waitForReport(runId, (r) => (r.requests ?? []).length === 2);
@@ -139,16 +140,18 @@ describe('events raised through the Durable API', () => {
     const mine = [byId.get(String(approve.json['requestId'])), byId.get(String(reject.json['requestId']))];
     expect(mine.map((q) => q?.outcome).sort()).toEqual(['applied', 'ignored']);
     const ignored = mine.find((q) => q?.outcome === 'ignored');
-    expect(ignored?.reason).toMatch(/^the failover was already (approved by bob|rejected by carol)$/);
+    expect(ignored?.reason).toMatch(
+      /^the failover was already (approved by alex@lifeboat\.local|rejected by lead@lifeboat\.local)$/,
+    );
     expect(decided.approvals).toHaveLength(1);
     if (decided.state !== 'rejected') {
-      await world.post(`/api/runs/${runId}/cancel`, { by: 'alice' });
+      await world.post(`/api/runs/${runId}/cancel`, {}, as(world, 'alex'));
     }
     await world.waitFor(runId);
   }, 300_000);
 
   it('a raised stepEnded reports nothing: steps end with their own results; every cancel is kept, the first applied', async () => {
-    const start = await world.post('/api/drills', { plan: 'dr-all', by: 'alice' });
+    const start = await world.post('/api/drills', { plan: 'dr-all' }, as(world, 'olivia'));
     const runId = String(start.json['runId']);
     await world.waitForReport(runId, (r) => steps(r)['apim']?.status === 'running');
     const forged = (stepId: string) => ({
@@ -162,8 +165,12 @@ describe('events raised through the Durable API', () => {
     });
     expect(await raise(runId, forged('pchat'))).toBe(202);
     expect(await raise(runId, forged('apim'))).toBe(202);
-    const first = await world.post(`/api/runs/${runId}/cancel`, { by: 'alice', reason: 'change freeze' });
-    const second = await world.post(`/api/runs/${runId}/cancel`, { by: 'bob', reason: 'me too' });
+    const first = await world.post(
+      `/api/runs/${runId}/cancel`,
+      { reason: 'change freeze' },
+      as(world, 'olivia'),
+    );
+    const second = await world.post(`/api/runs/${runId}/cancel`, { reason: 'me too' }, as(world, 'lead'));
     expect([first.status, second.status]).toEqual([202, 202]);
 
     const end = await world.waitFor(runId);
@@ -175,15 +182,15 @@ describe('events raised through the Durable API', () => {
     expect(steps(r)['pchat']?.status).toBe('cancelled');
     expect(securityFor(runId).map((e) => e['event'])).toContain('lifeboat.security.stepEndedIgnored');
 
-    expect(r.cancel).toMatchObject({ by: 'alice', reason: 'change freeze' });
+    expect(r.cancel).toMatchObject({ by: 'olivia@lifeboat.local', reason: 'change freeze' });
     const cancels = (r.requests ?? []).filter((q) => q.kind === 'cancel');
     expect(cancels).toMatchObject([
-      { id: first.json['requestId'], by: { name: 'alice' }, outcome: 'applied' },
+      { id: first.json['requestId'], by: { name: 'olivia@lifeboat.local' }, outcome: 'applied' },
       {
         id: second.json['requestId'],
-        by: { name: 'bob' },
+        by: { name: 'lead@lifeboat.local' },
         outcome: 'ignored',
-        reason: expect.stringContaining('already being cancelled by alice'),
+        reason: expect.stringContaining('already being cancelled by olivia@lifeboat.local'),
       },
     ]);
     expect(second.json['status']).toBe(`/api/runs/${runId}`);
