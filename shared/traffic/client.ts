@@ -30,7 +30,8 @@ export function parseProfileId(id: string): { subscriptionId: string; resourceGr
   const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/[^/]+\/([^/]+)$/i.exec(
     id.trim(),
   );
-  if (m === null) throw new NonRetryableError(`${id} is not a profile's ARM id`, { code: 'InvalidProfileId' });
+  if (m === null)
+    throw new NonRetryableError(`${id} is not a profile's ARM id`, { code: 'InvalidProfileId' });
   return { subscriptionId: m[1] ?? '', resourceGroup: m[2] ?? '', name: m[3] ?? '' };
 }
 
@@ -47,7 +48,9 @@ export function createTrafficClient(options: TrafficClientOptions): TrafficRouti
   const cdnFor = (sub: string) => {
     let c = cdn.get(sub);
     if (c === undefined) {
-      c = import('@azure/arm-cdn').then((m) => new m.CdnManagementClient(options.credential, sub, clientOptions));
+      c = import('@azure/arm-cdn').then(
+        (m) => new m.CdnManagementClient(options.credential, sub, clientOptions),
+      );
       cdn.set(sub, c);
     }
     return c;
@@ -80,7 +83,11 @@ export function createTrafficClient(options: TrafficClientOptions): TrafficRouti
           `reading origins of ${p.name}/${target.originGroup}`,
           async () => {
             const out: RoutingEntry[] = [];
-            for await (const o of client.afdOrigins.listByOriginGroup(p.resourceGroup, p.name, target.originGroup))
+            for await (const o of client.afdOrigins.listByOriginGroup(
+              p.resourceGroup,
+              p.name,
+              target.originGroup,
+            ))
               out.push({
                 name: o.name ?? '',
                 enabled: (o.enabledState ?? 'Enabled') === 'Enabled',
@@ -130,7 +137,9 @@ export function createTrafficClient(options: TrafficClientOptions): TrafficRouti
             target.originGroup,
             change.entry,
             {
-              ...(change.enabled === undefined ? {} : { enabledState: change.enabled ? 'Enabled' : 'Disabled' }),
+              ...(change.enabled === undefined
+                ? {}
+                : { enabledState: change.enabled ? 'Enabled' : 'Disabled' }),
               ...(change.priority === undefined ? {} : { priority: change.priority }),
             },
             // Begun, not awaited: the caller reads back on durable timers.
@@ -142,7 +151,9 @@ export function createTrafficClient(options: TrafficClientOptions): TrafficRouti
       const client = await tmFor(p.subscriptionId);
       await guarded(`updating endpoint ${change.entry} of ${p.name}`, () =>
         client.endpoints.update(p.resourceGroup, p.name, sdkEndpointType(target.endpointType), change.entry, {
-          ...(change.enabled === undefined ? {} : { endpointStatus: change.enabled ? 'Enabled' : 'Disabled' }),
+          ...(change.enabled === undefined
+            ? {}
+            : { endpointStatus: change.enabled ? 'Enabled' : 'Disabled' }),
           ...(change.priority === undefined ? {} : { priority: change.priority }),
         }),
       );
@@ -152,15 +163,11 @@ export function createTrafficClient(options: TrafficClientOptions): TrafficRouti
 
 /** The SDK names the path segment with a capital (`AzureEndpoints`); ARM paths compare case-insensitively. */
 function sdkEndpointType(t: 'azureEndpoints' | 'externalEndpoints' | 'nestedEndpoints') {
-  return `${t.charAt(0).toUpperCase()}${t.slice(1)}` as 'AzureEndpoints' | 'ExternalEndpoints' | 'NestedEndpoints';
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}` as
+    'AzureEndpoints' | 'ExternalEndpoints' | 'NestedEndpoints';
 }
 
-function snapshot(
-  target: TrafficTarget,
-  group: string,
-  entries: RoutingEntry[],
-  now: Date,
-): RoutingSnapshot {
+function snapshot(target: TrafficTarget, group: string, entries: RoutingEntry[], now: Date): RoutingSnapshot {
   return { provider: target.provider, profile: target.profile, group, entries, readAt: now.toISOString() };
 }
 
