@@ -1,10 +1,26 @@
 import type { PlanRunResult } from '../../shared/plans/flow';
 import type { RunReport } from '../../shared/plans/report';
+import type { TrafficTarget } from '../../shared/traffic/contracts';
+
+import type { trafficCleanupResult } from '../../shared/plans/steps';
+
+type CleanupResult = ReturnType<typeof trafficCleanupResult>;
 import type { ParsedPlanRunInput, PlanSignal } from '../../shared/plans/run';
-import { call, finish, inputText, lazy, orchestration, progress, runCommand, type Gen } from '../kit';
+import {
+  call,
+  callSub,
+  finish,
+  inputText,
+  lazy,
+  orchestration,
+  progress,
+  runCommand,
+  type Gen,
+} from '../kit';
 import type { OrchestrationContext } from 'durable-functions';
 import { durable } from '../names/durable';
 import { plans as names } from '../names/plans';
+import { traffic } from '../names/traffic';
 
 /**
  * A recovery plan run, drill or failover (issue 10), read as the plan it runs:
@@ -21,11 +37,12 @@ import { plans as names } from '../names/plans';
  */
 
 const run = lazy(() => import('../../shared/plans/run'));
+const steps = lazy(() => import('../../shared/plans/steps'));
 
 const EVENT = 'lifeboat.plans.run';
 
 orchestration(names.planRun, {
-  uses: [run],
+  uses: [run, steps],
   input: () => run.get().planRunInputSchema,
   event: EVENT,
   ended: (ending, raw) => {
@@ -187,6 +204,19 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
   // 4. Cleanups, in reverse order of registration, whatever happened before.
   for (const cleanup of [...report.cleanup].reverse()) {
     status(`cleanup: ${cleanup.description}`);
+    if (cleanup.action.kind === 'traffic') {
+      // Traffic (issue 23): put back only when the plan was cancelled or failed.
+      const result = yield* putBackTraffic(
+        context,
+        input.runId,
+        cleanup.stepId,
+        cleanup.action.target,
+        report,
+      );
+      report = r.cleanupEnded(report, cleanup.id, result, now());
+      yield* save();
+      continue;
+    }
     const stopped = yield* runCommand(context, {
       site: cleanup.action.site,
       type: 'hyperv.stopTestFailover',
@@ -246,4 +276,20 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
     },
     base,
   );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Traffic cleanup (issue 23)
+
+/** Puts a traffic switch back (the `trafficSwitch` put-back) when the plan did not succeed. */
+function* putBackTraffic(
+  context: OrchestrationContext,
+  runId: string,
+  stepId: string,
+  target: TrafficTarget,
+  report: RunReport,
+): Gen<CleanupResult> {
+  if (!run.get().trafficPutBackNeeded(report)) return steps.get().trafficCleanupResult(undefined);
+  const result = yield* callSub(context, traffic.trafficSwitch, { runId, stepId, action: 'putBack', target });
+  return steps.get().trafficCleanupResult(result);
 }

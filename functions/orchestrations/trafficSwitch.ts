@@ -42,13 +42,13 @@ orchestration(names.trafficSwitch, {
   uses: [contracts, decide],
   input: () => contracts.get().trafficSwitchInputSchema,
   event: EVENT,
-  ended: (ending, raw) => {
+  ended: (ending, raw): TrafficSwitchResult => {
     const r = (raw ?? {}) as { action?: unknown; target?: unknown };
+    const action: TrafficSwitchResult['action'] =
+      r.action === 'drill' || r.action === 'putBack' ? r.action : 'failover';
     return {
       ...ending,
-      action: (r.action === 'drill' || r.action === 'putBack'
-        ? r.action
-        : 'failover') as TrafficSwitchResult['action'],
+      action,
       target: r.target as TrafficTarget,
       changes: [],
       findings: [],
@@ -123,7 +123,11 @@ orchestration(names.trafficSwitch, {
     if (!back.ok) return end({ ...base, outcome: 'failed', error: back.error });
     const record = back.value.record;
     if (!back.value.recorded || record === undefined) return end({ ...base, outcome: 'succeeded' });
-    const waited = yield* waitApplied(context, input, decide.get().desiredOf(record.before, record.changes));
+    const waited = yield* waitApplied(
+      context,
+      { target, pollMs: back.value.pollMs, applyTimeoutMs: back.value.applyTimeoutMs },
+      decide.get().desiredOf(record.before, record.changes),
+    );
     const result = {
       ...base,
       before: record.before,

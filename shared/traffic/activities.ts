@@ -66,14 +66,18 @@ export async function restoreRouting(
   input: { runId: string; stepId: string },
   now: Date,
 ): Promise<RestoreTrafficRoutingOutput> {
+  const wait = {
+    pollMs: deps.config.traffic.pollSeconds * 1000,
+    applyTimeoutMs: deps.config.traffic.applyTimeoutMinutes * 60_000,
+  };
   const found = await deps.records.read(switchRecordName(input.runId, input.stepId));
-  if (found === undefined) return { recorded: false, sent: [] };
+  if (found === undefined) return { recorded: false, sent: [], ...wait };
   const record = found.value;
   const routing = await deps.routing();
   const current = await routing.read(record.target, now);
   const back = putBackChanges(record.before, record.changes, current);
   for (const change of back) await routing.apply(record.target, change);
-  return { recorded: true, sent: back, record };
+  return { recorded: true, sent: back, record, ...wait };
 }
 
 /** GETs `https://{host}[:{port}]/status-0123456789abcdef` once (the ARM CA is trusted locally). */

@@ -29,7 +29,7 @@ const profileIdSchema = (type: string, example: string) =>
 
 const entryNameSchema = z
   .string({ error: 'must be a string' })
-  .regex(/^[a-zA-Z0-9](?:[-a-zA-Z0-9]{0,88}[a-zA-Z0-9])?$/, {
+  .regex(/^[a-z0-9](?:[-a-z0-9]{0,88}[a-z0-9])?$/i, {
     error: 'must be 1-90 letters, digits and inner hyphens',
   });
 
@@ -149,6 +149,9 @@ export interface RestoreTrafficRoutingOutput {
   sent: RoutingChange[];
   /** The routing to wait for (the recorded `before`), when there was a record. */
   record?: SwitchRecord;
+  /** How to wait for the put-back (configuration: a cleanup's caller has none). */
+  pollMs: number;
+  applyTimeoutMs: number;
 }
 
 export const probeTrafficEntryInput = z.object({
@@ -169,10 +172,14 @@ export const trafficSwitchInputSchema = z.object({
   stepId: z.string().min(1).max(40),
   action: z.enum(['failover', 'drill', 'putBack']),
   target: trafficTargetSchema,
-  /** Between reads while waiting for a change to be applied. */
-  pollMs: z.number().int().min(0),
+  /** Between reads while waiting for a change to be applied (a put-back takes it from `restoreTrafficRouting`). */
+  pollMs: z.number().int().min(0).default(15_000),
   /** How long to wait for a change to be applied before the switch ends `timedOut`. */
-  applyTimeoutMs: z.number().int().min(1000),
+  applyTimeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .default(30 * 60_000),
 });
 export type TrafficSwitchInput = z.input<typeof trafficSwitchInputSchema>;
 

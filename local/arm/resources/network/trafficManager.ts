@@ -148,7 +148,7 @@ export const trafficManagerEndpointUpdate: ArmRoute = {
       );
       if (clash !== undefined)
         return bad(
-          `Priority ${String(priority)} is already used by endpoint ${clash.name}: priorities must be unique.`,
+          `Priority ${clash.priority} is already used by endpoint ${clash.name}: priorities must be unique.`,
         );
     }
     if (endpointStatus !== undefined) found.endpoint.endpointStatus = endpointStatus;
