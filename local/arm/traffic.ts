@@ -41,7 +41,7 @@ export interface EndpointSpec {
   priority?: number;
   weight?: number;
   enabled?: boolean;
-  /** `endpointMonitorStatus` (default Online for an enabled endpoint, Disabled otherwise). */
+  /** `endpointMonitorStatus` when enabled (default Online; a disabled endpoint reads Disabled). */
   monitorStatus?: string;
 }
 
@@ -231,7 +231,8 @@ export function createTrafficApi(state: TrafficState, clock: Clock): ArmTraffic 
               priority: e.priority ?? i + 1,
               weight: e.weight ?? 1,
               endpointStatus: e.enabled === false ? 'Disabled' : 'Enabled',
-              monitorStatus: e.monitorStatus ?? (e.enabled === false ? 'Disabled' : 'Online'),
+              // The endpoint's health when enabled (a disabled one renders `Disabled`).
+              monitorStatus: e.monitorStatus ?? 'Online',
             },
           ]),
         ),
