@@ -1,3 +1,4 @@
+import https from 'node:https';
 import type { TokenCredential } from '@azure/core-auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
@@ -70,6 +71,26 @@ afterAll(async () => {
 
 const now = new Date('2026-03-01T00:00:00Z');
 
+/** A raw ARM GET (the wire shape is what is under test, not the SDK's model). */
+function fetchJson(pathAndQuery: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      new URL(pathAndQuery, stack.arm.endpoint),
+      { method: 'GET', ca: stack.arm.caPem, headers: { authorization: `Bearer ${stack.arm.token}` } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('Front Door (afdOrigins)', () => {
   const target = () =>
     trafficTargetSchema.parse({
@@ -126,6 +147,35 @@ describe('Front Door (afdOrigins)', () => {
       name: 'NonRetryableError',
       message: expect.stringContaining("'priority' must be between 1 and 5") as unknown,
     });
+  });
+});
+
+describe('conformance: the shapes of the REST examples', () => {
+  it('GET origin answers the properties of AFDOrigins_Get.json (2024-02-01 examples)', async () => {
+    // specification/cdn/resource-manager/Microsoft.Cdn/stable/2024-02-01/examples/AFDOrigins_Get.json:
+    // { id, type: 'Microsoft.Cdn/profiles/origingroups/origins', name, properties: { hostName,
+    // httpPort, httpsPort, originHostHeader, priority, weight, enabledState, provisioningState,
+    // deploymentStatus, originGroupName, sharedPrivateLinkResource, enforceCertificateNameCheck } }.
+    const res = await fetchJson(`${afdId}/originGroups/apim/origins/primary?api-version=2024-02-01`);
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body).sort()).toEqual(['id', 'name', 'properties', 'type']);
+    expect(res.body['type']).toBe('Microsoft.Cdn/profiles/origingroups/origins');
+    expect(Object.keys(res.body['properties'] as object).sort()).toEqual(
+      [
+        'hostName',
+        'httpPort',
+        'httpsPort',
+        'originHostHeader',
+        'priority',
+        'weight',
+        'enabledState',
+        'provisioningState',
+        'deploymentStatus',
+        'originGroupName',
+        'sharedPrivateLinkResource',
+        'enforceCertificateNameCheck',
+      ].sort(),
+    );
   });
 });
 

@@ -75,7 +75,6 @@ export function renderOrigin(
     id: `${p.id}/originGroups/${group}/origins/${o.name}`,
     properties: {
       originGroupName: group,
-      azureOrigin: null,
       hostName: o.hostName,
       httpPort: o.httpPort,
       httpsPort: o.httpsPort,
