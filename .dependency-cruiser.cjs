@@ -40,6 +40,7 @@ const layers = [
   { name: 'restore', folders: ['shared/restore'] },
   { name: 'relay', folders: ['shared/relay'] },
   { name: 'onprem', folders: ['shared/onprem'] },
+  { name: 'traffic', folders: ['shared/traffic'] },
   { name: 'plans', folders: ['shared/plans'] },
   { name: 'alerts', folders: ['shared/alerts'] },
   { name: 'status', folders: ['shared/status'] },

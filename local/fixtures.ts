@@ -1,3 +1,4 @@
+import type { FrontDoorSpec } from './arm/traffic';
 import {
   DEFAULT_RESOURCE_GROUP,
   DEFAULT_SUBSCRIPTION,
@@ -122,4 +123,38 @@ export function protectedServicesSetting(
         : { allowRestoreOverPrimary: p.allowRestoreOverPrimary }),
     })),
   );
+}
+
+/** The Front Door profile in front of the Contoso gateways (issue 23): the sample plan's traffic.switch. */
+export const FRONT_DOOR = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-edge/providers/Microsoft.Cdn/profiles/contoso-afd`;
+
+/**
+ * The Front Door profile `contoso-afd` (origin group `apim`): origin `primary` (priority 1,
+ * enabled) at the primary's gateway and `standby` (priority 2, disabled) at the standby's, given
+ * their gateway URLs (`https://127.0.0.1:{port}` locally).
+ */
+export function contosoFrontDoor(gateways: { primary: string; standby: string }): FrontDoorSpec {
+  const origin = (name: string, url: string, priority: number, enabled: boolean) => {
+    const u = new URL(url);
+    return {
+      name,
+      hostName: u.hostname,
+      httpsPort: u.port === '' ? 443 : Number(u.port),
+      priority,
+      enabled,
+    };
+  };
+  return {
+    resourceGroup: 'rg-edge',
+    name: 'contoso-afd',
+    originGroups: [
+      {
+        name: 'apim',
+        origins: [
+          origin('primary', gateways.primary, 1, true),
+          origin('standby', gateways.standby, 2, false),
+        ],
+      },
+    ],
+  };
 }

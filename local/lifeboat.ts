@@ -1,6 +1,13 @@
 import path from 'node:path';
 import { RealClock, type Clock } from './clock';
-import { DEMO_CONFIGURATION, contosoProtected, contosoServices } from './fixtures';
+import {
+  DEMO_CONFIGURATION,
+  PRIMARY,
+  STANDBY,
+  contosoFrontDoor,
+  contosoProtected,
+  contosoServices,
+} from './fixtures';
 import type { AppLoader } from './host/host';
 import { DEMO_SITE } from './site/agent';
 import type { SimulatedSiteDescription } from './site/simulated';
@@ -48,6 +55,13 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
     clock: options.clock ?? new RealClock(),
     arm: {
       services: contosoServices({ configuration: DEMO_CONFIGURATION }),
+      // Front Door in front of the primary's and the standby's gateways (the plan's traffic.switch).
+      frontDoors: async (arm) => [
+        contosoFrontDoor({
+          primary: await arm.gateways.url(PRIMARY),
+          standby: await arm.gateways.url(STANDBY),
+        }),
+      ],
       retryAfterSeconds: options.apim?.retryAfterSeconds ?? 5,
       durations: { backupMs: options.apim?.backupMs ?? 20_000, restoreMs: options.apim?.restoreMs ?? 40_000 },
     },

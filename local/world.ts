@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ArmEmulator } from './arm/emulator';
 import type { ServiceSpec } from './arm/model';
+import type { FrontDoorSpec } from './arm/traffic';
 import { startAzureStack, type AzureStack } from './azureStack';
 import { startAzurite, type AzuriteHandle } from './azurite';
 import { VirtualClock, type Clock } from './clock';
@@ -44,6 +45,11 @@ export interface WorldOptions {
         retryAfterSeconds?: number;
         /** Default: backup 10 min, restore 30 min (on the world's clock). */
         durations?: { backupMs?: number; restoreMs?: number };
+        /**
+         * Front Door profiles to add once the emulator runs (issue 23), from the emulator (whose
+         * gateways' URLs the origins point at), e.g. `fixtures.contosoFrontDoor`.
+         */
+        frontDoors?: (arm: ArmEmulator) => Promise<FrontDoorSpec[]>;
       };
   /** On-premises sites, each with a real agent at a simulated site on the world's clock. */
   sites?: (string | WorldSiteOptions)[];
@@ -168,6 +174,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       const s = stack;
       cleanups.push(() => s.stop());
       azurite = stack.azurite;
+      const frontDoors = options.arm?.frontDoors;
+      if (frontDoors !== undefined)
+        for (const spec of await frontDoors(stack.arm)) stack.arm.traffic.addFrontDoor(spec);
     }
 
     let appStorage = azurite.connectionString;

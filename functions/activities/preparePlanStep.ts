@@ -16,6 +16,7 @@ activity(plans.preparePlanStep, {
       services: config.backup.services,
       sites: config.relay.sites,
       restore: config.restore,
+      traffic: config.traffic,
     });
   },
 });

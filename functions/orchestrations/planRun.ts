@@ -1,9 +1,15 @@
 import type { PlanRunResult } from '../../shared/plans/flow';
 import type { Admission } from '../../shared/plans/decisions';
 import type { RunReport } from '../../shared/plans/report';
+import type { TrafficTarget } from '../../shared/traffic/contracts';
+
+import type { trafficCleanupResult } from '../../shared/plans/steps';
+
+type CleanupResult = ReturnType<typeof trafficCleanupResult>;
 import type { ParsedPlanRunInput, PlanSignal } from '../../shared/plans/run';
 import {
   call,
+  callSub,
   finish,
   inputText,
   lazy,
@@ -16,6 +22,7 @@ import {
 import type { OrchestrationContext } from 'durable-functions';
 import { durable } from '../names/durable';
 import { plans as names } from '../names/plans';
+import { traffic } from '../names/traffic';
 
 /**
  * A recovery plan run, drill or failover (issue 10), read as the plan it runs:
@@ -37,6 +44,7 @@ import { plans as names } from '../names/plans';
  */
 
 const run = lazy(() => import('../../shared/plans/run'));
+const steps = lazy(() => import('../../shared/plans/steps'));
 
 const EVENT = 'lifeboat.plans.run';
 /** How often a run re-reads its running steps when no bell came (a lost bell delays, never hangs). */
@@ -45,7 +53,7 @@ const RECHECK_MS = 5 * 60_000;
 const BELL_RECHECK_MS = 2_000;
 
 orchestration(names.planRun, {
-  uses: [run],
+  uses: [run, steps],
   input: () => run.get().planRunRawSchema,
   event: EVENT,
   ended: (ending, raw) => {
@@ -326,6 +334,19 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
   // 4. Cleanups, in reverse order of registration, whatever happened before.
   for (const cleanup of [...report.cleanup].reverse()) {
     status(`cleanup: ${cleanup.description}`);
+    if (cleanup.action.kind === 'traffic') {
+      // Traffic (issue 23): put back only when the plan was cancelled or failed.
+      const result = yield* putBackTraffic(
+        context,
+        input.runId,
+        cleanup.stepId,
+        cleanup.action.target,
+        report,
+      );
+      report = r.cleanupEnded(report, cleanup.id, result, now());
+      yield* save();
+      continue;
+    }
     const stopped = yield* runCommand(context, {
       site: cleanup.action.site,
       type: 'hyperv.stopTestFailover',
@@ -386,4 +407,20 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
     },
     base,
   );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Traffic cleanup (issue 23)
+
+/** Puts a traffic switch back (the `trafficSwitch` put-back) when the plan did not succeed. */
+function* putBackTraffic(
+  context: OrchestrationContext,
+  runId: string,
+  stepId: string,
+  target: TrafficTarget,
+  report: RunReport,
+): Gen<CleanupResult> {
+  if (!run.get().trafficPutBackNeeded(report)) return steps.get().trafficCleanupResult(undefined);
+  const result = yield* callSub(context, traffic.trafficSwitch, { runId, stepId, action: 'putBack', target });
+  return steps.get().trafficCleanupResult(result);
 }

@@ -10,6 +10,7 @@ import { onprem } from '../names/onprem';
 import { plans as names } from '../names/plans';
 import { relay } from '../names/relay';
 import { restore } from '../names/restore';
+import { traffic } from '../names/traffic';
 
 /**
  * One step of a plan run: decides its work for the run's mode (shared/plans/steps.ts: a drill
@@ -80,7 +81,7 @@ orchestration(names.planStep, {
     if (work.kind === 'refused') return done(s.refusedVerdict(work.error));
 
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
-    const child = startChild(context, work, step, mode);
+    const child = startChild(context, work, step, mode, input.runId);
     progress(context, {
       phase: 'running',
       percent: 10,
@@ -115,6 +116,7 @@ function startChild(
   work: Exclude<StepWork, { kind: 'refused' }>,
   step: PlanStep,
   mode: RunMode,
+  runId: string,
 ): { task: Task; verdict: () => StepVerdict } {
   const s = steps.get();
   switch (work.kind) {
@@ -133,6 +135,11 @@ function startChild(
     case 'command': {
       const t = startSub(context, relay.runAgentCommand, work.input);
       return { task: t.task, verdict: () => s.commandVerdict(step, t.result()) };
+    }
+    case 'traffic': {
+      const { kind: _, ...rest } = work;
+      const t = startSub(context, traffic.trafficSwitch, { runId, stepId: step.id, ...rest });
+      return { task: t.task, verdict: () => s.trafficVerdict(t.result(), mode) };
     }
   }
 }

@@ -10,6 +10,7 @@ import { createIdentityServer } from './identity';
 import { close, listen, sendError } from './respond';
 import { routeArmRequest } from './router';
 import { createServicesApi } from './services';
+import { createTrafficApi, createTrafficState } from './traffic';
 import type { ArmEmulator, ArmEmulatorOptions } from './types';
 
 /*
@@ -29,6 +30,7 @@ export type {
   ArmServices,
   FaultTarget,
 } from './types';
+export type { ArmTraffic, FrontDoorSpec, TrafficManagerSpec } from './traffic';
 
 /**
  * Starts a local HTTPS server answering the slice of Azure Resource Manager that Lifeboat uses for
@@ -60,6 +62,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     operations: new Map(),
     gateways: new Map(),
     takeFault: faults.take,
+    traffic: createTrafficState(),
   };
   const identityHeader = randomBytes(16).toString('hex');
   const log: { method: string; path: string; status: number }[] = [];
@@ -99,6 +102,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     services: servicesApi,
     faults: faults.api,
     gateways: createGatewaysApi(ctx),
+    traffic: createTrafficApi(ctx.traffic, ctx.clock),
     durations: ctx.durations,
     finalAnswer: ctx.finalAnswer,
     requests: () => log.map((r) => ({ ...r })),

@@ -4,6 +4,12 @@ import { apimBackupRestore } from './resources/apim/backupRestore';
 import { apimLists } from './resources/apim/lists';
 import { apimOperationResults } from './resources/apim/operationResults';
 import { apimService } from './resources/apim/service';
+import { cdnOperationResult, cdnOriginGet, cdnOriginList, cdnOriginUpdate } from './resources/cdn/origins';
+import {
+  trafficManagerEndpointGet,
+  trafficManagerEndpointUpdate,
+  trafficManagerProfile,
+} from './resources/network/trafficManager';
 import { sendError } from './respond';
 import type { ArmPathParams, ArmRoute } from './route';
 
@@ -12,7 +18,19 @@ import type { ArmPathParams, ArmRoute } from './route';
  * ./resources/<provider>/ (one `ArmRoute` per operation, its path built with `armPath`), keep its
  * state in the context (./context.ts), and list its routes here.
  */
-export const ROUTES: readonly ArmRoute[] = [apimService, apimLists, apimBackupRestore, apimOperationResults];
+export const ROUTES: readonly ArmRoute[] = [
+  apimService,
+  apimLists,
+  apimBackupRestore,
+  apimOperationResults,
+  cdnOriginList,
+  cdnOriginGet,
+  cdnOriginUpdate,
+  cdnOperationResult,
+  trafficManagerProfile,
+  trafficManagerEndpointGet,
+  trafficManagerEndpointUpdate,
+];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -54,10 +72,13 @@ export async function routeArmRequest(
     });
     return;
   }
+  // A path may have one route per method (GET and PATCH of an origin): the route of the request's
+  // method wins, else the first route of the path (which answers 405 below).
   let matched: { route: ArmRoute; params: ArmPathParams } | undefined;
   for (const route of routes) {
     const groups = route.pattern.exec(url.pathname)?.groups;
     if (groups === undefined) continue;
+    if (matched !== undefined && route.method !== method) continue;
     matched = {
       route,
       params: {
@@ -66,7 +87,7 @@ export async function routeArmRequest(
         resourceGroup: groups['resourceGroup'] ?? '',
       },
     };
-    break;
+    if (route.method === method) break;
   }
   if (!matched) {
     sendError(res, {

@@ -8,6 +8,7 @@ import { restoreSection } from './sections/restore';
 import { plansSection } from './sections/plans';
 import { alertsSection } from './sections/alerts';
 import { statusSection } from './sections/status';
+import { trafficSection } from './sections/traffic';
 
 /**
  * The one configuration schema of the app, composed of sections. Loaded lazily on first use inside
@@ -23,6 +24,7 @@ export const sections = {
   plans: plansSection,
   alerts: alertsSection,
   status: statusSection,
+  traffic: trafficSection,
 } as const;
 
 type Sections = typeof sections;

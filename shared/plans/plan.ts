@@ -9,6 +9,7 @@ import {
   siteSchema,
   vmRefSchema,
 } from '../contracts';
+import { trafficTargetSchema } from '../traffic/contracts';
 
 /**
  * A recovery plan, declared as code (issue 10): JSON files deployed with the app (one plan per
@@ -95,9 +96,16 @@ export const stepSchema = z.discriminatedUnion(
         displayName: displayNameSchema.optional(),
       }),
     }),
+    // Moving traffic (issue 23): Front Door origins or Traffic Manager endpoints (shared/traffic).
+    z.strictObject({
+      kind: z.literal('traffic.switch'),
+      ...common,
+      params: trafficTargetSchema,
+    }),
   ],
   {
-    error: 'kind must be one of apim.restore, lync.conferenceRestore, hyperv.failback, pchat.legacyEndpoint',
+    error:
+      'kind must be one of apim.restore, lync.conferenceRestore, hyperv.failback, pchat.legacyEndpoint, traffic.switch',
   },
 );
 export type PlanStep = z.output<typeof stepSchema>;
@@ -107,6 +115,7 @@ export const STEP_KINDS = [
   'lync.conferenceRestore',
   'hyperv.failback',
   'pchat.legacyEndpoint',
+  'traffic.switch',
 ] as const satisfies readonly StepKind[];
 
 /** Alert severities, most severe first (Azure Monitor common alert schema). */

@@ -1,5 +1,6 @@
 import type { Outcome, Problem } from '../outcome';
 import type { RunMode, StepKind } from './plan';
+import type { TrafficTarget } from '../traffic/contracts';
 
 /**
  * The run report (issue 10): what a plan run did, as JSON an auditor keeps. The plan run writes it
@@ -63,8 +64,13 @@ export interface CleanupReport {
   stepId: string;
   /** What it removes ("test VM app-01 - Test at dc1"). */
   description: string;
-  /** The test VM to stop (`hyperv.stopTestFailover` at the site). */
-  action: { site: string; vm: string };
+  /**
+   * The test VM to stop (`hyperv.stopTestFailover` at the site), or the traffic routing to put
+   * back (`kind: 'traffic'`: the `trafficSwitch` put-back of the step's recorded routing).
+   */
+  action:
+    | { site: string; vm: string; kind?: undefined }
+    | { kind: 'traffic'; target: TrafficTarget; site?: undefined; vm?: undefined };
   registeredAt: string;
   status: 'pending' | 'ended';
   outcome?: Outcome;

@@ -129,6 +129,8 @@ export function stepTarget(step: PlanStep): string {
       return `${step.params.site}: ${step.params.vms.join(', ')}`;
     case 'pchat.legacyEndpoint':
       return `${step.params.site}: ${step.params.sipAddress} → ${step.params.poolFqdn}`;
+    case 'traffic.switch':
+      return `${step.params.profile.split('/').at(-1) ?? ''}: ${step.params.primary} → ${step.params.standby}`;
   }
 }
 
@@ -331,8 +333,23 @@ export function decidedRequestIds(r: RunReport): string[] {
   return (r.requests ?? []).map((q) => q.id);
 }
 
-/** Cleanups a step registers when it starts: a Hyper-V drill creates one test VM per VM. */
+/**
+ * Cleanups a step registers when it starts: a Hyper-V drill creates one test VM per VM; a failover's
+ * traffic switch registers putting the routing back (run only when the plan is cancelled or fails:
+ * {@link trafficPutBackNeeded}; the switch records what was there before it changes anything).
+ */
 export function cleanupsFor(step: PlanStep, mode: RunMode, now: Date): CleanupReport[] {
+  if (mode === 'failover' && step.kind === 'traffic.switch')
+    return [
+      {
+        id: `traffic:${step.id}`,
+        stepId: step.id,
+        description: `traffic routing of ${step.params.profile.split('/').at(-1) ?? ''} as it was before step ${step.id}`,
+        action: { kind: 'traffic', target: step.params },
+        registeredAt: now.toISOString(),
+        status: 'pending' as const,
+      },
+    ];
   if (mode !== 'drill' || step.kind !== 'hyperv.failback') return [];
   return step.params.vms.map((vm) => ({
     id: `test-vm:${step.params.site}:${vm.toLowerCase()}`,
@@ -342,6 +359,17 @@ export function cleanupsFor(step: PlanStep, mode: RunMode, now: Date): CleanupRe
     registeredAt: now.toISOString(),
     status: 'pending' as const,
   }));
+}
+
+/**
+ * Whether a traffic switch must be put back: the plan was cancelled, or a step failed, was
+ * skipped or cancelled. A failover that succeeded keeps its traffic on the standby.
+ */
+export function trafficPutBackNeeded(r: RunReport): boolean {
+  return (
+    r.state === 'cancelled' ||
+    allSteps(r).some((s) => s.status !== 'ended' || !stepSucceeded(s.outcome ?? 'failed'))
+  );
 }
 
 /** The run after group `gi`'s steps started (their cleanups registered first). */

@@ -14,7 +14,9 @@ import {
   type RestoreSettings,
   restoreInstanceId,
 } from '../restore/run';
+import type { TrafficSwitchResult, TrafficTarget } from '../traffic/contracts';
 import type { PlanStep, RunMode } from './plan';
+import { describeRouting } from '../traffic/decide';
 import type { StepEnded } from './run';
 
 /**
@@ -27,6 +29,7 @@ import type { StepEnded } from './run';
  * | lync.conferenceRestore | sync, wait for steady state | read the Backup Service status |
  * | hyperv.failback | failback per VM | test failover per VM, check, always stop |
  * | pchat.legacyEndpoint | ensure the endpoint (idempotent) | read it: exists, points at the pool |
+ * | traffic.switch | record, enable + prefer the standby, disable the primary, wait applied, probe | read and validate, change nothing |
  */
 
 /** What a step runs, decided before it starts (a refusal runs nothing). */
@@ -35,6 +38,13 @@ export type StepWork =
   | { kind: 'lyncSync'; input: LyncConferenceRestoreInput }
   | { kind: 'vms'; input: VmFailbackInput }
   | { kind: 'command'; input: RunAgentCommandInput }
+  | {
+      kind: 'traffic';
+      action: 'failover' | 'drill';
+      target: TrafficTarget;
+      pollMs: number;
+      applyTimeoutMs: number;
+    }
   | { kind: 'refused'; error: Problem };
 
 /** The configuration a step needs (read by the `preparePlanStep` activity). */
@@ -42,6 +52,8 @@ export interface StepContext {
   services: readonly ConfiguredService[];
   sites: readonly string[];
   restore: RestoreSettings;
+  /** The traffic section (absent: its defaults, 15 s between reads, 30 min to apply). */
+  traffic?: { pollSeconds: number; applyTimeoutMinutes: number };
 }
 
 /** The work of `step` in `mode`. */
@@ -72,6 +84,14 @@ export function stepWork(step: PlanStep, mode: RunMode, ctx: StepContext): StepW
       ),
     };
   }
+  if (step.kind === 'traffic.switch')
+    return {
+      kind: 'traffic',
+      action: mode,
+      target: step.params,
+      pollMs: (ctx.traffic?.pollSeconds ?? 15) * 1000,
+      applyTimeoutMs: Math.min(ctx.traffic?.applyTimeoutMinutes ?? 30, step.timeoutMinutes) * 60_000,
+    };
   const site = step.params.site;
   if (!ctx.sites.includes(site)) return refusedWork('UnknownSite', `${site} is not in LIFEBOAT_RELAY_SITES`);
   switch (step.kind) {
@@ -317,4 +337,73 @@ export function commandVerdict(step: PlanStep, r: RunAgentCommandOutcome): StepV
 /** A refusal decided before the step ran. */
 export function refusedVerdict(error: Problem): StepVerdict {
   return { outcome: 'refused' satisfies Outcome, error, summary: error.message, evidence: {} };
+}
+
+const describe = (r: TrafficSwitchResult, snapshot: TrafficSwitchResult['before']) =>
+  snapshot === undefined ? undefined : describeRouting(snapshot, [r.target.primary, r.target.standby]);
+
+/** What a traffic switch (failover) or its drill check means; the evidence shows before and after. */
+export function trafficVerdict(r: TrafficSwitchResult, mode: RunMode): StepVerdict {
+  const before = describe(r, r.before);
+  const after = describe(r, r.after);
+  const profile = r.target.profile.split('/').at(-1) ?? r.target.profile;
+  const summary =
+    r.outcome === 'succeeded'
+      ? mode === 'drill'
+        ? `read only: ${r.target.standby} is ready to take traffic on ${profile}${r.health === undefined ? '' : ', gateway healthy'}`
+        : `traffic on ${profile} moved to ${r.target.standby}${r.health === undefined ? '' : ', gateway healthy'}`
+      : `${profile}: ${r.error?.message ?? r.outcome}`;
+  return {
+    outcome: r.outcome,
+    ...errorOf(r.error),
+    summary,
+    evidence: {
+      provider: r.target.provider,
+      profile: r.target.profile,
+      primary: r.target.primary,
+      standby: r.target.standby,
+      ...(before === undefined ? {} : { before }),
+      ...(after === undefined ? {} : { after }),
+      changes: r.changes,
+      ...(r.findings.length === 0 ? {} : { findings: r.findings }),
+      ...(r.health === undefined
+        ? {}
+        : { gatewayCheck: r.health.ok ? 'passed' : `failed (${r.health.httpStatus})` }),
+      polls: r.polls,
+    },
+  };
+}
+
+/**
+ * What a traffic put-back cleanup found: `undefined` when it was not needed (the plan succeeded:
+ * traffic stays on the standby), else the put-back's result, with before and after in the detail.
+ */
+export function trafficCleanupResult(r: TrafficSwitchResult | undefined): {
+  outcome: Outcome;
+  error?: Problem;
+  detail: string;
+} {
+  if (r === undefined)
+    return {
+      outcome: 'succeeded',
+      detail: 'not needed: the failover succeeded, traffic stays on the standby',
+    };
+  const names = [r.target.primary, r.target.standby];
+  if (r.outcome !== 'succeeded')
+    return {
+      outcome: 'failed',
+      error: {
+        code: 'CleanupFailed',
+        message: `the traffic routing was not put back: ${r.error?.message ?? r.outcome}`,
+      },
+      detail: `put-back ${r.outcome}${r.after === undefined ? '' : `; now ${describeRouting(r.after, names)}`}`,
+    };
+  if (r.before === undefined)
+    return { outcome: 'succeeded', detail: 'nothing to put back: no switch was made' };
+  return {
+    outcome: 'succeeded',
+    detail: `put back to ${describeRouting(r.before, names)}${
+      r.changes.length === 0 ? ' (already so)' : ` (${r.changes.length} change(s) applied)`
+    }`,
+  };
 }

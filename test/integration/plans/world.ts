@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { VirtualClock } from '../../../local/clock';
 import {
+  contosoFrontDoor,
   contosoProtected,
   contosoServices,
   DRILL,
@@ -41,6 +42,7 @@ export const plansApp = async (): Promise<void> => {
     import('../../../functions/names/durable').then((m) => m.durable),
     import('../../../functions/names/plans').then((m) => m.plans),
     import('../../../functions/names/core').then((m) => m.core),
+    import('../../../functions/names/traffic').then((m) => m.traffic),
   ]);
   await loadAreas(...areas);
 };
@@ -97,6 +99,13 @@ export async function startPlansWorld(
           namedValues: [{ name: 'backend-key', value: 'plans-test-secret', secret: true }],
         },
       }),
+      // Front Door in front of the primary's and the standby's gateways (traffic.switch, issue 23).
+      frontDoors: async (arm) => [
+        contosoFrontDoor({
+          primary: await arm.gateways.url(PRIMARY),
+          standby: await arm.gateways.url(STANDBY),
+        }),
+      ],
     },
     sites: [{ site: 'dc1', description: options.site ?? DEMO_SITE }],
     host: {

@@ -1,0 +1,266 @@
+import type { Clock } from '../clock';
+
+/**
+ * The emulator's routing profiles (issue 23): Azure Front Door Standard/Premium profiles (origin
+ * groups and their origins, `Microsoft.Cdn/profiles`) and Traffic Manager profiles (endpoints,
+ * `Microsoft.Network/trafficManagerProfiles`), with a count of the writes each profile received
+ * (a drill must leave it at zero), and the scripting API tests use. Handlers:
+ * ./resources/cdn/origins.ts, ./resources/network/trafficManager.ts.
+ */
+
+/** An origin as a test describes it; everything but the name and host has a default. */
+export interface OriginSpec {
+  name: string;
+  hostName: string;
+  httpPort?: number;
+  httpsPort?: number;
+  originHostHeader?: string;
+  /** 1-5, lower is used first (default 1). */
+  priority?: number;
+  /** 1-1000 (default 1000). */
+  weight?: number;
+  enabled?: boolean;
+}
+
+/** A Front Door profile with its origin groups. */
+export interface FrontDoorSpec {
+  subscriptionId?: string;
+  resourceGroup?: string;
+  name: string;
+  /** Default `Standard_AzureFrontDoor`. */
+  sku?: string;
+  originGroups: { name: string; origins: OriginSpec[] }[];
+}
+
+/** A Traffic Manager endpoint as a test describes it. */
+export interface EndpointSpec {
+  name: string;
+  /** Default `azureEndpoints`. */
+  type?: 'azureEndpoints' | 'externalEndpoints' | 'nestedEndpoints';
+  target: string;
+  priority?: number;
+  weight?: number;
+  enabled?: boolean;
+  /** `endpointMonitorStatus` when enabled (default Online; a disabled endpoint reads Disabled). */
+  monitorStatus?: string;
+}
+
+export interface TrafficManagerSpec {
+  subscriptionId?: string;
+  resourceGroup?: string;
+  name: string;
+  /** Default `Priority`. */
+  routingMethod?: string;
+  endpoints: EndpointSpec[];
+}
+
+export interface EmulatedOrigin {
+  name: string;
+  hostName: string;
+  httpPort: number;
+  httpsPort: number;
+  originHostHeader: string;
+  priority: number;
+  weight: number;
+  enabledState: 'Enabled' | 'Disabled';
+  provisioningState: string;
+  deploymentStatus: string;
+  /** When the change under way reaches the edge, on the clock. */
+  deployedAt: number | undefined;
+}
+
+export interface EmulatedFrontDoor {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  sku: string;
+  originGroups: Map<string, { name: string; origins: Map<string, EmulatedOrigin> }>;
+  writes: number;
+}
+
+export interface EmulatedEndpoint {
+  name: string;
+  type: 'azureEndpoints' | 'externalEndpoints' | 'nestedEndpoints';
+  target: string;
+  priority: number;
+  weight: number;
+  endpointStatus: 'Enabled' | 'Disabled';
+  monitorStatus: string;
+}
+
+export interface EmulatedTrafficManager {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  routingMethod: string;
+  endpoints: Map<string, EmulatedEndpoint>;
+  writes: number;
+}
+
+/** A Front Door update under way (its Azure-AsyncOperation URL answers from here). */
+export interface CdnOperation {
+  id: string;
+  profileKey: string;
+  group: string;
+  origin: string;
+  startedAt: string;
+}
+
+/** The routing state one emulator holds. */
+export interface TrafficState {
+  frontDoors: Map<string, EmulatedFrontDoor>;
+  trafficManagers: Map<string, EmulatedTrafficManager>;
+  operations: Map<string, CdnOperation>;
+  /** How long a Front Door origin change takes to reach the edge, on the clock (settable). */
+  deployment: { ms: number };
+}
+
+/** The scripting API: add profiles, read them back, count writes. */
+export interface ArmTraffic {
+  /** Adds (or replaces) a Front Door profile; returns its ARM id. */
+  addFrontDoor(spec: FrontDoorSpec): string;
+  /** Adds (or replaces) a Traffic Manager profile; returns its ARM id. */
+  addTrafficManager(spec: TrafficManagerSpec): string;
+  /** A copy of one origin group's origins (settled on the clock), by name. */
+  origins(profileId: string, group: string): Record<string, Omit<EmulatedOrigin, 'deployedAt'>>;
+  /** A copy of a Traffic Manager profile's endpoints, by name. */
+  endpoints(profileId: string): Record<string, EmulatedEndpoint>;
+  /** Writes (PATCH/PUT) the profile received, accepted or not. */
+  writes(profileId: string): number;
+  /** Settable: how long a Front Door change takes to deploy (default 2 minutes). */
+  deployment: { ms: number };
+}
+
+export const DEFAULT_TRAFFIC_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
+
+/** Profiles are keyed by their lower-cased ARM id. */
+export const profileKey = (id: string) => id.trim().replace(/\/+$/, '').toLowerCase();
+
+export function frontDoorId(sub: string, rg: string, name: string): string {
+  return `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Cdn/profiles/${name}`;
+}
+export function trafficManagerId(sub: string, rg: string, name: string): string {
+  return `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/trafficManagerProfiles/${name}`;
+}
+
+/** Finishes a deployment that is due on the clock (reads settle lazily: no timers to cancel). */
+export function settle(origin: EmulatedOrigin, clock: Clock): EmulatedOrigin {
+  if (origin.deployedAt !== undefined && clock.now().getTime() >= origin.deployedAt) {
+    origin.provisioningState = 'Succeeded';
+    origin.deploymentStatus = 'Succeeded';
+    origin.deployedAt = undefined;
+  }
+  return origin;
+}
+
+export function createTrafficState(): TrafficState {
+  return {
+    frontDoors: new Map(),
+    trafficManagers: new Map(),
+    operations: new Map(),
+    deployment: { ms: 120_000 },
+  };
+}
+
+export function createTrafficApi(state: TrafficState, clock: Clock): ArmTraffic {
+  const mustFrontDoor = (id: string) => {
+    const p = state.frontDoors.get(profileKey(id));
+    if (p === undefined) throw new RangeError(`no emulated Front Door profile ${id}`);
+    return p;
+  };
+  return {
+    addFrontDoor(spec) {
+      const sub = (spec.subscriptionId ?? DEFAULT_TRAFFIC_SUBSCRIPTION).toLowerCase();
+      const rg = spec.resourceGroup ?? 'rg1';
+      const id = frontDoorId(sub, rg, spec.name);
+      state.frontDoors.set(profileKey(id), {
+        id,
+        subscriptionId: sub,
+        resourceGroup: rg,
+        name: spec.name,
+        sku: spec.sku ?? 'Standard_AzureFrontDoor',
+        originGroups: new Map(
+          spec.originGroups.map((g) => [
+            g.name.toLowerCase(),
+            {
+              name: g.name,
+              origins: new Map(
+                g.origins.map((o) => [
+                  o.name.toLowerCase(),
+                  {
+                    name: o.name,
+                    hostName: o.hostName,
+                    httpPort: o.httpPort ?? 80,
+                    httpsPort: o.httpsPort ?? 443,
+                    originHostHeader: o.originHostHeader ?? o.hostName,
+                    priority: o.priority ?? 1,
+                    weight: o.weight ?? 1000,
+                    enabledState: o.enabled === false ? 'Disabled' : 'Enabled',
+                    provisioningState: 'Succeeded',
+                    deploymentStatus: 'NotStarted',
+                    deployedAt: undefined,
+                  },
+                ]),
+              ),
+            },
+          ]),
+        ),
+        writes: 0,
+      });
+      return id;
+    },
+    addTrafficManager(spec) {
+      const sub = (spec.subscriptionId ?? DEFAULT_TRAFFIC_SUBSCRIPTION).toLowerCase();
+      const rg = spec.resourceGroup ?? 'rg1';
+      const id = trafficManagerId(sub, rg, spec.name);
+      state.trafficManagers.set(profileKey(id), {
+        id,
+        subscriptionId: sub,
+        resourceGroup: rg,
+        name: spec.name,
+        routingMethod: spec.routingMethod ?? 'Priority',
+        endpoints: new Map(
+          spec.endpoints.map((e, i) => [
+            e.name.toLowerCase(),
+            {
+              name: e.name,
+              type: e.type ?? 'azureEndpoints',
+              target: e.target,
+              priority: e.priority ?? i + 1,
+              weight: e.weight ?? 1,
+              endpointStatus: e.enabled === false ? 'Disabled' : 'Enabled',
+              // The endpoint's health when enabled (a disabled one renders `Disabled`).
+              monitorStatus: e.monitorStatus ?? 'Online',
+            },
+          ]),
+        ),
+        writes: 0,
+      });
+      return id;
+    },
+    origins(profileId, group) {
+      const g = mustFrontDoor(profileId).originGroups.get(group.toLowerCase());
+      if (g === undefined) throw new RangeError(`no origin group ${group} in ${profileId}`);
+      return Object.fromEntries(
+        [...g.origins.values()].map((o) => {
+          const { deployedAt: _, ...rest } = settle(o, clock);
+          return [o.name, { ...rest }];
+        }),
+      );
+    },
+    endpoints(profileId) {
+      const p = state.trafficManagers.get(profileKey(profileId));
+      if (p === undefined) throw new RangeError(`no emulated Traffic Manager profile ${profileId}`);
+      return Object.fromEntries([...p.endpoints.values()].map((e) => [e.name, { ...e }]));
+    },
+    writes(profileId) {
+      const key = profileKey(profileId);
+      const p = state.frontDoors.get(key) ?? state.trafficManagers.get(key);
+      if (p === undefined) throw new RangeError(`no emulated routing profile ${profileId}`);
+      return p.writes;
+    },
+    deployment: state.deployment,
+  };
+}

@@ -1,0 +1,152 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRONT_DOOR } from '../../../local/fixtures';
+import type { RunReport } from '../../../shared/plans/report';
+import { as } from '../../helpers/people';
+import { STANDBY, startPlansWorld, type PlansWorld } from './world';
+
+/**
+ * Moving the traffic (issue 23) through the real app, the local host and the ARM emulator's Front
+ * Door profile in front of the primary's and the standby's gateways: a drill reads and changes
+ * nothing; a failover cancelled while its switch deploys puts the routing back (cleanup), and the
+ * report shows before and after.
+ */
+let world: PlansWorld;
+let dir: string;
+
+const plan = {
+  name: 'edge',
+  description: 'Move the users to the standby gateway.',
+  rtoMinutes: 120,
+  rpoMinutes: 1440,
+  approval: 'auto',
+  groups: [
+    {
+      name: 'Traffic',
+      steps: [
+        {
+          id: 'traffic',
+          kind: 'traffic.switch',
+          timeoutMinutes: 600,
+          params: {
+            provider: 'frontDoor',
+            profile: FRONT_DOOR,
+            originGroup: 'apim',
+            primary: 'primary',
+            standby: 'standby',
+          },
+        },
+      ],
+    },
+  ],
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-traffic-plans-'));
+  await writeFile(path.join(dir, 'edge.json'), JSON.stringify(plan));
+  world = await startPlansWorld({
+    plansDir: dir,
+    settings: { LIFEBOAT_TRAFFIC_POLL_SECONDS: '60', LIFEBOAT_TRAFFIC_APPLY_TIMEOUT_MINUTES: '120' },
+  });
+}, 300_000);
+afterAll(async () => {
+  await world?.stop();
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+});
+
+const arm = () => world.stack.arm;
+const origins = () => arm().traffic.origins(FRONT_DOOR, 'apim');
+const patches = () =>
+  arm()
+    .requests()
+    .filter((r) => r.method !== 'GET' && r.path.includes('/Microsoft.Cdn/'));
+const step = (r: RunReport) => r.groups.flatMap((g) => g.steps).find((s) => s.id === 'traffic');
+
+describe('traffic.switch', () => {
+  it('a drill reads and validates the Front Door profile and changes nothing', async () => {
+    const probes = arm().gateways.probes(STANDBY);
+    const start = await world.post('/api/drills', { plan: 'edge' }, as(world, 'olivia'));
+    expect(start.status, JSON.stringify(start.json)).toBe(202);
+    const runId = String(start.json['runId']);
+    const end = await world.waitFor(runId);
+    expect(end.output, JSON.stringify(end.output)).toMatchObject({ outcome: 'succeeded' });
+
+    const report = (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
+    expect(step(report)).toMatchObject({
+      outcome: 'succeeded',
+      evidence: {
+        before: 'primary: enabled, priority 1; standby: disabled, priority 2',
+        changes: [],
+        gatewayCheck: 'passed',
+      },
+    });
+    expect(report.cleanup).toEqual([]);
+    // No write reached the profile: the emulator counted none and served no PATCH.
+    expect(arm().traffic.writes(FRONT_DOOR)).toBe(0);
+    expect(patches()).toEqual([]);
+    expect(arm().gateways.probes(STANDBY)).toBeGreaterThan(probes);
+    expect(origins()['primary']).toMatchObject({ enabledState: 'Enabled', priority: 1 });
+    expect(origins()['standby']).toMatchObject({ enabledState: 'Disabled', priority: 2 });
+  });
+
+  it('a failover cancelled while its switch deploys puts the routing back', async () => {
+    // The change takes an hour to reach the edge, so the cancel arrives while the step waits.
+    arm().traffic.deployment.ms = 60 * 60_000;
+    const start = await world.post(
+      '/api/failovers',
+      { plan: 'edge', reason: 'primary region down' },
+      as(world, 'olivia'),
+    );
+    expect(start.status, JSON.stringify(start.json)).toBe(202);
+    const runId = String(start.json['runId']);
+    await world.waitForReport(runId, () => arm().traffic.writes(FRONT_DOOR) >= 2);
+    // The switch is made (standby enabled and preferred, primary disabled) and still deploying.
+    expect(origins()['standby']).toMatchObject({
+      enabledState: 'Enabled',
+      priority: 1,
+      deploymentStatus: 'InProgress',
+    });
+    expect(origins()['primary']).toMatchObject({ enabledState: 'Disabled' });
+
+    const cancel = await world.post(
+      `/api/runs/${runId}/cancel`,
+      { reason: 'false alarm' },
+      as(world, 'alex'),
+    );
+    expect(cancel.status, JSON.stringify(cancel.json)).toBe(202);
+    const end = await world.waitFor(runId);
+    expect(end.output, JSON.stringify(end.output)).toMatchObject({ state: 'cancelled' });
+
+    const report = (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
+    // The step finished its switch (a cancel waits for the steps in flight); the report shows before and after.
+    expect(step(report)).toMatchObject({
+      outcome: 'succeeded',
+      evidence: {
+        before: 'primary: enabled, priority 1; standby: disabled, priority 2',
+        after: 'primary: disabled, priority 1; standby: enabled, priority 1',
+        gatewayCheck: 'passed',
+      },
+    });
+    // The cleanup put back what the switch recorded before it changed anything.
+    expect(report.cleanup).toHaveLength(1);
+    expect(report.cleanup[0]).toMatchObject({
+      id: 'traffic:traffic',
+      status: 'ended',
+      outcome: 'succeeded',
+      detail: 'put back to primary: enabled, priority 1; standby: disabled, priority 2 (2 change(s) applied)',
+    });
+    expect(origins()['primary']).toMatchObject({
+      enabledState: 'Enabled',
+      priority: 1,
+      deploymentStatus: 'Succeeded',
+    });
+    expect(origins()['standby']).toMatchObject({
+      enabledState: 'Disabled',
+      priority: 2,
+      deploymentStatus: 'Succeeded',
+    });
+    expect(arm().traffic.writes(FRONT_DOOR)).toBe(4);
+  });
+});
