@@ -2,6 +2,7 @@ import { NonRetryableError } from '../errors';
 import type { PlanTrigger } from '../plans/plan';
 import type { AlertReport } from '../plans/report';
 import type { AlertDecision } from './decision';
+import { ALERT_LIMITS } from './limits';
 import { cancelsPendingOnResolved, matchPlans, type PlanMatch } from './match';
 import {
   alertKey,
@@ -108,7 +109,9 @@ export function alertReport(alert: ParsedAlert, receivedAt: string): AlertReport
     ...(alert.severity === undefined ? {} : { severity: alert.severity }),
     ...(alert.firedDateTime === undefined ? {} : { firedDateTime: alert.firedDateTime }),
     ...(alert.resolvedDateTime === undefined ? {} : { resolvedDateTime: alert.resolvedDateTime }),
-    ...(alert.targetIds.length === 0 ? {} : { targetIds: alert.targetIds.slice(0, 20) }),
+    ...(alert.targetIds.length === 0
+      ? {}
+      : { targetIds: alert.targetIds.slice(0, ALERT_LIMITS.reportTargetIds) }),
   };
 }
 

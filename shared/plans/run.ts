@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  alertIdField,
+  alertRuleField,
+  alertTimeField,
+  reportTargetIdsField,
+  severityField,
+} from '../alerts/limits';
 import type { Outcome, Problem } from '../outcome';
 import { planSchema, type Plan, type PlanStep, type RunMode } from './plan';
 import type { AlertReport, ApprovalReport, CleanupReport, RunReport, RunSummary, StepReport } from './report';
@@ -10,15 +17,17 @@ import type { AlertReport, ApprovalReport, CleanupReport, RunReport, RunSummary,
  * here, with `now` as an input and unit tests.
  */
 
-const alertReportSchema = z.strictObject({
-  alertId: z.string().min(1).max(1024),
-  rule: z.string().max(260),
-  severity: z.string().max(10).optional(),
+// The alert's fields take the intake's own length rules (../alerts/limits.ts): an alert the
+// intake accepted always fits the run input.
+export const alertReportSchema = z.strictObject({
+  alertId: alertIdField,
+  rule: alertRuleField,
+  severity: severityField.optional(),
   monitorCondition: z.enum(['Fired', 'Resolved']),
-  firedDateTime: z.string().max(40).optional(),
-  resolvedDateTime: z.string().max(40).optional(),
-  targetIds: z.array(z.string().max(1024)).max(50).optional(),
-  receivedAt: z.string().max(40),
+  firedDateTime: alertTimeField.optional(),
+  resolvedDateTime: alertTimeField.optional(),
+  targetIds: reportTargetIdsField.optional(),
+  receivedAt: alertTimeField,
 });
 
 const who = z.string().min(1).max(256);

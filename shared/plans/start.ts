@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config';
-import { errorMessage } from '../errors';
+import { errorMessage, formatIssues } from '../errors';
 import { RUNNING_STATES, type RunStarterClient } from '../backups/start';
 import type { Plan, RunMode } from './plan';
 import type { AlertReport, RunReport, RunState } from './report';
@@ -43,7 +43,7 @@ export type StartDecision =
   | { started: false; code: 'PlanBusy'; runId: string; mode: RunMode; state: string; message: string }
   | {
       started: false;
-      code: 'FailoversDisabled' | 'PlanNotFound' | 'PlanInvalid';
+      code: 'FailoversDisabled' | 'PlanNotFound' | 'PlanInvalid' | 'InvalidRunInput';
       message: string;
       problems?: string[];
     };
@@ -113,8 +113,32 @@ export async function startPlanRun(
       problems: [...entry.problems],
     };
   const plan = entry.plan;
+  const planSha256 = entry.sha256;
   const runId = newRunId(plan.name, request.mode, now, deps.randomId());
   const lock: PlanLock = { runId, mode: request.mode, since: now.toISOString() };
+
+  const inputFor = (preempted: string | undefined): PlanRunInput => ({
+    runId,
+    mode: request.mode,
+    plan,
+    planSha256,
+    requestedAt: now.toISOString(),
+    ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
+    ...(request.alert === undefined ? {} : { alert: request.alert }),
+    ...(preempted === undefined ? {} : { preempted }),
+    approvalTimeoutMs: config.plans.approvalTimeoutMinutes * 60_000,
+    preemptWaitMs: config.plans.preemptWaitMinutes * 60_000,
+  });
+  // The run input is checked before the lock is taken: an input that cannot start a run must not
+  // hold the plan's lock (issue 20: a phantom lock answered PlanBusy for minutes).
+  const probe = planRunInputSchema.safeParse(inputFor(undefined));
+  if (!probe.success)
+    return {
+      started: false,
+      code: 'InvalidRunInput',
+      message: `the run input is invalid (${formatIssues(probe.error.issues)}); nothing started`,
+    };
 
   for (let attempt = 0; attempt < 5; attempt++) {
     const held = await store.readLock(plan.name);
@@ -138,19 +162,7 @@ export async function startPlanRun(
       }
     }
     if (!(await store.takeLock(plan.name, lock, held?.etag))) continue; // someone else moved first: look again
-    const input: PlanRunInput = planRunInputSchema.parse({
-      runId,
-      mode: request.mode,
-      plan,
-      planSha256: entry.sha256,
-      requestedAt: now.toISOString(),
-      ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
-      ...(request.reason === undefined ? {} : { reason: request.reason }),
-      ...(request.alert === undefined ? {} : { alert: request.alert }),
-      ...(preempted === undefined ? {} : { preempted }),
-      approvalTimeoutMs: config.plans.approvalTimeoutMinutes * 60_000,
-      preemptWaitMs: config.plans.preemptWaitMinutes * 60_000,
-    });
+    const input: PlanRunInput = planRunInputSchema.parse(inputFor(preempted));
     const first = initialReport(planRunInputSchema.parse(input), now);
     try {
       // The report exists before the run does: GET /api/runs/{runId} answers from the first moment.
