@@ -23,9 +23,7 @@ export const ALERT_LIMITS = {
 } as const;
 
 const text = (max: number) =>
-  z
-    .string({ error: 'must be a string' })
-    .max(max, { error: `must be at most ${max} characters` });
+  z.string({ error: 'must be a string' }).max(max, { error: `must be at most ${max} characters` });
 
 /** essentials.alertId. */
 export const alertIdField = text(ALERT_LIMITS.alertId).trim().min(1, { error: 'must not be empty' });

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import { z } from 'zod';
 import { TransientError } from '../errors';
+import type { AlertReport } from '../plans/report';
+import { withAttached, type AttachedAlerts } from './attached';
 import { RECENT_ALERTS_BLOB, type AlertDecision, type RecentAlerts } from './decision';
+import { alertKey } from './parse';
 
 /**
  * The alert records (issue 11), in ALERTS_CONTAINER of the app's storage:
@@ -16,7 +19,10 @@ import { RECENT_ALERTS_BLOB, type AlertDecision, type RecentAlerts } from './dec
  *   (read by name, never listed), updated with ETag retries.
  * - `alerts/<yyyy-mm-dd>/<key>.json`: the alert as evidence (essentials, capped alertContext).
  * - `payloads/<yyyy-mm-dd>/<sha256>.json`: payloads too large for a queue message (the intake).
- * - `runs/<runId>.json`: which alert started a run (a Resolved of that rule cancels it while pending).
+ * - `runs/<runId>.json`: which alert started a run (only an alert-started failover is cancelled by Resolved).
+ * - `runs/<runId>/alerts/<sha256(alertId|condition)>.json`: one per alert attached to the run, and
+ *   `runs/<runId>/alerts.json`, the run's summary (counts, first and last alerts; ./attached.ts),
+ *   updated with ETag retries: attaching costs O(1) whatever the storm.
  */
 
 export const RECENT_MAX = 50;
@@ -30,6 +36,7 @@ const decisionValues = [
   'cancelledPending',
   'recorded',
   'rejected',
+  'unverified',
 ] as const;
 
 const decisionSchema = z.looseObject({
@@ -91,6 +98,16 @@ export interface AlertStore {
   recent(): Promise<RecentAlerts | undefined>;
   setRunStarter(starter: RunStarter): Promise<void>;
   runStarter(runId: string): Promise<RunStarter | undefined>;
+  /**
+   * Attaches an alert to a run: its own record and the run's summary (counts, first and last
+   * alerts). `countsAsResolved`: a Resolved whose Fired is attached to this run. Idempotent for an
+   * alert already attached (the summary is returned unchanged).
+   */
+  attach(runId: string, alert: AlertReport, countsAsResolved: boolean): Promise<AttachedAlerts>;
+  /** Whether this alert id with this condition is attached to the run. */
+  isAttached(runId: string, alertId: string, condition: 'Fired' | 'Resolved'): Promise<boolean>;
+  /** The run's attached alerts, or undefined when none was attached. */
+  attached(runId: string): Promise<AttachedAlerts | undefined>;
   /** Stores a payload (the intake); the name is derived from the content, so a retried delivery reuses it. */
   writePayload(text: string, now: Date): Promise<{ blob: string; bytes: number }>;
   /** A stored payload's text, or undefined when it is not there. */
@@ -204,6 +221,9 @@ export function createAlertStore(
     return parsed.data;
   };
   const dedupeName = (key: string) => `dedupe/${key}.json`;
+  const summaryName = (runId: string) => `runs/${runId}/alerts.json`;
+  const attachedName = (runId: string, alertId: string, condition: 'Fired' | 'Resolved') =>
+    `runs/${runId}/alerts/${alertKey(alertId, condition)}.json`;
 
   async function updateRecent(d: AlertDecision): Promise<void> {
     const attempts = options.recentAttempts ?? 60;
@@ -322,6 +342,58 @@ export function createAlertStore(
     async runStarter(runId) {
       await ensure();
       return readJson<RunStarter>(`runs/${runId}.json`);
+    },
+    async attach(runId, alert, countsAsResolved) {
+      await ensure();
+      const record = attachedName(runId, alert.alertId, alert.monitorCondition);
+      if ((await read(record)) !== undefined) {
+        const summary = await readJson<AttachedAlerts>(summaryName(runId));
+        if (summary !== undefined) return summary;
+      }
+      const attempts = options.recentAttempts ?? 60;
+      let summary: AttachedAlerts | undefined;
+      for (let attempt = 0; summary === undefined; attempt++) {
+        if (attempt >= attempts)
+          throw new TransientError(
+            `alert store: the alerts of run ${runId} still contended after ${attempts} attempts`,
+            {
+              code: 'AlertAttachContended',
+            },
+          );
+        const got = await read(summaryName(runId));
+        const current = got === undefined ? undefined : (JSON.parse(got.text) as AttachedAlerts);
+        const next = withAttached(current, runId, alert, countsAsResolved, now());
+        if (next === current) summary = current;
+        else
+          try {
+            await put(
+              summaryName(runId),
+              next,
+              got === undefined ? { ifNoneMatch: '*' } : { ifMatch: got.etag },
+            );
+            summary = next;
+          } catch (error) {
+            const status = statusOf(error);
+            if (status !== 412 && status !== 409) throw transient('attaching an alert to a run', error);
+            await sleep(Math.floor(Math.random() * Math.min(5 + attempt * 5, 100)));
+          }
+      }
+      // The record after the count: a retry after a crash in between finds the alert in the
+      // summary's lists (the newest are listed) and does not count it twice.
+      try {
+        await put(record, alert);
+      } catch (error) {
+        throw transient('recording an attached alert', error);
+      }
+      return summary;
+    },
+    async isAttached(runId, alertId, condition) {
+      await ensure();
+      return (await read(attachedName(runId, alertId, condition))) !== undefined;
+    },
+    async attached(runId) {
+      await ensure();
+      return readJson<AttachedAlerts>(summaryName(runId));
     },
     async writePayload(text, at) {
       await ensure();
