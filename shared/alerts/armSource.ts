@@ -7,6 +7,7 @@ import {
   createPipelineRequest,
   createDefaultHttpClient,
   defaultRetryPolicy,
+  tlsPolicy,
   type Pipeline,
 } from '@azure/core-rest-pipeline';
 import type { Config } from '../config';
@@ -46,6 +47,7 @@ const statusReason = (status: number) =>
 export function createArmAlertsSource(options: ArmAlertsSourceOptions): AlertsSource {
   const endpoint = options.endpoint.replace(/\/+$/, '');
   const pipeline: Pipeline = createEmptyPipeline();
+  if (options.caPem !== undefined) pipeline.addPolicy(tlsPolicy({ ca: options.caPem }));
   pipeline.addPolicy(defaultRetryPolicy({ maxRetries: options.maxRetries ?? 2, retryDelayInMs: 200 }));
   pipeline.addPolicy(
     bearerTokenAuthenticationPolicy({
@@ -68,7 +70,6 @@ export function createArmAlertsSource(options: ArmAlertsSourceOptions): AlertsSo
         method: 'GET',
         headers: createHttpHeaders({ accept: 'application/json' }),
         timeout: 10_000,
-        ...(options.caPem === undefined ? {} : { tlsSettings: { ca: options.caPem } }),
       });
       let status: number;
       let text: string | undefined;
@@ -77,9 +78,10 @@ export function createArmAlertsSource(options: ArmAlertsSourceOptions): AlertsSo
         status = res.status;
         text = res.bodyAsText ?? undefined;
       } catch (error) {
+        // No `cause`: the pipeline's error carries the request, bearer token included.
         throw new TransientError(
           `alerts: reading the alert from ARM failed: ${error instanceof Error ? error.message.slice(0, 200) : 'unknown error'}`,
-          { code: 'AlertsSourceUnavailable', cause: error },
+          { code: 'AlertsSourceUnavailable' },
         );
       }
       if (status === 404) return { kind: 'notFound' };
