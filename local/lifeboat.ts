@@ -2,6 +2,7 @@ import path from 'node:path';
 import { startAzureStack, type AzureStack } from './azureStack';
 import { RealClock, type Clock } from './clock';
 import { startHost, type AppLoader, type LocalHost } from './host/host';
+import { writeAlertExample } from './alertExample';
 import { startLocalSite, type LocalSite } from './site';
 import type { SimulatedSiteDescription } from '../agent/executors/simulated';
 
@@ -130,6 +131,12 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
       LIFEBOAT_PLANS_DIR: path.resolve(options.appRoot, 'local', 'plans'),
       ...options.settings,
     };
+    const alertExample = await writeAlertExample(stack.arm, clock, {
+      dir: path.dirname(stack.caFile),
+      subscriptionId: SUBSCRIPTION,
+      rule: 'contoso-apim-down',
+      targetResource: serviceId('rg-apim-weu', 'contoso-apim'),
+    });
     const host = await startHost({
       appRoot: options.appRoot,
       port: options.port,
@@ -151,6 +158,7 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
         `Azurite blobs    ${stack.azurite.blobEndpoint}`,
         `Azurite queues   ${stack.azurite.queueEndpoint}`,
         `ARM emulator     ${stack.arm.endpoint}   (CA: ${stack.caFile})`,
+        `Alert example    curl -X POST ${host.origin}/api/alerts -H 'content-type: application/json' -d @${alertExample.file}   (Azure Monitor raised it in the ARM emulator first; Lifeboat reads it back before it acts)`,
         ...(site
           ? [
               `On-prem agent    site '${site.site}' (simulated), queue agent-${site.site}-commands, ledger ${site.ledgerPath}`,

@@ -54,9 +54,10 @@ export function verifyAlert(delivered: ParsedAlert, read: AlertRead): Verificati
     delivered.severity.toLowerCase() !== azure.severity.toLowerCase()
   )
     return no(`the delivery says ${delivered.severity}, Azure Monitor says ${azure.severity}`);
-  if (far(delivered.firedDateTime, azure.startDateTime))
+  // The times that drive the action: a Fired's start (the RTO clock), a Resolved's end.
+  if (delivered.monitorCondition === 'Fired' && far(delivered.firedDateTime, azure.startDateTime))
     return no(`fired at ${delivered.firedDateTime ?? ''}, Azure Monitor says ${azure.startDateTime ?? ''}`);
-  if (far(delivered.resolvedDateTime, azure.resolvedDateTime))
+  if (delivered.monitorCondition === 'Resolved' && far(delivered.resolvedDateTime, azure.resolvedDateTime))
     return no(
       `resolved at ${delivered.resolvedDateTime ?? ''}, Azure Monitor says ${azure.resolvedDateTime ?? ''}`,
     );

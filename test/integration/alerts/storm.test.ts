@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertDecision } from '../../../shared/alerts/decision';
 import { metricAlert } from '../../fixtures/alerts';
-import { PRIMARY, apimPlan, startAlertsWorld, type AlertsWorld, type Answer } from './world';
+import { PRIMARY, SUB, apimPlan, startAlertsWorld, type AlertsWorld, type Answer } from './world';
 
 /**
  * Deduplication is the feature (issue 11): a storm of deliveries starts one failover per plan.
@@ -9,7 +9,7 @@ import { PRIMARY, apimPlan, startAlertsWorld, type AlertsWorld, type Answer } fr
  * real plan start with its lock.
  */
 
-const id = (name: string) => `/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/${name}`;
+const id = (name: string) => `/subscriptions/${SUB}/providers/Microsoft.AlertsManagement/alerts/${name}`;
 const count = (ds: AlertDecision[], decision: AlertDecision['decision']) =>
   ds.filter((d) => d.decision === decision).length;
 

@@ -7,6 +7,7 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { VirtualClock, type Clock } from '../../../local/clock';
 import { createTestHost, type TestHost } from '../../../local/host/testing';
 import { ALERTS_CONTAINER, type AlertDecision } from '../../../shared/alerts/decision';
+import { parseAlertMessage } from '../../../shared/alerts/parse';
 import type { PlanInput } from '../../../shared/plans/plan';
 import { loadAreas } from '../../helpers/app';
 import { startAzureStack, type AzureStack } from '../../helpers/azure';
@@ -18,7 +19,7 @@ import { startAzureStack, type AzureStack } from '../../helpers/azure';
  * here restore APIM only.
  */
 
-const SUB = '00000000-0000-0000-0000-000000000000';
+export const SUB = '00000000-0000-0000-0000-000000000000';
 export const PRIMARY = `/subscriptions/${SUB}/resourceGroups/rg-apim-weu/providers/Microsoft.ApiManagement/service/contoso-apim`;
 export const STANDBY = `/subscriptions/${SUB}/resourceGroups/rg-apim-neu/providers/Microsoft.ApiManagement/service/contoso-apim-standby`;
 
@@ -76,7 +77,18 @@ export interface AlertsWorld {
   host: TestHost;
   container: ContainerClient;
   queues: QueueServiceClient;
-  post(route: string, body: unknown, init?: { raw?: boolean }): Promise<{ status: number; json: Answer }>;
+  /**
+   * POSTs to the app. To `/api/alerts`, Azure Monitor raises (or resolves) the alerts of the body
+   * in the ARM emulator first, as it does before an action group delivers them (an alert already
+   * Resolved there stays Resolved); `forge: true` delivers without it (a forged alert).
+   */
+  post(
+    route: string,
+    body: unknown,
+    init?: { raw?: boolean; forge?: boolean },
+  ): Promise<{ status: number; json: Answer }>;
+  /** Azure Monitor raises or resolves the alerts of a payload in the ARM emulator (what `post` does first). */
+  monitor(body: unknown): void;
   get(route: string): Promise<{ status: number; json: Answer }>;
   /** Waits until the host is idle and the alert queue is empty (every message decided). */
   settle(timeoutMs?: number): Promise<void>;
@@ -164,7 +176,34 @@ export async function startAlertsWorld(
       host: h,
       container,
       queues,
+      monitor(body) {
+        const parsed = parseAlertMessage(typeof body === 'string' ? body : JSON.stringify(body), {
+          allowBlobRef: false,
+        });
+        if (parsed.kind !== 'alerts') return;
+        for (const a of parsed.items) {
+          if (a.kind !== 'alert') continue;
+          const held = stack.arm.alerts.get(a.alertId);
+          if (a.monitorCondition === 'Resolved' && held !== undefined) {
+            if (held.monitorCondition === 'Fired') stack.arm.alerts.resolve(a.alertId, a.resolvedDateTime);
+            continue;
+          }
+          if (held?.monitorCondition === 'Resolved') continue;
+          if (held !== undefined && a.monitorCondition === 'Fired') continue;
+          stack.arm.alerts.fire({
+            id: a.alertId,
+            alertRule: a.rule,
+            monitorCondition: a.monitorCondition,
+            ...(a.severity === undefined ? {} : { severity: a.severity }),
+            ...(a.signalType === undefined ? {} : { signalType: a.signalType }),
+            ...(a.targetIds[0] === undefined ? {} : { targetResource: a.targetIds[0] }),
+            ...(a.firedDateTime === undefined ? {} : { startDateTime: a.firedDateTime }),
+          });
+          if (a.monitorCondition === 'Resolved') stack.arm.alerts.resolve(a.alertId, a.resolvedDateTime);
+        }
+      },
       async post(route, body, init = {}) {
+        if (route === '/api/alerts' && init.forge !== true) world.monitor(body);
         return parse(
           await h.fetch(route, {
             method: 'POST',
