@@ -13,8 +13,11 @@ import { alertKey } from './parse';
  *   If-None-Match: * so of any number of concurrent deliveries exactly one claims it; the others
  *   are duplicates. It ends holding the decisions taken.
  * - `decisions/<yyyy-mm-dd>/<decidedAt>-<key>-<plan>-<decision>.json`: one per decision (the
- *   name is derived from the decision, so recording it again is idempotent); listed by
- *   `GET /api/alerts?since=`.
+ *   name is derived from the decision, so recording it again is idempotent).
+ * - `index/<yyyy-mm-dd>.jsonl` (then `.1.jsonl`, `.2.jsonl`... past an append blob's 50,000
+ *   blocks): an append blob per day, one line per decision recorded; `GET /api/alerts?since=`
+ *   reads one index per day instead of listing and reading every decision (issue 20). A decision
+ *   recorded twice is listed once.
  * - `recent.json`: the newest {@link RECENT_MAX} decisions, newest first, for the status page
  *   (read by name, never listed), updated with ETag retries.
  * - `alerts/<yyyy-mm-dd>/<key>.json`: the alert as evidence (essentials, capped alertContext).
@@ -165,13 +168,6 @@ export function daysBetween(since: Date, now: Date): string[] {
   return out;
 }
 
-/** When a decision blob was decided, from its name (`decisions/<day>/<yyyymmddThhmmss.sssZ>-...`). */
-function decidedAtOfName(name: string): string | undefined {
-  const m = /^decisions\/\d{4}-\d{2}-\d{2}\/(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\.\d+)?Z-/.exec(name);
-  if (m === null) return undefined;
-  return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}Z`;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** An {@link AlertStore} on a blob container (created on first use). */
@@ -224,6 +220,40 @@ export function createAlertStore(
   const summaryName = (runId: string) => `runs/${runId}/alerts.json`;
   const attachedName = (runId: string, alertId: string, condition: 'Fired' | 'Resolved') =>
     `runs/${runId}/alerts/${alertKey(alertId, condition)}.json`;
+
+  const indexName = (day: string, part: number) =>
+    part === 0 ? `index/${day}.jsonl` : `index/${day}.${part}.jsonl`;
+
+  /** Appends the decision to its day's index (append blobs: concurrent appends need no ETag). */
+  async function appendIndex(d: AlertDecision): Promise<void> {
+    const line = `${JSON.stringify(d)}\n`;
+    const bytes = Buffer.byteLength(line);
+    const day = d.decidedAt.slice(0, 10);
+    for (let part = 0; part < 100; part++) {
+      const blob = container.getAppendBlobClient(indexName(day, part));
+      try {
+        try {
+          await blob.appendBlock(line, bytes);
+        } catch (error) {
+          if (statusOf(error) !== 404) throw error;
+          await blob.createIfNotExists({ blobHTTPHeaders: { blobContentType: 'application/x-ndjson' } });
+          await blob.appendBlock(line, bytes);
+        }
+        return;
+      } catch (error) {
+        // 409 BlockCountExceedsLimit (50,000 appends): the day goes on in its next part.
+        if (
+          statusOf(error) === 409 &&
+          /BlockCountExceedsLimit/i.test(String((error as { code?: unknown }).code ?? error))
+        )
+          continue;
+        throw transient('indexing a decision', error);
+      }
+    }
+    throw new TransientError(`alert store: the index of ${day} is full (100 parts)`, {
+      code: 'AlertIndexFull',
+    });
+  }
 
   async function updateRecent(d: AlertDecision): Promise<void> {
     const attempts = options.recentAttempts ?? 60;
@@ -298,6 +328,7 @@ export function createAlertStore(
       } catch (error) {
         throw transient('recording a decision', error);
       }
+      await appendIndex(decision);
       await updateRecent(decision);
     },
     async list(since, limit, at) {
@@ -305,21 +336,30 @@ export function createAlertStore(
       const sinceIso = since.toISOString();
       const out: AlertDecision[] = [];
       for (const day of daysBetween(since, at)) {
-        const names: { name: string; at: string }[] = [];
-        try {
-          for await (const b of container.listBlobsFlat({ prefix: `decisions/${day}/` })) {
-            const decided = decidedAtOfName(b.name);
-            if (decided !== undefined && new Date(decided).getTime() >= since.getTime())
-              names.push({ name: b.name, at: decided });
+        const seen = new Set<string>();
+        const found: AlertDecision[] = [];
+        for (let part = 0; ; part++) {
+          const got = await read(indexName(day, part));
+          if (got === undefined) break;
+          for (const line of got.text.split('\n')) {
+            if (line.trim() === '') continue;
+            let value: unknown;
+            try {
+              value = JSON.parse(line);
+            } catch {
+              continue; // a torn line cannot happen with appendBlock, but a reader never fails on one
+            }
+            const d = decisionSchema.safeParse(value);
+            if (!d.success || d.data.decidedAt < sinceIso) continue;
+            const name = decisionBlobName(d.data as AlertDecision);
+            if (seen.has(name)) continue;
+            seen.add(name);
+            found.push(d.data as AlertDecision);
           }
-        } catch (error) {
-          throw transient('listing decisions', error);
         }
-        names.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : a.name < b.name ? 1 : -1));
-        for (const n of names) {
+        for (const d of newestFirst(found)) {
           if (out.length >= limit) return out;
-          const d = await readJson(n.name, decisionSchema);
-          if (d !== undefined && d.decidedAt >= sinceIso) out.push(d as AlertDecision);
+          out.push(d);
         }
         if (out.length >= limit) return out;
       }
