@@ -136,6 +136,34 @@ describe('storms', () => {
       (await w.decisions()).filter((x) => x.alertId === id('approve-1') && x.monitorCondition === 'Resolved'),
     ).toMatchObject([{ decision: 'recorded' }]);
   }, 240_000);
+
+  it('2,000 more alerts attached to the storm run (real store on Azurite, 40 at a time): exact counts, the run stays under 256 KB', async () => {
+    const { createAlertStore } = await import('../../../shared/alerts/store');
+    const store = createAlertStore(w.container);
+    const runId = w.host.host.durable
+      .list({})
+      .map((i) => i.instanceId)
+      .find((i) => /^storm-plan-failover-[^-]+-[a-z0-9]+$/.test(i))!;
+    const alerts = Array.from({ length: 2000 }, (_, i) => ({
+      alertId: id(`big-storm-${i}`),
+      rule: 'storm-rule',
+      severity: 'Sev1',
+      monitorCondition: 'Fired' as const,
+      targetIds: [PRIMARY],
+      receivedAt: new Date().toISOString(),
+    }));
+    for (let i = 0; i < alerts.length; i += 40)
+      await Promise.all(alerts.slice(i, i + 40).map((a) => store.attach(runId, a, false)));
+    // A retried attach of an alert already attached is not counted twice.
+    await store.attach(runId, alerts[1999]!, false);
+    const run = await w.get(`/api/runs/${runId}`);
+    expect(run.status).toBe(200);
+    expect(run.json.alertCounts).toEqual({ total: 2100, fired: 2100, resolved: 0, listed: 100 });
+    const listed = (run.json.alerts as { alertId: string }[]).map((a) => a.alertId);
+    expect(listed).toContain(id('big-storm-1999'));
+    expect(listed.filter((a) => a.includes('big-storm-'))).toHaveLength(50);
+    expect(Buffer.byteLength(JSON.stringify(run.json))).toBeLessThan(256 * 1024);
+  }, 600_000);
 });
 
 describe('failovers switched off', () => {
