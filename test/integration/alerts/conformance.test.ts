@@ -75,7 +75,9 @@ const get = async (path: string, token = stack.arm.token) => {
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) }),
+        );
       },
     );
     req.on('error', reject);
@@ -112,7 +114,13 @@ describe('Alerts Management API (emulator)', () => {
       },
     });
     // The id is case-insensitive, as ARM's are; the older api-version answers the same.
-    expect((await get(`${ID.toUpperCase().replace('/SUBSCRIPTIONS', '/subscriptions')}?api-version=2019-05-05-preview`)).status).toBe(200);
+    expect(
+      (
+        await get(
+          `${ID.toUpperCase().replace('/SUBSCRIPTIONS', '/subscriptions')}?api-version=2019-05-05-preview`,
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it('404 ResourceNotFound for an alert it does not hold; 400 without api-version; 401 without a token', async () => {
