@@ -2,6 +2,7 @@ import type https from 'node:https';
 import type { Clock } from '../clock';
 import type { LocalTlsIdentity } from '../tls';
 import type { BackupBlob, EmulatedService } from './model';
+import type { EmulatedAlert } from './resources/alertsManagement/alerts';
 import type { ArmFault, FaultTarget } from './types';
 import type { ArmError, BackupRestoreParams } from './validation';
 
@@ -34,6 +35,8 @@ export interface EmulatorContext {
   readonly operations: Map<string, Operation>;
   /** Each service's gateway, by service key. */
   readonly gateways: Map<string, Gateway>;
+  /** Alert instances (Microsoft.AlertsManagement/alerts) by their case-folded id. */
+  readonly alerts: Map<string, EmulatedAlert>;
   /** The next scripted fault for a request of `kind`, if any (./faults.ts). */
   takeFault(kind: Exclude<FaultTarget, 'any'> | 'restoreResult'): ArmFault | undefined;
 }

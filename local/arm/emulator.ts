@@ -8,6 +8,7 @@ import { createFaults } from './faults';
 import { createGatewaysApi } from './gateways';
 import { createIdentityServer } from './identity';
 import { close, listen, sendError } from './respond';
+import { createAlertsApi } from './resources/alertsManagement/alerts';
 import { routeArmRequest } from './router';
 import { createServicesApi } from './services';
 import type { ArmEmulator, ArmEmulatorOptions } from './types';
@@ -20,6 +21,7 @@ import type { ArmEmulator, ArmEmulatorOptions } from './types';
  */
 
 export { GATEWAY_HEALTH_PATH } from './gateways';
+export type { AlertSpec, ArmAlerts, EmulatedAlert } from './resources/alertsManagement/alerts';
 export type {
   ArmEmulator,
   ArmEmulatorOptions,
@@ -59,6 +61,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     services: new Map(),
     operations: new Map(),
     gateways: new Map(),
+    alerts: new Map(),
     takeFault: faults.take,
   };
   const identityHeader = randomBytes(16).toString('hex');
@@ -99,6 +102,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     services: servicesApi,
     faults: faults.api,
     gateways: createGatewaysApi(ctx),
+    alerts: createAlertsApi(ctx.alerts, ctx.clock),
     durations: ctx.durations,
     finalAnswer: ctx.finalAnswer,
     requests: () => log.map((r) => ({ ...r })),

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from './context';
+import { alertsManagementAlert } from './resources/alertsManagement/alerts';
 import { apimBackupRestore } from './resources/apim/backupRestore';
 import { apimLists } from './resources/apim/lists';
 import { apimOperationResults } from './resources/apim/operationResults';
@@ -12,7 +13,13 @@ import type { ArmPathParams, ArmRoute } from './route';
  * ./resources/<provider>/ (one `ArmRoute` per operation, its path built with `armPath`), keep its
  * state in the context (./context.ts), and list its routes here.
  */
-export const ROUTES: readonly ArmRoute[] = [apimService, apimLists, apimBackupRestore, apimOperationResults];
+export const ROUTES: readonly ArmRoute[] = [
+  apimService,
+  apimLists,
+  apimBackupRestore,
+  apimOperationResults,
+  alertsManagementAlert,
+];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

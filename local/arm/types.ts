@@ -1,5 +1,6 @@
 import type { Clock } from '../clock';
 import type { EmulatedService, ServiceSpec } from './model';
+import type { ArmAlerts } from './resources/alertsManagement/alerts';
 
 /** The ARM emulator's public types: its options, its handle and the scripting interfaces. */
 
@@ -96,6 +97,8 @@ export interface ArmEmulator {
   services: ArmServices;
   faults: ArmFaults;
   gateways: ArmGateways;
+  /** Alert instances (Alerts Management API): what Lifeboat checks an alert delivery against. */
+  alerts: ArmAlerts;
   /**
    * How long operations take on the clock; settable, read when a POST is accepted (so a test can
    * make one backup outlast the run's timeout).

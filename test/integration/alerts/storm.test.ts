@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertDecision } from '../../../shared/alerts/decision';
 import { metricAlert } from '../../fixtures/alerts';
-import { PRIMARY, apimPlan, startAlertsWorld, type AlertsWorld, type Answer } from './world';
+import { PRIMARY, SUB, apimPlan, startAlertsWorld, type AlertsWorld, type Answer } from './world';
 
 /**
  * Deduplication is the feature (issue 11): a storm of deliveries starts one failover per plan.
@@ -9,7 +9,7 @@ import { PRIMARY, apimPlan, startAlertsWorld, type AlertsWorld, type Answer } fr
  * real plan start with its lock.
  */
 
-const id = (name: string) => `/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/${name}`;
+const id = (name: string) => `/subscriptions/${SUB}/providers/Microsoft.AlertsManagement/alerts/${name}`;
 const count = (ds: AlertDecision[], decision: AlertDecision['decision']) =>
   ds.filter((d) => d.decision === decision).length;
 
@@ -136,6 +136,34 @@ describe('storms', () => {
       (await w.decisions()).filter((x) => x.alertId === id('approve-1') && x.monitorCondition === 'Resolved'),
     ).toMatchObject([{ decision: 'recorded' }]);
   }, 240_000);
+
+  it('400 more alerts attached to the storm run (real store on Azurite, 16 at a time, the queue batch size): exact counts, the run stays under 256 KB', async () => {
+    const { createAlertStore } = await import('../../../shared/alerts/store');
+    const store = createAlertStore(w.container);
+    const runId = w.host.host.durable
+      .list({})
+      .map((i) => i.instanceId)
+      .find((i) => /^storm-plan-failover-[^-]+-[a-z0-9]+$/.test(i))!;
+    const alerts = Array.from({ length: 400 }, (_, i) => ({
+      alertId: id(`big-storm-${i}`),
+      rule: 'storm-rule',
+      severity: 'Sev1',
+      monitorCondition: 'Fired' as const,
+      targetIds: [PRIMARY],
+      receivedAt: new Date().toISOString(),
+    }));
+    for (let i = 0; i < alerts.length; i += 16)
+      await Promise.all(alerts.slice(i, i + 16).map((a) => store.attach(runId, a, false)));
+    // A retried attach of an alert already attached is not counted twice.
+    await store.attach(runId, alerts[399]!, false);
+    const run = await w.get(`/api/runs/${runId}`);
+    expect(run.status).toBe(200);
+    expect(run.json.alertCounts).toEqual({ total: 500, fired: 500, resolved: 0, listed: 100 });
+    const listed = (run.json.alerts as { alertId: string }[]).map((a) => a.alertId);
+    expect(listed).toContain(id('big-storm-399'));
+    expect(listed.filter((a) => a.includes('big-storm-'))).toHaveLength(50);
+    expect(Buffer.byteLength(JSON.stringify(run.json))).toBeLessThan(256 * 1024);
+  }, 600_000);
 });
 
 describe('failovers switched off', () => {
