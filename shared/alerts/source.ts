@@ -59,7 +59,7 @@ export interface AlertsSource {
 
 /** The ARM id of an alert instance: `/subscriptions/{guid}/providers/Microsoft.AlertsManagement/alerts/{name}`. */
 export const ALERT_ID_PATTERN =
-  /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/providers\/Microsoft\.AlertsManagement\/alerts\/[A-Za-z0-9_.-]{1,200}$/i;
+  /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/providers\/Microsoft\.AlertsManagement\/alerts\/[\w.-]{1,200}$/i;
 
 /** An ARM answer body as an {@link AzureAlert}, or why it is not one. */
 export function toAzureAlert(body: unknown): { alert: AzureAlert } | { problem: string } {
