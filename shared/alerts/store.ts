@@ -32,8 +32,11 @@ import { alertKey } from './parse';
  * - `payloads/<yyyy-mm-dd>/<sha256>.json`: payloads too large for a queue message (the intake).
  * - `runs/<runId>.json`: which alert started a run (only an alert-started failover is cancelled by Resolved).
  * - `runs/<runId>/alerts/<sha256(alertId|condition)>.json`: one per alert attached to the run, and
- *   `runs/<runId>/alerts.json`, the run's summary (counts, first and last alerts; ./attached.ts),
- *   updated with ETag retries: attaching costs O(1) whatever the storm.
+ *   the run's summary (counts, first and last alerts; ./attached.ts) spread over
+ *   {@link ATTACHED_SHARDS} blobs (`runs/<runId>/alerts.json`, `alerts.1.json`...; an alert counts
+ *   in the shard its id and condition hash to), each updated with ETag retries and merged when
+ *   read: attaching costs O(1) whatever the storm, and a batch of concurrent attaches rarely
+ *   meets on one blob.
  */
 
 export const RECENT_MAX = 50;
@@ -181,7 +184,7 @@ const LABEL = 'alert store';
  * at once (the queue's batch), and one summary blob under ETag retries ran out of attempts; each
  * alert counts in the shard its alert id and condition hash to, and a read merges them.
  */
-export const ATTACHED_SHARDS = 1;
+export const ATTACHED_SHARDS = 8;
 
 const attachedSchema = z.looseObject({
   v: z.literal(1),

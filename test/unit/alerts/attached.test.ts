@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ATTACHED_LIST_MAX,
+  mergeAttached,
   reportWithAttached,
   withAttached,
   type AttachedAlerts,
@@ -73,5 +74,48 @@ describe('attached alerts', () => {
     for (let i = 0; i < 300; i++) s = withAttached(s, 'run-1', long(i), false, when(i));
     expect(Buffer.byteLength(JSON.stringify([...s!.first, ...s!.last]))).toBeLessThan(100 * 1024);
     expect(s!.total).toBe(300);
+  });
+});
+
+describe("mergeAttached (the store spreads a run's summary over shards)", () => {
+  const at = (i: number): AlertReport => ({
+    ...alert(i),
+    receivedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+  });
+  // 300 alerts dealt over 8 shards as the store deals them (any fixed spread will do).
+  function sharded(n: number, shards = 8): AttachedAlerts[] {
+    const out: (AttachedAlerts | undefined)[] = Array.from({ length: shards }, () => undefined);
+    for (let i = 0; i < n; i++)
+      out[(i * 7) % shards] = withAttached(out[(i * 7) % shards], 'run-1', at(i), false, when(i));
+    return out.filter((x): x is AttachedAlerts => x !== undefined);
+  }
+
+  it("adds the counts and lists the run's first and last alerts in the order received", () => {
+    const merged = mergeAttached('run-1', sharded(300))!;
+    expect(merged).toMatchObject({ total: 300, fired: 300, resolved: 0 });
+    expect(merged.first.map((a) => a.receivedAt)).toEqual(
+      Array.from({ length: ATTACHED_LIST_MAX }, (_, i) => at(i).receivedAt),
+    );
+    expect(merged.last.map((a) => a.receivedAt)).toEqual(
+      Array.from({ length: ATTACHED_LIST_MAX }, (_, i) => at(300 - ATTACHED_LIST_MAX + i).receivedAt),
+    );
+  });
+
+  it('is the one summary when there is one shard, and undefined when there is none', () => {
+    const [one] = sharded(10, 1);
+    expect(mergeAttached('run-1', [one!])).toBe(one);
+    expect(mergeAttached('run-1', [])).toBeUndefined();
+  });
+
+  it('counts Resolved alerts of every shard', () => {
+    const a = withAttached(undefined, 'run-1', at(1), false, when(1));
+    const b = withAttached(
+      withAttached(undefined, 'run-1', at(2), false, when(2)),
+      'run-1',
+      { ...at(1), monitorCondition: 'Resolved' },
+      true,
+      when(3),
+    );
+    expect(mergeAttached('run-1', [a, b])).toMatchObject({ total: 3, fired: 2, resolved: 1 });
   });
 });
