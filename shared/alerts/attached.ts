@@ -109,10 +109,13 @@ export function reportWithAttached(report: RunReport, summary: AttachedAlerts | 
   };
 }
 
+const compare = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+
 /**
  * One summary of a run's attached alerts from its shards (the store spreads concurrent attaches
  * over several summary blobs): the counts add up; the listed alerts are the shards' lists in the
- * order they were received, first and last {@link ATTACHED_LIST_MAX} again (the run's first and
+ * order they were received (`receivedAt`, then alert id: alerts received in the same millisecond
+ * have no other order across shards), first and last {@link ATTACHED_LIST_MAX} again (the run's first and
  * last alerts are each among their shard's first or last). Undefined when there is no shard.
  */
 export function mergeAttached(runId: string, shards: readonly AttachedAlerts[]): AttachedAlerts | undefined {
@@ -120,7 +123,7 @@ export function mergeAttached(runId: string, shards: readonly AttachedAlerts[]):
   if (shards.length === 1) return shards[0];
   const listed = shards
     .flatMap((s) => [...s.first, ...s.last])
-    .sort((a, b) => (a.receivedAt < b.receivedAt ? -1 : a.receivedAt > b.receivedAt ? 1 : 0));
+    .sort((a, b) => compare(a.receivedAt, b.receivedAt) || compare(attachmentKey(a), attachmentKey(b)));
   let merged: AttachedAlerts | undefined;
   for (const a of listed) merged = withAttached(merged, runId, a, false, new Date(0));
   const updatedAt = shards.map((s) => s.updatedAt).reduce((x, y) => (x > y ? x : y));
