@@ -169,30 +169,3 @@ describe('storms', () => {
     expect(Buffer.byteLength(JSON.stringify(run.json))).toBeLessThan(256 * 1024);
   }, 600_000);
 });
-
-describe('failovers switched off', () => {
-  let w: AlertsWorld;
-  beforeAll(async () => {
-    w = await startAlertsWorld([apimPlan('contoso-dr', ['contoso-apim-down'])], {
-      LIFEBOAT_FAILOVERS_ENABLED: 'false',
-    });
-  }, 120_000);
-  afterAll(async () => {
-    await w?.stop();
-  });
-
-  it('refuses alert-driven starts, recorded and visible; nothing starts', async () => {
-    const res = await w.post('/api/alerts', metricAlert({ alertId: id('off-1'), targets: [PRIMARY] }));
-    expect(res.status).toBe(202);
-    await w.settle();
-    expect(await w.decisions()).toMatchObject([
-      {
-        alertId: id('off-1'),
-        decision: 'refused',
-        plan: 'contoso-dr',
-        reason: expect.stringMatching(/^FailoversDisabled: /),
-      },
-    ]);
-    expect(w.host.host.durable.list({}).filter((i) => i.instanceId.startsWith('contoso-dr-'))).toEqual([]);
-  });
-});
