@@ -63,6 +63,11 @@ param heartbeatSchedule string = '0 */5 * * * *'
 @minLength(36)
 param authClientId string
 
+@description('Days alert records are kept (a Blob lifecycle rule; LIFEBOAT_ALERT_RETENTION_DAYS).')
+@minValue(1)
+@maxValue(3650)
+param alertRetentionDays int = 90
+
 @description('Tags for every resource (azd adds azd-env-name).')
 param tags object = {}
 
@@ -84,6 +89,7 @@ module storage 'modules/storage.bicep' = {
     backupLocation: backupLocation
     backupSku: backupSku
     sites: sites
+    alertRetentionDays: alertRetentionDays
     tags: tags
   }
 }
@@ -111,6 +117,7 @@ module app 'modules/functionapp.bicep' = {
     sites: sites
     agentKeys: agentKeys
     retentionDays: retentionDays
+    alertRetentionDays: alertRetentionDays
     backupSchedule: backupSchedule
     restoreCanarySchedule: restoreCanarySchedule
     heartbeatSchedule: heartbeatSchedule
@@ -160,6 +167,14 @@ module apimRoles 'modules/apimrole.bicep' = [for (id, i) in managedServiceIds: {
   name: 'apimrole-${i}'
   scope: resourceGroup(split(id, '/')[2], split(id, '/')[4])
   params: { serviceName: last(split(id, '/')), appPrincipalId: app.outputs.principalId }
+}]
+
+// Lifeboat reads each alert from the Alerts Management API before it acts on it (issue 20):
+// Monitoring Reader on each protected service (the alerts' target), nothing broader.
+module alertReaderRoles 'modules/alertreader.bicep' = [for (s, i) in protectedServices: {
+  name: 'alertreader-${i}'
+  scope: resourceGroup(split(s.resourceId, '/')[2], split(s.resourceId, '/')[4])
+  params: { serviceName: last(split(s.resourceId, '/')), appPrincipalId: app.outputs.principalId }
 }]
 
 output functionAppName string = app.outputs.name

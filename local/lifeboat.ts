@@ -1,12 +1,15 @@
 import path from 'node:path';
+import { writeAlertExample } from './alertExample';
 import { RealClock, type Clock } from './clock';
 import {
   DEMO_CONFIGURATION,
   PRIMARY,
   STANDBY,
+  SUBSCRIPTION,
   contosoFrontDoor,
   contosoProtected,
   contosoServices,
+  serviceId,
 } from './fixtures';
 import type { AppLoader } from './host/host';
 import { DEMO_SITE } from './site/agent';
@@ -88,6 +91,18 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
   const host = world.host.host;
   const stack = world.stack!;
   const agent = site === undefined ? undefined : world.sites.get(site);
+  let alertExample: { file: string };
+  try {
+    alertExample = await writeAlertExample(stack.arm, world.clock, {
+      dir: path.dirname(stack.caFile),
+      subscriptionId: SUBSCRIPTION,
+      rule: 'contoso-apim-down',
+      targetResource: serviceId('rg-apim-weu', 'contoso-apim'),
+    });
+  } catch (error) {
+    await world.stop();
+    throw error;
+  }
   return {
     world,
     host,
@@ -99,6 +114,7 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
       `Azurite blobs    ${stack.azurite.blobEndpoint}`,
       `Azurite queues   ${stack.azurite.queueEndpoint}`,
       `ARM emulator     ${stack.arm.endpoint}   (CA: ${stack.caFile})`,
+      `Alert example    curl -X POST ${host.origin}/api/alerts -H 'content-type: application/json' -d @${alertExample.file}   (Azure Monitor raised it in the ARM emulator first; Lifeboat reads it back before it acts)`,
       ...(agent
         ? [
             `On-prem agent    site '${agent.site}' (simulated), queue agent-${agent.site}-commands, ledger ${agent.ledgerPath}`,

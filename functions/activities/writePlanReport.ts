@@ -2,7 +2,7 @@ import { activity } from '../kit';
 import { plans } from '../names/plans';
 
 /**
- * Writes a run's report (JSON and HTML), its index entry and its plan's summary; the final write
+ * Writes a run's report (JSON and HTML) with the alerts attached so far, its index entry and its plan's summary; the final write
  * also records what changed since the plan's previous run of the same mode. Returns the sha256
  * of the stored JSON.
  */
@@ -12,7 +12,11 @@ activity(plans.writePlanReport, {
     const { planDeps } = await import('../../shared/plans/deps');
     const { renderReportHtml } = await import('../../shared/plans/reportHtml');
     const { store } = await planDeps();
-    let full = report;
+    // Alerts are attached outside the report (O(1) each, issue 20): the report written carries
+    // their summary as of now (counts, first and last alerts).
+    const { alertStore } = await import('../../shared/alerts/storage');
+    const { reportWithAttached } = await import('../../shared/alerts/attached');
+    let full = reportWithAttached(report, await (await alertStore()).attached(report.runId));
     if (final) {
       const { diffRuns } = await import('../../shared/plans/run');
       const summary = await store.readSummary(report.plan.name);
@@ -20,7 +24,7 @@ activity(plans.writePlanReport, {
         (r) => r.mode === report.mode && r.runId !== report.runId && r.requestedAt <= report.requestedAt,
       );
       const before = previous === undefined ? undefined : await store.readReport(previous.runId);
-      if (before !== undefined) full = { ...report, changes: diffRuns(before, report) };
+      if (before !== undefined) full = { ...full, changes: diffRuns(before, full) };
     }
     return store.writeReport(full, renderReportHtml(full));
   },

@@ -20,7 +20,15 @@ route(core.getRun, {
     // A plan run answers with its report (plan, mode, state, groups and steps, approvals, cleanup).
     if (/^[a-z0-9-]+-(?:drill|failover)-\d{8}T\d{6}Z-[a-z0-9]+$/.test(instanceId)) {
       const { planDeps } = await import('../../shared/plans/deps');
-      const report = await (await planDeps()).store.readReport(instanceId);
+      const stored = await (await planDeps()).store.readReport(instanceId);
+      // Alerts attached since the report was last written show at once (issue 20: attaching does
+      // not rewrite the report).
+      const { alertStore } = await import('../../shared/alerts/storage');
+      const { reportWithAttached } = await import('../../shared/alerts/attached');
+      const report =
+        stored === undefined
+          ? undefined
+          : reportWithAttached(stored, await (await alertStore()).attached(instanceId));
       if (report !== undefined)
         return {
           status: 200,

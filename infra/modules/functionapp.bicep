@@ -14,6 +14,8 @@ param protectedServices array
 param sites array
 param agentKeys object
 param retentionDays int
+@description('Days alert records are kept (the storage lifecycle rule uses the same number).')
+param alertRetentionDays int = 90
 param backupSchedule string
 param restoreCanarySchedule string
 param heartbeatSchedule string
@@ -65,6 +67,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'LIFEBOAT_RELAY_CONTAINER', value: relayContainerName }
         { name: 'LIFEBOAT_BACKUP_ACCESS_TYPE', value: 'SystemAssignedManagedIdentity' }
         { name: 'LIFEBOAT_BACKUP_RETENTION_DAYS', value: string(retentionDays) }
+        { name: 'LIFEBOAT_ALERT_RETENTION_DAYS', value: string(alertRetentionDays) }
         { name: 'LIFEBOAT_BACKUP_SCHEDULE', value: backupSchedule }
         { name: 'LIFEBOAT_RESTORE_CANARY_SCHEDULE', value: restoreCanarySchedule }
         { name: 'LIFEBOAT_HEARTBEAT_SCHEDULE', value: heartbeatSchedule }

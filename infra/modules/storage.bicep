@@ -12,6 +12,10 @@ param backupLocation string
 @allowed(['Standard_ZRS', 'Standard_RAGZRS', 'Standard_RAGRS'])
 param backupSku string
 param sites array
+@description('Days alert records are kept (LIFEBOAT_ALERT_RETENTION_DAYS).')
+@minValue(1)
+@maxValue(3650)
+param alertRetentionDays int = 90
 param tags object = {}
 
 resource appStorage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -51,6 +55,29 @@ resource alertRecords 'Microsoft.Storage/storageAccounts/blobServices/containers
   parent: appBlobs
   name: 'lifeboat-alerts'
   properties: { publicAccess: 'None' }
+}
+
+// Alert records expire (issue 20): a lifecycle rule deletes every blob of lifeboat-alerts
+// alertRetentionDays after its last change (the app's LIFEBOAT_ALERT_RETENTION_DAYS is the same
+// number). Scoped to that container's prefix: the task hub and the relay records are not touched.
+resource appLifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: appStorage
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'lifeboat-alert-retention'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: { blobTypes: ['blockBlob', 'appendBlob'], prefixMatch: ['${alertRecords.name}/'] }
+            actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: alertRetentionDays } } }
+          }
+        }
+      ]
+    }
+  }
 }
 
 resource appQueues 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {

@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import type { LocalTlsIdentity } from '../tls';
 import type { BackupBlob, EmulatedService } from './model';
 import type { TrafficState } from './traffic';
+import type { EmulatedAlert } from './resources/alertsManagement/alerts';
 import type { ArmFault, FaultTarget } from './types';
 import type { ArmError, BackupRestoreParams } from './validation';
 
@@ -37,6 +38,8 @@ export interface EmulatorContext {
   readonly gateways: Map<string, Gateway>;
   /** Front Door and Traffic Manager profiles (./traffic.ts). */
   readonly traffic: TrafficState;
+  /** Alert instances (Microsoft.AlertsManagement/alerts) by their case-folded id. */
+  readonly alerts: Map<string, EmulatedAlert>;
   /** The next scripted fault for a request of `kind`, if any (./faults.ts). */
   takeFault(kind: Exclude<FaultTarget, 'any'> | 'restoreResult'): ArmFault | undefined;
 }

@@ -8,6 +8,7 @@ import { createFaults } from './faults';
 import { createGatewaysApi } from './gateways';
 import { createIdentityServer } from './identity';
 import { close, listen, sendError } from './respond';
+import { createAlertsApi } from './resources/alertsManagement/alerts';
 import { routeArmRequest } from './router';
 import { createServicesApi } from './services';
 import { createTrafficApi, createTrafficState } from './traffic';
@@ -21,6 +22,7 @@ import type { ArmEmulator, ArmEmulatorOptions } from './types';
  */
 
 export { GATEWAY_HEALTH_PATH } from './gateways';
+export type { AlertSpec, ArmAlerts, EmulatedAlert } from './resources/alertsManagement/alerts';
 export type {
   ArmEmulator,
   ArmEmulatorOptions,
@@ -61,6 +63,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     services: new Map(),
     operations: new Map(),
     gateways: new Map(),
+    alerts: new Map(),
     takeFault: faults.take,
     traffic: createTrafficState(),
   };
@@ -103,6 +106,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     faults: faults.api,
     gateways: createGatewaysApi(ctx),
     traffic: createTrafficApi(ctx.traffic, ctx.clock),
+    alerts: createAlertsApi(ctx.alerts, ctx.clock),
     durations: ctx.durations,
     finalAnswer: ctx.finalAnswer,
     requests: () => log.map((r) => ({ ...r })),

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from './context';
+import { alertsManagementAlert } from './resources/alertsManagement/alerts';
 import { apimBackupRestore } from './resources/apim/backupRestore';
 import { apimLists } from './resources/apim/lists';
 import { apimOperationResults } from './resources/apim/operationResults';
@@ -30,6 +31,7 @@ export const ROUTES: readonly ArmRoute[] = [
   trafficManagerProfile,
   trafficManagerEndpointGet,
   trafficManagerEndpointUpdate,
+  alertsManagementAlert,
 ];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock';
 import type { EmulatedService, ServiceSpec } from './model';
 import type { ArmTraffic } from './traffic';
+import type { ArmAlerts } from './resources/alertsManagement/alerts';
 
 /** The ARM emulator's public types: its options, its handle and the scripting interfaces. */
 
@@ -99,6 +100,8 @@ export interface ArmEmulator {
   gateways: ArmGateways;
   /** Front Door and Traffic Manager profiles: add, read back, count writes (./traffic.ts). */
   traffic: ArmTraffic;
+  /** Alert instances (Alerts Management API): what Lifeboat checks an alert delivery against. */
+  alerts: ArmAlerts;
   /**
    * How long operations take on the clock; settable, read when a POST is accepted (so a test can
    * make one backup outlast the run's timeout).

@@ -19,7 +19,9 @@ export interface AlertDecision {
    * - `ignored`: matched no plan; `refused`: matched but not started (failovers switched off, plan invalid);
    * - `cancelledPending`: a Resolved alert cancelled a failover still waiting for approval;
    * - `recorded`: kept as evidence, nothing to do (a Resolved alert for a running failover);
-   * - `rejected`: the message was not an alert Lifeboat understands (`reason` says why).
+   * - `rejected`: the message was not an alert Lifeboat understands (`reason` says why);
+   * - `unverified`: Azure Monitor does not confirm the alert (absent, another condition, rule,
+   *   target, severity or time, or it cannot be read): nothing started or cancelled.
    */
   decision:
     | 'started'
@@ -29,7 +31,8 @@ export interface AlertDecision {
     | 'refused'
     | 'cancelledPending'
     | 'recorded'
-    | 'rejected';
+    | 'rejected'
+    | 'unverified';
   reason: string;
   runId?: string;
   /** When Lifeboat decided (ISO). */

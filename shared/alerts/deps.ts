@@ -1,6 +1,7 @@
 import { getConfig, type Env } from '../config';
 import type { PlanClient } from '../plans/start';
 import type { AlertDeps, PlanEntry } from './handle';
+import type { AlertsSource } from './source';
 import { alertStore } from './storage';
 
 /**
@@ -14,9 +15,10 @@ export async function alertDeps(
   env: Env = process.env,
 ): Promise<AlertDeps> {
   const { planDeps, planEntries, requestDeps, startPlanRunNow } = await import('../plans/deps');
-  const { attachAlert, cancelRun, activeRun } = await import('../plans/start');
+  const { cancelRun, activeRun } = await import('../plans/start');
   const store = await alertStore(env);
   const { config, store: planStore } = await planDeps(env);
+  const source = await alertsSource(env);
   let loaded: Awaited<ReturnType<typeof planEntries>> | undefined;
   const entries = async () => (loaded ??= await planEntries(config));
   return {
@@ -38,10 +40,7 @@ export async function alertDeps(
       );
     },
     start: (request) => startPlanRunNow(client, request, orchestrationName, env),
-    attach: async (runId, alert) => {
-      const deps = await requestDeps(client, env);
-      await attachAlert(deps, runId, alert, (raise) => attachWhenStarted(raise));
-    },
+    source,
     // A Resolved alert asks; the run decides (in arrival order, only before the approval).
     cancel: async (runId, by, alert) => {
       await cancelRun(await requestDeps(client, env), runId, { ...by, resolved: alert });
@@ -50,30 +49,19 @@ export async function alertDeps(
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const sources = new Map<string, AlertsSource>();
 
-/**
- * Attaches, waiting briefly for a run another alert is starting right now: its lock is taken
- * before its instance exists, so an alert racing it can be told PlanBusy before the instance is
- * there to receive the event. A few short tries beat a queue retry (visibilityTimeout, 30 s).
- */
-export async function attachWhenStarted(
-  attach: () => Promise<void>,
-  tries = 8,
-  delayMs = 100,
-): Promise<void> {
-  for (let i = 1; ; i++) {
-    try {
-      await attach();
-      return;
-    } catch (error) {
-      const missing = /No instance with ID|\b404\b/.test(
-        error instanceof Error ? error.message : String(error),
-      );
-      if (!missing || i >= tries) throw error;
-      await sleep(delayMs * i);
-    }
+/** Azure Monitor as the app reads it (ARM with its managed identity), one per ARM endpoint per process. */
+export async function alertsSource(env: Env = process.env): Promise<AlertsSource> {
+  const core = getConfig(env).core;
+  const key = `${core.armEndpoint}|${core.armScope}|${core.armCaFile ?? ''}`;
+  let source = sources.get(key);
+  if (source === undefined) {
+    const { createArmAlertsSourceFromConfig } = await import('./armSource');
+    source = await createArmAlertsSourceFromConfig(core);
+    sources.set(key, source);
   }
+  return source;
 }
 
 /** The alert settings the handler needs. */

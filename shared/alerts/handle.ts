@@ -2,6 +2,7 @@ import { NonRetryableError } from '../errors';
 import type { PlanTrigger } from '../plans/plan';
 import type { AlertReport } from '../plans/report';
 import type { AlertDecision } from './decision';
+import { ALERT_LIMITS } from '../plans/alertFields';
 import { cancelsPendingOnResolved, matchPlans, type PlanMatch } from './match';
 import {
   alertKey,
@@ -10,7 +11,9 @@ import {
   type AlertRejection,
   type ParsedAlert,
 } from './parse';
+import type { AlertsSource } from './source';
 import type { AlertStore, DedupeRecord } from './store';
+import { verifyAlert } from './verify';
 
 /**
  * What the alert queue trigger does with a message (issue 11): dedupe, match, start or attach,
@@ -50,8 +53,12 @@ export interface AlertDeps {
     requestedBy: string;
     alert: AlertReport;
   }): Promise<StartAnswer>;
-  attach(runId: string, alert: AlertReport): Promise<void>;
-  /** Asks the run to cancel because the alert resolved; the run decides (only before approval). */
+  /** Azure Monitor: read before an alert starts or cancels anything (./source.ts). */
+  readonly source: AlertsSource;
+  /**
+   * Asks the run to cancel because every Fired alert attached to it resolved; the run decides
+   * (a request record, in arrival order: only before the approval).
+   */
   cancel(
     runId: string,
     by: { by: { id: string; name: string }; reason: string },
@@ -113,11 +120,11 @@ export function alertReport(alert: ParsedAlert, receivedAt: string): AlertReport
     ...(alert.severity === undefined ? {} : { severity: alert.severity }),
     ...(alert.firedDateTime === undefined ? {} : { firedDateTime: alert.firedDateTime }),
     ...(alert.resolvedDateTime === undefined ? {} : { resolvedDateTime: alert.resolvedDateTime }),
-    ...(alert.targetIds.length === 0 ? {} : { targetIds: alert.targetIds.slice(0, 20) }),
+    ...(alert.targetIds.length === 0
+      ? {}
+      : { targetIds: alert.targetIds.slice(0, ALERT_LIMITS.reportTargetIds) }),
   };
 }
-
-const sameRule = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 /** Builds this alert's decisions for one plan. */
 function decider(deps: AlertDeps, alert: ParsedAlert, plan: string) {
@@ -164,6 +171,7 @@ async function onFired(
       rule: alert.rule,
       at: deps.now().toISOString(),
     });
+    await deps.store.attach(answer.runId, report, false);
     return d(
       'started',
       `failover started (${match.because})${answer.preempted === undefined ? '' : `; preempted drill ${answer.preempted}`}`,
@@ -171,8 +179,12 @@ async function onFired(
     );
   }
   if (answer.code === 'PlanBusy' && 'mode' in answer && answer.mode === 'failover') {
-    await deps.attach(answer.runId, report);
-    return d('attached', `attached to the plan's failover (${answer.state})`, answer.runId);
+    const summary = await deps.store.attach(answer.runId, report, false);
+    return d(
+      'attached',
+      `attached to the plan's failover (${answer.state}; ${summary.fired} Fired alert(s) attached)`,
+      answer.runId,
+    );
   }
   if (answer.code === 'PlanBusy' && 'runId' in answer)
     return d('refused', `${answer.code}: ${answer.message}`, answer.runId);
@@ -190,7 +202,10 @@ async function onResolved(
   const active = await deps.active(match.plan);
   if (active === undefined || active.mode !== 'failover')
     return d('recorded', 'alert resolved; no failover of the plan is pending or running');
-  await deps.attach(active.runId, report);
+  // Only a Resolved whose own Fired is attached to this run counts (matched by alert id, not
+  // rule: another alert of the same rule resolving says nothing about this one).
+  const ownFired = await deps.store.isAttached(active.runId, alert.alertId, 'Fired');
+  const summary = await deps.store.attach(active.runId, report, ownFired);
   if (active.state !== 'pendingApproval')
     return d(
       'recorded',
@@ -198,10 +213,22 @@ async function onResolved(
       active.runId,
     );
   const starter = await deps.store.runStarter(active.runId);
-  if (starter === undefined || !sameRule(starter.rule, alert.rule))
+  if (starter === undefined)
     return d(
       'recorded',
-      'alert resolved; the pending failover was not started by this rule, so it stays for a person to decide',
+      'alert resolved; the pending failover was not started by an alert, so it stays for a person to decide',
+      active.runId,
+    );
+  if (!ownFired)
+    return d(
+      'recorded',
+      'alert resolved; this alert is not attached to the pending failover, so it stays for a person to decide',
+      active.runId,
+    );
+  if (summary.resolved < summary.fired)
+    return d(
+      'recorded',
+      `alert resolved; ${summary.resolved} of the ${summary.fired} Fired alerts attached to the pending failover are resolved, so it stays pending`,
       active.runId,
     );
   if (!cancelsPendingOnResolved(match))
@@ -214,58 +241,68 @@ async function onResolved(
     active.runId,
     {
       by: { id: `alert:${alert.rule}`.slice(0, 256), name: `alert:${alert.rule}`.slice(0, 256) },
-      reason: `alert resolved before approval (${alert.resolvedDateTime ?? 'no resolvedDateTime'})`,
+      reason: `every Fired alert attached resolved before approval (${alert.resolvedDateTime ?? 'no resolvedDateTime'})`,
     },
     report,
   );
   return d(
     'cancelledPending',
-    'alert resolved before approval: the pending failover was asked to cancel (the run decides, in arrival order: an approval that came first wins)',
+    `alert resolved before approval (${summary.resolved} of ${summary.fired} Fired alerts resolved): the pending failover was asked to cancel (the run decides, in arrival order: an approval that came first wins)`,
     active.runId,
   );
 }
 
-/** Decides one alert (after dedupe): match, then start/attach (Fired) or cancel/record (Resolved). */
-async function decide(deps: AlertDeps, alert: ParsedAlert, receivedAt: string): Promise<AlertDecision[]> {
+/**
+ * Decides one alert (after dedupe): match, then, once Azure Monitor confirms the alert (./verify.ts),
+ * start/attach (Fired) or cancel/record (Resolved) with Azure's values. A delivery Azure does not
+ * confirm is `unverified` and starts or cancels nothing.
+ */
+async function decide(deps: AlertDeps, delivered: ParsedAlert, receivedAt: string): Promise<AlertDecision[]> {
   const now = () => deps.now();
   const entries = await deps.plans();
-  const matches = matchPlans(alert, entries);
-  if (matches.length === 0)
-    return [{ ...base(alert, now()), decision: 'ignored', reason: 'the alert matches no plan trigger' }];
-  const report = alertReport(alert, receivedAt);
-  if (alert.monitorCondition === 'Resolved') {
-    const fired = await deps.store.getDedupe(alertKey(alert.alertId, 'Fired'));
-    if (fired === undefined)
-      return matches.map((m) => ({
-        ...base(alert, now()),
-        plan: m.plan,
-        decision: 'recorded' as const,
-        reason: 'Resolved before its Fired was seen: recorded only',
-      }));
-    const out: AlertDecision[] = [];
-    for (const m of matches) out.push(await onResolved(deps, alert, m, report));
-    return out;
+  const ignored = (a: ParsedAlert): AlertDecision[] => [
+    { ...base(a, now()), decision: 'ignored', reason: 'the alert matches no plan trigger' },
+  ];
+  const recorded = (ms: PlanMatch[], reason: string): AlertDecision[] =>
+    ms.map((m) => ({ ...base(delivered, now()), plan: m.plan, decision: 'recorded' as const, reason }));
+  const claimed = matchPlans(delivered, entries);
+  if (claimed.length === 0) return ignored(delivered);
+  if (delivered.monitorCondition === 'Resolved') {
+    if ((await deps.store.getDedupe(alertKey(delivered.alertId, 'Fired'))) === undefined)
+      return recorded(claimed, 'Resolved before its Fired was seen: recorded only');
   }
   // A Fired that arrives after its own Resolved (deliveries are not ordered) is stale: the alert
   // is over, and failing over for it would do harm.
-  if ((await deps.store.getDedupe(alertKey(alert.alertId, 'Resolved'))) !== undefined)
-    return matches.map((m) => ({
-      ...base(alert, now()),
+  else if ((await deps.store.getDedupe(alertKey(delivered.alertId, 'Resolved'))) !== undefined)
+    return recorded(claimed, 'Fired after its Resolved was seen: the alert is over, nothing started');
+
+  // The delivery is a doorbell: Azure Monitor says whether the alert is real and what it is.
+  const verification = verifyAlert(delivered, await deps.source.read(delivered.alertId));
+  if (!verification.verified)
+    return claimed.map((m) => ({
+      ...base(delivered, now()),
       plan: m.plan,
-      decision: 'recorded' as const,
-      reason: 'Fired after its Resolved was seen: the alert is over, nothing started',
+      decision: 'unverified' as const,
+      reason: verification.reason,
     }));
+  const alert = verification.alert;
+  const matches = matchPlans(alert, entries);
+  if (matches.length === 0) return ignored(alert);
+  const report = alertReport(alert, receivedAt);
   const out: AlertDecision[] = [];
-  for (const m of matches)
-    out.push(
-      await onFired(
-        deps,
-        alert,
-        m,
-        entries.find((e) => e.name === m.plan)!,
-        report,
-      ),
-    );
+  if (alert.monitorCondition === 'Resolved')
+    for (const m of matches) out.push(await onResolved(deps, alert, m, report));
+  else
+    for (const m of matches)
+      out.push(
+        await onFired(
+          deps,
+          alert,
+          m,
+          entries.find((e) => e.name === m.plan)!,
+          report,
+        ),
+      );
   return out;
 }
 

@@ -2,6 +2,13 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { formatIssues } from '../errors';
 import { normaliseResourceId } from '../azure/resourceId';
+import {
+  ALERT_LIMITS,
+  alertIdField,
+  alertRuleField,
+  targetIdField,
+  targetIdsField,
+} from '../plans/alertFields';
 
 /**
  * Parsing of alert messages (issue 11), pure. What reaches Lifeboat (recovery.md, "Azure Monitor
@@ -27,17 +34,14 @@ const SEVERITY = ['Sev0', 'Sev1', 'Sev2', 'Sev3', 'Sev4'] as const;
 
 /** `data.essentials`: what Lifeboat reads. Unknown fields are allowed (Azure adds fields over time). */
 export const essentialsSchema = z.looseObject({
-  alertId: z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' }).max(1024),
-  alertRule: z.string({ error: 'must be a string' }).trim().min(1, { error: 'must not be empty' }).max(260),
+  alertId: alertIdField,
+  alertRule: alertRuleField,
   severity: z.enum(SEVERITY, { error: `must be one of ${SEVERITY.join(', ')}` }).optional(),
   signalType: z.string({ error: 'must be a string' }).max(100).optional(),
   monitorCondition: z.enum(['Fired', 'Resolved'], { error: 'must be "Fired" or "Resolved"' }),
   monitoringService: z.string({ error: 'must be a string' }).max(200).optional(),
-  alertTargetIDs: z
-    .array(z.string({ error: 'must be a string' }).max(2048), { error: 'must be an array of resource ids' })
-    .max(500)
-    .optional(),
-  configurationItems: z.array(z.string().max(2048)).max(500).optional(),
+  alertTargetIDs: targetIdsField.optional(),
+  configurationItems: z.array(targetIdField).max(ALERT_LIMITS.targetIds).optional(),
   originAlertId: z.string().max(2048).optional(),
   firedDateTime: isoTime.optional(),
   resolvedDateTime: isoTime.optional(),
@@ -71,7 +75,7 @@ export const alertBlobRefSchema = z.strictObject({
   /** When the intake received the alert. */
   receivedAt: isoTime,
   bytes: z.number().int().min(0),
-  alertId: z.string().max(1024),
+  alertId: z.string().max(ALERT_LIMITS.alertId),
   monitorCondition: z.enum(['Fired', 'Resolved']),
 });
 export type AlertBlobRef = z.infer<typeof alertBlobRefSchema>;
@@ -132,7 +136,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** essentials.alertId if it is there, for the record of a rejection. */
 function peekAlertId(value: unknown): string | undefined {
   const id = (value as { data?: { essentials?: { alertId?: unknown } } } | null)?.data?.essentials?.alertId;
-  return typeof id === 'string' && id.trim() !== '' ? id.trim().slice(0, 1024) : undefined;
+  return typeof id === 'string' && id.trim() !== '' ? id.trim().slice(0, ALERT_LIMITS.alertId) : undefined;
 }
 
 /** Cuts a UTF-8 string at `max` bytes without splitting a character. */

@@ -145,7 +145,13 @@ export interface RunReport {
   /** Where the RTO clock starts: the alert's firedDateTime when an alert started it, else requestedAt. */
   rtoStartAt: string;
   approvals: ApprovalReport[];
+  /** The alerts attached (capped: the first and last ones; `alertCounts` has the totals). */
   alerts: AlertReport[];
+  /**
+   * Counts of the attached alerts (issue 20), present once an alert was attached: every one,
+   * the Fired ones, the Resolved ones whose Fired is attached, and how many `alerts` lists.
+   */
+  alertCounts?: { total: number; fired: number; resolved: number; listed: number };
   /** The run that preempted this one (a failover preempting a drill), or the drill this one preempted. */
   preemptedBy?: string;
   preempted?: string;

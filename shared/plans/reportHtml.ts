@@ -288,7 +288,12 @@ function alerts(report: RunReport): string {
         : '';
     return `<li>${parts.join(' · ')}<br><span class="small">Alert <code>${esc(a.alertId)}</code></span>${targets}</li>`;
   });
-  return `<section><h2>Alerts</h2><ul class="plain">${items.join('')}</ul></section>`;
+  const c = report.alertCounts;
+  const counts =
+    c === undefined
+      ? ''
+      : `<p class="small">${c.total} alert(s) attached (${c.fired} Fired, ${c.resolved} of them resolved)${c.listed < c.total ? `; the first and last ${c.listed} listed` : ''}.</p>`;
+  return `<section><h2>Alerts</h2>${counts}<ul class="plain">${items.join('')}</ul></section>`;
 }
 
 /** One bar per step, positioned on the run's span; the critical path marked. */

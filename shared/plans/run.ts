@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  alertIdField,
+  alertRuleField,
+  alertTimeField,
+  reportTargetIdsField,
+  severityField,
+} from './alertFields';
 import type { Outcome, Problem } from '../outcome';
 import { planSchema, type Plan, type PlanStep, type RunMode } from './plan';
 import type { PlanRequest } from './decisions';
@@ -19,16 +26,17 @@ import type {
  * here, with `now` as an input and unit tests.
  */
 
-/** An alert as a run keeps it. */
+// The alert's fields take the intake's own length rules (../alerts/limits.ts): an alert the
+// intake accepted always fits the run input.
 export const alertReportSchema = z.strictObject({
-  alertId: z.string().min(1).max(1024),
-  rule: z.string().max(260),
-  severity: z.string().max(10).optional(),
+  alertId: alertIdField,
+  rule: alertRuleField,
+  severity: severityField.optional(),
   monitorCondition: z.enum(['Fired', 'Resolved']),
-  firedDateTime: z.string().max(40).optional(),
-  resolvedDateTime: z.string().max(40).optional(),
-  targetIds: z.array(z.string().max(1024)).max(50).optional(),
-  receivedAt: z.string().max(40),
+  firedDateTime: alertTimeField.optional(),
+  resolvedDateTime: alertTimeField.optional(),
+  targetIds: reportTargetIdsField.optional(),
+  receivedAt: alertTimeField,
 });
 
 const who = z.string().min(1).max(256);

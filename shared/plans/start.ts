@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Config } from '../config';
 import { isRunning, runtimeStatusOf, type RunStarterClient } from '../durable/start';
+import { formatIssues } from '../errors';
 import type { Plan, RunMode } from './plan';
 import type { AlertReport, RunReport, RunState } from './report';
 import {
@@ -56,7 +57,7 @@ export type StartDecision =
   | { started: false; code: 'PlanBusy'; runId: string; mode: RunMode; state: string; message: string }
   | {
       started: false;
-      code: 'FailoversDisabled' | 'PlanNotFound' | 'PlanInvalid';
+      code: 'FailoversDisabled' | 'PlanNotFound' | 'PlanInvalid' | 'InvalidRunInput';
       message: string;
       problems?: string[];
     };
@@ -123,6 +124,31 @@ export async function startPlanRun(
   const runId = newRunId(plan.name, request.mode, now, deps.randomId());
   const lock: PlanLock = { runId, mode: request.mode, since: now.toISOString() };
 
+  // The run loads the plan by name and checks this ticket, so only a start recorded here runs.
+  const inputFor = (preempted: string | undefined): PlanRunStart => ({
+    runId,
+    mode: request.mode,
+    plan: plan.name,
+    planSha256: entry.sha256!,
+    requestedAt: now.toISOString(),
+    ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
+    ...(requestedById === undefined ? {} : { requestedById }),
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
+    ...(request.alert === undefined ? {} : { alert: request.alert }),
+    ...(preempted === undefined ? {} : { preempted }),
+    approvalTimeoutMs: config.plans.approvalTimeoutMinutes * 60_000,
+    preemptWaitMs: config.plans.preemptWaitMinutes * 60_000,
+  });
+  // The run input is checked before the lock is taken: an input that cannot start a run must not
+  // hold the plan's lock (issue 20: a phantom lock answered PlanBusy for minutes).
+  const probe = planRunStartSchema.safeParse(inputFor(undefined));
+  if (!probe.success)
+    return {
+      started: false,
+      code: 'InvalidRunInput',
+      message: `the run input is invalid (${formatIssues(probe.error.issues)}); nothing started`,
+    };
+
   for (let attempt = 0; attempt < 5; attempt++) {
     const held = await store.readLock(plan.name);
     let preempted: string | undefined;
@@ -145,21 +171,7 @@ export async function startPlanRun(
       }
     }
     if (!(await store.takeLock(plan.name, lock, held?.etag))) continue; // someone else moved first: look again
-    // The run loads the plan by name and checks this ticket, so only a start recorded here runs.
-    const input: PlanRunStart = planRunStartSchema.parse({
-      runId,
-      mode: request.mode,
-      plan: plan.name,
-      planSha256: entry.sha256,
-      requestedAt: now.toISOString(),
-      ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
-      ...(requestedById === undefined ? {} : { requestedById }),
-      ...(request.reason === undefined ? {} : { reason: request.reason }),
-      ...(request.alert === undefined ? {} : { alert: request.alert }),
-      ...(preempted === undefined ? {} : { preempted }),
-      approvalTimeoutMs: config.plans.approvalTimeoutMinutes * 60_000,
-      preemptWaitMs: config.plans.preemptWaitMinutes * 60_000,
-    });
+    const input: PlanRunStart = planRunStartSchema.parse(inputFor(preempted));
     const first = initialReport({ ...input, plan }, now);
     try {
       // The report exists before the run does: GET /api/runs/{runId} answers from the first moment.
@@ -242,19 +254,6 @@ export async function requestRun(
   };
   await sendRequest(deps.client, deps.records, request, PLAN_SIGNAL, ring);
   return request;
-}
-
-/**
- * Attaches an alert to a run (recorded in its report as evidence). `ring` wraps the bell (the
- * alert queue retries it briefly while the run is being started); the record is written once.
- */
-export async function attachAlert(
-  deps: RequestDeps,
-  runId: string,
-  alert: AlertReport,
-  ring?: (raise: () => Promise<void>) => Promise<void>,
-): Promise<void> {
-  await requestRun(deps, runId, { kind: 'alert', alert }, ring);
 }
 
 /**

@@ -1,12 +1,13 @@
 import { RealClock } from '../../local/clock';
 import { metricAlert } from '../fixtures/alerts';
-import { PRIMARY, apimPlan, startAlertsWorld } from '../integration/alerts/world';
+import { PRIMARY, SUB, apimPlan, startAlertsWorld } from '../integration/alerts/world';
 import { benchSize, type Figure, type Measurement } from './figures';
 
 /**
  * From an alert to a failover run (issue 11), on the local stack with the real clock and host.json's
- * queue polling (maxPollingInterval 2 s, as in Azure): `POST /api/alerts` answers 202 → the queue
- * trigger picks the message up, dedupes, matches and starts the plan's failover (approval `auto`)
+ * queue polling (maxPollingInterval 2 s, as in Azure): Azure Monitor raises the alert (the ARM
+ * emulator) and `POST /api/alerts` answers 202 → the queue trigger picks the message up, dedupes,
+ * matches, reads the alert from the Alerts Management API (the Azure check) and starts the plan's failover (approval `auto`)
  * → the run exists (its orchestration instance is in the task hub). Measured per alert from the
  * 202 to the instance appearing, over 100 alerts sent one after another; each run is left to end
  * before the next alert (one run per plan at a time). Target: p50 under 2,000 ms.
@@ -37,7 +38,7 @@ export const figures: Figure[] = [
         const samples: number[] = [];
         for (let i = 0; i < ALERTS; i++) {
           const alert = metricAlert({
-            alertId: `/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/bench-${i}`,
+            alertId: `/subscriptions/${SUB}/providers/Microsoft.AlertsManagement/alerts/bench-${i}`,
             rule: 'bench-apim-down',
             targets: [PRIMARY],
             firedDateTime: new Date().toISOString(),

@@ -22,10 +22,18 @@ export const alertsSection = defineSection(
       3650,
       '`GET /api/alerts?since=` looks back at most this many days (400 naming `since` beyond).',
     ),
+    LIFEBOAT_ALERT_RETENTION_DAYS: intSetting(
+      90,
+      1,
+      3650,
+      'How long alert records (decisions, dedupe records, evidence, payloads, attached alerts) are kept: a Blob lifecycle rule on the `lifeboat-alerts` container deletes them this many days after their last change (infra `alertRetentionDays`). `GET /api/alerts?since=` looks back no further.',
+    ),
   },
   (raw) => ({
+    retentionDays: raw.LIFEBOAT_ALERT_RETENTION_DAYS,
     maxPayloadBytes: raw.LIFEBOAT_ALERTS_MAX_PAYLOAD_KB * 1024,
     evidenceMaxBytes: raw.LIFEBOAT_ALERTS_EVIDENCE_KB * 1024,
-    listMaxDays: raw.LIFEBOAT_ALERTS_LIST_MAX_DAYS,
+    // Records older than the retention are gone: listing further back finds nothing.
+    listMaxDays: Math.min(raw.LIFEBOAT_ALERTS_LIST_MAX_DAYS, raw.LIFEBOAT_ALERT_RETENTION_DAYS),
   }),
 );

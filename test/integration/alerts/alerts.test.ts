@@ -9,7 +9,7 @@ import {
   lowerCased,
   metricAlert,
 } from '../../fixtures/alerts';
-import { PRIMARY, apimPlan, startAlertsWorld, type AlertsWorld } from './world';
+import { PRIMARY, SUB, apimPlan, startAlertsWorld, type AlertsWorld } from './world';
 
 /**
  * The alert intake, the alert queue and the decision listing through the local host, against
@@ -18,7 +18,7 @@ import { PRIMARY, apimPlan, startAlertsWorld, type AlertsWorld } from './world';
 
 let w: AlertsWorld;
 const targets = [PRIMARY];
-const id = (name: string) => `/subscriptions/s/providers/Microsoft.AlertsManagement/alerts/${name}`;
+const id = (name: string) => `/subscriptions/${SUB}/providers/Microsoft.AlertsManagement/alerts/${name}`;
 
 beforeAll(async () => {
   w = await startAlertsWorld([

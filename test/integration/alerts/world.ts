@@ -3,10 +3,11 @@ import path from 'node:path';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { VirtualClock, type Clock } from '../../../local/clock';
-import { contosoProtected, contosoServices, PRIMARY, STANDBY } from '../../../local/fixtures';
+import { contosoProtected, contosoServices, PRIMARY, STANDBY, SUBSCRIPTION } from '../../../local/fixtures';
 import type { TestHost } from '../../../local/host/testing';
 import { startWorld, type World } from '../../../local/world';
 import { ALERTS_CONTAINER, type AlertDecision } from '../../../shared/alerts/decision';
+import { parseAlertMessage } from '../../../shared/alerts/parse';
 import type { PlanInput } from '../../../shared/plans/plan';
 import { loadAreas } from '../../helpers/app';
 import type { AzureStack } from '../../helpers/azure';
@@ -19,6 +20,7 @@ import type { AzureStack } from '../../helpers/azure';
  */
 
 export { PRIMARY, STANDBY };
+export const SUB = SUBSCRIPTION;
 
 /** A plan restoring the primary into its standby, started by `rules`. */
 export function apimPlan(name: string, rules: string[], extra: Partial<PlanInput> = {}): PlanInput {
@@ -76,7 +78,18 @@ export interface AlertsWorld {
   host: TestHost;
   container: ContainerClient;
   queues: QueueServiceClient;
-  post(route: string, body: unknown, init?: { raw?: boolean }): Promise<{ status: number; json: Answer }>;
+  /**
+   * POSTs to the app. To `/api/alerts`, Azure Monitor raises (or resolves) the alerts of the body
+   * in the ARM emulator first, as it does before an action group delivers them (an alert already
+   * Resolved there stays Resolved); `forge: true` delivers without it (a forged alert).
+   */
+  post(
+    route: string,
+    body: unknown,
+    init?: { raw?: boolean; forge?: boolean },
+  ): Promise<{ status: number; json: Answer }>;
+  /** Azure Monitor raises or resolves the alerts of a payload in the ARM emulator (what `post` does first). */
+  monitor(body: unknown): void;
   get(route: string): Promise<{ status: number; json: Answer }>;
   /** Waits until the host is idle and the alert queue is empty (every message decided). */
   settle(timeoutMs?: number): Promise<void>;
@@ -137,14 +150,42 @@ export async function startAlertsWorld(
       return { status: res.status, json: text as Answer };
     }
   };
+  const stack = world.stack!;
   const alerts: AlertsWorld = {
     world,
     clock,
-    stack: world.stack!,
+    stack,
     host: h,
     container,
     queues,
+    monitor(body) {
+      const parsed = parseAlertMessage(typeof body === 'string' ? body : JSON.stringify(body), {
+        allowBlobRef: false,
+      });
+      if (parsed.kind !== 'alerts') return;
+      for (const a of parsed.items) {
+        if (a.kind !== 'alert') continue;
+        const held = stack.arm.alerts.get(a.alertId);
+        if (a.monitorCondition === 'Resolved' && held !== undefined) {
+          if (held.monitorCondition === 'Fired') stack.arm.alerts.resolve(a.alertId, a.resolvedDateTime);
+          continue;
+        }
+        if (held?.monitorCondition === 'Resolved') continue;
+        if (held !== undefined && a.monitorCondition === 'Fired') continue;
+        stack.arm.alerts.fire({
+          id: a.alertId,
+          alertRule: a.rule,
+          monitorCondition: a.monitorCondition,
+          ...(a.severity === undefined ? {} : { severity: a.severity }),
+          ...(a.signalType === undefined ? {} : { signalType: a.signalType }),
+          ...(a.targetIds[0] === undefined ? {} : { targetResource: a.targetIds[0] }),
+          ...(a.firedDateTime === undefined ? {} : { startDateTime: a.firedDateTime }),
+        });
+        if (a.monitorCondition === 'Resolved') stack.arm.alerts.resolve(a.alertId, a.resolvedDateTime);
+      }
+    },
     async post(route, body, init = {}) {
+      if (route === '/api/alerts' && init.forge !== true) alerts.monitor(body);
       return parse(
         await h.fetch(route, {
           method: 'POST',

@@ -7,6 +7,9 @@ import {
   type DedupeRecord,
   type RunStarter,
 } from '../../../shared/alerts/store';
+import { withAttached, type AttachedAlerts } from '../../../shared/alerts/attached';
+import type { ParsedAlert } from '../../../shared/alerts/parse';
+import type { AlertRead, AlertsSource, AzureAlert } from '../../../shared/alerts/source';
 import type { AlertReport } from '../../../shared/plans/report';
 
 /** An in-memory AlertStore: claims are atomic (like If-None-Match: *), everything is inspectable. */
@@ -16,6 +19,8 @@ export function memoryStore(now: () => Date) {
   const starters = new Map<string, RunStarter>();
   const payloads = new Map<string, string>();
   const evidence = new Map<string, unknown>();
+  const attachedRecords = new Set<string>();
+  const summaries = new Map<string, AttachedAlerts>();
   let recent: RecentAlerts | undefined;
   const tick = () => new Promise<void>((r) => setImmediate(r));
   const store: AlertStore = {
@@ -68,6 +73,19 @@ export function memoryStore(now: () => Date) {
       return Promise.resolve({ blob, bytes: text.length });
     },
     readPayload: (blob) => Promise.resolve(payloads.get(blob)),
+    async attach(runId, alert, countsAsResolved) {
+      await tick();
+      const record = `${runId}|${alert.alertId.toLowerCase()}|${alert.monitorCondition}`;
+      const current = summaries.get(runId);
+      if (attachedRecords.has(record) && current !== undefined) return structuredClone(current);
+      const next = withAttached(current, runId, alert, countsAsResolved, now());
+      summaries.set(runId, next);
+      attachedRecords.add(record);
+      return structuredClone(next);
+    },
+    isAttached: (runId, alertId, condition) =>
+      Promise.resolve(attachedRecords.has(`${runId}|${alertId.toLowerCase()}|${condition}`)),
+    attached: (runId) => Promise.resolve(structuredClone(summaries.get(runId))),
   };
   return {
     store,
@@ -76,6 +94,7 @@ export function memoryStore(now: () => Date) {
     payloads,
     evidence,
     recent: () => recent,
+    starters,
   };
 }
 
@@ -101,7 +120,7 @@ export function fakePlans(
   const locks = new Map<string, FakeRun>();
   const tick = () => new Promise<void>((r) => setImmediate(r));
   let n = 0;
-  const api: Omit<AlertDeps, 'store' | 'now'> = {
+  const api: Omit<AlertDeps, 'store' | 'now' | 'source'> = {
     plans: () => Promise.resolve(entries),
     async start(req) {
       await tick();
@@ -142,10 +161,6 @@ export function fakePlans(
         ...(preempted === undefined ? {} : { preempted }),
       } satisfies StartAnswer;
     },
-    async attach(runId, alert) {
-      await tick();
-      runs.find((r) => r.runId === runId)!.alerts.push(alert);
-    },
     async cancel(runId, by) {
       await tick();
       const run = runs.find((r) => r.runId === runId)!;
@@ -177,6 +192,50 @@ export function fakePlans(
     /** The failover is approved and running. */
     approve(runId: string) {
       runs.find((r) => r.runId === runId)!.state = 'running';
+    },
+  };
+}
+
+/**
+ * Azure Monitor in memory: `fire`/`resolve` set what it holds (as the test's monitor raised the
+ * alert), `read` answers as the Alerts Management API would; `unreadable` scripts a 403.
+ */
+export function fakeMonitor() {
+  const alerts = new Map<string, AzureAlert>();
+  let unreadable: string | undefined;
+  const reads: string[] = [];
+  const source: AlertsSource = {
+    read(alertId): Promise<AlertRead> {
+      reads.push(alertId);
+      if (unreadable !== undefined) return Promise.resolve({ kind: 'unreadable', reason: unreadable });
+      const a = alerts.get(alertId.toLowerCase());
+      return Promise.resolve(a === undefined ? { kind: 'notFound' } : { kind: 'found', alert: { ...a } });
+    },
+  };
+  return {
+    source,
+    reads,
+    /** Holds the alert as the delivery describes it (Azure agrees); a Resolved stays Resolved. */
+    observe(alert: ParsedAlert) {
+      const held = alerts.get(alert.alertId.toLowerCase());
+      if (held?.monitorCondition === 'Resolved' && alert.monitorCondition === 'Fired') return;
+      alerts.set(alert.alertId.toLowerCase(), {
+        id: alert.alertId,
+        monitorCondition: alert.monitorCondition,
+        alertRule: alert.rule,
+        ...(alert.severity === undefined ? {} : { severity: alert.severity }),
+        ...(alert.targetIds[0] === undefined ? {} : { targetResource: alert.targetIds[0].toLowerCase() }),
+        ...((held?.startDateTime ?? alert.firedDateTime) === undefined
+          ? {}
+          : { startDateTime: held?.startDateTime ?? alert.firedDateTime }),
+        ...(alert.resolvedDateTime === undefined ? {} : { resolvedDateTime: alert.resolvedDateTime }),
+      });
+    },
+    set(alert: AzureAlert) {
+      alerts.set(alert.id.toLowerCase(), alert);
+    },
+    failReads(reason: string | undefined) {
+      unreadable = reason;
     },
   };
 }

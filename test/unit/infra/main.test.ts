@@ -46,6 +46,7 @@ const ROLE = {
   queueMessageProcessor: '8a0f0c08-91a1-4084-bc3d-661d67233fed',
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
+  monitoringReader: '43d0d8ad-25c7-4714-9337-8ba259a9fe05',
 };
 
 function parameters(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -336,6 +337,27 @@ describe('least privilege', () => {
     expect(apimRoles.map((a) => a.scope)).not.toContain(UNRELATED);
   });
 
+  it('gives the app Monitoring Reader on the protected services only (it reads their alerts before acting)', () => {
+    const readers = roleAssignments(d).filter((a) => a.role === ROLE.monitoringReader);
+    expect(readers).toEqual([{ principal: appPrincipal(d), role: ROLE.monitoringReader, scope: PROTECTED }]);
+  });
+
+  it('expires alert records with a lifecycle rule on the lifeboat-alerts prefix, after LIFEBOAT_ALERT_RETENTION_DAYS', () => {
+    const policy = one(d, 'Microsoft.Storage/storageAccounts/managementPolicies');
+    const rules = (policy.properties as { policy: { rules: Record<string, unknown>[] } }).policy.rules;
+    expect(rules).toEqual([
+      expect.objectContaining({
+        enabled: true,
+        type: 'Lifecycle',
+        definition: {
+          filters: { blobTypes: ['blockBlob', 'appendBlob'], prefixMatch: [`${ALERTS_CONTAINER}/`] },
+          actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: 90 } } },
+        },
+      }),
+    ]);
+    expect(appSettings(d).get('LIFEBOAT_ALERT_RETENTION_DAYS')).toBe('90');
+  });
+
   it('gives the APIM identities Storage Blob Data Contributor on the backup account, and nothing else', () => {
     const { backup } = accounts(d);
     for (const principal of [APIM_PRINCIPAL, STANDBY_PRINCIPAL]) {
@@ -349,7 +371,12 @@ describe('least privilege', () => {
     const { app, backup } = accounts(d);
     const vault = one(d, 'Microsoft.KeyVault/vaults');
     const mine = roleAssignments(d)
-      .filter((a) => a.principal === appPrincipal(d) && a.role !== ROLE.apimServiceContributor)
+      .filter(
+        (a) =>
+          a.principal === appPrincipal(d) &&
+          a.role !== ROLE.apimServiceContributor &&
+          a.role !== ROLE.monitoringReader,
+      )
       .map((a) => [a.role, a.scope]);
     expect(mine.sort()).toEqual(
       [
