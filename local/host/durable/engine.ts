@@ -155,7 +155,13 @@ export class DurableEngine {
       };
     }
     // The client's version (`startNew(name, { version })` → `?version=`), else host.json's default.
-    this.core.createInstance(id, fn.name, inputJson, undefined, version ?? this.core.versioning.defaultVersion);
+    this.core.createInstance(
+      id,
+      fn.name,
+      inputJson,
+      undefined,
+      version ?? this.core.versioning.defaultVersion,
+    );
     return { ok: true, value: id };
   }
 

@@ -88,17 +88,15 @@ export class EngineCore {
    * timers set again, and its inbox drained under this engine's versioning.
    */
   adopt(hub: DurableTaskHub): void {
-    const copies = hub.instances.map(
-      (old): Instance => ({
-        ...old,
-        inbox: [...old.inbox],
-        history: [...old.history],
-        scheduled: [...old.scheduled],
-        pending: new Map(),
-        pumping: false,
-        rejected: undefined,
-      }),
-    );
+    const copies = hub.instances.map((old): Instance => ({
+      ...old,
+      inbox: [...old.inbox],
+      history: [...old.history],
+      scheduled: [...old.scheduled],
+      pending: new Map(),
+      pumping: false,
+      rejected: undefined,
+    }));
     for (const instance of copies) this.instances.set(instance.instanceId, instance);
     hub.instances.forEach((old, i) => {
       const instance = copies[i]!;
@@ -118,7 +116,8 @@ export class EngineCore {
             (e) => e.EventType === EventType.TaskScheduled && e.EventId === id,
           );
           const inputJson = typeof scheduled?.['Input'] === 'string' ? scheduled['Input'] : null;
-          dispatchActivity(this, instance, id, String(scheduled?.['Name'] ?? ''), inputJson);
+          const name = typeof scheduled?.['Name'] === 'string' ? scheduled['Name'] : '';
+          dispatchActivity(this, instance, id, name, inputJson);
         }
       }
       this.pump(instance);

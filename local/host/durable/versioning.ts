@@ -24,7 +24,7 @@ export interface Versioning {
 /** Versioning off: the extension's behaviour when host.json sets no default version. */
 export const NO_VERSIONING: Versioning = { defaultVersion: '', match: 'CurrentOrOlder', failure: 'Reject' };
 
-const SYSTEM_VERSION = /^\d+(\.\d+){1,3}$/;
+const SYSTEM_VERSION = /^\d+(?:\.\d+){1,3}$/;
 
 /** Negative when a is older than b, 0 when equal, positive when newer. */
 export function compareVersions(a: string, b: string): number {
