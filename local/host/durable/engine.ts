@@ -74,8 +74,14 @@ export class DurableEngine {
    * the same task hub): `startHost({ durableTaskHub })`. Stops this engine first.
    */
   detach(): DurableTaskHub {
+    // Snapshot first: stopping cancels the timers and forgets what each instance waits for.
+    const instances = [...this.core.instances.values()].map((i) => ({
+      ...i,
+      inbox: [...i.inbox],
+      pending: new Map(i.pending),
+    }));
     this.stop();
-    return { instances: [...this.core.instances.values()] };
+    return { instances };
   }
 
   /** Counts episodes run (for benchmarks). */
