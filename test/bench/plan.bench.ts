@@ -139,7 +139,6 @@ export const figures: Figure[] = [
           const start = await world.post('/api/failovers', {
             plan: 'bench-dr',
             reason: 'bench plan.overhead_pct',
-            by: 'bench',
           });
           if (start.status !== 202)
             throw new Error(`failover start: ${start.status} ${JSON.stringify(start.json)}`);
