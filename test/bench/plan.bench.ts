@@ -256,7 +256,6 @@ async function planHistory(vms: number): Promise<{ historyBytes: number; episode
       const start = await world.post('/api/failovers', {
         plan: 'bench-growth',
         reason: 'bench',
-        by: 'bench',
       });
       if (start.status !== 202)
         throw new Error(`failover start: ${start.status} ${JSON.stringify(start.json)}`);
