@@ -78,7 +78,7 @@ describe('orchestration versioning', () => {
   });
 
   it('is off without a default version: the version is empty', async () => {
-    const host = await start({});
+    const host = await start({ defaultVersion: '' }); // the repository's host.json sets one
     const id = await host.startOrchestration('versionedChild');
     expect((await host.waitForInstance(id)).output).toBe('');
     expect(startedVersion(host, id)).toBe('');
