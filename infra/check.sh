@@ -24,5 +24,8 @@ run build infra/main.bicep --stdout
 run lint infra/main.bicep
 run build-params infra/main.bicepparam --stdout
 run lint infra/main.bicepparam
+# The durable backend switch (docs/scale.md): the same template on the Durable Task Scheduler.
+run build-params infra/main.dts.bicepparam --stdout
+run lint infra/main.dts.bicepparam
 if [ "$status" -ne 0 ]; then echo "infra: bicep reported errors or warnings (above)" >&2; exit 1; fi
-echo "infra: main.bicep and main.bicepparam build and lint clean ($("$bicep" --version))"
+echo "infra: main.bicep, main.bicepparam and main.dts.bicepparam build and lint clean ($("$bicep" --version))"

@@ -94,6 +94,24 @@ module storage 'modules/storage.bicep' = {
   }
 }
 
+@description('Durable Functions backend (docs/scale.md): AzureStorage (default, the app storage account) or DurableTaskScheduler.')
+@allowed(['AzureStorage', 'DurableTaskScheduler'])
+param durableBackend string = 'AzureStorage'
+
+module durableTask 'modules/durabletask.bicep' = if (durableBackend == 'DurableTaskScheduler') {
+  name: 'durabletask'
+  params: { baseName: baseName, suffix: suffix, location: location, tags: tags }
+}
+
+module durableTaskRole 'modules/durabletaskrole.bicep' = if (durableBackend == 'DurableTaskScheduler') {
+  name: 'durabletaskrole'
+  params: {
+    schedulerName: durableTask!.outputs.schedulerName
+    taskHubName: durableTask!.outputs.taskHubName
+    principalId: app.outputs.principalId
+  }
+}
+
 module vault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   params: { baseName: baseName, suffix: suffix, location: location, tags: tags }
@@ -121,6 +139,8 @@ module app 'modules/functionapp.bicep' = {
     backupSchedule: backupSchedule
     restoreCanarySchedule: restoreCanarySchedule
     heartbeatSchedule: heartbeatSchedule
+    durableTaskSchedulerEndpoint: durableBackend == 'DurableTaskScheduler' ? durableTask!.outputs.endpoint : ''
+    durableTaskHubName: durableBackend == 'DurableTaskScheduler' ? durableTask!.outputs.taskHubName : ''
   }
 }
 

@@ -10,7 +10,7 @@ import { startAzurite, type AzuriteHandle } from './azurite';
 import { VirtualClock, type Clock } from './clock';
 import type { InstanceStatus } from './host/durable/engine';
 import type { AppLoader, HostOptions } from './host/host';
-import { createTestHost, type TestHost } from './host/testing';
+import { createTestHost, type TestHost, type TestHostOptions } from './host/testing';
 import { startLocalSite, type KeyPair, type LocalSite, type LocalSiteOptions } from './site/agent';
 import type { SimulatedSiteDescription } from './site/simulated';
 import { generateSigningKeyPair, loadPrivateKey, loadPublicKey } from '../shared/contracts';
@@ -96,6 +96,13 @@ export interface World {
   readonly sites: ReadonlyMap<string, LocalSite>;
   /** The plans folder, when `plans` was given. */
   readonly plansDir: string | undefined;
+  /**
+   * Restarts the host on the same task hub, as a deployment does: the world settles, the host
+   * stops, and a new one starts with the settings merged with `settings` (e.g.
+   * `AzureFunctionsJobHost__extensions__durableTask__defaultVersion`, which overrides host.json as
+   * on the real host). Running instances carry on in the new host. Returns the new host.
+   */
+  restartHost(options?: { settings?: Record<string, string> }): Promise<TestHost>;
   /** Starts (again) the agent of a site declared in `sites`. */
   startAgent(
     site: string,
@@ -275,9 +282,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     for (const o of siteOptions.values()) if (o.start !== false) await startAgent(o.site);
 
     let host: TestHost | undefined;
+    let hostOptions: TestHostOptions | undefined;
     if (options.host !== false) {
       const h = options.host ?? {};
-      host = await createTestHost({
+      hostOptions = {
         appRoot,
         clock,
         settings,
@@ -286,18 +294,34 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         timers: h.timers ?? false,
         queues: h.queues ?? { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100 },
         ...(h.log ? { log: h.log } : {}),
-      });
-      const started = host;
-      cleanups.push(() => started.stop());
+      };
+      host = await createTestHost(hostOptions);
+      cleanups.push(() => host?.stop() ?? Promise.resolve());
     }
+    const restartHost: World['restartHost'] = async (more = {}) => {
+      if (host === undefined || hostOptions === undefined)
+        throw new TypeError('restartHost(): this world runs no host (options.host was false)');
+      await settle();
+      const durableTaskHub = host.host.durable.detach();
+      await host.stop();
+      hostOptions = {
+        ...hostOptions,
+        settings: { ...hostOptions.settings, ...(more.settings ?? {}) },
+        durableTaskHub,
+      };
+      host = await createTestHost(hostOptions);
+      return host;
+    };
 
-    const hostQueues = () =>
-      host === undefined
+    const hostQueues = () => {
+      const h = host;
+      return h === undefined
         ? []
-        : [...host.host.functions.values()]
+        : [...h.host.functions.values()]
             .map((f) => f.trigger['queueName'])
             .filter((q): q is string => typeof q === 'string')
-            .map((q) => ({ name: q, client: host.host.queues.clientFor(q) }));
+            .map((q) => ({ name: q, client: h.host.queues.clientFor(q) }));
+    };
     const queued = async (client: { getProperties(): Promise<{ approximateMessagesCount?: number }> }) => {
       try {
         return (await client.getProperties()).approximateMessagesCount ?? 0;
@@ -377,11 +401,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         if (host === undefined) throw new TypeError('this world runs no host (options.host was false)');
         return host;
       },
-      settings,
+      get settings() {
+        return hostOptions?.settings ?? settings;
+      },
       appKey,
       sites,
       plansDir,
       startAgent,
+      restartHost,
       settle,
       step,
       until,

@@ -43,6 +43,10 @@ export const plans = {
   planStep: orchestrationRef<PlanStepInput, StepEnded>('planStep'),
   preparePlanStep: activityRef<{ step: PlanStep; mode: RunMode }, StepWork>('preparePlanStep'),
   writePlanReport: activityRef<WritePlanReportInput, { sha256: string }>('writePlanReport'),
+  /** planRun 2.0: when each of the plan's sites last answered a heartbeat. */
+  checkPlanSites: activityRef<{ sites: string[] }, { sites: { site: string; lastSeenAt?: string }[] }>(
+    'checkPlanSites',
+  ),
   releasePlanLock: activityRef<{ plan: string; runId: string }, { released: boolean; heldBy?: string }>(
     'releasePlanLock',
   ),

@@ -45,6 +45,8 @@ import { traffic } from '../names/traffic';
 
 const run = lazy(() => import('../../shared/plans/run'));
 const steps = lazy(() => import('../../shared/plans/steps'));
+const changes = lazy(() => import('../../shared/plans/reportChange'));
+const versions = lazy(() => import('../../shared/plans/versions'));
 
 const EVENT = 'lifeboat.plans.run';
 /** How often a run re-reads its running steps when no bell came (a lost bell delays, never hangs). */
@@ -53,7 +55,7 @@ const RECHECK_MS = 5 * 60_000;
 const BELL_RECHECK_MS = 2_000;
 
 orchestration(names.planRun, {
-  uses: [run, steps],
+  uses: [run, steps, changes, versions],
   input: () => run.get().planRunRawSchema,
   event: EVENT,
   ended: (ending, raw) => {
@@ -122,12 +124,21 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
   const base = { runId: input.runId, plan: input.plan.name, mode: input.mode };
   // Every time in the report is the orchestration's own clock (the starter's wall-clock stamp is
   // replaced on the first write), so durations never mix two clocks.
-  let report: RunReport = r.initialReport({ ...input, requestedAt: now().toISOString() }, now());
+  // The run's shape is the one of the version it was started on (shared/plans/versions.ts).
+  const shape = versions.get().planRunShape(context.df.version);
+  let report: RunReport = {
+    ...r.initialReport({ ...input, requestedAt: now().toISOString() }, now()),
+    orchestrationVersion: shape.version,
+  };
   let sha256: string | undefined;
+  /** The report as last written: each write carries only the change since (history grows linearly). */
+  let written: RunReport | undefined;
 
   function* save(final = false): Gen<void> {
     report = { ...report, writtenAt: now().toISOString() };
-    sha256 = (yield* call(context, names.writePlanReport, { report, final })).sha256;
+    const change = changes.get().reportChange(written, report);
+    sha256 = (yield* call(context, names.writePlanReport, { runId: input.runId, change, final })).sha256;
+    written = report;
   }
   const status = (waitingFor: string) =>
     progress(context, {
@@ -285,6 +296,17 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
   // 3. The groups.
   let stopping = early as 'failed' | 'cancel' | 'preempt' | undefined;
   if (report.state === 'running') {
+    // ---- VERSION BRANCH (orchestration versioning, shared/plans/versions.ts) ----------------
+    // 2.0 adds the sites check; a run started on 1.0 (or before versioning) never takes it.
+    if (shape.checkSites) {
+      status('sites check: the last heartbeat of each site');
+      const checked = yield* call(context, names.checkPlanSites, {
+        sites: versions.get().sitesOfPlan(input.plan),
+      });
+      report = { ...report, sitesCheck: { checkedAt: now().toISOString(), sites: checked.sites } };
+      yield* save();
+    }
+    // ---- end of VERSION BRANCH ----------------------------------------------------------------
     for (const [gi, group] of input.plan.groups.entries()) {
       if (stopping !== undefined) break;
       report = r.groupStarted(report, input.plan, gi, now());
@@ -404,6 +426,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
       reportUri: `/api/runs/${input.runId}/report.html`,
       rto: report.rto,
       rpo: report.rpo,
+      orchestrationVersion: shape.version,
     },
     base,
   );

@@ -19,6 +19,26 @@ param alertRetentionDays int = 90
 param backupSchedule string
 param restoreCanarySchedule string
 param heartbeatSchedule string
+@description('The Durable Task Scheduler endpoint and task hub when durableBackend is DurableTaskScheduler; empty: the Azure Storage provider on AzureWebJobsStorage.')
+param durableTaskSchedulerEndpoint string = ''
+param durableTaskHubName string = ''
+
+// The durable backend switch (docs/scale.md): host.json keeps the Azure Storage provider; these
+// settings override it as the host reads `AzureFunctionsJobHost__<path>` settings.
+var durableSettings = empty(durableTaskSchedulerEndpoint)
+  ? []
+  : [
+      {
+        name: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+        value: 'Endpoint=${durableTaskSchedulerEndpoint};Authentication=ManagedIdentity'
+      }
+      { name: 'AzureFunctionsJobHost__extensions__durableTask__storageProvider__type', value: 'azureManaged' }
+      {
+        name: 'AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName'
+        value: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+      }
+      { name: 'AzureFunctionsJobHost__extensions__durableTask__hubName', value: durableTaskHubName }
+    ]
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: '${baseName}-plan'
@@ -47,7 +67,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     }
     siteConfig: {
       minTlsVersion: '1.2'
-      appSettings: [
+      appSettings: concat([
         { name: 'AzureWebJobsStorage__accountName', value: appStorageName }
         { name: 'AgentQueues__queueServiceUri', value: 'https://${appStorageName}.queue.${environment().suffixes.storage}' }
         { name: 'BackupStorage__blobServiceUri', value: 'https://${backupStorageName}.blob.${environment().suffixes.storage}' }
@@ -74,7 +94,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'LIFEBOAT_RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeySecretUri})' }
         { name: 'LIFEBOAT_RELAY_SITES', value: join(sites, ',') }
         { name: 'LIFEBOAT_RELAY_AGENT_KEYS', value: string(agentKeys) }
-      ]
+      ], durableSettings)
     }
   }
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { RealClock, type Clock } from '../clock';
-import { DurableEngine } from './durable/engine';
+import { DurableEngine, type DurableTaskHub } from './durable/engine';
 import { durableClientBindingData, handleDurableApi } from './durable/api';
 import { WorkTracker } from './idle';
 import { FunctionInvocationError, invokeFunction, type LoadedFunction } from './invoke';
@@ -51,6 +51,11 @@ export interface HostOptions {
    * Authentication with them. Default: fresh random tokens.
    */
   readonly signIn?: LocalSignIn;
+  /**
+   * The durable task hub of a host stopped before this one (`host.durable.detach()`): a restart or
+   * a deployment on the same task hub. Default: an empty task hub.
+   */
+  readonly durableTaskHub?: DurableTaskHub;
   /** Queue polling overrides (real time; see local/README.md). */
   readonly queues?: {
     /** Start queue triggers (default true when the app has any). */
@@ -222,7 +227,7 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     );
   const clock = options.clock ?? new RealClock();
   const log = options.log ?? ((line: string) => console.log(line));
-  const config = readHostConfig(options.appRoot);
+  const config = readHostConfig(options.appRoot, { ...process.env, ...(options.settings ?? {}) });
   const settings = { ...(options.settings ?? {}) };
 
   // Apply settings for the host's lifetime (the app reads configuration from the environment).
@@ -277,6 +282,12 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     functions: lookup,
     overridableExistingInstanceStates: config.durableTask.overridableExistingInstanceStates,
     maxConcurrentActivityFunctions: config.durableTask.maxConcurrentActivityFunctions,
+    ...(options.durableTaskHub === undefined ? {} : { taskHub: options.durableTaskHub }),
+    versioning: {
+      defaultVersion: config.durableTask.defaultVersion,
+      match: config.durableTask.versionMatchStrategy,
+      failure: config.durableTask.versionFailureStrategy,
+    },
     log,
     // Activities may bind a durable client too (to start or signal orchestrations).
     extraInputs: (fn) => extraInputsFor(fn),

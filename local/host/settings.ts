@@ -23,6 +23,17 @@ const timeSpan = (field: string) =>
     message: `${field} must be a TimeSpan such as "00:00:30"`,
   });
 
+/**
+ * Orchestration versioning (Durable Functions, public preview; extension bundle 4.26.0 or later for
+ * non-.NET apps): which instances a worker runs, compared with `defaultVersion`. `None`: any;
+ * `Strict`: only its own version; `CurrentOrOlder` (the default): its own or older.
+ */
+export const VERSION_MATCH_STRATEGIES = ['None', 'Strict', 'CurrentOrOlder'] as const;
+/** What happens to an instance the worker must not run: `Reject` (default) leaves it for another worker; `Fail` fails it. */
+export const VERSION_FAILURE_STRATEGIES = ['Reject', 'Fail'] as const;
+export type VersionMatchStrategy = (typeof VERSION_MATCH_STRATEGIES)[number];
+export type VersionFailureStrategy = (typeof VERSION_FAILURE_STRATEGIES)[number];
+
 const hostJsonSchema = z.object({
   version: z.string().optional(),
   functionTimeout: timeSpan('functionTimeout').optional(),
@@ -49,6 +60,9 @@ const hostJsonSchema = z.object({
           overridableExistingInstanceStates: z.enum(['AnyState', 'NonRunningStates']).optional(),
           maxConcurrentActivityFunctions: z.number().int().min(1).optional(),
           maxConcurrentOrchestratorFunctions: z.number().int().min(1).optional(),
+          defaultVersion: z.string().optional(),
+          versionMatchStrategy: z.enum(VERSION_MATCH_STRATEGIES).optional(),
+          versionFailureStrategy: z.enum(VERSION_FAILURE_STRATEGIES).optional(),
         })
         .optional(),
     })
@@ -72,11 +86,25 @@ export interface HostConfig {
     readonly overridableExistingInstanceStates: 'AnyState' | 'NonRunningStates';
     readonly maxConcurrentActivityFunctions: number;
     readonly maxConcurrentOrchestratorFunctions: number;
+    /** Stamped on new instances ('' when host.json sets none: versioning off). */
+    readonly defaultVersion: string;
+    readonly versionMatchStrategy: VersionMatchStrategy;
+    readonly versionFailureStrategy: VersionFailureStrategy;
   };
 }
 
+/**
+ * The app settings that override host.json, as the real host reads them
+ * (`AzureFunctionsJobHost__<path with __>`), for the durableTask keys the local host acts on.
+ */
+const OVERRIDE = 'AzureFunctionsJobHost__extensions__durableTask__';
+const DURABLE_OVERRIDES = ['defaultVersion', 'versionMatchStrategy', 'versionFailureStrategy'] as const;
+
 /** Reads `<appRoot>/host.json` (absent file = all defaults). Throws naming the bad field. */
-export function readHostConfig(appRoot: string): HostConfig {
+export function readHostConfig(
+  appRoot: string,
+  settings: Readonly<Record<string, string | undefined>> = {},
+): HostConfig {
   const file = path.join(appRoot, 'host.json');
   let raw: unknown = {};
   if (existsSync(file)) {
@@ -87,6 +115,14 @@ export function readHostConfig(appRoot: string): HostConfig {
         `host.json at ${file} is not valid JSON (${(error as Error).message}); fix the file, retrying will not help`,
       );
     }
+  }
+  for (const key of DURABLE_OVERRIDES) {
+    const value = settings[OVERRIDE + key];
+    if (value === undefined) continue;
+    const root = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const ext = (root['extensions'] ?? {}) as Record<string, unknown>;
+    const durableTask = (ext['durableTask'] ?? {}) as Record<string, unknown>;
+    raw = { ...root, extensions: { ...ext, durableTask: { ...durableTask, [key]: value } } };
   }
   const parsed = hostJsonSchema.safeParse(raw);
   if (!parsed.success) {
@@ -113,6 +149,9 @@ export function readHostConfig(appRoot: string): HostConfig {
       overridableExistingInstanceStates: d.overridableExistingInstanceStates ?? 'AnyState',
       maxConcurrentActivityFunctions: d.maxConcurrentActivityFunctions ?? 10,
       maxConcurrentOrchestratorFunctions: d.maxConcurrentOrchestratorFunctions ?? 10,
+      defaultVersion: d.defaultVersion ?? '',
+      versionMatchStrategy: d.versionMatchStrategy ?? 'CurrentOrOlder',
+      versionFailureStrategy: d.versionFailureStrategy ?? 'Reject',
     },
   };
 }

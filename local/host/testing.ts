@@ -29,6 +29,8 @@ export interface TestHostOptions {
    * sign in explicitly (`headers: host.as('olivia')`).
    */
   readonly signedInAs?: LocalPersonName | null;
+  /** The task hub of a stopped host (`host.durable.detach()`): see `HostOptions.durableTaskHub`. */
+  readonly durableTaskHub?: HostOptions['durableTaskHub'];
   /** Activities delivered twice (at-least-once delivery); also settable later on `host.durable`. */
   readonly duplicateActivities?: HostOptions['duplicateActivities'];
 }
@@ -88,6 +90,7 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
     ...(options.timers !== undefined ? { timers: options.timers } : {}),
     ...(options.queues ? { queues: options.queues } : {}),
     ...(options.duplicateActivities ? { duplicateActivities: options.duplicateActivities } : {}),
+    ...(options.durableTaskHub ? { durableTaskHub: options.durableTaskHub } : {}),
   });
   const settings = options.settings ?? {};
   const queueClient = (queue: string) => {

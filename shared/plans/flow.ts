@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Outcome, Problem } from '../outcome';
 import { notifySchema } from '../steps/flows';
 import { stepSchema } from './plan';
+import { reportOpSchema } from './reportChange';
 import type { RunReport } from './report';
 
 /**
@@ -18,13 +19,25 @@ export const planStepInputSchema = z.strictObject({
 });
 export type PlanStepInput = z.input<typeof planStepInputSchema>;
 
-/** Input of `writePlanReport`: the whole report (it is the run's state); `final` adds the comparison with the previous run. */
-export const writePlanReportInputSchema = z.strictObject({
-  report: z.custom<RunReport>((v) => typeof v === 'object' && v !== null && 'runId' in v, {
-    error: 'must be a run report',
+/**
+ * Input of `writePlanReport`: the whole report (the first write, and runs written before issue 24)
+ * or only its change since the run's previous write; `final` adds the comparison with the
+ * previous run.
+ */
+export const writePlanReportInputSchema = z.union([
+  z.strictObject({
+    report: z.custom<RunReport>((v) => typeof v === 'object' && v !== null && 'runId' in v, {
+      error: 'must be a run report',
+    }),
+    final: z.boolean().default(false),
   }),
-  final: z.boolean().default(false),
-});
+  // Only the change since the run's previous write (./reportChange.ts), applied to the stored report.
+  z.strictObject({
+    runId: z.string().min(1).max(200),
+    change: z.array(reportOpSchema).max(100_000),
+    final: z.boolean().default(false),
+  }),
+]);
 export type WritePlanReportInput = z.input<typeof writePlanReportInputSchema>;
 
 /** What `planRun` returns (its output; the full story is the report). */
@@ -38,6 +51,8 @@ export interface PlanRunResult {
   /** sha256 of the stored report JSON, so the stored report can be checked. */
   reportSha256?: string;
   reportUri: string;
+  /** The orchestration version the run was started on ('' before versioning). */
+  orchestrationVersion?: string;
   rto?: RunReport['rto'];
   rpo?: RunReport['rpo'];
 }

@@ -173,6 +173,10 @@ export interface RunReport {
     removed: string[];
     outcomeChanged: { id: string; from: string; to: string }[];
   };
+  /** The orchestration version the run was started on (`context.df.version`; '' before versioning). */
+  orchestrationVersion?: string;
+  /** Version 2.0: when each site the plan touches last answered a heartbeat, checked before the groups. */
+  sitesCheck?: { checkedAt: string; sites: { site: string; lastSeenAt?: string }[] };
   /** When this version of the report was written. */
   writtenAt: string;
 }

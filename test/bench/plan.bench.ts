@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PlanInput } from '../../shared/plans/plan';
 import type { RunReport } from '../../shared/plans/report';
+import { EventType } from '../../local/host/durable/history';
 import { startPlansWorld } from '../integration/plans/world';
 import { greedyMakespan } from './failback.bench';
 import { benchSize, type Figure, type Measurement } from './figures';
@@ -143,7 +144,6 @@ export const figures: Figure[] = [
           const start = await world.post('/api/failovers', {
             plan: 'bench-dr',
             reason: 'bench plan.overhead_pct',
-            by: 'bench',
           });
           if (start.status !== 202)
             throw new Error(`failover start: ${start.status} ${JSON.stringify(start.json)}`);
@@ -183,4 +183,100 @@ export const figures: Figure[] = [
       }
     },
   },
+  {
+    names: [
+      'plan.history_bytes_50vms',
+      'plan.history_bytes_500vms',
+      'plan.history_bytes_ratio',
+      'plan.episodes_50vms',
+      'plan.episodes_500vms',
+      'plan.episodes_ratio',
+      'plan.vms_small',
+      'plan.vms_large',
+    ],
+    async run(): Promise<Measurement[]> {
+      const small = await planHistory(GROWTH_SMALL);
+      const large = await planHistory(GROWTH_LARGE);
+      const ratio = (a: number, b: number) => Math.round((b / a) * 100) / 100;
+      return [
+        { name: 'plan.history_bytes_50vms', value: small.historyBytes, unit: 'B' },
+        { name: 'plan.history_bytes_500vms', value: large.historyBytes, unit: 'B' },
+        // Linear growth: at most 12 for 10 times the VMs (issue 24); quadratic would be ~100.
+        { name: 'plan.history_bytes_ratio', value: ratio(small.historyBytes, large.historyBytes), unit: 'x' },
+        { name: 'plan.episodes_50vms', value: small.episodes, unit: 'episodes' },
+        { name: 'plan.episodes_500vms', value: large.episodes, unit: 'episodes' },
+        { name: 'plan.episodes_ratio', value: ratio(small.episodes, large.episodes), unit: 'x' },
+        { name: 'plan.vms_small', value: GROWTH_SMALL, unit: 'VMs' },
+        { name: 'plan.vms_large', value: GROWTH_LARGE, unit: 'VMs' },
+      ];
+    },
+  },
 ];
+
+/**
+ * `plan.history_bytes_*` and `plan.episodes_*`: how a plan run's own history grows with its VMs
+ * (issue 24). A plan of N VMs, one `hyperv.failback` step per VM (the report has a line per step),
+ * in groups of 50 run in parallel; failbacks take no time at the simulated site. Measured on the
+ * `planRun` instance once it completed, through the real app on the local host: the bytes of its
+ * history as the host keeps it (JSON of the PascalCase events, the size the extension stores) and
+ * its episodes (OrchestratorStarted events). 50 and 500 VMs (a smoke run: 5 and 50 under the same names).
+ */
+const GROWTH_SMALL = benchSize(50, 5);
+const GROWTH_LARGE = benchSize(500, 50);
+const GROUP = 50;
+
+async function planHistory(vms: number): Promise<{ historyBytes: number; episodes: number }> {
+  const names = Array.from({ length: vms }, (_, i) => `vm-${String(i + 1).padStart(3, '0')}`);
+  const groups: PlanInput['groups'] = [];
+  for (let g = 0; g * GROUP < vms; g++)
+    groups.push({
+      name: `VMs ${g * GROUP + 1}-${Math.min(vms, (g + 1) * GROUP)}`,
+      steps: names.slice(g * GROUP, (g + 1) * GROUP).map((vm) => ({
+        id: vm,
+        kind: 'hyperv.failback' as const,
+        timeoutMinutes: 60,
+        params: { site: 'dc1', vms: [vm], concurrency: 1 },
+      })),
+    });
+  const plan: PlanInput = {
+    name: 'bench-growth',
+    description: `${vms} VMs, one step each (bench plan.history_bytes).`,
+    rtoMinutes: 240,
+    rpoMinutes: 1440,
+    approval: 'auto',
+    groups,
+  };
+  const dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-plan-growth-'));
+  try {
+    await writeFile(path.join(dir, 'bench-growth.json'), JSON.stringify(plan, null, 2));
+    const world = await startPlansWorld({
+      plansDir: dir,
+      site: {
+        hyperv: {
+          vms: names.map((name) => ({ name, replicationState: 'FailedOver', failbackDurationMs: 0 })),
+        },
+      },
+    });
+    try {
+      const start = await world.post('/api/failovers', {
+        plan: 'bench-growth',
+        reason: 'bench',
+      });
+      if (start.status !== 202)
+        throw new Error(`failover start: ${start.status} ${JSON.stringify(start.json)}`);
+      const runId = String(start.json['runId']);
+      const end = await world.waitFor(runId, 1_800_000);
+      if (end.output.outcome !== 'succeeded')
+        throw new Error(`plan run ended ${end.output.outcome}: ${JSON.stringify(end.output.error)}`);
+      const history = world.host.getHistory(runId);
+      return {
+        historyBytes: Buffer.byteLength(JSON.stringify(history), 'utf8'),
+        episodes: history.filter((e) => e.EventType === EventType.OrchestratorStarted).length,
+      };
+    } finally {
+      await world.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -125,7 +125,8 @@ export function handleDurableApi(
     // The extension's route is `orchestrators/{functionName}/{instanceId?}`: more segments (an id
     // with a `/` that the client did not encode) match nothing and answer 404.
     if (first === 'orchestrators' && second !== undefined && segments.length <= 3 && method === 'POST') {
-      const result = engine.startNew(second, third, parseBody(body));
+      const version = query.get('version');
+      const result = engine.startNew(second, third, parseBody(body), version ?? undefined);
       if (!result.ok) return failed(result);
       const urls = managementUrls(webhookBase, hubName, result.value);
       return json(202, urls, { location: urls['statusQueryGetUri']!, 'retry-after': '10' });

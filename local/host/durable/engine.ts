@@ -2,6 +2,7 @@ import { EventType, type HistoryEvent } from './history';
 import {
   RUNNING_STATES,
   historyEvent,
+  type DurableTaskHub,
   matches,
   toStatus,
   type ClientResult,
@@ -27,7 +28,13 @@ import { instanceIdProblem } from './limits';
  */
 
 export { checkDeterminism } from './determinism';
-export type { ClientResult, DurableEngineOptions, InstanceStatus, RuntimeStatus } from './instance';
+export type {
+  ClientResult,
+  DurableEngineOptions,
+  DurableTaskHub,
+  InstanceStatus,
+  RuntimeStatus,
+} from './instance';
 export { customStatusTooLarge, instanceIdProblem } from './limits';
 export { retryDelay } from './scheduler';
 
@@ -59,6 +66,22 @@ export class DurableEngine {
 
   constructor(options: DurableEngineOptions) {
     this.core = new EngineCore(options);
+    if (options.taskHub !== undefined) this.core.adopt(options.taskHub);
+  }
+
+  /**
+   * The task hub's state, for a host started after this one stops (a restart or a deployment on
+   * the same task hub): `startHost({ durableTaskHub })`. Stops this engine first.
+   */
+  detach(): DurableTaskHub {
+    // Snapshot first: stopping cancels the timers and forgets what each instance waits for.
+    const instances = [...this.core.instances.values()].map((i) => ({
+      ...i,
+      inbox: [...i.inbox],
+      pending: new Map(i.pending),
+    }));
+    this.stop();
+    return { instances };
   }
 
   /** Counts episodes run (for benchmarks). */
@@ -105,7 +128,12 @@ export class DurableEngine {
   // Client operations
 
   /** Starts an orchestration (POST orchestrators/{name}[/{id}]). */
-  startNew(name: string, instanceId: string | undefined, inputJson: string | null): ClientResult<string> {
+  startNew(
+    name: string,
+    instanceId: string | undefined,
+    inputJson: string | null,
+    version?: string,
+  ): ClientResult<string> {
     const fn = this.core.options.functions(name);
     if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
       return {
@@ -132,7 +160,14 @@ export class DurableEngine {
         message: `An Orchestration instance with the status ${existing.status} already exists.`,
       };
     }
-    this.core.createInstance(id, fn.name, inputJson, undefined);
+    // The client's version (`startNew(name, { version })` → `?version=`), else host.json's default.
+    this.core.createInstance(
+      id,
+      fn.name,
+      inputJson,
+      undefined,
+      version ?? this.core.versioning.defaultVersion,
+    );
     return { ok: true, value: id };
   }
 

@@ -169,7 +169,12 @@ export function continueAsNew(
   instance.carryOverCustomStatus = true;
   instance.lastUpdatedTime = now;
   core.enqueue(instance, {
-    event: { EventType: EventType.ExecutionStarted, Name: instance.name, Input: inputJson, Version: '' },
+    event: {
+      EventType: EventType.ExecutionStarted,
+      Name: instance.name,
+      Input: inputJson,
+      Version: instance.version,
+    },
   });
   core.notify();
 }

@@ -65,6 +65,8 @@ export const ActionType = {
 export interface Action {
   actionType: number;
   functionName?: string;
+  /** CallSubOrchestrator(WithRetry): the version passed to callSubOrchestrator, if any. */
+  version?: string;
   input?: unknown;
   instanceId?: string;
   fireAt?: string;

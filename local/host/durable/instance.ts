@@ -2,6 +2,7 @@ import type { Clock } from '../../clock';
 import type { WorkTracker } from '../idle';
 import type { LoadedFunction } from '../invoke';
 import type { Registry, RpcTypedData } from '../registry';
+import type { Versioning } from './versioning';
 import {
   EventType,
   eventTypeName,
@@ -60,6 +61,8 @@ export interface RetryChain {
   readonly name: string;
   readonly inputJson: string | null;
   readonly subInstanceId: string | undefined;
+  /** For a sub-orchestration: the version it was called with (undefined: the worker's default). */
+  readonly version: string | undefined;
   readonly options: RetryOptionsWire;
   readonly firstAttemptAt: number;
   attempt: number;
@@ -100,6 +103,10 @@ export interface InboxItem {
 export interface Instance {
   readonly instanceId: string;
   name: string;
+  /** The orchestration version stamped at creation ('' when none); kept across continue-as-new. */
+  version: string;
+  /** Set while the worker's versioning refuses to run this instance (failure strategy Reject). */
+  rejected: string | undefined;
   status: RuntimeStatus;
   inputJson: string | null;
   outputJson: string | null;
@@ -123,6 +130,16 @@ export interface Instance {
   generation: number;
 }
 
+/**
+ * The durable state a restarted host takes over: the instances, their histories and inboxes.
+ * Until the task hub lives in storage (issue 24, crash survival) a restart hands it over in
+ * memory; what was in flight is redone as the extension redoes it after a restart: pending
+ * activities run again (at-least-once), durable timers are set again, inboxes are drained.
+ */
+export interface DurableTaskHub {
+  readonly instances: readonly Instance[];
+}
+
 /** Options for the engine. */
 export interface DurableEngineOptions {
   readonly registry: Registry;
@@ -134,6 +151,10 @@ export interface DurableEngineOptions {
   readonly log: (message: string) => void;
   /** Values of an activity's extra input bindings (a durable client), as the host binds them. */
   readonly extraInputs?: (fn: LoadedFunction) => Readonly<Record<string, RpcTypedData>>;
+  /** A task hub left by a stopped engine ({@link DurableTaskHub}): its instances carry on here. */
+  readonly taskHub?: DurableTaskHub;
+  /** Orchestration versioning (host.json); default: none (every instance runs, version ''). */
+  readonly versioning?: Versioning;
   /** Activities to deliver twice (see `DurableEngine.duplicateActivities`). */
   readonly duplicateActivities?: (name: string) => boolean;
 }

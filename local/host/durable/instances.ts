@@ -1,9 +1,12 @@
 import { Semaphore } from '../idle';
 import { runEpisode, fail } from './episode';
 import { EventType } from './history';
+import { dispatchActivity, startTimer } from './scheduler';
+import { NO_VERSIONING, versionMismatch, type Versioning } from './versioning';
 import {
   RUNNING_STATES,
   type DurableEngineOptions,
+  type DurableTaskHub,
   type InboxItem,
   type Instance,
   type RuntimeStatus,
@@ -26,7 +29,11 @@ export class EngineCore {
   /** See `DurableEngine.duplicateActivities`. */
   duplicateActivities: ((name: string) => boolean) | undefined;
 
+  /** The worker's orchestration versioning (host.json). */
+  readonly versioning: Versioning;
+
   constructor(readonly options: DurableEngineOptions) {
+    this.versioning = options.versioning ?? NO_VERSIONING;
     this.activitySlots = new Semaphore(options.maxConcurrentActivityFunctions);
     this.duplicateActivities = options.duplicateActivities;
   }
@@ -37,6 +44,7 @@ export class EngineCore {
     name: string,
     inputJson: string | null,
     parent: Instance['parent'],
+    version: string = this.versioning.defaultVersion,
   ): Instance {
     const previous = this.instances.get(instanceId);
     if (previous) {
@@ -47,6 +55,8 @@ export class EngineCore {
     const instance: Instance = {
       instanceId,
       name,
+      version,
+      rejected: undefined,
       status: 'Pending',
       inputJson,
       outputJson: null,
@@ -66,10 +76,52 @@ export class EngineCore {
     };
     this.instances.set(instanceId, instance);
     this.enqueue(instance, {
-      event: { EventType: EventType.ExecutionStarted, Name: name, Input: inputJson, Version: '' },
+      event: { EventType: EventType.ExecutionStarted, Name: name, Input: inputJson, Version: version },
     });
     this.notify();
     return instance;
+  }
+
+  /**
+   * Takes over the instances of a stopped engine. Each is copied (the old engine's late work lands
+   * in the old objects, not here); its pending activities are dispatched again, its durable
+   * timers set again, and its inbox drained under this engine's versioning.
+   */
+  adopt(hub: DurableTaskHub): void {
+    const copies = hub.instances.map((old): Instance => ({
+      ...old,
+      inbox: [...old.inbox],
+      history: [...old.history],
+      scheduled: [...old.scheduled],
+      pending: new Map(),
+      pumping: false,
+      rejected: undefined,
+    }));
+    for (const instance of copies) this.instances.set(instance.instanceId, instance);
+    hub.instances.forEach((old, i) => {
+      const instance = copies[i]!;
+      if (!RUNNING_STATES.has(instance.status)) return;
+      const arrived = (id: number) =>
+        instance.inbox.some((item) => item.event['TaskScheduledId'] === id || item.event['TimerId'] === id);
+      for (const [id, p] of old.pending) {
+        if (arrived(id)) {
+          instance.pending.set(id, p);
+        } else if (p.kind === 'timer') {
+          startTimer(this, instance, id, p.fireAt, p.role);
+        } else if (p.kind === 'sub') {
+          instance.pending.set(id, p);
+        } else {
+          instance.pending.set(id, p);
+          const scheduled = instance.history.find(
+            (e) => e.EventType === EventType.TaskScheduled && e.EventId === id,
+          );
+          const inputJson = typeof scheduled?.['Input'] === 'string' ? scheduled['Input'] : null;
+          const name = typeof scheduled?.['Name'] === 'string' ? scheduled['Name'] : '';
+          dispatchActivity(this, instance, id, name, inputJson);
+        }
+      }
+      this.pump(instance);
+    });
   }
 
   /** Queues an event for the instance and makes sure its pump runs. */
@@ -97,6 +149,21 @@ export class EngineCore {
       const item = instance.inbox.shift();
       if (!item) return;
       if (!RUNNING_STATES.has(instance.status)) continue; // finished: late events are discarded
+      const mismatch = versionMismatch(instance.version, this.versioning);
+      if (mismatch !== undefined) {
+        if (this.versioning.failure === 'Fail') {
+          fail(this, instance, mismatch, this.options.clock.now());
+          return;
+        }
+        // Reject: the work item goes back unprocessed, for a worker whose version matches (here:
+        // the next host started on this task hub). The instance keeps its state.
+        instance.inbox.unshift(item);
+        if (instance.rejected === undefined)
+          this.options.log(`Rejected orchestration '${instance.instanceId}': ${mismatch}`);
+        instance.rejected = mismatch;
+        return;
+      }
+      instance.rejected = undefined;
       try {
         await runEpisode(this, instance, item);
       } catch (error) {

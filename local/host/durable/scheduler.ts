@@ -107,7 +107,9 @@ export function hostSideFollowUps(
           ),
         );
         instance.pending.set(id, { kind: 'sub', childId: subId, chain });
-        after.push(() => startSubOrchestration(core, instance, id, chain.name, subId, chain.inputJson));
+        after.push(() =>
+          startSubOrchestration(core, instance, id, chain.name, subId, chain.inputJson, chain.version),
+        );
       }
     } else if (p.role.type === 'long' && p.role.finalFireAt > nowMs) {
       const next =
@@ -155,6 +157,9 @@ export function scheduleAction(
       // Sub-orchestration input is not pre-stringified by the SDK.
       const inputJson = action.input === undefined ? null : JSON.stringify(action.input);
       const subId = action.instanceId ?? `${instance.instanceId}:${id}`;
+      // The version passed to callSubOrchestrator, else the worker's default (the SDK's typings:
+      // "If not specified, the default version from host.json will be used").
+      const version = action.version ?? core.versioning.defaultVersion;
       instance.scheduled.push({ id, kind: 'sub', name, subInstanceId: subId });
       instance.history.push(
         historyEvent(
@@ -165,10 +170,10 @@ export function scheduleAction(
         ),
       );
       const chain = action.retryOptions
-        ? newChain('sub', name, inputJson, action.instanceId, action.retryOptions, nowMs)
+        ? newChain('sub', name, inputJson, action.instanceId, action.retryOptions, nowMs, version)
         : undefined;
       instance.pending.set(id, { kind: 'sub', childId: subId, chain });
-      after.push(() => startSubOrchestration(core, instance, id, name, subId, inputJson));
+      after.push(() => startSubOrchestration(core, instance, id, name, subId, inputJson, version));
       return;
     }
     case ActionType.CreateTimer: {
@@ -290,6 +295,7 @@ export function startSubOrchestration(
   name: string,
   subId: string,
   inputJson: string | null,
+  version: string | undefined,
 ): void {
   const fn = core.options.functions(name);
   if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
@@ -303,7 +309,13 @@ export function startSubOrchestration(
     });
     return;
   }
-  core.createInstance(subId, fn.name, inputJson, { instanceId: parent.instanceId, taskId });
+  core.createInstance(
+    subId,
+    fn.name,
+    inputJson,
+    { instanceId: parent.instanceId, taskId },
+    version ?? core.versioning.defaultVersion,
+  );
 }
 
 /** A new retry chain for a call with retry options (its first attempt at `nowMs`). */
@@ -314,9 +326,11 @@ function newChain(
   subInstanceId: string | undefined,
   options: RetryOptionsWire,
   nowMs: number,
+  version?: string,
 ): RetryChain {
   return {
     kind,
+    version,
     name,
     inputJson,
     subInstanceId,

@@ -123,7 +123,10 @@ export async function startPlansWorld(
       ...options.settings,
     },
   });
-  const h = world.host;
+  // The host of the moment: `world.restartHost()` replaces it.
+  const h = {
+    fetch: (route: string, init?: RequestInit) => world.host.fetch(route, init),
+  };
   const json = async (res: Response) => {
     const text = await res.text();
     let parsed: unknown;
@@ -139,7 +142,9 @@ export async function startPlansWorld(
     clock,
     stack: world.stack!,
     site: world.sites.get('dc1')!,
-    host: h,
+    get host() {
+      return world.host;
+    },
     async post(route, body, headers = {}) {
       const res = await h.fetch(route, {
         method: 'POST',
