@@ -77,7 +77,7 @@ describe('relay end to end', () => {
   });
 
   const restore = (poolFqdn: string, lostPoolFqdn: string, timeoutMs = 3600_000) =>
-    world.host.startOrchestration('lyncConferenceRestore', {
+    startAsLifeboat(world.host, world.azurite.connectionString, 'lyncConferenceRestore', {
       site: world.site,
       poolFqdn,
       lostPoolFqdn,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VmFailbackResult } from '../../../shared/onprem/contracts';
+import { startAsLifeboat } from '../../helpers/tickets';
 import { relayApp } from './app';
 import { startRelayWorld, type RelayWorld } from './helpers';
 
@@ -45,7 +46,8 @@ afterAll(async () => {
 });
 
 async function failBack(vms: string[], extra: Record<string, unknown> = {}): Promise<VmFailbackResult> {
-  const id = await world.host.startOrchestration('vmFailback', {
+  // A failover-mode flow runs only when Lifeboat starts it (its ticket first: issue 20).
+  const id = await startAsLifeboat(world.host, world.azurite.connectionString, 'vmFailback', {
     site: world.site,
     vms,
     ...options,

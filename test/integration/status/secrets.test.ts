@@ -110,6 +110,7 @@ beforeAll(async () => {
   const drill = await post('/api/onprem/lync-restore', {
     site: 'dc1',
     poolFqdn: 'pool2.contoso.local',
+    lostPoolFqdn: 'pool1.contoso.local',
     mode: 'drill',
   });
   const drillEnd = await w.waitFor(drill.instanceId!, { advance: 'unlessAwaitingAgent', timeoutMs: 60_000 });
