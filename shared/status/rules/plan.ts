@@ -1,4 +1,4 @@
-import type { RunSummary } from '../../plans/report';
+import type { PlanSummary, RunSummary } from '../../plans/report';
 import { light, worst, type Light } from '../colour';
 import type { PlanInput } from '../inputs';
 import type { PlanStatus, RunLine } from '../report';
@@ -37,6 +37,29 @@ export function approveCommand(
   };
 }
 
+/**
+ * The last drill that ran to its end (issue 21, item 8): a drill cancelled or preempted part way
+ * proves nothing either way, so it neither fails nor passes the plan; the newest such drill after
+ * the one used is returned to be mentioned. The summary's `lastDrill` is the last final drill of
+ * any kind; older drills come from `recent` (the last 50 runs).
+ */
+function lastDrillRun(
+  s: PlanSummary,
+  runs: readonly RunSummary[],
+): { drill?: RunSummary; newerCancelled?: RunSummary } {
+  const drills = [...(s.lastDrill === undefined ? [] : [s.lastDrill]), ...runs]
+    .filter((r) => r.mode === 'drill' && (r.state === 'completed' || r.state === 'cancelled'))
+    .sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0));
+  const drill = drills.find((r) => r.state === 'completed');
+  const cancelled = drills.find(
+    (r) => r.state === 'cancelled' && (drill === undefined || r.requestedAt > drill.requestedAt),
+  );
+  return {
+    ...(drill === undefined ? {} : { drill }),
+    ...(cancelled === undefined ? {} : { newerCancelled: cancelled }),
+  };
+}
+
 /** One plan: its last drill, runs in progress, failovers waiting for approval. */
 export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
   const s = p.summary;
@@ -67,9 +90,14 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
       approve: approveCommand(baseUrl, r.runId),
     }));
   const inProgress = unique.filter((r) => IN_PROGRESS.has(r.state)).map(runLine);
+  const { drill: ranToEnd, newerCancelled } = lastDrillRun(s, unique);
   let lastDrill: PlanStatus['lastDrill'] = null;
-  if (s.lastDrill !== undefined) {
-    const d = runLine(s.lastDrill);
+  const cancelNote =
+    newerCancelled === undefined
+      ? ''
+      : `; a newer drill ${newerCancelled.runId} (${newerCancelled.endedAt ?? newerCancelled.requestedAt}) was cancelled (or preempted) and proves nothing`;
+  if (ranToEnd !== undefined) {
+    const d = runLine(ranToEnd);
     const rto =
       d.rto.achievedMinutes === null
         ? ''
@@ -83,11 +111,17 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
           : d.rto.met === false
             ? light('amber', `the last drill (${when}) succeeded but missed its RTO${rto}`)
             : light('green', `the last drill (${when}) succeeded${rto}`);
-    lastDrill = { ...d, ...l };
+    lastDrill = { ...d, ...l, reason: `${l.reason}${cancelNote}` };
   }
   const parts: Light[] = [
     ...(invalid === undefined ? [] : [invalid]),
-    lastDrill ?? light('amber', 'this plan has never been drilled'),
+    lastDrill ??
+      (newerCancelled === undefined
+        ? light('amber', 'this plan has never been drilled')
+        : light(
+            'amber',
+            `no drill of this plan has run to its end: the drill ${newerCancelled.runId} (${newerCancelled.endedAt ?? newerCancelled.requestedAt}) was cancelled (or preempted) before its end`,
+          )),
     ...pendingApprovals.map((r) =>
       light('amber', `failover ${r.runId} is waiting for approval since ${r.requestedAt}`),
     ),

@@ -426,6 +426,33 @@ describe('a plan', () => {
     expect(slow.colour).toBe('amber');
     expect(slow.reason).toMatch(/missed its RTO, RTO 75 min of 60 min/);
   });
+  it('a cancelled or preempted drill proves nothing: the last drill that ran to its end is used, and the cancel said', () => {
+    const good = run({ runId: 'd1' });
+    const cancelled = run({
+      runId: 'd2',
+      state: 'cancelled',
+      outcome: 'partial',
+      requestedAt: ago(2 * H).toISOString(),
+      endedAt: ago(H).toISOString(),
+      rto: { targetMinutes: 60 },
+    });
+    const p = planStatus(
+      { plan: 'p', summary: { plan: 'p', lastDrill: cancelled, recent: [cancelled, good], updatedAt: '' } },
+      '',
+    );
+    expect(p.colour).toBe('green');
+    expect(p.lastDrill?.runId).toBe('d1');
+    expect(p.reason).toMatch(/succeeded/);
+    expect(p.lastDrill?.reason).toMatch(/a newer drill d2 .* was cancelled/);
+    expect(p.reason).not.toMatch(/ended partial/);
+    // Only cancelled drills: nothing proven, never red for it.
+    const only = planStatus(
+      { plan: 'p', summary: { plan: 'p', lastDrill: cancelled, recent: [cancelled], updatedAt: '' } },
+      '',
+    );
+    expect(only.colour).toBe('amber');
+    expect(only.reason).toMatch(/no drill of this plan has run to its end.*d2 .*was cancelled/);
+  });
   it('lists runs in progress with their percent', () => {
     const p = planStatus(
       {
