@@ -41,6 +41,13 @@ function reportHref(r: RunLine): string {
     : `/api/runs/${encodeURIComponent(r.runId)}/report.html`;
 }
 
+function until(isoText: string, now: Date): string {
+  const t = Date.parse(isoText);
+  if (Number.isNaN(t)) return e(isoText);
+  const left = t - now.getTime();
+  return `${e(isoText)} (${left > 0 ? `in ${e(humanDuration(left))}` : `${e(humanDuration(-left))} ago`})`;
+}
+
 function when(isoText: string | null, now: Date): string {
   if (isoText === null) return 'never';
   const t = Date.parse(isoText);
@@ -122,10 +129,8 @@ function plan(p: PlanStatus, now: Date): string {
       `<li>${badge('green', `${r.percent}%`)} <b>In progress</b>: ${runText(r)} <progress max="100" value="${e(r.percent)}">${e(r.percent)}%</progress></li>`,
   );
   const approvals = p.pendingApprovals.map(
-    (
-      r,
-    ) => `<li class="amber">${badge('amber', 'APPROVAL')} <b>Failover ${e(r.runId)} waits for approval</b> since ${when(r.requestedAt, now)}${r.requestedBy === null ? '' : `, requested by ${e(r.requestedBy)}`}.
-Approve: <code>${e(r.approve.method)} ${e(r.approve.path)}</code><pre>${e(r.approve.curl)}</pre></li>`,
+    (r) =>
+      `<li class="amber">${badge('amber', 'APPROVAL')} <b>Failover ${e(r.runId)} waits for approval</b> (see the top of the page)</li>`,
   );
   return `<section class="card ${p.colour}" id="plan-${e(p.plan)}">
 <h3>${badge(p.colour)} Plan ${e(p.plan)}</h3>
@@ -146,6 +151,8 @@ h1{font-size:1.4rem;margin:.2rem 0 .6rem}
 h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
 h3{font-size:1.05rem;margin:0 0 .3rem}
 .answer{padding:1rem;border-radius:.6rem;border:3px solid #999;background:#fff}
+.approvals{list-style:none;padding:0;margin:0 0 .8rem}.approval{border:2px solid #b36b00;border-radius:.5rem;padding:.6rem;margin:.4rem 0}
+.cmds{display:grid;gap:.5rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}.cmd{min-width:0}
 .answer .big{font-size:1.6rem;font-weight:700}
 .grid{display:grid;gap:.8rem;grid-template-columns:repeat(auto-fill,minmax(20rem,1fr))}
 .card{background:#fff;border-radius:.6rem;padding:.8rem;border-left:.5rem solid #999;overflow-wrap:anywhere}
@@ -166,6 +173,21 @@ progress{width:100%}
 footer{margin-top:1.5rem;font-size:.85rem;color:#555}
 @media (max-width:40rem){body{padding:.6rem}.grid{grid-template-columns:1fr}}
 `;
+
+/** A failover waiting for approval: who asked, why, since and until when, and the three commands side by side. */
+function approval(a: StatusReport['canRecover']['pendingApprovals'][number], now: Date): string {
+  const cmd = (label: string, c: { method: string; path: string; curl: string }) =>
+    `<div class="cmd"><b>${e(label)}</b> <code>${e(c.method)} ${e(c.path)}</code><pre>${e(c.curl)}</pre></div>`;
+  return `<li class="amber approval">${badge('amber', 'APPROVAL NEEDED')} <b>Failover ${e(a.runId)}</b> of plan ${e(a.plan)}
+<dl>
+<dt>Asked by</dt><dd>${a.requestedBy === null ? '<span class="muted">not recorded</span>' : e(a.requestedBy)}</dd>
+<dt>Why</dt><dd>${a.reason === null ? '<span class="muted">no reason given</span>' : e(a.reason)}</dd>
+<dt>Asked</dt><dd>${when(a.requestedAt, now)}</dd>
+<dt>Expires</dt><dd>${a.expiresAt === null ? '<span class="muted">not recorded</span>' : until(a.expiresAt, now)}</dd>
+</dl>
+<div class="cmds">${cmd('Approve', a.approve)}${cmd('Reject', a.reject)}${cmd('Cancel', a.cancel)}</div>
+<a href="${e(reportHref(a))}">report</a></li>`;
+}
 
 /** Renders the status page. */
 export function renderStatusHtml(report: StatusReport): string {
@@ -227,6 +249,7 @@ export function renderStatusHtml(report: StatusReport): string {
 <main>
 <h1>Lifeboat status</h1>
 <section class="answer ${a.colour}" id="answer">
+${a.pendingApprovals.length === 0 ? '' : `<ul class="approvals">${a.pendingApprovals.map((x) => approval(x, now)).join('\n')}</ul>`}
 <div>Can we recover now?</div>
 <div class="big">${badge(a.colour)} ${e(a.headline)}</div>
 ${reasons.length === 0 ? '<p>Every item is green.</p>' : `<ul>${reasons.join('\n')}</ul>`}

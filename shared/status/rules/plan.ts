@@ -1,7 +1,7 @@
 import type { PlanSummary, RunSummary } from '../../plans/report';
 import { light, worst, type Light } from '../colour';
 import type { PlanInput } from '../inputs';
-import type { PlanStatus, RunLine } from '../report';
+import type { PlanStatus, RunCommand, RunLine } from '../report';
 
 function runLine(r: RunSummary): RunLine {
   return {
@@ -60,6 +60,15 @@ function lastDrillRun(
   };
 }
 
+/** A decision request on a run (route and a ready-to-edit curl; never a key). */
+function runCommand(baseUrl: string, path: string, body: string): RunCommand {
+  return {
+    method: 'POST',
+    path,
+    curl: `curl -X POST "${baseUrl.replace(/\/+$/, '')}${path}?code=<function key>" -H 'content-type: application/json' -d '${body}'`,
+  };
+}
+
 /** One plan: its last drill, runs in progress, failovers waiting for approval. */
 export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
   const s = p.summary;
@@ -87,7 +96,15 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
     .map((r) => ({
       ...runLine(r),
       requestedBy: r.requestedBy ?? null,
+      reason: r.reason ?? null,
+      expiresAt: r.approvalDeadline ?? null,
       approve: approveCommand(baseUrl, r.runId),
+      reject: runCommand(
+        baseUrl,
+        `/api/failovers/${encodeURIComponent(r.runId)}/reject`,
+        '{"comment":"<why>"}',
+      ),
+      cancel: runCommand(baseUrl, `/api/runs/${encodeURIComponent(r.runId)}/cancel`, '{"reason":"<why>"}'),
     }));
   const inProgress = unique.filter((r) => IN_PROGRESS.has(r.state)).map(runLine);
   const { drill: ranToEnd, newerCancelled } = lastDrillRun(s, unique);
@@ -123,7 +140,10 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
             `no drill of this plan has run to its end: the drill ${newerCancelled.runId} (${newerCancelled.endedAt ?? newerCancelled.requestedAt}) was cancelled (or preempted) before its end`,
           )),
     ...pendingApprovals.map((r) =>
-      light('amber', `failover ${r.runId} is waiting for approval since ${r.requestedAt}`),
+      light(
+        'amber',
+        `failover ${r.runId} is waiting for approval since ${r.requestedAt}${r.expiresAt === null ? '' : `; it expires at ${r.expiresAt}`}`,
+      ),
     ),
   ];
   const colour = worst(...parts.map((x) => x.colour));

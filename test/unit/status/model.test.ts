@@ -13,6 +13,7 @@ import {
   type StatusInputs,
 } from '../../../shared/status/model';
 import type { SiteHeartbeats } from '../../../shared/status/heartbeats';
+import { renderStatusHtml } from '../../../shared/status/html';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const H = 3600_000;
@@ -405,6 +406,38 @@ describe('a plan', () => {
     });
     expect(p.pendingApprovals[0]?.requestedBy).toBe('bob');
   });
+  it('a pending approval says who asked, why, when it expires, with approve, reject and cancel side by side', () => {
+    const deadline = new Date(NOW.getTime() + 3 * H).toISOString();
+    const p = planStatus(
+      {
+        plan: 'p',
+        summary: {
+          plan: 'p',
+          active: run({
+            runId: 'f1',
+            mode: 'failover',
+            state: 'pendingApproval',
+            outcome: undefined,
+            requestedBy: 'bob',
+            reason: 'gateway down',
+            approvalDeadline: deadline,
+          }),
+          lastDrill: run({}),
+          recent: [],
+          updatedAt: NOW.toISOString(),
+        },
+      },
+      'https://lifeboat.example',
+    );
+    expect(p.pendingApprovals[0]).toMatchObject({
+      requestedBy: 'bob',
+      reason: 'gateway down',
+      expiresAt: deadline,
+      reject: { method: 'POST', path: '/api/failovers/f1/reject' },
+      cancel: { method: 'POST', path: '/api/runs/f1/cancel' },
+    });
+    expect(p.reason).toMatch(/expires/);
+  });
   it('is red when the last drill failed, amber when it missed its RTO, with the achieved RTO', () => {
     const failed = planStatus(
       { plan: 'p', summary: { plan: 'p', lastDrill: run({ outcome: 'failed' }), recent: [], updatedAt: '' } },
@@ -485,6 +518,47 @@ describe('a plan', () => {
 });
 
 describe('can we recover now?', () => {
+  it('lists pending approvals first in the answer, each with its plan and deadline', () => {
+    const deadline = new Date(NOW.getTime() + 3 * H).toISOString();
+    const r = buildStatus(
+      inputs({
+        plans: [
+          {
+            plan: 'p',
+            summary: {
+              plan: 'p',
+              active: run({
+                runId: 'f1',
+                mode: 'failover',
+                state: 'pendingApproval',
+                outcome: undefined,
+                requestedBy: 'bob',
+                approvalDeadline: deadline,
+              }),
+              lastDrill: run({}),
+              recent: [],
+              updatedAt: '',
+            },
+          },
+        ],
+      }),
+    );
+    expect(r.canRecover.pendingApprovals).toMatchObject([
+      { plan: 'p', runId: 'f1', requestedBy: 'bob', expiresAt: deadline },
+    ]);
+    const html = renderStatusHtml(r);
+    const box = html.slice(
+      html.indexOf('id="answer"'),
+      html.indexOf('</section>', html.indexOf('id="answer"')),
+    );
+    expect(box.indexOf('APPROVAL NEEDED')).toBeGreaterThan(-1);
+    expect(box.indexOf('APPROVAL NEEDED')).toBeLessThan(box.indexOf('Can we recover now?'));
+    expect(box).toMatch(/Asked by<\/dt><dd>bob/);
+    expect(box).toMatch(/Expires<\/dt><dd>[^<]*in 3 h/);
+    for (const path of ['/api/failovers/f1/approve', '/api/failovers/f1/reject', '/api/runs/f1/cancel'])
+      expect(box).toContain(path);
+  });
+
   it('yes when every item is green', () => {
     expect(buildStatus(inputs()).canRecover).toMatchObject({ answer: 'yes', colour: 'green', reasons: [] });
   });
