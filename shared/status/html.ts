@@ -139,7 +139,7 @@ function plan(p: PlanStatus, now: Date): string {
 ${approvals.join('\n')}
 ${drill}
 ${progress.join('\n')}
-${p.lastFailover === null ? '' : `<li><b>Last failover</b>: ${runText(p.lastFailover)}</li>`}
+${p.lastFailover === null ? '' : row('Last failover', p.lastFailover, runText(p.lastFailover))}
 </ul>
 </section>`;
 }
@@ -252,6 +252,7 @@ export function renderStatusHtml(report: StatusReport): string {
 ${a.pendingApprovals.length === 0 ? '' : `<ul class="approvals">${a.pendingApprovals.map((x) => approval(x, now)).join('\n')}</ul>`}
 <div>Can we recover now?</div>
 <div class="big">${badge(a.colour)} ${e(a.headline)}</div>
+${a.notes.map((n) => `<p class="note">${badge('amber', 'NOTE')} ${e(n)}</p>`).join('\n')}
 ${reasons.length === 0 ? '<p>Every item is green.</p>' : `<ul>${reasons.join('\n')}</ul>`}
 </section>
 ${sections.join('\n')}

@@ -66,7 +66,8 @@ export interface RunLine {
 export interface PlanStatus extends Light {
   plan: string;
   lastDrill: (RunLine & Light) | null;
-  lastFailover: RunLine | null;
+  /** The last failover that ended, with its colour (green: it succeeded, production is on the standby). */
+  lastFailover: (RunLine & Light) | null;
   /** Runs in progress (running, cleaning up, waiting for a drill) with percent complete. */
   inProgress: RunLine[];
   /** Failovers waiting for approval, with how to approve them. */
@@ -108,6 +109,8 @@ export interface RecoverAnswer extends Light {
   headline: string;
   /** Every item that is not green, with its reason (worst first). */
   reasons: { item: string; colour: Colour; reason: string }[];
+  /** What an operator must know beside the answer (production runs on the standby since a failover). */
+  notes: string[];
   /** Failovers waiting for approval, every plan's, soonest deadline first (shown first). */
   pendingApprovals: (PendingApproval & { plan: string })[];
 }

@@ -69,6 +69,38 @@ function runCommand(baseUrl: string, path: string, body: string): RunCommand {
   };
 }
 
+/**
+ * The last failover's badge: it moved production to the standby (green when it succeeded, amber
+ * partial, red otherwise). It does not colour the plan (a failover is not a fault of the plan);
+ * the answer says production runs on the standby ({@link failoverInEffect}).
+ */
+function failoverLine(f: RunLine): RunLine & Light {
+  const when = f.endedAt ?? f.startedAt ?? f.requestedAt;
+  if (f.outcome === 'succeeded')
+    return {
+      ...f,
+      ...light('green', `failover ${f.runId} succeeded (${when}): production runs on the standby`),
+    };
+  if (f.outcome === 'partial')
+    return {
+      ...f,
+      ...light(
+        'amber',
+        `failover ${f.runId} ended partial (${when}): part of production runs on the standby`,
+      ),
+    };
+  if (f.outcome === null) return { ...f, ...light('green', `failover ${f.runId} is ${f.state}`) };
+  return { ...f, ...light('red', `failover ${f.runId} ended ${f.outcome} (${when})`) };
+}
+
+/** The note the answer carries while a failover is in effect (from the run record), or undefined. */
+export function failoverInEffect(p: PlanStatus): string | undefined {
+  const f = p.lastFailover;
+  if (f === null || f.state !== 'completed' || (f.outcome !== 'succeeded' && f.outcome !== 'partial'))
+    return undefined;
+  return `production runs on the standby since ${f.endedAt ?? f.startedAt ?? f.requestedAt} (failover ${f.runId} of plan ${p.plan}${f.outcome === 'partial' ? ', ended partial' : ''})`;
+}
+
 /** One plan: its last drill, runs in progress, failovers waiting for approval. */
 export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
   const s = p.summary;
@@ -150,7 +182,7 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
   return {
     plan: p.plan,
     lastDrill,
-    lastFailover: s.lastFailover === undefined ? null : runLine(s.lastFailover),
+    lastFailover: s.lastFailover === undefined ? null : failoverLine(runLine(s.lastFailover)),
     inProgress,
     pendingApprovals,
     colour,

@@ -518,6 +518,28 @@ describe('a plan', () => {
 });
 
 describe('can we recover now?', () => {
+  it('after a real failover says production runs on the standby, from the run records', () => {
+    const failover = run({ runId: 'f9', mode: 'failover', endedAt: ago(2 * H).toISOString() });
+    const r = buildStatus(
+      inputs({
+        plans: [
+          {
+            plan: 'p',
+            summary: { plan: 'p', lastDrill: run({}), lastFailover: failover, recent: [], updatedAt: '' },
+          },
+        ],
+      }),
+    );
+    expect(r.canRecover.answer).toBe('yes');
+    expect(r.canRecover.notes).toEqual([
+      expect.stringMatching(/production runs on the standby since .* \(failover f9 of plan p\)/),
+    ]);
+    expect(r.canRecover.headline).toMatch(/standby/);
+    const p = r.plans![0]!;
+    expect(p.lastFailover).toMatchObject({ runId: 'f9', colour: 'green' });
+    expect(renderStatusHtml(r)).toMatch(/production runs on the standby/);
+  });
+
   it('lists pending approvals first in the answer, each with its plan and deadline', () => {
     const deadline = new Date(NOW.getTime() + 3 * H).toISOString();
     const r = buildStatus(
