@@ -146,7 +146,7 @@ ${p.lastFailover === null ? '' : row('Last failover', p.lastFailover, runText(p.
 
 const CSS = `
 *{box-sizing:border-box}
-body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:1rem;color:#1b1b1b;background:#f6f7f9;max-width:70rem;margin-inline:auto}
+body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:1rem;color:#1b1b1b;background:#f6f7f9;max-width:120rem;margin-inline:auto;overflow-wrap:anywhere}
 h1{font-size:1.4rem;margin:.2rem 0 .6rem}
 h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
 h3{font-size:1.05rem;margin:0 0 .3rem}
@@ -154,7 +154,8 @@ h3{font-size:1.05rem;margin:0 0 .3rem}
 .approvals{list-style:none;padding:0;margin:0 0 .8rem}.approval{border:2px solid #b36b00;border-radius:.5rem;padding:.6rem;margin:.4rem 0}
 .cmds{display:grid;gap:.5rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}.cmd{min-width:0}
 .answer .big{font-size:1.6rem;font-weight:700}
-.grid{display:grid;gap:.8rem;grid-template-columns:repeat(auto-fill,minmax(20rem,1fr))}
+.grid{display:grid;gap:.8rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,24rem),1fr))}
+.grid>*{min-width:0}
 .card{background:#fff;border-radius:.6rem;padding:.8rem;border-left:.5rem solid #999;overflow-wrap:anywhere}
 .card.red,.answer.red{border-color:#b00020}
 .card.amber,.answer.amber{border-color:#b36b00}
