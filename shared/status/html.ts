@@ -1,5 +1,6 @@
 import type { Colour, Light, PlanStatus, RunLine, ServiceStatus, SiteStatus, StatusReport } from './model';
 import { humanDuration } from './model';
+import { utcText } from './colour';
 
 /**
  * The status page (`GET /api/status.html`): one self-contained HTML document rendered from the
@@ -26,6 +27,18 @@ const WORD: Readonly<Record<Colour, string>> = {
   unknown: 'UNKNOWN',
 };
 
+/** Alert decisions as words (never the code's camelCase). */
+const DECISION_WORDS: Readonly<Record<string, string>> = {
+  started: 'started',
+  attached: 'attached',
+  duplicate: 'duplicate',
+  ignored: 'ignored',
+  refused: 'refused',
+  cancelledPending: 'cancelled pending failover',
+  recorded: 'recorded',
+  rejected: 'rejected',
+};
+
 function badge(colour: Colour, text = WORD[colour]): string {
   return `<span class="badge ${colour}">${e(text)}</span>`;
 }
@@ -45,14 +58,14 @@ function until(isoText: string, now: Date): string {
   const t = Date.parse(isoText);
   if (Number.isNaN(t)) return e(isoText);
   const left = t - now.getTime();
-  return `${e(isoText)} (${left > 0 ? `in ${e(humanDuration(left))}` : `${e(humanDuration(-left))} ago`})`;
+  return `${e(utcText(isoText))} (${left > 0 ? `in ${e(humanDuration(left))}` : `${e(humanDuration(-left))} ago`})`;
 }
 
 function when(isoText: string | null, now: Date): string {
   if (isoText === null) return 'never';
   const t = Date.parse(isoText);
   if (Number.isNaN(t)) return e(isoText);
-  return `${e(isoText)} (${e(humanDuration(now.getTime() - t))} ago)`;
+  return `${e(utcText(isoText))} (${e(humanDuration(now.getTime() - t))} ago)`;
 }
 
 function service(s: ServiceStatus, now: Date): string {
@@ -67,7 +80,7 @@ function service(s: ServiceStatus, now: Date): string {
   const rvDetail =
     rv.last === null
       ? ''
-      : `last: ${e(rv.last.outcome)} into ${e(rv.last.target)} at ${e(rv.last.at)} (${e(rv.last.backup)})`;
+      : `last: ${e(rv.last.outcome)} into ${e(rv.last.target)} ${when(rv.last.at, now)} (${e(rv.last.backup)})`;
   const targets = s.targets.map((t) =>
     row(
       t.role === 'standby' ? `Standby ${t.name}` : `Drill target ${t.name}`,
@@ -228,7 +241,7 @@ export function renderStatusHtml(report: StatusReport): string {
           : `<ul>${report.alerts
               .map(
                 (x) =>
-                  `<li class="${x.colour}">${badge(x.colour, x.decision.toUpperCase())} ${e(x.decidedAt)} · ${e(x.rule ?? x.alertId)}${x.monitorCondition === null ? '' : ` (${e(x.monitorCondition)})`}${x.plan === null ? '' : ` → plan ${e(x.plan)}`}${x.runId === null ? '' : `, run ${e(x.runId)}`}: ${e(x.reason)}</li>`,
+                  `<li class="${x.colour}">${badge(x.colour, DECISION_WORDS[x.decision] ?? x.decision)} ${when(x.decidedAt, now)} · ${e(x.rule ?? x.alertId)}${x.monitorCondition === null ? '' : ` (${e(x.monitorCondition)})`}${x.plan === null ? '' : ` → plan ${e(x.plan)}`}${x.runId === null ? '' : `, run ${e(x.runId)}`}: ${e(x.reason)}</li>`,
               )
               .join('\n')}</ul>`
       }`,
@@ -258,7 +271,7 @@ ${reasons.length === 0 ? '<p>Every item is green.</p>' : `<ul>${reasons.join('\n
 </section>
 ${sections.join('\n')}
 ${unknowns}
-<footer>Generated ${e(report.generatedAt)} · JSON: <code>GET /api/status</code> · links need your function key (<code>?code=</code>) unless App Service Authentication is on.</footer>
+<footer>Generated ${e(utcText(report.generatedAt))} · JSON: <code>GET /api/status</code> · links need your function key (<code>?code=</code>) unless App Service Authentication is on.</footer>
 </main>
 </body>
 </html>

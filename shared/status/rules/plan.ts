@@ -1,5 +1,5 @@
 import type { PlanSummary, RunSummary } from '../../plans/report';
-import { light, worst, type Light } from '../colour';
+import { light, utcText, worst, type Light } from '../colour';
 import type { PlanInput } from '../inputs';
 import type { PlanStatus, RunCommand, RunLine } from '../report';
 
@@ -75,7 +75,7 @@ function runCommand(baseUrl: string, path: string, body: string): RunCommand {
  * the answer says production runs on the standby ({@link failoverInEffect}).
  */
 function failoverLine(f: RunLine): RunLine & Light {
-  const when = f.endedAt ?? f.startedAt ?? f.requestedAt;
+  const when = utcText(f.endedAt ?? f.startedAt ?? f.requestedAt);
   if (f.outcome === 'succeeded')
     return {
       ...f,
@@ -98,7 +98,7 @@ export function failoverInEffect(p: PlanStatus): string | undefined {
   const f = p.lastFailover;
   if (f === null || f.state !== 'completed' || (f.outcome !== 'succeeded' && f.outcome !== 'partial'))
     return undefined;
-  return `production runs on the standby since ${f.endedAt ?? f.startedAt ?? f.requestedAt} (failover ${f.runId} of plan ${p.plan}${f.outcome === 'partial' ? ', ended partial' : ''})`;
+  return `production runs on the standby since ${utcText(f.endedAt ?? f.startedAt ?? f.requestedAt)} (failover ${f.runId} of plan ${p.plan}${f.outcome === 'partial' ? ', ended partial' : ''})`;
 }
 
 /** One plan: its last drill, runs in progress, failovers waiting for approval. */
@@ -144,14 +144,14 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
   const cancelNote =
     newerCancelled === undefined
       ? ''
-      : `; a newer drill ${newerCancelled.runId} (${newerCancelled.endedAt ?? newerCancelled.requestedAt}) was cancelled (or preempted) and proves nothing`;
+      : `; a newer drill ${newerCancelled.runId} (${utcText(newerCancelled.endedAt ?? newerCancelled.requestedAt)}) was cancelled (or preempted) and proves nothing`;
   if (ranToEnd !== undefined) {
     const d = runLine(ranToEnd);
     const rto =
       d.rto.achievedMinutes === null
         ? ''
         : `, RTO ${d.rto.achievedMinutes} min of ${d.rto.targetMinutes} min`;
-    const when = d.endedAt ?? d.startedAt ?? d.requestedAt;
+    const when = utcText(d.endedAt ?? d.startedAt ?? d.requestedAt);
     const l =
       d.outcome === null
         ? light('green', `the last drill (${when}) is ${d.state}`)
@@ -169,12 +169,12 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
         ? light('amber', 'this plan has never been drilled')
         : light(
             'amber',
-            `no drill of this plan has run to its end: the drill ${newerCancelled.runId} (${newerCancelled.endedAt ?? newerCancelled.requestedAt}) was cancelled (or preempted) before its end`,
+            `no drill of this plan has run to its end: the drill ${newerCancelled.runId} (${utcText(newerCancelled.endedAt ?? newerCancelled.requestedAt)}) was cancelled (or preempted) before its end`,
           )),
     ...pendingApprovals.map((r) =>
       light(
         'amber',
-        `failover ${r.runId} is waiting for approval since ${r.requestedAt}${r.expiresAt === null ? '' : `; it expires at ${r.expiresAt}`}`,
+        `failover ${r.runId} is waiting for approval since ${utcText(r.requestedAt)}${r.expiresAt === null ? '' : `; it expires at ${utcText(r.expiresAt)}`}`,
       ),
     ),
   ];

@@ -517,6 +517,46 @@ describe('a plan', () => {
   });
 });
 
+describe('the status page text (issue 21, item 12)', () => {
+  it('shows times as the reports do with their age, decisions in words, and a badge on every item', () => {
+    const r = buildStatus(
+      inputs({
+        plans: [
+          {
+            plan: 'p',
+            summary: {
+              plan: 'p',
+              lastDrill: run({}),
+              lastFailover: run({ runId: 'f9', mode: 'failover', endedAt: ago(2 * H).toISOString() }),
+              recent: [],
+              updatedAt: '',
+            },
+          },
+        ],
+        alerts: {
+          updatedAt: NOW.toISOString(),
+          decisions: [
+            {
+              alertId: 'a1',
+              decidedAt: ago(H).toISOString(),
+              decision: 'cancelledPending',
+              reason: 'resolved before approval',
+            },
+          ],
+        },
+      }),
+    );
+    const html = renderStatusHtml(r);
+    expect(html).not.toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}Z/);
+    expect(html).not.toMatch(/\dT\d{2}:\d{2}/);
+    expect(html).toContain('2026-03-01 11:00 UTC (60 min ago)');
+    expect(html).toContain('cancelled pending failover');
+    expect(html).not.toContain('CANCELLEDPENDING');
+    expect(html).toMatch(/<span class="badge green">[^<]*<\/span> <b>Last failover<\/b>/);
+    expect(r.plans![0]!.lastDrill!.reason).toMatch(/\(2026-02-28 \d{2}:\d{2} UTC\)/);
+  });
+});
+
 describe('can we recover now?', () => {
   it('after a real failover says production runs on the standby, from the run records', () => {
     const failover = run({ runId: 'f9', mode: 'failover', endedAt: ago(2 * H).toISOString() });
