@@ -99,7 +99,7 @@ export async function readJson(request: HttpRequest): Promise<unknown> {
 
 /** Reads the JSON body with its schema; an empty body is `{}`. Throws 400 naming the field and rule. */
 export async function readBody<T>(request: HttpRequest, schema: z.ZodType<T>): Promise<T> {
-  const parsed = schema.safeParse(await readJson(request));
+  const parsed = schema.safeParse(await readJson(request), { reportInput: true });
   if (!parsed.success)
     throw httpError(400, 'InvalidInput', formatIssues(parsed.error.issues, { root: 'body' }));
   return parsed.data;
