@@ -72,3 +72,28 @@ describe('restore evidence', () => {
     expect((await backups()).lastRestoreVerification).toMatchObject({ outcome: 'succeeded' });
   });
 });
+
+describe('HTTP edges (issue 21, smaller items)', () => {
+  it('HEAD on a GET route answers as GET without a body', async () => {
+    const res = await w.host.fetch('/api/status', { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('');
+  });
+
+  it('GET on a POST-only sub-route answers 405 with Allow', async () => {
+    for (const path of ['/api/failovers/some-run/approve', '/api/runs/some-run/cancel']) {
+      const res = await w.host.fetch(path);
+      expect(res.status, path).toBe(405);
+      expect(res.headers.get('allow')).toContain('POST');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('MethodNotAllowed');
+    }
+  });
+
+  it('a 20 KB URL answers 431 with a JSON error', async () => {
+    const res = await fetch(`${w.host.baseUrl}/api/status?x=${'a'.repeat(20_000)}`);
+    expect(res.status).toBe(431);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('RequestHeaderTooLarge');
+    expect(body.error.message).toMatch(/URL|header/);
+  });
+});
