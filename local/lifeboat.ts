@@ -14,6 +14,7 @@ import {
 import type { AppLoader } from './host/host';
 import { DEMO_SITE } from './site/agent';
 import type { SimulatedSiteDescription } from './site/simulated';
+import { mainUrls } from './urls';
 import { startWorld, type World } from './world';
 
 /** Options for {@link startLocalLifeboat}. */
@@ -108,7 +109,8 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
     host,
     stack,
     describe: () => [
-      `Functions host   ${host.origin}/api   (health: ${host.origin}/api/health, backups: ${host.origin}/api/backups, restores: ${host.origin}/api/restores)`,
+      `Functions host   ${host.origin}/api`,
+      ...mainUrls(host.origin),
       `APIM services    contoso-apim (primary), contoso-apim-standby (standby), contoso-apim-drill (drill target)`,
       `Durable API      ${host.origin}/runtime/webhooks/durabletask/instances`,
       `Azurite blobs    ${stack.azurite.blobEndpoint}`,

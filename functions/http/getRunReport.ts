@@ -1,4 +1,4 @@
-import { httpError, pathId, route } from '../kit';
+import { httpError, pathId, route, unmatched } from '../kit';
 import { ROLES } from '../../shared/identity/principal';
 import { plans } from '../names/plans';
 
@@ -14,8 +14,9 @@ route(plans.getRunReport, {
   handler: async (request) => {
     const { planDeps } = await import('../../shared/plans/deps');
     const format = request.params['format'];
+    // Another route under runs/{runId}/ (a POST such as cancel) answers 405 with Allow.
     if (format !== 'report' && format !== 'report.html')
-      throw httpError(404, 'NotFound', 'no route: use /api/runs/{runId}/report or /report.html');
+      return unmatched(request.method, `runs/${request.params['runId'] ?? ''}/${format ?? ''}`);
     const runId = pathId(request, 'runId');
     const { store } = await planDeps();
     if (format === 'report.html') {

@@ -5,11 +5,11 @@ import { restore } from '../names/restore';
 
 /**
  * `POST /api/restores` `{ service, target?, backup?, mode? }` (target `standby` by default, backup
- * `latest`, mode `failover`): starts `restoreApim` under the target's singleton instance id. A
+ * `latest`, mode `failover`): starts `restoreApim` as a run of its own (`restore-<target>-<hash>-<time>-<nonce>`). A
  * Lifeboat.Operator may restore into a drill target; overwriting the standby (or an opted-in
  * primary) needs Lifeboat.Approver; a drill targets only drill targets. 202 with the run's route;
  * 400 naming the field; 403 naming the rule or role before anything starts; 404 unknown service
- * or target; 409 with the running instance's id when a restore into that target is running.
+ * or target; 409 `TargetBusy` with the running instance's id when a restore into that target is running.
  */
 route(restore.startRestore, {
   route: 'restores',
@@ -23,18 +23,33 @@ route(restore.startRestore, {
     const body = await readBody(request, startRestoreBody);
     const config = getConfig();
     const { flowTickets, ticketingClient } = await import('../../shared/steps/tickets');
+    const { restoreDeps } = await import('../../shared/restore/deps');
+    const { createRestoreTargets } = await import('../../shared/restore/claimStore');
+    const { randomBytes } = await import('node:crypto');
     // Lifeboat's own start: the restore's ticket is recorded first (issue 20).
     const client = ticketingClient(df.getClient(context), await flowTickets());
-    const started = await startRestore(client, restore.restoreApim.name, config, body, caller);
+    const { isRunning, runtimeStatusOf } = await import('../../shared/durable/start');
+    const targets = createRestoreTargets((await restoreDeps()).container);
+    const now = new Date();
+    const started = await startRestore(client, restore.restoreApim.name, config, body, caller, {
+      now,
+      nonce: randomBytes(3).toString('hex'),
+      claim: (id, me) =>
+        targets.claim(id, me, now, async (holder) => isRunning(await runtimeStatusOf(client, holder))),
+    });
     if (started.kind === 'notFound') throw httpError(404, started.code, started.message);
     if (started.kind === 'forbidden') throw httpError(403, started.code, started.message);
     if (started.kind === 'busy')
       return {
         status: 409,
-        jsonBody: errorBody('RestoreRunning', `a restore into this target is ${started.runtimeStatus}`, {
-          instanceId: started.instanceId,
-          statusUri: `/api/restores/${started.instanceId}`,
-        }),
+        jsonBody: errorBody(
+          'TargetBusy',
+          `a restore into this target is ${started.runtimeStatus}: ${started.instanceId} (/api/restores/${started.instanceId})`,
+          {
+            instanceId: started.instanceId,
+            statusUri: `/api/restores/${started.instanceId}`,
+          },
+        ),
       };
     context.log(
       JSON.stringify({

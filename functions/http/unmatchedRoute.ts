@@ -1,4 +1,4 @@
-import { errorBody, registeredRoutes, route, templateMatches } from '../kit';
+import { route, unmatched } from '../kit';
 import { core } from '../names/core';
 
 /**
@@ -10,30 +10,5 @@ route(core.unmatchedRoute, {
   route: '{*path}',
   methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
   authLevel: 'anonymous',
-  handler: (request) => {
-    const path = request.params['path'] ?? '';
-    const allow = [
-      ...new Set(
-        registeredRoutes()
-          .filter((r) => r.template !== '{*path}' && templateMatches(r.template, path))
-          .flatMap((r) => r.methods),
-      ),
-    ];
-    if (allow.length > 0)
-      return {
-        status: 405,
-        headers: { Allow: allow.join(', ') },
-        jsonBody: errorBody(
-          'MethodNotAllowed',
-          `${request.method} is not allowed on /api/${path}; use ${allow.join(', ')}`,
-        ),
-      };
-    return {
-      status: 404,
-      jsonBody: errorBody(
-        'NotFound',
-        `no route /api/${path}: see GET /api/health and the README for Lifeboat's routes`,
-      ),
-    };
-  },
+  handler: (request) => Promise.resolve(unmatched(request.method, request.params['path'] ?? '')),
 });

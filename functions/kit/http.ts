@@ -99,7 +99,7 @@ export async function readJson(request: HttpRequest): Promise<unknown> {
 
 /** Reads the JSON body with its schema; an empty body is `{}`. Throws 400 naming the field and rule. */
 export async function readBody<T>(request: HttpRequest, schema: z.ZodType<T>): Promise<T> {
-  const parsed = schema.safeParse(await readJson(request));
+  const parsed = schema.safeParse(await readJson(request), { reportInput: true });
   if (!parsed.success)
     throw httpError(400, 'InvalidInput', formatIssues(parsed.error.issues, { root: 'body' }));
   return parsed.data;
@@ -149,6 +149,54 @@ export function registeredRoutes(): readonly { template: string; methods: readon
   return routes;
 }
 
+/**
+ * The answer to a request no route serves with its method (the catch-all, or a route whose
+ * parameter named no resource): 405 with `Allow` when `path` (without `api/`) is one of
+ * Lifeboat's routes with other methods, else 404. Both as JSON an operator can read.
+ */
+export function unmatched(method: string, path: string): HttpResponseInit {
+  const allow = [
+    ...new Set(
+      routes
+        .filter((r) => r.template !== '{*path}' && templateMatches(r.template, path))
+        .flatMap((r) => r.methods)
+        .filter((m) => m !== method.toUpperCase()),
+    ),
+  ];
+  if (allow.length > 0)
+    return {
+      status: 405,
+      headers: { Allow: allow.join(', ') },
+      jsonBody: errorBody(
+        'MethodNotAllowed',
+        `${method} is not allowed on /api/${path}; use ${allow.join(', ')}`,
+      ),
+    };
+  return {
+    status: 404,
+    jsonBody: errorBody(
+      'NotFound',
+      `no route /api/${path}: see GET /api/health and the README for Lifeboat's routes`,
+    ),
+  };
+}
+
+/** HEAD is answered as GET without a body (RFC 9110 §9.3.2): its status and headers only. */
+function headOf(answer: HttpResponseInit | HttpResponse): HttpResponseInit {
+  const status = answer instanceof HttpResponse ? answer.status : answer.status;
+  const headers = new Headers(answer.headers);
+  if (!headers.has('content-type'))
+    headers.set(
+      'content-type',
+      'jsonBody' in answer && answer.jsonBody !== undefined ? 'application/json' : 'text/plain',
+    );
+  const plain: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    plain[name] = value;
+  });
+  return { status: status ?? 200, headers: plain };
+}
+
 /** What every route declares. */
 interface RouteBase {
   route: string;
@@ -180,22 +228,29 @@ export function route(
   name: string,
   spec: RouteBase & { role?: Role | readonly Role[] | undefined; handler: HttpHandler | CallerHandler },
 ): void {
-  routes.push({ template: spec.route, methods: spec.methods });
+  // Every GET route answers HEAD too (as GET, without the body).
+  const methods: HttpMethod[] =
+    spec.methods.includes('GET') && !spec.methods.includes('HEAD') ? [...spec.methods, 'HEAD'] : spec.methods;
+  routes.push({ template: spec.route, methods });
   const role = spec.role;
+  const handle = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    try {
+      if (role === undefined)
+        return withSecurityHeaders(await (spec.handler as HttpHandler)(request, context));
+      const caller = await signedInCaller(request, role);
+      return withSecurityHeaders(await (spec.handler as CallerHandler)(request, context, caller));
+    } catch (error) {
+      return withSecurityHeaders(errorResponse(error, context));
+    }
+  };
   app.http(name, {
     route: spec.route,
-    methods: spec.methods,
+    methods,
     authLevel: spec.authLevel,
     ...(spec.extraInputs === undefined ? {} : { extraInputs: spec.extraInputs }),
     handler: async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-      try {
-        if (role === undefined)
-          return withSecurityHeaders(await (spec.handler as HttpHandler)(request, context));
-        const caller = await signedInCaller(request, role);
-        return withSecurityHeaders(await (spec.handler as CallerHandler)(request, context, caller));
-      } catch (error) {
-        return withSecurityHeaders(errorResponse(error, context));
-      }
+      const answer = await handle(request, context);
+      return request.method === 'HEAD' && !spec.methods.includes('HEAD') ? headOf(answer) : answer;
     },
   });
 }

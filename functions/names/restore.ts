@@ -4,6 +4,9 @@ import type {
   PreflightRestoreTargetOutput,
   SelectRestoreBackupInput,
   SelectRestoreBackupOutput,
+  ClaimRestoreTargetInput,
+  ClaimRestoreTargetOutput,
+  ReleaseRestoreTargetInput,
   SmokeCheckGatewayInput,
   SmokeCheckGatewayOutput,
   VerifyRestoreInput,
@@ -29,6 +32,10 @@ export const restore = {
     'selectRestoreBackup',
   ),
   beginApimRestore: activityRef<BeginApimRestoreInput, ApimOperationBegun>('beginApimRestore'),
+  /** Holds the target for one run (a restore meeting another into the same target refuses TargetBusy). */
+  claimRestoreTarget: activityRef<ClaimRestoreTargetInput, ClaimRestoreTargetOutput>('claimRestoreTarget'),
+  /** Frees the target and keeps the evidence of a run that was not refused. */
+  releaseRestoreTarget: activityRef<ReleaseRestoreTargetInput, void>('releaseRestoreTarget'),
   verifyRestore: activityRef<VerifyRestoreInput, VerifyRestoreOutput>('verifyRestore'),
   smokeCheckGateway: activityRef<SmokeCheckGatewayInput, SmokeCheckGatewayOutput>('smokeCheckGateway'),
   /** The restore canary: a timer on %LIFEBOAT_RESTORE_CANARY_SCHEDULE% starting the orchestration. */

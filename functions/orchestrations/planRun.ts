@@ -253,7 +253,8 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
 
   // 1. Approval.
   if (report.state === 'pendingApproval') {
-    const deadline = new Date(now().getTime() + input.approvalTimeoutMs);
+    // The deadline the report shows (set with the report); older reports: from now.
+    const deadline = new Date(report.approvalDeadline ?? now().getTime() + input.approvalTimeoutMs);
     while (report.state === 'pendingApproval') {
       status(
         `approval: POST /api/failovers/${input.runId}/approve or /reject before ${deadline.toISOString()}`,

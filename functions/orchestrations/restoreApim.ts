@@ -13,6 +13,7 @@ import {
   type Gen,
   type Retry,
 } from '../kit';
+import { backup } from '../names/backup';
 import { restore as names } from '../names/restore';
 
 /**
@@ -28,11 +29,12 @@ import { restore as names } from '../names/restore';
 const target = lazy(() => import('../../shared/restore/target'));
 const run = lazy(() => import('../../shared/restore/run'));
 const verdicts = lazy(() => import('../../shared/restore/verdicts'));
+const claim = lazy(() => import('../../shared/restore/claim'));
 
 const EVENT = 'lifeboat.restore.run';
 
 orchestration(names.restoreApim, {
-  uses: [target, run, verdicts],
+  uses: [target, run, verdicts, claim],
   input: () => run.get().restoreRunInputSchema,
   event: EVENT,
   // A failover changes production: only Lifeboat starts one (issue 20).
@@ -40,19 +42,65 @@ orchestration(names.restoreApim, {
   ended: (ending, raw) => verdicts.get().restoreNotRun(ending, raw, inputText(raw, 'serviceName', 80)),
   *run(context, input) {
     const r = runOf(context, input);
+    let ended: RestoreRunResult;
     try {
-      return yield* restoreInto(context, input, r);
+      ended = yield* restoreInto(context, input, r);
     } catch (error) {
       const problem = publicError(error);
-      return r.end(problem.code === 'RestoreTimeout' ? 'timedOut' : 'failed', problem);
+      ended = r.end(problem.code === 'RestoreTimeout' ? 'timedOut' : 'failed', problem);
     }
+    yield* afterward(context, input, r, ended);
+    return ended;
   },
 });
+
+/**
+ * What a run leaves behind once it ended: a drill that restored a backup records the attempt on
+ * the backup blob (what `GET /api/backups` and pruning read: README "Restore canary"), and the
+ * target is freed with the run's evidence (none for a refusal: it changed nothing, so the last
+ * evidence stands). Neither changes the outcome: a mark or record that cannot be written is
+ * logged, and a target left held is taken over once this run no longer runs.
+ */
+function* afterward(
+  context: OrchestrationContext,
+  input: RestoreRunInput,
+  { steps, claimed }: ReturnType<typeof runOf>,
+  ended: RestoreRunResult,
+): Gen<void> {
+  if (input.mode === 'drill' && ended.backup !== undefined && ended.outcome !== 'refused') {
+    const markInput = {
+      blobName: ended.backup.name,
+      verifiedAt: ended.timings.verifiedAt ?? ended.timings.endedAt ?? ended.timings.startedAt,
+      target: ended.target.resourceId.split('/').pop() ?? ended.target.resourceId,
+      outcome: ended.outcome,
+    };
+    try {
+      yield* steps.call(backup.markRestoreVerified, markInput);
+    } catch (error) {
+      log(context, 'mark', publicError(error));
+    }
+  }
+  if (!claimed.value) return;
+  try {
+    yield* steps.call(names.releaseRestoreTarget, {
+      targetResourceId: ended.target.resourceId,
+      instanceId: context.df.instanceId,
+      evidence: claim.get().evidenceOf(context.df.instanceId, ended),
+    });
+  } catch (error) {
+    log(context, 'release', publicError(error));
+  }
+}
+
+function log(context: OrchestrationContext, what: string, problem: Problem): void {
+  if (!context.df.isReplaying)
+    context.warn(JSON.stringify({ event: `${EVENT}.${what}`, code: problem.code, message: problem.message }));
+}
 
 function* restoreInto(
   context: OrchestrationContext,
   input: RestoreRunInput,
-  { result, steps, status, end, now }: ReturnType<typeof runOf>,
+  { result, steps, status, end, now, claimed }: ReturnType<typeof runOf>,
 ): Gen<RestoreRunResult> {
   const v = verdicts.get();
   status('target-rules');
@@ -60,9 +108,23 @@ function* restoreInto(
   if (!rule.ok) return end('refused', { code: rule.code, message: rule.message });
   const targetId = rule.resourceId;
   result.target = { resourceId: targetId, role: rule.role };
-  const expectedId = run.get().restoreInstanceId(targetId);
-  if (context.df.instanceId !== expectedId)
-    return end('refused', v.notSingleton(`restores into ${targetId}`, expectedId, '/api/restores'));
+  if (!run.get().isRestoreRunOf(context.df.instanceId, targetId))
+    return end(
+      'refused',
+      v.notSingleton(
+        `restores into ${targetId}`,
+        `${run.get().restoreInstanceId(targetId)}-…`,
+        '/api/restores',
+      ),
+    );
+  // One run per target at a time: a restore meeting another refuses, naming it (never waits or fails).
+  const held = yield* steps.call(names.claimRestoreTarget, () => ({
+    targetResourceId: targetId,
+    instanceId: context.df.instanceId,
+    now: now(),
+  }));
+  if (!held.take) return end('refused', claim.get().targetBusy(targetId, held.holder));
+  claimed.value = true;
 
   status('preflight', { percent: 2 });
   const checked = yield* steps.preflight(
@@ -140,5 +202,7 @@ function runOf(context: OrchestrationContext, input: RestoreRunInput) {
       v.restoreLogDetails(result, budget.used),
     );
   const retry: Retry = { budget, onWait: (w) => status('retrying', waitStatus(w, 'a retry')) };
-  return { result, steps: apimSteps(context, retry), status, end, now };
+  /** Whether this run holds its target (and must free it). */
+  const claimed = { value: false };
+  return { result, steps: apimSteps(context, retry), status, end, now, claimed };
 }

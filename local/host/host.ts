@@ -357,6 +357,25 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
       })
       .finally(done);
   });
+  // A request line or headers over Node's limit (16 KB: a 20 KB URL) get Node's bare 431 with no
+  // body; answer it as every other refusal, in JSON (the Functions front end refuses such URLs too).
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return;
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const status = tooLarge ? 431 : 400;
+    const body = JSON.stringify({
+      error: tooLarge
+        ? {
+            code: 'RequestHeaderTooLarge',
+            message:
+              'the URL or headers are too large (over 16 KB): shorten the URL (use a POST body for long input)',
+          }
+        : { code: 'BadRequest', message: 'the request could not be parsed as HTTP' },
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-content-type-options: nosniff\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
 
   async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', origin);

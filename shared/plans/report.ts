@@ -139,6 +139,8 @@ export interface RunReport {
   /** The requester's Entra object id (`alert:<rule>` for an alert): the two-person rule compares it. */
   requestedById?: string;
   requestedAt: string;
+  /** Until when a failover waiting for approval may be approved (ISO; then it expires). */
+  approvalDeadline?: string;
   /** When the run's first group started (after approval). */
   startedAt?: string;
   endedAt?: string;
@@ -191,6 +193,10 @@ export interface RunSummary {
   percent: number;
   requestedAt: string;
   requestedBy?: string;
+  /** Why it was started (the failover's reason, the alert). */
+  reason?: string;
+  /** Until when a pending approval may be given (ISO). */
+  approvalDeadline?: string;
   startedAt?: string;
   endedAt?: string;
   rto: RunReport['rto'];

@@ -259,6 +259,14 @@ function people(report: RunReport): string {
     rows.push(
       `<li>Approval: ${esc(report.plan.approval === 'auto' ? 'automatic (plan says auto)' : 'none yet')}</li>`,
     );
+  if (report.state === 'pendingApproval') {
+    // How to decide, and until when (issue 21): a person who opens this report at 3 a.m. must not
+    // have to look the routes up. Paths only: the function key or sign-in is the caller's.
+    const id = encodeURIComponent(report.runId);
+    rows.push(
+      `<li><strong>Approve until ${report.approvalDeadline === undefined ? 'the approval timeout (not recorded)' : time(report.approvalDeadline)}</strong> (then the failover expires and nothing is changed): approve <code>POST /api/failovers/${esc(id)}/approve</code> · reject <code>POST /api/failovers/${esc(id)}/reject</code> · cancel <code>POST /api/runs/${esc(id)}/cancel</code></li>`,
+    );
+  }
   if (report.cancel) {
     const who = report.cancel.by !== undefined ? ` by <strong>${esc(report.cancel.by)}</strong>` : '';
     const why = report.cancel.reason !== undefined ? `: ${esc(report.cancel.reason)}` : '';
@@ -388,7 +396,11 @@ function isPlain(v: unknown): boolean {
 
 function scalar(v: unknown): string {
   if (v === null || v === undefined) return '—';
-  if (typeof v === 'string') return v === '' ? '“”' : esc(v);
+  if (typeof v === 'string') {
+    if (v === '') return '“”';
+    // Times in evidence as the rest of the report shows them.
+    return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z$/.test(v) ? time(v) : esc(v);
+  }
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return esc(String(v));
   return esc(JSON.stringify(v) ?? '');
 }

@@ -163,6 +163,9 @@ export function initialReport(input: ParsedPlanRunInput, now: Date): RunReport {
     ...(input.requestedBy === undefined ? {} : { requestedBy: input.requestedBy }),
     ...(input.requestedById === undefined ? {} : { requestedById: input.requestedById }),
     requestedAt: input.requestedAt,
+    ...(needsApproval
+      ? { approvalDeadline: new Date(now.getTime() + input.approvalTimeoutMs).toISOString() }
+      : {}),
     rtoStartAt:
       input.mode === 'failover' && input.alert?.firedDateTime !== undefined
         ? input.alert.firedDateTime
@@ -643,6 +646,8 @@ export function summaryOf(r: RunReport): RunSummary {
     percent: r.percent,
     requestedAt: r.requestedAt,
     ...(r.requestedBy === undefined ? {} : { requestedBy: r.requestedBy }),
+    ...(r.reason === undefined ? {} : { reason: r.reason }),
+    ...(r.approvalDeadline === undefined ? {} : { approvalDeadline: r.approvalDeadline }),
     ...(r.startedAt === undefined ? {} : { startedAt: r.startedAt }),
     ...(r.endedAt === undefined ? {} : { endedAt: r.endedAt }),
     rto: r.rto,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PreflightDecision } from '../backups/preflight';
 import type { BackupDecision } from './select';
 import type { RestoreVerification } from './run';
+import { targetRecordSchema } from './claim';
 
 /** Inputs and outputs of the restore activities (ids, names and times only: they are stored in the task hub). */
 
@@ -51,3 +52,22 @@ export interface SmokeCheckGatewayOutput {
   ok: boolean;
   httpStatus: number;
 }
+
+export const claimRestoreTargetInput = z.strictObject({
+  targetResourceId: z.string().min(1),
+  /** The restore run claiming the target (its instance id). */
+  instanceId: z.string().min(1),
+  /** Orchestration time. */
+  now: z.iso.datetime(),
+});
+export type ClaimRestoreTargetInput = z.infer<typeof claimRestoreTargetInput>;
+/** Taken, or the run that holds the target. */
+export type ClaimRestoreTargetOutput = { take: true } | { take: false; holder: string };
+
+export const releaseRestoreTargetInput = z.strictObject({
+  targetResourceId: z.string().min(1),
+  instanceId: z.string().min(1),
+  /** The run's evidence (absent for a refused run: a refusal never replaces the last evidence). */
+  evidence: targetRecordSchema.shape.evidence,
+});
+export type ReleaseRestoreTargetInput = z.infer<typeof releaseRestoreTargetInput>;

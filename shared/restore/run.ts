@@ -204,3 +204,24 @@ export interface RestoreProgress {
   retries: number;
   polls: number;
 }
+
+/**
+ * The instance id of one restore run into a target: the target's key and a suffix of the request
+ * (issue 21: every request is its own run, so a refused request never overwrites the evidence of
+ * the run before it; one run per target at a time is kept by the target record, claim.ts).
+ */
+export function restoreRunId(targetResourceId: string, suffix: string): string {
+  const tail = suffix.toLowerCase().replace(/[^a-z0-9-]/g, '');
+  return `${restoreInstanceId(targetResourceId)}-${tail}`;
+}
+
+/** A request suffix: the UTC time to the second and a short nonce (readable, sortable, unique). */
+export function restoreRunSuffix(now: Date, nonce: string): string {
+  return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}z-${nonce}`;
+}
+
+/** Whether `instanceId` is a restore run into the target: its key, or its key and a suffix. */
+export function isRestoreRunOf(instanceId: string, targetResourceId: string): boolean {
+  const key = restoreInstanceId(targetResourceId);
+  return instanceId === key || instanceId.startsWith(`${key}-`);
+}

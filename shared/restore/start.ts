@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import type { Config } from '../config';
 import { startOnce, type RunStarterClient } from '../durable/start';
+import type { ClaimDecision } from './claim';
 import { ROLES, type Principal } from '../identity/principal';
-import { buildRestoreInput, resolveTarget, restoreInstanceId, type RestoreRunInput } from './run';
+import {
+  buildRestoreInput,
+  resolveTarget,
+  restoreRunId,
+  restoreRunSuffix,
+  type RestoreRunInput,
+} from './run';
 import { decideRestoreTarget, type RestoreMode } from './target';
 
 /** `POST /api/restores` body. */
@@ -21,6 +28,7 @@ export type RestoreStart =
   | { kind: 'started'; instanceId: string }
   | { kind: 'notFound'; code: 'UnknownService' | 'TargetNotFound'; message: string }
   | { kind: 'forbidden'; code: string; message: string }
+  /** A restore into the target is running (`instanceId`, the run holding it). */
   | { kind: 'busy'; instanceId: string; runtimeStatus: string };
 
 /** What the route may know of a service to decide who may restore over which target. */
@@ -68,9 +76,10 @@ export function decideRestoreRequest(
 
 /**
  * Resolves the service and target, checks the caller may restore there
- * ({@link decideRestoreRequest}), then starts `restoreApim` under the target's singleton id
- * unless a restore into that target is running. The orchestration checks the target again (a
- * refused target ends the run `refused`, before any ARM call).
+ * ({@link decideRestoreRequest}), then starts `restoreApim` as a run of its own (issue 21: a
+ * refused request never overwrites an earlier run) unless the target record names a running
+ * restore into that target (`busy`, naming it). The orchestration checks the target again and
+ * holds it (a restore started elsewhere meanwhile refuses `TargetBusy`, naming the run).
  */
 export async function startRestore(
   client: RunStarterClient,
@@ -78,6 +87,12 @@ export async function startRestore(
   config: Config,
   body: StartRestoreBody,
   caller: Pick<Principal, 'name' | 'roles'>,
+  request: {
+    now: Date;
+    nonce: string;
+    /** Holds the target for the new run (claimStore.ts), or answers the running run that holds it. */
+    claim: (targetResourceId: string, instanceId: string) => Promise<ClaimDecision>;
+  },
 ): Promise<RestoreStart> {
   const service = config.backup.services.find(
     (s) => s.serviceName.toLowerCase() === body.service.toLowerCase(),
@@ -92,7 +107,11 @@ export async function startRestore(
   if (!target.ok) return { kind: 'notFound', code: 'TargetNotFound', message: target.message };
   const allowed = decideRestoreRequest(service, target.resourceId, body.mode ?? 'failover', caller);
   if (!allowed.ok) return { kind: 'forbidden', code: allowed.code, message: allowed.message };
-  const instanceId = restoreInstanceId(target.resourceId);
+  const instanceId = restoreRunId(target.resourceId, restoreRunSuffix(request.now, request.nonce));
+  // Held before the start, so a second request at once is told 409 rather than starting a run
+  // that would refuse; a run that then fails to start holds nothing (it is not running).
+  const held = await request.claim(target.resourceId, instanceId);
+  if (!held.take) return { kind: 'busy', instanceId: held.holder, runtimeStatus: 'running' };
   const input: RestoreRunInput = buildRestoreInput(
     service,
     { targetResourceId: target.resourceId, backup: body.backup ?? 'latest', mode: body.mode ?? 'failover' },

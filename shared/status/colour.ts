@@ -40,3 +40,13 @@ export const iso = (d: Date | string | undefined | null): string | null => {
   const t = typeof d === 'string' ? new Date(d) : d;
   return Number.isNaN(t.getTime()) ? null : t.toISOString();
 };
+
+/**
+ * A time as the reports show it: `2026-12-07 00:41 UTC` (minutes: the page is read by a person at
+ * a glance; the JSON keeps the full ISO time). Text that is not a time is returned as given.
+ */
+export function utcText(isoText: string | Date): string {
+  const ms = typeof isoText === 'string' ? Date.parse(isoText) : isoText.getTime();
+  if (Number.isNaN(ms)) return String(isoText);
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}

@@ -1,5 +1,6 @@
 import type { Colour, Light, PlanStatus, RunLine, ServiceStatus, SiteStatus, StatusReport } from './model';
 import { humanDuration } from './model';
+import { utcText } from './colour';
 
 /**
  * The status page (`GET /api/status.html`): one self-contained HTML document rendered from the
@@ -26,6 +27,18 @@ const WORD: Readonly<Record<Colour, string>> = {
   unknown: 'UNKNOWN',
 };
 
+/** Alert decisions as words (never the code's camelCase). */
+const DECISION_WORDS: Readonly<Record<string, string>> = {
+  started: 'started',
+  attached: 'attached',
+  duplicate: 'duplicate',
+  ignored: 'ignored',
+  refused: 'refused',
+  cancelledPending: 'cancelled pending failover',
+  recorded: 'recorded',
+  rejected: 'rejected',
+};
+
 function badge(colour: Colour, text = WORD[colour]): string {
   return `<span class="badge ${colour}">${e(text)}</span>`;
 }
@@ -41,11 +54,18 @@ function reportHref(r: RunLine): string {
     : `/api/runs/${encodeURIComponent(r.runId)}/report.html`;
 }
 
+function until(isoText: string, now: Date): string {
+  const t = Date.parse(isoText);
+  if (Number.isNaN(t)) return e(isoText);
+  const left = t - now.getTime();
+  return `${e(utcText(isoText))} (${left > 0 ? `in ${e(humanDuration(left))}` : `${e(humanDuration(-left))} ago`})`;
+}
+
 function when(isoText: string | null, now: Date): string {
   if (isoText === null) return 'never';
   const t = Date.parse(isoText);
   if (Number.isNaN(t)) return e(isoText);
-  return `${e(isoText)} (${e(humanDuration(now.getTime() - t))} ago)`;
+  return `${e(utcText(isoText))} (${e(humanDuration(now.getTime() - t))} ago)`;
 }
 
 function service(s: ServiceStatus, now: Date): string {
@@ -60,7 +80,7 @@ function service(s: ServiceStatus, now: Date): string {
   const rvDetail =
     rv.last === null
       ? ''
-      : `last: ${e(rv.last.outcome)} into ${e(rv.last.target)} at ${e(rv.last.at)} (${e(rv.last.backup)})`;
+      : `last: ${e(rv.last.outcome)} into ${e(rv.last.target)} ${when(rv.last.at, now)} (${e(rv.last.backup)})`;
   const targets = s.targets.map((t) =>
     row(
       t.role === 'standby' ? `Standby ${t.name}` : `Drill target ${t.name}`,
@@ -122,10 +142,8 @@ function plan(p: PlanStatus, now: Date): string {
       `<li>${badge('green', `${r.percent}%`)} <b>In progress</b>: ${runText(r)} <progress max="100" value="${e(r.percent)}">${e(r.percent)}%</progress></li>`,
   );
   const approvals = p.pendingApprovals.map(
-    (
-      r,
-    ) => `<li class="amber">${badge('amber', 'APPROVAL')} <b>Failover ${e(r.runId)} waits for approval</b> since ${when(r.requestedAt, now)}${r.requestedBy === null ? '' : `, requested by ${e(r.requestedBy)}`}.
-Approve: <code>${e(r.approve.method)} ${e(r.approve.path)}</code><pre>${e(r.approve.curl)}</pre></li>`,
+    (r) =>
+      `<li class="amber">${badge('amber', 'APPROVAL')} <b>Failover ${e(r.runId)} waits for approval</b> (see the top of the page)</li>`,
   );
   return `<section class="card ${p.colour}" id="plan-${e(p.plan)}">
 <h3>${badge(p.colour)} Plan ${e(p.plan)}</h3>
@@ -134,20 +152,23 @@ Approve: <code>${e(r.approve.method)} ${e(r.approve.path)}</code><pre>${e(r.appr
 ${approvals.join('\n')}
 ${drill}
 ${progress.join('\n')}
-${p.lastFailover === null ? '' : `<li><b>Last failover</b>: ${runText(p.lastFailover)}</li>`}
+${p.lastFailover === null ? '' : row('Last failover', p.lastFailover, runText(p.lastFailover))}
 </ul>
 </section>`;
 }
 
 const CSS = `
 *{box-sizing:border-box}
-body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:1rem;color:#1b1b1b;background:#f6f7f9;max-width:70rem;margin-inline:auto}
+body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:1rem;color:#1b1b1b;background:#f6f7f9;max-width:120rem;margin-inline:auto;overflow-wrap:anywhere}
 h1{font-size:1.4rem;margin:.2rem 0 .6rem}
 h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
 h3{font-size:1.05rem;margin:0 0 .3rem}
 .answer{padding:1rem;border-radius:.6rem;border:3px solid #999;background:#fff}
+.approvals{list-style:none;padding:0;margin:0 0 .8rem}.approval{border:2px solid #b36b00;border-radius:.5rem;padding:.6rem;margin:.4rem 0}
+.cmds{display:grid;gap:.5rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr))}.cmd{min-width:0}
 .answer .big{font-size:1.6rem;font-weight:700}
-.grid{display:grid;gap:.8rem;grid-template-columns:repeat(auto-fill,minmax(20rem,1fr))}
+.grid{display:grid;gap:.8rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,24rem),1fr))}
+.grid>*{min-width:0}
 .card{background:#fff;border-radius:.6rem;padding:.8rem;border-left:.5rem solid #999;overflow-wrap:anywhere}
 .card.red,.answer.red{border-color:#b00020}
 .card.amber,.answer.amber{border-color:#b36b00}
@@ -166,6 +187,21 @@ progress{width:100%}
 footer{margin-top:1.5rem;font-size:.85rem;color:#555}
 @media (max-width:40rem){body{padding:.6rem}.grid{grid-template-columns:1fr}}
 `;
+
+/** A failover waiting for approval: who asked, why, since and until when, and the three commands side by side. */
+function approval(a: StatusReport['canRecover']['pendingApprovals'][number], now: Date): string {
+  const cmd = (label: string, c: { method: string; path: string; curl: string }) =>
+    `<div class="cmd"><b>${e(label)}</b> <code>${e(c.method)} ${e(c.path)}</code><pre>${e(c.curl)}</pre></div>`;
+  return `<li class="amber approval">${badge('amber', 'APPROVAL NEEDED')} <b>Failover ${e(a.runId)}</b> of plan ${e(a.plan)}
+<dl>
+<dt>Asked by</dt><dd>${a.requestedBy === null ? '<span class="muted">not recorded</span>' : e(a.requestedBy)}</dd>
+<dt>Why</dt><dd>${a.reason === null ? '<span class="muted">no reason given</span>' : e(a.reason)}</dd>
+<dt>Asked</dt><dd>${when(a.requestedAt, now)}</dd>
+<dt>Expires</dt><dd>${a.expiresAt === null ? '<span class="muted">not recorded</span>' : until(a.expiresAt, now)}</dd>
+</dl>
+<div class="cmds">${cmd('Approve', a.approve)}${cmd('Reject', a.reject)}${cmd('Cancel', a.cancel)}</div>
+<a href="${e(reportHref(a))}">report</a></li>`;
+}
 
 /** Renders the status page. */
 export function renderStatusHtml(report: StatusReport): string {
@@ -205,7 +241,7 @@ export function renderStatusHtml(report: StatusReport): string {
           : `<ul>${report.alerts
               .map(
                 (x) =>
-                  `<li class="${x.colour}">${badge(x.colour, x.decision.toUpperCase())} ${e(x.decidedAt)} · ${e(x.rule ?? x.alertId)}${x.monitorCondition === null ? '' : ` (${e(x.monitorCondition)})`}${x.plan === null ? '' : ` → plan ${e(x.plan)}`}${x.runId === null ? '' : `, run ${e(x.runId)}`}: ${e(x.reason)}</li>`,
+                  `<li class="${x.colour}">${badge(x.colour, DECISION_WORDS[x.decision] ?? x.decision)} ${when(x.decidedAt, now)} · ${e(x.rule ?? x.alertId)}${x.monitorCondition === null ? '' : ` (${e(x.monitorCondition)})`}${x.plan === null ? '' : ` → plan ${e(x.plan)}`}${x.runId === null ? '' : `, run ${e(x.runId)}`}: ${e(x.reason)}</li>`,
               )
               .join('\n')}</ul>`
       }`,
@@ -227,13 +263,15 @@ export function renderStatusHtml(report: StatusReport): string {
 <main>
 <h1>Lifeboat status</h1>
 <section class="answer ${a.colour}" id="answer">
+${a.pendingApprovals.length === 0 ? '' : `<ul class="approvals">${a.pendingApprovals.map((x) => approval(x, now)).join('\n')}</ul>`}
 <div>Can we recover now?</div>
 <div class="big">${badge(a.colour)} ${e(a.headline)}</div>
+${a.notes.map((n) => `<p class="note">${badge('amber', 'NOTE')} ${e(n)}</p>`).join('\n')}
 ${reasons.length === 0 ? '<p>Every item is green.</p>' : `<ul>${reasons.join('\n')}</ul>`}
 </section>
 ${sections.join('\n')}
 ${unknowns}
-<footer>Generated ${e(report.generatedAt)} · JSON: <code>GET /api/status</code> · links need your function key (<code>?code=</code>) unless App Service Authentication is on.</footer>
+<footer>Generated ${e(utcText(report.generatedAt))} · JSON: <code>GET /api/status</code> · links need your function key (<code>?code=</code>) unless App Service Authentication is on.</footer>
 </main>
 </body>
 </html>

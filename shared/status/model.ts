@@ -2,7 +2,7 @@ import { RANK, light, worst } from './colour';
 import type { StatusInputs } from './inputs';
 import type { RecoverAnswer, StatusReport } from './report';
 import { alertLine } from './rules/alert';
-import { planStatus } from './rules/plan';
+import { failoverInEffect, planStatus } from './rules/plan';
 import { serviceStatus } from './rules/service';
 import { siteStatus } from './rules/site';
 
@@ -21,8 +21,10 @@ export { humanDuration, worst, type Colour, type Light } from './colour';
 export type { CatalogInput, PlanInput, ServiceInput, SiteInput, StatusInputs, TargetInput } from './inputs';
 export type {
   AlertLine,
+  PendingApproval,
   PlanStatus,
   RecoverAnswer,
+  RunCommand,
   RunLine,
   ServiceStatus,
   SiteStatus,
@@ -64,7 +66,7 @@ export function buildStatus(input: StatusInputs): StatusReport {
     .sort((a, b) => RANK[b.colour] - RANK[a.colour]);
   const colour = worst(...reasons.map((r) => r.colour));
   const nothing = services.length === 0 && sites.length === 0 && (plans ?? []).length === 0;
-  const canRecover: RecoverAnswer = nothing
+  const canRecover: Omit<RecoverAnswer, 'pendingApprovals' | 'notes'> = nothing
     ? {
         answer: 'unknown',
         headline: 'Not known: nothing is configured (no protected service, site or plan)',
@@ -92,6 +94,18 @@ export function buildStatus(input: StatusInputs): StatusReport {
             }
           : { answer: 'yes', headline: 'Yes', colour, reason: 'every item is green', reasons };
 
+  const pendingApprovals = (plans ?? [])
+    .flatMap((p) => p.pendingApprovals.map((a) => ({ plan: p.plan, ...a })))
+    .sort((a, b) => (a.expiresAt ?? '9').localeCompare(b.expiresAt ?? '9'));
+  const notes = (plans ?? []).flatMap((p) => failoverInEffect(p) ?? []);
+  const answer: RecoverAnswer = {
+    ...canRecover,
+    ...(notes.length > 0 && canRecover.answer === 'yes'
+      ? { headline: 'Yes, running on the standby', reason: notes[0]! }
+      : {}),
+    notes,
+    pendingApprovals,
+  };
   const unknowns = reasons.filter((r) => r.colour === 'unknown').map((r) => `${r.item}: ${r.reason}`);
   for (const s of services) {
     for (const part of [s.backup, s.lastRun, s.restoreVerification, ...s.targets])
@@ -100,7 +114,7 @@ export function buildStatus(input: StatusInputs): StatusReport {
   }
   return {
     generatedAt: now.toISOString(),
-    canRecover,
+    canRecover: answer,
     services,
     sites,
     relay,

@@ -8,6 +8,7 @@ import type { StoredCatalogSummary } from '../backups/store';
 import type { Config } from '../config';
 import { publicError } from '../errors';
 import { PLANS_CONTAINER, planPaths, type PlanSummary } from '../plans/report';
+import type { TargetRecord } from '../restore/claim';
 import { restoreInstanceId } from '../restore/run';
 import { parseSiteHeartbeats, siteHeartbeatBlob, STATUS_CONTAINER } from './heartbeats';
 import type { CatalogInput, PlanInput, ServiceInput, SiteInput, StatusInputs } from './model';
@@ -25,6 +26,8 @@ export interface StatusSources {
   readCatalogSummary(serviceName: string): Promise<StoredCatalogSummary | undefined>;
   /** One HEAD of a backup blob; undefined when it is gone. */
   headBackup(blobName: string): Promise<{ sizeBytes: number; verified: boolean } | undefined>;
+  /** The record of a restore target (shared/restore/claim.ts): its holder and last evidence; undefined when none. */
+  readRestoreTarget(targetResourceId: string): Promise<TargetRecord | undefined>;
   /** The durable status of an instance; undefined when there is none. */
   runStatus(instanceId: string): Promise<LastRunStatus | undefined>;
   /** Sites of the relay commands now awaiting an agent's result (one per command). */
@@ -120,6 +123,40 @@ function recentAlertsOf(value: unknown): RecentAlerts | undefined {
   return { decisions: v.decisions, updatedAt: typeof v.updatedAt === 'string' ? v.updatedAt : '' };
 }
 
+/**
+ * The last restore into a target as the status rules read it: the run holding the target while it
+ * runs, else the evidence of the last run that was not refused (issue 21: a refused request never
+ * hides it). A target without a record (restores from before the record) falls back to the run
+ * under the target's old singleton id.
+ */
+export async function lastRestoreInto(
+  sources: Pick<StatusSources, 'readRestoreTarget' | 'runStatus'>,
+  targetResourceId: string,
+): Promise<LastRunStatus | undefined> {
+  const record = await sources.readRestoreTarget(targetResourceId);
+  if (record === undefined) return sources.runStatus(restoreInstanceId(targetResourceId));
+  if (record.holder !== null) {
+    const held = await sources.runStatus(record.holder);
+    if (held !== undefined && ['Running', 'Pending'].includes(held.runtimeStatus)) return held;
+  }
+  const e = record.evidence;
+  if (e === undefined) return undefined;
+  return {
+    runtimeStatus: 'Completed',
+    createdTime: undefined,
+    lastUpdatedTime: e.endedAt,
+    output: {
+      instanceId: e.instanceId,
+      mode: e.mode,
+      outcome: e.outcome,
+      ...(e.backup === undefined ? {} : { backup: e.backup }),
+      timings: { endedAt: e.endedAt, ...(e.acceptedAt === undefined ? {} : { acceptedAt: e.acceptedAt }) },
+      ...(e.error === undefined ? {} : { error: e.error }),
+    },
+    customStatus: undefined,
+  };
+}
+
 /** Reads everything the status model needs. */
 export async function gatherStatusInputs(
   config: Config,
@@ -144,7 +181,7 @@ export async function gatherStatusInputs(
           guarded(
             problems,
             `the last restore into ${t.serviceName}`,
-            () => sources.runStatus(restoreInstanceId(t.resourceId)),
+            () => lastRestoreInto(sources, t.resourceId),
             undefined,
           ),
         ),

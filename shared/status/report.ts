@@ -66,14 +66,30 @@ export interface RunLine {
 export interface PlanStatus extends Light {
   plan: string;
   lastDrill: (RunLine & Light) | null;
-  lastFailover: RunLine | null;
+  /** The last failover that ended, with its colour (green: it succeeded, production is on the standby). */
+  lastFailover: (RunLine & Light) | null;
   /** Runs in progress (running, cleaning up, waiting for a drill) with percent complete. */
   inProgress: RunLine[];
   /** Failovers waiting for approval, with how to approve them. */
-  pendingApprovals: (RunLine & {
-    requestedBy: string | null;
-    approve: { method: 'POST'; path: string; curl: string };
-  })[];
+  pendingApprovals: PendingApproval[];
+}
+
+/** A POST an operator sends about a run (route and a curl to edit; never a key). */
+export interface RunCommand {
+  method: 'POST';
+  path: string;
+  curl: string;
+}
+
+/** A failover waiting for approval: who asked, why, until when, and the three decisions. */
+export interface PendingApproval extends RunLine {
+  requestedBy: string | null;
+  reason: string | null;
+  /** When the approval expires (ISO); null on runs recorded before the deadline was. */
+  expiresAt: string | null;
+  approve: RunCommand;
+  reject: RunCommand;
+  cancel: RunCommand;
 }
 
 /** One alert decision; `reason` is what was decided and why. */
@@ -93,6 +109,10 @@ export interface RecoverAnswer extends Light {
   headline: string;
   /** Every item that is not green, with its reason (worst first). */
   reasons: { item: string; colour: Colour; reason: string }[];
+  /** What an operator must know beside the answer (production runs on the standby since a failover). */
+  notes: string[];
+  /** Failovers waiting for approval, every plan's, soonest deadline first (shown first). */
+  pendingApprovals: (PendingApproval & { plan: string })[];
 }
 
 export interface StatusReport {

@@ -3,6 +3,7 @@ import type { QueueServiceClient } from '@azure/storage-queue';
 import { summaryBlobName, type BackupStore, type StoredCatalogSummary } from '../backups/store';
 import type { LastRunStatus } from '../backups/report';
 import { errorMessage } from '../errors';
+import { createRestoreTargets } from '../restore/claimStore';
 import { loadPlans, type PlanCheckContext } from '../plans/load';
 import { isNotFound, readBlobText } from '../storage';
 import type { StatusSources } from './read';
@@ -72,10 +73,12 @@ export function azureStatusSources(deps: {
   /** What plans are checked against (shared/plans/load.ts `planCheckContext`). */
   planContext: PlanCheckContext;
 }): StatusSources {
+  const targets = createRestoreTargets(deps.backupContainer);
   return {
     readCatalogSummary: async (service) =>
       catalogSummaryOf(await getJsonBlob(deps.backupContainer, summaryBlobName(service))),
     headBackup: (name) => deps.backups.head(name),
+    readRestoreTarget: (targetResourceId) => targets.read(targetResourceId),
     async runStatus(instanceId): Promise<LastRunStatus | undefined> {
       try {
         const s = await deps.durable.getStatus(instanceId);

@@ -67,7 +67,7 @@ describe('errors as operators read them', () => {
     expect(await missing.json()).toMatchObject({ error: { code: 'NotFound' } });
     const wrong = await w.host.fetch('/api/backups', { method: 'DELETE' });
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'POST']);
+    expect(wrong.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST']);
     expect(await wrong.json()).toMatchObject({ error: { code: 'MethodNotAllowed' } });
   });
 

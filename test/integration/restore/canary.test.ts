@@ -135,4 +135,20 @@ describe('the restore canary through the local host', () => {
       w.stack.arm.faults.clear();
     }
   });
+
+  it('a canary meeting a restore of the same target started elsewhere refuses TargetBusy, naming that run', async () => {
+    const started = await postJson(w.host, '/api/restores', {
+      service: 'shop',
+      target: 'shop-drill',
+      mode: 'drill',
+    });
+    expect(started.status).toBe(202);
+    const elsewhere = started.json['instanceId'] as string;
+    const out = await runCanary();
+    const shop = out.services.find((s) => s.serviceName === 'shop');
+    expect(shop).toMatchObject({ outcome: 'refused', error: { code: 'TargetBusy' } });
+    expect(shop?.error?.message).toContain(elsewhere);
+    const done = await w.host.waitForInstance(elsewhere, { timeoutMs: 60_000 });
+    expect((done.output as { outcome: string }).outcome).toBe('succeeded');
+  });
 });

@@ -75,7 +75,8 @@ describe('restoreApim through the local host', () => {
   it('a cross-region restore into the standby ends succeeded and verified, with the lists of the source at backup time', async () => {
     const probesBefore = w.stack.arm.gateways.probes(w.ids['prod-standby']!);
     const { id, out } = await restoreAndWait({ service: 'prod' });
-    expect(id).toBe(restoreInstanceId(w.ids['prod-standby']!));
+    // A run of its own under the target's key (issue 21: a later refusal never overwrites it).
+    expect(id.startsWith(`${restoreInstanceId(w.ids['prod-standby']!)}-`)).toBe(true);
     expect(out.outcome).toBe('succeeded');
     expect(out.error).toBeUndefined();
     expect(out.target).toEqual({ resourceId: w.ids['prod-standby'], role: 'standby' });
@@ -261,14 +262,15 @@ describe('restoreApim through the local host', () => {
     });
     expect(first.status).toBe(202);
     const id = first.json['instanceId'] as string;
-    // Another spelling of the same target is the same singleton.
+    // Another spelling of the same target is the same target: refused, naming the running run.
     const second = await postJson(w.host, '/api/restores', {
       service: 'prod',
       target: w.ids['prod-drill']!.toUpperCase(),
       mode: 'drill',
     });
     expect(second.status).toBe(409);
-    expect(second.json.error?.code).toBe('RestoreRunning');
+    expect(second.json.error?.code).toBe('TargetBusy');
+    expect(second.json.error?.message).toContain(id);
     expect(second.json.error).toMatchObject({ instanceId: id });
     const done = await w.host.waitForInstance(id, { timeoutMs: 60_000 });
     expect((done.output as RestoreOutput).outcome).toBe('succeeded');

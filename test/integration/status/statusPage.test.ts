@@ -114,7 +114,7 @@ describe('the status page in a real browser', () => {
     expect(text).toMatch(/agent-dc1/);
     expect(text).toContain(`Failover ${PENDING_RUN} waits for approval`);
     expect(text).toContain(`/api/failovers/${PENDING_RUN}/approve`);
-    expect(text).toMatch(/STARTED[\s\S]*apim-gateway-down/);
+    expect(text).toMatch(/started[\s\S]*apim-gateway-down/); // decisions in words (issue 21.12)
     expect(text).toMatch(/UNKNOWN[\s\S]*contoso-apim-drill2/);
     const link = await page.getAttribute(`a[href="/api/runs/${DRILL_RUN}/report.html"]`, 'href');
     expect(link).toBe(`/api/runs/${DRILL_RUN}/report.html`);

@@ -75,6 +75,40 @@ function text(html: string): string {
     .replace(/\s+/g, ' ');
 }
 
+describe('renderReportHtml (issue 21, smaller items)', () => {
+  it('a pending failover says until when and how to approve, reject or cancel it', () => {
+    const { outcome: _outcome, endedAt: _endedAt, ...ended } = report();
+    const html = renderReportHtml({
+      ...ended,
+      mode: 'failover',
+      state: 'pendingApproval',
+      approvalDeadline: at(24 * 60),
+    });
+    const t = text(html);
+    expect(t).toMatch(/Approve until 2026-11-30 09:00:00 UTC/);
+    for (const path of [
+      '/api/failovers/dr-drill-1/approve',
+      '/api/failovers/dr-drill-1/reject',
+      '/api/runs/dr-drill-1/cancel',
+    ])
+      expect(t).toContain(path);
+  });
+  it('shows evidence times as the rest of the report does, never raw ISO', () => {
+    const html = renderReportHtml(
+      report({
+        groups: [
+          {
+            name: 'APIM',
+            steps: [step({ id: 'apim', evidence: { verifiedAt: '2026-11-29T09:44:12.345Z' } })],
+          },
+        ],
+      }),
+    );
+    expect(text(html)).toContain('2026-11-29 09:44:12 UTC');
+    expect(html).not.toContain('09:44:12.345Z<');
+  });
+});
+
 describe('renderReportHtml', () => {
   it('escapes every text that comes from outside: summaries, errors, evidence keys and values, names', () => {
     const evil = '<script>alert(1)</script>"\'&';
@@ -331,7 +365,9 @@ describe('renderReportHtml', () => {
         ],
       }),
     );
-    expect(html).toContain('<dt>backup taken at</dt><dd>2026-11-29T02:08:00Z</dd>');
+    expect(html).toContain(
+      '<dt>backup taken at</dt><dd><time datetime="2026-11-29T02:08:00Z">2026-11-29 02:08:00 UTC</time></dd>',
+    );
     expect(html).toContain('<dt>differences</dt><dd><span class="small">none</span></dd>');
     expect(html).toContain('<th>name</th><th>state</th><th>note</th>');
     expect(html).toContain(

@@ -10,6 +10,7 @@ import {
   groupStarted,
   initialReport,
   markCriticalPath,
+  summaryOf,
   runningSteps,
   stepEnded,
   withAlert,
@@ -97,6 +98,14 @@ describe('initialReport', () => {
     const auto = failover();
     expect(auto.state).toBe('running');
     expect(auto.approvals).toEqual([{ decision: 'auto', at: at(0) }]);
+  });
+  it('a failover waiting for approval carries its deadline, in the run and its summary (issue 21, item 9)', () => {
+    const input = runInput({ mode: 'failover', reason: 'gateway down' });
+    const pending = initialReport(input, when(0));
+    const deadline = new Date(when(0).getTime() + input.approvalTimeoutMs).toISOString();
+    expect(pending.approvalDeadline).toBe(deadline);
+    expect(summaryOf(pending)).toMatchObject({ approvalDeadline: deadline, reason: 'gateway down' });
+    expect(failover().approvalDeadline).toBeUndefined();
   });
 
   it('a drill never waits for approval and records none, even when the plan requires it', () => {

@@ -160,6 +160,7 @@ describe('gathering the inputs', () => {
       calls,
       readCatalogSummary: rec('readCatalogSummary', undefined),
       headBackup: rec('headBackup', undefined),
+      readRestoreTarget: rec('readRestoreTarget', undefined),
       runStatus: rec('runStatus', undefined),
       commandsInFlight: rec('commandsInFlight', ['dc1', 'dc1', 'dc9']),
       readAppJson: rec('readAppJson', undefined),

@@ -13,6 +13,7 @@ import {
   type StatusInputs,
 } from '../../../shared/status/model';
 import type { SiteHeartbeats } from '../../../shared/status/heartbeats';
+import { renderStatusHtml } from '../../../shared/status/html';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const H = 3600_000;
@@ -405,6 +406,38 @@ describe('a plan', () => {
     });
     expect(p.pendingApprovals[0]?.requestedBy).toBe('bob');
   });
+  it('a pending approval says who asked, why, when it expires, with approve, reject and cancel side by side', () => {
+    const deadline = new Date(NOW.getTime() + 3 * H).toISOString();
+    const p = planStatus(
+      {
+        plan: 'p',
+        summary: {
+          plan: 'p',
+          active: run({
+            runId: 'f1',
+            mode: 'failover',
+            state: 'pendingApproval',
+            outcome: undefined,
+            requestedBy: 'bob',
+            reason: 'gateway down',
+            approvalDeadline: deadline,
+          }),
+          lastDrill: run({}),
+          recent: [],
+          updatedAt: NOW.toISOString(),
+        },
+      },
+      'https://lifeboat.example',
+    );
+    expect(p.pendingApprovals[0]).toMatchObject({
+      requestedBy: 'bob',
+      reason: 'gateway down',
+      expiresAt: deadline,
+      reject: { method: 'POST', path: '/api/failovers/f1/reject' },
+      cancel: { method: 'POST', path: '/api/runs/f1/cancel' },
+    });
+    expect(p.reason).toMatch(/expires/);
+  });
   it('is red when the last drill failed, amber when it missed its RTO, with the achieved RTO', () => {
     const failed = planStatus(
       { plan: 'p', summary: { plan: 'p', lastDrill: run({ outcome: 'failed' }), recent: [], updatedAt: '' } },
@@ -425,6 +458,33 @@ describe('a plan', () => {
     );
     expect(slow.colour).toBe('amber');
     expect(slow.reason).toMatch(/missed its RTO, RTO 75 min of 60 min/);
+  });
+  it('a cancelled or preempted drill proves nothing: the last drill that ran to its end is used, and the cancel said', () => {
+    const good = run({ runId: 'd1' });
+    const cancelled = run({
+      runId: 'd2',
+      state: 'cancelled',
+      outcome: 'partial',
+      requestedAt: ago(2 * H).toISOString(),
+      endedAt: ago(H).toISOString(),
+      rto: { targetMinutes: 60 },
+    });
+    const p = planStatus(
+      { plan: 'p', summary: { plan: 'p', lastDrill: cancelled, recent: [cancelled, good], updatedAt: '' } },
+      '',
+    );
+    expect(p.colour).toBe('green');
+    expect(p.lastDrill?.runId).toBe('d1');
+    expect(p.reason).toMatch(/succeeded/);
+    expect(p.lastDrill?.reason).toMatch(/a newer drill d2 .* was cancelled/);
+    expect(p.reason).not.toMatch(/ended partial/);
+    // Only cancelled drills: nothing proven, never red for it.
+    const only = planStatus(
+      { plan: 'p', summary: { plan: 'p', lastDrill: cancelled, recent: [cancelled], updatedAt: '' } },
+      '',
+    );
+    expect(only.colour).toBe('amber');
+    expect(only.reason).toMatch(/no drill of this plan has run to its end.*d2 .*was cancelled/);
   });
   it('lists runs in progress with their percent', () => {
     const p = planStatus(
@@ -457,7 +517,110 @@ describe('a plan', () => {
   });
 });
 
+describe('the status page text (issue 21, item 12)', () => {
+  it('shows times as the reports do with their age, decisions in words, and a badge on every item', () => {
+    const r = buildStatus(
+      inputs({
+        plans: [
+          {
+            plan: 'p',
+            summary: {
+              plan: 'p',
+              lastDrill: run({}),
+              lastFailover: run({ runId: 'f9', mode: 'failover', endedAt: ago(2 * H).toISOString() }),
+              recent: [],
+              updatedAt: '',
+            },
+          },
+        ],
+        alerts: {
+          updatedAt: NOW.toISOString(),
+          decisions: [
+            {
+              alertId: 'a1',
+              decidedAt: ago(H).toISOString(),
+              decision: 'cancelledPending',
+              reason: 'resolved before approval',
+            },
+          ],
+        },
+      }),
+    );
+    const html = renderStatusHtml(r);
+    expect(html).not.toMatch(/\d{2}:\d{2}:\d{2}\.\d{3}Z/);
+    expect(html).not.toMatch(/\dT\d{2}:\d{2}/);
+    expect(html).toContain('2026-03-01 11:00 UTC (60 min ago)');
+    expect(html).toContain('cancelled pending failover');
+    expect(html).not.toContain('CANCELLEDPENDING');
+    expect(html).toMatch(/<span class="badge green">[^<]*<\/span> <b>Last failover<\/b>/);
+    expect(r.plans![0]!.lastDrill!.reason).toMatch(/\(2026-02-28 \d{2}:\d{2} UTC\)/);
+  });
+});
+
 describe('can we recover now?', () => {
+  it('after a real failover says production runs on the standby, from the run records', () => {
+    const failover = run({ runId: 'f9', mode: 'failover', endedAt: ago(2 * H).toISOString() });
+    const r = buildStatus(
+      inputs({
+        plans: [
+          {
+            plan: 'p',
+            summary: { plan: 'p', lastDrill: run({}), lastFailover: failover, recent: [], updatedAt: '' },
+          },
+        ],
+      }),
+    );
+    expect(r.canRecover.answer).toBe('yes');
+    expect(r.canRecover.notes).toEqual([
+      expect.stringMatching(/production runs on the standby since .* \(failover f9 of plan p\)/),
+    ]);
+    expect(r.canRecover.headline).toMatch(/standby/);
+    const p = r.plans![0]!;
+    expect(p.lastFailover).toMatchObject({ runId: 'f9', colour: 'green' });
+    expect(renderStatusHtml(r)).toMatch(/production runs on the standby/);
+  });
+
+  it('lists pending approvals first in the answer, each with its plan and deadline', () => {
+    const deadline = new Date(NOW.getTime() + 3 * H).toISOString();
+    const r = buildStatus(
+      inputs({
+        plans: [
+          {
+            plan: 'p',
+            summary: {
+              plan: 'p',
+              active: run({
+                runId: 'f1',
+                mode: 'failover',
+                state: 'pendingApproval',
+                outcome: undefined,
+                requestedBy: 'bob',
+                approvalDeadline: deadline,
+              }),
+              lastDrill: run({}),
+              recent: [],
+              updatedAt: '',
+            },
+          },
+        ],
+      }),
+    );
+    expect(r.canRecover.pendingApprovals).toMatchObject([
+      { plan: 'p', runId: 'f1', requestedBy: 'bob', expiresAt: deadline },
+    ]);
+    const html = renderStatusHtml(r);
+    const box = html.slice(
+      html.indexOf('id="answer"'),
+      html.indexOf('</section>', html.indexOf('id="answer"')),
+    );
+    expect(box.indexOf('APPROVAL NEEDED')).toBeGreaterThan(-1);
+    expect(box.indexOf('APPROVAL NEEDED')).toBeLessThan(box.indexOf('Can we recover now?'));
+    expect(box).toMatch(/Asked by<\/dt><dd>bob/);
+    expect(box).toMatch(/Expires<\/dt><dd>[^<]*in 3 h/);
+    for (const path of ['/api/failovers/f1/approve', '/api/failovers/f1/reject', '/api/runs/f1/cancel'])
+      expect(box).toContain(path);
+  });
+
   it('yes when every item is green', () => {
     expect(buildStatus(inputs()).canRecover).toMatchObject({ answer: 'yes', colour: 'green', reasons: [] });
   });

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { decideClaim, evidenceOf, targetBusy, type TargetRecord } from '../../../shared/restore/claim';
+import {
+  isRestoreRunOf,
+  restoreInstanceId,
+  restoreRunId,
+  restoreRunSuffix,
+  type RestoreRunResult,
+} from '../../../shared/restore/run';
+import { lastRestoreInto } from '../../../shared/status/read';
+
+const TARGET =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ApiManagement/service/prod-drill';
+const NOW = new Date('2026-12-07T00:41:05.123Z');
+
+describe('restore run ids (issue 21, item 5)', () => {
+  it('every request is its own run, readable and recognisably a run into its target', () => {
+    const a = restoreRunId(TARGET, restoreRunSuffix(NOW, 'a1b2c3'));
+    const b = restoreRunId(TARGET, restoreRunSuffix(NOW, 'd4e5f6'));
+    expect(a).toMatch(/^restore-prod-drill-[0-9a-f]{8}-20261207t004105z-a1b2c3$/);
+    expect(a).not.toBe(b);
+    expect(isRestoreRunOf(a, TARGET.toUpperCase())).toBe(true);
+    expect(isRestoreRunOf(restoreInstanceId(TARGET), TARGET)).toBe(true);
+    expect(isRestoreRunOf(a, TARGET.replace('prod-drill', 'prod'))).toBe(false);
+    expect(isRestoreRunOf('restore-canary', TARGET)).toBe(false);
+  });
+});
+
+describe('holding a target (issue 21, item 7)', () => {
+  const held: TargetRecord = { holder: 'run-a', claimedAt: NOW.toISOString() };
+  it('a free target, one held by this run, or by a run that ended is taken', () => {
+    expect(decideClaim(undefined, 'run-b', false)).toEqual({ take: true });
+    expect(decideClaim({ holder: null }, 'run-b', false)).toEqual({ take: true });
+    expect(decideClaim(held, 'run-a', true)).toEqual({ take: true });
+    expect(decideClaim(held, 'run-b', false)).toEqual({ take: true });
+  });
+  it('a target a running run holds is refused, naming the run', () => {
+    expect(decideClaim(held, 'run-b', true)).toEqual({ take: false, holder: 'run-a' });
+    expect(targetBusy(TARGET, 'run-a')).toEqual({
+      code: 'TargetBusy',
+      message: expect.stringContaining('run-a (/api/restores/run-a)') as string,
+    });
+  });
+});
+
+describe('restore evidence', () => {
+  const result = (outcome: RestoreRunResult['outcome']): RestoreRunResult => ({
+    serviceName: 'prod',
+    mode: 'drill',
+    outcome,
+    target: { resourceId: TARGET },
+    backup: { name: 'prod/2026-12-07T00-00-00Z.apimbackup', takenAt: '2026-12-07T00:00:00Z' },
+    timings: { startedAt: '2026-12-07T00:10:00Z', endedAt: '2026-12-07T00:41:00Z' },
+    retries: 0,
+    polls: 3,
+  });
+  it('a refused run leaves none; a run that ran leaves its outcome, backup and end', () => {
+    expect(evidenceOf('r1', result('refused'))).toBeUndefined();
+    expect(evidenceOf('r1', result('failed'))).toMatchObject({
+      instanceId: 'r1',
+      outcome: 'failed',
+      endedAt: '2026-12-07T00:41:00Z',
+      backup: { name: 'prod/2026-12-07T00-00-00Z.apimbackup' },
+    });
+  });
+
+  it('the status reads the holder while it runs, else the evidence, else the old singleton run', async () => {
+    const calls: string[] = [];
+    const runs: Record<string, { runtimeStatus: string }> = { 'run-b': { runtimeStatus: 'Running' } };
+    const sources = (record: TargetRecord | undefined) => ({
+      readRestoreTarget: () => Promise.resolve(record),
+      runStatus: (id: string) => {
+        calls.push(id);
+        return Promise.resolve(runs[id]);
+      },
+    });
+    const evidence = evidenceOf('run-a', result('succeeded'))!;
+    expect(await lastRestoreInto(sources({ holder: 'run-b', evidence }), TARGET)).toEqual({
+      runtimeStatus: 'Running',
+    });
+    const ended = await lastRestoreInto(sources({ holder: null, evidence }), TARGET);
+    expect(ended).toMatchObject({
+      runtimeStatus: 'Completed',
+      lastUpdatedTime: '2026-12-07T00:41:00Z',
+      output: { outcome: 'succeeded', backup: { name: evidence.backup!.name } },
+    });
+    expect(await lastRestoreInto(sources({ holder: null }), TARGET)).toBeUndefined();
+    calls.length = 0;
+    await lastRestoreInto(sources(undefined), TARGET);
+    expect(calls).toEqual([restoreInstanceId(TARGET)]);
+  });
+});
