@@ -171,6 +171,8 @@ async function catalogGetMs(azurite: AzuriteHandle): Promise<{ summaryMs: number
       ]);
     },
     settings: {
+      // The local host plays App Service Authentication (its default person is signed in).
+      LIFEBOAT_LOCAL_MODE: 'true',
       AzureWebJobsStorage: azurite.connectionString,
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
       LIFEBOAT_BACKUP_CONTAINER: 'batched',

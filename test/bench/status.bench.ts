@@ -190,6 +190,8 @@ async function statusFigures(): Promise<readonly Measurement[]> {
         ]);
       },
       settings: {
+        // The local host plays App Service Authentication (its default person is signed in).
+        LIFEBOAT_LOCAL_MODE: 'true',
         AzureWebJobsStorage: through(azurite.connectionString, proxy.origin),
         BackupStorage: through(backupAzurite.connectionString, backupProxy.origin),
         LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
