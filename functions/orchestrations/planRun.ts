@@ -253,6 +253,12 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
   // 2. A preempted drill's cleanup first (bounded): a real failover does not wait long for a rehearsal.
   if (report.state === 'waitingForDrill') {
     const deadline = new Date(now().getTime() + input.preemptWaitMs);
+    // The drill may have ended already (its bell rang while this failover waited for approval, and
+    // a bell is heard once): its end is read first, then after each bell, then at the deadline.
+    if (yield* drillHasEnded(input.preempted ?? '')) {
+      report = { ...report, state: 'running' };
+      yield* save();
+    }
     // The drill rings just before it completes: its end is checked again soon, then at the deadline.
     let recheck: Date | undefined;
     while (report.state === 'waitingForDrill') {
@@ -276,8 +282,10 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
 
   // 3. The groups.
   let stopping = early as 'failed' | 'cancel' | 'preempt' | undefined;
-  if (report.state === 'running') {
+  if (report.state === 'running' || report.state === 'cancelling') {
     for (const [gi, group] of input.plan.groups.entries()) {
+      // A request recorded while the last group ran, whose bell is not heard yet, counts before the next.
+      if (stopping === undefined) stopping = yield* decideRequests();
       if (stopping !== undefined) break;
       report = r.groupStarted(report, input.plan, gi, now());
       yield* save();
@@ -316,15 +324,19 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         }
       }
     }
+    // The same after the last group: a cancel (or preemption) recorded while it ran still counts.
+    if (stopping === undefined) stopping = yield* decideRequests();
     if (stopping !== undefined) {
+      // A cancel stays `cancelling` until its cleanups end (finalReport makes it `cancelled`).
       report = r.closeUnfinished(report, stopping === 'failed' ? 'skipped' : 'cancelled', now());
-      if (stopping !== 'failed') report = { ...report, state: 'cancelled' };
       yield* save();
     }
   }
 
-  // 4. Cleanups, in reverse order of registration, whatever happened before.
+  // 4. Cleanups, in reverse order of registration, whatever happened before. A cancel or a
+  // preemption recorded meanwhile is decided before each one (the run shows `cancelling`).
   for (const cleanup of [...report.cleanup].reverse()) {
+    yield* decideRequests();
     status(`cleanup: ${cleanup.description}`);
     const stopped = yield* runCommand(context, {
       site: cleanup.action.site,

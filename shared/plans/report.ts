@@ -15,6 +15,8 @@ export const RUN_STATES = [
   'waitingForDrill',
   'running',
   'cleaningUp',
+  /** A cancel (or a preemption) was accepted: the steps in flight end (or are abandoned), then the cleanups run. */
+  'cancelling',
   'completed',
   'cancelled',
   'rejected',

@@ -92,6 +92,7 @@ const STATE_WORDS: Record<RunState, string> = {
   waitingForDrill: 'waiting for the running drill to stop',
   running: 'running',
   cleaningUp: 'cleaning up',
+  cancelling: 'cancelling (steps in flight, then the cleanups)',
   completed: 'completed',
   cancelled: 'cancelled',
   rejected: 'rejected',

@@ -243,7 +243,9 @@ export interface RequestApplied {
  * for approval, the first cancel of a run that has not ended, a Resolved alert only before the
  * approval (a Resolved alert never stops an approved failover: README), alerts attached. Every
  * request is kept in `requests` with what became of it (`applied`, or `ignored` with the reason).
- * `closing`: the run takes no more decisions (its cleanups and report are under way).
+ * A cancel accepted while the run runs or cleans up makes it `cancelling` at once (a preemption
+ * recorded while the drill still cleaned up marks it preempted: its lock is the failover's).
+ * `closing`: the run takes no more decisions (its cleanups ended, its final report is under way).
  */
 export function applyRequest(r: RunReport, q: PlanRequest, now: Date, closing = false): RequestApplied {
   const at = now.toISOString();
@@ -314,9 +316,15 @@ export function applyRequest(r: RunReport, q: PlanRequest, now: Date, closing = 
   }
   if (r.state === 'waitingForDrill')
     return { report: kept({ ...r, state: 'cancelled', cancel }, entry('applied')) };
+  // Running (or cleaning up): `cancelling` at once, until the steps in flight and the cleanups end.
   return {
     report: kept(
-      { ...r, cancel, ...(q.preemptedBy === undefined ? {} : { preemptedBy: q.preemptedBy }) },
+      {
+        ...r,
+        state: 'cancelling',
+        cancel,
+        ...(q.preemptedBy === undefined ? {} : { preemptedBy: q.preemptedBy }),
+      },
       entry('applied'),
     ),
     stop: q.preemptedBy === undefined ? 'cancel' : 'preempt',
@@ -469,15 +477,12 @@ export function finalReport(r: RunReport, now: Date): RunReport {
   const ended = steps.filter((s) => s.status === 'ended');
   const bad = ended.filter((s) => !stepSucceeded(s.outcome ?? 'failed'));
   const cleanupBad = r.cleanup.filter((c) => c.status !== 'ended' || c.outcome !== 'succeeded');
+  const cancelled = r.state === 'cancelled' || r.state === 'cancelling';
   let outcome: Outcome;
   let error: Problem | undefined;
   // Cancelled before its first group started: nothing ran. A run cancelled (or preempted) while its
   // first steps ran is not, even if none of them ended: its cleanups and the cancel rules below apply.
-  if (
-    r.state === 'rejected' ||
-    r.state === 'expired' ||
-    (r.state === 'cancelled' && r.startedAt === undefined)
-  ) {
+  if (r.state === 'rejected' || r.state === 'expired' || (cancelled && r.startedAt === undefined)) {
     outcome = 'refused';
     error =
       r.state === 'rejected'
@@ -491,7 +496,7 @@ export function finalReport(r: RunReport, now: Date): RunReport {
       code: 'CleanupFailed',
       message: cleanupBad.map((c) => `${c.description} still exists`).join('; '),
     };
-  } else if (r.state === 'cancelled') {
+  } else if (cancelled) {
     outcome = bad.length === 0 ? 'partial' : 'failed';
     error = {
       code: r.preemptedBy === undefined ? 'Cancelled' : 'Preempted',
@@ -512,7 +517,12 @@ export function finalReport(r: RunReport, now: Date): RunReport {
       message: bad.map((s) => `${s.id}: ${s.error?.message ?? s.outcome}`).join('; ') || 'not every step ran',
     };
   }
-  const state = r.state === 'running' || r.state === 'cleaningUp' ? 'completed' : r.state;
+  const state =
+    r.state === 'running' || r.state === 'cleaningUp'
+      ? 'completed'
+      : r.state === 'cancelling'
+        ? 'cancelled'
+        : r.state;
   const withCritical = markCriticalPath(r);
   // RTO: from the recovery's start to the moment the last required (onFailure stop) step ended well.
   // A plan with no `stop` step requires every step (else a run that fully succeeded has no RTO).
