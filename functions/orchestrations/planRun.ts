@@ -235,6 +235,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
   // 1. Approval.
   if (report.state === 'pendingApproval') {
     const deadline = new Date(now().getTime() + input.approvalTimeoutMs);
+    report = r.waitStarted(report, 'approval', 'a person to approve or reject the failover', now());
     while (report.state === 'pendingApproval') {
       status(
         `approval: POST /api/failovers/${input.runId}/approve or /reject before ${deadline.toISOString()}`,
@@ -248,11 +249,18 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         yield* save();
       } else if (signal.type === 'request') yield* decideRequests(signal.id);
     }
+    report = r.waitEnded(report, now(), 'approval');
   }
 
   // 2. A preempted drill's cleanup first (bounded): a real failover does not wait long for a rehearsal.
   if (report.state === 'waitingForDrill') {
     const deadline = new Date(now().getTime() + input.preemptWaitMs);
+    report = r.waitStarted(
+      report,
+      'preemptedDrill',
+      `drill ${input.preempted ?? ''} to finish its cleanup`,
+      now(),
+    );
     // The drill may have ended already (its bell rang while this failover waited for approval, and
     // a bell is heard once): its end is read first, then after each bell, then at the deadline.
     if (yield* drillHasEnded(input.preempted ?? '')) {
@@ -278,6 +286,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         yield* save();
       }
     }
+    report = r.waitEnded(report, now(), 'preemptedDrill');
   }
 
   // 3. The groups.

@@ -149,6 +149,8 @@ export interface RunReport {
   cancel?: { by?: string; at: string; reason?: string };
   /** Every request for the run, in the order the run decided them, with what became of each. */
   requests?: RequestReport[];
+  /** What the run waited for (approval, a preempted drill's cleanup), shown on the timeline and in the RTO's explanation. */
+  waits?: WaitReport[];
   /** Index of the group running now (while running). */
   currentGroup?: number;
   percent: number;
@@ -165,6 +167,15 @@ export interface RunReport {
   };
   /** When this version of the report was written. */
   writtenAt: string;
+}
+
+/** One wait of a run on something outside it; `to` is missing while it lasts. */
+export interface WaitReport {
+  kind: 'approval' | 'preemptedDrill';
+  /** What it waited for, in words (who may approve, which drill). */
+  what: string;
+  from: string;
+  to?: string;
 }
 
 /** One line per run: what `GET /api/runs` lists and what the per-plan summary keeps. */

@@ -10,6 +10,7 @@ import type {
   RunReport,
   RunSummary,
   StepReport,
+  WaitReport,
 } from './report';
 
 /**
@@ -211,6 +212,25 @@ export function decided(r: RunReport, approval: ApprovalReport): RunReport {
           ? 'expired'
           : 'cancelled';
   return { ...r, state, approvals: [...r.approvals, approval] };
+}
+
+/** The run waiting for something outside it (a wait of the same kind already open is kept). */
+export function waitStarted(r: RunReport, kind: WaitReport['kind'], what: string, now: Date): RunReport {
+  const waits = r.waits ?? [];
+  if (waits.some((w) => w.kind === kind && w.to === undefined)) return r;
+  return { ...r, waits: [...waits, { kind, what, from: now.toISOString() }] };
+}
+
+/** The run's open waits of `kind` (every kind when omitted) ended at `now`. */
+export function waitEnded(r: RunReport, now: Date, kind?: WaitReport['kind']): RunReport {
+  if (r.waits === undefined) return r;
+  const to = now.toISOString();
+  return {
+    ...r,
+    waits: r.waits.map((w) =>
+      w.to === undefined && (kind === undefined || w.kind === kind) ? { ...w, to } : w,
+    ),
+  };
 }
 
 /** The run with an alert attached (the same alert id and condition is attached once). */
@@ -546,7 +566,7 @@ export function finalReport(r: RunReport, now: Date): RunReport {
   const oldest = points[0];
   const achievedRpo = oldest === undefined ? undefined : minutesBetween(oldest, r.startedAt ?? r.requestedAt);
   return {
-    ...withCritical,
+    ...waitEnded(withCritical, now),
     state,
     outcome,
     ...(error === undefined ? {} : { error }),
