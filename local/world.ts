@@ -387,6 +387,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         if (value !== undefined && value !== false) return value;
         if (Date.now() > deadline)
           throw new Error(`${what ?? 'condition'}: not reached after ${timeoutMs} ms (real time)`);
+        // Settle first and look again before moving time: the awaited end may have come while the
+        // world settled, and moving the clock past it fires timers the test never waited for
+        // (e.g. a failover's approval deadline right after the drill it preempted ended).
+        if (await pass()) continue;
+        const settled = await check();
+        if (settled !== undefined && settled !== false) return settled;
         if (!(await step({ advance }))) await realSleep(5);
       }
     };

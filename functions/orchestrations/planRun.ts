@@ -255,6 +255,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
   if (report.state === 'pendingApproval') {
     // The deadline the report shows (set with the report); older reports: from now.
     const deadline = new Date(report.approvalDeadline ?? now().getTime() + input.approvalTimeoutMs);
+    report = r.waitStarted(report, 'approval', 'a person to approve or reject the failover', now());
     while (report.state === 'pendingApproval') {
       status(
         `approval: POST /api/failovers/${input.runId}/approve or /reject before ${deadline.toISOString()}`,
@@ -268,11 +269,24 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         yield* save();
       } else if (signal.type === 'request') yield* decideRequests(signal.id);
     }
+    report = r.waitEnded(report, now(), 'approval');
   }
 
   // 2. A preempted drill's cleanup first (bounded): a real failover does not wait long for a rehearsal.
   if (report.state === 'waitingForDrill') {
     const deadline = new Date(now().getTime() + input.preemptWaitMs);
+    report = r.waitStarted(
+      report,
+      'preemptedDrill',
+      `drill ${input.preempted ?? ''} to finish its cleanup`,
+      now(),
+    );
+    // The drill may have ended already (its bell rang while this failover waited for approval, and
+    // a bell is heard once): its end is read first, then after each bell, then at the deadline.
+    if (yield* drillHasEnded(input.preempted ?? '')) {
+      report = { ...report, state: 'running' };
+      yield* save();
+    }
     // The drill rings just before it completes: its end is checked again soon, then at the deadline.
     let recheck: Date | undefined;
     while (report.state === 'waitingForDrill') {
@@ -292,14 +306,15 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         yield* save();
       }
     }
+    report = r.waitEnded(report, now(), 'preemptedDrill');
   }
 
   // 3. The groups.
   let stopping = early as 'failed' | 'cancel' | 'preempt' | undefined;
-  if (report.state === 'running') {
+  if (report.state === 'running' || report.state === 'cancelling') {
     // ---- VERSION BRANCH (orchestration versioning, shared/plans/versions.ts) ----------------
     // 2.0 adds the sites check; a run started on 1.0 (or before versioning) never takes it.
-    if (shape.checkSites) {
+    if (shape.checkSites && report.state === 'running') {
       status('sites check: the last heartbeat of each site');
       const checked = yield* call(context, names.checkPlanSites, {
         sites: versions.get().sitesOfPlan(input.plan),
@@ -309,6 +324,8 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
     }
     // ---- end of VERSION BRANCH ----------------------------------------------------------------
     for (const [gi, group] of input.plan.groups.entries()) {
+      // A request recorded while the last group ran, whose bell is not heard yet, counts before the next.
+      if (stopping === undefined) stopping = yield* decideRequests();
       if (stopping !== undefined) break;
       report = r.groupStarted(report, input.plan, gi, now());
       yield* save();
@@ -347,15 +364,19 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         }
       }
     }
+    // The same after the last group: a cancel (or preemption) recorded while it ran still counts.
+    if (stopping === undefined) stopping = yield* decideRequests();
     if (stopping !== undefined) {
+      // A cancel stays `cancelling` until its cleanups end (finalReport makes it `cancelled`).
       report = r.closeUnfinished(report, stopping === 'failed' ? 'skipped' : 'cancelled', now());
-      if (stopping !== 'failed') report = { ...report, state: 'cancelled' };
       yield* save();
     }
   }
 
-  // 4. Cleanups, in reverse order of registration, whatever happened before.
+  // 4. Cleanups, in reverse order of registration, whatever happened before. A cancel or a
+  // preemption recorded meanwhile is decided before each one (the run shows `cancelling`).
   for (const cleanup of [...report.cleanup].reverse()) {
+    yield* decideRequests();
     status(`cleanup: ${cleanup.description}`);
     if (cleanup.action.kind === 'traffic') {
       // Traffic (issue 23): put back only when the plan was cancelled or failed.

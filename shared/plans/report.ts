@@ -16,6 +16,8 @@ export const RUN_STATES = [
   'waitingForDrill',
   'running',
   'cleaningUp',
+  /** A cancel (or a preemption) was accepted: the steps in flight end (or are abandoned), then the cleanups run. */
+  'cancelling',
   'completed',
   'cancelled',
   'rejected',
@@ -161,6 +163,8 @@ export interface RunReport {
   cancel?: { by?: string; at: string; reason?: string };
   /** Every request for the run, in the order the run decided them, with what became of each. */
   requests?: RequestReport[];
+  /** What the run waited for (approval, a preempted drill's cleanup), shown on the timeline and in the RTO's explanation. */
+  waits?: WaitReport[];
   /** Index of the group running now (while running). */
   currentGroup?: number;
   percent: number;
@@ -181,6 +185,15 @@ export interface RunReport {
   sitesCheck?: { checkedAt: string; sites: { site: string; lastSeenAt?: string }[] };
   /** When this version of the report was written. */
   writtenAt: string;
+}
+
+/** One wait of a run on something outside it; `to` is missing while it lasts. */
+export interface WaitReport {
+  kind: 'approval' | 'preemptedDrill';
+  /** What it waited for, in words (who may approve, which drill). */
+  what: string;
+  from: string;
+  to?: string;
 }
 
 /** One line per run: what `GET /api/runs` lists and what the per-plan summary keeps. */

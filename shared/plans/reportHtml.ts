@@ -92,6 +92,7 @@ const STATE_WORDS: Record<RunState, string> = {
   waitingForDrill: 'waiting for the running drill to stop',
   running: 'running',
   cleaningUp: 'cleaning up',
+  cancelling: 'cancelling (steps in flight, then the cleanups)',
   completed: 'completed',
   cancelled: 'cancelled',
   rejected: 'rejected',
@@ -234,7 +235,13 @@ function objective(
 }
 
 function objectives(report: RunReport): string {
-  const rtoNote = `<p class="small">From ${time(report.rtoStartAt)} to the last required step verified.</p>`;
+  const waited = (report.waits ?? []).map((w) => {
+    const ms = (parse(w.to ?? report.writtenAt) ?? 0) - (parse(w.from) ?? 0);
+    return `${esc(w.kind === 'approval' ? 'approval' : 'preempted drill')}: ${esc(duration(Math.max(0, ms)))}${w.to === undefined ? ' so far' : ''} waiting for ${esc(w.what)}`;
+  });
+  const rtoNote = `<p class="small">From ${time(report.rtoStartAt)} to the last required step verified${
+    waited.length === 0 ? '' : `, including the waits: ${waited.join('; ')}`
+  }.</p>`;
   const rpoNote = `<p class="small">Age of the recovery point used${
     report.rpo.source !== undefined ? `: ${esc(report.rpo.source)}` : ''
   }.</p>`;
@@ -309,12 +316,19 @@ function timeline(report: RunReport): string {
   const steps = allSteps(report);
   const now = parse(report.writtenAt) ?? 0;
   const starts = steps.map((s) => parse(s.startedAt)).filter((t): t is number => t !== undefined);
-  const t0 = Math.min(parse(report.startedAt) ?? Infinity, ...starts);
+  // Waits (approval, a preempted drill's cleanup) come before the steps: they are on the timeline too.
+  const waits = (report.waits ?? []).map((w) => ({ w, from: parse(w.from), to: parse(w.to) ?? now }));
+  const t0 = Math.min(
+    parse(report.startedAt) ?? Infinity,
+    ...starts,
+    ...(starts.length === 0 ? [] : waits.map((x) => x.from ?? Infinity)),
+  );
   const ends = steps.map((s) => parse(s.endedAt) ?? (s.status === 'running' ? now : undefined));
   const t1 = Math.max(
     parse(report.endedAt) ?? -Infinity,
     ...ends.filter((t): t is number => t !== undefined),
     ...starts,
+    ...waits.map((x) => x.to),
   );
   if (!Number.isFinite(t0)) return '<section><h2>Timeline</h2><p>No step has started yet.</p></section>';
   const span = Math.max(t1 - t0, 1);
@@ -340,6 +354,15 @@ function timeline(report: RunReport): string {
     }
     return `<li class="tl-row">${label}<span class="tl-track">${bar}</span><span class="tl-dur">${info}</span></li>`;
   });
+  const waitRows = waits.map(({ w, from, to }) => {
+    const left = pct(from ?? t0);
+    const width = Math.max(pct(to) - left, 0.6);
+    const label = `<span class="tl-name">waiting: ${esc(w.kind === 'approval' ? 'approval' : 'preempted drill')}</span>`;
+    const bar = `<span class="bar neutral" style="left:${left.toFixed(2)}%;width:${Math.min(width, 100 - left).toFixed(2)}%"></span>`;
+    const info = `${duration(Math.max(0, to - (from ?? to)))}${w.to === undefined ? ' so far' : ''}`;
+    return `<li class="tl-row" title="${esc(w.what)}">${label}<span class="tl-track">${bar}</span><span class="tl-dur">${info}</span></li>`;
+  });
+  rows.unshift(...waitRows);
   return [
     '<section><h2>Timeline</h2>',
     `<p class="small">${time(new Date(t0).toISOString())} → ${time(new Date(t1).toISOString())} (${duration(t1 - t0)}). `,

@@ -17,6 +17,7 @@ import type {
   RunReport,
   RunSummary,
   StepReport,
+  WaitReport,
 } from './report';
 
 /**
@@ -226,6 +227,25 @@ export function decided(r: RunReport, approval: ApprovalReport): RunReport {
   return { ...r, state, approvals: [...r.approvals, approval] };
 }
 
+/** The run waiting for something outside it (a wait of the same kind already open is kept). */
+export function waitStarted(r: RunReport, kind: WaitReport['kind'], what: string, now: Date): RunReport {
+  const waits = r.waits ?? [];
+  if (waits.some((w) => w.kind === kind && w.to === undefined)) return r;
+  return { ...r, waits: [...waits, { kind, what, from: now.toISOString() }] };
+}
+
+/** The run's open waits of `kind` (every kind when omitted) ended at `now`. */
+export function waitEnded(r: RunReport, now: Date, kind?: WaitReport['kind']): RunReport {
+  if (r.waits === undefined) return r;
+  const to = now.toISOString();
+  return {
+    ...r,
+    waits: r.waits.map((w) =>
+      w.to === undefined && (kind === undefined || w.kind === kind) ? { ...w, to } : w,
+    ),
+  };
+}
+
 /** The run with an alert attached (the same alert id and condition is attached once). */
 export function withAlert(r: RunReport, alert: AlertReport | z.infer<typeof alertReportSchema>): RunReport {
   if (r.alerts.some((a) => a.alertId === alert.alertId && a.monitorCondition === alert.monitorCondition))
@@ -256,7 +276,9 @@ export interface RequestApplied {
  * for approval, the first cancel of a run that has not ended, a Resolved alert only before the
  * approval (a Resolved alert never stops an approved failover: README), alerts attached. Every
  * request is kept in `requests` with what became of it (`applied`, or `ignored` with the reason).
- * `closing`: the run takes no more decisions (its cleanups and report are under way).
+ * A cancel accepted while the run runs or cleans up makes it `cancelling` at once (a preemption
+ * recorded while the drill still cleaned up marks it preempted: its lock is the failover's).
+ * `closing`: the run takes no more decisions (its cleanups ended, its final report is under way).
  */
 export function applyRequest(r: RunReport, q: PlanRequest, now: Date, closing = false): RequestApplied {
   const at = now.toISOString();
@@ -327,9 +349,15 @@ export function applyRequest(r: RunReport, q: PlanRequest, now: Date, closing = 
   }
   if (r.state === 'waitingForDrill')
     return { report: kept({ ...r, state: 'cancelled', cancel }, entry('applied')) };
+  // Running (or cleaning up): `cancelling` at once, until the steps in flight and the cleanups end.
   return {
     report: kept(
-      { ...r, cancel, ...(q.preemptedBy === undefined ? {} : { preemptedBy: q.preemptedBy }) },
+      {
+        ...r,
+        state: 'cancelling',
+        cancel,
+        ...(q.preemptedBy === undefined ? {} : { preemptedBy: q.preemptedBy }),
+      },
       entry('applied'),
     ),
     stop: q.preemptedBy === undefined ? 'cancel' : 'preempt',
@@ -508,15 +536,12 @@ export function finalReport(r: RunReport, now: Date): RunReport {
   const ended = steps.filter((s) => s.status === 'ended');
   const bad = ended.filter((s) => !stepSucceeded(s.outcome ?? 'failed'));
   const cleanupBad = r.cleanup.filter((c) => c.status !== 'ended' || c.outcome !== 'succeeded');
+  const cancelled = r.state === 'cancelled' || r.state === 'cancelling';
   let outcome: Outcome;
   let error: Problem | undefined;
   // Cancelled before its first group started: nothing ran. A run cancelled (or preempted) while its
   // first steps ran is not, even if none of them ended: its cleanups and the cancel rules below apply.
-  if (
-    r.state === 'rejected' ||
-    r.state === 'expired' ||
-    (r.state === 'cancelled' && r.startedAt === undefined)
-  ) {
+  if (r.state === 'rejected' || r.state === 'expired' || (cancelled && r.startedAt === undefined)) {
     outcome = 'refused';
     error =
       r.state === 'rejected'
@@ -530,7 +555,7 @@ export function finalReport(r: RunReport, now: Date): RunReport {
       code: 'CleanupFailed',
       message: cleanupBad.map((c) => `${c.description} still exists`).join('; '),
     };
-  } else if (r.state === 'cancelled') {
+  } else if (cancelled) {
     outcome = bad.length === 0 ? 'partial' : 'failed';
     error = {
       code: r.preemptedBy === undefined ? 'Cancelled' : 'Preempted',
@@ -551,7 +576,12 @@ export function finalReport(r: RunReport, now: Date): RunReport {
       message: bad.map((s) => `${s.id}: ${s.error?.message ?? s.outcome}`).join('; ') || 'not every step ran',
     };
   }
-  const state = r.state === 'running' || r.state === 'cleaningUp' ? 'completed' : r.state;
+  const state =
+    r.state === 'running' || r.state === 'cleaningUp'
+      ? 'completed'
+      : r.state === 'cancelling'
+        ? 'cancelled'
+        : r.state;
   const withCritical = markCriticalPath(r);
   // RTO: from the recovery's start to the moment the last required (onFailure stop) step ended well.
   // A plan with no `stop` step requires every step (else a run that fully succeeded has no RTO).
@@ -575,7 +605,7 @@ export function finalReport(r: RunReport, now: Date): RunReport {
   const oldest = points[0];
   const achievedRpo = oldest === undefined ? undefined : minutesBetween(oldest, r.startedAt ?? r.requestedAt);
   return {
-    ...withCritical,
+    ...waitEnded(withCritical, now),
     state,
     outcome,
     ...(error === undefined ? {} : { error }),

@@ -22,7 +22,7 @@ function runLine(r: RunSummary): RunLine {
   };
 }
 
-const IN_PROGRESS = new Set(['running', 'cleaningUp', 'waitingForDrill']);
+const IN_PROGRESS = new Set(['running', 'cleaningUp', 'cancelling', 'waitingForDrill']);
 
 /** The approval request for a pending failover (route and a ready-to-edit curl; never a key). */
 export function approveCommand(

@@ -233,6 +233,29 @@ describe('applyRequest', () => {
     });
   });
 
+  it('a cancel shows `cancelling` at once, through the cleanups; the final report says `cancelled`', () => {
+    const plan = samplePlan();
+    const running = groupStarted(
+      initialReport(runInput({ runId: RUN, mode: 'drill', plan }), when(0)),
+      plan,
+      0,
+      when(1),
+    );
+    expect(running.state).toBe('running');
+    const cancelling = applyRequest(running, request('cancel', { reason: 'freeze' }), when(2)).report;
+    expect(cancelling.state).toBe('cancelling');
+    const ended = finalReport(cancelling, when(3));
+    expect(ended).toMatchObject({ state: 'cancelled', error: { code: 'Cancelled' } });
+    // A preemption recorded while the drill cleans up (every step ended) still marks it preempted.
+    const cleaning = { ...running, state: 'cleaningUp' as const };
+    const preempted = applyRequest(cleaning, request('cancel', { preemptedBy: 'f1' }), when(2)).report;
+    expect(preempted).toMatchObject({ state: 'cancelling', preemptedBy: 'f1' });
+    expect(finalReport(preempted, when(3))).toMatchObject({
+      state: 'cancelled',
+      error: { code: 'Preempted' },
+    });
+  });
+
   it('a run that is finishing keeps late requests as ignored, and still attaches alerts', () => {
     const r = pending();
     const late = applyRequest(r, request('approve'), when(5), true).report;

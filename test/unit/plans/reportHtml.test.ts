@@ -426,4 +426,21 @@ describe('duration', () => {
     expect(duration(65 * 60_000)).toBe('1 h 05 min');
     expect(duration(-1)).toBe('—');
   });
+
+  it('shows every wait on the timeline and in the RTO explanation', () => {
+    const html = renderReportHtml(
+      report({
+        waits: [
+          {
+            kind: 'approval',
+            what: 'a person to approve',
+            from: '2026-11-29T09:00:00.000Z',
+            to: '2026-11-29T09:06:00.000Z',
+          },
+        ],
+      }),
+    );
+    expect(html).toContain('waiting: approval');
+    expect(html).toContain('including the waits: approval: 6 min');
+  });
 });

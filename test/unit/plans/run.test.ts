@@ -13,6 +13,8 @@ import {
   summaryOf,
   runningSteps,
   stepEnded,
+  waitEnded,
+  waitStarted,
   withAlert,
   type StepEnded,
 } from '../../../shared/plans/run';
@@ -534,5 +536,20 @@ describe('withAlert', () => {
     const resolved = withAlert(r, alert({ monitorCondition: 'Resolved', resolvedDateTime: at(10) }));
     expect(resolved.alerts.map((a) => a.monitorCondition)).toEqual(['Fired', 'Resolved']);
     expect(withAlert(resolved, alert({ alertId: 'other' })).alerts).toHaveLength(3);
+  });
+});
+
+describe('waits', () => {
+  it('an approval and a preempted drill are waits with a start and an end; the final report closes an open one', () => {
+    const r = initialReport(runInput({ mode: 'failover', preempted: 'd1' }), when(0));
+    let w = waitStarted(r, 'approval', 'a person to approve', when(0));
+    expect(waitStarted(w, 'approval', 'again', when(1)).waits).toHaveLength(1);
+    w = waitEnded(w, when(2), 'approval');
+    w = waitStarted(w, 'preemptedDrill', 'drill d1 to finish its cleanup', when(2));
+    expect(w.waits).toEqual([
+      { kind: 'approval', what: 'a person to approve', from: at(0), to: at(2) },
+      { kind: 'preemptedDrill', what: 'drill d1 to finish its cleanup', from: at(2) },
+    ]);
+    expect(finalReport(w, when(5)).waits?.[1]?.to).toBe(at(5));
   });
 });
