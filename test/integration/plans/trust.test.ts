@@ -118,6 +118,15 @@ describe('events raised through the Durable API', () => {
     const start = await world.post('/api/failovers', { plan: 'dr-all', reason: 'test' }, as(world, 'olivia'));
     const runId = String(start.json['runId']);
     await world.waitForReport(runId, (r) => r.state === 'pendingApproval');
+    // The route writes the pending report before the run starts: raise once the run itself waits
+    // for a decision (an event that arrives earlier is ignored just the same, but its security log
+    // line is written in an episode the SDK counts as a replay, so it is not logged: see the note).
+    await world.world.until(() => {
+      const waiting = (
+        world.host.host.durable.getStatus(runId)?.customStatus as { waitingFor?: string } | null
+      )?.waitingFor;
+      return waiting?.startsWith('approval') === true ? true : undefined;
+    });
     const at = world.clock.now().toISOString();
     expect(await raise(runId, { type: 'approve', by: 'alice', at })).toBe(202);
     expect(await raise(runId, { type: 'request', id: '20260302T080000000Z-forged' })).toBe(202);
