@@ -7,7 +7,7 @@ import { contosoProtected, contosoServices, PRIMARY, STANDBY, SUBSCRIPTION } fro
 import type { TestHost } from '../../../local/host/testing';
 import { startWorld, type World } from '../../../local/world';
 import { ALERTS_CONTAINER, type AlertDecision } from '../../../shared/alerts/decision';
-import { parseAlertMessage } from '../../../shared/alerts/parse';
+import { raiseInMonitor } from '../../fixtures/alerts/monitor';
 import type { PlanInput } from '../../../shared/plans/plan';
 import { loadAreas } from '../../helpers/app';
 import type { AzureStack } from '../../helpers/azure';
@@ -159,30 +159,7 @@ export async function startAlertsWorld(
     container,
     queues,
     monitor(body) {
-      const parsed = parseAlertMessage(typeof body === 'string' ? body : JSON.stringify(body), {
-        allowBlobRef: false,
-      });
-      if (parsed.kind !== 'alerts') return;
-      for (const a of parsed.items) {
-        if (a.kind !== 'alert') continue;
-        const held = stack.arm.alerts.get(a.alertId);
-        if (a.monitorCondition === 'Resolved' && held !== undefined) {
-          if (held.monitorCondition === 'Fired') stack.arm.alerts.resolve(a.alertId, a.resolvedDateTime);
-          continue;
-        }
-        if (held?.monitorCondition === 'Resolved') continue;
-        if (held !== undefined && a.monitorCondition === 'Fired') continue;
-        stack.arm.alerts.fire({
-          id: a.alertId,
-          alertRule: a.rule,
-          monitorCondition: a.monitorCondition,
-          ...(a.severity === undefined ? {} : { severity: a.severity }),
-          ...(a.signalType === undefined ? {} : { signalType: a.signalType }),
-          ...(a.targetIds[0] === undefined ? {} : { targetResource: a.targetIds[0] }),
-          ...(a.firedDateTime === undefined ? {} : { startDateTime: a.firedDateTime }),
-        });
-        if (a.monitorCondition === 'Resolved') stack.arm.alerts.resolve(a.alertId, a.resolvedDateTime);
-      }
+      raiseInMonitor(stack.arm, body);
     },
     async post(route, body, init = {}) {
       if (route === '/api/alerts' && init.forge !== true) alerts.monitor(body);

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { metricAlert } from '../../fixtures/alerts';
+import { raiseInMonitor } from '../../fixtures/alerts/monitor';
 import { heartbeatTimeouts } from '../../../shared/status/heartbeatRun';
 import { heartbeatInstanceId } from '../../../shared/status/heartbeats';
 import { startStatusWorld, type StatusWorld } from './helpers';
@@ -100,6 +101,7 @@ export async function startScenario(): Promise<Scenario> {
 
     // An alert on the primary: its plan's failover starts and waits for approval.
     const alert = metricAlert({ rule: 'apim-gateway-down', targets: [w.ids['contoso-apim']!] });
+    raiseInMonitor(w.world.arm!, alert); // Azure Monitor holds the alert Lifeboat reads back
     expect((await post('/api/alerts', alert)).status).toBe(202);
     let runId: string | undefined;
     for (let i = 0; i < 400 && runId === undefined; i++) {

@@ -73,7 +73,7 @@ beforeAll(async () => {
                 id: 'lync',
                 kind: 'lync.conferenceRestore',
                 timeoutMinutes: 120,
-                params: { site: 'dc1', poolFqdn: 'pool2.contoso.local' },
+                params: { site: 'dc1', poolFqdn: 'pool2.contoso.local', lostPoolFqdn: 'pool1.contoso.local' },
               },
             ],
           },
