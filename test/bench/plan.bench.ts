@@ -126,7 +126,15 @@ export const figures: Figure[] = [
         const world = await startPlansWorld({
           plansDir: dir,
           site: {
-            lync: { pools: [{ fqdn: 'pool2.contoso.local', syncDurationMs: LYNC_SYNC_MS }] },
+            lync: {
+              pools: [
+                {
+                  fqdn: 'pool2.contoso.local',
+                  pairedWith: 'pool1.contoso.local',
+                  syncDurationMs: LYNC_SYNC_MS,
+                },
+              ],
+            },
             hyperv: {
               vms: durations.map((d, i) => ({
                 name: vmName(i),
