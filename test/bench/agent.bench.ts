@@ -58,14 +58,14 @@ async function idleRequestsPerHour(): Promise<Measurement[]> {
     const app = generateSigningKeyPair();
     const agent = generateSigningKeyPair();
     // Default poll settings: only the site, keys and paths are given.
-    const config = resolveAgentConfig(
+    const fromFile = resolveAgentConfig(
       {
         site: 'bench',
         agentId: 'agent-bench',
         queue: {},
         trustedCommandKeys: { [app.keyId]: app.publicKeyPem },
         signingKey: { keyId: agent.keyId },
-        executor: { kind: 'simulated' },
+        executor: { kind: 'powershell' },
         ledgerPath: path.join(dir, 'ledger.jsonl'),
         auditPath: path.join(dir, 'audit.jsonl'),
       },
@@ -74,6 +74,8 @@ async function idleRequestsPerHour(): Promise<Measurement[]> {
         LIFEBOAT_AGENT_SIGNING_KEY: agent.privateKeyPem,
       },
     );
+    // The simulated site is handed to the agent in code (local/site), as `npm start` does.
+    const config = { ...fromFile, executor: { kind: 'provided' as const } };
     const start = Date.now();
     const clock: AgentClock = {
       now: () => new Date(start + (Date.now() - start) * SPEED),
