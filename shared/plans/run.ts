@@ -406,7 +406,10 @@ export function cleanupsFor(step: PlanStep, mode: RunMode, now: Date): CleanupRe
  */
 export function trafficPutBackNeeded(r: RunReport): boolean {
   return (
+    // A cancel being carried out (`cancelling` until the cleanups end) or done.
     r.state === 'cancelled' ||
+    r.state === 'cancelling' ||
+    r.cancel !== undefined ||
     allSteps(r).some((s) => s.status !== 'ended' || !stepSucceeded(s.outcome ?? 'failed'))
   );
 }

@@ -83,6 +83,8 @@ describe('traffic.switch in a plan', () => {
     expect(trafficPutBackNeeded(ended('succeeded'))).toBe(false);
     expect(trafficPutBackNeeded(ended('failed'))).toBe(true);
     expect(trafficPutBackNeeded({ ...ended('succeeded'), state: 'cancelled' })).toBe(true);
+    // A cancel is carried out as 'cancelling' until the cleanups (this one among them) end.
+    expect(trafficPutBackNeeded({ ...ended('succeeded'), state: 'cancelling' })).toBe(true);
   });
 
   const snapshot = (primary: boolean) => ({
