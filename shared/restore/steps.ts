@@ -1,11 +1,10 @@
-import { request as httpsRequest } from 'node:https';
-import { readFileSync } from 'node:fs';
+import { probeHealth } from '../http/probe';
 import type { ApimServiceInfo } from '../apim/port';
 import { parseApimResourceId, type ApimServiceId } from '../azure/resourceId';
 import type { Config } from '../config';
 import { decidePreflight } from '../backups/preflight';
 import { parseBackupBlobName } from '../backups/naming';
-import { NonRetryableError, TransientError } from '../errors';
+import { NonRetryableError } from '../errors';
 import { compareManifests, describeDifference } from '../apim/manifest';
 import { readManifestBlob } from './manifestStore';
 import { beginRestoreOnce, createRestoreOperationLog } from './operations';
@@ -186,27 +185,10 @@ export async function probeGateway(
   if (info.gatewayUrl === undefined)
     throw new NonRetryableError(`${resourceId.trim()} reports no gateway URL`, { code: 'NoGatewayUrl' });
   const url = new URL(HEALTH_PATH, info.gatewayUrl);
-  const caFile = deps.config.core.armCaFile;
-  const ca = caFile === undefined ? undefined : readFileSync(caFile, 'utf8');
-  const httpStatus = await new Promise<number>((resolve, reject) => {
-    const req = httpsRequest(
-      url,
-      { method: 'GET', timeout: timeoutMs, ...(ca === undefined ? {} : { ca }) },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (error) =>
-      reject(
-        new TransientError(`gateway health probe of ${info.name} failed (${error.message})`, {
-          code: 'GatewayUnreachable',
-        }),
-      ),
-    );
-    req.end();
+  const httpStatus = await probeHealth(url, {
+    timeoutMs,
+    caFile: deps.config.core.armCaFile,
+    unreachable: { what: `gateway health probe of ${info.name}`, code: 'GatewayUnreachable' },
   });
   return { ok: httpStatus === 200, httpStatus };
 }

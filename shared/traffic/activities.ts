@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { NonRetryableError, TransientError } from '../errors';
+import { probeHealth } from '../http/probe';
+import { NonRetryableError } from '../errors';
 import type {
   ProbeTrafficEntryOutput,
   RestoreTrafficRoutingOutput,
@@ -92,27 +91,10 @@ export async function probeEntry(
       ? hostName
       : `${hostName}:${httpsPort}`;
   const url = new URL(HEALTH_PATH, `https://${host}`);
-  const caFile = deps.config.core.armCaFile;
-  const ca = caFile === undefined ? undefined : readFileSync(caFile, 'utf8');
-  const httpStatus = await new Promise<number>((resolve, reject) => {
-    const req = httpsRequest(
-      url,
-      { method: 'GET', timeout: timeoutMs, ...(ca === undefined ? {} : { ca }) },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (error) =>
-      reject(
-        new TransientError(`health probe of ${url.host} failed (${error.message})`, {
-          code: 'EndpointUnreachable',
-        }),
-      ),
-    );
-    req.end();
+  const httpStatus = await probeHealth(url, {
+    timeoutMs,
+    caFile: deps.config.core.armCaFile,
+    unreachable: { what: `health probe of ${url.host}`, code: 'EndpointUnreachable' },
   });
   return { ok: httpStatus === 200, httpStatus, url: url.toString() };
 }
