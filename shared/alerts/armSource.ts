@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { TokenCredential } from '@azure/core-auth';
 import {
   bearerTokenAuthenticationPolicy,
@@ -11,7 +10,8 @@ import {
   type Pipeline,
 } from '@azure/core-rest-pipeline';
 import type { Config } from '../config';
-import { NonRetryableError, TransientError } from '../errors';
+import { readArmCa } from '../config/armCa';
+import { TransientError } from '../errors';
 import {
   ALERT_ID_PATTERN,
   ALERTS_API_VERSION,
@@ -109,17 +109,7 @@ export async function createArmAlertsSourceFromConfig(
   core: Config['core'],
   credential?: TokenCredential,
 ): Promise<AlertsSource> {
-  let caPem: string | undefined;
-  if (core.armCaFile !== undefined) {
-    try {
-      caPem = readFileSync(core.armCaFile, 'utf8');
-    } catch (error) {
-      throw new NonRetryableError('LIFEBOAT_ARM_CA_FILE: the file cannot be read', {
-        code: 'InvalidConfiguration',
-        cause: error,
-      });
-    }
-  }
+  const caPem = readArmCa(core);
   const cred = credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
   return createArmAlertsSource({
     endpoint: core.armEndpoint,

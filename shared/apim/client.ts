@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { ApiManagementClient, type ApiManagementServiceResource } from '@azure/arm-apimanagement';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelineResponse } from '@azure/core-rest-pipeline';
 import { DefaultAzureCredential } from '@azure/identity';
 import { z } from 'zod';
 import type { Config } from '../config';
+import { readArmCa } from '../config/armCa';
 import { formatIssues, NonRetryableError } from '../errors';
 import { completionOfText } from './completion';
 import { buildManifest } from './manifest';
@@ -357,17 +357,7 @@ export function createApimClientFromConfig(
   core: Config['core'],
   credential: TokenCredential = new DefaultAzureCredential(),
 ): ApimClient {
-  let caPem: string | undefined;
-  if (core.armCaFile !== undefined) {
-    try {
-      caPem = readFileSync(core.armCaFile, 'utf8');
-    } catch (error) {
-      throw new NonRetryableError('LIFEBOAT_ARM_CA_FILE: the file cannot be read', {
-        code: 'InvalidConfiguration',
-        cause: error,
-      });
-    }
-  }
+  const caPem = readArmCa(core);
   return createApimClient({
     endpoint: core.armEndpoint,
     scope: core.armScope,

@@ -1,8 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { CdnManagementClient } from '@azure/arm-cdn';
 import type { TrafficManagerManagementClient } from '@azure/arm-trafficmanager';
-import { readFileSync } from 'node:fs';
 import type { Config } from '../config';
+import { readArmCa } from '../config/armCa';
 import { NonRetryableError } from '../errors';
 import { classifyApimError } from '../apim/errors';
 import type { RoutingChange, RoutingEntry, RoutingSnapshot, TrafficTarget } from './contracts';
@@ -176,17 +176,7 @@ export async function createTrafficClientFromConfig(
   core: Config['core'],
   credential?: TokenCredential,
 ): Promise<TrafficRouting> {
-  let caPem: string | undefined;
-  if (core.armCaFile !== undefined) {
-    try {
-      caPem = readFileSync(core.armCaFile, 'utf8');
-    } catch (error) {
-      throw new NonRetryableError('LIFEBOAT_ARM_CA_FILE: the file cannot be read', {
-        code: 'InvalidConfiguration',
-        cause: error,
-      });
-    }
-  }
+  const caPem = readArmCa(core);
   const cred = credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
   return createTrafficClient({
     endpoint: core.armEndpoint,
