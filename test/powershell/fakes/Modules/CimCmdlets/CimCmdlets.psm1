@@ -143,7 +143,7 @@ function Invoke-CimMethod {
   param([Parameter(Mandatory = $true)]$InputObject, [Parameter(Mandatory = $true)][string]$MethodName, [hashtable]$Arguments = @{}, $CimSession)
   if ($InputObject.CimClass -ne 'Msvm_ReplicationService' -or $MethodName -ne 'InitiateFailback') { throw "fake CIM: $($InputObject.CimClass).$MethodName is not faked" }
   $computer = Get-SessionComputer $CimSession
-  Use-FakeState {
+  $answer = Use-FakeState {
     param($State)
     Assert-FakeNotFailing $State 'Invoke-CimMethod'
     $node = Get-FakeAnsweringNode $State $computer
@@ -157,7 +157,8 @@ function Invoke-CimMethod {
     if ($vm.Count -eq 1) { Invoke-FakeMoveTrigger $State $vm[0] 'beforeInitiateFailback' }
     if ($vm.Count -eq 1 -and -not (Test-FakeVmOnNode $State $vm[0] $node)) {
       Add-FakeCall $State 'InitiateFailback' ($recorded + @{ refused = 'NotOnNode' })
-      throw "fake CIM: Not found: virtual machine $($system.Name) is not on $node"
+      # Thrown once the state (the move, the refused call) is written back.
+      return [pscustomobject]@{ FakeError = "fake CIM: Not found: virtual machine $($system.Name) is not on $node" }
     }
     Add-FakeCall $State 'InitiateFailback' $recorded
     $result = { param($code) [pscustomobject]@{ ReturnValue = [uint32]$code } }
@@ -165,6 +166,8 @@ function Invoke-CimMethod {
     $vm = $vm[0]
     try { Invoke-FakeInitiateFailback $State $vm $recorded $node $result } finally { Invoke-FakeMoveTrigger $State $vm 'afterInitiateFailback' }
   }
+  if ($null -ne $answer -and $answer.PSObject.Properties['FakeError']) { throw $answer.FakeError }
+  $answer
 }
 
 <# InitiateFailback on the node that has the VM, as the reference describes it (see the header). #>

@@ -30,7 +30,15 @@ function Get-FakeClusterOrThrow($State, [string]$Cluster) {
   return $c
 }
 
-function New-FakeNode([string]$Name) { [pscustomobject]@{ Name = $Name; State = 'Up' } }
+<#
+  A ClusterNode as Get-ClusterGroup's OwnerNode. hyperv.cluster.ownerNodeAsText: the node as text
+  instead, the shape a deserialized object may take when the module loads through PowerShell 7's
+  compatibility layer (which shape a real host gives there is unknown: the scripts read both).
+#>
+function New-FakeNode([string]$Name, $State = $null) {
+  if ($null -ne $State -and $State.hyperv.cluster.ContainsKey('ownerNodeAsText') -and $State.hyperv.cluster.ownerNodeAsText) { return $Name }
+  [pscustomobject]@{ Name = $Name; State = 'Up' }
+}
 
 function Get-ClusterGroup {
   [CmdletBinding()]
@@ -44,7 +52,7 @@ function Get-ClusterGroup {
       [pscustomobject]@{ Name = 'Cluster Group'; GroupType = 'Cluster'; State = 'Online'; OwnerNode = (New-FakeNode @($c.nodes)[0]); VMId = $null }
       [pscustomobject]@{ Name = 'Available Storage'; GroupType = 'AvailableStorage'; State = 'Online'; OwnerNode = (New-FakeNode @($c.nodes)[0]); VMId = $null }
       foreach ($vm in @($State.hyperv.vms)) {
-        [pscustomobject]@{ Name = $vm.name; GroupType = 'VirtualMachine'; State = 'Online'; OwnerNode = (New-FakeNode (Get-FakeVmOwner $State $vm)); VMId = [guid]$vm.id }
+        [pscustomobject]@{ Name = $vm.name; GroupType = 'VirtualMachine'; State = 'Online'; OwnerNode = (New-FakeNode (Get-FakeVmOwner $State $vm) $State); VMId = [guid]$vm.id }
       }
     )
     if ($byId) {

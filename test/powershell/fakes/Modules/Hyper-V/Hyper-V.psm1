@@ -58,6 +58,7 @@ function Find-FakeVm($State, $VM) {
 function Get-VMSnapshot {
   [CmdletBinding()]
   param([Parameter(Mandatory = $true)]$VM)
+  $computer = if ($null -ne $VM -and $VM.PSObject.Properties['ComputerName']) { [string]$VM.ComputerName } else { $null } # ($vm below is the same variable)
   Use-FakeState {
     param($State)
     $vm = Find-FakeVm $State $VM
@@ -82,6 +83,7 @@ function Start-VMFailover {
   [CmdletBinding(SupportsShouldProcess = $true)]
   param($VM, $VMRecoverySnapshot, [switch]$AsTest, [switch]$Prepare, [switch]$Passthru)
   if (-not $AsTest) { throw 'fake Hyper-V: only test failovers (-AsTest) are faked; the agent must never fail over production' }
+  $computer = if ($null -ne $VM -and $VM.PSObject.Properties['ComputerName']) { [string]$VM.ComputerName } else { $null } # ($vm below is the same variable)
   Use-FakeState {
     param($State)
     Assert-FakeNotFailing $State 'Start-VMFailover'
@@ -91,6 +93,7 @@ function Start-VMFailover {
     } else {
       $vm = Find-FakeVm $State $VM
       $recorded = @{ VM = $vm.name; AsTest = $true }
+      if (Test-FakeCluster $State) { $recorded.Node = $computer }
     }
     Add-FakeCall $State 'Start-VMFailover' $recorded
     if ($vm.ContainsKey('testVm') -and $vm.testVm) { throw "'$($vm.name)' failed to start test failover: a test virtual machine already exists." }
@@ -102,11 +105,14 @@ function Start-VMFailover {
 function Stop-VMFailover {
   [CmdletBinding(SupportsShouldProcess = $true)]
   param([Parameter(Mandatory = $true)]$VM)
+  $computer = if ($null -ne $VM -and $VM.PSObject.Properties['ComputerName']) { [string]$VM.ComputerName } else { $null } # ($vm below is the same variable)
   Use-FakeState {
     param($State)
     Assert-FakeNotFailing $State 'Stop-VMFailover'
     $vm = Find-FakeVm $State $VM
-    Add-FakeCall $State 'Stop-VMFailover' @{ VM = $vm.name }
+    $recorded = @{ VM = $vm.name }
+    if (Test-FakeCluster $State) { $recorded.Node = $computer }
+    Add-FakeCall $State 'Stop-VMFailover' $recorded
     $vm.testVm = $false
   } | Out-Null
 }
