@@ -237,6 +237,11 @@ function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<V
       const read = yield* runCommand(context, command('hyperv.replicationState', { vm }));
       polls++;
       if (read.outcome === 'timedOut') return { done: false };
+      // The role moved while its state was read: the next read goes to the new owner.
+      if (h.isVmMoved(read.error)) {
+        vmMoved = read.error;
+        return { done: false };
+      }
       if (read.outcome !== 'succeeded' || read.output === undefined)
         return { done: true, value: stop(read.outcome, read.error) };
       const replicationState = read.output.replicationState;

@@ -147,7 +147,7 @@ interface VmState {
   /** On a cluster: the node that owns the VM's role. */
   owner?: string | undefined;
   /** A move around the next InitiateFailback (test hook). */
-  moveDuring?: { when: 'beforeInitiateFailback' | 'afterInitiateFailback'; to: string } | undefined;
+  moveDuring?: { when: MoveMoment; to: string } | undefined;
 }
 interface JobRecord {
   vm: VmState;
@@ -157,6 +157,9 @@ interface JobRecord {
   /** On a cluster: the node whose Hyper-V ran it (only that node lists it). */
   node?: string | undefined;
 }
+
+/** When a scheduled move happens: around the next InitiateFailback, or right after the next state read. */
+export type MoveMoment = 'beforeInitiateFailback' | 'afterInitiateFailback' | 'afterStateRead';
 
 /** A Hyper-V operation and the node it reached (`undefined`: a standalone host). */
 export interface WmiCall {
@@ -347,8 +350,8 @@ export class SimulatedSite {
     this.vm(ref).owner = this.clusterNode(node);
   }
 
-  /** Test hook: moves the VM's role to `to` just before or just after its next InitiateFailback. */
-  moveDuring(ref: string, when: 'beforeInitiateFailback' | 'afterInitiateFailback', to: string): void {
+  /** Test hook: moves the VM's role to `to` around its next InitiateFailback or after its next state read. */
+  moveDuring(ref: string, when: MoveMoment, to: string): void {
     if (this.cluster === undefined) throw new TypeError('moveDuring: only a clustered VM can move');
     this.vm(ref).moveDuring = { when, to: this.clusterNode(to) };
   }
@@ -375,7 +378,7 @@ export class SimulatedSite {
     return vm;
   }
 
-  private triggerMove(vm: VmState, when: 'beforeInitiateFailback' | 'afterInitiateFailback'): void {
+  private triggerMove(vm: VmState, when: MoveMoment): void {
     if (vm.moveDuring?.when !== when) return;
     vm.owner = vm.moveDuring.to;
     vm.moveDuring = undefined;
@@ -473,7 +476,9 @@ export class SimulatedSite {
   /** Get-VMReplication's State, read on `node`. */
   replicationState(ref: string, node?: string): CommandOutput<'hyperv.replicationState'> {
     const vm = this.vmOn(ref, node, 'replicationState');
-    return { vm: ref, vmId: vm.id, replicationState: vm.state, replicationMode: vm.mode };
+    const read = { vm: ref, vmId: vm.id, replicationState: vm.state, replicationMode: vm.mode };
+    this.triggerMove(vm, 'afterStateRead');
+    return read;
   }
 
   /** Start-VMFailover -AsTest (TestReplicaSystem): a test VM, production untouched. */

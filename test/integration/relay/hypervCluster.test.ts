@@ -30,6 +30,7 @@ const description = {
       { name: 'app-02', ownerNode: 'HV01', failbackDurationMs: 40_000 },
       { name: 'moves-at-call', ownerNode: 'HV02', failbackDurationMs: 40_000 },
       { name: 'moves-in-job', ownerNode: 'HV02', failbackDurationMs: 90_000 },
+      { name: 'moves-in-read', ownerNode: 'HV02', failbackDurationMs: 40_000 },
       { name: 'drill-01', ownerNode: 'HV02' },
     ],
   },
@@ -124,6 +125,29 @@ describe('Hyper-V Replica failback on a failover cluster', () => {
     // The job was never read on a node that did not run it; the state was read on the new owner.
     expect(calls.filter((c) => c.operation === 'jobStatus')).toEqual([]);
     expect(calls.filter((c) => c.operation === 'replicationState').at(-1)?.node).toBe('HV01');
+  });
+
+  it('a VM that moves while its replication state is read: read again on the new owner, not a failure', async () => {
+    onExecuted = (c) => {
+      // Once the failback is under way, the next state read (after the job) sees the role move.
+      if (c.type === 'hyperv.initiateFailback' && (c.params as { vm: string }).vm === 'moves-in-read') {
+        onExecuted = undefined;
+        world.agent!.site.moveDuring('moves-in-read', 'afterStateRead', 'HV01');
+      }
+    };
+    const result = await failBack(['moves-in-read']);
+    expect(result.vms[0]).toMatchObject({
+      vm: 'moves-in-read',
+      outcome: 'succeeded',
+      returnCode: 4096,
+      replicationState: 'FailbackCompleted',
+      vmMoved: { code: 'VmMoved' },
+    });
+    expect(result.vms[0]?.vmMoved?.message).toMatch(
+      /from node HV02 to node HV01 during the replication state read/,
+    );
+    const reads = callsOf('moves-in-read').filter((c) => c.operation === 'replicationState');
+    expect(reads.at(-1)?.node).toBe('HV01');
   });
 
   it('a drill starts and stops the test VM on the owner node', async () => {
