@@ -31,7 +31,7 @@ describe('failbackNextStep', () => {
       ),
     ).toMatchObject({ next: 'retry', error: { code: 'VmMoved' } });
     expect(
-      failbackNextStep(initiate({ outcome: 'rejected', error: { code: 'VmMoved', message: 'm' } })),
+      failbackNextStep(initiate({ outcome: 'refused', error: { code: 'VmMoved', message: 'm' } })),
     ).toMatchObject({
       next: 'stop',
     });
