@@ -72,6 +72,7 @@ export function executorFor(
       executables: { lync: check('lync'), hyperv: check('hyperv') },
       scriptsDir,
       timeoutMs: e.timeoutSeconds * 1000,
+      ...(config.hypervCluster === undefined ? {} : { cluster: config.hypervCluster }),
     }),
   };
 }

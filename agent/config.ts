@@ -6,6 +6,7 @@ import { formatIssues, NonRetryableError } from '../shared/errors';
 import {
   agentIdSchema,
   commandQueueName,
+  hostnameSchema,
   keyIdSchema,
   loadPrivateKey,
   loadPublicKey,
@@ -65,6 +66,13 @@ export const agentConfigFileSchema = z.strictObject({
     scriptsDir: z.string().min(1).optional(),
     timeoutSeconds: z.number().int().min(5).max(3600).default(300),
   }),
+  /**
+   * The Hyper-V side of the site. `cluster.name`: the site's replica VMs are clustered roles of this
+   * failover cluster (issue 22 item 9), so every Hyper-V script asks the cluster which node owns the
+   * VM (`Get-ClusterGroup -Cluster <name>`) and makes its WMI calls on that node; absent, the agent's
+   * own host is a standalone Hyper-V host and the scripts call WMI locally, as before.
+   */
+  hyperv: z.strictObject({ cluster: z.strictObject({ name: hostnameSchema }).optional() }).optional(),
   ledgerPath: z.string().min(1),
   /** Audit log file (JSON lines); standard output when absent. */
   auditPath: z.string().min(1).optional(),
@@ -114,6 +122,8 @@ export interface AgentConfig {
    * (the local stack's simulated site, tests); never read from a file.
    */
   readonly executor: z.output<typeof agentConfigFileSchema>['executor'] | { readonly kind: 'provided' };
+  /** The failover cluster whose roles the site's replica VMs are (`hyperv.cluster.name`); absent: a standalone host. */
+  readonly hypervCluster?: string;
   readonly ledgerPath: string;
   readonly auditPath?: string;
   readonly maxClockSkewMs: number;
@@ -205,6 +215,7 @@ export function resolveAgentConfig(
     signingKey,
     signingKeyId: c.signingKey.keyId,
     executor,
+    ...(c.hyperv?.cluster === undefined ? {} : { hypervCluster: c.hyperv.cluster.name }),
     ledgerPath: abs(c.ledgerPath),
     ...(c.auditPath === undefined ? {} : { auditPath: abs(c.auditPath) }),
     maxClockSkewMs: c.maxClockSkewSeconds * 1000,

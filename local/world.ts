@@ -106,7 +106,7 @@ export interface World {
   /** Starts (again) the agent of a site declared in `sites`. */
   startAgent(
     site: string,
-    options?: Pick<LocalSiteOptions, 'description' | 'poll' | 'audit' | 'afterExecute'>,
+    options?: Pick<LocalSiteOptions, 'description' | 'poll' | 'audit' | 'afterExecute' | 'hypervCluster'>,
   ): Promise<LocalSite>;
   /**
    * Lets the world settle without moving time: the host finishes its work, messages waiting on

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import {
   commandOutputSchemas,
   commandParamSchemas,
+  hostnameSchema,
   type CommandOutput,
   type CommandParams,
 } from '../../shared/contracts';
@@ -78,7 +79,7 @@ const PARAMETER_NAMES: Readonly<Record<ExecutableType, Readonly<Record<string, s
   'lync.backupRelationship': { poolFqdn: 'PoolFqdn' },
   'lync.backupStatus': { poolFqdn: 'PoolFqdn', module: 'BackupModule' },
   'hyperv.initiateFailback': { vm: 'Vm', recoveryPointId: 'RecoveryPointId' },
-  'hyperv.jobStatus': { jobId: 'JobId' },
+  'hyperv.jobStatus': { jobId: 'JobId', vm: 'Vm', node: 'Node' },
   'hyperv.replicationState': { vm: 'Vm' },
   'hyperv.startTestFailover': { vm: 'Vm', recoveryPointId: 'RecoveryPointId' },
   'hyperv.stopTestFailover': { vm: 'Vm' },
@@ -161,6 +162,7 @@ export function buildArgv<T extends ExecutableType>(
   type: T,
   params: CommandParams<T>,
   scriptsDir: string,
+  site: { cluster?: string | undefined } = {},
 ): string[] {
   const checked = commandParamSchemas[type].safeParse(params);
   if (!checked.success) throw new ExecutorError('BadParams', `parameters of ${type} failed validation`);
@@ -172,6 +174,13 @@ export function buildArgv<T extends ExecutableType>(
     if (typeof value !== 'string' || value.startsWith('-') || /[\0\r\n]/.test(value))
       throw new ExecutorError('BadParams', `${field} cannot be passed to a script`);
     argv.push(`-${name}`, value);
+  }
+  // The site's setting, not the command's: on a failover cluster every Hyper-V script asks the
+  // cluster for the VM's owner node and calls WMI there (issue 22 item 9).
+  if (site.cluster !== undefined && SCRIPT_FAMILIES[type] === 'hyperv') {
+    if (!hostnameSchema.safeParse(site.cluster).success)
+      throw new ExecutorError('BadParams', 'hyperv.cluster.name cannot be passed to a script');
+    argv.push('-Cluster', site.cluster);
   }
   return argv;
 }
@@ -265,6 +274,8 @@ export interface PowerShellExecutorOptions {
   readonly scriptsDir: string;
   readonly timeoutMs: number;
   readonly runner?: ProcessRunner;
+  /** The failover cluster of the site's replica VMs (`hyperv.cluster.name`): passed as `-Cluster` to the Hyper-V scripts. */
+  readonly cluster?: string;
 }
 
 /** The PowerShell executor. */
@@ -273,7 +284,7 @@ export function createPowerShellExecutor(options: PowerShellExecutorOptions): Ex
   return {
     kind: 'powershell',
     async execute<T extends ExecutableType>(type: T, params: CommandParams<T>): Promise<CommandOutput<T>> {
-      const argv = buildArgv(type, params, options.scriptsDir);
+      const argv = buildArgv(type, params, options.scriptsDir, { cluster: options.cluster });
       const file = options.executables?.[SCRIPT_FAMILIES[type]] ?? options.pwsh;
       const { stdout, exitCode } = await runner(file, argv, { timeoutMs: options.timeoutMs });
       // A script that reports {ok:false} exits 1; its JSON still says why.

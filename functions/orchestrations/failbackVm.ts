@@ -11,6 +11,12 @@ import { onprem as names } from '../names/onprem';
  * or a finished job → poll `hyperv.replicationState` until FailbackCompleted; all bounded by the
  * operation timeout. Returns the VM's outcome; never throws (vmFailback's fan-out relies on it).
  *
+ * On a failover cluster (issue 22 item 9) the agent calls WMI on the node that owns the VM and
+ * names it in its answers: the job is polled on that node (`vm` and `node` in `hyperv.jobStatus`).
+ * A VM whose role moved to another node (`VmMoved`) has InitiateFailback sent again (it targets the
+ * new owner, which reads the state first) or, during the job, its replication state read on the
+ * new owner; the move is kept in the outcome (`vmMoved`).
+ *
  * `action: 'testFailover'` is the drill variant (recovery.md, "Hyper-V Replica drill primitive"):
  * `hyperv.startTestFailover` → `hyperv.replicationState` (evidence that replication is untouched)
  * → `hyperv.stopTestFailover`, the stop ALWAYS, also after a start or check that failed or timed
@@ -110,6 +116,7 @@ function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<V
   let retries = 0;
   let initiate: RunAgentCommandOutcome<'hyperv.initiateFailback'> | undefined;
   let lastRetry: Problem | undefined;
+  let vmMoved: Problem | undefined;
   const initiated = yield* pollUntil(context, {
     deadline,
     intervalMs: input.pollMs,
@@ -132,6 +139,7 @@ function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<V
       );
       const next = h.failbackNextStep(initiate);
       if (next.next !== 'retry') return { done: true, value: next };
+      if (h.isVmMoved(next.error)) vmMoved = next.error;
       lastRetry = next.error;
       const delay = h.failbackRetryDelayMs(retries, input.pollMs);
       retries++;
@@ -148,6 +156,7 @@ function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<V
         code: lastRetry?.code ?? 'timedOut',
         message: `InitiateFailback of ${vm} still answered ${lastRetry?.message ?? 'nothing'} after ${retries} retries at the deadline`,
       },
+      ...(vmMoved === undefined ? {} : { vmMoved }),
     };
   const first = initiated.value;
   const ids = {
@@ -160,11 +169,15 @@ function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<V
     polls,
     ...ids,
     ...(error ? { error } : {}),
+    ...(vmMoved === undefined ? {} : { vmMoved }),
   });
   if (first.next === 'stop') return stop(first.outcome, first.error);
   const alreadyDone = initiate.alreadyDone === true ? { alreadyDone: true as const } : {};
 
   if (first.next === 'pollJob') {
+    // On a cluster the job lives on the node that ran the call: the agent reads it there.
+    const node = initiate.output?.node;
+    const jobParams = { jobId: first.jobId, ...(node === undefined ? {} : { vm, node }) };
     const job = yield* pollUntil(context, {
       deadline,
       intervalMs: input.pollMs,
@@ -179,11 +192,13 @@ function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<V
           polls,
         }),
       *poll() {
-        const status = yield* runCommand(context, command('hyperv.jobStatus', { jobId: first.jobId }));
+        const status = yield* runCommand(context, command('hyperv.jobStatus', jobParams));
         polls++;
         if (status.outcome === 'timedOut') return { done: false };
         if (status.outcome !== 'succeeded' || status.output === undefined) {
-          // A finished job Hyper-V already removed is not a failure: the state tells (below).
+          // A finished job Hyper-V already removed, or a VM that moved to another node, is not a
+          // failure: the state tells (below), read on the VM's owner.
+          if (h.isVmMoved(status.error)) vmMoved = status.error;
           const failure = h.jobReadFailure(status);
           if (failure.next === 'readState') return { done: true, value: undefined };
           return { done: true, value: stop(failure.outcome, failure.error) };
@@ -222,6 +237,11 @@ function* failBack(context: OrchestrationContext, input: FailbackVmInput): Gen<V
       const read = yield* runCommand(context, command('hyperv.replicationState', { vm }));
       polls++;
       if (read.outcome === 'timedOut') return { done: false };
+      // The role moved while its state was read: the next read goes to the new owner.
+      if (h.isVmMoved(read.error)) {
+        vmMoved = read.error;
+        return { done: false };
+      }
       if (read.outcome !== 'succeeded' || read.output === undefined)
         return { done: true, value: stop(read.outcome, read.error) };
       const replicationState = read.output.replicationState;

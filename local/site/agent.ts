@@ -35,6 +35,12 @@ export interface LocalSiteOptions {
   audit?: (event: AuditEvent) => void;
   log?: (line: string) => void;
   afterExecute?: AgentDeps['afterExecute'];
+  /**
+   * The agent's `hyperv.cluster.name` (issue 22 item 9). Default: the name of the description's
+   * cluster (an agent configured for its site); `null`: none (an agent that was not told its site is
+   * a cluster, whose calls then reach only its own node).
+   */
+  hypervCluster?: string | null;
 }
 
 /** A simulated on-premises site with a real agent in front of it. */
@@ -133,7 +139,10 @@ export async function startLocalSite(options: LocalSiteOptions): Promise<LocalSi
         );
       }),
   };
-  const simulated = new SimulatedSite(options.description ?? DEMO_SITE, () => options.clock.now());
+  const description = options.description ?? DEMO_SITE;
+  const simulated = new SimulatedSite(description, () => options.clock.now());
+  const hypervCluster =
+    options.hypervCluster === null ? undefined : (options.hypervCluster ?? description.hyperv?.cluster?.name);
   const config: AgentConfig = {
     site: options.site,
     agentId,
@@ -147,6 +156,7 @@ export async function startLocalSite(options: LocalSiteOptions): Promise<LocalSi
     signingKey: agentKey.privateKey,
     signingKeyId: agentKeyId,
     executor: { kind: 'provided' },
+    ...(hypervCluster === undefined ? {} : { hypervCluster }),
     ledgerPath,
     maxClockSkewMs: 120_000,
     ledgerRetentionMs: 48 * 3600_000,
@@ -163,7 +173,7 @@ export async function startLocalSite(options: LocalSiteOptions): Promise<LocalSi
       clock,
       commands,
       results: service.getQueueClient('agent-results'),
-      executor: createSimulatedExecutor(simulated),
+      executor: createSimulatedExecutor(simulated, { cluster: config.hypervCluster }),
       audit: audit ?? (() => undefined),
       log: (m) => log?.(m),
       ...(options.afterExecute === undefined ? {} : { afterExecute: options.afterExecute }),

@@ -8,6 +8,7 @@ import {
   REPLICATION_STATES,
   fqdnSchema,
   guidSchema,
+  hostnameSchema,
   hypervReturnMeaning,
   jobProgress,
   lyncStatusState,
@@ -29,6 +30,14 @@ import { ExecutorError } from '../../agent/executors/types';
  * 4096 jobs completing over time (32775 on a repeated InitiateFailback), test failover VMs, and
  * Persistent Chat endpoints in a directory (create is NOT idempotent, like the AD object it makes).
  * Time comes from `now()`, so a virtual clock drives every transition.
+ *
+ * A failover cluster (issue 22 item 9, `hyperv.cluster`): each replica VM is a clustered role owned
+ * by one node, and a node's Hyper-V has only the VMs whose role it owns (the role is the unit of
+ * failover: the VM, its WMI objects and its jobs move together; Get-ClusterGroup names the owner).
+ * The Hyper-V operations take the node a call reaches (`undefined`: the agent's own node,
+ * `localNode`) and refuse a VM or job that node does not have with `NotFound`, as the fakes of the
+ * Pester tests do (test/powershell/fakes/Modules/CimCmdlets). `moveVm` is the test hook that moves
+ * a role; `moveDuring` moves it around the next InitiateFailback.
  */
 
 const moduleEnum = z.enum(LYNC_BACKUP_MODULES);
@@ -77,10 +86,21 @@ export const simulatedSiteSchema = z.strictObject({
           fail: z.enum(['initiate', 'job', 'stopTestFailover']).optional(),
           /** Force this return code from InitiateFailback (e.g. 32769 Access Denied). */
           returnCode: z.number().int().optional(),
+          /** On a cluster: the node that owns the VM's role (default: the first node). */
+          ownerNode: hostnameSchema.optional(),
         }),
       ),
     })
     .extend({
+      /** The failover cluster the VMs are roles of; absent: one standalone Hyper-V host. */
+      cluster: z
+        .strictObject({
+          name: hostnameSchema,
+          nodes: z.array(hostnameSchema).min(2, { error: 'a failover cluster has at least two nodes' }),
+          /** The node the agent runs on (calls without a node go there); default: the first node. */
+          localNode: hostnameSchema.optional(),
+        })
+        .optional(),
       /**
        * How long a finished job stays readable: Hyper-V removes it after CIM_Job.TimeBeforeRemoval
        * (5 minutes by default); reading it later answers NotFound.
@@ -124,12 +144,31 @@ interface VmState {
   returnCode: number | undefined;
   job?: string | undefined;
   testVm?: string | undefined;
+  /** On a cluster: the node that owns the VM's role. */
+  owner?: string | undefined;
+  /** A move around the next InitiateFailback (test hook). */
+  moveDuring?: { when: MoveMoment; to: string } | undefined;
 }
 interface JobRecord {
   vm: VmState;
   startedAt: number;
   durationMs: number;
   fail: boolean;
+  /** On a cluster: the node whose Hyper-V ran it (only that node lists it). */
+  node?: string | undefined;
+}
+
+/** When a scheduled move happens: around the next InitiateFailback, or right after the next state read. */
+export type MoveMoment = 'beforeInitiateFailback' | 'afterInitiateFailback' | 'afterStateRead';
+
+/** A Hyper-V operation and the node it reached (`undefined`: a standalone host). */
+export interface WmiCall {
+  readonly operation:
+    'initiateFailback' | 'jobStatus' | 'replicationState' | 'startTestFailover' | 'stopTestFailover';
+  readonly vm: string;
+  readonly node: string | undefined;
+  /** Set when the node did not have the VM (or the job) and refused the call. */
+  readonly refused?: true;
 }
 
 /** The simulated site. Counters of state-changing calls let tests prove "executed exactly once". */
@@ -155,6 +194,9 @@ export class SimulatedSite {
   >();
   private readonly vms = new Map<string, VmState>();
   private readonly jobs = new Map<string, JobRecord>();
+  private readonly cluster: { name: string; nodes: string[]; localNode: string } | undefined;
+  /** Every Hyper-V operation with the node it reached, in order (tests: "called on the owner node"). */
+  readonly wmiCalls: WmiCall[] = [];
   private readonly jobRetentionMs: number;
   private readonly pchatPools = new Set<string>();
   private readonly users = new Map<string, string>();
@@ -179,6 +221,9 @@ export class SimulatedSite {
       });
     }
     this.jobRetentionMs = d.hyperv.jobRetentionMs;
+    const c = d.hyperv.cluster;
+    this.cluster =
+      c === undefined ? undefined : { name: c.name, nodes: c.nodes, localNode: c.localNode ?? c.nodes[0]! };
     for (const v of d.hyperv.vms) {
       const vm: VmState = {
         name: v.name,
@@ -189,6 +234,8 @@ export class SimulatedSite {
         failbackDurationMs: v.failbackDurationMs,
         fail: v.fail,
         returnCode: v.returnCode,
+        owner:
+          this.cluster === undefined ? undefined : this.clusterNode(v.ownerNode ?? this.cluster.nodes[0]!),
       };
       this.vms.set(v.name.toLowerCase(), vm);
       this.vms.set(vm.id, vm);
@@ -272,6 +319,71 @@ export class SimulatedSite {
     };
   }
 
+  // ------------------------------------------------------------------ failover cluster
+  /** A node of the cluster, in its configured spelling; throws for anything else. */
+  private clusterNode(name: string): string {
+    const node = this.cluster?.nodes.find((n) => n.toLowerCase() === name.toLowerCase());
+    if (node === undefined)
+      throw new ExecutorError('NotFound', `${name} is not a node of ${this.cluster?.name ?? 'any cluster'}`);
+    return node;
+  }
+
+  /**
+   * Get-ClusterGroup -Cluster <cluster> for the VM's role: its owner node. A cluster name that is
+   * not this site's cluster (or a standalone site) cannot be reached; a VM that is no role is NotFound.
+   */
+  clusterOwner(cluster: string, ref: string): string {
+    if (this.cluster === undefined || this.cluster.name.toLowerCase() !== cluster.toLowerCase())
+      throw new ExecutorError(
+        'ClusterUnreachable',
+        `the cluster '${cluster}' could not be reached${this.cluster === undefined ? ': this site has no failover cluster' : ''}`,
+      );
+    const vm = this.vms.get(ref.toLowerCase());
+    if (vm === undefined)
+      throw new ExecutorError('NotFound', `VM ${ref} is not a clustered role of cluster ${cluster}`);
+    return vm.owner!;
+  }
+
+  /** Test hook: the cluster moves the VM's role to `node` (a live migration, a node failure). */
+  moveVm(ref: string, node: string): void {
+    if (this.cluster === undefined) throw new TypeError('moveVm: only a clustered VM can move');
+    this.vm(ref).owner = this.clusterNode(node);
+  }
+
+  /** Test hook: moves the VM's role to `to` around its next InitiateFailback or after its next state read. */
+  moveDuring(ref: string, when: MoveMoment, to: string): void {
+    if (this.cluster === undefined) throw new TypeError('moveDuring: only a clustered VM can move');
+    this.vm(ref).moveDuring = { when, to: this.clusterNode(to) };
+  }
+
+  /** The node a call reaches: `node`, else the agent's own node; `undefined` on a standalone host. */
+  private reached(node: string | undefined): string | undefined {
+    if (this.cluster === undefined) {
+      if (node !== undefined)
+        throw new ExecutorError('HostUnreachable', `${node} cannot be reached: this site has no cluster`);
+      return undefined;
+    }
+    return node === undefined ? this.cluster.localNode : this.clusterNode(node);
+  }
+
+  /** The VM as `node` sees it: a clustered VM is registered only on the node that owns its role. */
+  private vmOn(ref: string, node: string | undefined, operation: WmiCall['operation']): VmState {
+    const at = this.reached(node);
+    const vm = this.vm(ref);
+    if (at !== undefined && vm.owner !== at) {
+      this.wmiCalls.push({ operation, vm: vm.name, node: at, refused: true });
+      throw new ExecutorError('NotFound', `VM ${ref} is not on ${at}`);
+    }
+    this.wmiCalls.push({ operation, vm: vm.name, node: at });
+    return vm;
+  }
+
+  private triggerMove(vm: VmState, when: MoveMoment): void {
+    if (vm.moveDuring?.when !== when) return;
+    vm.owner = vm.moveDuring.to;
+    vm.moveDuring = undefined;
+  }
+
   // ------------------------------------------------------------------ Hyper-V
   private vm(ref: string): VmState {
     const vm = this.vms.get(ref.toLowerCase());
@@ -289,10 +401,20 @@ export class SimulatedSite {
     vm.job = undefined;
   }
 
-  /** Msvm_ReplicationService.InitiateFailback. */
-  initiateFailback(ref: string): CommandOutput<'hyperv.initiateFailback'> {
-    const vm = this.vm(ref);
+  /** Msvm_ReplicationService.InitiateFailback, on `node` (a cluster node; default the agent's own). */
+  initiateFailback(ref: string, node?: string): CommandOutput<'hyperv.initiateFailback'> {
+    const moving = this.vms.get(ref.toLowerCase());
+    if (moving !== undefined) this.triggerMove(moving, 'beforeInitiateFailback');
+    const vm = this.vmOn(ref, node, 'initiateFailback');
     this.calls.initiateFailback++;
+    try {
+      return this.initiateOn(vm);
+    } finally {
+      this.triggerMove(vm, 'afterInitiateFailback');
+    }
+  }
+
+  private initiateOn(vm: VmState): CommandOutput<'hyperv.initiateFailback'> {
     const code = (c: number, jobId?: string) => ({
       returnCode: c,
       meaning: hypervReturnMeaning(c),
@@ -309,16 +431,20 @@ export class SimulatedSite {
       startedAt: this.now().getTime(),
       durationMs: vm.failbackDurationMs,
       fail: vm.fail === 'job',
+      node: vm.owner,
     });
     vm.state = 'WaitingForFailback';
     vm.job = jobId;
     return code(4096, jobId);
   }
 
-  /** CIM_ConcreteJob of a failback. */
-  jobStatus(jobId: string): CommandOutput<'hyperv.jobStatus'> {
+  /** CIM_ConcreteJob of a failback, read on `node` (a cluster node lists only the jobs it ran). */
+  jobStatus(jobId: string, node?: string): CommandOutput<'hyperv.jobStatus'> {
+    const at = this.reached(node);
     const job = this.jobs.get(jobId.toLowerCase());
-    if (job === undefined) throw new ExecutorError('NotFound', `job ${jobId} is not known on this host`);
+    if (job === undefined || (at !== undefined && job.node !== at))
+      throw new ExecutorError('NotFound', `job ${jobId} is not known on ${at ?? 'this host'}`);
+    this.wmiCalls.push({ operation: 'jobStatus', vm: job.vm.name, node: at });
     this.settle(job.vm);
     const elapsed = this.now().getTime() - job.startedAt;
     if (elapsed >= job.durationMs + this.jobRetentionMs) {
@@ -347,15 +473,17 @@ export class SimulatedSite {
     return { jobId, jobState: 'Completed', state: 'done', percentComplete: 100, errorCode: 0 };
   }
 
-  /** Get-VMReplication's State. */
-  replicationState(ref: string): CommandOutput<'hyperv.replicationState'> {
-    const vm = this.vm(ref);
-    return { vm: ref, vmId: vm.id, replicationState: vm.state, replicationMode: vm.mode };
+  /** Get-VMReplication's State, read on `node`. */
+  replicationState(ref: string, node?: string): CommandOutput<'hyperv.replicationState'> {
+    const vm = this.vmOn(ref, node, 'replicationState');
+    const read = { vm: ref, vmId: vm.id, replicationState: vm.state, replicationMode: vm.mode };
+    this.triggerMove(vm, 'afterStateRead');
+    return read;
   }
 
   /** Start-VMFailover -AsTest (TestReplicaSystem): a test VM, production untouched. */
-  startTestFailover(ref: string): CommandOutput<'hyperv.startTestFailover'> {
-    const vm = this.vm(ref);
+  startTestFailover(ref: string, node?: string): CommandOutput<'hyperv.startTestFailover'> {
+    const vm = this.vmOn(ref, node, 'startTestFailover');
     this.calls.startTestFailover++;
     if (vm.testVm !== undefined)
       throw new ExecutorError('TestVmExists', `a test VM already exists for ${vm.name}`);
@@ -364,8 +492,8 @@ export class SimulatedSite {
   }
 
   /** Stop-VMFailover: removes the test VM if any. */
-  stopTestFailover(ref: string): CommandOutput<'hyperv.stopTestFailover'> {
-    const vm = this.vm(ref);
+  stopTestFailover(ref: string, node?: string): CommandOutput<'hyperv.stopTestFailover'> {
+    const vm = this.vmOn(ref, node, 'stopTestFailover');
     this.calls.stopTestFailover++;
     if (vm.fail === 'stopTestFailover' && vm.testVm !== undefined)
       throw new ExecutorError(

@@ -13,6 +13,7 @@ import {
   displayNameSchema,
   fqdnSchema,
   guidSchema,
+  hostnameSchema,
   recoveryPointSchema,
   sipAddressSchema,
   vmRefSchema,
@@ -54,7 +55,15 @@ export const commandParamSchemas = {
     module: moduleSchema.default(DEFAULT_LYNC_MODULE),
   }),
   'hyperv.initiateFailback': vmOptionalRecoveryPoint,
-  'hyperv.jobStatus': z.strictObject({ jobId: guidSchema }),
+  // On a failover cluster (issue 22 item 9) the job lives on the node InitiateFailback ran on:
+  // `vm` and `node` (from the initiate's output) let the agent read it there, and report
+  // `VmMoved` when the VM's role is now owned by another node. Standalone hosts send the id only.
+  'hyperv.jobStatus': z
+    .strictObject({ jobId: guidSchema, vm: vmRefSchema.optional(), node: hostnameSchema.optional() })
+    .refine((p) => p.node === undefined || p.vm !== undefined, {
+      path: ['node'],
+      error: "needs vm: the node is checked against the owner of the VM's clustered role",
+    }),
   'hyperv.replicationState': z.strictObject({ vm: vmRefSchema }),
   'hyperv.startTestFailover': vmOptionalRecoveryPoint,
   // Stop-VMFailover takes only the VM: a recovery point means nothing when removing the test VM.
@@ -115,6 +124,8 @@ export const commandOutputSchemas = {
     jobId: guidSchema.optional(),
     /** The replication state the agent re-read (after 32775 or a restart). */
     replicationState: replicationState.optional(),
+    /** On a failover cluster: the node that owned the VM and ran the call (poll its job there). */
+    node: hostnameSchema.optional(),
   }),
   'hyperv.jobStatus': z.strictObject({
     jobId: guidSchema,
@@ -123,6 +134,8 @@ export const commandOutputSchemas = {
     percentComplete: z.number().int().min(0).max(100).optional(),
     errorCode: z.number().int().min(0).max(0xffffffff).optional(),
     errorDescription: shortText.optional(),
+    /** On a failover cluster: the node the job was read on. */
+    node: hostnameSchema.optional(),
   }),
   'hyperv.replicationState': z.strictObject({
     vm: vmRefSchema,
@@ -130,13 +143,20 @@ export const commandOutputSchemas = {
     replicationState,
     /** The VM's replica role, when the host reports it (InitiateFailback needs `Replica`). */
     replicationMode: z.enum(REPLICATION_MODES).optional(),
+    /** On a failover cluster: the node that owns the VM's role and answered. */
+    node: hostnameSchema.optional(),
   }),
   'hyperv.startTestFailover': z.strictObject({
     vm: vmRefSchema,
     testVmName: shortText,
     created: z.boolean(),
+    node: hostnameSchema.optional(),
   }),
-  'hyperv.stopTestFailover': z.strictObject({ vm: vmRefSchema, removed: z.boolean() }),
+  'hyperv.stopTestFailover': z.strictObject({
+    vm: vmRefSchema,
+    removed: z.boolean(),
+    node: hostnameSchema.optional(),
+  }),
   'pchat.ensureLegacyEndpoint': z.strictObject({
     sipAddress: sipAddressSchema,
     poolFqdn: fqdnSchema,

@@ -58,6 +58,23 @@ export const fqdnSchema = z
       'must be an FQDN: at least two dot-separated labels of 1-63 ASCII letters, digits or hyphens, no leading or trailing hyphen',
   });
 
+/**
+ * A host name: one DNS label (a NetBIOS-style node name such as `HV01`) or an FQDN, each label
+ * 1-63 of `[A-Za-z0-9-]` without a leading or trailing hyphen, at most 253 characters. Used for
+ * failover cluster and cluster node names (issue 22 item 9), which reach a PowerShell argument
+ * vector (`-Cluster`, `-Node`) and must never start with `-`.
+ */
+export const HOSTNAME_PATTERN = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`, 'i');
+
+/** A cluster or cluster node name by {@link HOSTNAME_PATTERN}. */
+export const hostnameSchema = z
+  .string({ error: 'must be a string' })
+  .max(FQDN_MAX, { error: `must be at most ${FQDN_MAX} characters` })
+  .regex(HOSTNAME_PATTERN, {
+    error:
+      'must be a host name: one or more dot-separated labels of 1-63 ASCII letters, digits or hyphens, no leading or trailing hyphen',
+  });
+
 /** Whether `text` is an FQDN by the rule above (for callers that do not want a zod parse). */
 export function isFqdn(text: string): boolean {
   return text.length <= FQDN_MAX && FQDN_PATTERN.test(text);

@@ -154,6 +154,12 @@ export interface VmFailbackOutcome {
   readonly returnCode?: number | null;
   readonly polls: number;
   readonly error?: Problem;
+  /**
+   * On a failover cluster: the VM's role moved to another node during the failback (the agent's
+   * `VmMoved` answer, naming both nodes; the last one when it moved more than once). The flow went
+   * on on the new owner; this says so in the report.
+   */
+  readonly vmMoved?: Problem;
 }
 
 /** What one VM can end as. */

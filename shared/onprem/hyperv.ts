@@ -28,12 +28,30 @@ export type FailbackNext =
   | { next: 'stop'; outcome: VmOutcome; error: Problem };
 
 /**
+ * The agent's answer when a clustered VM's role moved to another node during a step (issue 22
+ * item 9): the message names both nodes. The job and objects of the step are on the old node; the
+ * VM's replication state is read on the new owner.
+ */
+export const VM_MOVED = 'VmMoved';
+
+/** Whether an answer says the VM's clustered role moved to another node during the step. */
+export function isVmMoved(error: Problem | undefined): boolean {
+  return error?.code === VM_MOVED;
+}
+
+/**
  * From the outcome of `hyperv.initiateFailback`: 4096 → poll the job; 0 or already done → poll
  * state; 32774 / 32777 (temporary: the agent answers `failed` with `wmi-32774` / `wmi-32777`) →
- * retry with backoff; otherwise stop.
+ * retry with backoff; `VmMoved` (the clustered VM moved to another node around the call) → send it
+ * again, which targets the new owner: the agent reads the state there first and answers
+ * `alreadyDone` when the call had taken effect; otherwise stop.
  */
 export function failbackNextStep(result: RunAgentCommandOutcome<'hyperv.initiateFailback'>): FailbackNext {
-  if (result.outcome === 'failed' && result.error !== undefined && isRetryableWmiCode(result.error.code))
+  if (
+    result.outcome === 'failed' &&
+    result.error !== undefined &&
+    (isRetryableWmiCode(result.error.code) || isVmMoved(result.error))
+  )
     return { next: 'retry', error: result.error };
   if (result.outcome !== 'succeeded') {
     return {
@@ -69,13 +87,16 @@ export function failbackRetryDelayMs(retries: number, pollMs: number): number {
 /**
  * What a failed `hyperv.jobStatus` read means. Hyper-V removes a finished job after a while
  * (CIM_Job.TimeBeforeRemoval, 5 minutes by default), so a job that cannot be found is not a
- * failure: the replication state tells how the failback ended (`FailbackCompleted`). Any other
- * failure of the read stops the VM's flow.
+ * failure: the replication state tells how the failback ended (`FailbackCompleted`). A clustered
+ * VM that moved to another node while its job ran (`VmMoved`) is read the same way: the job stays
+ * on the old node, the replication state is read on the new owner. Any other failure of the read
+ * stops the VM's flow.
  */
 export function jobReadFailure(
   status: RunAgentCommandOutcome<'hyperv.jobStatus'>,
 ): { next: 'readState' } | { next: 'stop'; outcome: VmOutcome; error: Problem | undefined } {
-  if (status.outcome === 'failed' && status.error?.code === 'NotFound') return { next: 'readState' };
+  if (status.outcome === 'failed' && (status.error?.code === 'NotFound' || isVmMoved(status.error)))
+    return { next: 'readState' };
   return {
     next: 'stop',
     outcome: status.outcome === 'succeeded' ? 'failed' : status.outcome,

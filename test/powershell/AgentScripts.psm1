@@ -43,6 +43,28 @@ function Edit-FakeSite([string]$Path, [scriptblock]$Change) {
 }
 
 <#
+  Makes a prepared site a two-node failover cluster HVC01 (nodes HV01 and HV02; the agent runs on
+  HV01) whose VMs are owned by -Owner (issue 22 item 9).
+#>
+function Set-FakeCluster([string]$Path, [string]$Owner = 'HV02') {
+  Edit-FakeSite $Path {
+    param($s)
+    $s.hyperv.cluster = @{ name = 'HVC01'; nodes = @('HV01', 'HV02'); localNode = 'HV01' }
+    foreach ($vm in @($s.hyperv.vms)) { $vm.ownerNode = $Owner }
+  }
+}
+
+<# The test hook: the cluster moves a VM's role to node -To between two script runs. #>
+function Move-FakeClusterRole([string]$Path, [string]$Vm, [string]$To) {
+  Edit-FakeSite $Path { param($s) (@($s.hyperv.vms | Where-Object { $_.name -eq $Vm }))[0].ownerNode = $To }
+}
+
+<# Schedules a move during the next script run: -When vmRead, beforeInitiateFailback or afterInitiateFailback. #>
+function Move-FakeClusterRoleDuring([string]$Path, [string]$Vm, [string]$When, [string]$To) {
+  Edit-FakeSite $Path { param($s) (@($s.hyperv.vms | Where-Object { $_.name -eq $Vm }))[0].moveDuring = @{ when = $When; to = $To } }
+}
+
+<#
   Runs agent/scripts/<Script> with the given arguments (strings, passed as a vector: no quoting,
   no shell). Returns ExitCode, Stdout, Stderr and Json (stdout parsed, when it is one JSON object).
 
@@ -120,4 +142,4 @@ function Assert-OneJsonLine($Run) {
   if ($null -eq $Run.Json) { throw "stdout is not a JSON object: $($Run.Stdout) / stderr: $($Run.Stderr)" }
 }
 
-Export-ModuleMember -Function New-FakeSite, Get-FakeSite, Edit-FakeSite, Invoke-AgentScript, Assert-OneJsonLine -Variable VmId, OtherVmId, RecoveryPoint, ScriptsDir, RepoRoot
+Export-ModuleMember -Function New-FakeSite, Get-FakeSite, Edit-FakeSite, Set-FakeCluster, Move-FakeClusterRole, Move-FakeClusterRoleDuring, Invoke-AgentScript, Assert-OneJsonLine -Variable VmId, OtherVmId, RecoveryPoint, ScriptsDir, RepoRoot

@@ -59,8 +59,14 @@ export interface FakeSiteState {
       recoveryPoints: string[];
       testVm: boolean;
       notReplica?: boolean;
+      /** On a cluster: the node that owns the VM's role. */
+      ownerNode?: string;
+      /** A move during the next script run (LifeboatFakeSite.psm1, Invoke-FakeMoveTrigger). */
+      moveDuring?: { when: 'vmRead' | 'beforeInitiateFailback' | 'afterInitiateFailback'; to: string };
     }>;
     jobs: Array<Record<string, unknown>>;
+    /** A failover cluster (issue 22 item 9); absent: one standalone host. */
+    cluster?: { name: string; nodes: string[]; localNode?: string };
   };
   calls: Array<{ cmdlet: string; parameters: Record<string, unknown>; at: number }>;
   fail?: Record<string, string>;

@@ -194,6 +194,55 @@ describe('Hyper-V Replica scripts through the PowerShell executor', () => {
   });
 });
 
+describe('Hyper-V Replica scripts on a failover cluster through the PowerShell executor (issue 22 item 9)', () => {
+  const clustered = () => {
+    const state = defaultFakeSite();
+    state.hyperv.cluster = { name: 'HVC01', nodes: ['HV01', 'HV02'], localNode: 'HV01' };
+    state.hyperv.vms[0]!.ownerNode = 'HV02';
+    state.hyperv.vms[0]!.failbackDurationMs = 600_000;
+    return state;
+  };
+
+  it('with hyperv.cluster.name the scripts call WMI on the owner node, and their outputs name it', async () => {
+    await site.write(clustered());
+    const onCluster = createPowerShellExecutor({
+      pwsh: requirePwsh(),
+      scriptsDir: defaultScriptsDir(),
+      timeoutMs: 60_000,
+      cluster: 'HVC01',
+    });
+    const out = await onCluster.execute('hyperv.initiateFailback', { vm: 'SQL01' });
+    expect(out).toMatchObject({ returnCode: 4096, node: 'HV02' });
+    await expect(
+      onCluster.execute('hyperv.jobStatus', { jobId: out.jobId!, vm: 'SQL01', node: 'HV02' }),
+    ).resolves.toMatchObject({ jobState: 'Running', node: 'HV02' });
+    const after = await site.read();
+    expect(
+      after.calls.filter((c) => c.cmdlet === 'InitiateFailback').map((c) => c.parameters['Node']),
+    ).toEqual(['HV02']);
+    // The same scripts without the setting reach the agent's own node, which has no such VM.
+    await expect(executor.execute('hyperv.replicationState', { vm: 'SQL01' })).rejects.toMatchObject({
+      code: 'NotFound',
+    });
+  }, 240_000);
+
+  it('a role that moved right after InitiateFailback reaches the agent as VmMoved, naming both nodes', async () => {
+    const state = clustered();
+    state.hyperv.vms[0]!.moveDuring = { when: 'afterInitiateFailback', to: 'HV01' };
+    await site.write(state);
+    const onCluster = createPowerShellExecutor({
+      pwsh: requirePwsh(),
+      scriptsDir: defaultScriptsDir(),
+      timeoutMs: 60_000,
+      cluster: 'HVC01',
+    });
+    await expect(onCluster.execute('hyperv.initiateFailback', { vm: 'SQL01' })).rejects.toMatchObject({
+      code: 'VmMoved',
+      message: expect.stringMatching(/from node HV02 to node HV01/),
+    });
+  }, 240_000);
+});
+
 describe('Persistent Chat scripts through the PowerShell executor', () => {
   it('pchat.getLegacyEndpoint parses absent and present (another pool)', async () => {
     await expect(

@@ -21,6 +21,21 @@ describe('failbackNextStep', () => {
       failbackNextStep(initiate({ output: { returnCode: 32777, meaning: 'System is not available' } })),
     ).toMatchObject({ next: 'retry' });
   });
+  it('sends InitiateFailback again when the clustered VM moved to another node (issue 22 item 9)', () => {
+    expect(
+      failbackNextStep(
+        initiate({
+          outcome: 'failed',
+          error: { code: 'VmMoved', message: 'moved from node HV02 to node HV01' },
+        }),
+      ),
+    ).toMatchObject({ next: 'retry', error: { code: 'VmMoved' } });
+    expect(
+      failbackNextStep(initiate({ outcome: 'refused', error: { code: 'VmMoved', message: 'm' } })),
+    ).toMatchObject({
+      next: 'stop',
+    });
+  });
   it('backs off from the poll interval, doubling, at most 10 minutes', () => {
     expect([0, 1, 2, 3, 10].map((n) => failbackRetryDelayMs(n, 30_000))).toEqual([
       30_000, 60_000, 120_000, 240_000, 600_000,
@@ -33,6 +48,12 @@ describe('jobReadFailure', () => {
     const status = (r: Partial<RunAgentCommandOutcome<'hyperv.jobStatus'>>) =>
       ({ type: 'hyperv.jobStatus', commandIds: [], attempts: 1, outcome: 'failed', ...r }) as const;
     expect(jobReadFailure(status({ error: { code: 'NotFound', message: 'gone' } }))).toEqual({
+      next: 'readState',
+    });
+    // Issue 22 item 9: the VM's role moved while its job ran: the state is read on the new owner.
+    expect(
+      jobReadFailure(status({ error: { code: 'VmMoved', message: 'moved from node HV02 to node HV01' } })),
+    ).toEqual({
       next: 'readState',
     });
     expect(jobReadFailure(status({ error: { code: 'WmiFailed', message: 'rpc' } }))).toMatchObject({

@@ -21,6 +21,14 @@
     available: documented as codes, their transience is the agent's assumption).
   - The ReplicationSettingData embedded instance must be a Msvm_ReplicationSettingData (32776,
     "Incorrect data type", otherwise: the exact code a real host answers is unknown) and the VM's own.
+  - A failover cluster (hyperv.cluster, issue 22 item 9; see LifeboatFakeSite.psm1): every cmdlet
+    answers for the node its -CimSession reaches (New-CimSession -ComputerName <node>), else the
+    agent's own node. A clustered VM is registered in Hyper-V only on the node that owns its role
+    (Get-ClusterGroup reports "the state and owner node of each clustered role"; the role is "the
+    unit of failover", so the VM, its WMI objects and its jobs move with it): another node does not
+    list it, refuses an association or a method call naming it with a "Not found" error (the exact
+    CIM error a real node gives is unknown; an exception is the stricter choice over a return
+    code), and lists only the jobs it ran itself.
 #>
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
@@ -49,25 +57,54 @@ function ConvertTo-FakeJob($job) {
   [pscustomobject]@{ CimClass = 'Msvm_ConcreteJob'; InstanceID = ([string]$job.id).ToUpperInvariant(); JobState = [uint16]$state; PercentComplete = [uint16]$percent; ErrorCode = [uint16]$code; ErrorDescription = $description }
 }
 
+<# The computer a -CimSession reaches ($null: this host). #>
+function Get-SessionComputer($CimSession) {
+  if ($null -eq $CimSession) { return $null }
+  if ($CimSession.PSObject.Properties['CimClass'] -and $CimSession.CimClass -eq 'CimSession') { return [string]$CimSession.ComputerName }
+  throw 'fake CIM: -CimSession takes a session from New-CimSession'
+}
+
+function New-CimSession {
+  [CmdletBinding()]
+  param([Parameter(Mandatory = $true, Position = 0)][string[]]$ComputerName)
+  if (@($ComputerName).Count -ne 1) { throw 'fake CIM: one computer per session' }
+  $name = [string]@($ComputerName)[0]
+  Use-FakeState {
+    param($State)
+    Assert-FakeNotFailing $State 'New-CimSession'
+    $null = Get-FakeAnsweringNode $State $name
+  } | Out-Null
+  [pscustomobject]@{ CimClass = 'CimSession'; ComputerName = $name; Id = 1 }
+}
+
 function Get-CimInstance {
   [CmdletBinding()]
-  param([string]$Namespace = 'root\cimv2', [Parameter(Mandatory = $true)][string]$ClassName, [string]$Filter)
+  param([string]$Namespace = 'root\cimv2', [Parameter(Mandatory = $true)][string]$ClassName, [string]$Filter, $CimSession)
   if ($Filter) { throw 'fake CIM: the agent must not build WQL filters (match with -eq on objects)' }
   Assert-Namespace $Namespace
+  $computer = Get-SessionComputer $CimSession
   Use-FakeState {
     param($State)
     Assert-FakeNotFailing $State 'Get-CimInstance'
+    $node = Get-FakeAnsweringNode $State $computer
     switch ($ClassName) {
       'Msvm_ComputerSystem' {
-        [pscustomobject]@{ CimClass = 'Msvm_ComputerSystem'; Caption = 'Hosting Computer System'; Name = 'HV01'; ElementName = 'HV01'; ReplicationState = [uint16]0; EnabledState = [uint16]2 }
-        foreach ($vm in @($State.hyperv.vms)) { ConvertTo-FakeVmSystem $vm }
+        $hostName = if ($null -ne $node) { $node } else { 'HV01' }
+        [pscustomobject]@{ CimClass = 'Msvm_ComputerSystem'; Caption = 'Hosting Computer System'; Name = $hostName; ElementName = $hostName; ReplicationState = [uint16]0; EnabledState = [uint16]2 }
+        foreach ($vm in @($State.hyperv.vms)) { if (Test-FakeVmOnNode $State $vm $node) { ConvertTo-FakeVmSystem $vm } }
+        foreach ($vm in @($State.hyperv.vms)) { if (Test-FakeVmOnNode $State $vm $node) { Invoke-FakeMoveTrigger $State $vm 'vmRead' } }
       }
       'Msvm_ConcreteJob' {
         # Finished jobs are removed after TimeBeforeRemoval (CIM_Job; 5 minutes by default).
         $retention = if ($State.hyperv.ContainsKey('jobRetentionMs')) { [long]$State.hyperv.jobRetentionMs } else { 300000 }
-        foreach ($job in @($State.hyperv.jobs)) { if ((Get-FakeNow) -lt $job.startedAt + $job.durationMs + $retention) { ConvertTo-FakeJob $job } }
+        foreach ($job in @($State.hyperv.jobs)) {
+          # A node lists the jobs its own Hyper-V ran.
+          $jobNode = if ($job.ContainsKey('node')) { $job.node } else { $null }
+          if ($jobNode -ne $node) { continue }
+          if ((Get-FakeNow) -lt $job.startedAt + $job.durationMs + $retention) { ConvertTo-FakeJob $job }
+        }
       }
-      'Msvm_ReplicationService' { [pscustomobject]@{ CimClass = 'Msvm_ReplicationService'; Name = 'vmms'; ElementName = 'Hyper-V Replication Service' } }
+      'Msvm_ReplicationService' { [pscustomobject]@{ CimClass = 'Msvm_ReplicationService'; Name = 'vmms'; ElementName = 'Hyper-V Replication Service'; SystemName = $(if ($null -ne $node) { $node } else { 'HV01' }); Node = $node } }
       default { throw "fake CIM: class $ClassName is not faked" }
     }
   }
@@ -75,12 +112,15 @@ function Get-CimInstance {
 
 function Get-CimAssociatedInstance {
   [CmdletBinding()]
-  param([Parameter(Mandatory = $true)]$InputObject, [string]$ResultClassName, [string]$Association)
+  param([Parameter(Mandatory = $true)]$InputObject, [string]$ResultClassName, [string]$Association, $CimSession)
+  $computer = Get-SessionComputer $CimSession
   if ($ResultClassName -ne 'Msvm_ReplicationSettingData') { throw "fake CIM: association to $ResultClassName is not faked" }
   if ($InputObject.CimClass -ne 'Msvm_ComputerSystem') { throw 'fake CIM: Msvm_ReplicationSettingData is associated with a Msvm_ComputerSystem' }
   Use-FakeState {
     param($State)
     $vm = @($State.hyperv.vms | Where-Object { $_.id -eq $InputObject.Name })
+    $node = Get-FakeAnsweringNode $State $computer
+    if ($vm.Count -eq 1 -and -not (Test-FakeVmOnNode $State $vm[0] $node)) { throw "fake CIM: Not found: $($InputObject.Name) is not a virtual machine on $node" }
     if ($vm.Count -eq 1 -and -not ($vm[0].ContainsKey('notReplica') -and $vm[0].notReplica)) {
       [pscustomobject]@{ CimClass = 'Msvm_ReplicationSettingData'; InstanceID = "Microsoft:$(([string]$vm[0].id).ToUpperInvariant())"; VirtualSystemIdentifier = ([string]$vm[0].id).ToUpperInvariant() }
     }
@@ -100,41 +140,61 @@ function ConvertTo-CimEmbeddedString {
 
 function Invoke-CimMethod {
   [CmdletBinding()]
-  param([Parameter(Mandatory = $true)]$InputObject, [Parameter(Mandatory = $true)][string]$MethodName, [hashtable]$Arguments = @{})
+  param([Parameter(Mandatory = $true)]$InputObject, [Parameter(Mandatory = $true)][string]$MethodName, [hashtable]$Arguments = @{}, $CimSession)
   if ($InputObject.CimClass -ne 'Msvm_ReplicationService' -or $MethodName -ne 'InitiateFailback') { throw "fake CIM: $($InputObject.CimClass).$MethodName is not faked" }
-  Use-FakeState {
+  $computer = Get-SessionComputer $CimSession
+  $answer = Use-FakeState {
     param($State)
     Assert-FakeNotFailing $State 'Invoke-CimMethod'
+    $node = Get-FakeAnsweringNode $State $computer
+    # The service object belongs to the host it was read from: a method runs there.
+    if ($InputObject.PSObject.Properties['Node'] -and $InputObject.Node -ne $node) { throw 'fake CIM: the service object was read from another host than this session reaches' }
     $system = $Arguments['ComputerSystem']
     $recorded = @{ ComputerSystem = [string]$system.Name; ReplicationSettingData = [string]$Arguments['ReplicationSettingData'] }
     if ($Arguments.ContainsKey('RecoveryPointIdentifier')) { $recorded.RecoveryPointIdentifier = [string]$Arguments['RecoveryPointIdentifier'] }
+    if ($null -ne $node) { $recorded.Node = $node }
+    $vm = @($State.hyperv.vms | Where-Object { $null -ne $system -and $_.id -eq $system.Name })
+    if ($vm.Count -eq 1) { Invoke-FakeMoveTrigger $State $vm[0] 'beforeInitiateFailback' }
+    if ($vm.Count -eq 1 -and -not (Test-FakeVmOnNode $State $vm[0] $node)) {
+      Add-FakeCall $State 'InitiateFailback' ($recorded + @{ refused = 'NotOnNode' })
+      # Thrown once the state (the move, the refused call) is written back.
+      return [pscustomobject]@{ FakeError = "fake CIM: Not found: virtual machine $($system.Name) is not on $node" }
+    }
     Add-FakeCall $State 'InitiateFailback' $recorded
     $result = { param($code) [pscustomobject]@{ ReturnValue = [uint32]$code } }
-    $vm = @($State.hyperv.vms | Where-Object { $null -ne $system -and $_.id -eq $system.Name })
     if ($vm.Count -ne 1) { return & $result 32773 }
     $vm = $vm[0]
-    # The embedded instance must be a Msvm_ReplicationSettingData, and the VM's own.
-    if ($recorded.ReplicationSettingData -notlike '<INSTANCE CLASSNAME="Msvm_ReplicationSettingData">*') { return & $result 32776 }
-    if ($recorded.ReplicationSettingData -notlike "*<VALUE>Microsoft:$(([string]$vm.id).ToUpperInvariant())</VALUE>*") { return & $result 32773 }
-    if ($vm.ContainsKey('returnCodes') -and @($vm.returnCodes).Count -gt 0) {
-      $next = @($vm.returnCodes)[0]
-      $vm.returnCodes = @(@($vm.returnCodes) | Select-Object -Skip 1)
-      return & $result $next
-    }
-    if ($vm.ContainsKey('replicationMode') -and [int]$vm.replicationMode -ne 2) { return & $result 32775 }
-    if ($recorded.ContainsKey('RecoveryPointIdentifier')) {
-      $rp = $recorded.RecoveryPointIdentifier -replace '^Microsoft:', ''
-      if (@($vm.recoveryPoints) -notcontains $rp) { return & $result 32773 }
-    }
-    if ($vm.ContainsKey('returnCode') -and $null -ne $vm.returnCode) { return & $result $vm.returnCode }
-    if ($vm.replicationState -notin @(5, 6)) { return & $result 32775 }
-    if ($vm.ContainsKey('mode') -and $vm.mode -eq 'sync') { $vm.replicationState = 14; return & $result 0 }
-    $vm.replicationState = 13
-    $jobId = [guid]::NewGuid().ToString()
-    $errorCode = if ($vm.ContainsKey('jobErrorCode')) { [int]$vm.jobErrorCode } else { 0 }
-    $State.hyperv.jobs = @($State.hyperv.jobs) + @(@{ id = $jobId; vmId = $vm.id; startedAt = (Get-FakeNow); durationMs = [int]$vm.failbackDurationMs; errorCode = $errorCode; errorDescription = $(if ($errorCode) { 'The failback operation failed (fake).' } else { '' }); settled = $false })
-    [pscustomobject]@{ ReturnValue = [uint32]4096; Job = [pscustomobject]@{ CimClass = 'Msvm_ConcreteJob'; InstanceID = $jobId.ToUpperInvariant() } }
+    try { Invoke-FakeInitiateFailback $State $vm $recorded $node $result } finally { Invoke-FakeMoveTrigger $State $vm 'afterInitiateFailback' }
   }
+  if ($null -ne $answer -and $answer.PSObject.Properties['FakeError']) { throw $answer.FakeError }
+  $answer
 }
 
-Export-ModuleMember -Function Get-CimInstance, Get-CimAssociatedInstance, Invoke-CimMethod, ConvertTo-CimEmbeddedString
+<# InitiateFailback on the node that has the VM, as the reference describes it (see the header). #>
+function Invoke-FakeInitiateFailback($State, $vm, $recorded, $node, $result) {
+  # The embedded instance must be a Msvm_ReplicationSettingData, and the VM's own.
+  if ($recorded.ReplicationSettingData -notlike '<INSTANCE CLASSNAME="Msvm_ReplicationSettingData">*') { return & $result 32776 }
+  if ($recorded.ReplicationSettingData -notlike "*<VALUE>Microsoft:$(([string]$vm.id).ToUpperInvariant())</VALUE>*") { return & $result 32773 }
+  if ($vm.ContainsKey('returnCodes') -and @($vm.returnCodes).Count -gt 0) {
+    $next = @($vm.returnCodes)[0]
+    $vm.returnCodes = @(@($vm.returnCodes) | Select-Object -Skip 1)
+    return & $result $next
+  }
+  if ($vm.ContainsKey('replicationMode') -and [int]$vm.replicationMode -ne 2) { return & $result 32775 }
+  if ($recorded.ContainsKey('RecoveryPointIdentifier')) {
+    $rp = $recorded.RecoveryPointIdentifier -replace '^Microsoft:', ''
+    if (@($vm.recoveryPoints) -notcontains $rp) { return & $result 32773 }
+  }
+  if ($vm.ContainsKey('returnCode') -and $null -ne $vm.returnCode) { return & $result $vm.returnCode }
+  if ($vm.replicationState -notin @(5, 6)) { return & $result 32775 }
+  if ($vm.ContainsKey('mode') -and $vm.mode -eq 'sync') { $vm.replicationState = 14; return & $result 0 }
+  $vm.replicationState = 13
+  $jobId = [guid]::NewGuid().ToString()
+  $errorCode = if ($vm.ContainsKey('jobErrorCode')) { [int]$vm.jobErrorCode } else { 0 }
+  $job = @{ id = $jobId; vmId = $vm.id; startedAt = (Get-FakeNow); durationMs = [int]$vm.failbackDurationMs; errorCode = $errorCode; errorDescription = $(if ($errorCode) { 'The failback operation failed (fake).' } else { '' }); settled = $false }
+  if ($null -ne $node) { $job.node = $node }
+  $State.hyperv.jobs = @($State.hyperv.jobs) + @($job)
+  [pscustomobject]@{ ReturnValue = [uint32]4096; Job = [pscustomobject]@{ CimClass = 'Msvm_ConcreteJob'; InstanceID = $jobId.ToUpperInvariant() } }
+}
+
+Export-ModuleMember -Function New-CimSession, Get-CimInstance, Get-CimAssociatedInstance, Invoke-CimMethod, ConvertTo-CimEmbeddedString

@@ -60,4 +60,61 @@ function Add-FakeCall($State, [string]$Cmdlet, [hashtable]$Parameters) {
   $State.calls = @($State.calls) + @(@{ cmdlet = $Cmdlet; parameters = $Parameters; at = (Get-FakeNow) })
 }
 
-Export-ModuleMember -Function Get-FakeNow, Use-FakeState, Assert-FakeNotFailing, Add-FakeCall
+<#
+  A failover cluster (issue 22 item 9): hyperv.cluster = { name, nodes[], localNode? } and each VM's
+  ownerNode (default: the first node). A clustered VM is registered in Hyper-V only on the node that
+  owns its role, so the fake CIM and Hyper-V cmdlets answer per node: the node a call reaches is its
+  CimSession's (or -ComputerName's) computer, else the agent's own node (localNode, default the
+  first). Without hyperv.cluster the site is one standalone host (HV01) that has every VM.
+#>
+function Test-FakeCluster($State) { $State.ContainsKey('hyperv') -and $State.hyperv.ContainsKey('cluster') -and $null -ne $State.hyperv.cluster }
+
+function Get-FakeVmOwner($State, $Vm) {
+  if (-not (Test-FakeCluster $State)) { return $null }
+  if ($Vm.ContainsKey('ownerNode') -and $Vm.ownerNode) { return [string]$Vm.ownerNode }
+  return [string]@($State.hyperv.cluster.nodes)[0]
+}
+
+<#
+  The node a call reaches ($null on a standalone host). A session or computer name that is no node
+  of the cluster (or not the standalone host) throws, as WinRM cannot reach a host that is not there.
+#>
+function Get-FakeAnsweringNode($State, [string]$ComputerName) {
+  if (-not (Test-FakeCluster $State)) {
+    if ($ComputerName -and $ComputerName -ne 'HV01' -and $ComputerName -ne 'localhost') { throw "fake site: WinRM cannot reach $ComputerName (the standalone host is HV01)" }
+    return $null
+  }
+  $c = $State.hyperv.cluster
+  if (-not $ComputerName) { if ($c.ContainsKey('localNode') -and $c.localNode) { return [string]$c.localNode } else { return [string]@($c.nodes)[0] } }
+  $node = @($c.nodes | Where-Object { $_ -eq $ComputerName -or $ComputerName -like "$_.*" })
+  if ($node.Count -eq 0) { throw "fake site: WinRM cannot reach ${ComputerName}: it is not a node of cluster $($c.name)" }
+  return [string]$node[0]
+}
+
+<# Whether $Node has the VM (a standalone host has every VM). #>
+function Test-FakeVmOnNode($State, $Vm, $Node) { ($null -eq $Node) -or ((Get-FakeVmOwner $State $Vm) -eq $Node) }
+
+<# The test hook: moves a VM's clustered role to another node (a live migration or a node failure). #>
+function Move-FakeVm($State, [string]$VmName, [string]$ToNode) {
+  if (-not (Test-FakeCluster $State)) { throw 'fake site: only a clustered VM can move' }
+  if (@($State.hyperv.cluster.nodes) -notcontains $ToNode) { throw "fake site: $ToNode is not a node of the cluster" }
+  $vm = @($State.hyperv.vms | Where-Object { $_.name -eq $VmName -or $_.id -eq $VmName })
+  if ($vm.Count -ne 1) { throw "fake site: no VM $VmName" }
+  $vm[0].ownerNode = $ToNode
+}
+
+<#
+  A move a test scheduled to happen during a script: hyperv.vms[].moveDuring = { when, to }, applied
+  once when the fake reaches `when` ('vmRead': after the owner node listed the VM;
+  'beforeInitiateFailback' / 'afterInitiateFailback': around the call).
+#>
+function Invoke-FakeMoveTrigger($State, $Vm, [string]$When) {
+  if ($Vm.ContainsKey('moveDuring') -and $null -ne $Vm.moveDuring -and $Vm.moveDuring.when -eq $When) {
+    $to = [string]$Vm.moveDuring.to
+    $Vm.moveDuring = $null
+    Move-FakeVm $State ([string]$Vm.name) $to
+    Add-FakeCall $State 'Move-ClusterVirtualMachineRole' @{ VM = $Vm.name; Node = $to }
+  }
+}
+
+Export-ModuleMember -Function Get-FakeNow, Use-FakeState, Assert-FakeNotFailing, Add-FakeCall, Test-FakeCluster, Get-FakeVmOwner, Get-FakeAnsweringNode, Test-FakeVmOnNode, Move-FakeVm, Invoke-FakeMoveTrigger
