@@ -81,6 +81,8 @@ export const serviceDigestSchema = z.strictObject({
   service: z.string().min(1),
   updatedAt: iso,
   lastRun: lastRunSchema.optional(),
+  /** The newest backup a run verified (kept while a later run runs or fails). */
+  lastVerified: lastRunSchema.shape.verified,
   catalog: catalogSchema.optional(),
   targets: z.record(z.string(), targetSchema),
 });
@@ -162,6 +164,10 @@ export function withRunEnded(
       ...(end.error === undefined ? {} : { error: { code: end.error.code, message: end.error.message } }),
       ...(end.verified === undefined ? {} : { verified: end.verified }),
     },
+    ...(end.verified !== undefined &&
+    (d.lastVerified === undefined || Date.parse(end.verified.takenAt) >= Date.parse(d.lastVerified.takenAt))
+      ? { lastVerified: end.verified }
+      : {}),
   };
 }
 

@@ -167,7 +167,19 @@ export function serviceFromDigest(
   const runningFor = run?.state === 'running' ? now.getTime() - Date.parse(run.startedAt) : 0;
   const stale = run !== undefined && runningFor > limits.runStaleMs;
   const lastRun = run === undefined || stale ? undefined : runStatusOf(run);
-  const catalog = catalogFrom(summaryOf(digest), lastRun);
+  // The newest backup a run verified, even while a later run runs (or after it failed).
+  const v = digest.lastVerified;
+  const verifiedBy: LastRunStatus | undefined =
+    v === undefined
+      ? undefined
+      : {
+          runtimeStatus: 'Completed',
+          createdTime: undefined,
+          lastUpdatedTime: undefined,
+          output: { outcome: 'succeeded', blobName: v.name, takenAt: v.takenAt, sizeBytes: v.sizeBytes },
+          customStatus: undefined,
+        };
+  const catalog = catalogFrom(summaryOf(digest), verifiedBy);
   // Marks recorded before the first prune wrote a summary still count.
   const marks = digest.catalog;
   if (catalog.newestRestoreVerified === undefined && marks?.newestRestoreVerified != null) {
