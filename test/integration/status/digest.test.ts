@@ -7,8 +7,9 @@ import { startStatusWorld, type StatusWorld } from './helpers';
 /**
  * The status digest through the local host (issue 21, item 13): a backup run, its prune and a
  * drill restore record what the page shows in `lifeboat-status/digest/services/<service>.json`;
- * the page reads that record, never the backup account; a missing record shows unknown until the
- * next backup run writes it again; a digest that cannot be written never fails the backup.
+ * the page reads that record, never the backup account; a missing record shows unknown until
+ * `GET /api/backups?fresh=true` or the next backup run writes it again; a digest that cannot be
+ * written never fails the backup.
  */
 let w: StatusWorld;
 const DIGEST = 'digest/services/prod.json';
@@ -89,13 +90,22 @@ describe('the status digest', () => {
     expect(during.filter((r) => /apim-backups|\.apimbackup|_catalog|_restores/.test(r.url))).toEqual([]);
   });
 
-  it('a deleted record shows unknown, never green; the next backup run writes it again', async () => {
-    await digests().getBlobClient(DIGEST).delete();
-    const gone = await status();
-    expect(prodOf(gone).backup.colour).toBe('unknown');
-    expect(prodOf(gone).lastRun.colour).toBe('unknown');
-    expect(gone.canRecover.answer).not.toBe('yes');
+  it('a deleted record shows unknown, never green; GET /api/backups?fresh=true or the next backup run writes it again', async () => {
+    const deleteAndCheck = async () => {
+      await digests().getBlobClient(DIGEST).delete();
+      const gone = await status();
+      expect(prodOf(gone).backup.colour).toBe('unknown');
+      expect(prodOf(gone).lastRun.colour).toBe('unknown');
+      expect(gone.canRecover.answer).not.toBe('yes');
+    };
+    await deleteAndCheck();
+    // The listing of a fresh catalog and the durable status of the last run rebuild it.
+    await w.getText('/api/backups?fresh=true');
+    const rebuilt = prodOf(await status());
+    expect(rebuilt.backup.colour).toBe('green');
+    expect(rebuilt.lastRun).toMatchObject({ colour: 'green', outcome: 'succeeded' });
 
+    await deleteAndCheck();
     w.clock.advance(3600_000);
     await backUp();
     const prod = prodOf(await status());
