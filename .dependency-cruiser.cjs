@@ -33,6 +33,8 @@ const layers = [
       'shared/identity',
       'shared/steps',
       'shared/apim',
+      // The status digest's records (issue 21, item 13): low, so any writer may record a fact.
+      'shared/digest',
     ],
   },
   // The domain areas, each above the ones it builds on.

@@ -1,5 +1,42 @@
+import type { InvocationContext } from '@azure/functions';
+import type { BackupStore, StoredCatalogSummary } from '../../shared/backups/store';
 import { activity } from '../kit';
 import { backup } from '../names/backup';
+
+/** Records the catalog summary the prune just wrote in the service's status digest (logged, never fatal). */
+async function recordCatalog(
+  store: BackupStore,
+  serviceName: string,
+  context: InvocationContext,
+): Promise<void> {
+  const { withCatalog } = await import('../../shared/digest/service');
+  const { recordInDigest } = await import('../../shared/digest/store');
+  const { errorMessage } = await import('../../shared/errors');
+  let summary: StoredCatalogSummary | undefined;
+  try {
+    summary = await store.readSummary(serviceName);
+  } catch (error) {
+    context.warn(
+      `${serviceName}: the catalog summary could not be read back for the status digest: ${errorMessage(error)}`,
+    );
+    return;
+  }
+  // None: a restore mark dropped it since (the mark records itself in the digest).
+  if (summary === undefined) return;
+  const s = summary;
+  const r = s.newestRestoreVerified;
+  await recordInDigest(context, serviceName, (d) =>
+    withCatalog(d, serviceName, {
+      asOf: s.asOf,
+      count: s.count,
+      verifiedCount: s.verifiedCount,
+      newestVerified: s.newestVerified,
+      newestRestoreVerified:
+        r == null ? null : { name: r.name, takenAt: r.takenAt, at: r.at, target: r.target },
+      lastRestoreVerification: s.lastRestoreVerification ?? null,
+    }),
+  );
+}
 
 /**
  * Deletes one service's backups the retention rule lets go (called only after a verified backup)
@@ -33,6 +70,7 @@ activity(backup.pruneBackups, {
     } catch (error) {
       context.log(`${serviceName}: manifests of pruned backups not deleted: ${errorMessage(error)}`);
     }
+    await recordCatalog(deps.store, serviceName, context);
     return outcome;
   },
 });

@@ -1,5 +1,7 @@
 import * as df from 'durable-functions';
+import type { CatalogRead } from '../../shared/backups/catalog';
 import type { LastRunStatus } from '../../shared/backups/report';
+import type { RunEnding } from '../../shared/digest/service';
 import { route } from '../kit';
 import { ROLES } from '../../shared/identity/principal';
 import { backup } from '../names/backup';
@@ -70,6 +72,7 @@ route(backup.getBackups, {
         },
       }),
     );
+    await recordListings(context, catalog, runs, services);
     return {
       status: 200,
       jsonBody: {
@@ -80,6 +83,70 @@ route(backup.getBackups, {
     };
   },
 });
+
+/**
+ * The rebuild path of the status digest (shared/digest/service.ts): a service listed now (no
+ * summary, `?fresh=true`, or a summary behind its run) has its catalog and last run ending written
+ * to its digest, so a lost digest comes back without waiting for the next backup run. Failures are
+ * logged, never fatal; a listing older than the digest's, or an older run, changes nothing.
+ */
+async function recordListings(
+  log: { warn(message: string): void },
+  catalog: Map<string, CatalogRead>,
+  runs: readonly (LastRunStatus | undefined)[],
+  services: readonly { serviceName: string }[],
+): Promise<void> {
+  const listed = services.flatMap((s, i) => {
+    const read = catalog.get(s.serviceName);
+    return read?.source === 'listing' ? [{ service: s.serviceName, read, run: runs[i] }] : [];
+  });
+  if (listed.length === 0) return;
+  const { catalogFacts } = await import('../../shared/backups/catalog');
+  const { backupInstanceId } = await import('../../shared/backups/run');
+  const { withCatalog, withRunEnded } = await import('../../shared/digest/service');
+  const { digestStore, recordInDigest } = await import('../../shared/digest/store');
+  const store = await digestStore();
+  await Promise.all(
+    listed.map(({ service, read, run }) =>
+      recordInDigest(
+        log,
+        service,
+        (d) => {
+          const withList = withCatalog(d, service, catalogFacts(read)) ?? d;
+          const ending = runEndingOf(run, backupInstanceId(service));
+          return (ending === undefined ? undefined : withRunEnded(withList, service, ending)) ?? withList;
+        },
+        store,
+      ),
+    ),
+  );
+}
+
+/** A finished run's ending as the digest records it; undefined while it runs, or when it is not one. */
+function runEndingOf(run: LastRunStatus | undefined, instanceId: string): RunEnding | undefined {
+  if (run?.runtimeStatus !== 'Completed') return undefined;
+  const o = run.output as {
+    outcome?: RunEnding['outcome'];
+    blobName?: string;
+    takenAt?: string;
+    sizeBytes?: number;
+    error?: { code: string; message: string };
+  } | null;
+  const iso = (t: Date | string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+  const startedAt = iso(run.createdTime);
+  const endedAt = iso(run.lastUpdatedTime);
+  if (o?.outcome === undefined || startedAt === undefined || endedAt === undefined) return undefined;
+  return {
+    instanceId,
+    startedAt,
+    endedAt,
+    outcome: o.outcome,
+    ...(o.error === undefined ? {} : { error: { code: o.error.code, message: o.error.message } }),
+    ...(o.outcome === 'succeeded' && o.blobName !== undefined && o.takenAt !== undefined
+      ? { verified: { name: o.blobName, takenAt: o.takenAt, sizeBytes: o.sizeBytes ?? 0 } }
+      : {}),
+  };
+}
 
 async function lastRun(client: df.DurableClient, instanceId: string): Promise<LastRunStatus | undefined> {
   try {

@@ -33,6 +33,18 @@ export interface OrchestrationSpec<P, O extends Result> {
    * security event before the flow runs.
    */
   readonly lifeboatOnly?: (input: P) => boolean;
+  /**
+   * Runs once the flow has ended and its parent was told (every ending, refusals included): a
+   * short record of the ending, such as the status digest's (issue 21, item 13). It runs after
+   * everything else, so a run in flight when this was added replays its history unchanged. It must
+   * not throw: its failure must never change the result.
+   */
+  readonly after?: (
+    context: OrchestrationContext,
+    raw: unknown,
+    result: O,
+    times: { startedAt: Date },
+  ) => Gen<void>;
   /** The full result for an ending that never reached `run` (bad input) or escaped it (a bug). */
   readonly ended: (
     ending: { outcome: Extract<Outcome, 'refused' | 'failed'>; error: Problem },
@@ -65,10 +77,12 @@ export function orchestration<I, P, O extends Result>(
   usesByFunction.set(ref.name.toLowerCase(), spec.uses);
   df.app.orchestration(ref.name, function* (context: OrchestrationContext): Gen<O> {
     const raw = context.df.getInput<unknown>();
+    const startedAt = context.df.currentUtcDateTime;
     const result = yield* runFlow(context, raw);
     // A child started by `startFlow` reports its result to its parent, whatever the ending.
     const notify = notifyOf(raw);
     if (notify !== undefined) yield* report(context, notify, result);
+    if (spec.after !== undefined) yield* spec.after(context, raw, result, { startedAt });
     return result;
   });
 

@@ -13,6 +13,7 @@ import type {
   WriteBackupManifestOutput,
 } from '../../shared/backups/contracts';
 import type { BackupRunInput, BackupRunResult } from '../../shared/backups/run';
+import type { RecordBackupDigestInput } from '../../shared/digest/service';
 import { activityRef, orchestrationRef } from './refs';
 
 /**
@@ -37,4 +38,5 @@ export const backup = {
   markRestoreVerified: activityRef<MarkRestoreVerifiedInput, MarkRestoreVerifiedOutput>(
     'markRestoreVerified',
   ),
+  recordBackupDigest: activityRef<RecordBackupDigestInput, { recorded: boolean }>('recordBackupDigest'),
 } as const;

@@ -4,6 +4,7 @@ import type { BackupProgress, BackupRunInput, BackupRunResult } from '../../shar
 import { publicError } from '../../shared/errors';
 import {
   apimSteps,
+  call,
   finish,
   inputText,
   lazy,
@@ -35,6 +36,7 @@ orchestration(names.backupOrchestration, {
   uses: [run, naming, verdicts],
   input: () => run.get().backupRunInputSchema,
   event: EVENT,
+  after: recordEnding,
   ended: (ending, raw) => ({
     serviceName: inputText(raw, 'serviceName', 80),
     ...ending,
@@ -62,12 +64,17 @@ orchestration(names.backupOrchestration, {
 function* backUp(
   context: OrchestrationContext,
   input: BackupRunInput,
-  { v, view, steps, status, end }: ReturnType<typeof runOf>,
+  { v, view, steps, status, end, startedAt }: ReturnType<typeof runOf>,
 ): Gen<BackupRunResult> {
   const { resourceId, serviceName } = input;
   status('preflight');
-  const service = yield* steps.preflight(names.preflightBackup, { resourceId }, serviceName, (w) =>
-    status('waiting-for-service', waitStatus(w, 'the service to finish its current operation')),
+  // The run names itself, so the preflight records in the status digest that it runs.
+  const thisRun = { instanceId: context.df.instanceId, startedAt: new Date(startedAt).toISOString() };
+  const service = yield* steps.preflight(
+    names.preflightBackup,
+    { resourceId, run: thisRun },
+    serviceName,
+    (w) => status('waiting-for-service', waitStatus(w, 'the service to finish its current operation')),
   );
   const refusal = v.preflightRefusal(serviceName, service.decision);
   if (refusal !== undefined) return end({ outcome: 'refused', error: refusal });
@@ -119,6 +126,47 @@ function* backUp(
   return end(v.backedUp(takenAt, verified.sizeBytes, prune, manifest));
 }
 
+/**
+ * Records the ending in the service's status digest (what the status page reads), for a run under
+ * the service's own instance id only: a run started around it never stands for the service. A
+ * failure is logged; it never changes the result.
+ */
+function* recordEnding(
+  context: OrchestrationContext,
+  raw: unknown,
+  result: BackupRunResult,
+  times: { startedAt: Date },
+): Gen<void> {
+  const serviceName = inputText(raw, 'serviceName', 80);
+  if (context.df.instanceId !== run.get().backupInstanceId(serviceName)) return;
+  const verified =
+    result.outcome === 'succeeded' && result.blobName !== undefined && result.takenAt !== undefined
+      ? { name: result.blobName, takenAt: result.takenAt, sizeBytes: result.sizeBytes ?? 0 }
+      : undefined;
+  try {
+    yield* call(context, names.recordBackupDigest, {
+      serviceName,
+      instanceId: context.df.instanceId,
+      startedAt: times.startedAt.toISOString(),
+      endedAt: context.df.currentUtcDateTime.toISOString(),
+      outcome: result.outcome,
+      ...(result.error === undefined
+        ? {}
+        : { error: { code: result.error.code, message: result.error.message } }),
+      ...(verified === undefined ? {} : { verified }),
+    });
+  } catch (error) {
+    if (!context.df.isReplaying)
+      context.warn(
+        JSON.stringify({
+          event: 'lifeboat.status.digestNotWritten',
+          instanceId: context.df.instanceId,
+          error: publicError(error),
+        }),
+      );
+  }
+}
+
 /** The run so far, its one retry budget, and how it shows progress and ends (pure shapes: verdicts.ts). */
 function runOf(context: OrchestrationContext, input: BackupRunInput) {
   const v = verdicts.get();
@@ -137,5 +185,5 @@ function runOf(context: OrchestrationContext, input: BackupRunInput) {
     );
   };
   const retry: Retry = { budget, onWait: (w) => status('retrying', waitStatus(w, 'a retry')) };
-  return { v, view, steps: apimSteps(context, retry), status, end };
+  return { v, view, steps: apimSteps(context, retry), status, end, startedAt };
 }

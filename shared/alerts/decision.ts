@@ -41,6 +41,8 @@ export interface AlertDecision {
   firedDateTime?: string;
   /** The queue message the alert came in (tells apart deliveries decided in the same millisecond). */
   messageId?: string;
+  /** Free-text fields of the alert cut to their limit (shared/alerts/parse.ts `ALERT_TEXT_LIMITS`), by path. */
+  truncated?: string[];
 }
 
 export const ALERTS_CONTAINER = 'lifeboat-alerts';

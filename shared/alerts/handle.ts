@@ -107,6 +107,7 @@ function base(alert: ParsedAlert, now: Date): Omit<AlertDecision, 'decision' | '
     ...(alert.severity === undefined ? {} : { severity: alert.severity }),
     ...(alert.signalType === undefined ? {} : { signalType: alert.signalType }),
     ...(alert.firedDateTime === undefined ? {} : { firedDateTime: alert.firedDateTime }),
+    ...(alert.truncated === undefined ? {} : { truncated: alert.truncated }),
   };
 }
 

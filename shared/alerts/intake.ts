@@ -18,7 +18,7 @@ export type IntakeDecision =
       inline?: string;
       /** The minified JSON text to store when it is too large for a message. */
       blobText?: string;
-      alerts: Pick<ParsedAlert, 'alertId' | 'monitorCondition' | 'rule'>[];
+      alerts: Pick<ParsedAlert, 'alertId' | 'monitorCondition' | 'rule' | 'truncated'>[];
     };
 
 /** Checks size and shape; says what to queue. */
@@ -51,7 +51,16 @@ export function decideIntake(
   if (bad !== undefined && bad.kind === 'rejected')
     return { kind: 'refused', status: 400, code: bad.code, message: bad.reason };
   const alerts = parsed.items.flatMap((i) =>
-    i.kind === 'alert' ? [{ alertId: i.alertId, monitorCondition: i.monitorCondition, rule: i.rule }] : [],
+    i.kind === 'alert'
+      ? [
+          {
+            alertId: i.alertId,
+            monitorCondition: i.monitorCondition,
+            rule: i.rule,
+            ...(i.truncated === undefined ? {} : { truncated: i.truncated }),
+          },
+        ]
+      : [],
   );
   // Re-serialised: whitespace from the sender does not count against the message size.
   const text = JSON.stringify(JSON.parse(body) as unknown);

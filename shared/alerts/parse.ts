@@ -32,23 +32,83 @@ export const ALERT_PAYLOAD_PREFIX = 'payloads/';
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
 const SEVERITY = ['Sev0', 'Sev1', 'Sev2', 'Sev3', 'Sev4'] as const;
 
+/**
+ * The free-text fields of `data.essentials` and the length each is kept to (issue 21, item 6): a
+ * longer value is cut, not refused, and the alert says which fields were cut (`truncated`). An
+ * alert with a 100 KB description is still an alert. Identifiers Lifeboat decides on (alertId,
+ * alertRule, alertTargetIDs, monitorCondition, severity, times) are never cut: a wrong one is
+ * refused, naming the field and the rule.
+ */
+export const ALERT_TEXT_LIMITS = {
+  description: 4096,
+  signalType: 100,
+  monitoringService: 200,
+  originAlertId: 2048,
+  investigationLink: 2048,
+  essentialsVersion: 20,
+  alertContextVersion: 20,
+} as const;
+
+/** Cuts a string at `max` UTF-16 units without splitting a surrogate pair. */
+function cutText(text: string, max: number): string {
+  const cut = text.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
+/**
+ * The essentials with every free-text field over its limit cut (pure; other values untouched, so a
+ * field of the wrong type is still refused by the schema), and the paths of the fields cut.
+ */
+export function truncateTextFields(value: Record<string, unknown>): {
+  value: Record<string, unknown>;
+  truncated: string[];
+} {
+  const data = value['data'];
+  const essentials = isObject(data) ? data['essentials'] : undefined;
+  if (!isObject(data) || !isObject(essentials)) return { value, truncated: [] };
+  const truncated: string[] = [];
+  const cut: Record<string, unknown> = { ...essentials };
+  for (const [field, max] of Object.entries(ALERT_TEXT_LIMITS)) {
+    const text = essentials[field];
+    if (typeof text === 'string' && text.length > max) {
+      cut[field] = cutText(text, max);
+      truncated.push(`data.essentials.${field}`);
+    }
+  }
+  if (truncated.length === 0) return { value, truncated };
+  return { value: { ...value, data: { ...data, essentials: cut } }, truncated };
+}
+
 /** `data.essentials`: what Lifeboat reads. Unknown fields are allowed (Azure adds fields over time). */
 export const essentialsSchema = z.looseObject({
   alertId: alertIdField,
   alertRule: alertRuleField,
   severity: z.enum(SEVERITY, { error: `must be one of ${SEVERITY.join(', ')}` }).optional(),
-  signalType: z.string({ error: 'must be a string' }).max(100).optional(),
+  signalType: z.string({ error: 'must be a string' }).max(ALERT_TEXT_LIMITS.signalType).optional(),
   monitorCondition: z.enum(['Fired', 'Resolved'], { error: 'must be "Fired" or "Resolved"' }),
-  monitoringService: z.string({ error: 'must be a string' }).max(200).optional(),
+  monitoringService: z
+    .string({ error: 'must be a string' })
+    .max(ALERT_TEXT_LIMITS.monitoringService)
+    .optional(),
   alertTargetIDs: targetIdsField.optional(),
   configurationItems: z.array(targetIdField).max(ALERT_LIMITS.targetIds).optional(),
-  originAlertId: z.string().max(2048).optional(),
+  originAlertId: z.string({ error: 'must be a string' }).max(ALERT_TEXT_LIMITS.originAlertId).optional(),
   firedDateTime: isoTime.optional(),
   resolvedDateTime: isoTime.optional(),
-  description: z.string().max(10_000).optional(),
-  essentialsVersion: z.string().max(20).optional(),
-  alertContextVersion: z.string().max(20).optional(),
-  investigationLink: z.string().max(2048).optional(),
+  description: z.string({ error: 'must be a string' }).max(ALERT_TEXT_LIMITS.description).optional(),
+  essentialsVersion: z
+    .string({ error: 'must be a string' })
+    .max(ALERT_TEXT_LIMITS.essentialsVersion)
+    .optional(),
+  alertContextVersion: z
+    .string({ error: 'must be a string' })
+    .max(ALERT_TEXT_LIMITS.alertContextVersion)
+    .optional(),
+  investigationLink: z
+    .string({ error: 'must be a string' })
+    .max(ALERT_TEXT_LIMITS.investigationLink)
+    .optional(),
 });
 
 export const commonAlertSchema = z.looseObject({
@@ -100,6 +160,8 @@ export interface ParsedAlert {
   envelope: 'common' | 'eventGrid' | 'cloudEvents';
   /** `alertContext` as JSON, cut at the evidence cap (never read by decisions). */
   context?: { json: string; truncated: boolean; bytes: number };
+  /** The free-text fields cut to their limit ({@link ALERT_TEXT_LIMITS}), by path (`data.essentials.description`). */
+  truncated?: string[];
 }
 
 /** Why a message is not an alert; `reason` names the field and the rule. */
@@ -163,7 +225,8 @@ export function parseCommonAlert(
       `${at === 'body' ? 'schemaId' : `${at}.schemaId`}: must be "${COMMON_ALERT_SCHEMA_ID}" (enable the common alert schema on the action group receiver)`,
       peekAlertId(value),
     );
-  const parsed = commonAlertSchema.safeParse(value, { reportInput: true });
+  const { value: kept, truncated } = truncateTextFields(value);
+  const parsed = commonAlertSchema.safeParse(kept, { reportInput: true });
   if (!parsed.success)
     return reject(
       'InvalidAlert',
@@ -186,6 +249,7 @@ export function parseCommonAlert(
     ...(e.firedDateTime === undefined ? {} : { firedDateTime: e.firedDateTime }),
     ...(e.resolvedDateTime === undefined ? {} : { resolvedDateTime: e.resolvedDateTime }),
     ...(e.description === undefined ? {} : { description: e.description.slice(0, 1000) }),
+    ...(truncated.length === 0 ? {} : { truncated }),
   };
   const ctx = parsed.data.data.alertContext;
   if (ctx !== undefined && ctx !== null) {

@@ -66,6 +66,7 @@ const decisionSchema = z.looseObject({
   decidedAt: z.string(),
   firedDateTime: z.string().optional(),
   messageId: z.string().optional(),
+  truncated: z.array(z.string()).optional(),
 });
 
 export const dedupeRecordSchema = z.strictObject({

@@ -1,3 +1,4 @@
+import type { CatalogFacts } from '../digest/service';
 import { decidePrune, reportPrune, type PrunePolicy } from './prune';
 import { summarizeCatalog, type CatalogSummary } from './report';
 import type { PruneReport } from './run';
@@ -136,6 +137,33 @@ export async function readCatalog(
     }),
   );
   return new Map(entries);
+}
+
+/**
+ * What a catalog read from a listing tells the status digest (shared/digest/service.ts
+ * `withCatalog`): the same facts a prune records. `GET /api/backups?fresh=true` uses it to write
+ * the digest again when it was lost.
+ */
+export function catalogFacts(read: CatalogRead): CatalogFacts {
+  const v = read.newestVerified;
+  const r = read.newestRestoreVerified;
+  return {
+    asOf: read.asOf.toISOString(),
+    count: read.count,
+    verifiedCount: read.verifiedCount,
+    newestVerified:
+      v === undefined ? null : { name: v.name, takenAt: v.takenAt.toISOString(), sizeBytes: v.sizeBytes },
+    newestRestoreVerified:
+      r?.restore === undefined
+        ? null
+        : {
+            name: r.name,
+            takenAt: r.takenAt.toISOString(),
+            at: r.restore.at.toISOString(),
+            target: r.restore.target,
+          },
+    lastRestoreVerification: read.lastRestoreVerification ?? null,
+  };
 }
 
 function stillThere(head: { sizeBytes: number; verified: boolean } | undefined): boolean {

@@ -8,7 +8,11 @@ import type { PreflightDecision } from './preflight';
  * (the poll token is a polling URL; the ARM call still needs a bearer token).
  */
 
-export const preflightBackupInput = z.strictObject({ resourceId: z.string().min(1) });
+export const preflightBackupInput = z.strictObject({
+  resourceId: z.string().min(1),
+  /** The run asking (its instance id and start): the preflight records in the status digest that it runs. */
+  run: z.strictObject({ instanceId: z.string().min(1), startedAt: z.iso.datetime() }).optional(),
+});
 export type PreflightBackupInput = z.infer<typeof preflightBackupInput>;
 export interface PreflightBackupOutput {
   decision: PreflightDecision;

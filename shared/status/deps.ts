@@ -1,5 +1,3 @@
-import { resolveBackupEndpoint } from '../backups/connection';
-import { backupDeps } from '../backups/deps';
 import { getConfig, type Config, type Env } from '../config';
 import { planCheckContext } from '../plans/load';
 import { resolveAgentQueues } from '../relay/connection';
@@ -9,27 +7,22 @@ import { azureStatusSources, type DurableReader } from './sources';
 
 /**
  * The status functions' dependencies, built inside handlers (never at import): the configuration
- * and the sources over the app's storage (AzureWebJobsStorage), the backup storage, the agent
- * queues and the durable client of the invocation.
+ * and the sources over the app's storage (AzureWebJobsStorage: the status digest, heartbeats,
+ * plan summaries, alerts), the agent queues and the
+ * durable client of the invocation.
  */
 export async function statusDeps(
   durable: DurableReader,
   env: Env = process.env,
 ): Promise<{ config: Config; sources: StatusSources }> {
   const config = getConfig(env);
-  const [backups, appBlobs, queues] = await Promise.all([
-    backupDeps(env),
+  const [appBlobs, queues] = await Promise.all([
     blobServiceClient(resolveAppBlobs(env)),
     queueServiceClient(resolveAgentQueues(env)),
   ]);
-  const backupContainer = (await blobServiceClient(resolveBackupEndpoint(env))).getContainerClient(
-    config.backup.container,
-  );
   return {
     config,
     sources: azureStatusSources({
-      backups: backups.store,
-      backupContainer,
       appBlobs,
       queues,
       durable,

@@ -27,6 +27,8 @@ export interface TargetInput {
   name: string;
   resourceId: string;
   lastRestore: LastRunStatus | undefined;
+  /** Why what is recorded about the target cannot be trusted (a restore recorded as running too long). */
+  unknown?: string | undefined;
 }
 
 export interface ServiceInput {
@@ -35,6 +37,12 @@ export interface ServiceInput {
   rpoMs: number;
   catalog: CatalogInput;
   lastRun: LastRunStatus | undefined;
+  /**
+   * Why the service's status digest cannot be trusted (none recorded, unreadable, a run recorded as
+   * running too long: shared/status/digest.ts): its last run is unknown, and so is a backup that
+   * would otherwise look green.
+   */
+  unknown?: string | undefined;
   restoreCanary: { enabled: boolean; maxAgeDays: number };
   targets: TargetInput[];
 }

@@ -1,35 +1,30 @@
 import type { RecentAlerts } from '../alerts/decision';
 import { ALERTS_CONTAINER, RECENT_ALERTS_BLOB } from '../alerts/decision';
-import type { LastRunStatus } from '../backups/report';
-import { backupInstanceId } from '../backups/run';
 import { rpoMs } from '../backups/rpo';
-import { scheduleIntervalMs } from '../schedule/timer';
-import type { StoredCatalogSummary } from '../backups/store';
 import type { Config } from '../config';
+import type { ServiceDigest } from '../digest/service';
 import { publicError } from '../errors';
 import { PLANS_CONTAINER, planPaths, type PlanSummary } from '../plans/report';
-import type { TargetRecord } from '../restore/claim';
-import { restoreInstanceId } from '../restore/run';
+import { scheduleIntervalMs } from '../schedule/timer';
+import { digestLimits, serviceFromDigest } from './digest';
 import { parseSiteHeartbeats, siteHeartbeatBlob, STATUS_CONTAINER } from './heartbeats';
-import type { CatalogInput, PlanInput, ServiceInput, SiteInput, StatusInputs } from './model';
+import type { PlanInput, ServiceInput, SiteInput, StatusInputs } from './model';
+
+export { catalogFrom } from './digest';
 
 /**
  * Reads what the status model needs, all in parallel, through {@link StatusSources} (a port: the
- * app passes Azure adapters, tests pass fakes). The request path never lists blobs: it GETs blobs
- * whose names it knows (catalog summaries, heartbeat records, plan summaries, recent alerts), HEADs
- * the newest verified backup of each service, reads durable statuses by instance id, one durable
- * query for running commands, and queue properties. A read that fails becomes an `unknown` with the
- * reason; it never fails the page.
+ * app passes Azure adapters, tests pass fakes). The request path never lists blobs and reads
+ * nothing in the backup account, nothing whose cost grows with backups, restores or durable
+ * instances: per protected service its status digest record (shared/digest/service.ts, one GET);
+ * per site its heartbeat record and two queue properties; per plan its summary; the recent alerts;
+ * one durable query for running commands. A read that fails becomes an `unknown` with the reason;
+ * it never fails the page. (The newest verified backup is no longer HEADed on each request: the
+ * prune lists the service on every backup run, and its listing is what the digest's catalog says.)
  */
 export interface StatusSources {
-  /** `_catalog/<service>.json` in the backup container; undefined when there is none. */
-  readCatalogSummary(serviceName: string): Promise<StoredCatalogSummary | undefined>;
-  /** One HEAD of a backup blob; undefined when it is gone. */
-  headBackup(blobName: string): Promise<{ sizeBytes: number; verified: boolean } | undefined>;
-  /** The record of a restore target (shared/restore/claim.ts): its holder and last evidence; undefined when none. */
-  readRestoreTarget(targetResourceId: string): Promise<TargetRecord | undefined>;
-  /** The durable status of an instance; undefined when there is none. */
-  runStatus(instanceId: string): Promise<LastRunStatus | undefined>;
+  /** The status digest of a service (shared/digest/service.ts); undefined when there is none. */
+  readServiceDigest(serviceName: string): Promise<ServiceDigest | undefined>;
   /** Sites of the relay commands now awaiting an agent's result (one per command). */
   commandsInFlight(): Promise<string[]>;
   /** A JSON blob of the app's storage by name; undefined when it does not exist. */
@@ -43,71 +38,26 @@ export interface StatusSources {
   plans(): Promise<{ plan: string; problems: string[] }[] | undefined>;
 }
 
-/** Runs a read; a failure is recorded as a problem and answers `fallback`. */
-async function guarded<T>(problems: string[], what: string, read: () => Promise<T>, fallback: T): Promise<T> {
+/** Runs a read; a failure is recorded as a problem (and told to `failed`) and answers `fallback`. */
+async function guarded<T>(
+  problems: string[],
+  what: string,
+  read: () => Promise<T>,
+  fallback: T,
+  failed?: (message: string) => void,
+): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    problems.push(`${what} could not be read (${firstLine(publicError(error).message)})`);
+    const message = firstLine(publicError(error).message);
+    problems.push(`${what} could not be read (${message})`);
+    failed?.(message);
     return fallback;
   }
 }
 
 function firstLine(text: string): string {
   return (text.split('\n')[0] ?? '').slice(0, 200);
-}
-
-function lastVerifiedOf(
-  run: LastRunStatus | undefined,
-): { name: string; takenAt: Date; sizeBytes: number } | undefined {
-  if (run?.runtimeStatus !== 'Completed') return undefined;
-  const o = run.output as {
-    outcome?: unknown;
-    blobName?: unknown;
-    takenAt?: unknown;
-    sizeBytes?: unknown;
-  } | null;
-  if (o?.outcome !== 'succeeded' || typeof o.blobName !== 'string' || typeof o.takenAt !== 'string')
-    return undefined;
-  const takenAt = new Date(o.takenAt);
-  if (Number.isNaN(takenAt.getTime())) return undefined;
-  return { name: o.blobName, takenAt, sizeBytes: typeof o.sizeBytes === 'number' ? o.sizeBytes : 0 };
-}
-
-/** The catalog without a listing: the summary, or the backup the last run verified when newer (or no summary). */
-export function catalogFrom(
-  summary: StoredCatalogSummary | undefined,
-  lastRun: LastRunStatus | undefined,
-): CatalogInput {
-  const fromRun = lastVerifiedOf(lastRun);
-  if (summary === undefined)
-    return fromRun === undefined ? { source: 'none' } : { source: 'lastRun', newestVerified: fromRun };
-  const v = summary.newestVerified;
-  const fromSummary =
-    v === null ? undefined : { name: v.name, takenAt: new Date(v.takenAt), sizeBytes: v.sizeBytes };
-  const r = summary.newestRestoreVerified ?? null;
-  const l = summary.lastRestoreVerification ?? null;
-  // The run's time has milliseconds, the summary's comes from the blob name: compare names first.
-  const newer =
-    fromRun !== undefined &&
-    fromRun.name !== fromSummary?.name &&
-    (fromSummary === undefined || fromRun.takenAt > fromSummary.takenAt);
-  return {
-    source: newer ? 'lastRun' : 'summary',
-    asOf: new Date(summary.asOf),
-    newestVerified: newer ? fromRun : fromSummary,
-    ...(r === null
-      ? {}
-      : {
-          newestRestoreVerified: {
-            name: r.name,
-            takenAt: new Date(r.takenAt),
-            at: new Date(r.at),
-            target: r.target,
-          },
-        }),
-    ...(l === null ? {} : { lastRestoreVerification: l }),
-  };
 }
 
 function planSummaryOf(value: unknown): PlanSummary | undefined {
@@ -123,40 +73,6 @@ function recentAlertsOf(value: unknown): RecentAlerts | undefined {
   return { decisions: v.decisions, updatedAt: typeof v.updatedAt === 'string' ? v.updatedAt : '' };
 }
 
-/**
- * The last restore into a target as the status rules read it: the run holding the target while it
- * runs, else the evidence of the last run that was not refused (issue 21: a refused request never
- * hides it). A target without a record (restores from before the record) falls back to the run
- * under the target's old singleton id.
- */
-export async function lastRestoreInto(
-  sources: Pick<StatusSources, 'readRestoreTarget' | 'runStatus'>,
-  targetResourceId: string,
-): Promise<LastRunStatus | undefined> {
-  const record = await sources.readRestoreTarget(targetResourceId);
-  if (record === undefined) return sources.runStatus(restoreInstanceId(targetResourceId));
-  if (record.holder !== null) {
-    const held = await sources.runStatus(record.holder);
-    if (held !== undefined && ['Running', 'Pending'].includes(held.runtimeStatus)) return held;
-  }
-  const e = record.evidence;
-  if (e === undefined) return undefined;
-  return {
-    runtimeStatus: 'Completed',
-    createdTime: undefined,
-    lastUpdatedTime: e.endedAt,
-    output: {
-      instanceId: e.instanceId,
-      mode: e.mode,
-      outcome: e.outcome,
-      ...(e.backup === undefined ? {} : { backup: e.backup }),
-      timings: { endedAt: e.endedAt, ...(e.acceptedAt === undefined ? {} : { acceptedAt: e.acceptedAt }) },
-      ...(e.error === undefined ? {} : { error: e.error }),
-    },
-    customStatus: undefined,
-  };
-}
-
 /** Reads everything the status model needs. */
 export async function gatherStatusInputs(
   config: Config,
@@ -168,61 +84,45 @@ export async function gatherStatusInputs(
   const b = config.backup;
   const limit = rpoMs({ rpoHours: b.rpoHours, schedule: b.schedule, timeZone: b.timeZone, now });
 
+  const limits = digestLimits(b.timeoutMinutes, config.restore.timeoutMinutes);
   const servicesP = Promise.all(
     b.services.map(async (s): Promise<ServiceInput> => {
       const targets = [
         ...(s.standby === undefined ? [] : [{ role: 'standby' as const, ...s.standby }]),
         ...s.drillTargets.map((d) => ({ role: 'drillTarget' as const, ...d })),
       ];
-      // The newest verified backup is HEADed as soon as the summary and the last run are in,
-      // while the restore statuses are still on their way.
-      const restoresP = Promise.all(
-        targets.map((t) =>
-          guarded(
-            problems,
-            `the last restore into ${t.serviceName}`,
-            () => lastRestoreInto(sources, t.resourceId),
-            undefined,
-          ),
-        ),
+      const what = `the status digest of ${s.serviceName}`;
+      const unreadable = { reason: undefined as string | undefined };
+      const record = await guarded(
+        problems,
+        what,
+        () => sources.readServiceDigest(s.serviceName),
+        undefined,
+        (m) => {
+          unreadable.reason = `${what} could not be read (${m})`;
+        },
       );
-      const [summary, lastRun] = await Promise.all([
-        guarded(
-          problems,
-          `the catalog summary of ${s.serviceName}`,
-          () => sources.readCatalogSummary(s.serviceName),
-          undefined,
-        ),
-        guarded(
-          problems,
-          `the last backup run of ${s.serviceName}`,
-          () => sources.runStatus(backupInstanceId(s.serviceName)),
-          undefined,
-        ),
-      ]);
-      const catalog = catalogFrom(summary, lastRun);
-      if (catalog.newestVerified !== undefined) {
-        const name = catalog.newestVerified.name;
-        const head = await guarded(problems, `backup blob ${name}`, () => sources.headBackup(name), {
-          sizeBytes: 1,
-          verified: true,
-        });
-        if (head === undefined || !head.verified || head.sizeBytes <= 0) catalog.newestGone = true;
-      }
-      const restores = await restoresP;
+      const digest = serviceFromDigest(s.serviceName, record, now, limits);
+      const catalog = digest.catalog;
+      const unknown = unreadable.reason ?? digest.unknown;
       return {
         serviceName: s.serviceName,
         resourceId: s.resourceId,
         rpoMs: limit,
         catalog,
-        lastRun,
+        lastRun: digest.lastRun,
+        ...(unknown === undefined ? {} : { unknown }),
         restoreCanary: { enabled: s.drillTargets.length > 0, maxAgeDays: b.restoreVerifiedMaxAgeDays },
-        targets: targets.map((t, i) => ({
-          role: t.role,
-          name: t.serviceName,
-          resourceId: t.resourceId,
-          lastRestore: restores[i],
-        })),
+        targets: targets.map((t) => {
+          const known = digest.target(t.resourceId);
+          return {
+            role: t.role,
+            name: t.serviceName,
+            resourceId: t.resourceId,
+            lastRestore: known.lastRestore,
+            ...(known.unknown === undefined ? {} : { unknown: known.unknown }),
+          };
+        }),
       };
     }),
   );

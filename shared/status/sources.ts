@@ -1,27 +1,18 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { QueueServiceClient } from '@azure/storage-queue';
-import { summaryBlobName, type BackupStore, type StoredCatalogSummary } from '../backups/store';
-import type { LastRunStatus } from '../backups/report';
-import { errorMessage } from '../errors';
-import { createRestoreTargets } from '../restore/claimStore';
+import { DIGEST_CONTAINER, serviceDigestBlob } from '../digest/service';
+import { serviceDigests } from '../digest/store';
 import { loadPlans, type PlanCheckContext } from '../plans/load';
 import { isNotFound, readBlobText } from '../storage';
 import type { StatusSources } from './read';
 
 /**
  * The Azure adapters behind {@link StatusSources}: blobs read by name (never listed), queue
- * properties, durable statuses by id and one durable query of running instances.
+ * properties and one durable query of running instances.
  */
 
 /** What the status page needs of the durable client (a structural subset of durable-functions' DurableClient). */
 export interface DurableReader {
-  getStatus(instanceId: string): Promise<{
-    runtimeStatus?: string | undefined;
-    createdTime?: Date | string | undefined;
-    lastUpdatedTime?: Date | string | undefined;
-    output?: unknown;
-    customStatus?: unknown;
-  }>;
   getStatusBy(filter: {
     runtimeStatus?: never[] | string[];
   }): Promise<{ name?: string; customStatus?: unknown }[]>;
@@ -44,28 +35,8 @@ export async function getJsonBlob(container: ContainerClient, blobName: string):
   }
 }
 
-/** A catalog summary as `pruneBackups` writes it, checked field by field; undefined when it is not one. */
-export function catalogSummaryOf(value: unknown): StoredCatalogSummary | undefined {
-  const v = value as Partial<StoredCatalogSummary> | null | undefined;
-  if (typeof v !== 'object' || v === null) return undefined;
-  const time = (t: unknown) => typeof t === 'string' && !Number.isNaN(Date.parse(t));
-  const n = v.newestVerified;
-  if (!time(v.asOf) || typeof v.count !== 'number' || typeof v.verifiedCount !== 'number') return undefined;
-  if (n !== null && (typeof n !== 'object' || typeof n.name !== 'string' || !time(n.takenAt)))
-    return undefined;
-  const r = v.newestRestoreVerified;
-  if (r !== undefined && r !== null && (typeof r.name !== 'string' || !time(r.takenAt) || !time(r.at)))
-    return undefined;
-  const l = v.lastRestoreVerification;
-  if (l !== undefined && l !== null && (typeof l.blobName !== 'string' || !time(l.at))) return undefined;
-  return v as StoredCatalogSummary;
-}
-
 /** Builds the sources over the app's clients. */
 export function azureStatusSources(deps: {
-  backups: BackupStore;
-  /** The backup container (for the catalog summaries). */
-  backupContainer: ContainerClient;
   appBlobs: BlobServiceClient;
   queues: QueueServiceClient;
   durable: DurableReader;
@@ -73,30 +44,9 @@ export function azureStatusSources(deps: {
   /** What plans are checked against (shared/plans/load.ts `planCheckContext`). */
   planContext: PlanCheckContext;
 }): StatusSources {
-  const targets = createRestoreTargets(deps.backupContainer);
+  const digests = serviceDigests(deps.appBlobs.getContainerClient(DIGEST_CONTAINER));
   return {
-    readCatalogSummary: async (service) =>
-      catalogSummaryOf(await getJsonBlob(deps.backupContainer, summaryBlobName(service))),
-    headBackup: (name) => deps.backups.head(name),
-    readRestoreTarget: (targetResourceId) => targets.read(targetResourceId),
-    async runStatus(instanceId): Promise<LastRunStatus | undefined> {
-      try {
-        const s = await deps.durable.getStatus(instanceId);
-        // durable-functions 3 answers a missing instance with an empty status or a 404 error.
-        if (s === undefined || s === null || s.runtimeStatus === undefined || s.runtimeStatus === null)
-          return undefined;
-        return {
-          runtimeStatus: s.runtimeStatus,
-          createdTime: s.createdTime,
-          lastUpdatedTime: s.lastUpdatedTime,
-          output: s.output,
-          customStatus: s.customStatus,
-        };
-      } catch (error) {
-        if (/\b404\b/.test(errorMessage(error))) return undefined;
-        throw error;
-      }
-    },
+    readServiceDigest: async (service) => (await digests.read(serviceDigestBlob(service)))?.value,
     async commandsInFlight() {
       const running = await deps.durable.getStatusBy({ runtimeStatus: ['Running', 'Pending'] });
       return running.flatMap((s) => {

@@ -5,10 +5,20 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { startAzurite } from '../../local/azurite';
 import { createTestHost } from '../../local/host/testing';
-import { pruneService } from '../../shared/backups/catalog';
 import { backupBlobName } from '../../shared/backups/naming';
-import { restoreMarkMetadata } from '../../shared/backups/restoreMark';
-import { createBackupStore } from '../../shared/backups/store';
+import type { BackupEntry } from '../../shared/backups/prune';
+import { summarizeCatalog } from '../../shared/backups/report';
+import {
+  DIGEST_CONTAINER,
+  serviceDigestBlob,
+  withCatalog,
+  withRunEnded,
+  withRunStarted,
+  withTargetClaimed,
+  withTargetReleased,
+  type ServiceDigest,
+} from '../../shared/digest/service';
+import { serviceDigests } from '../../shared/digest/store';
 import { PLANS_CONTAINER, planPaths, type PlanSummary, type RunSummary } from '../../shared/plans/report';
 import {
   appendHeartbeat,
@@ -21,18 +31,26 @@ import { isListRequest, startCountingProxy } from './fixtures/countingProxy';
 import { benchSize, msSince, type Figure, type Measurement } from './figures';
 
 /**
- * `GET /api/status` and `GET /api/status.html` through the local host (issue 12): 20 protected
- * services × 1,000 backups each (real blobs in a second Azurite, the backup account as deployed,
- * with the catalog summary each prune writes), 5 sites with heartbeat records and command queues, 5 plans holding 50 past runs, 50
- * alert decisions, and a completed durable run per service. Median of 9 each (alternated) after three warm-ups; target
- * under 300 ms. Every blob request goes through a counting proxy: a listing during the measured
- * requests fails the bench (`status.list_requests` must be 0).
+ * `GET /api/status` and `GET /api/status.html` through the local host (issues 12 and 21, item 13)
+ * at two sizes: 20 protected services × 1,000 and × 10,000 backups each, 5 sites with heartbeat
+ * records and command queues, 5 plans holding 50 past runs, 50 alert decisions, 70 finished durable
+ * instances. Median of 9 each (alternated) after three warm-ups, per size; target under 300 ms at
+ * both sizes, and the 10,000 figure at most 1.2 × the 1,000 one (`status.get_ms.ratio`).
  *
- * Seeding 20,000 blobs takes Azurite several minutes (its in-memory store scans the account on
- * each put); `LIFEBOAT_BENCH_STATUS_BACKUPS=100` gives a quick run.
+ * What the page reads about the services is their status digest (shared/digest/service.ts): one
+ * record per service, seeded here through the writers' own folds (`withRunStarted`,
+ * `withRunEnded`, `withCatalog` over the catalog the prune computes from a listing of that many
+ * backups, `withRestoreMark`, `withTargetClaimed`/`withTargetReleased`), as a run, its prune and a
+ * drill would leave it. The backup account (its own Azurite, as deployed) holds real backup blobs
+ * too, but only `LIFEBOAT_BENCH_STATUS_BLOBS` per service (default 100): Azurite's in-memory
+ * store scans the account on each write, so 200,000 real blobs take hours to seed, and the page
+ * never reads that account: every request of both accounts goes through a counting proxy, and a
+ * listing, or any request to the backup account, during the measured requests fails the bench
+ * (`status.list_requests`, `status.backup_account_requests` must be 0).
  */
 const SERVICES = benchSize(20, 2);
-const BACKUPS = benchSize(benchCount(process.env['LIFEBOAT_BENCH_STATUS_BACKUPS'], 1000), 5);
+const SIZES = [benchSize(1000, 5), benchSize(10_000, 50)] as const;
+const BLOBS = benchSize(benchCount(process.env['LIFEBOAT_BENCH_STATUS_BLOBS'], 100), 5);
 const SITES = benchSize(5, 1);
 const PLANS = benchSize(5, 1);
 const RUNS_PER_PLAN = benchSize(10, 1);
@@ -43,7 +61,7 @@ function benchCount(text: string | undefined, fallback: number): number {
   if (text === undefined || text === '') return fallback;
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1 || n > 10_000)
-    throw new RangeError('LIFEBOAT_BENCH_STATUS_BACKUPS must be a whole number from 1 to 10000');
+    throw new RangeError('LIFEBOAT_BENCH_STATUS_BLOBS must be a whole number from 1 to 10000');
   return n;
 }
 
@@ -57,14 +75,17 @@ async function put(container: ContainerClient, name: string, value: unknown): Pr
   await container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body));
 }
 
-/** BACKUPS verified backups per service, 10 minutes apart up to now, one restore-verified; then the prune's summary. */
-async function seedBackups(blobs: BlobServiceClient, now: Date): Promise<void> {
+const takenAt = (now: Date, i: number) => new Date(now.getTime() - (i + 1) * 10 * 60_000);
+const standbyOf = (i: number) => serviceId(`${serviceName(i)}-standby`);
+const drillOf = (i: number) => serviceId(`${serviceName(i)}-drill`);
+
+/** BLOBS real verified backups per service in the backup account, 10 minutes apart up to now. */
+async function seedBackupBlobs(blobs: BlobServiceClient, now: Date): Promise<void> {
   const container = blobs.getContainerClient('apim-backups');
   await container.createIfNotExists();
   const names: string[] = [];
   for (let s = 0; s < SERVICES; s++)
-    for (let i = 0; i < BACKUPS; i++)
-      names.push(backupBlobName(serviceName(s), new Date(now.getTime() - (i + 1) * 10 * 60_000)));
+    for (let i = 0; i < BLOBS; i++) names.push(backupBlobName(serviceName(s), takenAt(now, i)));
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
@@ -73,15 +94,84 @@ async function seedBackups(blobs: BlobServiceClient, now: Date): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: 32 }, worker));
-  const store = createBackupStore(container);
-  for (let s = 0; s < SERVICES; s++) {
-    const marked = backupBlobName(serviceName(s), new Date(now.getTime() - 5 * 10 * 60_000));
-    await container.getBlockBlobClient(marked).setMetadata({
-      verified: 'true',
-      ...restoreMarkMetadata({ at: new Date(now.getTime() - HOUR), target: 'drill', outcome: 'succeeded' }),
-    });
-    await pruneService(store, serviceName(s), { now, retentionDays: 30, keepNewest: 3 });
-  }
+}
+
+/**
+ * Each service's status digest as its writers leave it after a successful run with `backups`
+ * verified backups (the prune's catalog of that listing: `summarizeCatalog`, what it writes), one
+ * of them restore-verified by a drill an hour ago, and a restore into the standby that ran.
+ */
+async function seedDigests(blobs: BlobServiceClient, now: Date, backups: number): Promise<void> {
+  const digests = serviceDigests(blobs.getContainerClient(DIGEST_CONTAINER));
+  const iso = (d: Date) => d.toISOString();
+  await Promise.all(
+    Array.from({ length: SERVICES }, async (_, s) => {
+      const service = serviceName(s);
+      const markAt = new Date(now.getTime() - HOUR);
+      const entries: BackupEntry[] = Array.from({ length: backups }, (_, i) => ({
+        name: backupBlobName(service, takenAt(now, i)),
+        takenAt: takenAt(now, i),
+        verified: true,
+        sizeBytes: 6,
+        ...(i === 4 ? { restore: { at: markAt, target: 'drill', outcome: 'succeeded' as const } } : {}),
+      }));
+      const c = summarizeCatalog(entries);
+      const v = c.newestVerified!;
+      const r = c.newestRestoreVerified!;
+      const startedAt = iso(new Date(now.getTime() - 15 * 60_000));
+      const endedAt = iso(new Date(now.getTime() - 5 * 60_000));
+      const verified = { name: v.name, takenAt: iso(v.takenAt), sizeBytes: v.sizeBytes };
+      const evidence = {
+        instanceId: `restore-${service}-standby`,
+        mode: 'drill' as const,
+        outcome: 'succeeded' as const,
+        endedAt: iso(markAt),
+        backup: { name: r.name, takenAt: iso(r.takenAt) },
+        acceptedAt: iso(markAt),
+      };
+      const folds: ((d: ServiceDigest | undefined) => ServiceDigest | undefined)[] = [
+        (d) => withRunStarted(d, service, { instanceId: `backup-${service}`, at: startedAt }),
+        (d) =>
+          withCatalog(d, service, {
+            asOf: endedAt,
+            count: c.count,
+            verifiedCount: c.verifiedCount,
+            newestVerified: verified,
+            newestRestoreVerified: {
+              name: r.name,
+              takenAt: iso(r.takenAt),
+              at: iso(markAt),
+              target: 'drill',
+            },
+            lastRestoreVerification: c.lastRestoreVerification ?? null,
+          }),
+        (d) =>
+          withRunEnded(d, service, {
+            instanceId: `backup-${service}`,
+            startedAt,
+            endedAt,
+            outcome: 'succeeded',
+            verified,
+          }),
+        (d) =>
+          withTargetClaimed(d, service, {
+            targetResourceId: standbyOf(s),
+            instanceId: evidence.instanceId,
+            at: iso(new Date(markAt.getTime() - HOUR)),
+          }),
+        (d) =>
+          withTargetReleased(d, service, {
+            targetResourceId: standbyOf(s),
+            instanceId: evidence.instanceId,
+            at: evidence.endedAt,
+            evidence,
+          }),
+      ];
+      let digest: ServiceDigest | undefined;
+      for (const fold of folds) digest = fold(digest) ?? digest;
+      await digests.put(serviceDigestBlob(service), digest!);
+    }),
+  );
 }
 
 function run(plan: string, i: number, now: Date): RunSummary {
@@ -170,15 +260,15 @@ async function statusFigures(): Promise<readonly Measurement[]> {
     const blobs = BlobServiceClient.fromConnectionString(azurite.connectionString);
     const queues = QueueServiceClient.fromConnectionString(azurite.connectionString);
     const seedStart = performance.now();
-    await seedBackups(BlobServiceClient.fromConnectionString(backupAzurite.connectionString), now);
+    await seedBackupBlobs(BlobServiceClient.fromConnectionString(backupAzurite.connectionString), now);
     await seedRest(blobs, queues, now, plansDir);
     const seedMs = msSince(seedStart);
     const through = (connectionString: string, origin: string) =>
       connectionString.replace(/BlobEndpoint=[^;]+;/, `BlobEndpoint=${origin}/devstoreaccount1;`);
     const services = Array.from({ length: SERVICES }, (_, i) => ({
       resourceId: serviceId(serviceName(i)),
-      standbyResourceId: serviceId(`${serviceName(i)}-standby`),
-      drillTargetResourceIds: [serviceId(`${serviceName(i)}-drill`)],
+      standbyResourceId: standbyOf(i),
+      drillTargetResourceIds: [drillOf(i)],
     }));
     const host = await createTestHost({
       app: async () => {
@@ -220,40 +310,71 @@ async function statusFigures(): Promise<readonly Measurement[]> {
         if (res.status !== 200) throw new Error(`GET ${p} answered ${res.status}: ${body.slice(0, 300)}`);
         return { ms, body };
       };
-      const check = JSON.parse((await get('/api/status')).body) as StatusReport;
-      const counted = check.services.filter((s) => s.backup.newestVerified !== null).length;
-      if (
-        check.services.length !== SERVICES ||
-        counted !== SERVICES ||
-        check.sites.length !== SITES ||
-        check.plans?.length !== PLANS
-      )
-        throw new Error(
-          `the status report does not show the seeded world: ${JSON.stringify(check).slice(0, 400)}`,
-        );
-      for (let i = 0; i < 3; i++) await get(i % 2 === 0 ? '/api/status' : '/api/status.html');
-      const before = proxy.requests.length;
-      const beforeBackups = backupProxy.requests.length;
-      // JSON and page alternate, so neither pays for the other's position.
-      const json: number[] = [];
-      const html: number[] = [];
-      for (let i = 0; i < SAMPLES; i++) {
-        json.push((await get('/api/status')).ms);
-        html.push((await get('/api/status.html')).ms);
-      }
       const median = (times: number[]) => [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-      const jsonMs = median(json);
-      const htmlMs = median(html);
-      const during = [...proxy.requests.slice(before), ...backupProxy.requests.slice(beforeBackups)];
-      const lists = during.filter(isListRequest).length;
-      if (lists > 0) throw new Error(`the status page listed blobs ${lists} times on the request path`);
+      const figures: Measurement[] = [];
+      const bySize: { jsonMs: number; htmlMs: number }[] = [];
+      let blobRequests = 0;
+      let lists = 0;
+      let backupAccount = 0;
+      let digestSeedMs = 0;
+      for (const backups of SIZES) {
+        const digestStart = performance.now();
+        await seedDigests(blobs, now, backups);
+        digestSeedMs += msSince(digestStart);
+        const check = JSON.parse((await get('/api/status')).body) as StatusReport;
+        const shown = check.services.filter(
+          (s) => s.backup.colour === 'green' && s.lastRun.colour === 'green',
+        ).length;
+        if (
+          check.services.length !== SERVICES ||
+          shown !== SERVICES ||
+          check.sites.length !== SITES ||
+          check.plans?.length !== PLANS
+        )
+          throw new Error(
+            `the status report does not show the seeded world: ${JSON.stringify(check).slice(0, 400)}`,
+          );
+        for (let i = 0; i < 3; i++) await get(i % 2 === 0 ? '/api/status' : '/api/status.html');
+        const before = proxy.requests.length;
+        const beforeBackups = backupProxy.requests.length;
+        // JSON and page alternate, so neither pays for the other's position.
+        const json: number[] = [];
+        const html: number[] = [];
+        for (let i = 0; i < SAMPLES; i++) {
+          json.push((await get('/api/status')).ms);
+          html.push((await get('/api/status.html')).ms);
+        }
+        const during = proxy.requests.slice(before);
+        const toBackups = backupProxy.requests.length - beforeBackups;
+        const listed = during.filter(isListRequest).length;
+        if (listed > 0) throw new Error(`the status page listed blobs ${listed} times on the request path`);
+        if (toBackups > 0)
+          throw new Error(
+            `the status page sent ${toBackups} requests to the backup account on the request path`,
+          );
+        blobRequests = during.length / (2 * SAMPLES);
+        lists += listed;
+        backupAccount += toBackups;
+        const size = `${SERVICES}x${backups}`;
+        const sized = { jsonMs: median(json), htmlMs: median(html) };
+        bySize.push(sized);
+        figures.push(
+          { name: `status.get_ms.${size}`, value: sized.jsonMs, unit: 'ms' },
+          { name: `status.get_html_ms.${size}`, value: sized.htmlMs, unit: 'ms' },
+        );
+      }
+      const [small, large] = [bySize[0]!, bySize[1]!];
+      const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
       return [
-        { name: 'status.get_ms', value: jsonMs, unit: 'ms' },
-        { name: 'status.get_html_ms', value: htmlMs, unit: 'ms' },
-        { name: 'status.blob_requests_per_get', value: during.length / (2 * SAMPLES), unit: 'requests' },
+        ...figures,
+        { name: 'status.get_ms.ratio', value: ratio(large.jsonMs, small.jsonMs), unit: 'x' },
+        { name: 'status.get_html_ms.ratio', value: ratio(large.htmlMs, small.htmlMs), unit: 'x' },
+        { name: 'status.blob_requests_per_get', value: blobRequests, unit: 'requests' },
         { name: 'status.list_requests', value: lists, unit: 'requests' },
-        { name: 'status.backups_seeded', value: SERVICES * BACKUPS, unit: 'blobs' },
+        { name: 'status.backup_account_requests', value: backupAccount, unit: 'requests' },
+        { name: 'status.backup_blobs_seeded', value: SERVICES * BLOBS, unit: 'blobs' },
         { name: 'status.seed_ms', value: seedMs, unit: 'ms' },
+        { name: 'status.digest_seed_ms', value: digestSeedMs, unit: 'ms' },
       ];
     } finally {
       await host.stop();
@@ -274,8 +395,10 @@ export const figures: Figure[] = [
       'status.get_html_ms',
       'status.blob_requests_per_get',
       'status.list_requests',
-      'status.backups_seeded',
+      'status.backup_account_requests',
+      'status.backup_blobs_seeded',
       'status.seed_ms',
+      'status.digest_seed_ms',
     ],
     run: statusFigures,
   },

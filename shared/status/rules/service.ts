@@ -70,6 +70,7 @@ function lastRunLight(s: ServiceInput): ServiceStatus['lastRun'] {
     updatedAt: iso(s.lastRun?.lastUpdatedTime),
     error: r.error,
   };
+  if (s.unknown !== undefined) return { ...base, ...light('unknown', s.unknown) };
   switch (r.outcome) {
     case 'never':
       return { ...base, ...light('unknown', 'no backup run recorded (the schedule has not fired yet?)') };
@@ -155,7 +156,12 @@ function restoreLight(s: ServiceInput, now: Date): ServiceStatus['restoreVerific
 
 /** One protected service. */
 export function serviceStatus(s: ServiceInput, now: Date): ServiceStatus {
-  const backup = backupLight(s, now);
+  const known = backupLight(s, now);
+  // A digest that cannot be trusted never shows a backup green, nor "nothing to restore" (not known).
+  const backup =
+    s.unknown !== undefined && (known.colour === 'green' || s.catalog.source === 'none')
+      ? { ...known, ...light('unknown', s.unknown) }
+      : known;
   const lastRun = lastRunLight(s);
   const restoreVerification = restoreLight(s, now);
   const targets = s.targets.map(targetLight);

@@ -30,6 +30,8 @@ export function targetLight(t: TargetInput): TargetStatus {
   const base = { role: t.role, name: t.name, checkedAt: iso(t.lastRestore?.lastUpdatedTime) };
   const what = t.role === 'standby' ? 'standby' : 'drill target';
   const run = t.lastRestore;
+  if (t.unknown !== undefined)
+    return { ...base, checkedAt: null, ...light('unknown', `the ${what} ${t.name}: ${t.unknown}`) };
   if (run === undefined)
     return {
       ...base,

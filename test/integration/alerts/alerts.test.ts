@@ -158,6 +158,26 @@ describe('POST /api/alerts → queue → decision', () => {
     expect(Buffer.byteLength(big!.alert.context!.json)).toBeLessThanOrEqual(16 * 1024);
   });
 
+  it('an alert with a 100 KB description is kept: the long text is cut and the record says so (issue 21, item 6)', async () => {
+    const alert = metricAlert({
+      alertId: id('long-text-1'),
+      rule: 'nobody-knows',
+      targets: ['/subscriptions/x/resourceGroups/y/providers/Microsoft.Web/sites/z'],
+    });
+    (alert.data.essentials as Record<string, unknown>)['description'] = 'd'.repeat(100 * 1024);
+    const res = await w.post('/api/alerts', alert);
+    expect(res.status).toBe(202);
+    expect(res.json.via).toBe('blob'); // over about 48 KB: through a stored payload, cut again on the queue
+    expect(res.json).toMatchObject({
+      accepted: 1,
+      alerts: [{ alertId: id('long-text-1'), truncated: ['data.essentials.description'] }],
+    });
+    await w.settle();
+    expect(await byAlert(id('long-text-1'))).toMatchObject([
+      { decision: 'ignored', truncated: ['data.essentials.description'] },
+    ]);
+  });
+
   it.each([
     ['truncated JSON', JSON.stringify(metricAlert()).slice(0, 300), 'InvalidJson', /^body: must be JSON/],
     [

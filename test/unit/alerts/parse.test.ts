@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ALERT_BLOB_REF_SCHEMA_ID,
+  ALERT_TEXT_LIMITS,
   alertKey,
   parseAlertMessage,
   type AlertMessage,
@@ -183,6 +184,43 @@ describe('parseAlertMessage: rejections name the field', () => {
   it('never echoes the payload in a JSON error', () => {
     const r = rejection(parseAlertMessage('{"secret": "hunter2", '));
     expect(r.reason).not.toContain('hunter2');
+  });
+});
+
+describe('parseAlertMessage: long text fields (issue 21, item 6)', () => {
+  it('keeps an alert whose description is 100 KB: cut to its limit, and says so', () => {
+    const alert = metricAlert();
+    const e = alert.data.essentials as Record<string, unknown>;
+    e['description'] = `${'x'.repeat(100 * 1024 - 1)}😀`;
+    e['monitoringService'] = 'm'.repeat(500);
+    const a = onlyAlert(parseAlertMessage(JSON.stringify(alert)));
+    expect(a.truncated).toEqual(['data.essentials.description', 'data.essentials.monitoringService']);
+    expect(a.monitoringService).toHaveLength(ALERT_TEXT_LIMITS.monitoringService);
+    expect(a.rule).toBe('contoso-apim-down');
+    // Inside an Event Grid envelope too.
+    expect(onlyAlert(parseAlertMessage(JSON.stringify(eventGridEvent(alert)))).truncated).toContain(
+      'data.essentials.description',
+    );
+  });
+
+  it('cuts no field within its limit, nor a surrogate pair in half', () => {
+    expect(onlyAlert(parseAlertMessage(JSON.stringify(metricAlert()))).truncated).toBeUndefined();
+    const alert = metricAlert();
+    const e = alert.data.essentials as Record<string, unknown>;
+    e['signalType'] = `${'s'.repeat(ALERT_TEXT_LIMITS.signalType - 1)}😀`;
+    const a = onlyAlert(parseAlertMessage(alert));
+    expect(a.signalType).toBe('s'.repeat(ALERT_TEXT_LIMITS.signalType - 1));
+  });
+
+  it('still refuses a malformed alert: a text field of the wrong type, a decision field too long', () => {
+    const alert = metricAlert();
+    (alert.data.essentials as Record<string, unknown>)['description'] = { text: 'x'.repeat(100_000) };
+    expect(rejection(parseAlertMessage(alert)).reason).toMatch(
+      /^data\.essentials\.description: expected a string/,
+    );
+    const longRule = metricAlert();
+    (longRule.data.essentials as Record<string, unknown>)['alertRule'] = 'r'.repeat(100_000);
+    expect(rejection(parseAlertMessage(longRule)).reason).toMatch(/^data\.essentials\.alertRule: /);
   });
 });
 

@@ -7,7 +7,8 @@ import {
   restoreRunSuffix,
   type RestoreRunResult,
 } from '../../../shared/restore/run';
-import { lastRestoreInto } from '../../../shared/status/read';
+import { withTargetClaimed, withTargetReleased, type ServiceDigest } from '../../../shared/digest/service';
+import { serviceFromDigest } from '../../../shared/status/digest';
 
 const TARGET =
   '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ApiManagement/service/prod-drill';
@@ -64,29 +65,34 @@ describe('restore evidence', () => {
     });
   });
 
-  it('the status reads the holder while it runs, else the evidence, else the old singleton run', async () => {
-    const calls: string[] = [];
-    const runs: Record<string, { runtimeStatus: string }> = { 'run-b': { runtimeStatus: 'Running' } };
-    const sources = (record: TargetRecord | undefined) => ({
-      readRestoreTarget: () => Promise.resolve(record),
-      runStatus: (id: string) => {
-        calls.push(id);
-        return Promise.resolve(runs[id]);
-      },
-    });
+  it('the status reads the holder while it runs, else the evidence (through the status digest)', () => {
     const evidence = evidenceOf('run-a', result('succeeded'))!;
-    expect(await lastRestoreInto(sources({ holder: 'run-b', evidence }), TARGET)).toEqual({
-      runtimeStatus: 'Running',
+    const limits = { runStaleMs: 3 * 3600_000, restoreStaleMs: 4 * 3600_000 };
+    const at = '2026-12-07T00:41:00Z';
+    const released = withTargetReleased(undefined, 'prod', {
+      targetResourceId: TARGET,
+      instanceId: 'run-a',
+      at,
+      evidence,
     });
-    const ended = await lastRestoreInto(sources({ holder: null, evidence }), TARGET);
-    expect(ended).toMatchObject({
+    const held = withTargetClaimed(released, 'prod', { targetResourceId: TARGET, instanceId: 'run-b', at });
+    const read = (d: ServiceDigest | undefined) =>
+      serviceFromDigest('prod', d, NOW, limits).target(TARGET.toUpperCase()).lastRestore;
+    expect(read(held)).toMatchObject({ runtimeStatus: 'Running' });
+    expect(read(released)).toMatchObject({
       runtimeStatus: 'Completed',
       lastUpdatedTime: '2026-12-07T00:41:00Z',
       output: { outcome: 'succeeded', backup: { name: evidence.backup!.name } },
     });
-    expect(await lastRestoreInto(sources({ holder: null }), TARGET)).toBeUndefined();
-    calls.length = 0;
-    await lastRestoreInto(sources(undefined), TARGET);
-    expect(calls).toEqual([restoreInstanceId(TARGET)]);
+    // A refused run releases without evidence: the evidence of the run that ran stays.
+    const refused = withTargetReleased(
+      withTargetClaimed(released, 'prod', { targetResourceId: TARGET, instanceId: 'run-c', at }),
+      'prod',
+      { targetResourceId: TARGET, instanceId: 'run-c', at },
+    );
+    expect(read(refused)).toMatchObject({ output: { instanceId: 'run-a', outcome: 'succeeded' } });
+    expect(
+      read(withTargetReleased(undefined, 'prod', { targetResourceId: TARGET, instanceId: 'r', at })),
+    ).toBe(undefined);
   });
 });

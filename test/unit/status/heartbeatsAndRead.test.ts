@@ -158,10 +158,7 @@ describe('gathering the inputs', () => {
       };
     return {
       calls,
-      readCatalogSummary: rec('readCatalogSummary', undefined),
-      headBackup: rec('headBackup', undefined),
-      readRestoreTarget: rec('readRestoreTarget', undefined),
-      runStatus: rec('runStatus', undefined),
+      readServiceDigest: rec('readServiceDigest', undefined),
       commandsInFlight: rec('commandsInFlight', ['dc1', 'dc1', 'dc9']),
       readAppJson: rec('readAppJson', undefined),
       queueCount: rec('queueCount', 3),
@@ -170,14 +167,13 @@ describe('gathering the inputs', () => {
     };
   }
 
-  it('reads blobs by name, statuses by instance id and queue properties', async () => {
+  it('reads blobs by name (one status digest per service) and queue properties', async () => {
     const s = sources();
     const inputs = await gatherStatusInputs(config, s, { now: NOW, baseUrl: 'https://x' });
+    // Nothing per backup, per restore or per durable instance: one digest record per service.
+    expect(s.calls.filter((c) => c.includes('contoso'))).toEqual(['readServiceDigest(contoso)']);
     expect(s.calls).toEqual(
       expect.arrayContaining([
-        'readCatalogSummary(contoso)',
-        'runStatus(backup-contoso)',
-        expect.stringMatching(/^runStatus\(restore-contoso-standby-[0-9a-f]{8}\)$/),
         'readAppJson(lifeboat-status,sites/dc1.json)',
         'queueCount(agent-dc1-commands)',
         'queueCount(agent-dc1-commands-poison)',
@@ -203,22 +199,30 @@ describe('gathering the inputs', () => {
     expect(buildStatus(inputs).canRecover.answer).not.toBe('yes');
   });
 
-  it('HEADs the newest verified backup it names and marks it gone when it is', async () => {
+  it('a service without a status digest is unknown, never green nor red, and says what records it', async () => {
+    const inputs = await gatherStatusInputs(config, sources(), { now: NOW, baseUrl: '' });
+    const report = buildStatus(inputs);
+    const contoso = report.services[0]!;
+    expect(contoso.backup.colour).toBe('unknown');
+    expect(contoso.lastRun.colour).toBe('unknown');
+    expect(contoso.backup.reason).toMatch(/no status digest of contoso is recorded yet.*next backup run/);
+    expect(report.canRecover.answer).not.toBe('yes');
+  });
+
+  it('a digest that cannot be read is unknown with the reason, and the page still answers', async () => {
     const inputs = await gatherStatusInputs(
       config,
-      sources({
-        readCatalogSummary: () =>
-          Promise.resolve({
-            asOf: NOW.toISOString(),
-            count: 1,
-            verifiedCount: 1,
-            newestVerified: { name: 'contoso/b', takenAt: NOW.toISOString(), sizeBytes: 1 },
-          }),
-        headBackup: () => Promise.resolve(undefined),
-      }),
+      sources({ readServiceDigest: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:1')) }),
       { now: NOW, baseUrl: '' },
     );
-    expect(inputs.services[0]?.catalog.newestGone).toBe(true);
+    const contoso = buildStatus(inputs).services[0]!;
+    expect(contoso.backup).toMatchObject({
+      colour: 'unknown',
+      reason: 'the status digest of contoso could not be read (connect ECONNREFUSED 127.0.0.1:1)',
+    });
+    expect(inputs.problems).toContain(
+      'the status digest of contoso could not be read (connect ECONNREFUSED 127.0.0.1:1)',
+    );
   });
 });
 
