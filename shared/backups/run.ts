@@ -87,6 +87,7 @@ export interface BackupProgress {
     | 'preflight'
     | 'waiting-for-service'
     | 'ensuring-container'
+    | 'reading-manifest'
     | 'starting'
     | 'polling'
     | 'retrying'
@@ -135,6 +136,13 @@ export interface ManifestReport {
     secretNamedValues: number;
   };
   error?: Problem;
+  /**
+   * The configuration changed while the backup ran (issue 22): the manifest read before the POST
+   * and the one read after it completed differ by these. The backup may miss the change.
+   */
+  configChangedDuringBackup?: import('../apim/manifest').ConfigChange;
+  /** Why the change during the backup could not be told (the manifest before the POST was not read). */
+  changeNotChecked?: Problem;
 }
 
 export interface PruneReport {
