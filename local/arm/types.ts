@@ -42,7 +42,7 @@ export interface ArmFaults {
 export interface ArmServices {
   /** Adds (or replaces) a service; returns its ARM id. */
   add(spec: ServiceSpec): string;
-  /** Changes fields of a service (e.g. provisioningState, sku, configuration). */
+  /** Changes fields of a service (e.g. provisioningState, sku, configuration); `usage` is appended. */
   update(
     resourceId: string,
     patch: Partial<Omit<ServiceSpec, 'name' | 'subscriptionId' | 'resourceGroup'>>,
