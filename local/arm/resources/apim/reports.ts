@@ -66,9 +66,9 @@ export function parseReportFilter(filter: string | null): { from: number; to: nu
   let from: number | undefined;
   let to: number | undefined;
   for (const clause of filter.split(/\s+and\s+/i)) {
-    const m = /^\s*(\w+)\s+(\w+)\s+(.+?)\s*$/.exec(clause);
-    if (m === null) return invalid(`'$filter': cannot read the clause '${clause.slice(0, 100)}'.`);
-    const [, field = '', op = '', value = ''] = m;
+    const parts = clause.trim().split(/\s+/);
+    if (parts.length !== 3) return invalid(`'$filter': cannot read the clause '${clause.slice(0, 100)}'.`);
+    const [field = '', op = '', value = ''] = parts;
     if (field.toLowerCase() !== 'timestamp')
       return invalid(
         `'$filter': the field '${field.slice(0, 40)}' is not supported by the emulator (only timestamp).`,
