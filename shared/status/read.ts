@@ -5,6 +5,7 @@ import { backupInstanceId } from '../backups/run';
 import { rpoMs } from '../backups/rpo';
 import { scheduleIntervalMs } from '../schedule/timer';
 import type { StoredCatalogSummary } from '../backups/store';
+import type { UsageExportRecord } from '../backups/usageExport';
 import type { Config } from '../config';
 import { publicError } from '../errors';
 import { PLANS_CONTAINER, planPaths, type PlanSummary } from '../plans/report';
@@ -41,6 +42,8 @@ export interface StatusSources {
    * undefined when there is none.
    */
   plans(): Promise<{ plan: string; problems: string[] }[] | undefined>;
+  /** The record of a service's newest APIM usage export; undefined when none (optional: not every source reads it). */
+  readUsageExport?(serviceName: string): Promise<UsageExportRecord | undefined>;
 }
 
 /** Runs a read; a failure is recorded as a problem and answers `fallback`. */
@@ -210,6 +213,12 @@ export async function gatherStatusInputs(
         if (head === undefined || !head.verified || head.sizeBytes <= 0) catalog.newestGone = true;
       }
       const restores = await restoresP;
+      const usageExport = await guarded(
+        problems,
+        `the usage export record of ${s.serviceName}`,
+        () => sources.readUsageExport?.(s.serviceName) ?? Promise.resolve(undefined),
+        undefined,
+      );
       return {
         serviceName: s.serviceName,
         resourceId: s.resourceId,
@@ -223,6 +232,7 @@ export async function gatherStatusInputs(
           resourceId: t.resourceId,
           lastRestore: restores[i],
         })),
+        ...(usageExport === undefined ? {} : { usageExport }),
       };
     }),
   );

@@ -2,6 +2,7 @@ import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { QueueServiceClient } from '@azure/storage-queue';
 import { summaryBlobName, type BackupStore, type StoredCatalogSummary } from '../backups/store';
 import type { LastRunStatus } from '../backups/report';
+import { usageExportRecordName, usageExportRecords } from '../backups/usageExport';
 import { errorMessage } from '../errors';
 import { createRestoreTargets } from '../restore/claimStore';
 import { loadPlans, type PlanCheckContext } from '../plans/load';
@@ -74,7 +75,9 @@ export function azureStatusSources(deps: {
   planContext: PlanCheckContext;
 }): StatusSources {
   const targets = createRestoreTargets(deps.backupContainer);
+  const usageExports = usageExportRecords(deps.backupContainer);
   return {
+    readUsageExport: async (service) => (await usageExports.read(usageExportRecordName(service)))?.value,
     readCatalogSummary: async (service) =>
       catalogSummaryOf(await getJsonBlob(deps.backupContainer, summaryBlobName(service))),
     headBackup: (name) => deps.backups.head(name),
