@@ -80,14 +80,24 @@ function* backUp(
   // begin POSTs at most once per blob and first verifies earlier runs' backups that completed late.
   const takenAt = context.df.currentUtcDateTime;
   const blobName = (view.blobName = naming.get().backupBlobName(serviceName, takenAt));
-  // The manifest before the POST (issue 22): read again after the backup, a difference says the
-  // configuration changed while it ran. Reported, never fatal, on its own small budget.
-  status('reading-manifest', { percent: 8 });
-  const before = yield* reported(function* () {
-    const own = apimSteps(context, { budget: run.get().pruneRetryBudget(input) });
-    yield* own.call(names.writeManifestBeforeBackup, { resourceId, blobName });
-    return undefined;
-  }, (problem): Problem | undefined => problem);
+  // The manifest before the POST (issue 22; runs started on version 2.1 or later): read again
+  // after the backup, a difference says the configuration changed while it ran. Reported, never
+  // fatal, on its own small budget.
+  let before: Problem | undefined = {
+    code: 'StartedBeforeManifestCheck',
+    message: `the run started on orchestration version ${context.df.version || '(none)'}, before 2.1`,
+  };
+  if (run.get().readsManifestBeforeBackup(context.df.version)) {
+    status('reading-manifest', { percent: 8 });
+    before = yield* reported(
+      function* () {
+        const own = apimSteps(context, { budget: run.get().pruneRetryBudget(input) });
+        yield* own.call(names.writeManifestBeforeBackup, { resourceId, blobName });
+        return undefined;
+      },
+      (problem): Problem | undefined => problem,
+    );
+  }
   // Begin again only after the operation ended without a backup (`lost`), within the budget.
   for (;;) {
     status('starting', { percent: 10 });

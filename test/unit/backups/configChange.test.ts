@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildManifest, configChangeDuringBackup } from '../../../shared/apim/manifest';
 import { configChangeOf } from '../../../shared/backups/report';
+import { readsManifestBeforeBackup } from '../../../shared/backups/run';
 import { manifestReportOf } from '../../../shared/backups/verdicts';
 
 /** Issue 22: the manifest read before the backup's POST against the one read after it completed. */
@@ -71,5 +72,13 @@ describe('configuration change during a backup', () => {
     expect(configChangeOf({ manifest: { outcome: 'succeeded' } })).toBeNull();
     expect(configChangeOf(null)).toBeNull();
     expect(configChangeOf({ manifest: { configChangedDuringBackup: 'yes' } })).toBeNull();
+  });
+});
+
+describe('which runs read the manifest before the POST (orchestration versions)', () => {
+  it('2.1 and later do; runs started before keep the shape they started with', () => {
+    for (const v of ['2.1', '2.1.0', '2.10', '3.0', '3']) expect(readsManifestBeforeBackup(v), v).toBe(true);
+    for (const v of ['', undefined, '1.0', '2.0', '2', 'x.y'])
+      expect(readsManifestBeforeBackup(v), String(v)).toBe(false);
   });
 });
