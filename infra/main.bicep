@@ -56,6 +56,9 @@ param backupSchedule string = '0 0 */6 * * *'
 @description('NCRONTAB schedule of the restore canary (weekly by default: Sundays 03:00).')
 param restoreCanarySchedule string = '0 0 3 * * 0'
 
+@description('NCRONTAB schedule of the APIM usage report export (daily 00:30 by default): usage analytics are not in backups.')
+param apimReportsSchedule string = '0 30 0 * * *'
+
 @description('NCRONTAB schedule of the agent heartbeat (agent.ping to every site; every 5 minutes by default).')
 param heartbeatSchedule string = '0 */5 * * * *'
 
@@ -138,6 +141,7 @@ module app 'modules/functionapp.bicep' = {
     alertRetentionDays: alertRetentionDays
     backupSchedule: backupSchedule
     restoreCanarySchedule: restoreCanarySchedule
+    apimReportsSchedule: apimReportsSchedule
     heartbeatSchedule: heartbeatSchedule
     durableTaskSchedulerEndpoint: durableBackend == 'DurableTaskScheduler' ? durableTask!.outputs.endpoint : ''
     durableTaskHubName: durableBackend == 'DurableTaskScheduler' ? durableTask!.outputs.taskHubName : ''

@@ -31,6 +31,9 @@ export const backup = {
   ensureBackupContainer: activityRef<Record<string, never>, { created: boolean }>('ensureBackupContainer'),
   beginApimBackup: activityRef<BeginApimBackupInput, ApimOperationBegun>('beginApimBackup'),
   verifyBackup: activityRef<VerifyBackupInput, VerifyBackupOutput>('verifyBackup'),
+  writeManifestBeforeBackup: activityRef<WriteBackupManifestInput, WriteBackupManifestOutput>(
+    'writeManifestBeforeBackup',
+  ),
   writeBackupManifest: activityRef<WriteBackupManifestInput, WriteBackupManifestOutput>(
     'writeBackupManifest',
   ),

@@ -1,7 +1,7 @@
 import type { OrchestrationContext } from 'durable-functions';
 import type { BackupEnding, BackupRunView } from '../../shared/backups/verdicts';
 import type { BackupProgress, BackupRunInput, BackupRunResult } from '../../shared/backups/run';
-import { publicError } from '../../shared/errors';
+import { publicError, type Problem } from '../../shared/errors';
 import {
   apimSteps,
   call,
@@ -18,8 +18,8 @@ import {
 import { backup as names } from '../names/backup';
 
 /**
- * One backup run of one APIM service: preflight → container → begin → poll (the kit's
- * `apimOperation`, begun again when the operation ended without a backup) → verify → manifest →
+ * One backup run of one APIM service: preflight → container → manifest before → begin → poll (the kit's
+ * `apimOperation`, begun again when the operation ended without a backup) → verify → manifest after (compared) →
  * prune. Verdicts, messages and the shapes of status and result are pure functions in
  * shared/backups (verdicts.ts, run.ts); this file only sequences. Retryable failures (409
  * ServiceLocked, transient errors, a transitioning service, a lost operation) share one budget.
@@ -87,6 +87,24 @@ function* backUp(
   // begin POSTs at most once per blob and first verifies earlier runs' backups that completed late.
   const takenAt = context.df.currentUtcDateTime;
   const blobName = (view.blobName = naming.get().backupBlobName(serviceName, takenAt));
+  // The manifest before the POST (issue 22; runs started on version 2.1 or later): read again
+  // after the backup, a difference says the configuration changed while it ran. Reported, never
+  // fatal, on its own small budget.
+  let before: Problem | undefined = {
+    code: 'StartedBeforeManifestCheck',
+    message: `the run started on orchestration version ${context.df.version || '(none)'}, before 2.1`,
+  };
+  if (run.get().readsManifestBeforeBackup(context.df.version)) {
+    status('reading-manifest', { percent: 8 });
+    before = yield* reported(
+      function* () {
+        const own = apimSteps(context, { budget: run.get().pruneRetryBudget(input) });
+        yield* own.call(names.writeManifestBeforeBackup, { resourceId, blobName });
+        return undefined;
+      },
+      (problem): Problem | undefined => problem,
+    );
+  }
   // Begin again only after the operation ended without a backup (`lost`), within the budget.
   for (;;) {
     status('starting', { percent: 10 });
@@ -115,7 +133,7 @@ function* backUp(
   status('writing-manifest', { percent: 90 });
   const manifest = yield* reported(function* () {
     const own = apimSteps(context, { budget: run.get().pruneRetryBudget(input) });
-    return v.manifestReportOf(yield* own.call(names.writeBackupManifest, { resourceId, blobName }));
+    return v.manifestReportOf(yield* own.call(names.writeBackupManifest, { resourceId, blobName }), before);
   }, v.manifestNotWritten);
   status('pruning', { percent: 95 });
   const prune = yield* reported(function* () {

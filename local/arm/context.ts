@@ -41,7 +41,7 @@ export interface EmulatorContext {
   /** Alert instances (Microsoft.AlertsManagement/alerts) by their case-folded id. */
   readonly alerts: Map<string, EmulatedAlert>;
   /** The next scripted fault for a request of `kind`, if any (./faults.ts). */
-  takeFault(kind: Exclude<FaultTarget, 'any'> | 'restoreResult'): ArmFault | undefined;
+  takeFault(kind: Exclude<FaultTarget, 'any'> | 'restoreResult' | 'backupAccepted'): ArmFault | undefined;
 }
 
 /** A backup or restore under way or finished (its poll answers from here). */

@@ -80,6 +80,25 @@ export interface ServiceSpec {
   publisherName?: string;
   /** Premium multi-region: extra regions (display names) with their unit count. */
   additionalLocations?: { location: string; capacity?: number }[];
+  /** Gateway traffic the usage reports aggregate (`reports/byApi|byOperation|byTime`). */
+  usage?: UsageCall[];
+}
+
+/**
+ * Calls through the gateway, as the reports see them: `count` calls to `api`'s `operation` at
+ * `at` (ISO), of which `failed` and `blocked` (the rest succeeded), with `bandwidth` bytes and an
+ * API time in ms. Not backed up or restored: usage analytics are not in backups (the documentation's
+ * "what is not backed up"), which is why Lifeboat exports them.
+ */
+export interface UsageCall {
+  at: string;
+  api: string;
+  operation: string;
+  count: number;
+  failed?: number;
+  blocked?: number;
+  bandwidth?: number;
+  apiTimeMs?: number;
 }
 
 /** A service as the emulator holds it. Returned to tests as a deep copy. */
@@ -107,6 +126,8 @@ export interface EmulatedService {
   etagCounter: number;
   /** The id of the backup/restore running on it, if any. */
   runningOperation: string | undefined;
+  /** Gateway traffic the reports aggregate (never in a backup). */
+  usage: UsageCall[];
 }
 
 export const DEFAULT_SUBSCRIPTION = '00000000-0000-0000-0000-000000000000';
@@ -159,6 +180,7 @@ export function createService(spec: ServiceSpec, now: Date): EmulatedService {
     provisioningState: spec.provisioningState ?? 'Succeeded',
     targetProvisioningState: '',
     workspaces: spec.workspaces ?? false,
+    usage: structuredClone(spec.usage ?? []),
     configuration: {
       apis: structuredClone(spec.configuration?.apis ?? []),
       products: structuredClone(spec.configuration?.products ?? []),

@@ -4,6 +4,7 @@ import { alertsManagementAlert } from './resources/alertsManagement/alerts';
 import { apimBackupRestore } from './resources/apim/backupRestore';
 import { apimLists } from './resources/apim/lists';
 import { apimOperationResults } from './resources/apim/operationResults';
+import { apimReports } from './resources/apim/reports';
 import { apimService } from './resources/apim/service';
 import { cdnOperationResult, cdnOriginGet, cdnOriginList, cdnOriginUpdate } from './resources/cdn/origins';
 import {
@@ -24,6 +25,7 @@ export const ROUTES: readonly ArmRoute[] = [
   apimLists,
   apimBackupRestore,
   apimOperationResults,
+  apimReports,
   cdnOriginList,
   cdnOriginGet,
   cdnOriginUpdate,

@@ -26,6 +26,7 @@ export function createServicesApi(ctx: EmulatorContext): ArmServices {
       if (patch.provisioningState !== undefined) s.provisioningState = patch.provisioningState;
       if (patch.workspaces !== undefined) s.workspaces = patch.workspaces;
       if (patch.tags !== undefined) s.tags = { ...patch.tags };
+      if (patch.usage !== undefined) s.usage = [...s.usage, ...structuredClone(patch.usage)];
       if (patch.configuration !== undefined)
         s.configuration = { ...s.configuration, ...structuredClone(patch.configuration) };
       if (patch.identity !== undefined) {

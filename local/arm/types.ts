@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import type { EmulatedService, ServiceSpec } from './model';
+import type { ApimConfiguration, EmulatedService, ServiceSpec } from './model';
 import type { ArmTraffic } from './traffic';
 import type { ArmAlerts } from './resources/alertsManagement/alerts';
 
@@ -17,10 +17,17 @@ export type ArmFault =
    * The next restore that succeeds leaves out one API (all its revisions): `api` by name, or the
    * first API of the backup. For verification-difference tests; `on` is ignored.
    */
-  | { kind: 'dropApiOnRestore'; api?: string };
+  | { kind: 'dropApiOnRestore'; api?: string }
+  /**
+   * The next backup accepted has the service's configuration changed while it runs: `change`
+   * (the same shape as `services.update`'s `configuration`) is applied just after the POST is
+   * accepted, so the backup holds the configuration from before (the documentation warns that
+   * changes made during a backup may be excluded from it). `on` is ignored.
+   */
+  | { kind: 'changeConfigDuringBackup'; change: Partial<ApimConfiguration> };
 
 /** Which requests a fault applies to (`list`: the apis/products/namedValues list operations). */
-export type FaultTarget = 'post' | 'poll' | 'get' | 'list' | 'any';
+export type FaultTarget = 'post' | 'poll' | 'get' | 'list' | 'reports' | 'any';
 
 /** Scripting interface for faults. */
 export interface ArmFaults {
@@ -35,7 +42,7 @@ export interface ArmFaults {
 export interface ArmServices {
   /** Adds (or replaces) a service; returns its ARM id. */
   add(spec: ServiceSpec): string;
-  /** Changes fields of a service (e.g. provisioningState, sku, configuration). */
+  /** Changes fields of a service (e.g. provisioningState, sku, configuration); `usage` is appended. */
   update(
     resourceId: string,
     patch: Partial<Omit<ServiceSpec, 'name' | 'subscriptionId' | 'resourceGroup'>>,

@@ -8,6 +8,7 @@ import { readArmCa } from '../config/armCa';
 import { formatIssues, NonRetryableError } from '../errors';
 import { completionOfText } from './completion';
 import { buildManifest } from './manifest';
+import { REPORT_INTERVAL, reportFilter, type ReportKind, type UsageRecord } from './reports';
 import { statusOf } from '../storage';
 import { classifyApimError, parseRetryAfterMs } from './errors';
 import type {
@@ -224,10 +225,28 @@ export function createApimClient(options: ApimClientOptions): ApimClient {
       }),
     );
 
+  const listReports = (id: ApimServiceId, kind: ReportKind, period: { from: Date; to: Date }) => {
+    const reports = clientFor(id.subscriptionId).reports;
+    const filter = reportFilter(period.from, period.to);
+    const { resourceGroup: rg, serviceName: name } = id;
+    return listAll(
+      `the ${kind} report`,
+      id,
+      () =>
+        kind === 'byApi'
+          ? reports.listByApi(rg, name, filter, paging)
+          : kind === 'byOperation'
+            ? reports.listByOperation(rg, name, filter, paging)
+            : reports.listByTime(rg, name, filter, REPORT_INTERVAL, paging),
+      usageRecordOf,
+    );
+  };
+
   return {
     listApis,
     listProducts,
     listNamedValues,
+    listReports,
     async readManifest(id) {
       const [apis, products, namedValues] = await Promise.all([
         listApis(id),
@@ -364,4 +383,14 @@ export function createApimClientFromConfig(
     credential,
     ...(caPem === undefined ? {} : { caPem }),
   });
+}
+
+/** A report record as plain JSON: strings and numbers kept, the timestamp as ISO text, the rest left out. */
+function usageRecordOf(record: object): UsageRecord {
+  const out: UsageRecord = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) out[key] = value;
+    else if (value instanceof Date && !Number.isNaN(value.getTime())) out[key] = value.toISOString();
+  }
+  return out;
 }

@@ -15,6 +15,18 @@ export interface ConfigurationManifest {
   /** Named values by name with their secret flag, sorted by name. */
   namedValues: ManifestNamedValue[];
   counts: ManifestCounts;
+  /**
+   * The service's configuration changed while the backup ran (issue 22): this manifest was read
+   * before the backup's POST, and the one read after it completed differs by these. The backup
+   * may miss the change (the procedure warns that changes during a backup may be excluded).
+   */
+  duringBackup?: ConfigChange | undefined;
+}
+
+/** A configuration change seen during a backup: each difference in words (at most 50) and how many in all. */
+export interface ConfigChange {
+  differences: string[];
+  differenceCount: number;
 }
 
 export interface ManifestApi {
@@ -64,6 +76,9 @@ export const configurationManifestSchema = z.strictObject({
     namedValues: z.number().int().min(0),
     secretNamedValues: z.number().int().min(0),
   }),
+  duringBackup: z
+    .strictObject({ differences: z.array(z.string()), differenceCount: z.number().int().min(0) })
+    .optional(),
 });
 
 /** ARM names a revision that is not current `name;rev=N`; the API is `name`. */
@@ -222,5 +237,51 @@ export function describeDifference(d: ManifestDifference): string {
       return `named value '${d.namedValue}' is on the target but not in the backup`;
     case 'secretChanged':
       return `named value '${d.namedValue}' is ${d.actual ? 'secret' : 'not secret'} on the target, ${d.expected ? 'secret' : 'not secret'} in the backup`;
+  }
+}
+
+/** At most this many differences are kept in words (the count counts all). */
+export const MAX_CHANGE_DIFFERENCES = 50;
+
+/**
+ * Whether the configuration changed during a backup: the manifest read before its POST against
+ * the one read after it completed (issue 22). Undefined when they are equal. The sentences read
+ * from the backup's side: "missing from the target" is what the backup may lack.
+ */
+export function configChangeDuringBackup(
+  before: ConfigurationManifest,
+  after: ConfigurationManifest,
+): ConfigChange | undefined {
+  const comparison = compareManifests(before, after);
+  if (comparison.equal) return undefined;
+  return {
+    differences: comparison.differences.slice(0, MAX_CHANGE_DIFFERENCES).map(describeChange),
+    differenceCount: comparison.differences.length,
+  };
+}
+
+/** A difference between before and after a backup, as an operator reads it ("API 'x' was added during the backup"). */
+export function describeChange(d: ManifestDifference): string {
+  switch (d.kind) {
+    case 'missingApi':
+      return `API '${d.api}' was deleted during the backup`;
+    case 'extraApi':
+      return `API '${d.api}' was added during the backup`;
+    case 'missingRevision':
+      return `API '${d.api}' revision ${d.revision} was deleted during the backup`;
+    case 'extraRevision':
+      return `API '${d.api}' revision ${d.revision} was added during the backup`;
+    case 'currentRevisionChanged':
+      return `API '${d.api}' current revision changed from ${d.expected ?? 'none'} to ${d.actual ?? 'none'} during the backup`;
+    case 'missingProduct':
+      return `product '${d.product}' was deleted during the backup`;
+    case 'extraProduct':
+      return `product '${d.product}' was added during the backup`;
+    case 'missingNamedValue':
+      return `named value '${d.namedValue}' was deleted during the backup`;
+    case 'extraNamedValue':
+      return `named value '${d.namedValue}' was added during the backup`;
+    case 'secretChanged':
+      return `named value '${d.namedValue}' became ${d.actual ? 'secret' : 'not secret'} during the backup`;
   }
 }

@@ -1,5 +1,6 @@
 import type { ConfigurationManifest } from './manifest';
 import type { ApimServiceId } from '../azure/resourceId';
+import type { ReportKind, UsageRecord } from './reports';
 
 /**
  * The port through which Lifeboat talks to API Management. Implemented over
@@ -37,6 +38,11 @@ export interface ApimClient {
    * names and whether they are secret (never values), and counts (docs/reference/recovery.md).
    */
   readManifest(id: ApimServiceId): Promise<ConfigurationManifest>;
+  /**
+   * Every record of one usage report for the period (`reports/byApi|byOperation|byTime`, all
+   * pages; by time in intervals of {@link REPORT_INTERVAL}), as plain JSON.
+   */
+  listReports(id: ApimServiceId, kind: ReportKind, period: { from: Date; to: Date }): Promise<UsageRecord[]>;
 }
 
 /** An API revision as listed (`name` is `api;rev=N` for a revision that is not current). */

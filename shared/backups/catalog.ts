@@ -61,7 +61,14 @@ function toStored(summary: CatalogSummary, asOf: Date): StoredCatalogSummary {
     count: summary.count,
     verifiedCount: summary.verifiedCount,
     newestVerified:
-      v === undefined ? null : { name: v.name, takenAt: v.takenAt.toISOString(), sizeBytes: v.sizeBytes },
+      v === undefined
+        ? null
+        : {
+            name: v.name,
+            takenAt: v.takenAt.toISOString(),
+            sizeBytes: v.sizeBytes,
+            ...(v.configChanges === undefined ? {} : { configChanges: v.configChanges }),
+          },
     newestRestoreVerified:
       r?.restore === undefined
         ? null
@@ -82,7 +89,13 @@ function fromStored(stored: StoredCatalogSummary): CatalogRead {
   const newestVerified =
     v === null
       ? undefined
-      : { name: v.name, takenAt: new Date(v.takenAt), verified: true, sizeBytes: v.sizeBytes };
+      : {
+          name: v.name,
+          takenAt: new Date(v.takenAt),
+          verified: true,
+          sizeBytes: v.sizeBytes,
+          ...(v.configChanges === undefined ? {} : { configChanges: v.configChanges }),
+        };
   const r = stored.newestRestoreVerified ?? null;
   const newestRestoreVerified =
     r === null

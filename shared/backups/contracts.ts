@@ -110,4 +110,8 @@ export interface WriteBackupManifestOutput {
   /** The manifest blob. */
   blobName: string;
   counts: import('../apim/manifest').ManifestCounts;
+  /** The configuration changed while the backup ran (the manifests before and after differ: issue 22). */
+  configChangedDuringBackup?: import('../apim/manifest').ConfigChange;
+  /** False when there was no manifest from before the backup to compare with (its read failed). */
+  changeChecked?: false;
 }

@@ -25,6 +25,12 @@ export interface BackupEntry {
   sizeBytes: number;
   /** The last restore of this backup recorded on it, if any (only `succeeded` counts). */
   restore?: RestoreMark;
+  /**
+   * How many differences the manifest read before the backup's POST and the one read after it
+   * completed had (`configchanges` metadata, issue 22): the configuration changed during the
+   * backup, and the change may be missing from it. Absent: no change seen (or not checked).
+   */
+  configChanges?: number;
 }
 
 /** Inputs of the retention rule besides the backups. */

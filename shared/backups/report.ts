@@ -8,6 +8,7 @@ import {
 } from './restoreMark';
 import { decideRpoBreach } from './rpo';
 import { MAX_NAMED_PRUNE_FAILURES, type PruneReport } from './run';
+import { MAX_CHANGE_DIFFERENCES, type ConfigChange } from '../apim/manifest';
 
 /** What the catalog says about one service's backups. */
 export interface CatalogSummary {
@@ -104,7 +105,14 @@ export function summaryBehindLastRun(
 export interface ServiceBackupReport {
   service: string;
   resourceId: string;
-  newestVerified: { name: string; takenAt: string; ageSeconds: number; sizeBytes: number } | null;
+  newestVerified: {
+    name: string;
+    takenAt: string;
+    ageSeconds: number;
+    sizeBytes: number;
+    /** The configuration changed while it was taken (issue 22): how many differences; absent when none. */
+    configChangedDuringBackup?: { differenceCount: number };
+  } | null;
   count: number;
   verifiedCount: number;
   lastRun: {
@@ -120,6 +128,11 @@ export interface ServiceBackupReport {
      * own, since a prune problem does not change the backup's outcome. The next run tries again.
      */
     prune: PruneReport | null;
+    /**
+     * The configuration changed while its backup ran (issue 22): the manifests read before the
+     * POST and after the backup differ by these; the backup may miss the change. Null when not.
+     */
+    configChangedDuringBackup: ConfigChange | null;
     progress: unknown;
   };
   rpo: { breached: boolean; limitSeconds: number };
@@ -186,6 +199,21 @@ function pruneOf(output: unknown): PruneReport | null {
   };
 }
 
+/** The configuration change in a run's output (`manifest.configChangedDuringBackup`), re-shaped field by field. */
+export function configChangeOf(output: unknown): ConfigChange | null {
+  const m = (output as { manifest?: unknown } | null | undefined)?.manifest as
+    Record<string, unknown> | undefined;
+  const c = (typeof m === 'object' && m !== null ? m['configChangedDuringBackup'] : undefined) as
+    Record<string, unknown> | undefined;
+  if (typeof c !== 'object' || c === null || !Array.isArray(c['differences'])) return null;
+  const differences = (c['differences'] as unknown[]).filter((d): d is string => typeof d === 'string');
+  const n = c['differenceCount'];
+  return {
+    differences: differences.slice(0, MAX_CHANGE_DIFFERENCES),
+    differenceCount: typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : differences.length,
+  };
+}
+
 /** Shapes one service's report from the catalog summary and the durable status of its last run. */
 export function shapeServiceReport(input: {
   service: { serviceName: string; resourceId: string };
@@ -228,6 +256,9 @@ export function shapeServiceReport(input: {
             takenAt: newest.takenAt.toISOString(),
             ageSeconds: Math.round((now.getTime() - newest.takenAt.getTime()) / 1000),
             sizeBytes: newest.sizeBytes,
+            ...(newest.configChanges === undefined
+              ? {}
+              : { configChangedDuringBackup: { differenceCount: newest.configChanges } }),
           },
     count: catalog.count,
     verifiedCount: catalog.verifiedCount,
@@ -238,6 +269,7 @@ export function shapeServiceReport(input: {
       updatedAt: iso(lastRun?.lastUpdatedTime),
       error,
       prune: outcome === 'succeeded' ? pruneOf(output) : null,
+      configChangedDuringBackup: outcome === 'succeeded' ? configChangeOf(output) : null,
       progress: lastRun?.customStatus ?? null,
     },
     rpo: { breached: rpo.breached, limitSeconds: Math.round(input.rpoMs / 1000) },

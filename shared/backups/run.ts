@@ -27,6 +27,21 @@ export interface BackupRunSettings {
   retryBaseSeconds: number;
 }
 
+/**
+ * Whether a backup run reads the configuration manifest before its POST (issue 22): runs started on
+ * orchestration version 2.1 or later (host.json `extensions.durableTask.defaultVersion`, read as
+ * `context.df.version`). A run started before keeps the shape it started with, so a deployment
+ * never changes what an in-flight run replays (issue 24); its manifest is read after the backup
+ * only, and its report says the change during the backup could not be told. Pure.
+ */
+export function readsManifestBeforeBackup(version: string | undefined): boolean {
+  const m = /^(\d+)(?:\.(\d+))?(?:\.\d+){0,2}$/.exec(version ?? '');
+  if (m === null) return false;
+  const major = Number(m[1]);
+  const minor = Number(m[2] ?? 0);
+  return major > 2 || (major === 2 && minor >= 1);
+}
+
 /** Longest wait between two retries: the exponential backoff stops growing here. */
 export const RETRY_MAX_MS = 30 * 60 * 1000;
 
@@ -87,6 +102,7 @@ export interface BackupProgress {
     | 'preflight'
     | 'waiting-for-service'
     | 'ensuring-container'
+    | 'reading-manifest'
     | 'starting'
     | 'polling'
     | 'retrying'
@@ -135,6 +151,13 @@ export interface ManifestReport {
     secretNamedValues: number;
   };
   error?: Problem;
+  /**
+   * The configuration changed while the backup ran (issue 22): the manifest read before the POST
+   * and the one read after it completed differ by these. The backup may miss the change.
+   */
+  configChangedDuringBackup?: import('../apim/manifest').ConfigChange;
+  /** Why the change during the backup could not be told (the manifest before the POST was not read). */
+  changeNotChecked?: Problem;
 }
 
 export interface PruneReport {

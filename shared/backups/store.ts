@@ -94,6 +94,12 @@ export interface BackupStore {
     blobName: string,
     mark: RestoreMark,
   ): Promise<{ recorded: boolean; restoreVerified: boolean }>;
+  /**
+   * Records on a backup blob that the configuration changed while it was taken (`configchanged`,
+   * `configchanges`: the number of differences; issue 22), merged into its metadata under its
+   * ETag. A blob that is gone → NonRetryableError; a concurrent change → TransientError.
+   */
+  recordConfigChange(blobName: string, differenceCount: number): Promise<void>;
   /** Deletes blobs with one request each (the baseline the batch path is measured against). */
   deleteOneByOne(names: readonly string[], options?: { concurrency?: number }): Promise<DeleteResult>;
   /** Writes the catalog summary of one service (`_catalog/<service>.json`). */
@@ -112,7 +118,13 @@ export interface StoredCatalogSummary {
   asOf: string;
   count: number;
   verifiedCount: number;
-  newestVerified: { name: string; takenAt: string; sizeBytes: number } | null;
+  newestVerified: {
+    name: string;
+    takenAt: string;
+    sizeBytes: number;
+    /** The configuration changed while it was taken (differences; issue 22). */
+    configChanges?: number | undefined;
+  } | null;
   /** The newest restore-verified backup and its mark (absent in summaries written before marks existed: none). */
   newestRestoreVerified?: StoredRestoreVerified | null | undefined;
   /** The latest restore attempt on any backup of the service. */
@@ -136,7 +148,12 @@ const storedSummarySchema = z.strictObject({
   count: z.number().int().min(0),
   verifiedCount: z.number().int().min(0),
   newestVerified: z
-    .strictObject({ name: z.string(), takenAt: z.iso.datetime(), sizeBytes: z.number().int().min(0) })
+    .strictObject({
+      name: z.string(),
+      takenAt: z.iso.datetime(),
+      sizeBytes: z.number().int().min(0),
+      configChanges: z.number().int().min(1).optional(),
+    })
     .nullable(),
   newestRestoreVerified: z
     .strictObject({
@@ -209,6 +226,7 @@ export function createBackupStore(
               verified: metadata['verified'] === 'true',
               sizeBytes: item.properties.contentLength ?? 0,
               ...restoreOf(metadata),
+              ...configChangesOf(metadata),
               metadata,
             });
           }
@@ -304,6 +322,36 @@ export function createBackupStore(
       return { recorded: true, restoreVerified: countsAsRestoreVerified(mark) };
     },
 
+    async recordConfigChange(blobName, differenceCount) {
+      const client = blob(blobName);
+      let props;
+      try {
+        props = await client.getProperties();
+      } catch (error) {
+        if (isNotFound(error))
+          throw new NonRetryableError(`backup blob ${blobName} does not exist`, {
+            code: 'BackupBlobMissing',
+          });
+        throw classifyStorageError(error, `reading backup blob ${blobName}`);
+      }
+      try {
+        await client.setMetadata(
+          { ...(props.metadata ?? {}), configchanged: 'true', [CONFIG_CHANGES_KEY]: String(differenceCount) },
+          props.etag === undefined ? {} : { conditions: { ifMatch: props.etag } },
+        );
+      } catch (error) {
+        if (statusOf(error) === 412)
+          throw new TransientError(
+            `${blobName} changed while its configuration change was recorded; retrying helps`,
+            {
+              code: 'ConditionNotMet',
+              cause: error,
+            },
+          );
+        throw classifyStorageError(error, `recording the configuration change on ${blobName}`);
+      }
+    },
+
     async head(blobName) {
       try {
         const props = await blob(blobName).getProperties();
@@ -368,6 +416,15 @@ export function createBackupStore(
 
     readSummary: async (serviceName) => (await summaries.read(summaryBlobName(serviceName)))?.value,
   };
+}
+
+/** The metadata key recording a configuration change during the backup (the number of differences). */
+export const CONFIG_CHANGES_KEY = 'configchanges';
+
+/** The `configChanges` field of a listed blob's entry, when its metadata records a change. */
+function configChangesOf(metadata: Record<string, string>): { configChanges?: number } {
+  const n = Number(metadata[CONFIG_CHANGES_KEY]);
+  return Number.isInteger(n) && n > 0 ? { configChanges: n } : {};
 }
 
 /** The restore mark of a listed blob, as the optional `restore` field of its entry. */

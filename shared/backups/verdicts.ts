@@ -146,9 +146,30 @@ export function backedUp(
   };
 }
 
-/** The manifest step's report: the manifest written beside the backup, or why not (never fatal). */
-export function manifestReportOf(written: WriteBackupManifestOutput): ManifestReport {
-  return { outcome: 'succeeded', blobName: written.blobName, counts: written.counts };
+/**
+ * The manifest step's report: the manifest written beside the backup, the configuration change
+ * seen during the backup (issue 22), or why the change could not be told (`before`: the problem
+ * of the read before the POST, when it failed). Never fatal.
+ */
+export function manifestReportOf(written: WriteBackupManifestOutput, before?: Problem): ManifestReport {
+  const notChecked =
+    written.changeChecked === false
+      ? {
+          changeNotChecked: {
+            code: before?.code ?? 'ManifestNotReadBefore',
+            message: `the manifest was not read before the backup's POST${before === undefined ? '' : ` (${before.message})`}: a configuration change during the backup cannot be told`,
+          },
+        }
+      : {};
+  return {
+    outcome: 'succeeded',
+    blobName: written.blobName,
+    counts: written.counts,
+    ...(written.configChangedDuringBackup === undefined
+      ? {}
+      : { configChangedDuringBackup: written.configChangedDuringBackup }),
+    ...notChecked,
+  };
 }
 
 /** A manifest that could not be written. */

@@ -170,11 +170,18 @@ const minutes = (ms: number) => Math.round(ms / 6_000) / 10;
 /** What a restore result means for the plan. */
 export function restoreVerdict(r: RestoreRunResult, target: string): StepVerdict {
   const age = r.recoveryPointAgeMs === undefined ? undefined : minutes(r.recoveryPointAgeMs);
+  const warnings = (r.warnings ?? []).map((w) => w.message);
+  const verified =
+    r.verification === undefined || r.verification.equal
+      ? 'configuration verified'
+      : r.verification.manifestMissing === true
+        ? 'configuration not verified (no manifest)'
+        : `configuration differs from the backup (${r.verification.differenceCount} difference(s))`;
   const summary =
     r.outcome === 'succeeded'
-      ? `restored ${r.backup?.name ?? 'a backup'} (${age ?? '?'} min old) into ${target}; configuration verified${
+      ? `restored ${r.backup?.name ?? 'a backup'} (${age ?? '?'} min old) into ${target}; ${verified}${
           r.smokeCheck?.status === 'passed' ? ', gateway healthy' : ''
-        }`
+        }${warnings.length === 0 ? '' : `; warning: ${warnings.join('; ')}`}`
       : `restore into ${target}: ${r.error?.message ?? r.outcome}`;
   return {
     outcome: r.outcome,
@@ -190,10 +197,13 @@ export function restoreVerdict(r: RestoreRunResult, target: string): StepVerdict
         : {
             verification: r.verification.equal
               ? 'equal to the backup'
-              : `${r.verification.differenceCount} difference(s)`,
+              : r.verification.manifestMissing === true
+                ? 'not verified: the backup has no manifest'
+                : `${r.verification.differenceCount} difference(s)`,
             differences: r.verification.differences,
           }),
       ...(r.smokeCheck === undefined ? {} : { gatewayCheck: r.smokeCheck.status }),
+      ...(warnings.length === 0 ? {} : { warnings }),
       timings: r.timings,
     },
     ...(r.backup === undefined ? {} : { recoveryPointAt: r.backup.takenAt }),

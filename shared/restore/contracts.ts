@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PreflightDecision } from '../backups/preflight';
+import type { Problem } from '../outcome';
 import type { BackupDecision } from './select';
 import type { RestoreVerification } from './run';
 import { targetRecordSchema } from './claim';
@@ -24,7 +25,7 @@ export const selectRestoreBackupInput = z.strictObject({
 export type SelectRestoreBackupInput = z.infer<typeof selectRestoreBackupInput>;
 /** The decision, with `takenAt` as ISO text (JSON). */
 export type SelectRestoreBackupOutput =
-  | { ok: true; backup: { name: string; takenAt: string }; ageMs: number }
+  | { ok: true; backup: { name: string; takenAt: string }; ageMs: number; warnings?: Problem[] }
   | Extract<BackupDecision, { ok: false }>;
 
 export const beginApimRestoreInput = z.strictObject({

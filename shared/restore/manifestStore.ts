@@ -50,6 +50,18 @@ export async function readManifestBlob(
 }
 
 /**
+ * The backups of `serviceName` that have a manifest beside them (one listing of the service's
+ * manifest folder): restore selection prefers them (issue 22).
+ */
+export async function backupsWithManifest(container: ContainerClient, serviceName: string): Promise<Set<string>> {
+  const prefix = `${MANIFEST_FOLDER}${servicePrefix(serviceName.toLowerCase())}`;
+  const names = await listBlobNames(container, prefix, `the manifests of ${serviceName}`);
+  return new Set(
+    names.filter((n) => n.endsWith('.json')).map((n) => n.slice(MANIFEST_FOLDER.length, -'.json'.length)),
+  );
+}
+
+/**
  * Deletes the manifests of `serviceName` whose backup blob is no longer among `backupNames` (the
  * backups left after a prune): a pruned backup takes its manifest with it. Never throws for one
  * manifest: those that cannot be deleted are returned (the next prune tries again).

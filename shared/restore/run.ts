@@ -145,6 +145,12 @@ export interface RestoreRunResult {
   timings: RestoreTimings;
   /** The manifest comparison (after the restore succeeded). */
   verification?: RestoreVerification;
+  /**
+   * What an operator should know of a restore that went on (issues 13 and 22): a backup older
+   * than the 7 days once guaranteed, one without a manifest or taken while the configuration
+   * changed, and, in failover mode, a restored target that differs from the backup's manifest.
+   */
+  warnings?: Problem[];
   /** The gateway health probe (after a verified restore; `skipped` when configured off). */
   smokeCheck?: { status: 'passed' | 'failed' | 'skipped'; httpStatus?: number };
   retries: number;
@@ -174,6 +180,8 @@ export interface RestoreTimings {
 
 export interface RestoreVerification {
   equal: boolean;
+  /** The backup has no manifest beside it: the target could not be compared (issue 22). */
+  manifestMissing?: true;
   /** Each difference as an operator reads it (at most {@link MAX_LISTED_DIFFERENCES}). */
   differences: string[];
   differenceCount: number;

@@ -16,6 +16,13 @@ export interface BackupRecord {
   verified: boolean;
   /** The tier recorded at backup time; undefined when it was not recorded. */
   tier: string | undefined;
+  /**
+   * Whether the configuration manifest a restore is verified against is beside it (false: none;
+   * undefined: not known, treated as present, so callers that do not look are not misled).
+   */
+  hasManifest?: boolean | undefined;
+  /** How many differences its manifest check found between before and after the backup (issue 22). */
+  configChanges?: number | undefined;
 }
 
 /** The restore window: `days` as Azure documents it, less a safety margin for the restore's own duration. */
@@ -51,8 +58,22 @@ export type BackupRefusal =
   | 'BackupOfAnotherService'
   | 'BackupNotVerified';
 
+/** Something an operator should know about the chosen backup: never a refusal. */
+export interface BackupWarning {
+  code: 'BackupOlderThanGuarantee' | 'BackupWithoutManifest' | 'ConfigChangedDuringBackup';
+  message: string;
+}
+
 export type BackupDecision =
-  { ok: true; backup: BackupRecord; ageMs: number } | { ok: false; code: BackupRefusal; message: string };
+  | { ok: true; backup: BackupRecord; ageMs: number; warnings?: BackupWarning[] }
+  | { ok: false; code: BackupRefusal; message: string };
+
+/**
+ * The restore the service guaranteed in its original terms: 7 days (a 2014-2016 version of the
+ * backup documentation; 30 today, docs/reference/apim-backup-restore.md, "The backup blob"). An
+ * older backup is still restored, with a warning: the service may refuse it under older terms.
+ */
+export const GUARANTEED_RESTORE_DAYS = 7;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -115,7 +136,7 @@ export function selectBackup(input: SelectBackupInput): BackupDecision {
         code: 'TierMismatch',
         message: `backup '${named}' is ${tierText(b)}, target is ${input.targetTier}`,
       };
-    return { ok: true, backup: b, ageMs: ageOf(b) };
+    return chosenWith(b, ageOf(b), input.serviceName, true);
   }
 
   const newestFirst = (a: BackupRecord, b: BackupRecord) =>
@@ -137,7 +158,9 @@ export function selectBackup(input: SelectBackupInput): BackupDecision {
       code: 'BackupExpired',
       message: `newest verified backup is ${formatAge(ageOf(newest))} old (${windowText(window)})`,
     };
-  const chosen = inWindow.find(tierOk);
+  // A backup with its manifest wins over a newer one without (issue 22: only it can be verified).
+  const ofTier = inWindow.filter(tierOk);
+  const chosen = ofTier.find((b) => b.hasManifest !== false) ?? ofTier[0];
   if (chosen === undefined) {
     const tiers = [...new Set(inWindow.map(tierText))];
     return {
@@ -146,5 +169,43 @@ export function selectBackup(input: SelectBackupInput): BackupDecision {
       message: `backups are ${tiers.join(' or ')}, target is ${input.targetTier}`,
     };
   }
-  return { ok: true, backup: chosen, ageMs: ageOf(chosen) };
+  return chosenWith(chosen, ageOf(chosen), input.serviceName, false);
+}
+
+/** The decision for a chosen backup, with what an operator should know about it. */
+function chosenWith(b: BackupRecord, ageMs: number, serviceName: string, named: boolean): BackupDecision {
+  const warnings = backupWarnings(b, ageMs, serviceName, named);
+  return { ok: true, backup: b, ageMs, ...(warnings.length === 0 ? {} : { warnings }) };
+}
+
+/**
+ * What the restore's result and the plan report say about a chosen backup (issues 22 and 13):
+ * older than the 7 days the service once guaranteed, without a manifest (the restore cannot be
+ * verified), or taken while the configuration changed (the change may be missing from it).
+ */
+export function backupWarnings(
+  b: BackupRecord,
+  ageMs: number,
+  serviceName: string,
+  named = false,
+): BackupWarning[] {
+  const warnings: BackupWarning[] = [];
+  if (ageMs > GUARANTEED_RESTORE_DAYS * DAY)
+    warnings.push({
+      code: 'BackupOlderThanGuarantee',
+      message: `backup '${b.name}' is ${formatAge(ageMs)} old: older than the ${GUARANTEED_RESTORE_DAYS} days API Management guaranteed restores for in its original terms (30 today)`,
+    });
+  if (b.hasManifest === false)
+    warnings.push({
+      code: 'BackupWithoutManifest',
+      message: `backup '${b.name}' has no configuration manifest beside it${
+        named ? '' : `, and no backup of ${serviceName} in the window has one`
+      }: the restore cannot be verified`,
+    });
+  if (b.configChanges !== undefined && b.configChanges > 0)
+    warnings.push({
+      code: 'ConfigChangedDuringBackup',
+      message: `the configuration of ${serviceName} changed while backup '${b.name}' ran (${b.configChanges} difference(s)): the change may be missing from it`,
+    });
+  return warnings;
 }

@@ -6,7 +6,7 @@ import { decidePreflight } from '../backups/preflight';
 import { parseBackupBlobName } from '../backups/naming';
 import { NonRetryableError } from '../errors';
 import { compareManifests, describeDifference } from '../apim/manifest';
-import { readManifestBlob } from './manifestStore';
+import { backupsWithManifest, readManifestBlob } from './manifestStore';
 import { beginRestoreOnce, createRestoreOperationLog } from './operations';
 import type { RestoreDeps } from './deps';
 import { MAX_LISTED_DIFFERENCES, type RestoreVerification } from './run';
@@ -64,13 +64,18 @@ export async function selectFromStore(
   deps: RestoreDeps,
   input: { serviceName: string; targetTier: string; backup: string; now: string },
 ): Promise<SelectRestoreBackupOutput> {
-  const listed = await deps.store.list(input.serviceName, { includeMetadata: true });
+  const [listed, withManifest] = await Promise.all([
+    deps.store.list(input.serviceName, { includeMetadata: true }),
+    backupsWithManifest(deps.container, input.serviceName),
+  ]);
   const backups: BackupRecord[] = listed.map((b) => ({
     name: b.name,
     serviceName: b.metadata['service'] ?? parseBackupBlobName(b.name)?.serviceName ?? '',
     takenAt: b.metadata['takenat'] !== undefined ? new Date(b.metadata['takenat']) : b.takenAt,
     verified: b.verified,
     tier: b.metadata['tier'],
+    hasManifest: withManifest.has(b.name),
+    configChanges: b.configChanges,
   }));
   const decision = selectBackup({
     backups,
@@ -85,6 +90,7 @@ export async function selectFromStore(
         ok: true,
         backup: { name: decision.backup.name, takenAt: decision.backup.takenAt.toISOString() },
         ageMs: decision.ageMs,
+        ...(decision.warnings === undefined ? {} : { warnings: decision.warnings }),
       }
     : decision;
 }
@@ -162,7 +168,14 @@ export async function verifyTarget(
   deps: RestoreDeps,
   input: { targetResourceId: string; blobName: string },
 ): Promise<RestoreVerification> {
-  const expected = await readManifestBlob(deps.container, input.blobName);
+  let expected;
+  try {
+    expected = await readManifestBlob(deps.container, input.blobName);
+  } catch (error) {
+    if (error instanceof NonRetryableError && error.code === 'ManifestMissing')
+      return { equal: false, manifestMissing: true, differences: [], differenceCount: 0 };
+    throw error;
+  }
   const actual = await (await deps.apim()).readManifest(targetId(input.targetResourceId));
   const comparison = compareManifests(expected, actual);
   return {

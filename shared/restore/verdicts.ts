@@ -84,12 +84,34 @@ export function restoreTargetFailed(targetId: string): Problem {
 /** Why a restored target fails verification against the backup's manifest, or undefined when equal. */
 export function verificationFailure(verification: RestoreVerification): Problem | undefined {
   if (verification.equal) return undefined;
+  if (verification.manifestMissing === true)
+    return {
+      code: 'ManifestMissing',
+      message: "the backup has no configuration manifest beside it: the restored target cannot be verified",
+    };
   const unlisted = verification.differenceCount - verification.differences.length;
   const more = unlisted > 0 ? ` (and ${unlisted} more)` : '';
   return {
     code: 'VerificationFailed',
     message: `the restored target differs from the backup's manifest: ${verification.differences.join('; ')}${more}`,
   };
+}
+
+/**
+ * What a verification that did not pass means in `mode` (issue 22): a drill fails (it exists to
+ * prove the backup restores as taken); a failover goes on with a warning (the target now serves
+ * what the backup held, and failing the step would stop the plan's recovery for a difference an
+ * operator can judge from the report).
+ */
+export function verificationVerdict(
+  mode: RestoreRunInput['mode'],
+  verification: RestoreVerification,
+): { failure?: Problem; warning?: Problem } {
+  const problem = verificationFailure(verification);
+  if (problem === undefined) return {};
+  return mode === 'drill'
+    ? { failure: problem }
+    : { warning: { code: problem.code, message: `${problem.message} (failover goes on: check the differences)` } };
 }
 
 /** The gateway smoke check as the result reports it, and the failure when it did not pass. */

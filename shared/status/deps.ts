@@ -1,3 +1,4 @@
+import { resolveBackupEndpoint } from '../backups/connection';
 import { getConfig, type Config, type Env } from '../config';
 import { planCheckContext } from '../plans/load';
 import { resolveAgentQueues } from '../relay/connection';
@@ -20,10 +21,14 @@ export async function statusDeps(
     blobServiceClient(resolveAppBlobs(env)),
     queueServiceClient(resolveAgentQueues(env)),
   ]);
+  const backupContainer = (await blobServiceClient(resolveBackupEndpoint(env))).getContainerClient(
+    config.backup.container,
+  );
   return {
     config,
     sources: azureStatusSources({
       appBlobs,
+      backupContainer,
       queues,
       durable,
       plansDir: config.plans.dir,

@@ -218,6 +218,13 @@ export function renderStatusHtml(report: StatusReport): string {
         : `<div class="grid">${report.services.map((s) => service(s, now)).join('\n')}</div>`
     }`,
   );
+  // Usage analytics are not in backups: their newest export, per service (no colour: not needed to recover).
+  if (report.usageExports !== undefined && report.usageExports.length > 0)
+    sections.push(
+      `<h2>APIM usage exports</h2><ul id="usage-exports">${report.usageExports
+        .map((u) => `<li><b>${e(u.service)}</b>: ${e(u.text)}</li>`)
+        .join('')}</ul>`,
+    );
   sections.push(
     `<h2>Sites</h2>${
       report.sites.length === 0

@@ -1,3 +1,4 @@
+import type { UsageExportRecord } from '../backups/usageExport';
 import type { RecentAlerts } from '../alerts/decision';
 import type { LastRunStatus } from '../backups/report';
 import type { Outcome } from '../outcome';
@@ -45,6 +46,8 @@ export interface ServiceInput {
   unknown?: string | undefined;
   restoreCanary: { enabled: boolean; maxAgeDays: number };
   targets: TargetInput[];
+  /** The record of its newest APIM usage export (absent: none, or the source does not read it). */
+  usageExport?: UsageExportRecord | undefined;
 }
 
 export interface SiteInput {

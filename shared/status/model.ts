@@ -5,6 +5,7 @@ import { alertLine } from './rules/alert';
 import { failoverInEffect, planStatus } from './rules/plan';
 import { serviceStatus } from './rules/service';
 import { siteStatus } from './rules/site';
+import { usageExportLine } from './rules/usageExport';
 
 /**
  * The status model (issue 12): "can we recover now?" in red / amber / green, with the reason for
@@ -122,5 +123,8 @@ export function buildStatus(input: StatusInputs): StatusReport {
     ...(plans === undefined ? {} : { plans }),
     ...(alerts === undefined ? {} : { alerts }),
     unknowns,
+    ...(input.services.length === 0
+      ? {}
+      : { usageExports: input.services.map((s) => usageExportLine(s.serviceName, s.usageExport, now)) }),
   };
 }

@@ -1,6 +1,7 @@
 import type { RecentAlerts } from '../alerts/decision';
 import { ALERTS_CONTAINER, RECENT_ALERTS_BLOB } from '../alerts/decision';
 import { rpoMs } from '../backups/rpo';
+import type { UsageExportRecord } from '../backups/usageExport';
 import type { Config } from '../config';
 import type { ServiceDigest } from '../digest/service';
 import { publicError } from '../errors';
@@ -36,6 +37,8 @@ export interface StatusSources {
    * undefined when there is none.
    */
   plans(): Promise<{ plan: string; problems: string[] }[] | undefined>;
+  /** The record of a service's newest APIM usage export; undefined when none (optional: not every source reads it). */
+  readUsageExport?(serviceName: string): Promise<UsageExportRecord | undefined>;
 }
 
 /** Runs a read; a failure is recorded as a problem (and told to `failed`) and answers `fallback`. */
@@ -105,6 +108,12 @@ export async function gatherStatusInputs(
       const digest = serviceFromDigest(s.serviceName, record, now, limits);
       const catalog = digest.catalog;
       const unknown = unreadable.reason ?? digest.unknown;
+      const usageExport = await guarded(
+        problems,
+        `the usage export record of ${s.serviceName}`,
+        () => sources.readUsageExport?.(s.serviceName) ?? Promise.resolve(undefined),
+        undefined,
+      );
       return {
         serviceName: s.serviceName,
         resourceId: s.resourceId,
@@ -123,6 +132,7 @@ export async function gatherStatusInputs(
             ...(known.unknown === undefined ? {} : { unknown: known.unknown }),
           };
         }),
+        ...(usageExport === undefined ? {} : { usageExport }),
       };
     }),
   );

@@ -128,4 +128,23 @@ export interface StatusReport {
   alerts?: AlertLine[];
   /** What is not known, and why (also folded into the colours as `unknown`). */
   unknowns: string[];
+  /** The newest APIM usage export of each service (present when they were read; no colour). */
+  usageExports?: UsageExportLine[];
+}
+
+/** A service's newest APIM usage export and its last attempt (./rules/usageExport.ts). */
+export interface UsageExportLine {
+  service: string;
+  newest: {
+    blobName: string;
+    from: string;
+    to: string;
+    exportedAt: string;
+    records: { byApi: number; byOperation: number; byTime: number };
+    sizeBytes: number;
+    gapFrom?: string | undefined;
+  } | null;
+  lastAttempt: { at: string; outcome: 'succeeded' | 'failed'; error?: Problem | undefined } | null;
+  /** One line as a person reads it. */
+  text: string;
 }

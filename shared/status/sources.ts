@@ -1,5 +1,6 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { QueueServiceClient } from '@azure/storage-queue';
+import { usageExportRecordName, usageExportRecords } from '../backups/usageExport';
 import { DIGEST_CONTAINER, serviceDigestBlob } from '../digest/service';
 import { serviceDigests } from '../digest/store';
 import { loadPlans, type PlanCheckContext } from '../plans/load';
@@ -38,6 +39,8 @@ export async function getJsonBlob(container: ContainerClient, blobName: string):
 /** Builds the sources over the app's clients. */
 export function azureStatusSources(deps: {
   appBlobs: BlobServiceClient;
+  /** The backup container: the usage export records live beside the exports (shared/backups/usageExport.ts). */
+  backupContainer: ContainerClient;
   queues: QueueServiceClient;
   durable: DurableReader;
   plansDir: string;
@@ -45,8 +48,10 @@ export function azureStatusSources(deps: {
   planContext: PlanCheckContext;
 }): StatusSources {
   const digests = serviceDigests(deps.appBlobs.getContainerClient(DIGEST_CONTAINER));
+  const usageExports = usageExportRecords(deps.backupContainer);
   return {
     readServiceDigest: async (service) => (await digests.read(serviceDigestBlob(service)))?.value,
+    readUsageExport: async (service) => (await usageExports.read(usageExportRecordName(service)))?.value,
     async commandsInFlight() {
       const running = await deps.durable.getStatusBy({ runtimeStatus: ['Running', 'Pending'] });
       return running.flatMap((s) => {

@@ -147,6 +147,10 @@ export const backupSection = defineSection(
       '0 0 */6 * * *',
       'When backups run (NCRONTAB, UTC unless WEBSITE_TIME_ZONE is set; day-of-month and day-of-week must both match).',
     ),
+    LIFEBOAT_APIM_REPORTS_SCHEDULE: scheduleSetting(
+      '0 30 0 * * *',
+      'When the usage reports of each protected service (by API, by operation, by time) are exported as JSON lines into the backup container (NCRONTAB, time zone as the backup schedule). Usage analytics are not in backups. Each export covers the time since the previous one; exports are pruned like backups (LIFEBOAT_BACKUP_RETENTION_DAYS, LIFEBOAT_BACKUP_KEEP_NEWEST).',
+    ),
     WEBSITE_TIME_ZONE: z
       .string()
       .refine(isIanaTimeZone, {
@@ -284,6 +288,7 @@ export const backupSection = defineSection(
       identityClientId: raw.LIFEBOAT_BACKUP_IDENTITY_CLIENT_ID,
       accessKey: raw.LIFEBOAT_BACKUP_ACCESS_KEY,
       schedule: raw.LIFEBOAT_BACKUP_SCHEDULE,
+      reportsSchedule: raw.LIFEBOAT_APIM_REPORTS_SCHEDULE,
       timeZone: raw.WEBSITE_TIME_ZONE ?? 'UTC',
       retentionDays: raw.LIFEBOAT_BACKUP_RETENTION_DAYS,
       keepNewest: raw.LIFEBOAT_BACKUP_KEEP_NEWEST,

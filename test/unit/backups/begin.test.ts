@@ -78,6 +78,7 @@ function fakeApim(
     listProducts: () => Promise.reject(new Error('not used')),
     listNamedValues: () => Promise.reject(new Error('not used')),
     readManifest: () => Promise.reject(new Error('not used')),
+    listReports: () => Promise.reject(new Error('not used')),
     beginBackup() {
       const next = begins[calls.begin++];
       return next ? next() : Promise.reject(new Error('unexpected POST'));

@@ -31,6 +31,7 @@ function fakeStore(blobs: Map<string, ListedBackup>) {
     deleteBatched: unused,
     deleteOneByOne: unused,
     markRestoreVerified: unused,
+    recordConfigChange: unused,
     writeSummary: unused,
     readSummary: (svc) => Promise.resolve(summary(svc)),
     list: (svc) => {

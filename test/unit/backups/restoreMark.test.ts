@@ -249,6 +249,7 @@ describe('the catalog summary carries the marks', () => {
       verify: unused,
       deleteOneByOne: unused,
       markRestoreVerified: unused,
+      recordConfigChange: unused,
       list: () => Promise.resolve(blobs.filter((b) => !deletedNames.includes(b.name))),
       deleteBatched: (names) => {
         deletedNames.push(...names);

@@ -117,6 +117,10 @@ export const apimBackupRestore: ArmRoute = {
     op.cancelTimer = ctx.clock.schedule(new Date(op.dueAt), () => {
       void settle(ctx, op);
     });
+    // A test hook: the configuration changes while this backup runs (after its snapshot).
+    const change = kind === 'Backup' ? ctx.takeFault('backupAccepted') : undefined;
+    if (change?.kind === 'changeConfigDuringBackup')
+      service.configuration = { ...service.configuration, ...structuredClone(change.change) };
     send(
       res,
       202,

@@ -27,7 +27,8 @@ export const apimLists: ArmRoute = {
   },
 };
 
-function parsePaging(ctx: EmulatorContext, url: URL): { top: number; skip: number } | ArmError {
+/** `$top` (at least 1, capped at the page size) and `$skip` (at least 0) of a list request. */
+export function parsePaging(ctx: EmulatorContext, url: URL): { top: number; skip: number } | ArmError {
   const read = (name: '$top' | '$skip', min: number): number | ArmError | undefined => {
     const text = url.searchParams.get(name);
     if (text === null) return undefined;
