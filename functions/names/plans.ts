@@ -4,6 +4,7 @@ import type { PlanStepInput, PlanRunResult, WritePlanReportInput } from '../../s
 import type { StepEnded } from '../../shared/plans/run';
 import type { StepWork } from '../../shared/plans/steps';
 import type { PlanStep, RunMode } from '../../shared/plans/plan';
+import type { ClosedCommand, StopResult } from '../../shared/plans/stopWork';
 import type { Admission, PlanRequest } from '../../shared/plans/decisions';
 import { activityRef, orchestrationRef } from './refs';
 
@@ -42,6 +43,11 @@ export const plans = {
   >('readFlowEnd'),
   planStep: orchestrationRef<PlanStepInput, StepEnded>('planStep'),
   preparePlanStep: activityRef<{ step: PlanStep; mode: RunMode }, StepWork>('preparePlanStep'),
+  /** A step that timed out: terminates its child flow and the flows under it, closes their agent commands. */
+  stopPlanStepWork: activityRef<
+    { childId: string; reason: string },
+    StopResult & { commands: ClosedCommand[] }
+  >('stopPlanStepWork'),
   writePlanReport: activityRef<WritePlanReportInput, { sha256: string }>('writePlanReport'),
   /** planRun 2.0: when each of the plan's sites last answered a heartbeat. */
   checkPlanSites: activityRef<{ sites: string[] }, { sites: { site: string; lastSeenAt?: string }[] }>(

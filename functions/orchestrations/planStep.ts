@@ -2,6 +2,7 @@ import type { PlanStep, RunMode } from '../../shared/plans/plan';
 import type { StepEnded } from '../../shared/plans/run';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { StepVerdict, StepWork } from '../../shared/plans/steps';
+import { publicError } from '../../shared/errors';
 import { call, finish, inputText, lazy, orchestration, progress, startSub, securityEvent } from '../kit';
 import { onprem } from '../names/onprem';
 import { plans as names } from '../names/plans';
@@ -19,11 +20,12 @@ import { traffic } from '../names/traffic';
 
 const flow = lazy(() => import('../../shared/plans/flow'));
 const steps = lazy(() => import('../../shared/plans/steps'));
+const stop = lazy(() => import('../../shared/plans/stopWork'));
 
 const EVENT = 'lifeboat.plans.step';
 
 orchestration(names.planStep, {
-  uses: [flow, steps],
+  uses: [flow, steps, stop],
   input: () => flow.get().planStepInputSchema,
   event: EVENT,
   ended: (ending, raw) => {
@@ -78,7 +80,9 @@ orchestration(names.planStep, {
     if (work.kind === 'refused') return done(s.refusedVerdict(work.error));
 
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
-    const child = startChild(context, work, step, mode, input.runId);
+    // The child's id is known before it starts, so a timeout can stop it (and the flows under it).
+    const childId = s.childInstanceId(work, context.df.instanceId);
+    const child = startChild(context, work, step, mode, input.runId, childId);
     progress(context, {
       phase: 'running',
       percent: 10,
@@ -89,16 +93,27 @@ orchestration(names.planStep, {
     // Raced once (never re-yielded in a new Task.any: azure-functions-durable-js#574).
     const timer = context.df.createTimer(deadline);
     const winner = yield context.df.Task.any([child.task, timer]);
-    if (winner !== child.task)
-      return done({
-        outcome: 'timedOut',
-        error: {
-          code: 'StepTimedOut',
-          message: `${step.id}: not done after ${step.timeoutMinutes} minutes (the step's timeout)`,
-        },
-        summary: `no result within ${step.timeoutMinutes} minutes`,
-        evidence: {},
+    if (winner !== child.task) {
+      // Timed out: stop the child and every flow under it (issue 21 item 3), and say what goes on.
+      // Its later end (Terminated) is a completion of a task this race already left: never read.
+      progress(context, {
+        phase: 'stopping',
+        percent: 90,
+        waitingFor: `the stop of ${childId}`,
+        stepId: step.id,
       });
+      const target = work.kind === 'restore' ? work.target : undefined;
+      let stopped;
+      try {
+        stopped = yield* call(context, names.stopPlanStepWork, {
+          childId,
+          reason: `plan run ${input.runId}: step ${step.id} timed out after ${step.timeoutMinutes} minutes`,
+        });
+      } catch (error) {
+        return done(stop.get().timedOutVerdict(step, mode, target, { error: publicError(error).message }));
+      }
+      return done(stop.get().timedOutVerdict(step, mode, target, stopped));
+    }
     timer.cancel();
     return done(child.verdict());
   },
@@ -114,28 +129,29 @@ function startChild(
   step: PlanStep,
   mode: RunMode,
   runId: string,
+  childId: string,
 ): { task: Task; verdict: () => StepVerdict } {
   const s = steps.get();
   switch (work.kind) {
     case 'restore': {
-      const t = startSub(context, restore.restoreApim, work.input, work.instanceId);
+      const t = startSub(context, restore.restoreApim, work.input, childId);
       return { task: t.task, verdict: () => s.restoreVerdict(t.result(), work.target) };
     }
     case 'lyncSync': {
-      const t = startSub(context, onprem.lyncConferenceRestore, work.input);
+      const t = startSub(context, onprem.lyncConferenceRestore, work.input, childId);
       return { task: t.task, verdict: () => s.lyncSyncVerdict(t.result()) };
     }
     case 'vms': {
-      const t = startSub(context, onprem.vmFailback, work.input);
+      const t = startSub(context, onprem.vmFailback, work.input, childId);
       return { task: t.task, verdict: () => s.vmsVerdict(t.result(), mode) };
     }
     case 'command': {
-      const t = startSub(context, relay.runAgentCommand, work.input);
+      const t = startSub(context, relay.runAgentCommand, work.input, childId);
       return { task: t.task, verdict: () => s.commandVerdict(step, t.result()) };
     }
     case 'traffic': {
       const { kind: _, ...rest } = work;
-      const t = startSub(context, traffic.trafficSwitch, { runId, stepId: step.id, ...rest });
+      const t = startSub(context, traffic.trafficSwitch, { runId, stepId: step.id, ...rest }, childId);
       return { task: t.task, verdict: () => s.trafficVerdict(t.result(), mode) };
     }
   }

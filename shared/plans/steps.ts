@@ -157,6 +157,18 @@ export function stepWork(step: PlanStep, mode: RunMode, ctx: StepContext): StepW
   }
 }
 
+/**
+ * The instance id of a step's child flow, known before it starts so a timeout can stop it: a
+ * restore keeps its per-target id (a plan's restore and one started over HTTP never overlap);
+ * anything else is `<step instance>-work` (a step instance runs once per run).
+ */
+export function childInstanceId(
+  work: Exclude<StepWork, { kind: 'refused' }>,
+  stepInstanceId: string,
+): string {
+  return work.kind === 'restore' ? work.instanceId : `${stepInstanceId}-work`;
+}
+
 function refusedWork(code: string, message: string): StepWork {
   return { kind: 'refused', error: { code, message } };
 }
@@ -371,6 +383,37 @@ export function trafficVerdict(r: TrafficSwitchResult, mode: RunMode): StepVerdi
         : { gatewayCheck: r.health.ok ? 'passed' : `failed (${r.health.httpStatus})` }),
       polls: r.polls,
     },
+  };
+}
+
+/**
+ * What a test VM cleanup (`hyperv.stopTestFailover`) found (issue 21 item 4): removed, already
+ * gone, or nothing to remove because the VM itself is not at the site (`NotFound`: no test VM can
+ * have been made from it). A cleanup problem is claimed only for a test VM that may exist.
+ */
+export function testVmCleanupResult(
+  stopped: { outcome: Outcome; output?: { removed: boolean } | undefined; error?: Problem | undefined },
+  description: string,
+  vm: string,
+): { outcome: Outcome; error?: Problem; detail: string } {
+  if (stopped.outcome === 'succeeded')
+    return {
+      outcome: 'succeeded',
+      detail:
+        stopped.output?.removed === true ? 'removed by the cleanup' : 'already gone (the step removed it)',
+    };
+  if (stopped.error?.code === 'NotFound')
+    return {
+      outcome: 'succeeded',
+      detail: `nothing to remove: ${vm} is not a replica VM at this site (NotFound), so no test VM was made from it`,
+    };
+  return {
+    outcome: 'failed',
+    error: {
+      code: 'CleanupFailed',
+      message: `${description} still exists: ${stopped.error?.message ?? stopped.outcome}`,
+    },
+    detail: `Stop-VMFailover did not succeed (${stopped.outcome})`,
   };
 }
 
