@@ -397,26 +397,10 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
       params: { vm: cleanup.action.vm },
       mode: 'drill',
     });
-    const ok = stopped.outcome === 'succeeded';
     report = r.cleanupEnded(
       report,
       cleanup.id,
-      ok
-        ? {
-            outcome: 'succeeded',
-            detail:
-              stopped.output?.removed === true
-                ? 'removed by the cleanup'
-                : 'already gone (the step removed it)',
-          }
-        : {
-            outcome: 'failed',
-            error: {
-              code: 'CleanupFailed',
-              message: `${cleanup.description} still exists: ${stopped.error?.message ?? stopped.outcome}`,
-            },
-            detail: `Stop-VMFailover did not succeed (${stopped.outcome})`,
-          },
+      steps.get().testVmCleanupResult(stopped, cleanup.description, cleanup.action.vm),
       now(),
     );
     yield* save();
