@@ -5,7 +5,7 @@ import type { StepEnded } from '../../shared/plans/run';
 import type { StepWork } from '../../shared/plans/steps';
 import type { PlanStep, RunMode } from '../../shared/plans/plan';
 import type { ClosedCommand, StopResult } from '../../shared/plans/stopWork';
-import type { Admission, PlanRequest } from '../../shared/plans/decisions';
+import type { Admission, PlanRequest, StepDecision } from '../../shared/plans/decisions';
 import { activityRef, orchestrationRef } from './refs';
 
 /**
@@ -22,6 +22,8 @@ export const plans = {
   decideFailover: 'decideFailover',
   /** `POST /api/runs/{runId}/cancel`. */
   cancelRun: 'cancelRun',
+  /** `POST /api/runs/{runId}/steps/{stepId}/{decision}` (done | abort): a manual step. */
+  decideManualStep: 'decideManualStep',
   /** `GET /api/runs?plan=&limit=`. */
   listRuns: 'listRuns',
   /** `GET /api/runs/{runId}/report` and `/report.html`. */
@@ -36,6 +38,8 @@ export const plans = {
   >('admitPlanStep'),
   /** The requests of a run not decided yet, in arrival order. */
   readPlanRequests: activityRef<{ runId: string; decided: string[] }, PlanRequest[]>('readPlanRequests'),
+  /** The decisions recorded on a manual step, in arrival order. */
+  readStepDecisions: activityRef<{ runId: string; stepId: string }, StepDecision[]>('readStepDecisions'),
   /** How a flow ended, from the task hub (its own output), not from any event. */
   readFlowEnd: activityRef<
     { instanceId: string; name: string },

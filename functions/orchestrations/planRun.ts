@@ -140,11 +140,12 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
     sha256 = (yield* call(context, names.writePlanReport, { runId: input.runId, change, final })).sha256;
     written = report;
   }
-  const status = (waitingFor: string) =>
+  const status = (waitingFor: string, extra: Record<string, unknown> = {}) =>
     progress(context, {
       phase: report.state,
       percent: report.percent,
       waitingFor,
+      ...extra,
       ...base,
       ...(report.currentGroup === undefined ? {} : { currentGroup: report.currentGroup }),
     });
@@ -342,8 +343,13 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         });
       let soon = false;
       while (stopping !== 'preempt' && r.runningSteps(report).length > 0) {
+        // A manual step waiting for a person shows its instructions and how to confirm it (issue 22 item 5).
+        const manual = r.waitingManualSteps(report);
         status(
-          `group ${gi + 1} of ${input.plan.groups.length} (${group.name}): ${r.runningSteps(report).join(', ')}`,
+          `group ${gi + 1} of ${input.plan.groups.length} (${group.name}): ${r.runningSteps(report).join(', ')}${
+            manual.text === '' ? '' : `; ${manual.text}`
+          }`,
+          manual.steps.length === 0 ? {} : { manualSteps: manual.steps },
         );
         const signal: PlanSignal | 'deadline' = yield* nextSignal(
           new Date(now().getTime() + (soon ? BELL_RECHECK_MS : RECHECK_MS)),

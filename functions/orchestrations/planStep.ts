@@ -3,7 +3,17 @@ import type { StepEnded } from '../../shared/plans/run';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { StepVerdict, StepWork } from '../../shared/plans/steps';
 import { publicError } from '../../shared/errors';
-import { call, finish, inputText, lazy, orchestration, progress, startSub, securityEvent } from '../kit';
+import {
+  call,
+  finish,
+  inputText,
+  lazy,
+  orchestration,
+  progress,
+  startSub,
+  securityEvent,
+  type Gen,
+} from '../kit';
 import { onprem } from '../names/onprem';
 import { plans as names } from '../names/plans';
 import { relay } from '../names/relay';
@@ -78,6 +88,10 @@ orchestration(names.planStep, {
     progress(context, { phase: 'preparing', percent: 0, stepId: step.id, kind: step.kind, mode });
     const work = yield* call(context, names.preparePlanStep, { step, mode });
     if (work.kind === 'refused') return done(s.refusedVerdict(work.error));
+    if (work.kind === 'manual') {
+      if (work.skip !== undefined) return done(s.manualSkippedVerdict(work.instructions, work.skip));
+      return done(yield* manualStep(context, input.runId, step, mode, work.instructions));
+    }
 
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
     // The child's id is known before it starts, so a timeout can stop it (and the flows under it).
@@ -120,12 +134,59 @@ orchestration(names.planStep, {
 });
 
 /**
+ * A manual step (issue 22 item 5): waits, with the instructions in its custom status, for a
+ * person's `done` or `abort`, at most the step's timeout. The route records the decision first;
+ * the bell only says "read the records", so a forged bell decides nothing (a security event). A
+ * decision recorded before the deadline whose bell is late still counts.
+ */
+function* manualStep(
+  context: OrchestrationContext,
+  runId: string,
+  step: PlanStep,
+  mode: RunMode,
+  instructions: string,
+): Gen<StepVerdict> {
+  const s = steps.get();
+  const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
+  const route = `/api/runs/${runId}/steps/${step.id}`;
+  const read = function* () {
+    const decisions = yield* call(context, names.readStepDecisions, { runId, stepId: step.id });
+    return s.decideManualStep(decisions);
+  };
+  for (;;) {
+    progress(context, {
+      phase: 'waitingForPerson',
+      percent: 10,
+      waitingFor: `a person to do this, then POST ${route}/done (or /abort) before ${deadline.toISOString()}: ${instructions.slice(0, 500)}`,
+      instructions: instructions.slice(0, 2000),
+      deadline: deadline.toISOString(),
+      done: `${route}/done`,
+      abort: `${route}/abort`,
+      stepId: step.id,
+      mode,
+    });
+    const bell = context.df.waitForExternalEvent(flow.get().STEP_SIGNAL);
+    const timer = context.df.createTimer(deadline);
+    const winner = yield context.df.Task.any([bell, timer]);
+    if (winner !== bell) return s.manualVerdict(step, instructions, yield* read());
+    timer.cancel();
+    const found = yield* read();
+    if (found !== undefined) return s.manualVerdict(step, instructions, found);
+    securityEvent(context, 'requestWithoutRecord', {
+      runId,
+      stepId: step.id,
+      reason: 'a bell for a manual step with no decision recorded was ignored',
+    });
+  }
+}
+
+/**
  * Starts the step's work as its sub-orchestration, called through its typed reference, and gives
  * the verdict on the result once the task completed (no cast: `startSub` types the result).
  */
 function startChild(
   context: OrchestrationContext,
-  work: Exclude<StepWork, { kind: 'refused' }>,
+  work: Exclude<StepWork, { kind: 'refused' | 'manual' }>,
   step: PlanStep,
   mode: RunMode,
   runId: string,

@@ -208,6 +208,8 @@ export function notCancellable(step: PlanStep, mode: RunMode, target: string | u
         : [
             `the legacy endpoint ${step.params.sipAddress}, if the agent was creating it, could not be cancelled: the agent has no cancel`,
           ];
+    case 'manual':
+      return [];
     case 'traffic.switch':
       return mode === 'drill'
         ? []
