@@ -40,6 +40,10 @@ export const plans = {
   readPlanRequests: activityRef<{ runId: string; decided: string[] }, PlanRequest[]>('readPlanRequests'),
   /** The decisions recorded on a manual step, in arrival order. */
   readStepDecisions: activityRef<{ runId: string; stepId: string }, StepDecision[]>('readStepDecisions'),
+  /** A cancelled or preempted run ends its manual steps waiting for a person (an `abort` by Lifeboat). */
+  abortManualSteps: activityRef<{ runId: string; stepIds: string[]; reason: string }, { rung: string[] }>(
+    'abortManualSteps',
+  ),
   /** How a flow ended, from the task hub (its own output), not from any event. */
   readFlowEnd: activityRef<
     { instanceId: string; name: string },

@@ -342,7 +342,26 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
           },
         });
       let soon = false;
+      let manualReleased = false;
+      /**
+       * A cancel or preemption does not wait for a person: manual steps waiting are aborted
+       * (issue 22 item 5). Only plans with manual steps take this path (a kind no run started
+       * before it could have, so no run in flight replays differently).
+       */
+      const releaseManual = function* (): Gen<void> {
+        const waiting = r.waitingManualSteps(report).all;
+        if (stopping === undefined || stopping === 'failed' || manualReleased || waiting.length === 0) return;
+        manualReleased = true;
+        yield* call(context, names.abortManualSteps, {
+          runId: input.runId,
+          stepIds: waiting,
+          reason: `the run is being ${stopping === 'preempt' ? 'preempted' : 'cancelled'}${
+            report.cancel?.by === undefined ? '' : ` by ${report.cancel.by}`
+          }`,
+        });
+      };
       while (stopping !== 'preempt' && r.runningSteps(report).length > 0) {
+        yield* releaseManual();
         // A manual step waiting for a person shows its instructions and how to confirm it (issue 22 item 5).
         const manual = r.waitingManualSteps(report);
         status(
@@ -369,6 +388,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
           if (stop !== undefined) stopping = stop;
         }
       }
+      yield* releaseManual();
     }
     // The same after the last group: a cancel (or preemption) recorded while it ran still counts.
     if (stopping === undefined) stopping = yield* decideRequests();

@@ -482,6 +482,8 @@ export function manualOf(
  * three, instructions cut at 500 characters, so the status stays far below its 16 KB limit.
  */
 export function waitingManualSteps(r: RunReport): {
+  /** Every manual step waiting, by id. */
+  all: string[];
   text: string;
   steps: { stepId: string; instructions: string; deadline?: string; done?: string; abort?: string }[];
 } {
@@ -499,7 +501,11 @@ export function waitingManualSteps(r: RunReport): {
         `manual step ${m.stepId} waits for a person (POST ${m.done ?? ''} or ${m.abort ?? ''} before ${m.deadline ?? '?'}): ${m.instructions}`,
     )
     .join('; ');
-  return { text: waiting.length > 3 ? `${text}; and ${waiting.length - 3} more` : text, steps };
+  return {
+    all: waiting.map((s) => s.id),
+    text: waiting.length > 3 ? `${text}; and ${waiting.length - 3} more` : text,
+    steps,
+  };
 }
 
 /** Whether a step's outcome counts as done (a drill's correct refusal of nothing is not success). */

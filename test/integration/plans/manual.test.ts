@@ -166,6 +166,25 @@ describe('a manual step in a failover', () => {
     expect(stepOf(report, 'pchat').status).toBe('skipped');
   }, 300_000);
 
+  it('a cancel does not wait for the person: the waiting step is aborted by Lifeboat with the reason', async () => {
+    const runId = await failover('manual');
+    await waitingAtManual(runId);
+    const cancel = await world.post(`/api/runs/${runId}/cancel`, { reason: 'wrong plan' }, as(world, 'alex'));
+    expect(cancel.status, JSON.stringify(cancel.json)).toBe(202);
+    // The step's timeout is 60 minutes; the run ends well before anyone confirms or the clock reaches it.
+    const end = await world.waitFor(runId, 120_000);
+    expect(end.output).toMatchObject({ state: 'cancelled' });
+    const report = (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
+    expect(stepOf(report, 'users-back')).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'ManualStepAborted' },
+    });
+    expect(stepOf(report, 'users-back').error?.message).toContain('cancelled');
+    expect(stepOf(report, 'pchat').status).not.toBe('ended');
+    // The person's late answer is refused: the step has ended.
+    expect((await decide(runId, 'done', 'alex')).status).toBe(409);
+  }, 300_000);
+
   it('no answer before its timeout ends it timedOut; a `continue` step lets the plan go on', async () => {
     const runId = await failover('manual-late');
     const end = await world.waitFor(runId, 120_000);
