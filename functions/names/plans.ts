@@ -4,7 +4,8 @@ import type { PlanStepInput, PlanRunResult, WritePlanReportInput } from '../../s
 import type { StepEnded } from '../../shared/plans/run';
 import type { StepWork } from '../../shared/plans/steps';
 import type { PlanStep, RunMode } from '../../shared/plans/plan';
-import type { Admission, PlanRequest } from '../../shared/plans/decisions';
+import type { ClosedCommand, StopResult } from '../../shared/plans/stopWork';
+import type { Admission, PlanRequest, StepDecision } from '../../shared/plans/decisions';
 import { activityRef, orchestrationRef } from './refs';
 
 /**
@@ -21,6 +22,8 @@ export const plans = {
   decideFailover: 'decideFailover',
   /** `POST /api/runs/{runId}/cancel`. */
   cancelRun: 'cancelRun',
+  /** `POST /api/runs/{runId}/steps/{stepId}/{decision}` (done | abort): a manual step. */
+  decideManualStep: 'decideManualStep',
   /** `GET /api/runs?plan=&limit=`. */
   listRuns: 'listRuns',
   /** `GET /api/runs/{runId}/report` and `/report.html`. */
@@ -35,6 +38,12 @@ export const plans = {
   >('admitPlanStep'),
   /** The requests of a run not decided yet, in arrival order. */
   readPlanRequests: activityRef<{ runId: string; decided: string[] }, PlanRequest[]>('readPlanRequests'),
+  /** The decisions recorded on a manual step, in arrival order. */
+  readStepDecisions: activityRef<{ runId: string; stepId: string }, StepDecision[]>('readStepDecisions'),
+  /** A cancelled or preempted run ends its manual steps waiting for a person (an `abort` by Lifeboat). */
+  abortManualSteps: activityRef<{ runId: string; stepIds: string[]; reason: string }, { rung: string[] }>(
+    'abortManualSteps',
+  ),
   /** How a flow ended, from the task hub (its own output), not from any event. */
   readFlowEnd: activityRef<
     { instanceId: string; name: string },
@@ -42,6 +51,11 @@ export const plans = {
   >('readFlowEnd'),
   planStep: orchestrationRef<PlanStepInput, StepEnded>('planStep'),
   preparePlanStep: activityRef<{ step: PlanStep; mode: RunMode }, StepWork>('preparePlanStep'),
+  /** A step that timed out: terminates its child flow and the flows under it, closes their agent commands. */
+  stopPlanStepWork: activityRef<
+    { childId: string; reason: string },
+    StopResult & { commands: ClosedCommand[] }
+  >('stopPlanStepWork'),
   writePlanReport: activityRef<WritePlanReportInput, { sha256: string }>('writePlanReport'),
   /** planRun 2.0: when each of the plan's sites last answered a heartbeat. */
   checkPlanSites: activityRef<{ sites: string[] }, { sites: { site: string; lastSeenAt?: string }[] }>(

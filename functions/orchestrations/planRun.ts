@@ -140,11 +140,12 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
     sha256 = (yield* call(context, names.writePlanReport, { runId: input.runId, change, final })).sha256;
     written = report;
   }
-  const status = (waitingFor: string) =>
+  const status = (waitingFor: string, extra: Record<string, unknown> = {}) =>
     progress(context, {
       phase: report.state,
       percent: report.percent,
       waitingFor,
+      ...extra,
       ...base,
       ...(report.currentGroup === undefined ? {} : { currentGroup: report.currentGroup }),
     });
@@ -341,9 +342,33 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
           },
         });
       let soon = false;
+      let manualReleased = false;
+      /**
+       * A cancel or preemption does not wait for a person: manual steps waiting are aborted
+       * (issue 22 item 5). Only plans with manual steps take this path (a kind no run started
+       * before it could have, so no run in flight replays differently).
+       */
+      const releaseManual = function* (): Gen<void> {
+        const waiting = r.waitingManualSteps(report).all;
+        if (stopping === undefined || stopping === 'failed' || manualReleased || waiting.length === 0) return;
+        manualReleased = true;
+        yield* call(context, names.abortManualSteps, {
+          runId: input.runId,
+          stepIds: waiting,
+          reason: `the run is being ${stopping === 'preempt' ? 'preempted' : 'cancelled'}${
+            report.cancel?.by === undefined ? '' : ` by ${report.cancel.by}`
+          }`,
+        });
+      };
       while (stopping !== 'preempt' && r.runningSteps(report).length > 0) {
+        yield* releaseManual();
+        // A manual step waiting for a person shows its instructions and how to confirm it (issue 22 item 5).
+        const manual = r.waitingManualSteps(report);
         status(
-          `group ${gi + 1} of ${input.plan.groups.length} (${group.name}): ${r.runningSteps(report).join(', ')}`,
+          `group ${gi + 1} of ${input.plan.groups.length} (${group.name}): ${r.runningSteps(report).join(', ')}${
+            manual.text === '' ? '' : `; ${manual.text}`
+          }`,
+          manual.steps.length === 0 ? {} : { manualSteps: manual.steps },
         );
         const signal: PlanSignal | 'deadline' = yield* nextSignal(
           new Date(now().getTime() + (soon ? BELL_RECHECK_MS : RECHECK_MS)),
@@ -363,6 +388,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
           if (stop !== undefined) stopping = stop;
         }
       }
+      yield* releaseManual();
     }
     // The same after the last group: a cancel (or preemption) recorded while it ran still counts.
     if (stopping === undefined) stopping = yield* decideRequests();
@@ -397,26 +423,10 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
       params: { vm: cleanup.action.vm },
       mode: 'drill',
     });
-    const ok = stopped.outcome === 'succeeded';
     report = r.cleanupEnded(
       report,
       cleanup.id,
-      ok
-        ? {
-            outcome: 'succeeded',
-            detail:
-              stopped.output?.removed === true
-                ? 'removed by the cleanup'
-                : 'already gone (the step removed it)',
-          }
-        : {
-            outcome: 'failed',
-            error: {
-              code: 'CleanupFailed',
-              message: `${cleanup.description} still exists: ${stopped.error?.message ?? stopped.outcome}`,
-            },
-            detail: `Stop-VMFailover did not succeed (${stopped.outcome})`,
-          },
+      steps.get().testVmCleanupResult(stopped, cleanup.description, cleanup.action.vm),
       now(),
     );
     yield* save();

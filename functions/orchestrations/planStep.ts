@@ -2,7 +2,18 @@ import type { PlanStep, RunMode } from '../../shared/plans/plan';
 import type { StepEnded } from '../../shared/plans/run';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { StepVerdict, StepWork } from '../../shared/plans/steps';
-import { call, finish, inputText, lazy, orchestration, progress, startSub, securityEvent } from '../kit';
+import { publicError } from '../../shared/errors';
+import {
+  call,
+  finish,
+  inputText,
+  lazy,
+  orchestration,
+  progress,
+  startSub,
+  securityEvent,
+  type Gen,
+} from '../kit';
 import { onprem } from '../names/onprem';
 import { plans as names } from '../names/plans';
 import { relay } from '../names/relay';
@@ -19,11 +30,12 @@ import { traffic } from '../names/traffic';
 
 const flow = lazy(() => import('../../shared/plans/flow'));
 const steps = lazy(() => import('../../shared/plans/steps'));
+const stop = lazy(() => import('../../shared/plans/stopWork'));
 
 const EVENT = 'lifeboat.plans.step';
 
 orchestration(names.planStep, {
-  uses: [flow, steps],
+  uses: [flow, steps, stop],
   input: () => flow.get().planStepInputSchema,
   event: EVENT,
   ended: (ending, raw) => {
@@ -76,9 +88,15 @@ orchestration(names.planStep, {
     progress(context, { phase: 'preparing', percent: 0, stepId: step.id, kind: step.kind, mode });
     const work = yield* call(context, names.preparePlanStep, { step, mode });
     if (work.kind === 'refused') return done(s.refusedVerdict(work.error));
+    if (work.kind === 'manual') {
+      if (work.skip !== undefined) return done(s.manualSkippedVerdict(work.instructions, work.skip));
+      return done(yield* manualStep(context, input.runId, step, mode, work.instructions));
+    }
 
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
-    const child = startChild(context, work, step, mode, input.runId);
+    // The child's id is known before it starts, so a timeout can stop it (and the flows under it).
+    const childId = s.childInstanceId(work, context.df.instanceId);
+    const child = startChild(context, work, step, mode, input.runId, childId);
     progress(context, {
       phase: 'running',
       percent: 10,
@@ -89,20 +107,78 @@ orchestration(names.planStep, {
     // Raced once (never re-yielded in a new Task.any: azure-functions-durable-js#574).
     const timer = context.df.createTimer(deadline);
     const winner = yield context.df.Task.any([child.task, timer]);
-    if (winner !== child.task)
-      return done({
-        outcome: 'timedOut',
-        error: {
-          code: 'StepTimedOut',
-          message: `${step.id}: not done after ${step.timeoutMinutes} minutes (the step's timeout)`,
-        },
-        summary: `no result within ${step.timeoutMinutes} minutes`,
-        evidence: {},
+    if (winner !== child.task) {
+      // Timed out: stop the child and every flow under it (issue 21 item 3), and say what goes on.
+      // Its later end (Terminated) is a completion of a task this race already left: never read.
+      progress(context, {
+        phase: 'stopping',
+        percent: 90,
+        waitingFor: `the stop of ${childId}`,
+        stepId: step.id,
       });
+      const target = work.kind === 'restore' ? work.target : undefined;
+      let stopped;
+      try {
+        stopped = yield* call(context, names.stopPlanStepWork, {
+          childId,
+          reason: `plan run ${input.runId}: step ${step.id} timed out after ${step.timeoutMinutes} minutes`,
+        });
+      } catch (error) {
+        return done(stop.get().timedOutVerdict(step, mode, target, { error: publicError(error).message }));
+      }
+      return done(stop.get().timedOutVerdict(step, mode, target, stopped));
+    }
     timer.cancel();
     return done(child.verdict());
   },
 });
+
+/**
+ * A manual step (issue 22 item 5): waits, with the instructions in its custom status, for a
+ * person's `done` or `abort`, at most the step's timeout. The route records the decision first;
+ * the bell only says "read the records", so a forged bell decides nothing (a security event). A
+ * decision recorded before the deadline whose bell is late still counts.
+ */
+function* manualStep(
+  context: OrchestrationContext,
+  runId: string,
+  step: PlanStep,
+  mode: RunMode,
+  instructions: string,
+): Gen<StepVerdict> {
+  const s = steps.get();
+  const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
+  const route = `/api/runs/${runId}/steps/${step.id}`;
+  const read = function* () {
+    const decisions = yield* call(context, names.readStepDecisions, { runId, stepId: step.id });
+    return s.decideManualStep(decisions);
+  };
+  for (;;) {
+    progress(context, {
+      phase: 'waitingForPerson',
+      percent: 10,
+      waitingFor: `a person to do this, then POST ${route}/done (or /abort) before ${deadline.toISOString()}: ${instructions.slice(0, 500)}`,
+      instructions: instructions.slice(0, 2000),
+      deadline: deadline.toISOString(),
+      done: `${route}/done`,
+      abort: `${route}/abort`,
+      stepId: step.id,
+      mode,
+    });
+    const bell = context.df.waitForExternalEvent(flow.get().STEP_SIGNAL);
+    const timer = context.df.createTimer(deadline);
+    const winner = yield context.df.Task.any([bell, timer]);
+    if (winner !== bell) return s.manualVerdict(step, instructions, yield* read());
+    timer.cancel();
+    const found = yield* read();
+    if (found !== undefined) return s.manualVerdict(step, instructions, found);
+    securityEvent(context, 'requestWithoutRecord', {
+      runId,
+      stepId: step.id,
+      reason: 'a bell for a manual step with no decision recorded was ignored',
+    });
+  }
+}
 
 /**
  * Starts the step's work as its sub-orchestration, called through its typed reference, and gives
@@ -110,32 +186,33 @@ orchestration(names.planStep, {
  */
 function startChild(
   context: OrchestrationContext,
-  work: Exclude<StepWork, { kind: 'refused' }>,
+  work: Exclude<StepWork, { kind: 'refused' | 'manual' }>,
   step: PlanStep,
   mode: RunMode,
   runId: string,
+  childId: string,
 ): { task: Task; verdict: () => StepVerdict } {
   const s = steps.get();
   switch (work.kind) {
     case 'restore': {
-      const t = startSub(context, restore.restoreApim, work.input, work.instanceId);
+      const t = startSub(context, restore.restoreApim, work.input, childId);
       return { task: t.task, verdict: () => s.restoreVerdict(t.result(), work.target) };
     }
     case 'lyncSync': {
-      const t = startSub(context, onprem.lyncConferenceRestore, work.input);
+      const t = startSub(context, onprem.lyncConferenceRestore, work.input, childId);
       return { task: t.task, verdict: () => s.lyncSyncVerdict(t.result()) };
     }
     case 'vms': {
-      const t = startSub(context, onprem.vmFailback, work.input);
+      const t = startSub(context, onprem.vmFailback, work.input, childId);
       return { task: t.task, verdict: () => s.vmsVerdict(t.result(), mode) };
     }
     case 'command': {
-      const t = startSub(context, relay.runAgentCommand, work.input);
+      const t = startSub(context, relay.runAgentCommand, work.input, childId);
       return { task: t.task, verdict: () => s.commandVerdict(step, t.result()) };
     }
     case 'traffic': {
       const { kind: _, ...rest } = work;
-      const t = startSub(context, traffic.trafficSwitch, { runId, stepId: step.id, ...rest });
+      const t = startSub(context, traffic.trafficSwitch, { runId, stepId: step.id, ...rest }, childId);
       return { task: t.task, verdict: () => s.trafficVerdict(t.result(), mode) };
     }
   }

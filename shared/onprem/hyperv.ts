@@ -198,7 +198,7 @@ export function testFailoverOutcome(args: {
       polls: args.polls,
       testVm: { name, created: false, removed: false },
       outcome: start.outcome,
-      error: start.error,
+      error: { code: 'NotFound', message: `${vm} is not a replica VM at this site (${start.error.message})` },
     };
   const removed = stop.outcome === 'succeeded' && stop.output !== undefined ? stop.output.removed : null;
   const stopped = removed !== null;
@@ -297,12 +297,15 @@ export function summariseFailback(
               action === 'testFailover' ? 'not test-failed-over and cleaned up' : 'not failed back'
             }: ${notOk
               .slice(0, 5)
-              .map((v) => `${v.vm} ${v.outcome}${v.error ? ` (${v.error.code})` : ''}`)
+              .map((v) => `${v.vm} ${v.outcome}${v.error ? ` (${reasonOf(v.error)})` : ''}`)
               .join(', ')}${notOk.length > 5 ? ', …' : ''}`,
           },
         }),
   };
 }
+
+/** A VM's failure code as the summary names it; an unknown VM says what it is not (issue 21 item 4). */
+const reasonOf = (e: Problem) => (e.code === 'NotFound' ? 'NotFound: not a replica VM at this site' : e.code);
 
 /**
  * How long a fan-out waits for its VMs' reports before calling the missing ones timed out: every

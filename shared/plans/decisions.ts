@@ -18,7 +18,7 @@ import { alertReportSchema, planRunStartSchema, type ParsedPlanRunInput, type Pl
  *   written by the authenticated route (who, when, what), append-only and never overwritten; the
  *   external event only rings the bell, and the run reads the records itself, in arrival order.
  * Layout, in container `lifeboat-plans`: `tickets/<runId>.json`, `tickets/<runId>.claim.json`,
- * `requests/<runId>/<stamp>-<id>.json`.
+ * `requests/<runId>/<stamp>-<id>.json`, `step-decisions/<runId>/<stepId>/<stamp>-<id>.json` (manual steps).
  */
 
 // ------------------------------------------------------------------------------------------------
@@ -244,11 +244,35 @@ export interface RequestBell {
   id: string;
 }
 
+// ------------------------------------------------------------------------------------------------
+// Manual steps (issue 22 item 5): `done` or `abort`, recorded by the route like any request
+
+export const STEP_DECISIONS = ['done', 'abort'] as const;
+export type StepDecisionKind = (typeof STEP_DECISIONS)[number];
+
+/**
+ * A person's decision on a manual step, as the authenticated route recorded it (create-only,
+ * under its own prefix so a run's request listing never reads it). The bell on the step's
+ * instance carries only its id; the step reads the records itself.
+ */
+export const stepDecisionSchema = z.strictObject({
+  id: z.string().regex(/^\d{8}T\d{9}Z-[a-z0-9]{1,32}$/),
+  runId: z.string().min(1).max(200),
+  stepId: z.string().min(1).max(40),
+  decision: z.enum(STEP_DECISIONS),
+  by: actorSchema,
+  at: z.string().max(40),
+  comment: z.string().max(500).optional(),
+});
+export type StepDecision = z.infer<typeof stepDecisionSchema>;
+
 const paths = {
   ticket: (runId: string) => `tickets/${runId}.json`,
   claim: (runId: string) => `tickets/${runId}.claim.json`,
   requests: (runId: string) => `requests/${runId}/`,
   request: (runId: string, id: string) => `requests/${runId}/${id}.json`,
+  stepDecisions: (runId: string, stepId: string) => `step-decisions/${runId}/${stepId}/`,
+  stepDecision: (runId: string, stepId: string, id: string) => `step-decisions/${runId}/${stepId}/${id}.json`,
 } as const;
 
 /** Tickets and requests in storage. Every write is create-only (If-None-Match: *). */
@@ -263,6 +287,10 @@ export interface PlanRecords {
    * decided: not downloaded again) and records that do not parse.
    */
   listRequests(runId: string, skip?: ReadonlySet<string>): Promise<PlanRequest[]>;
+  /** Records a decision on a manual step (create-only). */
+  writeStepDecision(decision: StepDecision): Promise<void>;
+  /** The decisions on a manual step, in arrival order; records that do not parse are left out. */
+  listStepDecisions(runId: string, stepId: string): Promise<StepDecision[]>;
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -361,6 +389,39 @@ export function createPlanRecords(container: ContainerClient): PlanRecords {
       }
       return out;
     },
+    async writeStepDecision(decision) {
+      if (!(await create(paths.stepDecision(decision.runId, decision.stepId, decision.id), decision)))
+        throw new TransientError(
+          `decision ${decision.id} on ${decision.runId}/${decision.stepId} already exists`,
+          {
+            code: 'RequestExists',
+          },
+        );
+    },
+    async listStepDecisions(runId, stepId) {
+      await ensure();
+      const names: string[] = [];
+      const prefix = paths.stepDecisions(runId, stepId);
+      try {
+        for await (const blob of container.listBlobsFlat({ prefix })) names.push(blob.name);
+      } catch (error) {
+        throw unavailable(`listing the decisions on ${runId}/${stepId}`, error);
+      }
+      names.sort();
+      const out: StepDecision[] = [];
+      // At most a hundred: a step is decided by its first; the rest are only kept as ignored.
+      for (const name of names.slice(0, 100)) {
+        const decision = parseOr(stepDecisionSchema, await read(name));
+        if (
+          decision !== undefined &&
+          decision.runId === runId &&
+          decision.stepId === stepId &&
+          name === paths.stepDecision(runId, stepId, decision.id)
+        )
+          out.push(decision);
+      }
+      return out;
+    },
   };
 }
 
@@ -375,6 +436,28 @@ export async function sendRequest(
   await records.writeRequest(request);
   const bell: RequestBell = { type: 'request', id: request.id };
   await ring(() => client.raiseEvent(request.runId, event, bell));
+}
+
+/**
+ * Records a decision on a manual step, then rings the step's bell (the event carries only the
+ * id). `gone`: the step's flow had ended meanwhile (the record stays, and decides nothing).
+ */
+export async function sendStepDecision(
+  client: { raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void> },
+  records: PlanRecords,
+  decision: StepDecision,
+  event: string,
+): Promise<'rung' | 'gone'> {
+  await records.writeStepDecision(decision);
+  const bell: RequestBell = { type: 'request', id: decision.id };
+  try {
+    await client.raiseEvent(`${decision.runId}-step-${decision.stepId}`, event, bell);
+    return 'rung';
+  } catch (error) {
+    // durable-functions rejects a 404 (no such instance); a 410 (it has ended) resolves quietly.
+    if (/No instance with ID/.test(String(error))) return 'gone';
+    throw error;
+  }
 }
 
 export type { PlanRunStart };

@@ -10,6 +10,9 @@ import type { RunReport } from './report';
  * ./run.ts): a step child's input, the report write, and the run's result.
  */
 
+/** The one event a step hears: a manual step's bell (its decision is a record the route wrote). */
+export const STEP_SIGNAL = 'signal';
+
 /** Input of `planStep`: one step of one run, started by the run and reporting back to it. */
 export const planStepInputSchema = z.strictObject({
   runId: z.string().min(1).max(200),

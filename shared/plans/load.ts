@@ -129,6 +129,8 @@ function crossCheck(value: unknown, context: PlanCheckContext): { problems: stri
     }
     // A traffic switch names its profile by ARM id; the profile is read when the step runs.
     if (step.kind === 'traffic.switch') continue;
+    // A manual step touches nothing: a person acts, and an Approver confirms.
+    if (step.kind === 'manual') continue;
     if (!context.sites.some((s) => sameName(s, step.params.site)))
       problems.push(`${at('site')}: "${step.params.site}" is not in LIFEBOAT_RELAY_SITES`);
     if (step.kind === 'hyperv.failback') {

@@ -37,6 +37,18 @@ const serviceNameSchema = z
     error: 'must be an API Management service name (letters, digits and hyphens, starting with a letter)',
   });
 
+/** Whether text holds a control character other than tab, line feed and carriage return. */
+function hasControlCharacters(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 127) return true;
+  }
+  return false;
+}
+
+/** The longest instructions a manual step may carry. */
+export const MAX_INSTRUCTIONS = 2000;
+
 const common = {
   /** Unique in the plan: runs are compared step by step through it. */
   id: stepIdSchema,
@@ -102,10 +114,29 @@ export const stepSchema = z.discriminatedUnion(
       ...common,
       params: trafficTargetSchema,
     }),
+    // A manual action (issue 22 item 5; Azure Site Recovery's recovery plans have them, recovery.md):
+    // the run waits until an Approver confirms `done` or `abort`, at most the step's timeout.
+    z.strictObject({
+      kind: z.literal('manual'),
+      ...common,
+      params: z.strictObject({
+        /** What the person does, shown in the run's status, its JSON and its report. */
+        instructions: z
+          .string({ error: 'must be a string' })
+          .trim()
+          .min(1, { error: 'must not be empty' })
+          .max(MAX_INSTRUCTIONS, { error: `must be at most ${MAX_INSTRUCTIONS} characters` })
+          .refine((text) => !hasControlCharacters(text), {
+            error: 'must not contain control characters (line breaks and tabs are allowed)',
+          }),
+        /** In a drill: `skip` (the default: shown, not waited for) or `wait` (rehearse it: wait for done/abort). */
+        drill: z.enum(['skip', 'wait'], { error: 'must be "skip" or "wait"' }).default('skip'),
+      }),
+    }),
   ],
   {
     error:
-      'kind must be one of apim.restore, lync.conferenceRestore, hyperv.failback, pchat.legacyEndpoint, traffic.switch',
+      'kind must be one of apim.restore, lync.conferenceRestore, hyperv.failback, pchat.legacyEndpoint, traffic.switch, manual',
   },
 );
 export type PlanStep = z.output<typeof stepSchema>;
@@ -116,6 +147,7 @@ export const STEP_KINDS = [
   'hyperv.failback',
   'pchat.legacyEndpoint',
   'traffic.switch',
+  'manual',
 ] as const satisfies readonly StepKind[];
 
 /** Alert severities, most severe first (Azure Monitor common alert schema). */

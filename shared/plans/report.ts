@@ -57,6 +57,22 @@ export interface StepReport {
   summary?: string;
   /** Kind-specific evidence (backup used and its age, verification differences, VM states, Lync statuses, endpoint read). No secrets. */
   evidence?: Record<string, unknown>;
+  /** Why a step was skipped by design (a drill skips a manual step), with status `skipped`. */
+  skipped?: string;
+  /** A manual step (issue 22 item 5): what the person does, and how and until when to confirm it. */
+  manual?: ManualStepReport;
+}
+
+/** A manual step as the run shows it while it waits (and keeps after). */
+export interface ManualStepReport {
+  instructions: string;
+  /** Whether the run waits for a person here (false: a drill skips it). */
+  waits: boolean;
+  /** Until when a person can confirm (the step's timeout). */
+  deadline?: string;
+  /** The routes that confirm it (Lifeboat.Approver; a drill's: Lifeboat.Operator). */
+  done?: string;
+  abort?: string;
 }
 
 /** A cleanup registered by a step that creates something (a test VM), and what became of it. */
@@ -189,7 +205,7 @@ export interface RunReport {
 
 /** One wait of a run on something outside it; `to` is missing while it lasts. */
 export interface WaitReport {
-  kind: 'approval' | 'preemptedDrill';
+  kind: 'approval' | 'preemptedDrill' | 'manualStep';
   /** What it waited for, in words (who may approve, which drill). */
   what: string;
   from: string;

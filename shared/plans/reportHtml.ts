@@ -1,6 +1,6 @@
 import type { Outcome, Problem } from '../outcome';
 import type { RunMode } from './plan';
-import type { CleanupReport, RunReport, RunState, StepReport } from './report';
+import type { CleanupReport, RunReport, RunState, StepReport, WaitReport } from './report';
 import { isFinalState } from './report';
 
 /**
@@ -237,7 +237,7 @@ function objective(
 function objectives(report: RunReport): string {
   const waited = (report.waits ?? []).map((w) => {
     const ms = (parse(w.to ?? report.writtenAt) ?? 0) - (parse(w.from) ?? 0);
-    return `${esc(w.kind === 'approval' ? 'approval' : 'preempted drill')}: ${esc(duration(Math.max(0, ms)))}${w.to === undefined ? ' so far' : ''} waiting for ${esc(w.what)}`;
+    return `${esc(waitLabel(w.kind))}: ${esc(duration(Math.max(0, ms)))}${w.to === undefined ? ' so far' : ''} waiting for ${esc(w.what)}`;
   });
   const rtoNote = `<p class="small">From ${time(report.rtoStartAt)} to the last required step verified${
     waited.length === 0 ? '' : `, including the waits: ${waited.join('; ')}`
@@ -357,7 +357,7 @@ function timeline(report: RunReport): string {
   const waitRows = waits.map(({ w, from, to }) => {
     const left = pct(from ?? t0);
     const width = Math.max(pct(to) - left, 0.6);
-    const label = `<span class="tl-name">waiting: ${esc(w.kind === 'approval' ? 'approval' : 'preempted drill')}</span>`;
+    const label = `<span class="tl-name">waiting: ${esc(waitLabel(w.kind))}</span>`;
     const bar = `<span class="bar neutral" style="left:${left.toFixed(2)}%;width:${Math.min(width, 100 - left).toFixed(2)}%"></span>`;
     const info = `${duration(Math.max(0, to - (from ?? to)))}${w.to === undefined ? ' so far' : ''}`;
     return `<li class="tl-row" title="${esc(w.what)}">${label}<span class="tl-track">${bar}</span><span class="tl-dur">${info}</span></li>`;
@@ -399,10 +399,29 @@ function step(s: StepReport, now: number): string {
     '</h4>',
     `<p class="small">${esc(s.target)} · ${when} · on failure: ${esc(s.onFailure)} · timeout ${esc(String(s.timeoutMinutes))} min</p>`,
     s.summary !== undefined ? `<p>${esc(s.summary)}</p>` : '',
+    manual(s),
     problem(s.error),
     evidence,
     '</article>',
   ].join('');
+}
+
+/** A wait's kind in words. */
+function waitLabel(kind: WaitReport['kind']): string {
+  return kind === 'approval' ? 'approval' : kind === 'manualStep' ? 'manual step' : 'preempted drill';
+}
+
+/** A manual step's instructions, and while it waits, how and until when to confirm it. */
+function manual(s: StepReport): string {
+  if (s.manual === undefined) return '';
+  const m = s.manual;
+  const waiting =
+    s.status === 'running' && m.waits && m.done !== undefined && m.abort !== undefined
+      ? `<p class="small">Waiting for a person until ${m.deadline === undefined ? '?' : time(m.deadline)}: <code>POST ${esc(m.done)}</code> or <code>POST ${esc(m.abort)}</code></p>`
+      : '';
+  return `<blockquote class="instructions">${esc(m.instructions)}</blockquote>${waiting}${
+    s.skipped === undefined ? '' : `<p class="small">Skipped: ${esc(s.skipped)}</p>`
+  }`;
 }
 
 /** `backupTakenAt` → `backup taken at`; `vmName` → `vm name`; other keys as they are. */
@@ -543,6 +562,7 @@ const CSS = [
   '.step.ok{border-left-color:var(--ok)}.step.bad{border-left-color:var(--bad)}.step.warn{border-left-color:var(--warn)}',
   '.step.neutral{border-left-color:var(--neutral)}.step p{margin:.25rem 0}',
   'details summary{cursor:pointer;color:#57606a;font-size:.9rem}',
+  'blockquote.instructions{white-space:pre-wrap;margin:.5rem 0;padding:.5rem .75rem;border-left:3px solid #9a6700;background:#fff8c5}',
   '.scroll{overflow-x:auto;max-width:100%}',
   'table{border-collapse:collapse;font-size:.9rem;background:#fff}th,td{border:1px solid var(--line);padding:3px 6px;text-align:left;vertical-align:top}',
   '.lbl{display:none}th,td{overflow-wrap:normal}th{background:#f6f8fa}ol.ev-list{margin:0;padding-left:1.3em}',

@@ -13,6 +13,7 @@ import type {
   AlertReport,
   ApprovalReport,
   CleanupReport,
+  ManualStepReport,
   RequestReport,
   RunReport,
   RunSummary,
@@ -91,6 +92,8 @@ export interface StepEnded {
   evidence: Record<string, unknown>;
   /** The recovery point the step restored (backup takenAt), for the RPO achieved. */
   recoveryPointAt?: string;
+  /** Skipped by design, and why (a drill skips a manual step): the step counts as not needed. */
+  skipped?: string;
   startedAt: string;
   endedAt: string;
 }
@@ -117,6 +120,7 @@ export const stepEndedSchema = z.object({
   summary: z.string(),
   evidence: z.record(z.string(), z.unknown()),
   recoveryPointAt: z.string().optional(),
+  skipped: z.string().max(500).optional(),
   startedAt: z.string(),
   endedAt: z.string(),
 });
@@ -140,6 +144,10 @@ export function stepTarget(step: PlanStep): string {
       return `${step.params.site}: ${step.params.sipAddress} → ${step.params.poolFqdn}`;
     case 'traffic.switch':
       return `${step.params.profile.split('/').at(-1) ?? ''}: ${step.params.primary} → ${step.params.standby}`;
+    case 'manual': {
+      const first = step.params.instructions.split('\n')[0] ?? '';
+      return `a person: ${first.length > 80 ? `${first.slice(0, 79)}…` : first}`;
+    }
   }
 }
 
@@ -230,21 +238,28 @@ export function decided(r: RunReport, approval: ApprovalReport): RunReport {
 /** The run waiting for something outside it (a wait of the same kind already open is kept). */
 export function waitStarted(r: RunReport, kind: WaitReport['kind'], what: string, now: Date): RunReport {
   const waits = r.waits ?? [];
-  if (waits.some((w) => w.kind === kind && w.to === undefined)) return r;
+  // One open wait per kind, and per manual step (they may wait side by side in a group).
+  if (waits.some((w) => w.kind === kind && w.to === undefined && (kind !== 'manualStep' || w.what === what)))
+    return r;
   return { ...r, waits: [...waits, { kind, what, from: now.toISOString() }] };
 }
 
-/** The run's open waits of `kind` (every kind when omitted) ended at `now`. */
-export function waitEnded(r: RunReport, now: Date, kind?: WaitReport['kind']): RunReport {
+/** The run's open waits of `kind` (every kind when omitted; only the one for `what` when given) ended at `now`. */
+export function waitEnded(r: RunReport, now: Date, kind?: WaitReport['kind'], what?: string): RunReport {
   if (r.waits === undefined) return r;
   const to = now.toISOString();
   return {
     ...r,
     waits: r.waits.map((w) =>
-      w.to === undefined && (kind === undefined || w.kind === kind) ? { ...w, to } : w,
+      w.to === undefined && (kind === undefined || w.kind === kind) && (what === undefined || w.what === what)
+        ? { ...w, to }
+        : w,
     ),
   };
 }
+
+/** What a manual step's wait is called on the timeline. */
+const manualWait = (stepId: string) => `a person to confirm manual step ${stepId}`;
 
 /** The run with an alert attached (the same alert id and condition is attached once). */
 export function withAlert(r: RunReport, alert: AlertReport | z.infer<typeof alertReportSchema>): RunReport {
@@ -431,9 +446,66 @@ export function groupStarted(r: RunReport, plan: Plan, gi: number, now: Date): R
       ...next,
       cleanup: [...next.cleanup, ...cleanupsFor(step, r.mode, now).filter((c) => !known.has(c.id))],
     };
-    next = mapStep(next, step.id, (s) => ({ ...s, status: 'running', startedAt: at }));
+    const manual = step.kind === 'manual' ? manualOf(r.runId, r.mode, step, now) : undefined;
+    if (manual?.waits === true) next = waitStarted(next, 'manualStep', manualWait(step.id), now);
+    next = mapStep(next, step.id, (s) => ({
+      ...s,
+      status: 'running',
+      startedAt: at,
+      ...(manual === undefined ? {} : { manual }),
+    }));
   }
   return { ...next, percent: percentOf(next) };
+}
+
+/** What the run shows of a manual step when it starts: the instructions, and whether and how it waits. */
+export function manualOf(
+  runId: string,
+  mode: RunMode,
+  step: Extract<PlanStep, { kind: 'manual' }>,
+  now: Date,
+): ManualStepReport {
+  const waits = mode === 'failover' || step.params.drill === 'wait';
+  if (!waits) return { instructions: step.params.instructions, waits };
+  const route = `/api/runs/${runId}/steps/${step.id}`;
+  return {
+    instructions: step.params.instructions,
+    waits,
+    deadline: new Date(now.getTime() + step.timeoutMinutes * 60_000).toISOString(),
+    done: `${route}/done`,
+    abort: `${route}/abort`,
+  };
+}
+
+/**
+ * The manual steps of a run waiting for a person now, for the run's custom status (pure): at most
+ * three, instructions cut at 500 characters, so the status stays far below its 16 KB limit.
+ */
+export function waitingManualSteps(r: RunReport): {
+  /** Every manual step waiting, by id. */
+  all: string[];
+  text: string;
+  steps: { stepId: string; instructions: string; deadline?: string; done?: string; abort?: string }[];
+} {
+  const waiting = allSteps(r).filter((s) => s.status === 'running' && s.manual?.waits === true);
+  const steps = waiting.slice(0, 3).map((s) => ({
+    stepId: s.id,
+    instructions: s.manual!.instructions.slice(0, 500),
+    ...(s.manual?.deadline === undefined ? {} : { deadline: s.manual.deadline }),
+    ...(s.manual?.done === undefined ? {} : { done: s.manual.done }),
+    ...(s.manual?.abort === undefined ? {} : { abort: s.manual.abort }),
+  }));
+  const text = steps
+    .map(
+      (m) =>
+        `manual step ${m.stepId} waits for a person (POST ${m.done ?? ''} or ${m.abort ?? ''} before ${m.deadline ?? '?'}): ${m.instructions}`,
+    )
+    .join('; ');
+  return {
+    all: waiting.map((s) => s.id),
+    text: waiting.length > 3 ? `${text}; and ${waiting.length - 3} more` : text,
+    steps,
+  };
 }
 
 /** Whether a step's outcome counts as done (a drill's correct refusal of nothing is not success). */
@@ -449,7 +521,24 @@ export function stepEnded(
   const step = allSteps(r).find((s) => s.id === ended.stepId);
   if (step === undefined || step.status !== 'running') return { report: r, stop: false };
   const durationMs = Math.max(0, Date.parse(ended.endedAt) - Date.parse(step.startedAt ?? ended.startedAt));
-  const next = mapStep(r, ended.stepId, (s) => ({
+  const base =
+    step.manual?.waits === true
+      ? waitEnded(r, new Date(ended.endedAt), 'manualStep', manualWait(step.id))
+      : r;
+  const why = ended.skipped;
+  if (why !== undefined) {
+    // Skipped by design: no outcome, never a failure.
+    const skipped = mapStep(base, ended.stepId, (s) => ({
+      ...s,
+      status: 'skipped',
+      skipped: why,
+      endedAt: ended.endedAt,
+      summary: ended.summary,
+      evidence: ended.evidence,
+    }));
+    return { report: { ...skipped, percent: percentOf(skipped) }, stop: false };
+  }
+  const next = mapStep(base, ended.stepId, (s) => ({
     ...s,
     status: 'ended',
     outcome: ended.outcome,
@@ -535,7 +624,8 @@ const minutesBetween = (from: string, to: string) =>
  */
 export function finalReport(r: RunReport, now: Date): RunReport {
   const at = now.toISOString();
-  const steps = allSteps(r);
+  // A step skipped by design (a drill's manual step) is not part of what the run had to do.
+  const steps = allSteps(r).filter((s) => s.skipped === undefined);
   const ended = steps.filter((s) => s.status === 'ended');
   const bad = ended.filter((s) => !stepSucceeded(s.outcome ?? 'failed'));
   const cleanupBad = r.cleanup.filter((c) => c.status !== 'ended' || c.outcome !== 'succeeded');

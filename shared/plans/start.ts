@@ -356,3 +356,35 @@ export function checkApproval(
     };
   return { ok: true };
 }
+
+/**
+ * Whether a manual step of `report` can be decided now (pure; issue 22 item 5): the step exists
+ * and is a manual step, the run is running (not ended or cancelling), and the step is waiting for
+ * a person (a drill's skipped manual step never is). The role is the route's check: a failover's
+ * manual step needs Lifeboat.Approver, a drill's Lifeboat.Operator.
+ */
+export function checkManualDecision(
+  report: RunReport,
+  stepId: string,
+):
+  | { ok: true; role: 'approver' | 'operator' }
+  | { ok: false; status: 404 | 409; code: string; message: string } {
+  const step = report.groups.flatMap((g) => g.steps).find((s) => s.id === stepId);
+  if (step === undefined)
+    return { ok: false, status: 404, code: 'NotFound', message: `${report.runId} has no step '${stepId}'` };
+  if (step.kind !== 'manual')
+    return {
+      ok: false,
+      status: 409,
+      code: 'NotAManualStep',
+      message: `step '${stepId}' is a ${step.kind} step: only a manual step is confirmed by a person`,
+    };
+  if (step.status !== 'running' || step.manual?.waits !== true)
+    return {
+      ok: false,
+      status: 409,
+      code: 'StepNotWaiting',
+      message: `step '${stepId}' of ${report.runId} is ${step.status}${step.skipped === undefined ? '' : ` (${step.skipped})`}, not waiting for a person`,
+    };
+  return { ok: true, role: report.mode === 'failover' ? 'approver' : 'operator' };
+}

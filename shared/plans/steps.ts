@@ -18,6 +18,7 @@ import type { TrafficSwitchResult, TrafficTarget } from '../traffic/contracts';
 import type { PlanStep, RunMode } from './plan';
 import { describeRouting } from '../traffic/decide';
 import type { StepEnded } from './run';
+import type { StepDecision } from './decisions';
 
 /**
  * What each plan step kind does in each mode (issue 10), as pure functions: which flow or
@@ -30,6 +31,7 @@ import type { StepEnded } from './run';
  * | hyperv.failback | failback per VM | test failover per VM, check, always stop |
  * | pchat.legacyEndpoint | ensure the endpoint (idempotent) | read it: exists, points at the pool |
  * | traffic.switch | record, enable + prefer the standby, disable the primary, wait applied, probe | read and validate, change nothing |
+ * | manual | wait for an Approver's done / abort (at most the timeout) | skipped with the reason (`drill: "wait"`: as a failover, an Operator confirms) |
  */
 
 /** What a step runs, decided before it starts (a refusal runs nothing). */
@@ -45,6 +47,11 @@ export type StepWork =
       pollMs: number;
       applyTimeoutMs: number;
     }
+  /**
+   * A person acts (issue 22 item 5): the step waits for an Approver's `done` or `abort`
+   * (`skip`: a drill shows the instructions and skips it, with the reason).
+   */
+  | { kind: 'manual'; instructions: string; skip?: string }
   | { kind: 'refused'; error: Problem };
 
 /** The configuration a step needs (read by the `preparePlanStep` activity). */
@@ -84,6 +91,14 @@ export function stepWork(step: PlanStep, mode: RunMode, ctx: StepContext): StepW
       ),
     };
   }
+  if (step.kind === 'manual')
+    return mode === 'drill' && step.params.drill === 'skip'
+      ? {
+          kind: 'manual',
+          instructions: step.params.instructions,
+          skip: 'a drill shows a manual step and skips it (its params.drill is "skip")',
+        }
+      : { kind: 'manual', instructions: step.params.instructions };
   if (step.kind === 'traffic.switch')
     return {
       kind: 'traffic',
@@ -155,6 +170,18 @@ export function stepWork(step: PlanStep, mode: RunMode, ctx: StepContext): StepW
             },
           };
   }
+}
+
+/**
+ * The instance id of a step's child flow, known before it starts so a timeout can stop it: a
+ * restore keeps its per-target id (a plan's restore and one started over HTTP never overlap);
+ * anything else is `<step instance>-work` (a step instance runs once per run).
+ */
+export function childInstanceId(
+  work: Exclude<StepWork, { kind: 'refused' }>,
+  stepInstanceId: string,
+): string {
+  return work.kind === 'restore' ? work.instanceId : `${stepInstanceId}-work`;
 }
 
 function refusedWork(code: string, message: string): StepWork {
@@ -344,6 +371,69 @@ export function commandVerdict(step: PlanStep, r: RunAgentCommandOutcome): StepV
   }
 }
 
+/** What a manual step made of its decision records (pure): the first decides, later ones are kept as ignored. */
+export function decideManualStep(
+  decisions: readonly StepDecision[],
+): { decided: StepDecision; ignored: StepDecision[] } | undefined {
+  const [first, ...rest] = [...decisions].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return first === undefined ? undefined : { decided: first, ignored: rest };
+}
+
+/** A manual step a drill skips (issue 22 item 5): shown with its instructions, skipped with the reason. */
+export function manualSkippedVerdict(instructions: string, reason: string): StepVerdict {
+  return { outcome: 'succeeded', skipped: reason, summary: `skipped: ${reason}`, evidence: { instructions } };
+}
+
+/**
+ * What a manual step's decision means (pure): `done` succeeds, `abort` fails the step (the plan
+ * then stops or goes on by the step's `onFailure`), none before the deadline is `timedOut`. The
+ * first recorded decision counts; later ones are kept as ignored.
+ */
+export function manualVerdict(
+  step: PlanStep,
+  instructions: string,
+  found: { decided: StepDecision; ignored: readonly StepDecision[] } | undefined,
+): StepVerdict {
+  const view = (d: StepDecision) => ({
+    decision: d.decision,
+    by: d.by.name,
+    at: d.at,
+    ...(d.comment === undefined ? {} : { comment: d.comment }),
+  });
+  if (found === undefined)
+    return {
+      outcome: 'timedOut',
+      error: {
+        code: 'StepTimedOut',
+        message: `${step.id}: nobody confirmed done or abort within ${step.timeoutMinutes} minutes (the step's timeout)`,
+      },
+      summary: `no one confirmed the manual step within ${step.timeoutMinutes} minutes`,
+      evidence: { instructions },
+    };
+  const d = found.decided;
+  const evidence = {
+    instructions,
+    decision: view(d),
+    ...(found.ignored.length === 0
+      ? {}
+      : {
+          ignored: found.ignored.map((i) => ({
+            ...view(i),
+            reason: `the step was already decided (${d.decision} by ${d.by.name})`,
+          })),
+        }),
+  };
+  const note = d.comment === undefined ? '' : `: ${d.comment}`;
+  return d.decision === 'done'
+    ? { outcome: 'succeeded', summary: `done, confirmed by ${d.by.name}${note}`, evidence }
+    : {
+        outcome: 'failed',
+        error: { code: 'ManualStepAborted', message: `${step.id}: aborted by ${d.by.name}${note}` },
+        summary: `aborted by ${d.by.name}${note}`,
+        evidence,
+      };
+}
+
 /** A refusal decided before the step ran. */
 export function refusedVerdict(error: Problem): StepVerdict {
   return { outcome: 'refused' satisfies Outcome, error, summary: error.message, evidence: {} };
@@ -381,6 +471,37 @@ export function trafficVerdict(r: TrafficSwitchResult, mode: RunMode): StepVerdi
         : { gatewayCheck: r.health.ok ? 'passed' : `failed (${r.health.httpStatus})` }),
       polls: r.polls,
     },
+  };
+}
+
+/**
+ * What a test VM cleanup (`hyperv.stopTestFailover`) found (issue 21 item 4): removed, already
+ * gone, or nothing to remove because the VM itself is not at the site (`NotFound`: no test VM can
+ * have been made from it). A cleanup problem is claimed only for a test VM that may exist.
+ */
+export function testVmCleanupResult(
+  stopped: { outcome: Outcome; output?: { removed: boolean } | undefined; error?: Problem | undefined },
+  description: string,
+  vm: string,
+): { outcome: Outcome; error?: Problem; detail: string } {
+  if (stopped.outcome === 'succeeded')
+    return {
+      outcome: 'succeeded',
+      detail:
+        stopped.output?.removed === true ? 'removed by the cleanup' : 'already gone (the step removed it)',
+    };
+  if (stopped.error?.code === 'NotFound')
+    return {
+      outcome: 'succeeded',
+      detail: `nothing to remove: ${vm} is not a replica VM at this site (NotFound), so no test VM was made from it`,
+    };
+  return {
+    outcome: 'failed',
+    error: {
+      code: 'CleanupFailed',
+      message: `${description} still exists: ${stopped.error?.message ?? stopped.outcome}`,
+    },
+    detail: `Stop-VMFailover did not succeed (${stopped.outcome})`,
   };
 }
 

@@ -63,7 +63,10 @@ describe('the sample plan on the local stack', () => {
       expect(plan?.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(plan?.groups?.map((g) => g.steps.map((s) => s.kind))).toEqual([
         ['apim.restore'],
-        ['hyperv.failback', 'lync.conferenceRestore'],
+        ['hyperv.failback'],
+        // The procedure's order (issue 22 item 5): users back to pool1 first, then the copy back.
+        ['manual'],
+        ['lync.conferenceRestore'],
         ['pchat.legacyEndpoint'],
         ['traffic.switch'],
       ]);
@@ -88,7 +91,7 @@ describe('an invalid plan', () => {
       ),
     ) as { groups: { steps: { params: Record<string, unknown> }[] }[] };
     sample.groups[1]!.steps[0]!.params['vms'] = ['app-01', 'app 02!'];
-    sample.groups[2]!.steps[0]!.params['site'] = 'dc9';
+    sample.groups[3]!.steps[0]!.params['site'] = 'dc9';
     await writeFile(path.join(dir, 'contoso-dr.json'), JSON.stringify(sample, null, 2));
     await writeFile(path.join(dir, 'broken.json'), '{ "name": "broken", }');
 
@@ -122,7 +125,7 @@ describe('an invalid plan', () => {
       const contoso = lines.find((l) => l.file === 'contoso-dr.json');
       expect(contoso?.problems).toEqual([
         expect.stringMatching(/^groups\[1\]\.steps\[0\]\.params\.vms\[1\]: must be a VM GUID or /),
-        'groups[2].steps[0].params.site: "dc9" is not in LIFEBOAT_RELAY_SITES',
+        'groups[3].steps[0].params.site: "dc9" is not in LIFEBOAT_RELAY_SITES',
       ]);
       expect(lines.find((l) => l.file === 'broken.json')?.problems).toEqual([
         expect.stringMatching(

@@ -155,7 +155,7 @@ describe('checkPlanText: every bad field named', () => {
     const p = plan();
     (p.groups[1]!.steps[1] as { kind: string }).kind = 'lync.failover';
     expect(check(p).problems).toEqual([
-      'groups[1].steps[1].kind: kind must be one of apim.restore, lync.conferenceRestore, hyperv.failback, pchat.legacyEndpoint, traffic.switch',
+      'groups[1].steps[1].kind: kind must be one of apim.restore, lync.conferenceRestore, hyperv.failback, pchat.legacyEndpoint, traffic.switch, manual',
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../shared/config';
 import type { RunReport } from '../../../shared/plans/report';
-import type { PlanRecords, PlanRequest, StartTicket } from '../../../shared/plans/decisions';
+import type { PlanRecords, PlanRequest, StartTicket, StepDecision } from '../../../shared/plans/decisions';
 import { initialReport, type PlanRunStart, type PlanSignal } from '../../../shared/plans/run';
 import {
   callerIdentity,
@@ -229,6 +229,7 @@ function memoryRecords(): PlanRecords & { tickets: Map<string, StartTicket>; req
   const tickets = new Map<string, StartTicket>();
   const claims = new Map<string, string>();
   const requests: PlanRequest[] = [];
+  const stepDecisions: StepDecision[] = [];
   return {
     tickets,
     requests,
@@ -253,6 +254,14 @@ function memoryRecords(): PlanRecords & { tickets: Map<string, StartTicket>; req
     async listRequests(runId) {
       await Promise.resolve();
       return requests.filter((q) => q.runId === runId).sort((a, b) => (a.id < b.id ? -1 : 1));
+    },
+    async writeStepDecision(decision) {
+      await Promise.resolve();
+      stepDecisions.push(decision);
+    },
+    async listStepDecisions(runId, stepId) {
+      await Promise.resolve();
+      return stepDecisions.filter((d) => d.runId === runId && d.stepId === stepId);
     },
   };
 }
