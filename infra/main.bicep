@@ -56,6 +56,9 @@ param backupSchedule string = '0 0 */6 * * *'
 @description('NCRONTAB schedule of the restore canary (weekly by default: Sundays 03:00).')
 param restoreCanarySchedule string = '0 0 3 * * 0'
 
+@description('NCRONTAB schedule of the standby sync (daily by default: 02:00): the newest verified backup restored into each standby.')
+param standbySyncSchedule string = '0 0 2 * * *'
+
 @description('NCRONTAB schedule of the agent heartbeat (agent.ping to every site; every 5 minutes by default).')
 param heartbeatSchedule string = '0 */5 * * * *'
 
@@ -138,6 +141,7 @@ module app 'modules/functionapp.bicep' = {
     alertRetentionDays: alertRetentionDays
     backupSchedule: backupSchedule
     restoreCanarySchedule: restoreCanarySchedule
+    standbySyncSchedule: standbySyncSchedule
     heartbeatSchedule: heartbeatSchedule
     durableTaskSchedulerEndpoint: durableBackend == 'DurableTaskScheduler' ? durableTask!.outputs.endpoint : ''
     durableTaskHubName: durableBackend == 'DurableTaskScheduler' ? durableTask!.outputs.taskHubName : ''

@@ -27,17 +27,21 @@ route(backup.getBackups, {
     const { shapeServiceReport, summaryBehindLastRun } = await import('../../shared/backups/report');
     const { rpoMs } = await import('../../shared/backups/rpo');
     const { backupInstanceId } = await import('../../shared/backups/run');
+    const { standbyStore } = await import('../../shared/standby/deps');
+    const { standbyReport } = await import('../../shared/standby/decide');
     const deps = await backupDeps();
     const services = deps.config.backup.services;
     const client = df.getClient(context);
     const now = new Date();
-    const [catalog, runs] = await Promise.all([
+    const standbys = await standbyStore();
+    const [catalog, runs, records] = await Promise.all([
       readCatalog(
         deps.store,
         services.map((s) => s.serviceName),
         { now, fresh: request.query.get('fresh') === 'true' },
       ),
       Promise.all(services.map((s) => lastRun(client, backupInstanceId(s.serviceName)))),
+      Promise.all(services.map((s) => standbys.read(s.serviceName))),
     ]);
     // A summary behind the last run (its prune failed before writing it) is replaced by a listing.
     const behind = services
@@ -75,7 +79,11 @@ route(backup.getBackups, {
       jsonBody: {
         generatedAt: now.toISOString(),
         healthy: reports.every((r) => !r.rpo.breached),
-        services: reports,
+        // Each service's standby (issue 23): its active side, its last sync and its age against the RPO.
+        services: reports.map((r, i) => ({
+          ...r,
+          standby: standbyReport(services[i]!, records[i], now, limit),
+        })),
       },
     };
   },

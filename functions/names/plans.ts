@@ -41,7 +41,10 @@ export const plans = {
     { state: 'ended' | 'stopped' | 'running' | 'missing'; output?: unknown; runtimeStatus?: string }
   >('readFlowEnd'),
   planStep: orchestrationRef<PlanStepInput, StepEnded>('planStep'),
-  preparePlanStep: activityRef<{ step: PlanStep; mode: RunMode }, StepWork>('preparePlanStep'),
+  /** `runId`: the run whose plan's RPO judges the standby (issue 23). */
+  preparePlanStep: activityRef<{ step: PlanStep; mode: RunMode; runId?: string; now?: string }, StepWork>(
+    'preparePlanStep',
+  ),
   writePlanReport: activityRef<WritePlanReportInput, { sha256: string }>('writePlanReport'),
   /** planRun 2.0: when each of the plan's sites last answered a heartbeat. */
   checkPlanSites: activityRef<{ sites: string[] }, { sites: { site: string; lastSeenAt?: string }[] }>(

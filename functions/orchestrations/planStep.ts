@@ -2,11 +2,23 @@ import type { PlanStep, RunMode } from '../../shared/plans/plan';
 import type { StepEnded } from '../../shared/plans/run';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import type { StepVerdict, StepWork } from '../../shared/plans/steps';
-import { call, finish, inputText, lazy, orchestration, progress, startSub, securityEvent } from '../kit';
+import { publicError } from '../../shared/errors';
+import {
+  call,
+  finish,
+  inputText,
+  lazy,
+  orchestration,
+  progress,
+  startSub,
+  securityEvent,
+  type Gen,
+} from '../kit';
 import { onprem } from '../names/onprem';
 import { plans as names } from '../names/plans';
 import { relay } from '../names/relay';
 import { restore } from '../names/restore';
+import { standby } from '../names/standby';
 import { traffic } from '../names/traffic';
 
 /**
@@ -74,8 +86,15 @@ orchestration(names.planStep, {
     }
 
     progress(context, { phase: 'preparing', percent: 0, stepId: step.id, kind: step.kind, mode });
-    const work = yield* call(context, names.preparePlanStep, { step, mode });
+    const work = yield* call(context, names.preparePlanStep, {
+      step,
+      mode,
+      runId: input.runId,
+      now: startedAt,
+    });
     if (work.kind === 'refused') return done(s.refusedVerdict(work.error));
+    // The standby is already current (issue 23): the step is done without a restore.
+    if (work.kind === 'standbyCurrent') return done(work.verdict);
 
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
     const child = startChild(context, work, step, mode, input.runId);
@@ -100,9 +119,43 @@ orchestration(names.planStep, {
         evidence: {},
       });
     timer.cancel();
-    return done(child.verdict());
+    const verdict = child.verdict();
+    if (work.kind === 'traffic' && mode === 'failover' && verdict.outcome === 'succeeded')
+      return done(yield* standbyActive(context, input.runId, verdict));
+    return done(verdict);
   },
 });
+
+/**
+ * After a failover's traffic switch, production runs on the standby (issue 23): the run records
+ * the active side of the services its plan restores. A record that cannot be written leaves the
+ * step `partial` (traffic did move), naming what is missing.
+ */
+function* standbyActive(
+  context: OrchestrationContext,
+  runId: string,
+  verdict: StepVerdict,
+): Gen<StepVerdict> {
+  try {
+    const recorded = yield* call(context, standby.recordActiveSide, {
+      runId,
+      side: 'standby',
+      mode: 'failover',
+      at: context.df.currentUtcDateTime.toISOString(),
+    });
+    return { ...verdict, evidence: { ...verdict.evidence, activeSide: { standby: recorded.services } } };
+  } catch (error) {
+    const problem = publicError(error, 'ActiveSideNotRecorded');
+    return {
+      ...verdict,
+      outcome: 'partial',
+      error: {
+        code: 'ActiveSideNotRecorded',
+        message: `traffic moved to the standby, but its active side could not be recorded: ${problem.message}`,
+      },
+    };
+  }
+}
 
 /**
  * Starts the step's work as its sub-orchestration, called through its typed reference, and gives
@@ -110,7 +163,7 @@ orchestration(names.planStep, {
  */
 function startChild(
   context: OrchestrationContext,
-  work: Exclude<StepWork, { kind: 'refused' }>,
+  work: Exclude<StepWork, { kind: 'refused' } | { kind: 'standbyCurrent' }>,
   step: PlanStep,
   mode: RunMode,
   runId: string,
@@ -119,7 +172,7 @@ function startChild(
   switch (work.kind) {
     case 'restore': {
       const t = startSub(context, restore.restoreApim, work.input, work.instanceId);
-      return { task: t.task, verdict: () => s.restoreVerdict(t.result(), work.target) };
+      return { task: t.task, verdict: () => s.restoreVerdict(t.result(), work.target, work.standbyNotUsed) };
     }
     case 'lyncSync': {
       const t = startSub(context, onprem.lyncConferenceRestore, work.input);

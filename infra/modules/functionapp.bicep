@@ -18,6 +18,7 @@ param retentionDays int
 param alertRetentionDays int = 90
 param backupSchedule string
 param restoreCanarySchedule string
+param standbySyncSchedule string
 param heartbeatSchedule string
 @description('The Durable Task Scheduler endpoint and task hub when durableBackend is DurableTaskScheduler; empty: the Azure Storage provider on AzureWebJobsStorage.')
 param durableTaskSchedulerEndpoint string = ''
@@ -90,6 +91,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'LIFEBOAT_ALERT_RETENTION_DAYS', value: string(alertRetentionDays) }
         { name: 'LIFEBOAT_BACKUP_SCHEDULE', value: backupSchedule }
         { name: 'LIFEBOAT_RESTORE_CANARY_SCHEDULE', value: restoreCanarySchedule }
+        { name: 'LIFEBOAT_STANDBY_SYNC_SCHEDULE', value: standbySyncSchedule }
         { name: 'LIFEBOAT_HEARTBEAT_SCHEDULE', value: heartbeatSchedule }
         { name: 'LIFEBOAT_RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeySecretUri})' }
         { name: 'LIFEBOAT_RELAY_SITES', value: join(sites, ',') }
