@@ -219,3 +219,40 @@ export function standbyReport(
   if (pair.standby === undefined) return base;
   return { ...base, ...standbyFreshness(record, now, rpoMs) };
 }
+
+/**
+ * The services scheduled backups and `POST /api/backups` back up: each configured service's
+ * active side (pure; `records` in the same order as `services`). A failed-over pair is backed up
+ * as its standby, under the standby's own name and instance id.
+ */
+export function activeServices<S extends ServicePair>(
+  services: readonly S[],
+  records: readonly (StandbyRecord | undefined)[],
+): (S | (ServicePair & { serviceName: string; resourceId: string; activeFor: string }))[] {
+  return services.map((s, i) => {
+    const a = activeService(s, activeSideOf(records[i]));
+    return a.side === 'primary'
+      ? s
+      : { serviceName: a.serviceName, resourceId: a.resourceId, activeFor: s.serviceName };
+  });
+}
+
+/**
+ * A configured service as the restore canary sees it (pure): once the standby carries production,
+ * the canary restores the standby's newest backup (its own name) into the same drill targets; the
+ * pair then has no standby to restore into and never allows a restore over the active side.
+ */
+export function canaryView<S extends ServicePair & { allowRestoreOverPrimary: boolean }>(
+  service: S,
+  side: Side,
+): S {
+  const a = activeService(service, side);
+  if (a.side === 'primary') return service;
+  return {
+    ...service,
+    serviceName: a.serviceName,
+    resourceId: a.resourceId,
+    standby: undefined,
+    allowRestoreOverPrimary: false,
+  };
+}
