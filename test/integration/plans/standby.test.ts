@@ -228,6 +228,17 @@ describe('the warm standby', () => {
     const restore = await world.post('/api/restores', { service: 'contoso-apim' }, as(world, 'alex'));
     expect(restore.status, JSON.stringify(restore.json)).toBe(409);
     expect(restore.json.error).toMatchObject({ code: 'ActiveSide' });
+    // A plan's restore into the active side too, unless the plan says so (intoActiveSide).
+    const again = await world.post(
+      '/api/failovers',
+      { plan: 'cold', reason: 'once more' },
+      as(world, 'olivia'),
+    );
+    expect(again.status, JSON.stringify(again.json)).toBe(202);
+    const againId = String(again.json['runId']);
+    await world.waitFor(againId);
+    const refused = (await world.get(`/api/runs/${againId}`)).json as unknown as RunReport;
+    expect(step(refused, 'apim')).toMatchObject({ outcome: 'refused', error: { code: 'ActiveSide' } });
     expect(world.restorePosts(STANDBY_NAME)).toBe(posts);
     expect(STANDBY).toContain(STANDBY_NAME);
   }, 300_000);
