@@ -39,6 +39,8 @@ const layers = [
   },
   // The domain areas, each above the ones it builds on.
   { name: 'backups', folders: ['shared/backups'] },
+  // The standby's records and decisions (issue 23): the active side, the last sync (reads backups' connection).
+  { name: 'standby', folders: ['shared/standby'] },
   { name: 'restore', folders: ['shared/restore'] },
   { name: 'relay', folders: ['shared/relay'] },
   { name: 'onprem', folders: ['shared/onprem'] },

@@ -59,6 +59,9 @@ param restoreCanarySchedule string = '0 0 3 * * 0'
 @description('NCRONTAB schedule of the APIM usage report export (daily 00:30 by default): usage analytics are not in backups.')
 param apimReportsSchedule string = '0 30 0 * * *'
 
+@description('NCRONTAB schedule of the standby sync (daily by default: 02:00): the newest verified backup restored into each standby.')
+param standbySyncSchedule string = '0 0 2 * * *'
+
 @description('NCRONTAB schedule of the agent heartbeat (agent.ping to every site; every 5 minutes by default).')
 param heartbeatSchedule string = '0 */5 * * * *'
 
@@ -142,6 +145,7 @@ module app 'modules/functionapp.bicep' = {
     backupSchedule: backupSchedule
     restoreCanarySchedule: restoreCanarySchedule
     apimReportsSchedule: apimReportsSchedule
+    standbySyncSchedule: standbySyncSchedule
     heartbeatSchedule: heartbeatSchedule
     durableTaskSchedulerEndpoint: durableBackend == 'DurableTaskScheduler' ? durableTask!.outputs.endpoint : ''
     durableTaskHubName: durableBackend == 'DurableTaskScheduler' ? durableTask!.outputs.taskHubName : ''

@@ -83,6 +83,7 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
       LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
       LIFEBOAT_APIM_REPORTS_SCHEDULE: '0 30 0 * * *',
+      LIFEBOAT_STANDBY_SYNC_SCHEDULE: '0 0 2 * * *',
       LIFEBOAT_HEARTBEAT_SCHEDULE: '0 */5 * * * *',
       // The sample plan against this stack (local/plans/contoso-dr.json); the deployed default
       // folder, plans/, holds none.

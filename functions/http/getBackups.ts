@@ -29,22 +29,24 @@ route(backup.getBackups, {
     const { shapeServiceReport, summaryBehindLastRun } = await import('../../shared/backups/report');
     const { rpoMs } = await import('../../shared/backups/rpo');
     const { backupInstanceId } = await import('../../shared/backups/run');
+    const { standbyStore } = await import('../../shared/standby/deps');
+    const { activeService, standbyReport } = await import('../../shared/standby/decide');
+    const { activeSideOf } = await import('../../shared/standby/record');
     const deps = await backupDeps();
     const services = deps.config.backup.services;
     const client = df.getClient(context);
     const now = new Date();
+    const standbys = await standbyStore();
+    // The RPO follows the active side (issue 23): a failed-over service is judged by its standby's backups.
+    const records = await Promise.all(services.map((s) => standbys.read(s.serviceName)));
+    const active = services.map((s, i) => activeService(s, activeSideOf(records[i])));
+    const names = active.map((a) => a.serviceName);
     const [catalog, runs] = await Promise.all([
-      readCatalog(
-        deps.store,
-        services.map((s) => s.serviceName),
-        { now, fresh: request.query.get('fresh') === 'true' },
-      ),
-      Promise.all(services.map((s) => lastRun(client, backupInstanceId(s.serviceName)))),
+      readCatalog(deps.store, names, { now, fresh: request.query.get('fresh') === 'true' }),
+      Promise.all(names.map((name) => lastRun(client, backupInstanceId(name)))),
     ]);
     // A summary behind the last run (its prune failed before writing it) is replaced by a listing.
-    const behind = services
-      .filter((s, i) => summaryBehindLastRun(catalog.get(s.serviceName), runs[i]))
-      .map((s) => s.serviceName);
+    const behind = names.filter((name, i) => summaryBehindLastRun(catalog.get(name), runs[i]));
     if (behind.length > 0)
       for (const [name, read] of await readCatalog(deps.store, behind, { now, fresh: true }))
         catalog.set(name, read);
@@ -56,8 +58,8 @@ route(backup.getBackups, {
     });
     const reports = services.map((s, i) =>
       shapeServiceReport({
-        service: s,
-        catalog: catalog.get(s.serviceName) ?? {
+        service: active[i]!,
+        catalog: catalog.get(names[i]!) ?? {
           count: 0,
           verifiedCount: 0,
           newestVerified: undefined,
@@ -78,7 +80,13 @@ route(backup.getBackups, {
       jsonBody: {
         generatedAt: now.toISOString(),
         healthy: reports.every((r) => !r.rpo.breached),
-        services: reports,
+        // Each service's standby (issue 23): its active side, its last sync and its age against the RPO.
+        services: reports.map((r, i) => ({
+          ...r,
+          service: services[i]!.serviceName,
+          ...(active[i]!.side === 'standby' ? { backedUpAs: active[i]!.serviceName } : {}),
+          standby: standbyReport(services[i]!, records[i], now, limit),
+        })),
       },
     };
   },

@@ -26,8 +26,11 @@ route(backup.startBackups, {
     const selection = selectServices(await request.text(), config.backup.services);
     if (!selection.ok) throw httpError(400, 'InvalidInput', selection.error);
 
+    const { activeBackupServices } = await import('../../shared/standby/deps');
     const client = df.getClient(context);
-    const outcomes = await startBackupRuns(client, backup.backupOrchestration.name, selection.services, (s) =>
+    // The side carrying production: the standby (under its own name) once a failover moved it.
+    const services = await activeBackupServices(selection.services);
+    const outcomes = await startBackupRuns(client, backup.backupOrchestration.name, services, (s) =>
       buildRunInput(s, config.backup),
     );
     // Lifeboat's own route, never the Durable management URLs: in Azure those carry the Durable

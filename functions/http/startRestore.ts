@@ -1,6 +1,7 @@
 import * as df from 'durable-functions';
 import { errorBody, httpError, readBody, route } from '../kit';
 import { ROLES } from '../../shared/identity/principal';
+import type { ConfiguredService } from '../../shared/restore/run';
 import { restore } from '../names/restore';
 
 /**
@@ -31,6 +32,8 @@ route(restore.startRestore, {
     const { isRunning, runtimeStatusOf } = await import('../../shared/durable/start');
     const targets = createRestoreTargets((await restoreDeps()).container);
     const now = new Date();
+    const activeSide = await refuseActiveSide(config.backup.services, body);
+    if (activeSide !== undefined) throw httpError(409, activeSide.code, activeSide.message);
     const started = await startRestore(client, restore.restoreApim.name, config, body, caller, {
       now,
       nonce: randomBytes(3).toString('hex'),
@@ -67,3 +70,22 @@ route(restore.startRestore, {
     };
   },
 });
+
+/**
+ * A restore into the side that carries production is refused before anything starts (issue 23):
+ * once a failover made the standby active, only a plan that says so restores into it.
+ */
+async function refuseActiveSide(
+  services: readonly ConfiguredService[],
+  body: { service: string; target?: string | undefined },
+): Promise<{ code: string; message: string } | undefined> {
+  const { resolveTarget } = await import('../../shared/restore/run');
+  const { standbyStore } = await import('../../shared/standby/deps');
+  const { activeSideRefusal } = await import('../../shared/standby/decide');
+  const service = services.find((s) => s.serviceName.toLowerCase() === body.service.toLowerCase());
+  if (service?.standby === undefined) return undefined;
+  const target = resolveTarget(service, body.target);
+  if (!target.ok) return undefined;
+  const record = await (await standbyStore()).read(service.serviceName);
+  return activeSideRefusal({ pair: service, record, targetResourceId: target.resourceId });
+}

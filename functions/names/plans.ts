@@ -50,7 +50,10 @@ export const plans = {
     { state: 'ended' | 'stopped' | 'running' | 'missing'; output?: unknown; runtimeStatus?: string }
   >('readFlowEnd'),
   planStep: orchestrationRef<PlanStepInput, StepEnded>('planStep'),
-  preparePlanStep: activityRef<{ step: PlanStep; mode: RunMode }, StepWork>('preparePlanStep'),
+  /** `runId`: the run whose plan's RPO judges the standby (issue 23). */
+  preparePlanStep: activityRef<{ step: PlanStep; mode: RunMode; runId?: string; now?: string }, StepWork>(
+    'preparePlanStep',
+  ),
   /** A step that timed out: terminates its child flow and the flows under it, closes their agent commands. */
   stopPlanStepWork: activityRef<
     { childId: string; reason: string },

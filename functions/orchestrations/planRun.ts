@@ -1,3 +1,4 @@
+import { publicError } from '../../shared/errors';
 import type { PlanRunResult } from '../../shared/plans/flow';
 import type { Admission } from '../../shared/plans/decisions';
 import type { RunReport } from '../../shared/plans/report';
@@ -22,6 +23,7 @@ import {
 import type { OrchestrationContext } from 'durable-functions';
 import { durable } from '../names/durable';
 import { plans as names } from '../names/plans';
+import { standby } from '../names/standby';
 import { traffic } from '../names/traffic';
 
 /**
@@ -477,5 +479,21 @@ function* putBackTraffic(
 ): Gen<CleanupResult> {
   if (!run.get().trafficPutBackNeeded(report)) return steps.get().trafficCleanupResult(undefined);
   const result = yield* callSub(context, traffic.trafficSwitch, { runId, stepId, action: 'putBack', target });
+  // Traffic is back on the primary: so is production (issue 23; a no-op when it never moved).
+  if (result.outcome === 'succeeded' && result.changes.length > 0)
+    try {
+      yield* call(context, standby.recordActiveSide, {
+        runId,
+        side: 'primary',
+        mode: 'failover',
+        at: context.df.currentUtcDateTime.toISOString(),
+      });
+    } catch (error) {
+      const cleanup = steps.get().trafficCleanupResult(result);
+      return {
+        ...cleanup,
+        detail: `${cleanup.detail}; the active side was not recorded: ${publicError(error).message}`,
+      };
+    }
   return steps.get().trafficCleanupResult(result);
 }

@@ -18,6 +18,7 @@ import { onprem } from '../names/onprem';
 import { plans as names } from '../names/plans';
 import { relay } from '../names/relay';
 import { restore } from '../names/restore';
+import { standby } from '../names/standby';
 import { traffic } from '../names/traffic';
 
 /**
@@ -86,12 +87,19 @@ orchestration(names.planStep, {
     }
 
     progress(context, { phase: 'preparing', percent: 0, stepId: step.id, kind: step.kind, mode });
-    const work = yield* call(context, names.preparePlanStep, { step, mode });
+    const work = yield* call(context, names.preparePlanStep, {
+      step,
+      mode,
+      runId: input.runId,
+      now: startedAt,
+    });
     if (work.kind === 'refused') return done(s.refusedVerdict(work.error));
     if (work.kind === 'manual') {
       if (work.skip !== undefined) return done(s.manualSkippedVerdict(work.instructions, work.skip));
       return done(yield* manualStep(context, input.runId, step, mode, work.instructions));
     }
+    // The standby is already current (issue 23): the step is done without a restore.
+    if (work.kind === 'standbyCurrent') return done(work.verdict);
 
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
     // The child's id is known before it starts, so a timeout can stop it (and the flows under it).
@@ -129,7 +137,10 @@ orchestration(names.planStep, {
       return done(stop.get().timedOutVerdict(step, mode, target, stopped));
     }
     timer.cancel();
-    return done(child.verdict());
+    const verdict = child.verdict();
+    if (work.kind === 'traffic' && mode === 'failover' && verdict.outcome === 'succeeded')
+      return done(yield* standbyActive(context, input.runId, verdict));
+    return done(verdict);
   },
 });
 
@@ -181,12 +192,43 @@ function* manualStep(
 }
 
 /**
+ * After a failover's traffic switch, production runs on the standby (issue 23): the run records
+ * the active side of the services its plan restores. A record that cannot be written leaves the
+ * step `partial` (traffic did move), naming what is missing.
+ */
+function* standbyActive(
+  context: OrchestrationContext,
+  runId: string,
+  verdict: StepVerdict,
+): Gen<StepVerdict> {
+  try {
+    const recorded = yield* call(context, standby.recordActiveSide, {
+      runId,
+      side: 'standby',
+      mode: 'failover',
+      at: context.df.currentUtcDateTime.toISOString(),
+    });
+    return { ...verdict, evidence: { ...verdict.evidence, activeSide: { standby: recorded.services } } };
+  } catch (error) {
+    const problem = publicError(error, 'ActiveSideNotRecorded');
+    return {
+      ...verdict,
+      outcome: 'partial',
+      error: {
+        code: 'ActiveSideNotRecorded',
+        message: `traffic moved to the standby, but its active side could not be recorded: ${problem.message}`,
+      },
+    };
+  }
+}
+
+/**
  * Starts the step's work as its sub-orchestration, called through its typed reference, and gives
  * the verdict on the result once the task completed (no cast: `startSub` types the result).
  */
 function startChild(
   context: OrchestrationContext,
-  work: Exclude<StepWork, { kind: 'refused' | 'manual' }>,
+  work: Exclude<StepWork, { kind: 'refused' | 'manual' | 'standbyCurrent' }>,
   step: PlanStep,
   mode: RunMode,
   runId: string,
@@ -196,7 +238,7 @@ function startChild(
   switch (work.kind) {
     case 'restore': {
       const t = startSub(context, restore.restoreApim, work.input, childId);
-      return { task: t.task, verdict: () => s.restoreVerdict(t.result(), work.target) };
+      return { task: t.task, verdict: () => s.restoreVerdict(t.result(), work.target, work.standbyNotUsed) };
     }
     case 'lyncSync': {
       const t = startSub(context, onprem.lyncConferenceRestore, work.input, childId);

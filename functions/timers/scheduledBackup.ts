@@ -20,11 +20,14 @@ timer(backup.scheduledBackup, {
     const { buildRunInput } = await import('../../shared/backups/run');
     const { redact } = await import('../../shared/config/redact');
     const { TransientError } = await import('../../shared/errors');
+    const { activeBackupServices } = await import('../../shared/standby/deps');
     const config = getConfig();
+    // The side carrying production: the standby (under its own name) once a failover moved it.
+    const services = await activeBackupServices(config.backup.services);
     const outcomes = await startBackupRuns(
       df.getClient(context),
       backup.backupOrchestration.name,
-      config.backup.services,
+      services,
       (s) => buildRunInput(s, config.backup),
     );
     for (const o of outcomes) {

@@ -16,8 +16,16 @@ timer(restore.scheduledRestoreCanary, {
   handler: async (_timer, context) => {
     const { getConfig } = await import('../../shared/config');
     const { buildCanaryInput, startCanary } = await import('../../shared/restore/canary');
+    const { standbyStore } = await import('../../shared/standby/deps');
+    const { canaryView } = await import('../../shared/standby/decide');
+    const { activeSideOf } = await import('../../shared/standby/record');
     const config = getConfig();
-    const input = buildCanaryInput(config.backup.services, config.restore);
+    // The canary follows the active side (issue 23): a failed-over service's standby backups.
+    const store = await standbyStore();
+    const services = await Promise.all(
+      config.backup.services.map(async (s) => canaryView(s, activeSideOf(await store.read(s.serviceName)))),
+    );
+    const input = buildCanaryInput(services, config.restore);
     const started = await startCanary(df.getClient(context), restore.restoreCanary.name, input);
     const line = JSON.stringify({
       event: 'lifeboat.restore.canary.trigger',

@@ -19,6 +19,7 @@ param alertRetentionDays int = 90
 param backupSchedule string
 param restoreCanarySchedule string
 param apimReportsSchedule string
+param standbySyncSchedule string
 param heartbeatSchedule string
 @description('The Durable Task Scheduler endpoint and task hub when durableBackend is DurableTaskScheduler; empty: the Azure Storage provider on AzureWebJobsStorage.')
 param durableTaskSchedulerEndpoint string = ''
@@ -92,6 +93,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'LIFEBOAT_BACKUP_SCHEDULE', value: backupSchedule }
         { name: 'LIFEBOAT_RESTORE_CANARY_SCHEDULE', value: restoreCanarySchedule }
         { name: 'LIFEBOAT_APIM_REPORTS_SCHEDULE', value: apimReportsSchedule }
+        { name: 'LIFEBOAT_STANDBY_SYNC_SCHEDULE', value: standbySyncSchedule }
         { name: 'LIFEBOAT_HEARTBEAT_SCHEDULE', value: heartbeatSchedule }
         { name: 'LIFEBOAT_RELAY_SIGNING_KEY', value: '@Microsoft.KeyVault(SecretUri=${signingKeySecretUri})' }
         { name: 'LIFEBOAT_RELAY_SITES', value: join(sites, ',') }

@@ -60,5 +60,18 @@ export function findService(
   resourceId: string,
 ): Config['backup']['services'][number] | undefined {
   const want = resourceId.toLowerCase();
-  return config.backup.services.find((s) => s.resourceId.toLowerCase() === want);
+  const found = config.backup.services.find((s) => s.resourceId.toLowerCase() === want);
+  if (found !== undefined) return found;
+  // A standby is backed up under its own name once it carries production (issue 23): the
+  // starters pick the active side; here it is a service of its own, with nothing to fail over to.
+  const pair = config.backup.services.find((s) => s.standby?.resourceId.toLowerCase() === want);
+  return pair?.standby === undefined
+    ? undefined
+    : {
+        ...pair.standby,
+        standby: undefined,
+        drillTargets: [],
+        allowRestoreOverPrimary: false,
+        standbySync: false,
+      };
 }

@@ -69,7 +69,14 @@ export const stepSchema = z.discriminatedUnion(
     z.strictObject({
       kind: z.literal('apim.restore'),
       ...common,
-      params: z.strictObject({ service: serviceNameSchema }),
+      params: z.strictObject({
+        service: serviceNameSchema,
+        /**
+         * Restore into the standby even when it carries production (issue 23: a failover makes
+         * it the active side; restores into the active side are refused unless a plan says so).
+         */
+        intoActiveSide: z.boolean({ error: 'must be true or false' }).optional(),
+      }),
     }),
     z.strictObject({
       kind: z.literal('lync.conferenceRestore'),

@@ -36,7 +36,16 @@ import type { StepDecision } from './decisions';
 
 /** What a step runs, decided before it starts (a refusal runs nothing). */
 export type StepWork =
-  | { kind: 'restore'; input: RestoreRunInput; target: string; instanceId: string }
+  | {
+      kind: 'restore';
+      input: RestoreRunInput;
+      target: string;
+      instanceId: string;
+      /** Why a failover restores although a standby sync exists (issue 23: ./standbyStep.ts). */
+      standbyNotUsed?: string;
+    }
+  /** A failover's restore step whose standby is already current: nothing runs (./standbyStep.ts). */
+  | { kind: 'standbyCurrent'; verdict: StepVerdict }
   | { kind: 'lyncSync'; input: LyncConferenceRestoreInput }
   | { kind: 'vms'; input: VmFailbackInput }
   | { kind: 'command'; input: RunAgentCommandInput }
@@ -195,7 +204,7 @@ const errorOf = (e: Problem | undefined) => (e === undefined ? {} : { error: e }
 const minutes = (ms: number) => Math.round(ms / 6_000) / 10;
 
 /** What a restore result means for the plan. */
-export function restoreVerdict(r: RestoreRunResult, target: string): StepVerdict {
+export function restoreVerdict(r: RestoreRunResult, target: string, standbyNotUsed?: string): StepVerdict {
   const age = r.recoveryPointAgeMs === undefined ? undefined : minutes(r.recoveryPointAgeMs);
   const warnings = (r.warnings ?? []).map((w) => w.message);
   const verified =
@@ -216,6 +225,7 @@ export function restoreVerdict(r: RestoreRunResult, target: string): StepVerdict
     summary,
     evidence: {
       target,
+      ...(standbyNotUsed === undefined ? {} : { standbyNotUsed }),
       ...(r.target.role === undefined ? {} : { role: r.target.role }),
       ...(r.backup === undefined ? {} : { backup: r.backup.name, backupTakenAt: r.backup.takenAt }),
       ...(age === undefined ? {} : { recoveryPointAgeMinutes: age }),

@@ -42,5 +42,22 @@ export async function statusReport(durable: DurableReader, options: { now: Date;
   const { gatherStatusInputs } = await import('./read');
   const { buildStatus } = await import('./model');
   const { config, sources } = await statusDeps(durable);
-  return buildStatus(await gatherStatusInputs(config, sources, options));
+  const inputs = await gatherStatusInputs(config, sources, options);
+  return buildStatus({ ...inputs, ...(await standbyInputs(config, inputs.problems)) });
+}
+
+/** The standbys (issue 23), read apart from the other facts; one that cannot be read is a problem shown. */
+async function standbyInputs(config: Config, problems: string[]) {
+  const { readStandbyInputs } = await import('./standby');
+  const { standbyStore } = await import('../standby/deps');
+  const { loadPlans } = await import('../plans/load');
+  try {
+    const store = await standbyStore();
+    // No plans folder: no plan RPO to judge the standby against (the plans section says why).
+    const entries = await loadPlans(config.plans.dir, planCheckContext(config)).catch(() => []);
+    return { standbys: await readStandbyInputs(config, (name) => store.read(name), entries) };
+  } catch (error) {
+    problems.push(`the standby records: ${error instanceof Error ? error.message : String(error)}`);
+    return {};
+  }
 }

@@ -240,6 +240,15 @@ export function renderStatusHtml(report: StatusReport): string {
           : `<div class="grid">${report.plans.map((p) => plan(p, now)).join('\n')}</div>`
       }`,
     );
+  if (report.standbys !== undefined && report.standbys.length > 0)
+    sections.push(
+      `<h2>Standbys</h2><ul>${report.standbys
+        .map(
+          (s) =>
+            `<li class="${s.colour}">${badge(s.colour)} <b>${e(s.service)}</b> → ${e(s.standby)}: ${e(s.reason)}</li>`,
+        )
+        .join('\n')}</ul>`,
+    );
   if (report.alerts !== undefined)
     sections.push(
       `<h2>Recent alerts</h2>${

@@ -4,6 +4,7 @@ import type { LastRunStatus } from '../backups/report';
 import type { Outcome } from '../outcome';
 import type { PlanSummary } from '../plans/report';
 import type { SiteHeartbeats } from './heartbeats';
+import type { StandbyInput } from './standby';
 
 /** What the status model decides from: data already read (shared/status/read.ts). */
 
@@ -85,4 +86,6 @@ export interface StatusInputs {
   resultsPoisonCount: number | null;
   /** What could not be read at all (a storage error), by item: shown as unknown, never hidden. */
   problems: string[];
+  /** The standbys (issue 23: ./standby.ts); undefined: not read (the section is left out). */
+  standbys?: StandbyInput[] | undefined;
 }

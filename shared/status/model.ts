@@ -6,6 +6,7 @@ import { failoverInEffect, planStatus } from './rules/plan';
 import { serviceStatus } from './rules/service';
 import { siteStatus } from './rules/site';
 import { usageExportLine } from './rules/usageExport';
+import { failedOverHeadline, standbyStatus } from './standby';
 
 /**
  * The status model (issue 12): "can we recover now?" in red / amber / green, with the reason for
@@ -107,6 +108,12 @@ export function buildStatus(input: StatusInputs): StatusReport {
     notes,
     pendingApprovals,
   };
+  // The standbys (issue 23, ./standby.ts): production on a standby qualifies the headline.
+  const standbys = input.standbys?.map((s) => standbyStatus(s, now));
+  const failedOver = standbys === undefined ? undefined : failedOverHeadline(standbys);
+  if (failedOver !== undefined)
+    answer.headline =
+      canRecover.answer === 'yes' ? `Yes, ${failedOver}` : `${canRecover.headline} (${failedOver})`;
   const unknowns = reasons.filter((r) => r.colour === 'unknown').map((r) => `${r.item}: ${r.reason}`);
   for (const s of services) {
     for (const part of [s.backup, s.lastRun, s.restoreVerification, ...s.targets])
@@ -122,6 +129,7 @@ export function buildStatus(input: StatusInputs): StatusReport {
     heartbeatIntervalSeconds: Math.round(input.heartbeatIntervalMs / 1000),
     ...(plans === undefined ? {} : { plans }),
     ...(alerts === undefined ? {} : { alerts }),
+    ...(standbys === undefined ? {} : { standbys }),
     unknowns,
     ...(input.services.length === 0
       ? {}

@@ -2,6 +2,7 @@ import type { AlertDecision } from '../alerts/decision';
 import type { Problem } from '../outcome';
 import type { Colour, Light } from './colour';
 import type { CatalogInput } from './inputs';
+import type { StandbyStatus } from './standby';
 
 /** The status report: what the status model answers (GET /api/status, the status page). */
 
@@ -126,6 +127,8 @@ export interface StatusReport {
   plans?: PlanStatus[];
   /** Present when alerts were recorded. */
   alerts?: AlertLine[];
+  /** Each standby: active side, recovery point age against the plan's RPO (issue 23). */
+  standbys?: StandbyStatus[];
   /** What is not known, and why (also folded into the colours as `unknown`). */
   unknowns: string[];
   /** The newest APIM usage export of each service (present when they were read; no colour). */

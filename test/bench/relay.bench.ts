@@ -34,6 +34,7 @@ export const figures: Figure[] = [
           LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
           LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 0 1 1 *',
           LIFEBOAT_APIM_REPORTS_SCHEDULE: '0 0 0 1 1 *',
+          LIFEBOAT_STANDBY_SYNC_SCHEDULE: '0 0 0 1 1 *',
           LIFEBOAT_HEARTBEAT_SCHEDULE: '0 0 0 1 1 *',
         },
       });

@@ -61,6 +61,12 @@ const protectedService = z
       .boolean({ error: 'must be true or false' })
       .default(false)
       .describe('Explicit opt-in to restore over the protected service itself (never in a drill)'),
+    standbySync: z
+      .boolean({ error: 'must be true or false' })
+      .default(true)
+      .describe(
+        'Whether the standby sync (LIFEBOAT_STANDBY_SYNC_SCHEDULE) keeps the standby warm (default true)',
+      ),
   })
   .superRefine((s, ctx) => {
     // A drill target is overwritten by drills and the weekly canary: it must be neither the
@@ -108,7 +114,7 @@ export const backupSection = defineSection(
   {
     LIFEBOAT_PROTECTED_SERVICES: jsonSetting(
       z.array(protectedService).max(100, { error: 'must list at most 100 services' }),
-      'JSON array of `{ "resourceId": "/subscriptions/.../service/<name>", "standbyResourceId"?: "...", "drillTargetResourceIds"?: ["..."], "allowRestoreOverPrimary"?: false }`: the APIM services to back up, the standby each fails over to, the same-tier services drills and the restore canary may overwrite, and the explicit opt-in to restore over the service itself (never in a drill).',
+      'JSON array of `{ "resourceId": "/subscriptions/.../service/<name>", "standbyResourceId"?: "...", "drillTargetResourceIds"?: ["..."], "allowRestoreOverPrimary"?: false, "standbySync"?: true }`: the APIM services to back up, the standby each fails over to, the same-tier services drills and the restore canary may overwrite, the explicit opt-in to restore over the service itself (never in a drill), and whether the standby sync keeps the standby warm.',
     ).default([]),
     LIFEBOAT_BACKUP_STORAGE_ACCOUNT: z
       .string()
@@ -240,6 +246,7 @@ export const backupSection = defineSection(
           standby,
           drillTargets: s.drillTargets,
           allowRestoreOverPrimary: s.allowRestoreOverPrimary,
+          standbySync: s.standbySync,
         },
       ];
     });

@@ -43,6 +43,10 @@ export const restoreSection = defineSection(
       '0 0 3 * * 0',
       'When the restore canary runs (NCRONTAB, weekly by default): it restores the newest verified backup of each service with a drill target into its first drill target and records the outcome on the backup blob. The timer binds it by name, so the app settings must contain it.',
     ),
+    LIFEBOAT_STANDBY_SYNC_SCHEDULE: scheduleSetting(
+      '0 0 2 * * *',
+      'When the standby sync runs (NCRONTAB, daily by default): it restores the newest verified backup of each protected service into its standby and verifies it, so a failover can use the standby as it is (issue 23). Off per service with `standbySync: false` in LIFEBOAT_PROTECTED_SERVICES; never while a failover owns the standby or after the standby became the active side. The timer binds it by name, so the app settings must contain it.',
+    ),
   },
   (raw) => ({
     timeoutMinutes: raw.LIFEBOAT_RESTORE_TIMEOUT_MINUTES,
@@ -52,5 +56,6 @@ export const restoreSection = defineSection(
     windowMarginHours: raw.LIFEBOAT_RESTORE_WINDOW_MARGIN_HOURS,
     smokeCheck: raw.LIFEBOAT_RESTORE_SMOKE_CHECK,
     canarySchedule: raw.LIFEBOAT_RESTORE_CANARY_SCHEDULE,
+    standbySyncSchedule: raw.LIFEBOAT_STANDBY_SYNC_SCHEDULE,
   }),
 );

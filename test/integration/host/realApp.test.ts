@@ -16,6 +16,7 @@ beforeAll(async () => {
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
       LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
       LIFEBOAT_APIM_REPORTS_SCHEDULE: '0 30 0 * * *',
+      LIFEBOAT_STANDBY_SYNC_SCHEDULE: '0 0 2 * * *',
       LIFEBOAT_HEARTBEAT_SCHEDULE: '0 */5 * * * *',
     },
     timers: false,

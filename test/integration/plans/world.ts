@@ -43,6 +43,7 @@ export const plansApp = async (): Promise<void> => {
     import('../../../functions/names/plans').then((m) => m.plans),
     import('../../../functions/names/core').then((m) => m.core),
     import('../../../functions/names/traffic').then((m) => m.traffic),
+    import('../../../functions/names/standby').then((m) => m.standby),
   ]);
   await loadAreas(...areas);
 };
@@ -119,6 +120,7 @@ export async function startPlansWorld(
       LIFEBOAT_PROTECTED_SERVICES: contosoProtected(),
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
       LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
+      LIFEBOAT_STANDBY_SYNC_SCHEDULE: '0 0 2 * * *',
       LIFEBOAT_PLANS_DIR: options.plansDir ?? PLANS_DIR,
       ...options.settings,
     },
