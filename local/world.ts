@@ -69,6 +69,8 @@ export interface WorldOptions {
         /** Default: queue triggers on, failed messages visible again at once, polling at most every 100 ms. */
         queues?: HostOptions['queues'];
         log?: (line: string) => void;
+        /** Keep the durable task hub in Azurite (default: in memory); see `HostOptions.taskHubInStorage`. */
+        taskHubInStorage?: boolean;
       };
   /**
    * Routes the app's blob traffic (AzureWebJobsStorage, BackupStorage) through a gateway in front
@@ -100,7 +102,8 @@ export interface World {
    * Restarts the host on the same task hub, as a deployment does: the world settles, the host
    * stops, and a new one starts with the settings merged with `settings` (e.g.
    * `AzureFunctionsJobHost__extensions__durableTask__defaultVersion`, which overrides host.json as
-   * on the real host). Running instances carry on in the new host. Returns the new host.
+   * on the real host). Running instances carry on in the new host (read back from Azurite when
+   * the task hub is kept there). Returns the new host.
    */
   restartHost(options?: { settings?: Record<string, string> }): Promise<TestHost>;
   /** Starts (again) the agent of a site declared in `sites`. */
@@ -294,6 +297,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         timers: h.timers ?? false,
         queues: h.queues ?? { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100 },
         ...(h.log ? { log: h.log } : {}),
+        ...(h.taskHubInStorage === true ? { taskHubInStorage: true } : {}),
       };
       host = await createTestHost(hostOptions);
       cleanups.push(() => host?.stop() ?? Promise.resolve());
@@ -302,12 +306,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       if (host === undefined || hostOptions === undefined)
         throw new TypeError('restartHost(): this world runs no host (options.host was false)');
       await settle();
-      const durableTaskHub = host.host.durable.detach();
+      // A task hub in storage is read back by the new host; one in memory is handed over.
+      const durableTaskHub = host.host.durable.persistent ? undefined : host.host.durable.detach();
       await host.stop();
       hostOptions = {
         ...hostOptions,
         settings: { ...hostOptions.settings, ...(more.settings ?? {}) },
-        durableTaskHub,
+        ...(durableTaskHub === undefined ? {} : { durableTaskHub }),
       };
       host = await createTestHost(hostOptions);
       return host;
