@@ -16,7 +16,7 @@ export interface CrashPoint {
   readonly nth: number;
 }
 
-const POINT = /^([A-Za-z0-9_.-]+):(before|after)(?::(\d+))?$/;
+const POINT = /^([\w.-]+):(before|after)(?::(\d+))?$/;
 
 /** Parses `LIFEBOAT_LOCAL_CRASH_AT`; throws naming the setting and the rule on bad input. */
 export function parseCrashPoints(text: string | undefined): CrashPoint[] {

@@ -84,7 +84,10 @@ export class Persistence {
 
   private written(instanceId: string): Map<number, Promise<void>> {
     let map = this.messages.get(instanceId);
-    if (!map) this.messages.set(instanceId, (map = new Map()));
+    if (!map) {
+      map = new Map<number, Promise<void>>();
+      this.messages.set(instanceId, map);
+    }
     return map;
   }
 
