@@ -79,6 +79,21 @@ export interface WorldOptions {
   blobGateway?: (blobEndpoint: string) => Promise<{ origin: string; stop(): Promise<void> }>;
   /** App settings over the generated ones (storage, ARM, relay keys, plans folder). */
   settings?: Record<string, string>;
+  /**
+   * A host running outside this process (with `host: false`), driven on this world's virtual
+   * time: the crash test's host in a child process (local/host/child.ts).
+   */
+  externalHost?: ExternalHost;
+}
+
+/** A Functions host in another process that the world settles and moves time for. */
+export interface ExternalHost {
+  /** One look: settles the host and wakes its queue triggers; true when it had or took work. */
+  pass(): Promise<boolean>;
+  /** The earliest durable timer pending in the host. */
+  nextTimerDue(): Promise<Date | undefined>;
+  /** Moves the host's clock to `at` (the world's clock moved there). */
+  advanceTo(at: Date): Promise<void>;
 }
 
 /** A running world. Everything in it is stopped by one `stop()`. */
@@ -343,7 +358,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     };
 
     /** One look at the world: true when someone was woken to take waiting work. */
+    const external = options.externalHost;
     const pass = async (): Promise<boolean> => {
+      const externalBusy = (await external?.pass()) ?? false;
       await host?.host.work.idle();
       await Promise.all([...sites.values()].map((s) => s.idle()));
       let waiting = false;
@@ -369,7 +386,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         await realSleep(2); // a moment to take the message
       else if (held) await realSleep(20);
       if (held) return true;
-      return waiting || (host !== undefined && host.host.work.busy > 0);
+      return waiting || externalBusy || (host !== undefined && host.host.work.busy > 0);
     };
 
     const settle = async (): Promise<void> => {
@@ -378,10 +395,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 
     const step: World['step'] = async ({ advance = true } = {}) => {
       if (await pass()) return true;
-      if (!advance || !(clock instanceof VirtualClock) || host === undefined) return false;
-      const next = host.host.durable.nextTimerDue();
+      if (!advance || !(clock instanceof VirtualClock)) return false;
+      const next = host?.host.durable.nextTimerDue() ?? (await external?.nextTimerDue());
       if (next === undefined) return false;
       clock.advanceTo(next);
+      await external?.advanceTo(clock.now());
       return true;
     };
 
