@@ -80,6 +80,12 @@ export interface WorldOptions {
   /** App settings over the generated ones (storage, ARM, relay keys, plans folder). */
   settings?: Record<string, string>;
   /**
+   * A data folder (`LIFEBOAT_LOCAL_DATA`): Azurite keeps its data there and the host its durable
+   * task hub in Azurite, so runs outlive a killed process started again on the same folder.
+   * Default: everything in memory.
+   */
+  data?: string;
+  /**
    * A host running outside this process (with `host: false`), driven on this world's virtual
    * time: the crash test's host in a child process (local/host/child.ts).
    */
@@ -182,8 +188,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   try {
     let stack: AzureStack | undefined;
     let azurite: AzuriteHandle;
+    const location = options.data === undefined ? {} : { location: options.data };
     if (options.arm === false) {
-      azurite = await startAzurite({ silent: true });
+      azurite = await startAzurite({ silent: true, ...location });
       const a = azurite;
       cleanups.push(() => a.stop());
     } else {
@@ -195,6 +202,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
           restoreMs: options.arm?.durations?.restoreMs ?? 30 * 60_000,
         },
         ...(options.arm?.services ? { services: options.arm.services } : {}),
+        ...(options.data === undefined ? {} : { azuriteLocation: options.data }),
       });
       const s = stack;
       cleanups.push(() => s.stop());
@@ -312,7 +320,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         timers: h.timers ?? false,
         queues: h.queues ?? { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100 },
         ...(h.log ? { log: h.log } : {}),
-        ...(h.taskHubInStorage === true ? { taskHubInStorage: true } : {}),
+        ...(h.taskHubInStorage === true || options.data !== undefined ? { taskHubInStorage: true } : {}),
       };
       host = await createTestHost(hostOptions);
       cleanups.push(() => host?.stop() ?? Promise.resolve());
