@@ -52,7 +52,8 @@ async function main(): Promise<void> {
     clock,
     settings: config.settings,
     timers: false,
-    queues: { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100 },
+    // A message held by a host that died comes back after 5 s (real time) instead of functionTimeout.
+    queues: { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100, lockMs: 5_000 },
     signIn: createLocalSignIn(tokens),
     taskHubInStorage: true,
     log: (line) => process.stdout.write(`${line}\n`),
@@ -63,20 +64,32 @@ async function main(): Promise<void> {
 
   const pass = async (): Promise<boolean> => {
     await host.work.idle();
-    let waiting = false;
-    for (const name of queues) {
-      const client = host.queues.clientFor(name);
-      const visible = await client
-        ?.peekMessages()
-        .then((r) => r.peekedMessageItems.length > 0)
-        .catch(() => false);
-      if (visible === true) {
-        waiting = true;
-        host.queues.wake(name);
-      }
-    }
+    const looks = await Promise.all(
+      queues.map(async (name) => {
+        const client = host.queues.clientFor(name);
+        if (client === undefined) return 'empty';
+        const visible = await client
+          .peekMessages()
+          .then((r) => r.peekedMessageItems.length > 0)
+          .catch(() => false);
+        if (visible) {
+          host.queues.wake(name);
+          return 'waiting';
+        }
+        // Invisible with nothing running: held by a host that died while processing it. Time
+        // stands still until Azurite hands it out again (real time), as it would for a real host.
+        const count = await client
+          .getProperties()
+          .then((p) => p.approximateMessagesCount ?? 0)
+          .catch(() => 0);
+        return count > 0 ? 'held' : 'empty';
+      }),
+    );
+    const waiting = looks.includes('waiting');
+    const held = looks.includes('held');
     if (waiting) await new Promise((resolve) => setTimeout(resolve, 2));
-    return waiting || host.work.busy > 0;
+    else if (held) await new Promise((resolve) => setTimeout(resolve, 50));
+    return waiting || held || host.work.busy > 0;
   };
 
   const answer = async (request: ChildRequest): Promise<unknown> => {

@@ -81,6 +81,12 @@ export interface HostOptions {
     readonly visibilityTimeoutMs?: number;
     /** Overrides host.json maxPollingInterval. */
     readonly maxPollingIntervalMs?: number;
+    /**
+     * How long a message is held while processed (default: host.json functionTimeout): a host
+     * that dies holding one leaves it invisible that long, as on the real queues (the crash test
+     * shortens it).
+     */
+    readonly lockMs?: number;
   };
 }
 
@@ -372,6 +378,7 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     log,
     visibilityTimeoutMs: options.queues?.visibilityTimeoutMs ?? config.queues.visibilityTimeoutMs,
     maxPollingIntervalMs: options.queues?.maxPollingIntervalMs ?? config.queues.maxPollingIntervalMs,
+    ...(options.queues?.lockMs === undefined ? {} : { lockMs: options.queues.lockMs }),
     invoke: (fn, trigger, metadata) => invokeWithOutputs(fn, trigger, metadata),
   });
 

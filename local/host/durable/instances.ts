@@ -184,7 +184,11 @@ export class EngineCore {
         } else {
           instance.pending.set(id, p);
           const scheduled = scheduledEvent(EventType.TaskScheduled, id);
-          dispatchActivity(this, instance, id, text(scheduled?.['Name']) ?? '', text(scheduled?.['Input']));
+          const name = text(scheduled?.['Name']) ?? '';
+          this.options.log(
+            `Dispatching activity '${name}' (task ${id} of '${instance.instanceId}') again: scheduled, not completed before the restart`,
+          );
+          dispatchActivity(this, instance, id, name, text(scheduled?.['Input']));
         }
       }
       this.pump(instance);
