@@ -11,6 +11,8 @@ export interface AzureStackOptions extends Omit<ArmEmulatorOptions, 'storageConn
   clock?: Clock;
   /** Forward Azurite's output (default silent). */
   silent?: boolean;
+  /** Azurite's data folder (default: in memory): see `AzuriteOptions.location`. */
+  azuriteLocation?: string;
 }
 
 /** Azurite + the ARM emulator, and the app settings that point the app at them. */
@@ -33,8 +35,11 @@ export interface AzureStack {
  * with one clock. Stop it in `afterAll`; stop is safe to call twice.
  */
 export async function startAzureStack(options: AzureStackOptions = {}): Promise<AzureStack> {
-  const { clock = new RealClock(), silent = true, ...armOptions } = options;
-  const azurite = await startAzurite({ silent });
+  const { clock = new RealClock(), silent = true, azuriteLocation, ...armOptions } = options;
+  const azurite = await startAzurite({
+    silent,
+    ...(azuriteLocation === undefined ? {} : { location: azuriteLocation }),
+  });
   let arm: ArmEmulator | undefined;
   let dir: string | undefined;
   try {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -28,16 +28,27 @@ export interface AzuriteOptions {
   silent?: boolean;
   /** Give up starting after this many milliseconds (default 30 s: the machine may be busy). */
   startTimeoutMs?: number;
+  /**
+   * A folder Azurite keeps its data in (`--location`; created if missing), so blobs and queues
+   * outlive the process (`LIFEBOAT_LOCAL_DATA`). Default: in memory.
+   */
+  location?: string;
 }
 
 const WATCHDOG =
   "process.stdin.on('end',()=>process.exit(0));process.stdin.on('error',()=>process.exit(0));process.stdin.resume();";
+/**
+ * With a data folder: Azurite saves its metadata every 5 s, and on SIGTERM; so the parent's death
+ * sends it SIGTERM (it saves and exits), with a hard exit if that hangs.
+ */
+const SAVING_WATCHDOG =
+  "const bye=()=>{process.kill(process.pid,'SIGTERM');setTimeout(()=>process.exit(0),10000).unref();};process.stdin.on('end',bye);process.stdin.on('error',bye);process.stdin.resume();";
 
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at https?:\/\/[^:]+:(\d+)/g;
 
 /**
  * Starts Azurite from the installed npm package as a child process of the same Node binary:
- * in memory, on 127.0.0.1, on ports the OS chooses (never the fixed 10000-10002, which other
+ * in memory (or in `location`), on 127.0.0.1, on ports the OS chooses (never the fixed 10000-10002, which other
  * processes may hold), telemetry off. The real ports are read back from Azurite's start-up lines.
  */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteHandle> {
@@ -46,17 +57,23 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const script = require.resolve('azurite/dist/src/azurite.js');
   // Azurite refuses --location with --inMemoryPersistence, so it works in the cwd; give it an
   // empty temporary one so nothing it might write (debug logs, a stray lock) lands in the repo.
-  const cwd = await mkdtemp(path.join(tmpdir(), 'lifeboat-azurite-'));
+  const location = options.location === undefined ? undefined : path.resolve(options.location);
+  if (location !== undefined) await mkdir(location, { recursive: true });
+  const cwd = location ?? (await mkdtemp(path.join(tmpdir(), 'lifeboat-azurite-')));
   const args = [
     // Watchdog: if this process dies without calling stop() (a killed test run), the stdin pipe
     // closes and Azurite exits instead of lingering as an orphan holding memory and ports.
     '--import',
-    `data:text/javascript,${encodeURIComponent(WATCHDOG)}`,
+    `data:text/javascript,${encodeURIComponent(location === undefined ? WATCHDOG : SAVING_WATCHDOG)}`,
     script,
-    '--inMemoryPersistence',
-    // The default limit is half the machine's memory; tests store kilobytes.
-    '--extentMemoryLimit',
-    '256',
+    ...(location === undefined
+      ? [
+          '--inMemoryPersistence',
+          // The default limit is half the machine's memory; tests store kilobytes.
+          '--extentMemoryLimit',
+          '256',
+        ]
+      : ['--location', location]),
     '--disableTelemetry',
     '--skipApiVersionCheck',
     // Newer SDKs send headers Azurite does not know; loose mode ignores them instead of failing.
@@ -91,7 +108,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     ports = await waitForPorts(child, silent, startTimeoutMs);
   } catch (error) {
     await kill(child, exited);
-    await rm(cwd, { recursive: true, force: true });
+    if (location === undefined) await rm(cwd, { recursive: true, force: true });
     throw error;
   }
 
@@ -111,7 +128,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     stop() {
       stopping ??= (async () => {
         await kill(child, exited);
-        await rm(cwd, { recursive: true, force: true });
+        if (location === undefined) await rm(cwd, { recursive: true, force: true });
       })();
       return stopping;
     },

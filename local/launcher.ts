@@ -14,7 +14,13 @@ async function main(): Promise<void> {
     throw new RangeError(`PORT must be a whole number from 0 to 65535 (got '${process.env.PORT ?? ''}')`);
   }
   const appRoot = path.resolve(__dirname, '../..');
-  const lifeboat = await startLocalLifeboat({ appRoot, port });
+  // LIFEBOAT_LOCAL_DATA: a folder for Azurite's data and the durable task hub (default in memory).
+  const data = process.env['LIFEBOAT_LOCAL_DATA'];
+  const lifeboat = await startLocalLifeboat({
+    appRoot,
+    port,
+    ...(data === undefined || data === '' ? {} : { data }),
+  });
   console.log('Lifeboat is running on the local Azure stack:');
   for (const line of lifeboat.describe()) console.log(`  ${line}`);
   for (const line of signInLines(lifeboat.host.origin, lifeboat.host.signIn)) console.log(line);

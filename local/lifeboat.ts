@@ -35,6 +35,11 @@ export interface LocalLifeboatOptions {
   site?: string | false;
   /** What the simulated site holds (default: local/site DEMO_SITE). */
   siteDescription?: SimulatedSiteDescription;
+  /**
+   * A data folder (`LIFEBOAT_LOCAL_DATA`): Azurite's data and, in it, the host's durable task hub,
+   * so `npm start` killed and started again on the same folder carries on every run.
+   */
+  data?: string;
 }
 
 /** Lifeboat running on the embedded local Azure stack (`npm start`): a world on the wall clock. */
@@ -56,6 +61,7 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
   const site = options.site === false ? undefined : (options.site ?? 'dc1');
   const world = await startWorld({
     appRoot: options.appRoot,
+    ...(options.data === undefined ? {} : { data: options.data }),
     clock: options.clock ?? new RealClock(),
     arm: {
       services: contosoServices({ configuration: DEMO_CONFIGURATION }),
@@ -117,6 +123,9 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
       `Durable API      ${host.origin}/runtime/webhooks/durabletask/instances`,
       `Azurite blobs    ${stack.azurite.blobEndpoint}`,
       `Azurite queues   ${stack.azurite.queueEndpoint}`,
+      options.data === undefined
+        ? `Data             in memory (set LIFEBOAT_LOCAL_DATA to a folder to keep runs across restarts)`
+        : `Data             ${path.resolve(options.data)} (Azurite and the durable task hub; runs carry on after a restart)`,
       `ARM emulator     ${stack.arm.endpoint}   (CA: ${stack.caFile})`,
       `Alert example    curl -X POST ${host.origin}/api/alerts -H 'content-type: application/json' -d @${alertExample.file}   (Azure Monitor raised it in the ARM emulator first; Lifeboat reads it back before it acts)`,
       ...(agent

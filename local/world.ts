@@ -69,6 +69,8 @@ export interface WorldOptions {
         /** Default: queue triggers on, failed messages visible again at once, polling at most every 100 ms. */
         queues?: HostOptions['queues'];
         log?: (line: string) => void;
+        /** Keep the durable task hub in Azurite (default: in memory); see `HostOptions.taskHubInStorage`. */
+        taskHubInStorage?: boolean;
       };
   /**
    * Routes the app's blob traffic (AzureWebJobsStorage, BackupStorage) through a gateway in front
@@ -77,6 +79,27 @@ export interface WorldOptions {
   blobGateway?: (blobEndpoint: string) => Promise<{ origin: string; stop(): Promise<void> }>;
   /** App settings over the generated ones (storage, ARM, relay keys, plans folder). */
   settings?: Record<string, string>;
+  /**
+   * A data folder (`LIFEBOAT_LOCAL_DATA`): Azurite keeps its data there and the host its durable
+   * task hub in Azurite, so runs outlive a killed process started again on the same folder.
+   * Default: everything in memory.
+   */
+  data?: string;
+  /**
+   * A host running outside this process (with `host: false`), driven on this world's virtual
+   * time: the crash test's host in a child process (local/host/child.ts).
+   */
+  externalHost?: ExternalHost;
+}
+
+/** A Functions host in another process that the world settles and moves time for. */
+export interface ExternalHost {
+  /** One look: settles the host and wakes its queue triggers; true when it had or took work. */
+  pass(): Promise<boolean>;
+  /** The earliest durable timer pending in the host. */
+  nextTimerDue(): Promise<Date | undefined>;
+  /** Moves the host's clock to `at` (the world's clock moved there). */
+  advanceTo(at: Date): Promise<void>;
 }
 
 /** A running world. Everything in it is stopped by one `stop()`. */
@@ -100,7 +123,8 @@ export interface World {
    * Restarts the host on the same task hub, as a deployment does: the world settles, the host
    * stops, and a new one starts with the settings merged with `settings` (e.g.
    * `AzureFunctionsJobHost__extensions__durableTask__defaultVersion`, which overrides host.json as
-   * on the real host). Running instances carry on in the new host. Returns the new host.
+   * on the real host). Running instances carry on in the new host (read back from Azurite when
+   * the task hub is kept there). Returns the new host.
    */
   restartHost(options?: { settings?: Record<string, string> }): Promise<TestHost>;
   /** Starts (again) the agent of a site declared in `sites`. */
@@ -164,8 +188,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   try {
     let stack: AzureStack | undefined;
     let azurite: AzuriteHandle;
+    const location = options.data === undefined ? {} : { location: options.data };
     if (options.arm === false) {
-      azurite = await startAzurite({ silent: true });
+      azurite = await startAzurite({ silent: true, ...location });
       const a = azurite;
       cleanups.push(() => a.stop());
     } else {
@@ -177,6 +202,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
           restoreMs: options.arm?.durations?.restoreMs ?? 30 * 60_000,
         },
         ...(options.arm?.services ? { services: options.arm.services } : {}),
+        ...(options.data === undefined ? {} : { azuriteLocation: options.data }),
       });
       const s = stack;
       cleanups.push(() => s.stop());
@@ -294,6 +320,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         timers: h.timers ?? false,
         queues: h.queues ?? { enabled: true, visibilityTimeoutMs: 0, maxPollingIntervalMs: 100 },
         ...(h.log ? { log: h.log } : {}),
+        ...(h.taskHubInStorage === true || options.data !== undefined ? { taskHubInStorage: true } : {}),
       };
       host = await createTestHost(hostOptions);
       cleanups.push(() => host?.stop() ?? Promise.resolve());
@@ -302,12 +329,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       if (host === undefined || hostOptions === undefined)
         throw new TypeError('restartHost(): this world runs no host (options.host was false)');
       await settle();
-      const durableTaskHub = host.host.durable.detach();
+      // A task hub in storage is read back by the new host; one in memory is handed over.
+      const durableTaskHub = host.host.durable.persistent ? undefined : host.host.durable.detach();
       await host.stop();
       hostOptions = {
         ...hostOptions,
         settings: { ...hostOptions.settings, ...(more.settings ?? {}) },
-        durableTaskHub,
+        ...(durableTaskHub === undefined ? {} : { durableTaskHub }),
       };
       host = await createTestHost(hostOptions);
       return host;
@@ -338,7 +366,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     };
 
     /** One look at the world: true when someone was woken to take waiting work. */
+    const external = options.externalHost;
     const pass = async (): Promise<boolean> => {
+      const externalBusy = (await external?.pass()) ?? false;
       await host?.host.work.idle();
       await Promise.all([...sites.values()].map((s) => s.idle()));
       let waiting = false;
@@ -364,7 +394,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
         await realSleep(2); // a moment to take the message
       else if (held) await realSleep(20);
       if (held) return true;
-      return waiting || (host !== undefined && host.host.work.busy > 0);
+      return waiting || externalBusy || (host !== undefined && host.host.work.busy > 0);
     };
 
     const settle = async (): Promise<void> => {
@@ -373,10 +403,11 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
 
     const step: World['step'] = async ({ advance = true } = {}) => {
       if (await pass()) return true;
-      if (!advance || !(clock instanceof VirtualClock) || host === undefined) return false;
-      const next = host.host.durable.nextTimerDue();
+      if (!advance || !(clock instanceof VirtualClock)) return false;
+      const next = host?.host.durable.nextTimerDue() ?? (await external?.nextTimerDue());
       if (next === undefined) return false;
       clock.advanceTo(next);
+      await external?.advanceTo(clock.now());
       return true;
     };
 

@@ -4,7 +4,13 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { RealClock, type Clock } from '../clock';
-import { DurableEngine, type DurableTaskHub } from './durable/engine';
+import {
+  blobTaskHubStore,
+  CrashPoints,
+  DurableEngine,
+  parseCrashPoints,
+  type DurableTaskHub,
+} from './durable/engine';
 import { durableClientBindingData, handleDurableApi } from './durable/api';
 import { WorkTracker } from './idle';
 import { FunctionInvocationError, invokeFunction, type LoadedFunction } from './invoke';
@@ -56,6 +62,17 @@ export interface HostOptions {
    * a deployment on the same task hub. Default: an empty task hub.
    */
   readonly durableTaskHub?: DurableTaskHub;
+  /**
+   * Keep the durable task hub in storage (AzureWebJobsStorage, as the Azure Storage provider
+   * does: local/host/durable/store.ts) instead of process memory, so a host killed and started
+   * again on the same storage carries on every run. Default false (in memory).
+   */
+  readonly taskHubInStorage?: boolean;
+  /**
+   * What the host does at a crash point of `LIFEBOAT_LOCAL_CRASH_AT` (local/host/durable/crash.ts).
+   * Default: SIGKILL to this process.
+   */
+  readonly crash?: () => void;
   /** Queue polling overrides (real time; see local/README.md). */
   readonly queues?: {
     /** Start queue triggers (default true when the app has any). */
@@ -64,6 +81,12 @@ export interface HostOptions {
     readonly visibilityTimeoutMs?: number;
     /** Overrides host.json maxPollingInterval. */
     readonly maxPollingIntervalMs?: number;
+    /**
+     * How long a message is held while processed (default: host.json functionTimeout): a host
+     * that dies holding one leaves it invisible that long, as on the real queues (the crash test
+     * shortens it).
+     */
+    readonly lockMs?: number;
   };
 }
 
@@ -275,6 +298,26 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     return out;
   };
 
+  let store;
+  if (options.taskHubInStorage === true) {
+    const connection = settings['AzureWebJobsStorage'] ?? process.env['AzureWebJobsStorage'];
+    if (connection === undefined || connection === '' || connection === 'UseDevelopmentStorage=true') {
+      restoreEnv();
+      throw new Error(
+        'taskHubInStorage: AzureWebJobsStorage must be a connection string to the storage the task hub is kept in',
+      );
+    }
+    store = blobTaskHubStore(connection, config.durableTask.hubName);
+  }
+  let crashPoints;
+  try {
+    crashPoints = parseCrashPoints(
+      settings['LIFEBOAT_LOCAL_CRASH_AT'] ?? process.env['LIFEBOAT_LOCAL_CRASH_AT'],
+    );
+  } catch (error) {
+    restoreEnv();
+    throw error;
+  }
   const durable = new DurableEngine({
     registry,
     clock,
@@ -289,6 +332,8 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
       failure: config.durableTask.versionFailureStrategy,
     },
     log,
+    ...(store === undefined ? {} : { store }),
+    ...(crashPoints.length === 0 ? {} : { crash: new CrashPoints(crashPoints, log, options.crash) }),
     // Activities may bind a durable client too (to start or signal orchestrations).
     extraInputs: (fn) => extraInputsFor(fn),
     ...(options.duplicateActivities === undefined
@@ -333,6 +378,7 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
     log,
     visibilityTimeoutMs: options.queues?.visibilityTimeoutMs ?? config.queues.visibilityTimeoutMs,
     maxPollingIntervalMs: options.queues?.maxPollingIntervalMs ?? config.queues.maxPollingIntervalMs,
+    ...(options.queues?.lockMs === undefined ? {} : { lockMs: options.queues.lockMs }),
     invoke: (fn, trigger, metadata) => invokeWithOutputs(fn, trigger, metadata),
   });
 
@@ -395,6 +441,8 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
         url.searchParams,
         body.toString('utf8'),
       );
+      // As the extension answers once the message is in its queue: written before the answer.
+      await durable.flushed();
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body);
       return;
@@ -460,6 +508,19 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
   // Status URLs must point at this host's real port (the client rewrites to localhost:7071 otherwise).
   setEnv('WEBSITE_HOSTNAME', `127.0.0.1:${port}`);
 
+  // The task hub in storage: instances carry on once the host listens (they may call it).
+  try {
+    await durable.load();
+  } catch (error) {
+    server.closeAllConnections();
+    server.close();
+    restoreEnv();
+    throw new Error(
+      `loading the durable task hub from storage failed (retrying may help if storage is starting): ${describe(error)}`,
+      { cause: error },
+    );
+  }
+
   if (options.timers !== false) {
     timers.start([...functions.values()].filter((f) => f.trigger.type === 'timerTrigger'));
   }
@@ -496,6 +557,7 @@ export async function startHost(options: HostOptions): Promise<LocalHost> {
         log(`[error] ${error instanceof Error ? error.message : String(error)}`),
       );
       timers.stop();
+      await durable.flushed();
       durable.stop();
       await queues.stop();
       server.closeAllConnections();

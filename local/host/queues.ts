@@ -66,6 +66,8 @@ interface QueueTriggerOptions {
   readonly log: (line: string) => void;
   readonly visibilityTimeoutMs: number;
   readonly maxPollingIntervalMs: number;
+  /** How long a message is held while processed (default: host.json functionTimeout). */
+  readonly lockMs?: number;
   readonly invoke: (
     fn: LoadedFunction,
     trigger: RpcTypedData,
@@ -145,7 +147,8 @@ export class QueueTriggers {
     while (!this.stopped) {
       let messages: DequeuedMessageItem[] = [];
       try {
-        const lockSeconds = Math.max(1, Math.min(Math.ceil(config.functionTimeoutMs / 1000), 7 * 24 * 3600));
+        const lockMs = this.options.lockMs ?? config.functionTimeoutMs;
+        const lockSeconds = Math.max(1, Math.min(Math.ceil(lockMs / 1000), 7 * 24 * 3600));
         const received = await p.client.receiveMessages({
           numberOfMessages: config.queues.batchSize,
           visibilityTimeout: lockSeconds,

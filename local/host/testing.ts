@@ -33,6 +33,10 @@ export interface TestHostOptions {
   readonly durableTaskHub?: HostOptions['durableTaskHub'];
   /** Activities delivered twice (at-least-once delivery); also settable later on `host.durable`. */
   readonly duplicateActivities?: HostOptions['duplicateActivities'];
+  /** Keep the task hub in storage (AzureWebJobsStorage): see `HostOptions.taskHubInStorage`. */
+  readonly taskHubInStorage?: boolean;
+  /** What a crash point does (`LIFEBOAT_LOCAL_CRASH_AT`): see `HostOptions.crash`. */
+  readonly crash?: HostOptions['crash'];
 }
 
 /** Terminal runtime statuses. */
@@ -91,6 +95,8 @@ export async function createTestHost(options: TestHostOptions = {}): Promise<Tes
     ...(options.queues ? { queues: options.queues } : {}),
     ...(options.duplicateActivities ? { duplicateActivities: options.duplicateActivities } : {}),
     ...(options.durableTaskHub ? { durableTaskHub: options.durableTaskHub } : {}),
+    ...(options.taskHubInStorage === true ? { taskHubInStorage: true } : {}),
+    ...(options.crash ? { crash: options.crash } : {}),
   });
   const settings = options.settings ?? {};
   const queueClient = (queue: string) => {

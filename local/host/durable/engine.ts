@@ -35,7 +35,9 @@ export type {
   InstanceStatus,
   RuntimeStatus,
 } from './instance';
+export { CrashPoints, parseCrashPoints } from './crash';
 export { customStatusTooLarge, instanceIdProblem } from './limits';
+export { blobTaskHubStore, type TaskHubStore } from './store';
 export { retryDelay } from './scheduler';
 
 /** The client API's answer for an unknown instance (404). */
@@ -60,7 +62,7 @@ function cannot(
   };
 }
 
-/** The in-memory Durable extension. */
+/** The Durable extension: in memory, or with its task hub in storage (`options.store`). */
 export class DurableEngine {
   private readonly core: EngineCore;
 
@@ -82,6 +84,28 @@ export class DurableEngine {
     }));
     this.stop();
     return { instances };
+  }
+
+  /**
+   * Loads the task hub kept in storage (`options.store`), once, before the host serves anything:
+   * its instances carry on here (see EngineCore.load). No-op without a store.
+   */
+  async load(): Promise<void> {
+    if (this.core.options.store === undefined) return;
+    this.core.load(await this.core.options.store.load());
+  }
+
+  /** Whether the task hub is kept in storage (a restart loads it from there). */
+  get persistent(): boolean {
+    return this.core.persistence !== undefined;
+  }
+
+  /**
+   * Resolves once every change so far is written to the task hub's storage (the client API
+   * answers after this, as the extension answers once its queue message is sent).
+   */
+  flushed(): Promise<void> {
+    return this.core.persistence?.flushed() ?? Promise.resolve();
   }
 
   /** Counts episodes run (for benchmarks). */
@@ -240,6 +264,7 @@ export class DurableEngine {
       historyEvent(EventType.OrchestratorCompleted, now),
     );
     this.core.finish(instance, 'Terminated', output, now);
+    this.core.persist(instance);
     return { ok: true, value: undefined };
   }
 
@@ -256,6 +281,7 @@ export class DurableEngine {
     instance.suspended = true;
     instance.status = 'Suspended';
     instance.lastUpdatedTime = this.core.options.clock.now();
+    this.core.persist(instance);
     this.core.notify();
     return { ok: true, value: undefined };
   }
@@ -273,6 +299,7 @@ export class DurableEngine {
     instance.suspended = false;
     instance.status = 'Running';
     instance.lastUpdatedTime = this.core.options.clock.now();
+    this.core.persist(instance);
     this.core.pump(instance);
     this.core.notify();
     return { ok: true, value: undefined };
@@ -285,6 +312,7 @@ export class DurableEngine {
     this.core.cancelPending(instance);
     instance.generation++;
     this.core.instances.delete(instanceId);
+    this.core.persistence?.purge(instanceId);
     return 1;
   }
 

@@ -21,8 +21,29 @@ import { hostSideFollowUps, scheduleAction } from './scheduler';
 
 const OUT_OF_PROC_MARKER = '$OutOfProcData$:';
 
-/** Runs one episode of `instance` for the inbox item `item` (the JS replay, then its actions). */
+/**
+ * Runs one episode of `instance` for the inbox item `item`: the JS replay and its actions, then
+ * the commit (with a task hub in storage: one write of the instance, history and pending work
+ * together), and only then what the episode scheduled starts. A host that dies between the
+ * commit and the start leaves work recorded and not done, which the next host starts on load.
+ */
 export async function runEpisode(core: EngineCore, instance: Instance, item: InboxItem): Promise<void> {
+  const generation = instance.generation;
+  instance.inEpisode = true;
+  let after: (() => void)[];
+  try {
+    after = await playEpisode(core, instance, item);
+  } finally {
+    instance.inEpisode = false;
+  }
+  if (core.persistence) await core.persistence.commit(instance);
+  core.crash?.reached(instance.name, 'after');
+  if (after.length > 0 && instance.generation === generation) for (const f of after) f();
+  core.notify();
+}
+
+/** The episode itself; returns what to start once it is committed. */
+async function playEpisode(core: EngineCore, instance: Instance, item: InboxItem): Promise<(() => void)[]> {
   const now = core.options.clock.now();
   const nowMs = now.getTime();
   const generation = instance.generation;
@@ -43,7 +64,7 @@ export async function runEpisode(core: EngineCore, instance: Instance, item: Inb
       `The function '${instance.name}' doesn't exist, is disabled, or is not an orchestrator function.`,
       now,
     );
-    return;
+    return [];
   }
 
   const payload = {
@@ -71,7 +92,7 @@ export async function runEpisode(core: EngineCore, instance: Instance, item: Inb
     state = parsed.state ?? { isDone: false, actions: [[]], schemaVersion: 2 };
     failure = parsed.message;
   }
-  if (instance.generation !== generation || !RUNNING_STATES.has(instance.status)) return; // terminated meanwhile
+  if (instance.generation !== generation || !RUNNING_STATES.has(instance.status)) return []; // terminated meanwhile
   // Custom status is rewritten every episode from what this replay set (reference: DurableTask.Core
   // TaskOrchestrationDispatcher `runtimeState.Status = result?.CustomStatus`, the result being
   // TaskOrchestrationShim.GetStatus() of a context created for this episode, which the extension's
@@ -86,7 +107,7 @@ export async function runEpisode(core: EngineCore, instance: Instance, item: Inb
     const tooLarge = customStatusTooLarge(state.customStatus);
     if (tooLarge !== undefined) {
       fail(core, instance, `Orchestrator function '${instance.name}' failed: ${tooLarge}`, now);
-      return;
+      return [];
     }
     instance.customStatus = state.customStatus;
   }
@@ -100,7 +121,7 @@ export async function runEpisode(core: EngineCore, instance: Instance, item: Inb
       `Orchestrator function '${instance.name}' failed: ${UNSUPPORTED_ACTIONS[unsupported.actionType]}`,
       now,
     );
-    return;
+    return [];
   }
   const withIds = leaves.filter(
     (a) => a.actionType !== ActionType.WaitForExternalEvent && a.actionType !== ActionType.ContinueAsNew,
@@ -108,11 +129,11 @@ export async function runEpisode(core: EngineCore, instance: Instance, item: Inb
   const nondeterminism = checkDeterminism(instance.scheduled, withIds);
   if (nondeterminism !== undefined) {
     fail(core, instance, `Non-Deterministic workflow detected: ${nondeterminism}`, now);
-    return;
+    return [];
   }
   if (failure !== undefined) {
     fail(core, instance, `Orchestrator function '${instance.name}' failed: ${failure}`, now);
-    return;
+    return [];
   }
 
   // Cancelled timers (timer.cancel() flips isCanceled on an action already sent).
@@ -139,16 +160,15 @@ export async function runEpisode(core: EngineCore, instance: Instance, item: Inb
   if (state.isDone && continueAction) {
     instance.history.push(historyEvent(EventType.OrchestratorCompleted, now));
     continueAsNew(core, instance, actionInputToJson(continueAction.input), now);
-    return;
+    return [];
   }
   if (state.isDone) {
     const output = state.output === undefined ? 'null' : JSON.stringify(state.output);
     completeExecution(core, instance, 'Completed', output, now);
-    return;
+    return [];
   }
   instance.history.push(historyEvent(EventType.OrchestratorCompleted, now));
-  for (const f of afterEpisode) f();
-  core.notify();
+  return afterEpisode;
 }
 
 /** Starts the next execution of `instance` with a fresh history (continue-as-new). */

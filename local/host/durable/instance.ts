@@ -2,6 +2,8 @@ import type { Clock } from '../../clock';
 import type { WorkTracker } from '../idle';
 import type { LoadedFunction } from '../invoke';
 import type { Registry, RpcTypedData } from '../registry';
+import type { CrashPoints } from './crash';
+import type { TaskHubStore } from './store';
 import type { Versioning } from './versioning';
 import {
   EventType,
@@ -97,6 +99,8 @@ export interface Scheduled {
 /** An event waiting for the next episode. */
 export interface InboxItem {
   readonly event: { EventType: number; EventId?: number; [field: string]: unknown };
+  /** Its sequence number among the instance's messages, when the task hub is in storage. */
+  seq?: number;
 }
 
 /** One orchestration instance (its current execution). */
@@ -124,6 +128,10 @@ export interface Instance {
   scheduled: Scheduled[];
   nextSeq: number;
   pumping: boolean;
+  /** True while an episode runs (a client operation then leaves the commit to the episode). */
+  inEpisode: boolean;
+  /** The last message sequence number given out (kept across restarts of the instance id). */
+  messageSeq: number;
   suspended: boolean;
   parent: { instanceId: string; taskId: number } | undefined;
   /** Bumped on restart/continue-as-new/termination so late completions of old work are dropped. */
@@ -157,6 +165,13 @@ export interface DurableEngineOptions {
   readonly versioning?: Versioning;
   /** Activities to deliver twice (see `DurableEngine.duplicateActivities`). */
   readonly duplicateActivities?: (name: string) => boolean;
+  /**
+   * Where the task hub is kept (./store.ts): with a store, each episode commits to it before its
+   * work starts, and `DurableEngine.open` loads what it holds. Default: process memory only.
+   */
+  readonly store?: TaskHubStore;
+  /** Crash points (`LIFEBOAT_LOCAL_CRASH_AT`, ./crash.ts): the host kills itself there. */
+  readonly crash?: CrashPoints;
 }
 
 /** A history event as DurableTask.Core records it (not yet played). */

@@ -60,7 +60,9 @@ export function hostSideFollowUps(
       fresh.push(
         historyEvent(EventType.TimerCreated, now, { FireAt: new Date(fireAt).toISOString() }, timerId),
       );
-      after.push(() => startTimer(core, instance, timerId, fireAt, { type: 'retry', chain, final }));
+      const role = { type: 'retry', chain, final } as const;
+      awaitTimer(instance, timerId, fireAt, role);
+      after.push(() => startTimer(core, instance, timerId, fireAt, role));
     }
     return;
   }
@@ -102,7 +104,12 @@ export function hostSideFollowUps(
           historyEvent(
             EventType.SubOrchestrationInstanceCreated,
             now,
-            { Name: chain.name, InstanceId: subId, Input: chain.inputJson },
+            {
+              Name: chain.name,
+              InstanceId: subId,
+              Input: chain.inputJson,
+              ...(chain.version === undefined ? {} : { Version: chain.version }),
+            },
             id,
           ),
         );
@@ -121,6 +128,7 @@ export function hostSideFollowUps(
       fresh.push(historyEvent(EventType.TimerCreated, now, { FireAt: new Date(next).toISOString() }, id));
       const scheduled = instance.scheduled[role.scheduledIndex];
       if (scheduled) scheduled.timerId = id;
+      awaitTimer(instance, id, next, role);
       after.push(() => startTimer(core, instance, id, next, role));
     }
   }
@@ -165,7 +173,8 @@ export function scheduleAction(
         historyEvent(
           EventType.SubOrchestrationInstanceCreated,
           now,
-          { Name: name, InstanceId: subId, Input: inputJson },
+          // DurableTask.Core's SubOrchestrationInstanceCreatedEvent carries the version too.
+          { Name: name, InstanceId: subId, Input: inputJson, Version: version },
           id,
         ),
       );
@@ -188,6 +197,7 @@ export function scheduleAction(
         const role: Extract<Pending, { kind: 'timer' }>['role'] = long
           ? { type: 'long', scheduledIndex: index, finalFireAt }
           : { type: 'user', scheduledIndex: index };
+        awaitTimer(instance, id, fireAt, role);
         after.push(() => startTimer(core, instance, id, fireAt, role));
       }
       return;
@@ -195,6 +205,19 @@ export function scheduleAction(
     default:
       throw new Error(`unexpected action type ${action.actionType}`);
   }
+}
+
+/**
+ * Records a durable timer as pending before it is set on the clock (after the episode's commit),
+ * so the commit holds it and a host started after a crash sets it again.
+ */
+function awaitTimer(
+  instance: Instance,
+  id: number,
+  fireAt: number,
+  role: Extract<Pending, { kind: 'timer' }>['role'],
+): void {
+  instance.pending.set(id, { kind: 'timer', cancel: () => undefined, fireAt, role });
 }
 
 /** Starts a durable timer on the clock; when it fires, a TimerFired event goes to the inbox. */
@@ -252,6 +275,7 @@ export function dispatchActivity(
             trigger: inputJson === null ? undefined : { json: inputJson },
             extraInputs: core.options.extraInputs?.(fn) ?? {},
           });
+        core.crash?.reached(fn.name, 'before');
         if (core.duplicateActivities?.(fn.name) === true) {
           core.options.log(
             `Delivering activity '${fn.name}' (task ${id}) twice; the first result is dropped.`,
@@ -278,6 +302,7 @@ export function dispatchActivity(
           };
         }
       }
+      if (fn) core.crash?.reached(fn.name, 'after');
       if (instance.generation === generation && core.instances.get(instance.instanceId) === instance)
         core.enqueue(instance, { event });
     } finally {
