@@ -53,7 +53,10 @@ export async function readManifestBlob(
  * The backups of `serviceName` that have a manifest beside them (one listing of the service's
  * manifest folder): restore selection prefers them (issue 22).
  */
-export async function backupsWithManifest(container: ContainerClient, serviceName: string): Promise<Set<string>> {
+export async function backupsWithManifest(
+  container: ContainerClient,
+  serviceName: string,
+): Promise<Set<string>> {
   const prefix = `${MANIFEST_FOLDER}${servicePrefix(serviceName.toLowerCase())}`;
   const names = await listBlobNames(container, prefix, `the manifests of ${serviceName}`);
   return new Set(

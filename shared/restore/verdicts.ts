@@ -87,7 +87,7 @@ export function verificationFailure(verification: RestoreVerification): Problem 
   if (verification.manifestMissing === true)
     return {
       code: 'ManifestMissing',
-      message: "the backup has no configuration manifest beside it: the restored target cannot be verified",
+      message: 'the backup has no configuration manifest beside it: the restored target cannot be verified',
     };
   const unlisted = verification.differenceCount - verification.differences.length;
   const more = unlisted > 0 ? ` (and ${unlisted} more)` : '';
@@ -111,7 +111,12 @@ export function verificationVerdict(
   if (problem === undefined) return {};
   return mode === 'drill'
     ? { failure: problem }
-    : { warning: { code: problem.code, message: `${problem.message} (failover goes on: check the differences)` } };
+    : {
+        warning: {
+          code: problem.code,
+          message: `${problem.message} (failover goes on: check the differences)`,
+        },
+      };
 }
 
 /** The gateway smoke check as the result reports it, and the failure when it did not pass. */
