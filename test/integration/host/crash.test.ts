@@ -43,9 +43,12 @@ const UNINTERRUPTED_ACTIONS = {
   createEndpoint: 1,
   backupSync: 1,
 };
+/** The sample plan's manual step: the test confirms it as a person would. */
+const MANUAL_STEP = 'users-to-pool1';
 const UNINTERRUPTED_STEPS = {
   apim: 'succeeded',
   vms: 'succeeded',
+  [MANUAL_STEP]: 'succeeded',
   'lync-conferences': 'succeeded',
   'pchat-endpoint': 'succeeded',
   traffic: 'succeeded',
@@ -110,6 +113,9 @@ async function failoverRun(crashPoints: readonly string[]): Promise<RunResult> {
       LIFEBOAT_BACKUP_SCHEDULE: '0 0 */6 * * *',
       LIFEBOAT_RESTORE_CANARY_SCHEDULE: '0 0 3 * * 0',
       LIFEBOAT_HEARTBEAT_SCHEDULE: '0 */5 * * * *',
+      // Never fire during the run (January 1st; the clock starts in March): the counts stay the plan's.
+      LIFEBOAT_APIM_REPORTS_SCHEDULE: '0 0 0 1 1 *',
+      LIFEBOAT_STANDBY_SYNC_SCHEDULE: '0 0 0 1 1 *',
       LIFEBOAT_PLANS_DIR: path.join(appRoot, 'local', 'plans'),
     },
   });
@@ -160,6 +166,24 @@ async function failoverRun(crashPoints: readonly string[]): Promise<RunResult> {
   );
   const approved = await post(`/api/failovers/${runId}/approve`, {}, 'alex');
   expect([202, 409], JSON.stringify(approved.json)).toContain(approved.status);
+  // The sample plan's manual step (users back to pool1) waits for a person: alex confirms it once
+  // the run shows it waiting (a host that crashed meanwhile answers once it is back).
+  await w.until(
+    async () => {
+      const res = await child.fetch(`/api/runs/${runId}`).catch(() => undefined);
+      if (res?.status !== 200) return undefined;
+      const r = (await res.json()) as { groups?: { steps: { id: string; status?: string }[] }[] };
+      const manual = (r.groups ?? []).flatMap((g) => g.steps).find((s) => s.id === MANUAL_STEP);
+      return manual?.status === 'running' || manual?.status === 'ended' ? manual : undefined;
+    },
+    { timeoutMs: 120_000, what: `manual step ${MANUAL_STEP} waiting` },
+  );
+  const confirmed = await post(
+    `/api/runs/${runId}/steps/${MANUAL_STEP}/done`,
+    { comment: 'users on pool1' },
+    'alex',
+  );
+  expect([202, 409], JSON.stringify(confirmed.json)).toContain(confirmed.status);
   const end: InstanceStatus = await ended(runId);
   const output = (end.output ?? {}) as { outcome?: unknown; state?: unknown };
   const report = (await (await child.fetch(`/api/runs/${runId}`)).json()) as {

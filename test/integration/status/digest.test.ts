@@ -85,9 +85,17 @@ describe('the status digest', () => {
     expect(prod.lastRun).toMatchObject({ colour: 'green', outcome: 'succeeded' });
     expect(prod.restoreVerification.colour).toBe('green');
     expect(prod.targets.find((t) => t.name === 'prod-drill')?.colour).toBe('green');
-    // One GET of the digest; nothing of the backup account (its container, its blobs, summaries).
+    // One GET of the digest; of the backup account only the two small records the page names
+    // (the standby's state, the newest usage export): no listing, no backup blob, no summary.
     expect(during.filter((r) => r.url.includes(DIGEST))).toHaveLength(1);
-    expect(during.filter((r) => /apim-backups|\.apimbackup|_catalog|_restores/.test(r.url))).toEqual([]);
+    const backupAccount = during.filter((r) => /apim-backups|\.apimbackup|_catalog|_restores/.test(r.url));
+    expect(
+      backupAccount.filter(
+        (r) => !/\/apim-backups\/(?:_standby\/prod\.json|_reports\/prod\.latest\.json)$/.test(r.url),
+      ),
+    ).toEqual([]);
+    expect(backupAccount.every((r) => r.method === 'GET')).toBe(true);
+    expect(during.filter((r) => /comp=list/.test(r.url))).toEqual([]);
   });
 
   it('a deleted record shows unknown, never green; GET /api/backups?fresh=true or the next backup run writes it again', async () => {
