@@ -15,10 +15,16 @@ mkdir -p tools/bin
 # The PowerShell package ships a native app host beside pwsh.dll; ask it where it lives.
 pshome="$(dotnet tool run pwsh -- -NoProfile -NonInteractive -Command '$PSHOME' | tail -n 1)"
 [ -x "$pshome/pwsh" ] || chmod u+x "$pshome/pwsh" 2>/dev/null || { echo "tools: no pwsh app host in '$pshome'" >&2; exit 1; }
-printf '#!/bin/sh\nexec "%s/pwsh" "$@"\n' "$pshome" > tools/bin/pwsh
+# Each launcher is written beside and renamed into place: a run that uses it meanwhile (CI runs
+# Pester and the benchmarks beside other steps) never sees a half-written file.
+launcher() { # name, target
+  printf '#!/bin/sh\nexec "%s" "$@"\n' "$2" > "tools/bin/$1.tmp.$$"
+  chmod u+x "tools/bin/$1.tmp.$$"
+  mv -f "tools/bin/$1.tmp.$$" "tools/bin/$1"
+}
+launcher pwsh "$pshome/pwsh"
 bicep="$PWD/tools/packages/azure.bicep.commandline.linux-x64/0.49.2/tools/bicep"
 chmod u+x "$bicep" # NuGet does not keep the execute bit everywhere
-printf '#!/bin/sh\nexec "%s" "$@"\n' "$bicep" > tools/bin/bicep
-chmod u+x tools/bin/pwsh tools/bin/bicep
+launcher bicep "$bicep"
 echo "tools: $(tools/bin/pwsh -NoProfile -NonInteractive -Command '"pwsh $($PSVersionTable.PSVersion)"'), Pester 6.2.0, $(tools/bin/bicep --version)"
 bash tools/install-chromium.sh
