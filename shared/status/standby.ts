@@ -3,7 +3,7 @@ import type { PlanEntry } from '../plans/load';
 import { restoredServices } from '../plans/owners';
 import { standbyFreshness } from '../standby/decide';
 import type { StandbyRecord } from '../standby/record';
-import { light, type Light } from './colour';
+import { light, utcText, type Light } from './colour';
 
 /**
  * The standby on the status page (issue 23), kept apart from the rest of the page's reads: per
@@ -88,7 +88,7 @@ export function standbyStatus(input: StandbyInput, now: Date): StandbyStatus {
         ...base,
         ...light(
           'green',
-          `${input.standbyName} carries production (failed over since ${active?.since ?? '?'}, run ${active?.runId ?? '?'})`,
+          `${input.standbyName} carries production (failed over since ${active === undefined ? '?' : utcText(active.since)}, run ${active?.runId ?? '?'})`,
         ),
       };
     case 'never':
@@ -133,5 +133,5 @@ export function failedOverHeadline(standbys: readonly StandbyStatus[]): string |
   const over = standbys.filter((s) => s.failedOver !== undefined);
   if (over.length === 0) return undefined;
   const f = over[0]!.failedOver!;
-  return `failed over since ${f.since}, run ${f.runId}${over.length > 1 ? ` (and ${over.length - 1} more service(s))` : ''}`;
+  return `failed over since ${utcText(f.since)}, run ${f.runId}${over.length > 1 ? ` (and ${over.length - 1} more service(s))` : ''}`;
 }
