@@ -14,7 +14,9 @@ import { traffic as names } from '../names/traffic';
  * A traffic switch (issue 23), one of three actions:
  * - `failover`: `switchTraffic` (records what was there, then enables and prefers the standby and
  *   disables the primary), reads the profile back until the changes are applied (Front Door: the
- *   changed origins deployed), then probes the standby's gateway health path;
+ *   changed origins deployed), then probes the health path through the public endpoint clients
+ *   use (the step's `publicEndpoint`, the Front Door endpoint routing the origin group, or the
+ *   endpoint Traffic Manager now answers, which must be the standby);
  * - `drill`: reads and validates only (the standby exists, is not reported unhealthy, its gateway
  *   answers the health path): no write reaches the profile;
  * - `putBack`: a cancelled or failed plan's cleanup: `restoreTrafficRouting` sends back what the
@@ -96,19 +98,28 @@ orchestration(names.trafficSwitch, {
       if (waited.after !== undefined) Object.assign(result, { after: waited.after });
       if (waited.error !== undefined)
         return end({ ...result, outcome: waited.timedOut ? 'timedOut' : 'failed', error: waited.error });
-      const health =
-        waited.after === undefined ? undefined : yield* probeStandby(context, target, waited.after);
-      if (health !== undefined && !health.ok)
+      const health = yield* probePublic(context, target);
+      if (!health.ok)
         return end({
           ...result,
           outcome: 'failed',
           error: {
             code: 'StandbyUnhealthy',
-            message: `traffic moved to ${target.standby}, but its gateway answered ${health.httpStatus} on ${health.url}`,
+            message: `traffic moved to ${target.standby}, but the public endpoint answered ${health.httpStatus} on ${health.url}`,
           },
           health,
         });
-      return end({ ...result, outcome: 'succeeded', ...(health === undefined ? {} : { health }) });
+      if (health.answeredBy !== undefined && health.answeredBy.toLowerCase() !== target.standby.toLowerCase())
+        return end({
+          ...result,
+          outcome: 'failed',
+          error: {
+            code: 'NotThroughStandby',
+            message: `Traffic Manager still answers with ${health.answeredBy}, not the standby ${target.standby}`,
+          },
+          health,
+        });
+      return end({ ...result, outcome: 'succeeded', health });
     }
 
     // putBack
@@ -191,6 +202,19 @@ function* waitApplied(
     timedOut: false,
     polls,
   };
+}
+
+/** Probes the health path through the public endpoint (the restore's gateway check, from the clients' side). */
+function* probePublic(context: OrchestrationContext, target: TrafficTarget): Gen<ProbeTrafficEntryOutput> {
+  progress(context, {
+    phase: 'probing',
+    percent: 90,
+    waitingFor: `the health path through ${target.profile}`,
+  });
+  const probe = yield* attempt(() => call(context, names.probeTrafficEntry, { target, via: 'public' }));
+  return probe.ok
+    ? probe.value
+    : { ok: false, httpStatus: 0, url: `${target.profile} (public endpoint): ${probe.error.message}` };
 }
 
 /** Probes the standby's gateway health path when the routing names its host (the restore's gateway check). */

@@ -1,5 +1,6 @@
 import type { Problem } from '../outcome';
 import type { RoutingChange, RoutingEntry, RoutingSnapshot, TrafficTarget } from './contracts';
+import type { FrontDoorEndpoint } from './port';
 
 /**
  * The decisions of a traffic switch, as pure functions (issue 23): what a failover changes, what
@@ -183,4 +184,46 @@ export function describeRouting(snapshot: RoutingSnapshot, names: readonly strin
       return `${e.name}: ${e.enabled ? 'enabled' : 'disabled'}${e.priority === undefined ? '' : `, priority ${e.priority}`}`;
     })
     .join('; ');
+}
+
+/**
+ * The public host of a Front Door origin group (pure): the first enabled endpoint with a host
+ * name whose enabled routes send traffic to `originGroup`. Clients using a custom domain instead
+ * name it in the step's `publicEndpoint`, which wins.
+ */
+export function frontDoorPublicHost(
+  originGroup: string,
+  endpoints: readonly FrontDoorEndpoint[],
+): { host: string; endpoint: string } | { error: Problem } {
+  const serving = endpoints.filter((e) => e.originGroups.some((g) => same(g, originGroup)));
+  const usable = serving.find((e) => e.enabled && e.hostName !== '');
+  if (usable !== undefined) return { host: usable.hostName, endpoint: usable.name };
+  return {
+    error: {
+      code: 'NoPublicEndpoint',
+      message:
+        serving.length === 0
+          ? `no endpoint of the profile routes to origin group ${originGroup}: name the public endpoint in the step's publicEndpoint`
+          : `the endpoints routing to origin group ${originGroup} (${serving.map((e) => e.name).join(', ')}) are disabled or have no host name`,
+    },
+  };
+}
+
+/** Traffic Manager monitor states whose endpoints its DNS leaves out while a healthy one exists. */
+const TM_NOT_ANSWERED = new Set(['degraded', 'stopped', 'inactive', 'disabled']);
+
+/**
+ * The endpoint a Priority-routed Traffic Manager profile answers DNS queries with (pure): the
+ * enabled endpoint with the lowest priority among those not reported unhealthy; when every
+ * enabled endpoint is unhealthy, Traffic Manager answers as if all were healthy (its documented
+ * "all endpoints degraded" behaviour), so the lowest priority of them all. Undefined: none enabled.
+ * Traffic Manager works in DNS only: clients then connect to that endpoint's target themselves.
+ */
+export function trafficManagerAnswer(snapshot: RoutingSnapshot): RoutingEntry | undefined {
+  const enabled = snapshot.entries.filter((e) => e.enabled);
+  const healthy = enabled.filter(
+    (e) => e.monitorStatus === undefined || !TM_NOT_ANSWERED.has(e.monitorStatus.toLowerCase()),
+  );
+  const pool = healthy.length > 0 ? healthy : enabled;
+  return [...pool].sort((a, b) => (a.priority ?? 1000) - (b.priority ?? 1000))[0];
 }

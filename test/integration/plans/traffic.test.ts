@@ -1,17 +1,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRONT_DOOR } from '../../../local/fixtures';
 import type { RunReport } from '../../../shared/plans/report';
 import { as } from '../../helpers/people';
-import { STANDBY, startPlansWorld, type PlansWorld } from './world';
+import { PRIMARY, STANDBY, startPlansWorld, type PlansWorld } from './world';
 
 /**
  * Moving the traffic (issue 23) through the real app, the local host and the ARM emulator's Front
  * Door profile in front of the primary's and the standby's gateways: a drill reads and changes
- * nothing; a failover cancelled while its switch deploys puts the routing back (cleanup), and the
- * report shows before and after.
+ * nothing; a failover's switch is checked through the profile's public endpoint (the emulated edge
+ * forwards to the origin the deployed routing prefers: the standby); a failover cancelled while its
+ * switch deploys puts the routing back (cleanup), and the report shows before and after.
  */
 let world: PlansWorld;
 let dir: string;
@@ -62,6 +64,15 @@ const patches = () =>
   arm()
     .requests()
     .filter((r) => r.method !== 'GET' && r.path.includes('/Microsoft.Cdn/'));
+/** A client's GET of the health path (the emulator's CA trusted), answering the status. */
+const getHealth = (base: string) =>
+  new Promise<number>((resolve, reject) => {
+    const req = https.get(new URL('/status-0123456789abcdef', base), { ca: arm().caPem }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
 const step = (r: RunReport) => r.groups.flatMap((g) => g.steps).find((s) => s.id === 'traffic');
 
 describe('traffic.switch', () => {
@@ -80,6 +91,8 @@ describe('traffic.switch', () => {
         before: 'primary: enabled, priority 1; standby: disabled, priority 2',
         changes: [],
         gatewayCheck: 'passed',
+        // A drill asks the standby's gateway itself: the public endpoint still leads to the primary.
+        healthVia: 'origin',
       },
     });
     expect(report.cleanup).toEqual([]);
@@ -94,6 +107,7 @@ describe('traffic.switch', () => {
   it('a failover cancelled while its switch deploys puts the routing back', async () => {
     // The change takes an hour to reach the edge, so the cancel arrives while the step waits.
     arm().traffic.deployment.ms = 60 * 60_000;
+    const edge = await arm().traffic.edgeUrl(FRONT_DOOR);
     const start = await world.post(
       '/api/failovers',
       { plan: 'edge', reason: 'primary region down' },
@@ -109,6 +123,11 @@ describe('traffic.switch', () => {
       deploymentStatus: 'InProgress',
     });
     expect(origins()['primary']).toMatchObject({ enabledState: 'Disabled' });
+    // Until the change reaches the edge, clients going through the public endpoint still reach the primary.
+    expect(await getHealth(edge)).toBe(200);
+    expect(arm().traffic.edgeRequests(FRONT_DOOR).at(-1)).toMatchObject({ origin: 'primary', status: 200 });
+    const edgeBefore = arm().traffic.edgeRequests(FRONT_DOOR).length;
+    const [primaryProbes, standbyProbes] = [arm().gateways.probes(PRIMARY), arm().gateways.probes(STANDBY)];
 
     const cancel = await world.post(
       `/api/runs/${runId}/cancel`,
@@ -127,8 +146,15 @@ describe('traffic.switch', () => {
         before: 'primary: enabled, priority 1; standby: disabled, priority 2',
         after: 'primary: disabled, priority 1; standby: enabled, priority 1',
         gatewayCheck: 'passed',
+        healthVia: 'frontDoorEndpoint',
+        healthUrl: `${edge}/status-0123456789abcdef`,
       },
     });
+    // The check went in through the public endpoint, which (the change deployed) sent it to the standby.
+    const probed = arm().traffic.edgeRequests(FRONT_DOOR).slice(edgeBefore);
+    expect(probed).toMatchObject([{ path: '/status-0123456789abcdef', origin: 'standby', status: 200 }]);
+    expect(arm().gateways.probes(PRIMARY)).toBe(primaryProbes);
+    expect(arm().gateways.probes(STANDBY)).toBe(standbyProbes + 1);
     // The cleanup put back what the switch recorded before it changed anything.
     expect(report.cleanup).toHaveLength(1);
     expect(report.cleanup[0]).toMatchObject({
