@@ -3,7 +3,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FRONT_DOOR } from '../../../local/fixtures';
+import { FRONT_DOOR, SUBSCRIPTION } from '../../../local/fixtures';
 import type { RunReport } from '../../../shared/plans/report';
 import { as } from '../../helpers/people';
 import { PRIMARY, STANDBY, startPlansWorld, type PlansWorld } from './world';
@@ -45,12 +45,50 @@ const plan = {
   ],
 };
 
+/** A Priority-routed Traffic Manager profile in front of the same gateways (added once they listen). */
+const TRAFFIC_MANAGER = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-edge/providers/Microsoft.Network/trafficManagerProfiles/contoso-tm`;
+const dnsPlan = {
+  ...plan,
+  name: 'dns',
+  groups: [
+    {
+      name: 'Traffic',
+      steps: [
+        {
+          id: 'traffic',
+          kind: 'traffic.switch',
+          timeoutMinutes: 600,
+          params: {
+            provider: 'trafficManager',
+            profile: TRAFFIC_MANAGER,
+            endpointType: 'externalEndpoints',
+            primary: 'weu',
+            standby: 'neu',
+          },
+        },
+      ],
+    },
+  ],
+};
+
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-traffic-plans-'));
   await writeFile(path.join(dir, 'edge.json'), JSON.stringify(plan));
+  await writeFile(path.join(dir, 'dns.json'), JSON.stringify(dnsPlan));
   world = await startPlansWorld({
     plansDir: dir,
     settings: { LIFEBOAT_TRAFFIC_POLL_SECONDS: '60', LIFEBOAT_TRAFFIC_APPLY_TIMEOUT_MINUTES: '120' },
+  });
+  // Locally an endpoint's target carries its gateway's port (Azure's is a host name or an address).
+  const host = async (id: string) => new URL(await world.stack.arm.gateways.url(id)).host;
+  world.stack.arm.traffic.addTrafficManager({
+    subscriptionId: SUBSCRIPTION,
+    resourceGroup: 'rg-edge',
+    name: 'contoso-tm',
+    endpoints: [
+      { name: 'weu', type: 'externalEndpoints', target: await host(PRIMARY), priority: 1 },
+      { name: 'neu', type: 'externalEndpoints', target: await host(STANDBY), priority: 2, enabled: false },
+    ],
   });
 }, 300_000);
 afterAll(async () => {
@@ -174,5 +212,36 @@ describe('traffic.switch', () => {
       deploymentStatus: 'Succeeded',
     });
     expect(arm().traffic.writes(FRONT_DOOR)).toBe(4);
+  });
+
+  it('a Traffic Manager failover is checked at the endpoint its DNS now answers: the standby', async () => {
+    const [primaryProbes, standbyProbes] = [arm().gateways.probes(PRIMARY), arm().gateways.probes(STANDBY)];
+    const start = await world.post(
+      '/api/failovers',
+      { plan: 'dns', reason: 'primary region down' },
+      as(world, 'olivia'),
+    );
+    expect(start.status, JSON.stringify(start.json)).toBe(202);
+    const runId = String(start.json['runId']);
+    const end = await world.waitFor(runId);
+    expect(end.output, JSON.stringify(end.output)).toMatchObject({ state: 'completed' });
+
+    const report = (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
+    expect(step(report)).toMatchObject({
+      outcome: 'succeeded',
+      evidence: {
+        before: 'weu: enabled, priority 1; neu: disabled, priority 2',
+        after: 'weu: disabled, priority 1; neu: enabled, priority 2',
+        gatewayCheck: 'passed',
+        healthVia: 'trafficManagerAnswer',
+        answeredBy: 'neu',
+      },
+    });
+    expect(arm().traffic.endpoints(TRAFFIC_MANAGER)).toMatchObject({
+      weu: { endpointStatus: 'Disabled' },
+      neu: { endpointStatus: 'Enabled' },
+    });
+    expect(arm().gateways.probes(STANDBY)).toBe(standbyProbes + 1);
+    expect(arm().gateways.probes(PRIMARY)).toBe(primaryProbes);
   });
 });
