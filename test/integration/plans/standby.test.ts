@@ -98,8 +98,8 @@ afterAll(async () => {
 
 const STANDBY_NAME = 'contoso-apim-standby';
 
-/** One standby sync, started the way its timer does (its ticket first). */
-async function sync(): Promise<StandbySyncResult> {
+/** Starts one standby sync the way its timer does (its ticket first); answers its id and input. */
+async function startSync() {
   // The host's settings are the process environment while it runs.
   const config = getConfig();
   const input = buildStandbySyncInput(
@@ -115,6 +115,12 @@ async function sync(): Promise<StandbySyncResult> {
     input,
     'standby-sync',
   );
+  return { id, input };
+}
+
+/** One standby sync, to its end. */
+async function sync(): Promise<StandbySyncResult> {
+  const { id } = await startSync();
   const end = await world.waitFor(id);
   expect(end.runtimeStatus).toBe('Completed');
   return end.output as unknown as StandbySyncResult;
@@ -268,6 +274,34 @@ describe('the warm standby', () => {
     expect(apim).toMatchObject({ outcome: 'succeeded' });
     expect(apim?.summary).toContain('restored');
     expect(String(apim?.evidence?.['standbyNotUsed'])).toContain("older than the plan's RPO of 1 min");
+  }, 300_000);
+
+  it("a failover meeting the sync's restore into the standby waits for it, then restores (never refused)", async () => {
+    const posts = world.restorePosts(STANDBY_NAME);
+    const { id, input } = await startSync();
+    const syncRestore = input.syncs[0]!.instanceId;
+    // Time stands still while the sync's restore polls its operation: the failover meets it.
+    await world.world.until(
+      () => {
+        const custom = world.host.getStatus(syncRestore)?.customStatus as Answer | null | undefined;
+        return custom?.['phase'] === 'polling' ? true : undefined;
+      },
+      { what: `${syncRestore} polling`, advance: false, timeoutMs: 120_000 },
+    );
+    expect(world.restorePosts(STANDBY_NAME)).toBe(posts + 1);
+    const report = await failover('cold');
+    const apim = step(report, 'apim');
+    expect(apim, JSON.stringify(apim)).toMatchObject({ outcome: 'succeeded' });
+    expect(String(apim?.evidence?.['standbyNotUsed'])).toContain(
+      `a restore into the standby is running (${syncRestore})`,
+    );
+    const synced = await world.waitFor(id);
+    expect(synced.output, JSON.stringify(synced.output)).toMatchObject({
+      outcome: 'succeeded',
+      services: [{ outcome: 'succeeded', verified: true }],
+    });
+    // Two restores into the standby, one after the other: the sync's, then the failover's.
+    expect(world.restorePosts(STANDBY_NAME)).toBe(posts + 2);
   }, 300_000);
 
   it('a failover with a current standby skips the restore, shows the evidence, and makes the standby active', async () => {
