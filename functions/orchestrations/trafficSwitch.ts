@@ -18,7 +18,8 @@ import { traffic as names } from '../names/traffic';
  *   use (the step's `publicEndpoint`, the Front Door endpoint routing the origin group, or the
  *   endpoint Traffic Manager now answers, which must be the standby);
  * - `drill`: reads and validates only (the standby exists, is not reported unhealthy, its gateway
- *   answers the health path): no write reaches the profile;
+ *   answers the health path, the public endpoint a failover will probe can be found): no write
+ *   reaches the profile;
  * - `putBack`: a cancelled or failed plan's cleanup: `restoreTrafficRouting` sends back what the
  *   record says was there, and waits until that is applied.
  * Decisions are in shared/traffic/decide.ts. Never throws: every ending is a result.
@@ -71,6 +72,9 @@ orchestration(names.trafficSwitch, {
       const health = yield* probeStandby(context, target, read.value);
       if (health !== undefined && !health.ok)
         findings.push(`the standby's gateway answered ${health.httpStatus} on ${health.url}`);
+      // The way in a failover will check (last, so a drill in flight replays what it started with).
+      const way = yield* publicEndpointFinding(context, target);
+      if (way !== undefined) findings.push(way);
       return end({
         ...base,
         outcome: findings.length === 0 ? 'succeeded' : 'failed',
@@ -215,6 +219,19 @@ function* probePublic(context: OrchestrationContext, target: TrafficTarget): Gen
   return probe.ok
     ? probe.value
     : { ok: false, httpStatus: 0, url: `${target.profile} (public endpoint): ${probe.error.message}` };
+}
+
+/**
+ * A drill's check of the way in: the public endpoint a failover will probe can be found (Front
+ * Door: an endpoint routes to the origin group). It answers through the primary today, so only a
+ * missing endpoint is a finding; its health is the primary's business, not the drill's.
+ */
+function* publicEndpointFinding(
+  context: OrchestrationContext,
+  target: TrafficTarget,
+): Gen<string | undefined> {
+  const probe = yield* attempt(() => call(context, names.probeTrafficEntry, { target, via: 'public' }));
+  return !probe.ok && probe.error.code === 'NoPublicEndpoint' ? probe.error.message : undefined;
 }
 
 /** Probes the standby's gateway health path when the routing names its host (the restore's gateway check). */

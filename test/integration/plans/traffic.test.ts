@@ -3,7 +3,7 @@ import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FRONT_DOOR, SUBSCRIPTION } from '../../../local/fixtures';
+import { contosoFrontDoor, FRONT_DOOR, SUBSCRIPTION } from '../../../local/fixtures';
 import type { RunReport } from '../../../shared/plans/report';
 import { as } from '../../helpers/people';
 import { PRIMARY, STANDBY, startPlansWorld, type PlansWorld } from './world';
@@ -47,6 +47,8 @@ const plan = {
 
 /** A Priority-routed Traffic Manager profile in front of the same gateways (added once they listen). */
 const TRAFFIC_MANAGER = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-edge/providers/Microsoft.Network/trafficManagerProfiles/contoso-tm`;
+/** A Front Door profile whose origin group no endpoint routes to (a drill finds it). */
+const UNROUTED = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-edge/providers/Microsoft.Cdn/profiles/contoso-unrouted`;
 const dnsPlan = {
   ...plan,
   name: 'dns',
@@ -75,12 +77,35 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-traffic-plans-'));
   await writeFile(path.join(dir, 'edge.json'), JSON.stringify(plan));
   await writeFile(path.join(dir, 'dns.json'), JSON.stringify(dnsPlan));
+  await writeFile(
+    path.join(dir, 'noroute.json'),
+    JSON.stringify({
+      ...plan,
+      name: 'noroute',
+      groups: [
+        {
+          name: 'Traffic',
+          steps: [
+            {
+              ...plan.groups[0]!.steps[0]!,
+              params: { ...plan.groups[0]!.steps[0]!.params, profile: UNROUTED },
+            },
+          ],
+        },
+      ],
+    }),
+  );
   world = await startPlansWorld({
     plansDir: dir,
     settings: { LIFEBOAT_TRAFFIC_POLL_SECONDS: '60', LIFEBOAT_TRAFFIC_APPLY_TIMEOUT_MINUTES: '120' },
   });
   // Locally an endpoint's target carries its gateway's port (Azure's is a host name or an address).
   const host = async (id: string) => new URL(await world.stack.arm.gateways.url(id)).host;
+  const unrouted = contosoFrontDoor({
+    primary: await world.stack.arm.gateways.url(PRIMARY),
+    standby: await world.stack.arm.gateways.url(STANDBY),
+  });
+  world.stack.arm.traffic.addFrontDoor({ ...unrouted, name: 'contoso-unrouted', endpoints: [] });
   world.stack.arm.traffic.addTrafficManager({
     subscriptionId: SUBSCRIPTION,
     resourceGroup: 'rg-edge',
@@ -243,5 +268,22 @@ describe('traffic.switch', () => {
     });
     expect(arm().gateways.probes(STANDBY)).toBe(standbyProbes + 1);
     expect(arm().gateways.probes(PRIMARY)).toBe(primaryProbes);
+  });
+
+  it('a drill finds a Front Door origin group that no endpoint routes to, and changes nothing', async () => {
+    const start = await world.post('/api/drills', { plan: 'noroute' }, as(world, 'olivia'));
+    expect(start.status, JSON.stringify(start.json)).toBe(202);
+    const runId = String(start.json['runId']);
+    await world.waitFor(runId);
+    const report = (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
+    expect(step(report)).toMatchObject({
+      outcome: 'failed',
+      error: { code: 'DrillFindings' },
+      evidence: { changes: [], gatewayCheck: 'passed' },
+    });
+    expect(String(step(report)?.evidence?.['findings'])).toContain(
+      'no endpoint of the profile routes to origin group apim',
+    );
+    expect(arm().traffic.writes(UNROUTED)).toBe(0);
   });
 });
