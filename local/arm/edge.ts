@@ -18,8 +18,11 @@ import { close, listen } from './respond';
  * - among the enabled origins of the route's origin group, the lowest `priority` value wins; among
  *   equal priorities Azure spreads by `weight` (and latency): here the highest weight, then the
  *   first by name, so tests are deterministic;
+ * - the first route one of whose `patternsToMatch` matches the path (`/*`, `/prefix/*` or the path
+ *   itself, case-insensitive) picks the origin group; no route matches: 404 (inferred). Azure
+ *   prefers the most specific pattern; the emulator takes the first match;
  * - the origin group's health probes are NOT emulated (an unhealthy origin still gets traffic),
- *   nor rule sets, caching, custom domains or path patterns (every path matches the route);
+ *   nor rule sets, caching or custom domains;
  * - no enabled origin: 503 (inferred; Azure answers with its own error page);
  * - the request goes to `https://{hostName}:{httpsPort}` with `Host: {originHostHeader}`; the
  *   answer gains an `X-Azure-Ref` header, as Front Door's do.
@@ -52,6 +55,13 @@ export function pickOrigin<O extends EdgeOrigin>(origins: Iterable<O>): O | unde
   return best;
 }
 
+/** Whether a route pattern matches a path: `/*` everything, `/x/*` a prefix, else the path itself. */
+export function edgePatternMatches(pattern: string, path: string): boolean {
+  const p = pattern.toLowerCase();
+  const x = path.toLowerCase();
+  return p.endsWith('*') ? x.startsWith(p.slice(0, -1)) : p === x;
+}
+
 /** One request the edge served: the path, the origin it went to (none: no enabled origin) and the status. */
 export interface EdgeRequest {
   at: string;
@@ -70,13 +80,14 @@ export interface Edge {
 }
 
 /**
- * Starts an edge server for one endpoint. `origins()` answers the route's origin group as the edge
- * sees it at the moment of the request (the caller settles deployments due on the clock first).
+ * Starts an edge server for one endpoint. `origins(path)` answers the origin group the path routes
+ * to, as the edge sees it at the moment of the request (the caller settles deployments due first).
  */
 export function startEdge(options: {
   tls: LocalTlsIdentity;
   clock: Clock;
-  origins: () => EdgeOrigin[];
+  /** The origin group a path routes to (undefined: no route matches it). */
+  origins: (path: string) => EdgeOrigin[] | undefined;
 }): Edge {
   const log: EdgeRequest[] = [];
   const server = https.createServer({ key: options.tls.keyPem, cert: options.tls.certPem }, (req, res) => {
@@ -89,7 +100,14 @@ export function startEdge(options: {
     };
     log.push(entry);
     const ref = `0${Math.random().toString(36).slice(2, 12)}`;
-    const origin = pickOrigin(options.origins());
+    const group = options.origins(entry.path);
+    if (group === undefined) {
+      entry.status = 404;
+      res.writeHead(404, { 'content-type': 'text/plain', 'x-azure-ref': ref });
+      res.end('No route matches the path.');
+      return;
+    }
+    const origin = pickOrigin(group);
     if (origin === undefined) {
       entry.status = 503;
       res.writeHead(503, { 'content-type': 'text/plain', 'x-azure-ref': ref });

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { LocalTlsIdentity } from '../tls';
-import { startEdge, type Edge, type EdgeRequest } from './edge';
+import { edgePatternMatches, startEdge, type Edge, type EdgeRequest } from './edge';
 
 /**
  * The emulator's routing profiles (issue 23): Azure Front Door Standard/Premium profiles (origin
@@ -26,10 +26,17 @@ export interface OriginSpec {
   enabled?: boolean;
 }
 
-/** A Front Door endpoint and its routes (each route sends every path to one origin group). */
+/** A Front Door route: the paths it matches (default `/*`) and the origin group it sends them to. */
+export interface AfdRouteSpec {
+  name: string;
+  originGroup: string;
+  patternsToMatch?: string[];
+}
+
+/** A Front Door endpoint and its routes. */
 export interface AfdEndpointSpec {
   name: string;
-  routes: { name: string; originGroup: string }[];
+  routes: AfdRouteSpec[];
 }
 
 /** A Front Door profile with its origin groups and endpoints. */
@@ -86,7 +93,7 @@ export interface EmulatedOrigin {
 /** A Front Door endpoint: its routes and its edge server (the public host clients reach). */
 export interface EmulatedAfdEndpoint {
   name: string;
-  routes: { name: string; originGroup: string }[];
+  routes: { name: string; originGroup: string; patternsToMatch: string[] }[];
   edge: Edge;
 }
 
@@ -262,16 +269,18 @@ export function createTrafficApi(state: TrafficState, clock: Clock, tls: LocalTl
         spec.endpoints ??
         (first === undefined ? [] : [{ name: spec.name, routes: [{ name: 'default', originGroup: first }] }]);
       for (const ep of endpoints) {
-        const group = ep.routes[0]?.originGroup;
+        const routes = ep.routes.map((r) => ({ ...r, patternsToMatch: r.patternsToMatch ?? ['/*'] }));
         const edge = startEdge({
           tls,
           clock,
-          origins: () => {
-            const g = group === undefined ? undefined : profile.originGroups.get(group.toLowerCase());
+          origins: (path) => {
+            const route = routes.find((r) => r.patternsToMatch.some((p) => edgePatternMatches(p, path)));
+            if (route === undefined) return undefined;
+            const g = profile.originGroups.get(route.originGroup.toLowerCase());
             return g === undefined ? [] : [...g.origins.values()].map((o) => settle(o, clock));
           },
         });
-        profile.endpoints.set(ep.name.toLowerCase(), { name: ep.name, routes: ep.routes, edge });
+        profile.endpoints.set(ep.name.toLowerCase(), { name: ep.name, routes, edge });
       }
       state.frontDoors.set(profileKey(id), profile);
       return id;

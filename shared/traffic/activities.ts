@@ -99,7 +99,11 @@ export async function probePublic(
   }
   const routing = await deps.routing();
   if (target.provider === 'frontDoor') {
-    const found = frontDoorPublicHost(target.originGroup, await routing.frontDoorEndpoints(target));
+    const found = frontDoorPublicHost(
+      target.originGroup,
+      await routing.frontDoorEndpoints(target),
+      HEALTH_PATH,
+    );
     if ('error' in found) throw new NonRetryableError(found.error.message, { code: found.error.code });
     return { ...(await probeEntry(deps, found.host, undefined)), via: 'frontDoorEndpoint' };
   }

@@ -83,15 +83,19 @@ export function createTrafficClient(options: TrafficClientOptions): TrafficRouti
         const out: FrontDoorEndpoint[] = [];
         for await (const e of client.afdEndpoints.listByProfile(p.resourceGroup, p.name)) {
           const name = e.name ?? '';
-          const originGroups: string[] = [];
+          const routes: FrontDoorEndpoint['routes'] = [];
           for await (const r of client.routes.listByEndpoint(p.resourceGroup, p.name, name))
             if ((r.enabledState ?? 'Enabled') === 'Enabled' && r.originGroup?.id !== undefined)
-              originGroups.push(r.originGroup.id.split('/').at(-1) ?? '');
+              routes.push({
+                originGroup: r.originGroup.id.split('/').at(-1) ?? '',
+                // The service's default when a route names none.
+                patternsToMatch: r.patternsToMatch ?? ['/*'],
+              });
           out.push({
             name,
             hostName: e.hostName ?? '',
             enabled: (e.enabledState ?? 'Enabled') === 'Enabled',
-            originGroups,
+            routes,
           });
         }
         return out;

@@ -187,24 +187,45 @@ export function describeRouting(snapshot: RoutingSnapshot, names: readonly strin
 }
 
 /**
+ * Whether a Front Door route pattern matches `path`: `/*` everything, `/api/*` a prefix, else the
+ * path itself; case-insensitive. ("Front Door route matching", learn.microsoft.com/azure/frontdoor/
+ * front-door-route-matching: a wildcard only at the end after a `/`; the most specific pattern of
+ * the endpoint wins, which this does not need: it asks only whether some route of the group matches.)
+ */
+export function routePatternMatches(pattern: string, path: string): boolean {
+  const p = pattern.toLowerCase();
+  const x = path.toLowerCase();
+  return p.endsWith('*') ? x.startsWith(p.slice(0, -1)) : p === x;
+}
+
+/**
  * The public host of a Front Door origin group (pure): the first enabled endpoint with a host
- * name whose enabled routes send traffic to `originGroup`. Clients using a custom domain instead
- * name it in the step's `publicEndpoint`, which wins.
+ * name one of whose enabled routes sends `path` (the health path) to `originGroup`. Clients using
+ * a custom domain instead name it in the step's `publicEndpoint`, which wins.
  */
 export function frontDoorPublicHost(
   originGroup: string,
   endpoints: readonly FrontDoorEndpoint[],
+  path: string,
 ): { host: string; endpoint: string } | { error: Problem } {
-  const serving = endpoints.filter((e) => e.originGroups.some((g) => same(g, originGroup)));
-  const usable = serving.find((e) => e.enabled && e.hostName !== '');
+  const serving = endpoints.filter((e) => e.routes.some((r) => same(r.originGroup, originGroup)));
+  const matching = serving.filter((e) =>
+    e.routes.some(
+      (r) => same(r.originGroup, originGroup) && r.patternsToMatch.some((p) => routePatternMatches(p, path)),
+    ),
+  );
+  const usable = matching.find((e) => e.enabled && e.hostName !== '');
   if (usable !== undefined) return { host: usable.hostName, endpoint: usable.name };
+  const names = (list: readonly FrontDoorEndpoint[]) => list.map((e) => e.name).join(', ');
   return {
     error: {
       code: 'NoPublicEndpoint',
       message:
         serving.length === 0
           ? `no endpoint of the profile routes to origin group ${originGroup}: name the public endpoint in the step's publicEndpoint`
-          : `the endpoints routing to origin group ${originGroup} (${serving.map((e) => e.name).join(', ')}) are disabled or have no host name`,
+          : matching.length === 0
+            ? `no route of ${names(serving)} to origin group ${originGroup} matches ${path}: the health path cannot be checked through Front Door`
+            : `the endpoints routing to origin group ${originGroup} (${names(matching)}) are disabled or have no host name`,
     },
   };
 }

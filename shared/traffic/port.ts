@@ -6,8 +6,8 @@ export interface FrontDoorEndpoint {
   /** `{endpoint}-{hash}.z01.azurefd.net` in Azure (the local emulator's carries a port). */
   hostName: string;
   enabled: boolean;
-  /** The origin group names of its enabled routes. */
-  originGroups: string[];
+  /** Its enabled routes: the origin group each sends to, and the paths it matches (`/*`, `/api/*`, `/x`). */
+  routes: { originGroup: string; patternsToMatch: string[] }[];
 }
 
 /**

@@ -143,7 +143,42 @@ describe('Front Door (afdOrigins)', () => {
     const endpoints = await client.frontDoorEndpoints(t);
     const edge = new URL(await stack.arm.traffic.edgeUrl(afdId));
     // The emulated endpoint's host name carries its edge's port (Azure's is {endpoint}-{hash}.z01.azurefd.net).
-    expect(endpoints).toEqual([{ name: 'afd', hostName: edge.host, enabled: true, originGroups: ['apim'] }]);
+    expect(endpoints).toEqual([
+      {
+        name: 'afd',
+        hostName: edge.host,
+        enabled: true,
+        routes: [{ originGroup: 'apim', patternsToMatch: ['/*'] }],
+      },
+    ]);
+  });
+
+  it('reads route patterns; the edge answers 404 for a path no route matches', async () => {
+    const apiOnly = stack.arm.traffic.addFrontDoor({
+      subscriptionId: SUB,
+      resourceGroup: 'rg-edge',
+      name: 'afd-api-only',
+      originGroups: [{ name: 'apim', origins: [{ name: 'primary', hostName: 'primary.example' }] }],
+      endpoints: [
+        { name: 'api', routes: [{ name: 'api', originGroup: 'apim', patternsToMatch: ['/api/*'] }] },
+      ],
+    });
+    const t = trafficTargetSchema.parse({ ...target(), profile: apiOnly });
+    if (t.provider !== 'frontDoor') throw new TypeError('a Front Door target');
+    expect((await client.frontDoorEndpoints(t))[0]?.routes).toEqual([
+      { originGroup: 'apim', patternsToMatch: ['/api/*'] },
+    ]);
+    const status = await new Promise<number>((resolve, reject) => {
+      stack.arm.traffic.edgeUrl(apiOnly).then((url) => {
+        const req = https.get(new URL('/status-0123456789abcdef', url), { ca: stack.arm.caPem }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+      }, reject);
+    });
+    expect(status).toBe(404);
+    expect(stack.arm.traffic.edgeRequests(apiOnly)).toMatchObject([{ origin: undefined, status: 404 }]);
   });
 
   it('an unknown origin group is a non-retryable 404', async () => {

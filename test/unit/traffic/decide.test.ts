@@ -10,6 +10,7 @@ import {
   failoverChanges,
   frontDoorPublicHost,
   putBackChanges,
+  routePatternMatches,
   routingApplied,
   trafficManagerAnswer,
 } from '../../../shared/traffic/decide';
@@ -192,33 +193,64 @@ describe('trafficTargetSchema', () => {
 });
 
 describe('frontDoorPublicHost', () => {
+  const HEALTH = '/status-0123456789abcdef';
   const ep = (
     name: string,
     originGroups: string[],
     enabled = true,
     hostName = `${name}.z01.azurefd.net`,
+    patternsToMatch = ['/*'],
   ) => ({
     name,
     hostName,
     enabled,
-    originGroups,
+    routes: originGroups.map((originGroup) => ({ originGroup, patternsToMatch })),
   });
 
-  it('is the first enabled endpoint whose routes serve the origin group', () => {
+  it('is the first enabled endpoint whose routes send the health path to the origin group', () => {
     expect(
-      frontDoorPublicHost('APIM', [ep('web', ['web']), ep('off', ['apim'], false), ep('api', ['apim'])]),
+      frontDoorPublicHost(
+        'APIM',
+        [ep('web', ['web']), ep('off', ['apim'], false), ep('api', ['apim'])],
+        HEALTH,
+      ),
     ).toEqual({ host: 'api.z01.azurefd.net', endpoint: 'api' });
+    expect(
+      frontDoorPublicHost(
+        'apim',
+        [ep('exact', ['apim'], true, 'x.net', ['/STATUS-0123456789abcdef'])],
+        HEALTH,
+      ),
+    ).toEqual({ host: 'x.net', endpoint: 'exact' });
   });
 
-  it('says what to do when no endpoint routes to the group, or none is usable', () => {
-    expect(frontDoorPublicHost('apim', [ep('web', ['web'])])).toMatchObject({
+  it('says what to do when no endpoint routes to the group, no route matches the path, or none is usable', () => {
+    expect(frontDoorPublicHost('apim', [ep('web', ['web'])], HEALTH)).toMatchObject({
       error: { code: 'NoPublicEndpoint', message: expect.stringContaining('publicEndpoint') as unknown },
     });
     expect(
-      frontDoorPublicHost('apim', [ep('off', ['apim'], false), ep('bare', ['apim'], true, '')]),
+      frontDoorPublicHost('apim', [ep('api', ['apim'], true, 'api.net', ['/orders/*', '/billing'])], HEALTH),
+    ).toMatchObject({
+      error: {
+        code: 'NoPublicEndpoint',
+        message: expect.stringContaining(`no route of api to origin group apim matches ${HEALTH}`) as unknown,
+      },
+    });
+    expect(
+      frontDoorPublicHost('apim', [ep('off', ['apim'], false), ep('bare', ['apim'], true, '')], HEALTH),
     ).toMatchObject({
       error: { code: 'NoPublicEndpoint', message: expect.stringContaining('off, bare') as unknown },
     });
+  });
+});
+
+describe('routePatternMatches', () => {
+  it('matches everything, a prefix or the path itself, case-insensitively', () => {
+    expect(routePatternMatches('/*', '/status-0123456789abcdef')).toBe(true);
+    expect(routePatternMatches('/Status-*', '/status-0123456789abcdef')).toBe(true);
+    expect(routePatternMatches('/status-0123456789abcdef', '/status-0123456789ABCDEF')).toBe(true);
+    expect(routePatternMatches('/api/*', '/status-0123456789abcdef')).toBe(false);
+    expect(routePatternMatches('/status', '/status-0123456789abcdef')).toBe(false);
   });
 });
 

@@ -95,7 +95,7 @@ export const cdnRouteList: ArmRoute = {
           originPath: null,
           ruleSets: [],
           supportedProtocols: ['Https'],
-          patternsToMatch: ['/*'],
+          patternsToMatch: r.patternsToMatch,
           cacheConfiguration: null,
           forwardingProtocol: 'HttpsOnly',
           linkToDefaultDomain: 'Enabled',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pickOrigin, type EdgeOrigin } from '../../../../local/arm/edge';
+import { edgePatternMatches, pickOrigin, type EdgeOrigin } from '../../../../local/arm/edge';
 
 /** The emulated Front Door edge's choice of origin (local/arm/edge.ts): what the edge has deployed decides. */
 const o = (
@@ -28,5 +28,14 @@ describe('pickOrigin', () => {
 
   it('is undefined when no origin is enabled', () => {
     expect(pickOrigin([o('primary', 'Disabled', 1)])).toBeUndefined();
+  });
+});
+
+describe('edgePatternMatches', () => {
+  it('matches everything, a prefix, or the path itself (case-insensitive)', () => {
+    expect(edgePatternMatches('/*', '/anything')).toBe(true);
+    expect(edgePatternMatches('/API/*', '/api/orders')).toBe(true);
+    expect(edgePatternMatches('/api/*', '/status-0123456789abcdef')).toBe(false);
+    expect(edgePatternMatches('/status-0123456789abcdef', '/status-0123456789abcdef')).toBe(true);
   });
 });
