@@ -3,6 +3,7 @@ import { writeAlertExample } from './alertExample';
 import { RealClock, type Clock } from './clock';
 import {
   DEMO_CONFIGURATION,
+  FRONT_DOOR,
   PRIMARY,
   STANDBY,
   SUBSCRIPTION,
@@ -101,7 +102,9 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
   const stack = world.stack!;
   const agent = site === undefined ? undefined : world.sites.get(site);
   let alertExample: { file: string };
+  let edge: string;
   try {
+    edge = await stack.arm.traffic.edgeUrl(FRONT_DOOR);
     alertExample = await writeAlertExample(stack.arm, world.clock, {
       dir: path.dirname(stack.caFile),
       subscriptionId: SUBSCRIPTION,
@@ -127,6 +130,7 @@ export async function startLocalLifeboat(options: LocalLifeboatOptions): Promise
         ? `Data             in memory (set LIFEBOAT_LOCAL_DATA to a folder to keep runs across restarts)`
         : `Data             ${path.resolve(options.data)} (Azurite and the durable task hub; runs carry on after a restart)`,
       `ARM emulator     ${stack.arm.endpoint}   (CA: ${stack.caFile})`,
+      `Front Door       ${edge}/status-0123456789abcdef   (contoso-afd's endpoint: the primary's gateway, the standby's after a failover's traffic.switch)`,
       `Alert example    curl -X POST ${host.origin}/api/alerts -H 'content-type: application/json' -d @${alertExample.file}   (Azure Monitor raised it in the ARM emulator first; Lifeboat reads it back before it acts)`,
       ...(agent
         ? [

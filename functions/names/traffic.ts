@@ -25,7 +25,7 @@ export const traffic = {
     'restoreTrafficRouting',
   ),
   probeTrafficEntry: activityRef<
-    { target: TrafficTargetInput; hostName: string; httpsPort?: number },
+    { target: TrafficTargetInput; via?: 'origin' | 'public'; hostName?: string; httpsPort?: number },
     ProbeTrafficEntryOutput
   >('probeTrafficEntry'),
 } as const;

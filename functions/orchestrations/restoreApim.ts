@@ -8,6 +8,7 @@ import {
   inputText,
   lazy,
   orchestration,
+  pollUntil,
   retryBudget,
   waitStatus,
   type Gen,
@@ -117,12 +118,32 @@ function* restoreInto(
         '/api/restores',
       ),
     );
-  // One run per target at a time: a restore meeting another refuses, naming it (never waits or fails).
-  const held = yield* steps.call(names.claimRestoreTarget, () => ({
-    targetResourceId: targetId,
-    instanceId: context.df.instanceId,
-    now: now(),
-  }));
+  // One run per target at a time: a restore meeting another refuses, naming it, except a failover
+  // meeting the standby sync's restore, which waits for it (shared/restore/claim.ts waitsForHolder).
+  const claimTarget = () =>
+    steps.call(names.claimRestoreTarget, () => ({
+      targetResourceId: targetId,
+      instanceId: context.df.instanceId,
+      now: now(),
+    }));
+  let held = yield* claimTarget();
+  if (!held.take && claim.get().waitsForHolder(context.df.instanceId, held.holder, input.mode)) {
+    const holder = held.holder;
+    const waited = yield* pollUntil(context, {
+      deadline: new Date(context.df.currentUtcDateTime.getTime() + input.timeoutMs),
+      intervalMs: Math.max(input.pollDefaultMs, 1000),
+      poll: function* () {
+        const again = yield* claimTarget();
+        return again.take ? { done: true, value: again } : { done: false };
+      },
+      onWait: (at) =>
+        status('waiting-for-target', {
+          waitingFor: `the standby sync's restore ${holder} to end`,
+          nextCheckAt: at.toISOString(),
+        }),
+    });
+    if (waited.done) held = waited.value;
+  }
   if (!held.take) return end('refused', claim.get().targetBusy(targetId, held.holder));
   claimed.value = true;
 

@@ -14,9 +14,12 @@ import { traffic as names } from '../names/traffic';
  * A traffic switch (issue 23), one of three actions:
  * - `failover`: `switchTraffic` (records what was there, then enables and prefers the standby and
  *   disables the primary), reads the profile back until the changes are applied (Front Door: the
- *   changed origins deployed), then probes the standby's gateway health path;
+ *   changed origins deployed), then probes the health path through the public endpoint clients
+ *   use (the step's `publicEndpoint`, the Front Door endpoint routing the origin group, or the
+ *   endpoint Traffic Manager now answers, which must be the standby);
  * - `drill`: reads and validates only (the standby exists, is not reported unhealthy, its gateway
- *   answers the health path): no write reaches the profile;
+ *   answers the health path, the public endpoint a failover will probe can be found): no write
+ *   reaches the profile;
  * - `putBack`: a cancelled or failed plan's cleanup: `restoreTrafficRouting` sends back what the
  *   record says was there, and waits until that is applied.
  * Decisions are in shared/traffic/decide.ts. Never throws: every ending is a result.
@@ -69,6 +72,9 @@ orchestration(names.trafficSwitch, {
       const health = yield* probeStandby(context, target, read.value);
       if (health !== undefined && !health.ok)
         findings.push(`the standby's gateway answered ${health.httpStatus} on ${health.url}`);
+      // The way in a failover will check (last, so a drill in flight replays what it started with).
+      const way = yield* publicEndpointFinding(context, target);
+      if (way !== undefined) findings.push(way);
       return end({
         ...base,
         outcome: findings.length === 0 ? 'succeeded' : 'failed',
@@ -96,19 +102,28 @@ orchestration(names.trafficSwitch, {
       if (waited.after !== undefined) Object.assign(result, { after: waited.after });
       if (waited.error !== undefined)
         return end({ ...result, outcome: waited.timedOut ? 'timedOut' : 'failed', error: waited.error });
-      const health =
-        waited.after === undefined ? undefined : yield* probeStandby(context, target, waited.after);
-      if (health !== undefined && !health.ok)
+      const health = yield* probePublic(context, target);
+      if (!health.ok)
         return end({
           ...result,
           outcome: 'failed',
           error: {
             code: 'StandbyUnhealthy',
-            message: `traffic moved to ${target.standby}, but its gateway answered ${health.httpStatus} on ${health.url}`,
+            message: `traffic moved to ${target.standby}, but the public endpoint answered ${health.httpStatus} on ${health.url}`,
           },
           health,
         });
-      return end({ ...result, outcome: 'succeeded', ...(health === undefined ? {} : { health }) });
+      if (health.answeredBy !== undefined && health.answeredBy.toLowerCase() !== target.standby.toLowerCase())
+        return end({
+          ...result,
+          outcome: 'failed',
+          error: {
+            code: 'NotThroughStandby',
+            message: `Traffic Manager still answers with ${health.answeredBy}, not the standby ${target.standby}`,
+          },
+          health,
+        });
+      return end({ ...result, outcome: 'succeeded', health });
     }
 
     // putBack
@@ -191,6 +206,32 @@ function* waitApplied(
     timedOut: false,
     polls,
   };
+}
+
+/** Probes the health path through the public endpoint (the restore's gateway check, from the clients' side). */
+function* probePublic(context: OrchestrationContext, target: TrafficTarget): Gen<ProbeTrafficEntryOutput> {
+  progress(context, {
+    phase: 'probing',
+    percent: 90,
+    waitingFor: `the health path through ${target.profile}`,
+  });
+  const probe = yield* attempt(() => call(context, names.probeTrafficEntry, { target, via: 'public' }));
+  return probe.ok
+    ? probe.value
+    : { ok: false, httpStatus: 0, url: `${target.profile} (public endpoint): ${probe.error.message}` };
+}
+
+/**
+ * A drill's check of the way in: the public endpoint a failover will probe can be found (Front
+ * Door: an endpoint routes to the origin group). It answers through the primary today, so only a
+ * missing endpoint is a finding; its health is the primary's business, not the drill's.
+ */
+function* publicEndpointFinding(
+  context: OrchestrationContext,
+  target: TrafficTarget,
+): Gen<string | undefined> {
+  const probe = yield* attempt(() => call(context, names.probeTrafficEntry, { target, via: 'public' }));
+  return !probe.ok && probe.error.code === 'NoPublicEndpoint' ? probe.error.message : undefined;
 }
 
 /** Probes the standby's gateway health path when the routing names its host (the restore's gateway check). */

@@ -11,7 +11,7 @@ import { close, listen, sendError } from './respond';
 import { createAlertsApi } from './resources/alertsManagement/alerts';
 import { routeArmRequest } from './router';
 import { createServicesApi } from './services';
-import { createTrafficApi, createTrafficState } from './traffic';
+import { createTrafficApi, createTrafficState, stopEdges } from './traffic';
 import type { ArmEmulator, ArmEmulatorOptions } from './types';
 
 /*
@@ -105,7 +105,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
     services: servicesApi,
     faults: faults.api,
     gateways: createGatewaysApi(ctx),
-    traffic: createTrafficApi(ctx.traffic, ctx.clock),
+    traffic: createTrafficApi(ctx.traffic, ctx.clock, ctx.tls),
     alerts: createAlertsApi(ctx.alerts, ctx.clock),
     durations: ctx.durations,
     finalAnswer: ctx.finalAnswer,
@@ -116,6 +116,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions): Promise<Arm
         await Promise.all([
           close(server),
           close(identityServer),
+          stopEdges(ctx.traffic),
           ...[...gateways.values()].map((g) =>
             g.ready.then(
               () => close(g.server),

@@ -6,6 +6,7 @@ import { apimLists } from './resources/apim/lists';
 import { apimOperationResults } from './resources/apim/operationResults';
 import { apimReports } from './resources/apim/reports';
 import { apimService } from './resources/apim/service';
+import { cdnEndpointList, cdnRouteList } from './resources/cdn/endpoints';
 import { cdnOperationResult, cdnOriginGet, cdnOriginList, cdnOriginUpdate } from './resources/cdn/origins';
 import {
   trafficManagerEndpointGet,
@@ -30,6 +31,8 @@ export const ROUTES: readonly ArmRoute[] = [
   cdnOriginGet,
   cdnOriginUpdate,
   cdnOperationResult,
+  cdnEndpointList,
+  cdnRouteList,
   trafficManagerProfile,
   trafficManagerEndpointGet,
   trafficManagerEndpointUpdate,

@@ -1,11 +1,15 @@
 import type { Clock } from '../clock';
+import type { LocalTlsIdentity } from '../tls';
+import { edgePatternMatches, startEdge, type Edge, type EdgeRequest } from './edge';
 
 /**
  * The emulator's routing profiles (issue 23): Azure Front Door Standard/Premium profiles (origin
  * groups and their origins, `Microsoft.Cdn/profiles`) and Traffic Manager profiles (endpoints,
  * `Microsoft.Network/trafficManagerProfiles`), with a count of the writes each profile received
  * (a drill must leave it at zero), and the scripting API tests use. Handlers:
- * ./resources/cdn/origins.ts, ./resources/network/trafficManager.ts.
+ * ./resources/cdn/origins.ts, ./resources/cdn/endpoints.ts, ./resources/network/trafficManager.ts.
+ * Each Front Door endpoint has an edge server (./edge.ts) that forwards requests to the origin the
+ * deployed configuration prefers: the public endpoint a traffic switch probes.
  */
 
 /** An origin as a test describes it; everything but the name and host has a default. */
@@ -22,7 +26,20 @@ export interface OriginSpec {
   enabled?: boolean;
 }
 
-/** A Front Door profile with its origin groups. */
+/** A Front Door route: the paths it matches (default `/*`) and the origin group it sends them to. */
+export interface AfdRouteSpec {
+  name: string;
+  originGroup: string;
+  patternsToMatch?: string[];
+}
+
+/** A Front Door endpoint and its routes. */
+export interface AfdEndpointSpec {
+  name: string;
+  routes: AfdRouteSpec[];
+}
+
+/** A Front Door profile with its origin groups and endpoints. */
 export interface FrontDoorSpec {
   subscriptionId?: string;
   resourceGroup?: string;
@@ -30,6 +47,8 @@ export interface FrontDoorSpec {
   /** Default `Standard_AzureFrontDoor`. */
   sku?: string;
   originGroups: { name: string; origins: OriginSpec[] }[];
+  /** Default: one endpoint named after the profile, its route `default` to the first origin group. */
+  endpoints?: AfdEndpointSpec[];
 }
 
 /** A Traffic Manager endpoint as a test describes it. */
@@ -67,6 +86,15 @@ export interface EmulatedOrigin {
   deploymentStatus: string;
   /** When the change under way reaches the edge, on the clock. */
   deployedAt: number | undefined;
+  /** The configuration the edge routes with: the last deployed one (./edge.ts). */
+  edge: { enabledState: 'Enabled' | 'Disabled'; priority: number; weight: number };
+}
+
+/** A Front Door endpoint: its routes and its edge server (the public host clients reach). */
+export interface EmulatedAfdEndpoint {
+  name: string;
+  routes: { name: string; originGroup: string; patternsToMatch: string[] }[];
+  edge: Edge;
 }
 
 export interface EmulatedFrontDoor {
@@ -76,6 +104,7 @@ export interface EmulatedFrontDoor {
   name: string;
   sku: string;
   originGroups: Map<string, { name: string; origins: Map<string, EmulatedOrigin> }>;
+  endpoints: Map<string, EmulatedAfdEndpoint>;
   writes: number;
 }
 
@@ -129,6 +158,10 @@ export interface ArmTraffic {
   endpoints(profileId: string): Record<string, EmulatedEndpoint>;
   /** Writes (PATCH/PUT) the profile received, accepted or not. */
   writes(profileId: string): number;
+  /** A Front Door endpoint's public URL (`https://127.0.0.1:{port}`), once its edge listens. */
+  edgeUrl(profileId: string, endpoint?: string): Promise<string>;
+  /** The requests a Front Door endpoint's edge served, and the origin each went to. */
+  edgeRequests(profileId: string, endpoint?: string): EdgeRequest[];
   /** Settable: how long a Front Door change takes to deploy (default 2 minutes). */
   deployment: { ms: number };
 }
@@ -151,6 +184,7 @@ export function settle(origin: EmulatedOrigin, clock: Clock): EmulatedOrigin {
     origin.provisioningState = 'Succeeded';
     origin.deploymentStatus = 'Succeeded';
     origin.deployedAt = undefined;
+    origin.edge = { enabledState: origin.enabledState, priority: origin.priority, weight: origin.weight };
   }
   return origin;
 }
@@ -164,23 +198,39 @@ export function createTrafficState(): TrafficState {
   };
 }
 
-export function createTrafficApi(state: TrafficState, clock: Clock): ArmTraffic {
+/** Stops every edge server (the emulator's stop). */
+export async function stopEdges(state: TrafficState): Promise<void> {
+  await Promise.all(
+    [...state.frontDoors.values()].flatMap((p) => [...p.endpoints.values()].map((e) => e.edge.stop())),
+  );
+}
+
+export function createTrafficApi(state: TrafficState, clock: Clock, tls: LocalTlsIdentity): ArmTraffic {
   const mustFrontDoor = (id: string) => {
     const p = state.frontDoors.get(profileKey(id));
     if (p === undefined) throw new RangeError(`no emulated Front Door profile ${id}`);
     return p;
+  };
+  const mustEndpoint = (id: string, name: string | undefined) => {
+    const p = mustFrontDoor(id);
+    const e = name === undefined ? p.endpoints.values().next().value : p.endpoints.get(name.toLowerCase());
+    if (e === undefined) throw new RangeError(`no endpoint ${name ?? '(any)'} in ${id}`);
+    return e;
   };
   return {
     addFrontDoor(spec) {
       const sub = (spec.subscriptionId ?? DEFAULT_TRAFFIC_SUBSCRIPTION).toLowerCase();
       const rg = spec.resourceGroup ?? 'rg1';
       const id = frontDoorId(sub, rg, spec.name);
-      state.frontDoors.set(profileKey(id), {
+      const replaced = state.frontDoors.get(profileKey(id));
+      if (replaced !== undefined) for (const e of replaced.endpoints.values()) void e.edge.stop();
+      const profile: EmulatedFrontDoor = {
         id,
         subscriptionId: sub,
         resourceGroup: rg,
         name: spec.name,
         sku: spec.sku ?? 'Standard_AzureFrontDoor',
+        endpoints: new Map(),
         originGroups: new Map(
           spec.originGroups.map((g) => [
             g.name.toLowerCase(),
@@ -201,6 +251,11 @@ export function createTrafficApi(state: TrafficState, clock: Clock): ArmTraffic 
                     provisioningState: 'Succeeded',
                     deploymentStatus: 'NotStarted',
                     deployedAt: undefined,
+                    edge: {
+                      enabledState: o.enabled === false ? ('Disabled' as const) : ('Enabled' as const),
+                      priority: o.priority ?? 1,
+                      weight: o.weight ?? 1000,
+                    },
                   },
                 ]),
               ),
@@ -208,7 +263,26 @@ export function createTrafficApi(state: TrafficState, clock: Clock): ArmTraffic 
           ]),
         ),
         writes: 0,
-      });
+      };
+      const first = spec.originGroups[0]?.name;
+      const endpoints =
+        spec.endpoints ??
+        (first === undefined ? [] : [{ name: spec.name, routes: [{ name: 'default', originGroup: first }] }]);
+      for (const ep of endpoints) {
+        const routes = ep.routes.map((r) => ({ ...r, patternsToMatch: r.patternsToMatch ?? ['/*'] }));
+        const edge = startEdge({
+          tls,
+          clock,
+          origins: (path) => {
+            const route = routes.find((r) => r.patternsToMatch.some((p) => edgePatternMatches(p, path)));
+            if (route === undefined) return undefined;
+            const g = profile.originGroups.get(route.originGroup.toLowerCase());
+            return g === undefined ? [] : [...g.origins.values()].map((o) => settle(o, clock));
+          },
+        });
+        profile.endpoints.set(ep.name.toLowerCase(), { name: ep.name, routes, edge });
+      }
+      state.frontDoors.set(profileKey(id), profile);
       return id;
     },
     addTrafficManager(spec) {
@@ -260,6 +334,12 @@ export function createTrafficApi(state: TrafficState, clock: Clock): ArmTraffic 
       const p = state.frontDoors.get(key) ?? state.trafficManagers.get(key);
       if (p === undefined) throw new RangeError(`no emulated routing profile ${profileId}`);
       return p.writes;
+    },
+    async edgeUrl(profileId, endpoint) {
+      return `https://${await mustEndpoint(profileId, endpoint).edge.ready}`;
+    },
+    edgeRequests(profileId, endpoint) {
+      return mustEndpoint(profileId, endpoint).edge.log.map((r) => ({ ...r }));
     },
     deployment: state.deployment,
   };

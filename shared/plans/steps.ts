@@ -478,7 +478,13 @@ export function trafficVerdict(r: TrafficSwitchResult, mode: RunMode): StepVerdi
       ...(r.findings.length === 0 ? {} : { findings: r.findings }),
       ...(r.health === undefined
         ? {}
-        : { gatewayCheck: r.health.ok ? 'passed' : `failed (${r.health.httpStatus})` }),
+        : {
+            gatewayCheck: r.health.ok ? 'passed' : `failed (${r.health.httpStatus})`,
+            // Where the health path was asked: the gateway itself, or the public endpoint (after a switch).
+            healthUrl: r.health.url,
+            ...(r.health.via === undefined ? {} : { healthVia: r.health.via }),
+            ...(r.health.answeredBy === undefined ? {} : { answeredBy: r.health.answeredBy }),
+          }),
       polls: r.polls,
     },
   };

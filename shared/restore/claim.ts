@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OUTCOMES } from '../outcome';
-import { restoreInstanceId, type RestoreRunResult } from './run';
+import { isStandbySyncRun, restoreInstanceId, type RestoreRunResult } from './run';
+import type { RestoreMode } from './target';
 
 /**
  * One restore per target at a time, and the evidence of the last one that ran (issue 21, items 5
@@ -54,6 +55,18 @@ export function decideClaim(
   const holder = record?.holder ?? null;
   if (holder === null || holder === me || !holderRunning) return { take: true };
   return { take: false, holder };
+}
+
+/**
+ * Whether run `me`, finding the target held by `holder`, waits for it instead of refusing (issue
+ * 23): a failover's restore (a plan's, or one over HTTP) meeting the standby sync's restore into
+ * the same standby. The sync may not run while a plan owns the target, but one that began before
+ * the plan cannot be stopped halfway (an APIM restore runs to its end once accepted), and a
+ * scheduled sync must never make a failover fail: the failover waits for it to end, then takes
+ * the target. Every other meeting refuses, naming the holder (never two writers).
+ */
+export function waitsForHolder(me: string, holder: string, mode: RestoreMode): boolean {
+  return mode === 'failover' && isStandbySyncRun(holder) && !isStandbySyncRun(me);
 }
 
 /** The message of a refusal because another run holds the target. */

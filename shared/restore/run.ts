@@ -223,6 +223,14 @@ export function restoreRunId(targetResourceId: string, suffix: string): string {
   return `${restoreInstanceId(targetResourceId)}-${tail}`;
 }
 
+/** The suffix of a standby sync's restore run (shared/restore/standbySync.ts), before its time and nonce. */
+export const STANDBY_SYNC_RUN_PREFIX = 'sync-';
+
+/** Whether `instanceId` is a restore run a standby sync started (`restore-<target>-sync-<time>-<nonce>`). */
+export function isStandbySyncRun(instanceId: string): boolean {
+  return /^restore-.+-sync-\d{8}t\d{6}z-[a-z0-9-]+$/.test(instanceId);
+}
+
 /** A request suffix: the UTC time to the second and a short nonce (readable, sortable, unique). */
 export function restoreRunSuffix(now: Date, nonce: string): string {
   return `${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}z-${nonce}`;

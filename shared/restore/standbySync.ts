@@ -7,6 +7,7 @@ import {
   restoreRunId,
   restoreRunInputSchema,
   restoreRunSuffix,
+  STANDBY_SYNC_RUN_PREFIX,
   type ConfiguredService,
   type RestoreRunResult,
   type RestoreSettings,
@@ -74,7 +75,10 @@ export function buildStandbySyncInput(
       serviceName: service.serviceName,
       standbyName: service.standby.serviceName,
       standbyResourceId: service.standby.resourceId,
-      instanceId: restoreRunId(service.standby.resourceId, `sync-${restoreRunSuffix(now, nonce)}`),
+      instanceId: restoreRunId(
+        service.standby.resourceId,
+        `${STANDBY_SYNC_RUN_PREFIX}${restoreRunSuffix(now, nonce)}`,
+      ),
       input: buildRestoreInput(
         service,
         { targetResourceId: service.standby.resourceId, backup: 'latest', mode: 'failover' },

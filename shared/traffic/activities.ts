@@ -7,7 +7,7 @@ import type {
   SwitchTrafficOutput,
   TrafficTarget,
 } from './contracts';
-import { failoverChanges, putBackChanges } from './decide';
+import { failoverChanges, frontDoorPublicHost, putBackChanges, trafficManagerAnswer } from './decide';
 import { switchRecordName, type TrafficDeps } from './deps';
 
 /**
@@ -79,6 +79,46 @@ export async function restoreRouting(
   return { recorded: true, sent: back, record, ...wait };
 }
 
+/**
+ * After a failover switch: GETs the health path through the public endpoint clients use, so the
+ * check covers the way in, not only the standby's gateway:
+ * - the step's `publicEndpoint` when it names one (a custom domain);
+ * - Front Door: the profile's endpoint whose route serves the origin group (its host name);
+ * - Traffic Manager (DNS only, it forwards nothing): the endpoint the profile's priority routing
+ *   answers, computed from the profile as read now (Lifeboat does not query DNS: resolvers cache
+ *   for the profile's TTL), probed directly; `answeredBy` names it, and it must be the standby.
+ */
+export async function probePublic(
+  deps: TrafficDeps,
+  target: TrafficTarget,
+  now: Date,
+): Promise<ProbeTrafficEntryOutput> {
+  if (target.publicEndpoint !== undefined) {
+    const u = new URL(target.publicEndpoint);
+    return { ...(await probeEntry(deps, u.host, undefined)), via: 'publicEndpoint' };
+  }
+  const routing = await deps.routing();
+  if (target.provider === 'frontDoor') {
+    const found = frontDoorPublicHost(
+      target.originGroup,
+      await routing.frontDoorEndpoints(target),
+      HEALTH_PATH,
+    );
+    if ('error' in found) throw new NonRetryableError(found.error.message, { code: found.error.code });
+    return { ...(await probeEntry(deps, found.host, undefined)), via: 'frontDoorEndpoint' };
+  }
+  const answer = trafficManagerAnswer(await routing.read(target, now));
+  if (answer?.hostName === undefined || answer.hostName === '')
+    throw new NonRetryableError(`Traffic Manager profile ${target.profile} answers with no endpoint`, {
+      code: 'NoPublicEndpoint',
+    });
+  return {
+    ...(await probeEntry(deps, answer.hostName, answer.httpsPort)),
+    via: 'trafficManagerAnswer',
+    answeredBy: answer.name,
+  };
+}
+
 /** GETs `https://{host}[:{port}]/status-0123456789abcdef` once (the ARM CA is trusted locally). */
 export async function probeEntry(
   deps: TrafficDeps,
@@ -96,5 +136,5 @@ export async function probeEntry(
     caFile: deps.config.core.armCaFile,
     unreachable: { what: `health probe of ${url.host}`, code: 'EndpointUnreachable' },
   });
-  return { ok: httpStatus === 200, httpStatus, url: url.toString() };
+  return { ok: httpStatus === 200, httpStatus, url: url.toString(), via: 'origin' };
 }

@@ -6,11 +6,12 @@ import { readArmCa } from '../config/armCa';
 import { NonRetryableError } from '../errors';
 import { classifyApimError } from '../apim/errors';
 import type { RoutingChange, RoutingEntry, RoutingSnapshot, TrafficTarget } from './contracts';
-import type { TrafficRouting } from './port';
+import type { FrontDoorEndpoint, TrafficRouting } from './port';
 
 /**
  * The {@link TrafficRouting} port over `@azure/arm-cdn` 9.x (Front Door Standard/Premium:
- * `afdOrigins.listByOriginGroup`, `afdOrigins.beginUpdate`, api-version 2024-02-01) and
+ * `afdOrigins.listByOriginGroup`, `afdOrigins.beginUpdate`, `afdEndpoints.listByProfile`,
+ * `routes.listByEndpoint`, api-version 2024-02-01) and
  * `@azure/arm-trafficmanager` 6.x (`profiles.get`, `endpoints.update`, api-version 2022-04-01).
  * Each SDK loads on first use (like shared/apim/client.ts), so a plan without a traffic step never
  * loads it. Errors are classified once (HTTP 408/429/5xx and no answer: transient; else not).
@@ -75,6 +76,32 @@ export function createTrafficClient(options: TrafficClientOptions): TrafficRouti
   }
 
   return {
+    async frontDoorEndpoints(target) {
+      const p = parseProfileId(target.profile);
+      const client = await cdnFor(p.subscriptionId);
+      return guarded(`reading the endpoints of ${p.name}`, async () => {
+        const out: FrontDoorEndpoint[] = [];
+        for await (const e of client.afdEndpoints.listByProfile(p.resourceGroup, p.name)) {
+          const name = e.name ?? '';
+          const routes: FrontDoorEndpoint['routes'] = [];
+          for await (const r of client.routes.listByEndpoint(p.resourceGroup, p.name, name))
+            if ((r.enabledState ?? 'Enabled') === 'Enabled' && r.originGroup?.id !== undefined)
+              routes.push({
+                originGroup: r.originGroup.id.split('/').at(-1) ?? '',
+                // The service's default when a route names none.
+                patternsToMatch: r.patternsToMatch ?? ['/*'],
+              });
+          out.push({
+            name,
+            hostName: e.hostName ?? '',
+            enabled: (e.enabledState ?? 'Enabled') === 'Enabled',
+            routes,
+          });
+        }
+        return out;
+      });
+    },
+
     async read(target, now) {
       const p = parseProfileId(target.profile);
       if (target.provider === 'frontDoor') {

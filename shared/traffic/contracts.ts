@@ -33,6 +33,21 @@ const entryNameSchema = z
     error: 'must be 1-90 letters, digits and inner hyphens',
   });
 
+/**
+ * The public endpoint clients use (a custom domain, e.g. `https://api.contoso.com`), when it is not
+ * the one Lifeboat finds itself: after a failover switch the health path is probed through it.
+ * Without it: Front Door, the profile's endpoint whose route serves the origin group (its
+ * `*.azurefd.net` host name); Traffic Manager, the endpoint the profile's priority routing answers
+ * (shared/traffic/decide.ts `trafficManagerAnswer`).
+ */
+const publicEndpointSchema = z
+  .string({ error: 'must be a string' })
+  .trim()
+  .regex(/^https:\/\/[a-z0-9.-]+(?::\d{1,5})?\/?$/i, {
+    error: 'must be an https URL of a host (and port), with no path, e.g. https://api.contoso.com',
+  })
+  .optional();
+
 /** Front Door: the profile's ARM id, the origin group, and the primary's and standby's origins. */
 export const frontDoorTargetSchema = z.strictObject({
   provider: z.literal('frontDoor'),
@@ -43,6 +58,7 @@ export const frontDoorTargetSchema = z.strictObject({
   originGroup: entryNameSchema,
   primary: entryNameSchema,
   standby: entryNameSchema,
+  publicEndpoint: publicEndpointSchema,
 });
 
 /** Traffic Manager: the profile's ARM id, the endpoints' type, and the primary's and standby's endpoints. */
@@ -57,6 +73,7 @@ export const trafficManagerTargetSchema = z.strictObject({
     .default('azureEndpoints'),
   primary: entryNameSchema,
   standby: entryNameSchema,
+  publicEndpoint: publicEndpointSchema,
 });
 
 /** What a `traffic.switch` step switches (the step's params). */
@@ -69,6 +86,7 @@ export const trafficTargetSchema = z
     path: ['standby'],
   });
 export type TrafficTarget = z.output<typeof trafficTargetSchema>;
+export type FrontDoorTarget = Extract<TrafficTarget, { provider: 'frontDoor' }>;
 export type TrafficTargetInput = z.input<typeof trafficTargetSchema>;
 
 /** One origin (Front Door) or endpoint (Traffic Manager) as read. */
@@ -154,16 +172,30 @@ export interface RestoreTrafficRoutingOutput {
   applyTimeoutMs: number;
 }
 
+/**
+ * A probe of the health path: `origin` GETs one origin's (endpoint's) gateway directly (a drill:
+ * is the standby healthy?); `public` GETs it through the public endpoint clients use (after a
+ * failover switch: does the service answer through the standby?).
+ */
 export const probeTrafficEntryInput = z.object({
   target: trafficTargetSchema,
-  /** The origin's host (and port) to probe; read from the routing. */
-  hostName: z.string().min(1),
+  via: z.enum(['origin', 'public']).default('origin'),
+  /** The origin's host (and port) to probe (`via: origin`); read from the routing. */
+  hostName: z.string().min(1).optional(),
   httpsPort: z.number().int().min(1).max(65535).optional(),
 });
 export interface ProbeTrafficEntryOutput {
   ok: boolean;
   httpStatus: number;
   url: string;
+  /**
+   * How the URL was reached: `origin` (the gateway itself), `publicEndpoint` (the step's
+   * `publicEndpoint`), `frontDoorEndpoint` (the profile's endpoint routing the origin group) or
+   * `trafficManagerAnswer` (the endpoint the profile's DNS answers). Absent: `origin` (older runs).
+   */
+  via?: 'origin' | 'publicEndpoint' | 'frontDoorEndpoint' | 'trafficManagerAnswer';
+  /** Traffic Manager: the endpoint its DNS answers now (must be the standby after a failover). */
+  answeredBy?: string;
 }
 
 /** The `trafficSwitch` orchestration: a failover, a drill (read only) or a put-back (a cleanup). */

@@ -1,5 +1,6 @@
 import type { Problem } from '../outcome';
 import type { RoutingChange, RoutingEntry, RoutingSnapshot, TrafficTarget } from './contracts';
+import type { FrontDoorEndpoint } from './port';
 
 /**
  * The decisions of a traffic switch, as pure functions (issue 23): what a failover changes, what
@@ -183,4 +184,67 @@ export function describeRouting(snapshot: RoutingSnapshot, names: readonly strin
       return `${e.name}: ${e.enabled ? 'enabled' : 'disabled'}${e.priority === undefined ? '' : `, priority ${e.priority}`}`;
     })
     .join('; ');
+}
+
+/**
+ * Whether a Front Door route pattern matches `path`: `/*` everything, `/api/*` a prefix, else the
+ * path itself; case-insensitive. ("Front Door route matching", learn.microsoft.com/azure/frontdoor/
+ * front-door-route-matching: a wildcard only at the end after a `/`; the most specific pattern of
+ * the endpoint wins, which this does not need: it asks only whether some route of the group matches.)
+ */
+export function routePatternMatches(pattern: string, path: string): boolean {
+  const p = pattern.toLowerCase();
+  const x = path.toLowerCase();
+  return p.endsWith('*') ? x.startsWith(p.slice(0, -1)) : p === x;
+}
+
+/**
+ * The public host of a Front Door origin group (pure): the first enabled endpoint with a host
+ * name one of whose enabled routes sends `path` (the health path) to `originGroup`. Clients using
+ * a custom domain instead name it in the step's `publicEndpoint`, which wins.
+ */
+export function frontDoorPublicHost(
+  originGroup: string,
+  endpoints: readonly FrontDoorEndpoint[],
+  path: string,
+): { host: string; endpoint: string } | { error: Problem } {
+  const serving = endpoints.filter((e) => e.routes.some((r) => same(r.originGroup, originGroup)));
+  const matching = serving.filter((e) =>
+    e.routes.some(
+      (r) => same(r.originGroup, originGroup) && r.patternsToMatch.some((p) => routePatternMatches(p, path)),
+    ),
+  );
+  const usable = matching.find((e) => e.enabled && e.hostName !== '');
+  if (usable !== undefined) return { host: usable.hostName, endpoint: usable.name };
+  const names = (list: readonly FrontDoorEndpoint[]) => list.map((e) => e.name).join(', ');
+  return {
+    error: {
+      code: 'NoPublicEndpoint',
+      message:
+        serving.length === 0
+          ? `no endpoint of the profile routes to origin group ${originGroup}: name the public endpoint in the step's publicEndpoint`
+          : matching.length === 0
+            ? `no route of ${names(serving)} to origin group ${originGroup} matches ${path}: the health path cannot be checked through Front Door`
+            : `the endpoints routing to origin group ${originGroup} (${names(matching)}) are disabled or have no host name`,
+    },
+  };
+}
+
+/** Traffic Manager monitor states whose endpoints its DNS leaves out while a healthy one exists. */
+const TM_NOT_ANSWERED = new Set(['degraded', 'stopped', 'inactive', 'disabled']);
+
+/**
+ * The endpoint a Priority-routed Traffic Manager profile answers DNS queries with (pure): the
+ * enabled endpoint with the lowest priority among those not reported unhealthy; when every
+ * enabled endpoint is unhealthy, Traffic Manager answers as if all were healthy (its documented
+ * "all endpoints degraded" behaviour), so the lowest priority of them all. Undefined: none enabled.
+ * Traffic Manager works in DNS only: clients then connect to that endpoint's target themselves.
+ */
+export function trafficManagerAnswer(snapshot: RoutingSnapshot): RoutingEntry | undefined {
+  const enabled = snapshot.entries.filter((e) => e.enabled);
+  const healthy = enabled.filter(
+    (e) => e.monitorStatus === undefined || !TM_NOT_ANSWERED.has(e.monitorStatus.toLowerCase()),
+  );
+  const pool = healthy.length > 0 ? healthy : enabled;
+  return [...pool].sort((a, b) => (a.priority ?? 1000) - (b.priority ?? 1000))[0];
 }

@@ -1,5 +1,7 @@
+import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../local/host/host';
+import { FRONT_DOOR, PRIMARY } from '../../local/fixtures';
 import { startLocalLifeboat, type LocalLifeboat } from '../../local/lifeboat';
 import { DEMO_SITE } from '../../local/site';
 import { signInLines } from '../../local/host/signIn';
@@ -165,6 +167,24 @@ describe('the local launcher stack', () => {
       requestedById: person('olivia').objectId,
     });
   }, 90_000);
+
+  it('has a Front Door endpoint in front of the primary, printed, whose edge reaches the primary gateway', async () => {
+    const line = lifeboat.describe().find((l) => l.startsWith('Front Door'));
+    const url = /https:\/\/\S+/.exec(line ?? '')?.[0];
+    expect(url, line).toBeDefined();
+    const arm = lifeboat.stack.arm;
+    const primary = arm.gateways.probes(PRIMARY);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.get(url!, { ca: arm.caPem }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+    });
+    expect(status).toBe(200);
+    expect(arm.traffic.edgeRequests(FRONT_DOOR).at(-1)).toMatchObject({ origin: 'primary', status: 200 });
+    expect(arm.gateways.probes(PRIMARY)).toBe(primary + 1);
+  });
 
   it('prints curl lines that sign in an operator who requests and an approver who approves', async () => {
     const origin = lifeboat.host.origin;

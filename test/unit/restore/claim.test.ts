@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { decideClaim, evidenceOf, targetBusy, type TargetRecord } from '../../../shared/restore/claim';
+import {
+  decideClaim,
+  evidenceOf,
+  targetBusy,
+  waitsForHolder,
+  type TargetRecord,
+} from '../../../shared/restore/claim';
 import {
   isRestoreRunOf,
+  isStandbySyncRun,
+  STANDBY_SYNC_RUN_PREFIX,
   restoreInstanceId,
   restoreRunId,
   restoreRunSuffix,
@@ -24,6 +32,31 @@ describe('restore run ids (issue 21, item 5)', () => {
     expect(isRestoreRunOf(restoreInstanceId(TARGET), TARGET)).toBe(true);
     expect(isRestoreRunOf(a, TARGET.replace('prod-drill', 'prod'))).toBe(false);
     expect(isRestoreRunOf('restore-canary', TARGET)).toBe(false);
+  });
+});
+
+describe('a failover meeting the standby sync (issue 23)', () => {
+  const sync = restoreRunId(TARGET, `${STANDBY_SYNC_RUN_PREFIX}${restoreRunSuffix(NOW, 'a1b2c3')}`);
+  const plan = restoreRunId(TARGET, 'dr-20261207-ab12-apim');
+  const http = restoreRunId(TARGET, restoreRunSuffix(NOW, 'd4e5f6'));
+
+  it("recognises the sync's restore runs by their id", () => {
+    expect(isStandbySyncRun(sync)).toBe(true);
+    expect(isStandbySyncRun(plan)).toBe(false);
+    expect(isStandbySyncRun(http)).toBe(false);
+    expect(isStandbySyncRun('standby-sync')).toBe(false);
+  });
+
+  it("a failover's restore waits for the sync's restore; every other meeting refuses", () => {
+    expect(waitsForHolder(plan, sync, 'failover')).toBe(true);
+    expect(waitsForHolder(http, sync, 'failover')).toBe(true);
+    // A drill or a restore into a drill target never waits; nor does a sync meet a sync, nor anyone a plan.
+    expect(waitsForHolder(plan, sync, 'drill')).toBe(false);
+    expect(
+      waitsForHolder(sync, restoreRunId(TARGET, `sync-${restoreRunSuffix(NOW, 'ffffff')}`), 'failover'),
+    ).toBe(false);
+    expect(waitsForHolder(sync, plan, 'failover')).toBe(false);
+    expect(waitsForHolder(http, plan, 'failover')).toBe(false);
   });
 });
 

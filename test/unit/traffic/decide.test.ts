@@ -8,8 +8,11 @@ import {
   desiredOf,
   drillFindings,
   failoverChanges,
+  frontDoorPublicHost,
   putBackChanges,
+  routePatternMatches,
   routingApplied,
+  trafficManagerAnswer,
 } from '../../../shared/traffic/decide';
 
 const AFD =
@@ -186,5 +189,131 @@ describe('trafficTargetSchema', () => {
       path: ['standby'],
       message: 'primary and standby must be different',
     });
+  });
+});
+
+describe('frontDoorPublicHost', () => {
+  const HEALTH = '/status-0123456789abcdef';
+  const ep = (
+    name: string,
+    originGroups: string[],
+    enabled = true,
+    hostName = `${name}.z01.azurefd.net`,
+    patternsToMatch = ['/*'],
+  ) => ({
+    name,
+    hostName,
+    enabled,
+    routes: originGroups.map((originGroup) => ({ originGroup, patternsToMatch })),
+  });
+
+  it('is the first enabled endpoint whose routes send the health path to the origin group', () => {
+    expect(
+      frontDoorPublicHost(
+        'APIM',
+        [ep('web', ['web']), ep('off', ['apim'], false), ep('api', ['apim'])],
+        HEALTH,
+      ),
+    ).toEqual({ host: 'api.z01.azurefd.net', endpoint: 'api' });
+    expect(
+      frontDoorPublicHost(
+        'apim',
+        [ep('exact', ['apim'], true, 'x.net', ['/STATUS-0123456789abcdef'])],
+        HEALTH,
+      ),
+    ).toEqual({ host: 'x.net', endpoint: 'exact' });
+  });
+
+  it('says what to do when no endpoint routes to the group, no route matches the path, or none is usable', () => {
+    expect(frontDoorPublicHost('apim', [ep('web', ['web'])], HEALTH)).toMatchObject({
+      error: { code: 'NoPublicEndpoint', message: expect.stringContaining('publicEndpoint') as unknown },
+    });
+    expect(
+      frontDoorPublicHost('apim', [ep('api', ['apim'], true, 'api.net', ['/orders/*', '/billing'])], HEALTH),
+    ).toMatchObject({
+      error: {
+        code: 'NoPublicEndpoint',
+        message: expect.stringContaining(`no route of api to origin group apim matches ${HEALTH}`) as unknown,
+      },
+    });
+    expect(
+      frontDoorPublicHost('apim', [ep('off', ['apim'], false), ep('bare', ['apim'], true, '')], HEALTH),
+    ).toMatchObject({
+      error: { code: 'NoPublicEndpoint', message: expect.stringContaining('off, bare') as unknown },
+    });
+  });
+});
+
+describe('routePatternMatches', () => {
+  it('matches everything, a prefix or the path itself, case-insensitively', () => {
+    expect(routePatternMatches('/*', '/status-0123456789abcdef')).toBe(true);
+    expect(routePatternMatches('/Status-*', '/status-0123456789abcdef')).toBe(true);
+    expect(routePatternMatches('/status-0123456789abcdef', '/status-0123456789ABCDEF')).toBe(true);
+    expect(routePatternMatches('/api/*', '/status-0123456789abcdef')).toBe(false);
+    expect(routePatternMatches('/status', '/status-0123456789abcdef')).toBe(false);
+  });
+});
+
+describe('trafficManagerAnswer', () => {
+  const tmSnapshot = (entries: RoutingSnapshot['entries']): RoutingSnapshot => ({
+    provider: 'trafficManager',
+    profile: TM,
+    group: 'azureEndpoints',
+    readAt: '2026-01-01T00:00:00.000Z',
+    entries,
+  });
+
+  it('is the enabled, healthy endpoint with the lowest priority', () => {
+    const s = tmSnapshot([
+      { name: 'weu', enabled: false, priority: 1, monitorStatus: 'Disabled' },
+      { name: 'neu', enabled: true, priority: 2, monitorStatus: 'Online' },
+      { name: 'uks', enabled: true, priority: 3, monitorStatus: 'Online' },
+    ]);
+    expect(trafficManagerAnswer(s)?.name).toBe('neu');
+  });
+
+  it('skips a degraded endpoint, but answers with all when every enabled one is unhealthy', () => {
+    expect(
+      trafficManagerAnswer(
+        tmSnapshot([
+          { name: 'weu', enabled: true, priority: 1, monitorStatus: 'Degraded' },
+          { name: 'neu', enabled: true, priority: 2, monitorStatus: 'CheckingEndpoint' },
+        ]),
+      )?.name,
+    ).toBe('neu');
+    expect(
+      trafficManagerAnswer(
+        tmSnapshot([
+          { name: 'neu', enabled: true, priority: 2, monitorStatus: 'Stopped' },
+          { name: 'weu', enabled: true, priority: 1, monitorStatus: 'Degraded' },
+        ]),
+      )?.name,
+    ).toBe('weu');
+  });
+
+  it('is undefined when no endpoint is enabled', () => {
+    expect(trafficManagerAnswer(tmSnapshot([{ name: 'weu', enabled: false, priority: 1 }]))).toBeUndefined();
+  });
+});
+
+describe('publicEndpoint (step param)', () => {
+  it('takes an https URL of a host and port', () => {
+    expect(
+      trafficTargetSchema.parse({ ...frontDoor, publicEndpoint: 'https://api.contoso.com' }),
+    ).toMatchObject({ publicEndpoint: 'https://api.contoso.com' });
+    expect(
+      trafficTargetSchema.parse({ ...trafficManager, publicEndpoint: 'https://api.contoso.com:8443/' }),
+    ).toMatchObject({ publicEndpoint: 'https://api.contoso.com:8443/' });
+  });
+
+  it('refuses http, a path or a non-URL, naming the field', () => {
+    for (const bad of ['http://api.contoso.com', 'https://api.contoso.com/status', 'api.contoso.com']) {
+      const r = trafficTargetSchema.safeParse({ ...frontDoor, publicEndpoint: bad });
+      expect(r.success).toBe(false);
+      expect(r.error?.issues[0]).toMatchObject({
+        path: ['publicEndpoint'],
+        message: expect.stringContaining('https URL') as unknown,
+      });
+    }
   });
 });
