@@ -49,6 +49,7 @@ const run = lazy(() => import('../../shared/plans/run'));
 const steps = lazy(() => import('../../shared/plans/steps'));
 const changes = lazy(() => import('../../shared/plans/reportChange'));
 const versions = lazy(() => import('../../shared/plans/versions'));
+const failback = lazy(() => import('../../shared/plans/failback'));
 
 const EVENT = 'lifeboat.plans.run';
 /** How often a run re-reads its running steps when no bell came (a lost bell delays, never hangs). */
@@ -57,7 +58,7 @@ const RECHECK_MS = 5 * 60_000;
 const BELL_RECHECK_MS = 2_000;
 
 orchestration(names.planRun, {
-  uses: [run, steps, changes, versions],
+  uses: [run, steps, changes, versions, failback],
   input: () => run.get().planRunRawSchema,
   event: EVENT,
   ended: (ending, raw) => {
@@ -340,6 +341,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
             runId: input.runId,
             step,
             mode: input.mode,
+            ...(input.failback === true ? { failback: true as const } : {}),
             notify: { instanceId: context.df.instanceId, event: r.PLAN_SIGNAL },
           },
         });
@@ -414,6 +416,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         cleanup.stepId,
         cleanup.action.target,
         report,
+        input.failback === true,
       );
       report = r.cleanupEnded(report, cleanup.id, result, now());
       yield* save();
@@ -436,6 +439,9 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
 
   // 5. The end: requests that came too late are kept, ignored with the reason.
   yield* decideRequests(undefined, true);
+  // A failback (issue 23) that did all it had to: production is home. Only failback runs take
+  // this path, and none was started before it existed, so no run in flight replays differently.
+  if (input.failback === true) report = yield* cameHome(context, input, report);
   report = r.finalReport(report, now());
   yield* save(true);
   const lock = yield* call(context, names.releasePlanLock, { plan: input.plan.name, runId: input.runId });
@@ -469,18 +475,28 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
 // ------------------------------------------------------------------------------------------------
 // Traffic cleanup (issue 23)
 
-/** Puts a traffic switch back (the `trafficSwitch` put-back) when the plan did not succeed. */
+/**
+ * Puts a traffic switch back (the `trafficSwitch` put-back) when the plan did not succeed. A
+ * failback's put-back sends traffic back to the standby, which its record never stopped calling
+ * production (the primary is recorded active only when a failback succeeded): nothing to record.
+ */
 function* putBackTraffic(
   context: OrchestrationContext,
   runId: string,
   stepId: string,
   target: TrafficTarget,
   report: RunReport,
+  failback: boolean,
 ): Gen<CleanupResult> {
-  if (!run.get().trafficPutBackNeeded(report)) return steps.get().trafficCleanupResult(undefined);
+  if (!run.get().trafficPutBackNeeded(report))
+    return failback
+      ? steps
+          .get()
+          .trafficCleanupResult(undefined, 'not needed: the failback succeeded, traffic stays on the primary')
+      : steps.get().trafficCleanupResult(undefined);
   const result = yield* callSub(context, traffic.trafficSwitch, { runId, stepId, action: 'putBack', target });
   // Traffic is back on the primary: so is production (issue 23; a no-op when it never moved).
-  if (result.outcome === 'succeeded' && result.changes.length > 0)
+  if (!failback && result.outcome === 'succeeded' && result.changes.length > 0)
     try {
       yield* call(context, standby.recordActiveSide, {
         runId,
@@ -496,4 +512,44 @@ function* putBackTraffic(
       };
     }
   return steps.get().trafficCleanupResult(result);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Coming home (issue 23)
+
+/**
+ * The end of a failback: its round trip in the report (when production left, what it brought
+ * home), and, when the run did all it had to (nothing to put back: every step succeeded or had
+ * nothing to do, no cancel), the primary recorded active with this run, so backups follow the
+ * primary again and the standby sync resumes. A drill records nothing. A record that cannot be
+ * written leaves the run's error saying so (traffic did come home).
+ */
+function* cameHome(
+  context: OrchestrationContext,
+  input: ParsedPlanRunInput,
+  report: RunReport,
+): Gen<RunReport> {
+  const f = failback.get();
+  const stepsOf = report.groups.flatMap((g) => g.steps);
+  if (input.mode !== 'failover' || run.get().trafficPutBackNeeded(report))
+    return { ...report, roundTrip: f.roundTripOf(stepsOf, undefined) };
+  const at = context.df.currentUtcDateTime.toISOString();
+  try {
+    yield* call(context, standby.recordActiveSide, {
+      runId: input.runId,
+      side: 'primary',
+      mode: 'failback',
+      at,
+    });
+  } catch (error) {
+    return {
+      ...report,
+      roundTrip: f.roundTripOf(stepsOf, undefined),
+      error: {
+        code: 'ActiveSideNotRecorded',
+        message: `production came home, but the primary could not be recorded active: ${publicError(error).message}`,
+      },
+    };
+  }
+  return { ...report, roundTrip: f.roundTripOf(stepsOf, at) };
 }
