@@ -15,6 +15,7 @@ import {
   type RestoreRunResult,
   type RestoreSettings,
 } from '../restore/run';
+import { reversedPair } from '../restore/reversed';
 import { activeSideOf, type StandbyRecord } from '../standby/record';
 import type { TrafficTarget } from '../traffic/contracts';
 import { restoredServices } from './owners';
@@ -160,23 +161,6 @@ export function homeward(target: TrafficTarget): TrafficTarget {
   return { ...target, primary: target.standby, standby: target.primary };
 }
 
-/**
- * The restore of a failback as the target rules see it (pure): the pair reversed. The standby
- * carries production, so it is the protected service whose backup is restored, and the primary is
- * the service it restores into (its "standby" for this run); a drill restores into the primary's
- * drill targets. The primary is a restore target only here: nothing else reverses the pair.
- */
-export function reversedPair(service: ConfiguredService): ConfiguredService | undefined {
-  if (service.standby === undefined) return undefined;
-  return {
-    serviceName: service.standby.serviceName,
-    resourceId: service.standby.resourceId,
-    standby: { serviceName: service.serviceName, resourceId: service.resourceId },
-    drillTargets: service.drillTargets,
-    allowRestoreOverPrimary: false,
-  };
-}
-
 /** The work of `step` in a failback (`mode` `failover`) or a failback drill (`mode` `drill`). */
 export function failbackWork(step: PlanStep, mode: RunMode, ctx: FailbackContext): StepWork {
   if (step.kind === 'traffic.switch')
@@ -191,7 +175,7 @@ export function failbackWork(step: PlanStep, mode: RunMode, ctx: FailbackContext
   const service = ctx.services.find((s) => s.serviceName.toLowerCase() === step.params.service.toLowerCase());
   if (service === undefined)
     return refused('UnknownService', `${step.params.service} is not a protected service`);
-  const reversed = reversedPair(service);
+  const reversed = reversedPair(service, mode);
   if (reversed === undefined || service.standby === undefined)
     return refused('NoStandby', `${service.serviceName} has no standby: there is nothing to fail back from`);
   const target =
@@ -214,12 +198,16 @@ export function failbackWork(step: PlanStep, mode: RunMode, ctx: FailbackContext
       standbyName: standby.serviceName,
       target: target.serviceName,
       backup: buildRunInput(standby, ctx.backup),
-      restore: buildRestoreInput(
-        reversed,
-        // `latest` until the fresh backup exists; the flow names its blob.
-        { targetResourceId: target.resourceId, backup: 'latest', mode },
-        ctx.restore,
-      ),
+      restore: {
+        ...buildRestoreInput(
+          reversed,
+          // `latest` until the fresh backup exists; the flow names its blob.
+          { targetResourceId: target.resourceId, backup: 'latest', mode },
+          ctx.restore,
+        ),
+        // Its begin checks the reversed pair against configuration and the active-side record.
+        failback: true,
+      },
       restoreInstanceId: restoreInstanceId(target.resourceId),
       ...(ctx.left === undefined ? {} : { left: ctx.left }),
     },
