@@ -222,6 +222,8 @@ export interface RunSummary {
   runId: string;
   plan: string;
   mode: RunMode;
+  /** A failback or a failback drill (issue 23): not counted as the plan's last failover or drill. */
+  failback?: true;
   state: RunState;
   outcome?: Outcome;
   percent: number;
@@ -249,6 +251,8 @@ export interface PlanSummary {
   active?: RunSummary;
   lastDrill?: RunSummary;
   lastFailover?: RunSummary;
+  /** The last real failback that ended (issue 23). */
+  lastFailback?: RunSummary;
   /** The last 50 runs, newest first. */
   recent: RunSummary[];
   updatedAt: string;

@@ -773,6 +773,7 @@ export function summaryOf(r: RunReport): RunSummary {
     runId: r.runId,
     plan: r.plan.name,
     mode: r.mode,
+    ...(r.failback === true ? { failback: true as const } : {}),
     state: r.state,
     ...(r.outcome === undefined ? {} : { outcome: r.outcome }),
     percent: r.percent,
