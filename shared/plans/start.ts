@@ -378,7 +378,7 @@ export function checkApproval(
       ok: false,
       status: 403,
       code: 'SelfApproval',
-      message: `${approver.name} requested this failover and cannot approve it (LIFEBOAT_ALLOW_SELF_APPROVAL is off): another person must`,
+      message: `${approver.name} requested this ${report.failback === true ? 'failback' : 'failover'} and cannot approve it (LIFEBOAT_ALLOW_SELF_APPROVAL is off): another person must`,
     };
   return { ok: true };
 }
