@@ -70,7 +70,10 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'lifeboat-failback-plans-'));
   await writeFile(path.join(dir, 'home.json'), JSON.stringify(plan));
   // No scheduled backup on the way (the clock runs hours): a failback's fresh backup is the standby's only one.
-  world = await startPlansWorld({ plansDir: dir, settings: { LIFEBOAT_BACKUP_SCHEDULE: '0 0 0 1 1 *' } });
+  world = await startPlansWorld({
+    plansDir: dir,
+    settings: { LIFEBOAT_BACKUP_SCHEDULE: '0 0 0 1 1 *', LIFEBOAT_TRAFFIC_APPLY_TIMEOUT_MINUTES: '120' },
+  });
   await world.backup();
 }, 300_000);
 afterAll(async () => {
@@ -269,5 +272,46 @@ describe('failback', () => {
     const again = await world.post('/api/failbacks', { plan: 'home', reason: 'again' }, as(world, 'olivia'));
     expect(again.status).toBe(409);
     expect(again.json.error?.message).toContain('failback');
+  }, 900_000);
+
+  it('a failback cancelled while its switch deploys puts the traffic back on the standby, which stays production', async () => {
+    const again = await approvedRun('/api/failovers', 'primary region down again');
+    expect(again.outcome).toBe('succeeded');
+    expect(await standbyView()).toMatchObject({ activeSide: 'standby', activeSince: { runId: again.runId } });
+    // The switch home takes an hour to reach the edge, so the cancel arrives while the step waits.
+    arm().traffic.deployment.ms = 60 * 60_000;
+    const writes = arm().traffic.writes(FRONT_DOOR);
+    const start = await world.post(
+      '/api/failbacks',
+      { plan: 'home', reason: 'region back' },
+      as(world, 'olivia'),
+    );
+    expect(start.status, JSON.stringify(start.json)).toBe(202);
+    const runId = String(start.json['runId']);
+    expect((await world.post(`/api/failovers/${runId}/approve`, {}, as(world, 'alex'))).status).toBe(202);
+    await world.waitForReport(runId, () => arm().traffic.writes(FRONT_DOOR) >= writes + 2);
+    expect(origins()).toMatchObject({
+      primary: { enabledState: 'Enabled' },
+      standby: { enabledState: 'Disabled' },
+    });
+    const cancel = await world.post(`/api/runs/${runId}/cancel`, { reason: 'not yet' }, as(world, 'alex'));
+    expect(cancel.status, JSON.stringify(cancel.json)).toBe(202);
+    const end = await world.waitFor(runId);
+    expect(end.output, JSON.stringify(end.output)).toMatchObject({ state: 'cancelled' });
+    const report = (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
+
+    // Put back as the switch recorded it: the standby carries the traffic, and production, again.
+    expect(report.cleanup[0], JSON.stringify(report.cleanup)).toMatchObject({
+      id: 'traffic:traffic',
+      outcome: 'succeeded',
+    });
+    expect(report.cleanup[0]?.detail).toContain('put back to');
+    expect(origins()).toMatchObject({
+      primary: { enabledState: 'Disabled' },
+      standby: { enabledState: 'Enabled' },
+    });
+    expect(await standbyView()).toMatchObject({ activeSide: 'standby', activeSince: { runId: again.runId } });
+    expect(report.roundTrip).toMatchObject({ leftRun: again.runId });
+    expect(report.roundTrip?.backAt).toBeUndefined();
   }, 900_000);
 });
