@@ -252,6 +252,29 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
 
   status('starting');
   yield* save();
+  // A failback needs a 2.2 run (shared/plans/versions.ts): on an older version it ends refused, untouched.
+  if (input.failback === true && !shape.failback) {
+    const error = {
+      code: 'VersionTooOld',
+      message: `a failback runs on orchestration version 2.2 or later, this run was started on '${shape.version}': nothing was changed; fix host.json extensions.durableTask.defaultVersion and request it again`,
+    };
+    report = { ...r.finalReport({ ...report, state: 'cancelled' }, now()), error };
+    yield* save(true);
+    yield* call(context, names.releasePlanLock, { plan: input.plan.name, runId: input.runId });
+    return finish(
+      context,
+      EVENT,
+      {
+        outcome: 'refused',
+        error,
+        ...base,
+        state: report.state,
+        reportUri: `/api/runs/${input.runId}/report.html`,
+        orchestrationVersion: shape.version,
+      },
+      base,
+    );
+  }
   // Requests recorded before the run existed (an alert attached while it was being started).
   const early = yield* decideRequests();
 

@@ -314,4 +314,34 @@ describe('failback', () => {
     expect(report.roundTrip).toMatchObject({ leftRun: again.runId });
     expect(report.roundTrip?.backAt).toBeUndefined();
   }, 900_000);
+
+  it('a failback started on orchestration version 2.1 (before failbacks) is refused and changes nothing', async () => {
+    // The standby still carries production (the failback above was cancelled).
+    await world.world.restartHost({
+      settings: { AzureFunctionsJobHost__extensions__durableTask__defaultVersion: '2.1' },
+    });
+    const primaryWrites = writesTo(PRIMARY_NAME);
+    const profileWrites = arm().traffic.writes(FRONT_DOOR);
+    const start = await world.post(
+      '/api/failbacks',
+      { plan: 'home', reason: 'region back' },
+      as(world, 'olivia'),
+    );
+    expect(start.status, JSON.stringify(start.json)).toBe(202);
+    const runId = String(start.json['runId']);
+    const end = await world.waitFor(runId);
+    expect(end.output, JSON.stringify(end.output)).toMatchObject({
+      outcome: 'refused',
+      error: { code: 'VersionTooOld' },
+      orchestrationVersion: '2.1',
+    });
+    const report = (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
+    expect(report).toMatchObject({ state: 'cancelled', outcome: 'refused', orchestrationVersion: '2.1' });
+    expect(writesTo(PRIMARY_NAME)).toBe(primaryWrites);
+    expect(arm().traffic.writes(FRONT_DOOR)).toBe(profileWrites);
+    expect(await standbyView()).toMatchObject({ activeSide: 'standby' });
+    // Its lock is free: the plan takes the next run.
+    const drill = await world.post('/api/drills', { plan: 'home' }, as(world, 'olivia'));
+    expect(drill.status, JSON.stringify(drill.json)).toBe(202);
+  }, 600_000);
 });

@@ -20,6 +20,7 @@ import { restoreInstanceId } from '../../../shared/restore/run';
 import { decideRestoreTarget } from '../../../shared/restore/target';
 import { failbackPairRefusal, pairOfStandby, reversedPair } from '../../../shared/restore/reversed';
 import type { StandbyRecord } from '../../../shared/standby/record';
+import { planRunShape } from '../../../shared/plans/versions';
 import { at, runInput, samplePlan, when } from './helpers';
 
 const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups';
@@ -363,5 +364,16 @@ describe('a failback run', () => {
     }
     expect(trafficPutBackNeeded(report)).toBe(false);
     expect(trafficPutBackNeeded({ ...report, cancel: { at: at(3) } })).toBe(true);
+  });
+});
+
+describe('the orchestration version of a failback', () => {
+  it('failbacks run on planRun 2.2 and later only; failovers and drills keep their shape', () => {
+    expect(planRunShape('2.2')).toEqual({ version: '2.2', checkSites: true, failback: true });
+    expect(planRunShape('3')).toMatchObject({ checkSites: true, failback: true });
+    expect(planRunShape('2.10.1')).toMatchObject({ failback: true });
+    expect(planRunShape('2.1')).toEqual({ version: '2.1', checkSites: true, failback: false });
+    expect(planRunShape('')).toEqual({ version: '', checkSites: false, failback: false });
+    expect(() => planRunShape('v2')).toThrow(RangeError);
   });
 });
