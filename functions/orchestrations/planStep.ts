@@ -112,7 +112,9 @@ orchestration(names.planStep, {
     progress(context, {
       phase: 'running',
       percent: 10,
-      waitingFor: `${step.kind} (${mode}) on ${work.kind === 'restore' ? work.target : step.kind}`,
+      waitingFor: `${step.kind} (${input.failback === true ? `failback ${mode}` : mode}) on ${
+        work.kind === 'restore' || work.kind === 'failback' ? work.target : step.kind
+      }`,
       deadline: deadline.toISOString(),
       stepId: step.id,
     });
