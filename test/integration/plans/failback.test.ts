@@ -110,7 +110,7 @@ async function approvedRun(route: string, reason: string): Promise<RunReport> {
   const runId = String(start.json['runId']);
   const approved = await world.post(`/api/failovers/${runId}/approve`, {}, as(world, 'alex'));
   expect(approved.status, JSON.stringify(approved.json)).toBe(202);
-  const end = await world.waitFor(runId);
+  const end = await world.waitFor(runId, 300_000);
   expect(end.output, JSON.stringify(end.output)).toMatchObject({ state: 'completed' });
   return (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
 }
@@ -166,7 +166,7 @@ describe('failback', () => {
     expect(start.status, JSON.stringify(start.json)).toBe(202);
     const runId = String(start.json['runId']);
     expect(runId).toContain('-failbackdrill-');
-    const end = await world.waitFor(runId);
+    const end = await world.waitFor(runId, 300_000);
     expect(end.output, JSON.stringify(end.output)).toMatchObject({ outcome: 'succeeded' });
     const report = (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
     expect(report).toMatchObject({ mode: 'drill', failback: true });
@@ -219,7 +219,7 @@ describe('failback', () => {
     const profileWrites = arm().traffic.writes(FRONT_DOOR);
     const approved = await world.post(`/api/failovers/${runId}/approve`, {}, as(world, 'alex'));
     expect(approved.status, JSON.stringify(approved.json)).toBe(202);
-    const end = await world.waitFor(runId);
+    const end = await world.waitFor(runId, 300_000);
     expect(end.output, JSON.stringify(end.output)).toMatchObject({
       state: 'completed',
       outcome: 'succeeded',
@@ -267,7 +267,7 @@ describe('failback', () => {
     const backups = await world.post('/api/backups', {}, as(world, 'olivia'));
     expect(backups.status, JSON.stringify(backups.json)).toBe(202);
     expect(backups.json['started']).toMatchObject([{ service: PRIMARY_NAME }]);
-    await world.waitFor(`backup-${PRIMARY_NAME}`);
+    await world.waitFor(`backup-${PRIMARY_NAME}`, 300_000);
     // And a second failback now has nothing to bring home.
     const again = await world.post('/api/failbacks', { plan: 'home', reason: 'again' }, as(world, 'olivia'));
     expect(again.status).toBe(409);
@@ -289,14 +289,14 @@ describe('failback', () => {
     expect(start.status, JSON.stringify(start.json)).toBe(202);
     const runId = String(start.json['runId']);
     expect((await world.post(`/api/failovers/${runId}/approve`, {}, as(world, 'alex'))).status).toBe(202);
-    await world.waitForReport(runId, () => arm().traffic.writes(FRONT_DOOR) >= writes + 2);
+    await world.waitForReport(runId, () => arm().traffic.writes(FRONT_DOOR) >= writes + 2, 300_000);
     expect(origins()).toMatchObject({
       primary: { enabledState: 'Enabled' },
       standby: { enabledState: 'Disabled' },
     });
     const cancel = await world.post(`/api/runs/${runId}/cancel`, { reason: 'not yet' }, as(world, 'alex'));
     expect(cancel.status, JSON.stringify(cancel.json)).toBe(202);
-    const end = await world.waitFor(runId);
+    const end = await world.waitFor(runId, 300_000);
     expect(end.output, JSON.stringify(end.output)).toMatchObject({ state: 'cancelled' });
     const report = (await world.get(`/api/runs/${runId}`)).json as unknown as RunReport;
 
@@ -329,7 +329,7 @@ describe('failback', () => {
     );
     expect(start.status, JSON.stringify(start.json)).toBe(202);
     const runId = String(start.json['runId']);
-    const end = await world.waitFor(runId);
+    const end = await world.waitFor(runId, 300_000);
     expect(end.output, JSON.stringify(end.output)).toMatchObject({
       outcome: 'refused',
       error: { code: 'VersionTooOld' },
