@@ -21,6 +21,7 @@ import { decideRestoreTarget } from '../../../shared/restore/target';
 import { failbackPairRefusal, pairOfStandby, reversedPair } from '../../../shared/restore/reversed';
 import type { StandbyRecord } from '../../../shared/standby/record';
 import { planRunShape } from '../../../shared/plans/versions';
+import { renderReportHtml } from '../../../shared/plans/reportHtml';
 import { at, runInput, samplePlan, when } from './helpers';
 
 const SUB = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups';
@@ -375,5 +376,39 @@ describe('the orchestration version of a failback', () => {
     expect(planRunShape('2.1')).toEqual({ version: '2.1', checkSites: true, failback: false });
     expect(planRunShape('')).toEqual({ version: '', checkSites: false, failback: false });
     expect(() => planRunShape('v2')).toThrow(RangeError);
+  });
+});
+
+describe('the failback report page', () => {
+  const base = initialReport(runInput({ mode: 'failover', failback: true, plan }), when(0));
+  const trip = {
+    leftAt: at(-120),
+    leftRun: 'dr-all-failover-1',
+    differences: [
+      { service: 'contoso-apim', ...roundTripDifference('a', 'b', [{ kind: 'extraApi', api: 'late' }]) },
+    ],
+    notes: [],
+  };
+
+  it('says FAILBACK and shows the round trip: when production left, when it came back, what it brought home', () => {
+    const html = renderReportHtml({ ...base, roundTrip: { ...trip, backAt: at(30), awayMinutes: 150 } });
+    expect(html).toContain('<strong>FAILBACK</strong>');
+    expect(html).toContain('Round trip');
+    expect(html).toContain('dr-all-failover-1');
+    expect(html).toContain('after 150 min on the standby');
+    expect(html).toContain('API &#39;late&#39; was added on the standby');
+    expect(html).toContain('now on the primary');
+  });
+
+  it('a failback drill says so, and that production stays on the standby', () => {
+    const drill = initialReport(runInput({ mode: 'drill', failback: true, plan }), when(0));
+    const html = renderReportHtml({ ...drill, roundTrip: trip });
+    expect(html).toContain('FAILBACK DRILL');
+    expect(html).toContain('not in a drill: production stays on the standby');
+    expect(html).toContain('which the primary would get');
+    // A failover's page has no round trip.
+    expect(renderReportHtml(initialReport(runInput({ mode: 'failover', plan }), when(0)))).not.toContain(
+      'Round trip',
+    );
   });
 });
