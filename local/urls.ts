@@ -10,8 +10,9 @@ export function mainUrls(origin: string): string[] {
     `Backups          ${api}/backups   (POST to take one now)`,
     `Restores         ${api}/restores   (POST; GET ${api}/restores/{id})`,
     `Plans            ${api}/plans`,
-    `Drills           ${api}/drills   (POST { "plan": "<name>" })`,
+    `Drills           ${api}/drills   (POST { "plan": "<name>" }; a failback drill: "mode": "failback")`,
     `Failovers        ${api}/failovers   (POST; approve: ${api}/failovers/{runId}/approve)`,
+    `Failbacks        ${api}/failbacks   (POST; approved like failovers)`,
     `Runs             ${api}/runs   (report: ${api}/runs/{runId}/report.html)`,
     `Alerts           ${api}/alerts`,
   ];

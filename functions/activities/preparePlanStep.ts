@@ -1,9 +1,15 @@
 import * as df from 'durable-functions';
+import type { Config } from '../../shared/config';
+import type { PlanStep, RunMode } from '../../shared/plans/plan';
+import type { StepWork } from '../../shared/plans/steps';
 import { activity } from '../kit';
 import { plans } from '../names/plans';
 
 /**
  * Decides what one plan step runs in its run's mode, from configuration (shared/plans/steps.ts).
+ * A failback's step (issue 23) is decided by shared/plans/failback.ts: its API Management step
+ * reads the active-side record (refused `NotFailedOver` when the standby no longer carries
+ * production) and the failover's report (the backup the standby started from, for the round trip).
  * A failover's `apim.restore` also reads the standby (issue 23): refused when the standby is the
  * active side (unless the step says `intoActiveSide`), done without a restore when the standby's
  * last sync is current (shared/standby/decide.ts), else restored as before.
@@ -19,12 +25,15 @@ activity(plans.preparePlanStep, {
       runId: z.string().min(1).max(200).optional(),
       /** The step's orchestration time: the standby's age is judged at it. */
       now: z.iso.datetime().optional(),
+      /** A failback run's step (issue 23): shared/plans/failback.ts decides its work. */
+      failback: z.literal(true).optional(),
     });
   },
-  handler: async ({ step, mode, runId, now: at }, context) => {
+  handler: async ({ step, mode, runId, now: at, failback }, context) => {
     const { getConfig } = await import('../../shared/config');
     const { stepWork } = await import('../../shared/plans/steps');
     const config = getConfig();
+    if (failback === true) return failbackStep(step, mode, runId ?? '', config);
     const work = stepWork(step, mode, {
       services: config.backup.services,
       sites: config.relay.sites,
@@ -80,3 +89,39 @@ activity(plans.preparePlanStep, {
     );
   },
 });
+
+/** A failback's step: its work, and for an API Management step the failover it undoes. */
+async function failbackStep(step: PlanStep, mode: RunMode, runId: string, config: Config): Promise<StepWork> {
+  const { failbackWork, backupAtFailover } = await import('../../shared/plans/failback');
+  const ctx = {
+    services: config.backup.services,
+    restore: config.restore,
+    backup: config.backup,
+    traffic: config.traffic,
+    runId,
+  };
+  if (step.kind !== 'apim.restore') return failbackWork(step, mode, ctx);
+  const service = config.backup.services.find(
+    (s) => s.serviceName.toLowerCase() === step.params.service.toLowerCase(),
+  );
+  if (service?.standby === undefined) return failbackWork(step, mode, ctx);
+  const { standbyStore } = await import('../../shared/standby/deps');
+  const record = await (await standbyStore()).read(service.serviceName);
+  const active = record?.active;
+  if (active?.side !== 'standby')
+    return {
+      kind: 'refused',
+      error: {
+        code: 'NotFailedOver',
+        message: `${service.serviceName} is not failed over (Lifeboat's record says its primary carries production): there is nothing to fail back`,
+      },
+    };
+  const { planDeps } = await import('../../shared/plans/deps');
+  const failover = await (await planDeps()).store.readReport(active.runId);
+  const backup =
+    backupAtFailover(failover, service.serviceName) ?? record?.lastVerifiedSync?.backup?.name ?? undefined;
+  return failbackWork(step, mode, {
+    ...ctx,
+    left: { runId: active.runId, since: active.since, ...(backup === undefined ? {} : { backup }) },
+  });
+}

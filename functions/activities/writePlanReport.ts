@@ -32,7 +32,12 @@ activity(plans.writePlanReport, {
       const { diffRuns } = await import('../../shared/plans/run');
       const summary = await store.readSummary(report.plan.name);
       const previous = summary?.recent.find(
-        (r) => r.mode === report.mode && r.runId !== report.runId && r.requestedAt <= report.requestedAt,
+        (r) =>
+          r.mode === report.mode &&
+          // A failback compares with the previous failback, a failover with the previous failover.
+          (r.failback === true) === (report.failback === true) &&
+          r.runId !== report.runId &&
+          r.requestedAt <= report.requestedAt,
       );
       const before = previous === undefined ? undefined : await store.readReport(previous.runId);
       if (before !== undefined) full = { ...full, changes: diffRuns(before, full) };

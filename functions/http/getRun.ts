@@ -18,7 +18,7 @@ route(core.getRun, {
     const { shapeRun } = await import('../../shared/steps/runs');
     const instanceId = pathId(request, 'instanceId');
     // A plan run answers with its report (plan, mode, state, groups and steps, approvals, cleanup).
-    if (/^[a-z0-9-]+-(?:drill|failover)-\d{8}T\d{6}Z-[a-z0-9]+$/.test(instanceId)) {
+    if (/^[a-z0-9-]+-(?:drill|failover|failback|failbackdrill)-\d{8}T\d{6}Z-[a-z0-9]+$/.test(instanceId)) {
       const { planDeps } = await import('../../shared/plans/deps');
       const stored = await (await planDeps()).store.readReport(instanceId);
       // Alerts attached since the report was last written show at once (issue 20: attaching does

@@ -6,6 +6,8 @@ import type { StepWork } from '../../shared/plans/steps';
 import type { PlanStep, RunMode } from '../../shared/plans/plan';
 import type { ClosedCommand, StopResult } from '../../shared/plans/stopWork';
 import type { Admission, PlanRequest, StepDecision } from '../../shared/plans/decisions';
+import type { FailbackApimInput, FailbackApimResult } from '../../shared/plans/failback';
+import type { ManifestDifference } from '../../shared/apim/manifest';
 import { activityRef, orchestrationRef } from './refs';
 
 /**
@@ -51,9 +53,19 @@ export const plans = {
   >('readFlowEnd'),
   planStep: orchestrationRef<PlanStepInput, StepEnded>('planStep'),
   /** `runId`: the run whose plan's RPO judges the standby (issue 23). */
-  preparePlanStep: activityRef<{ step: PlanStep; mode: RunMode; runId?: string; now?: string }, StepWork>(
-    'preparePlanStep',
-  ),
+  preparePlanStep: activityRef<
+    { step: PlanStep; mode: RunMode; runId?: string; now?: string; failback?: true },
+    StepWork
+  >('preparePlanStep'),
+  /** `POST /api/failbacks` (issue 23): production comes home from the standby. */
+  startFailback: 'startFailback',
+  /** A failback's API Management step: fresh backup of the standby, restored into the primary (or a drill target). */
+  failbackApim: orchestrationRef<FailbackApimInput, FailbackApimResult>('failbackApim'),
+  /** What was written on the standby while it carried production: two backups' manifests compared. */
+  compareRoundTrip: activityRef<
+    { from: string; to: string },
+    { differences: ManifestDifference[] } | { missing: string }
+  >('compareRoundTrip'),
   /** A step that timed out: terminates its child flow and the flows under it, closes their agent commands. */
   stopPlanStepWork: activityRef<
     { childId: string; reason: string },

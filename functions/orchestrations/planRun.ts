@@ -49,6 +49,7 @@ const run = lazy(() => import('../../shared/plans/run'));
 const steps = lazy(() => import('../../shared/plans/steps'));
 const changes = lazy(() => import('../../shared/plans/reportChange'));
 const versions = lazy(() => import('../../shared/plans/versions'));
+const failback = lazy(() => import('../../shared/plans/failback'));
 
 const EVENT = 'lifeboat.plans.run';
 /** How often a run re-reads its running steps when no bell came (a lost bell delays, never hangs). */
@@ -57,7 +58,7 @@ const RECHECK_MS = 5 * 60_000;
 const BELL_RECHECK_MS = 2_000;
 
 orchestration(names.planRun, {
-  uses: [run, steps, changes, versions],
+  uses: [run, steps, changes, versions, failback],
   input: () => run.get().planRunRawSchema,
   event: EVENT,
   ended: (ending, raw) => {
@@ -251,6 +252,29 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
 
   status('starting');
   yield* save();
+  // A failback needs a 2.2 run (shared/plans/versions.ts): on an older version it ends refused, untouched.
+  if (input.failback === true && !shape.failback) {
+    const error = {
+      code: 'VersionTooOld',
+      message: `a failback runs on orchestration version 2.2 or later, this run was started on '${shape.version}': nothing was changed; fix host.json extensions.durableTask.defaultVersion and request it again`,
+    };
+    report = { ...r.finalReport({ ...report, state: 'cancelled' }, now()), error };
+    yield* save(true);
+    yield* call(context, names.releasePlanLock, { plan: input.plan.name, runId: input.runId });
+    return finish(
+      context,
+      EVENT,
+      {
+        outcome: 'refused',
+        error,
+        ...base,
+        state: report.state,
+        reportUri: `/api/runs/${input.runId}/report.html`,
+        orchestrationVersion: shape.version,
+      },
+      base,
+    );
+  }
   // Requests recorded before the run existed (an alert attached while it was being started).
   const early = yield* decideRequests();
 
@@ -340,6 +364,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
             runId: input.runId,
             step,
             mode: input.mode,
+            ...(input.failback === true ? { failback: true as const } : {}),
             notify: { instanceId: context.df.instanceId, event: r.PLAN_SIGNAL },
           },
         });
@@ -414,6 +439,7 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
         cleanup.stepId,
         cleanup.action.target,
         report,
+        input.failback === true,
       );
       report = r.cleanupEnded(report, cleanup.id, result, now());
       yield* save();
@@ -436,6 +462,9 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
 
   // 5. The end: requests that came too late are kept, ignored with the reason.
   yield* decideRequests(undefined, true);
+  // A failback (issue 23) that did all it had to: production is home. Only failback runs take
+  // this path, and none was started before it existed, so no run in flight replays differently.
+  if (input.failback === true) report = yield* cameHome(context, input, report);
   report = r.finalReport(report, now());
   yield* save(true);
   const lock = yield* call(context, names.releasePlanLock, { plan: input.plan.name, runId: input.runId });
@@ -469,18 +498,28 @@ function* planRun(context: OrchestrationContext, input: ParsedPlanRunInput): Gen
 // ------------------------------------------------------------------------------------------------
 // Traffic cleanup (issue 23)
 
-/** Puts a traffic switch back (the `trafficSwitch` put-back) when the plan did not succeed. */
+/**
+ * Puts a traffic switch back (the `trafficSwitch` put-back) when the plan did not succeed. A
+ * failback's put-back sends traffic back to the standby, which its record never stopped calling
+ * production (the primary is recorded active only when a failback succeeded): nothing to record.
+ */
 function* putBackTraffic(
   context: OrchestrationContext,
   runId: string,
   stepId: string,
   target: TrafficTarget,
   report: RunReport,
+  failback: boolean,
 ): Gen<CleanupResult> {
-  if (!run.get().trafficPutBackNeeded(report)) return steps.get().trafficCleanupResult(undefined);
+  if (!run.get().trafficPutBackNeeded(report))
+    return failback
+      ? steps
+          .get()
+          .trafficCleanupResult(undefined, 'not needed: the failback succeeded, traffic stays on the primary')
+      : steps.get().trafficCleanupResult(undefined);
   const result = yield* callSub(context, traffic.trafficSwitch, { runId, stepId, action: 'putBack', target });
   // Traffic is back on the primary: so is production (issue 23; a no-op when it never moved).
-  if (result.outcome === 'succeeded' && result.changes.length > 0)
+  if (!failback && result.outcome === 'succeeded' && result.changes.length > 0)
     try {
       yield* call(context, standby.recordActiveSide, {
         runId,
@@ -496,4 +535,44 @@ function* putBackTraffic(
       };
     }
   return steps.get().trafficCleanupResult(result);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Coming home (issue 23)
+
+/**
+ * The end of a failback: its round trip in the report (when production left, what it brought
+ * home), and, when the run did all it had to (nothing to put back: every step succeeded or had
+ * nothing to do, no cancel), the primary recorded active with this run, so backups follow the
+ * primary again and the standby sync resumes. A drill records nothing. A record that cannot be
+ * written leaves the run's error saying so (traffic did come home).
+ */
+function* cameHome(
+  context: OrchestrationContext,
+  input: ParsedPlanRunInput,
+  report: RunReport,
+): Gen<RunReport> {
+  const f = failback.get();
+  const stepsOf = report.groups.flatMap((g) => g.steps);
+  if (input.mode !== 'failover' || run.get().trafficPutBackNeeded(report))
+    return { ...report, roundTrip: f.roundTripOf(stepsOf, undefined) };
+  const at = context.df.currentUtcDateTime.toISOString();
+  try {
+    yield* call(context, standby.recordActiveSide, {
+      runId: input.runId,
+      side: 'primary',
+      mode: 'failback',
+      at,
+    });
+  } catch (error) {
+    return {
+      ...report,
+      roundTrip: f.roundTripOf(stepsOf, undefined),
+      error: {
+        code: 'ActiveSideNotRecorded',
+        message: `production came home, but the primary could not be recorded active: ${publicError(error).message}`,
+      },
+    };
+  }
+  return { ...report, roundTrip: f.roundTripOf(stepsOf, at) };
 }

@@ -32,11 +32,12 @@ import { traffic } from '../names/traffic';
 const flow = lazy(() => import('../../shared/plans/flow'));
 const steps = lazy(() => import('../../shared/plans/steps'));
 const stop = lazy(() => import('../../shared/plans/stopWork'));
+const failback = lazy(() => import('../../shared/plans/failback'));
 
 const EVENT = 'lifeboat.plans.step';
 
 orchestration(names.planStep, {
-  uses: [flow, steps, stop],
+  uses: [flow, steps, stop, failback],
   input: () => flow.get().planStepInputSchema,
   event: EVENT,
   ended: (ending, raw) => {
@@ -92,6 +93,7 @@ orchestration(names.planStep, {
       mode,
       runId: input.runId,
       now: startedAt,
+      ...(input.failback === true ? { failback: true as const } : {}),
     });
     if (work.kind === 'refused') return done(s.refusedVerdict(work.error));
     if (work.kind === 'manual') {
@@ -100,6 +102,8 @@ orchestration(names.planStep, {
     }
     // The standby is already current (issue 23): the step is done without a restore.
     if (work.kind === 'standbyCurrent') return done(work.verdict);
+    // Nothing to do in a failback (issue 23): skipped by design, with the reason.
+    if (work.kind === 'skipped') return done(failback.get().failbackSkippedVerdict(step, work.reason));
 
     const deadline = new Date(context.df.currentUtcDateTime.getTime() + step.timeoutMinutes * 60_000);
     // The child's id is known before it starts, so a timeout can stop it (and the flows under it).
@@ -108,7 +112,9 @@ orchestration(names.planStep, {
     progress(context, {
       phase: 'running',
       percent: 10,
-      waitingFor: `${step.kind} (${mode}) on ${work.kind === 'restore' ? work.target : step.kind}`,
+      waitingFor: `${step.kind} (${input.failback === true ? `failback ${mode}` : mode}) on ${
+        work.kind === 'restore' || work.kind === 'failback' ? work.target : step.kind
+      }`,
       deadline: deadline.toISOString(),
       stepId: step.id,
     });
@@ -138,7 +144,13 @@ orchestration(names.planStep, {
     }
     timer.cancel();
     const verdict = child.verdict();
-    if (work.kind === 'traffic' && mode === 'failover' && verdict.outcome === 'succeeded')
+    // A failback marks the primary active only once its whole run succeeded (planRun).
+    if (
+      work.kind === 'traffic' &&
+      mode === 'failover' &&
+      input.failback !== true &&
+      verdict.outcome === 'succeeded'
+    )
       return done(yield* standbyActive(context, input.runId, verdict));
     return done(verdict);
   },
@@ -228,7 +240,7 @@ function* standbyActive(
  */
 function startChild(
   context: OrchestrationContext,
-  work: Exclude<StepWork, { kind: 'refused' | 'manual' | 'standbyCurrent' }>,
+  work: Exclude<StepWork, { kind: 'refused' | 'manual' | 'standbyCurrent' | 'skipped' }>,
   step: PlanStep,
   mode: RunMode,
   runId: string,
@@ -251,6 +263,13 @@ function startChild(
     case 'command': {
       const t = startSub(context, relay.runAgentCommand, work.input, childId);
       return { task: t.task, verdict: () => s.commandVerdict(step, t.result()) };
+    }
+    case 'failback': {
+      const t = startSub(context, names.failbackApim, work.input, childId);
+      return {
+        task: t.task,
+        verdict: () => failback.get().failbackVerdict(t.result(), work.target, mode === 'drill'),
+      };
     }
     case 'traffic': {
       const { kind: _, ...rest } = work;

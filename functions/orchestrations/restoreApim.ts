@@ -175,7 +175,16 @@ function* restoreInto(
   const runId = context.df.newGuid(context.df.instanceId).toLowerCase();
   const op = yield* steps.operation({
     begin: names.beginApimRestore,
-    beginInput: () => ({ serviceName, targetResourceId: targetId, mode, blobName, runId, now: now() }),
+    beginInput: () => ({
+      serviceName,
+      targetResourceId: targetId,
+      mode,
+      blobName,
+      runId,
+      now: now(),
+      // A failback's restore (issue 23): the begin checks the reversed pair. Absent before: same input.
+      ...(input.failback === true ? { failback: true as const } : {}),
+    }),
     poll: { resourceId: targetId },
     timeoutMs,
     pollDefaultMs: input.pollDefaultMs,

@@ -491,6 +491,9 @@ export function decideStepAdmission(
   const ticket = found.ticket;
   if (ticket === undefined || ticket.input.mode !== input.mode)
     return refuse('NoTicket', `${runId} is not a run Lifeboat started in mode ${String(input.mode)}`);
+  // A failback's steps do other work than a failover's (issue 23): the direction must be the run's.
+  if ((ticket.input.failback === true) !== ((raw as { failback?: unknown }).failback === true))
+    return refuse('NoTicket', `${runId} is not a run Lifeboat started in that direction (failback or not)`);
   const entry = found.entries.find((e) => e.name === ticket.input.plan);
   if (entry?.plan === undefined || entry.sha256 !== ticket.input.planSha256)
     return refuse('PlanChanged', `plan '${ticket.input.plan}' is not the one ${runId} was started with`);

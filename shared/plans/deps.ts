@@ -62,6 +62,15 @@ export async function startPlanRunNow(
     now: new Date(),
     randomId: () => randomBytes(4).toString('hex'),
     orchestrationName,
+    failbackCheck: async (plan) => {
+      const { failbackRefusal } = await import('./failback');
+      const { restoredServices } = await import('./owners');
+      const { standbyStore } = await import('../standby/deps');
+      const standby = await standbyStore(env);
+      const names = restoredServices(plan);
+      const records = new Map(await Promise.all(names.map(async (n) => [n, await standby.read(n)] as const)));
+      return failbackRefusal(plan, config.backup.services, records);
+    },
   });
 }
 

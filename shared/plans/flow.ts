@@ -18,6 +18,8 @@ export const planStepInputSchema = z.strictObject({
   runId: z.string().min(1).max(200),
   step: stepSchema,
   mode: z.enum(['drill', 'failover']),
+  /** A failback run's step (issue 23): what the step does in that direction (./failback.ts). */
+  failback: z.literal(true).optional(),
   notify: notifySchema,
 });
 export type PlanStepInput = z.input<typeof planStepInputSchema>;

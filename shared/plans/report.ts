@@ -1,6 +1,7 @@
 import type { Outcome, Problem } from '../outcome';
 import type { RunMode, StepKind } from './plan';
 import type { TrafficTarget } from '../traffic/contracts';
+import type { RoundTrip } from './failback';
 
 /**
  * The run report (issue 10): what a plan run did, as JSON an auditor keeps. The plan run writes it
@@ -147,6 +148,10 @@ export interface RunReport {
     sha256: string;
   };
   mode: RunMode;
+  /** A failback (issue 23): production coming home from the standby (`mode` says real or drill). */
+  failback?: true;
+  /** A failback's round trip: when production left, when it came back, what it brought home. */
+  roundTrip?: RoundTrip;
   state: RunState;
   /** The run's outcome once it ended (the one outcome vocabulary; cancelled / rejected / expired are `refused`). */
   outcome?: Outcome;
@@ -217,6 +222,8 @@ export interface RunSummary {
   runId: string;
   plan: string;
   mode: RunMode;
+  /** A failback or a failback drill (issue 23): not counted as the plan's last failover or drill. */
+  failback?: true;
   state: RunState;
   outcome?: Outcome;
   percent: number;
@@ -244,6 +251,8 @@ export interface PlanSummary {
   active?: RunSummary;
   lastDrill?: RunSummary;
   lastFailover?: RunSummary;
+  /** The last real failback that ended (issue 23). */
+  lastFailback?: RunSummary;
   /** The last 50 runs, newest first. */
   recent: RunSummary[];
   updatedAt: string;

@@ -18,7 +18,7 @@ import { isFinalState } from './report';
  * no I/O; a 200-step report renders in a few milliseconds (`npm run bench -- report`).
  */
 export function renderReportHtml(report: RunReport): string {
-  const mode = modeLabel(report.mode);
+  const mode = modeLabel(report.mode, report.failback);
   const title = `${report.plan.name} · ${mode} · ${report.runId}`;
   return [
     '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">',
@@ -27,6 +27,7 @@ export function renderReportHtml(report: RunReport): string {
     cleanupAlarm(report),
     header(report),
     objectives(report),
+    roundTrip(report),
     people(report),
     alerts(report),
     timeline(report),
@@ -60,8 +61,54 @@ function esc(text: string): string {
   return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
-function modeLabel(mode: RunMode): string {
+function modeLabel(mode: RunMode, failback?: true): string {
+  if (failback === true) return mode === 'drill' ? 'FAILBACK DRILL' : 'FAILBACK';
   return mode === 'drill' ? 'DRILL' : 'FAILOVER';
+}
+
+/**
+ * A failback's round trip (issue 23): when production left (the failover), when it came back
+ * (this run), and what was written on the standby meanwhile that the primary now has.
+ */
+function roundTrip(report: RunReport): string {
+  const trip = report.roundTrip;
+  if (report.failback !== true || trip === undefined) return '';
+  const drill = report.mode === 'drill';
+  const diffs = trip.differences.map((d) => {
+    const items = d.changes.map((c) => `<li>${esc(c)}</li>`).join('');
+    const more =
+      d.changeCount > d.changes.length
+        ? `<li>… ${esc(String(d.changeCount - d.changes.length))} more</li>`
+        : '';
+    return `<p>${esc(d.service)}: ${esc(String(d.changeCount))} change(s) between <code>${esc(d.from)}</code> and <code>${esc(d.to)}</code>${
+      d.changeCount === 0
+        ? ' (nothing was written on the standby)'
+        : drill
+          ? ', which the primary would get'
+          : ', now on the primary'
+    }</p>${items === '' ? '' : `<ul>${items}${more}</ul>`}`;
+  });
+  return [
+    '<section><h2>Round trip</h2><dl class="facts">',
+    fact(
+      'Production left',
+      trip.leftAt === undefined
+        ? 'unknown'
+        : `${time(trip.leftAt)} (failover <code>${esc(trip.leftRun ?? '')}</code>)`,
+    ),
+    fact(
+      'Came back',
+      trip.backAt !== undefined
+        ? `${time(trip.backAt)} (this run)${trip.awayMinutes === undefined ? '' : `, after ${esc(String(trip.awayMinutes))} min on the standby`}`
+        : drill
+          ? 'not in a drill: production stays on the standby'
+          : 'not yet: the standby still carries production',
+    ),
+    '</dl>',
+    ...diffs,
+    ...trip.notes.map((n) => `<p class="note">${esc(n)}</p>`),
+    '</section>',
+  ].join('');
 }
 
 /** The tone of an outcome badge: refused is neutral (a correct refusal is not a failure). */
@@ -181,9 +228,12 @@ function cleanupAlarm(report: RunReport): string {
 
 function header(report: RunReport): string {
   const drill = report.mode === 'drill';
+  const back = report.failback === true;
   const banner = drill
-    ? '<div class="mode drill"><strong>DRILL</strong> — a rehearsal: drill variants only, production untouched</div>'
-    : '<div class="mode failover"><strong>FAILOVER</strong> — a real recovery that changes production</div>';
+    ? `<div class="mode drill"><strong>${back ? 'FAILBACK DRILL' : 'DRILL'}</strong> — a rehearsal: drill variants only, production untouched</div>`
+    : back
+      ? '<div class="mode failover"><strong>FAILBACK</strong> — production comes home from the standby: this changes production</div>'
+      : '<div class="mode failover"><strong>FAILOVER</strong> — a real recovery that changes production</div>';
   const final = isFinalState(report.state);
   const outcome = report.outcome
     ? outcomeBadge(report.outcome)
@@ -206,7 +256,7 @@ function header(report: RunReport): string {
     partial,
     '<dl class="facts">',
     fact('Run', `<code>${esc(report.runId)}</code>`),
-    fact('Mode', esc(modeLabel(report.mode))),
+    fact('Mode', esc(modeLabel(report.mode, report.failback))),
     report.reason !== undefined ? fact('Reason', esc(report.reason)) : '',
     fact('Started', time(report.startedAt)),
     fact('Ended', time(report.endedAt)),

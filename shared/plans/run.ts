@@ -60,6 +60,11 @@ export const planRunInputSchema = z.strictObject({
   alert: alertReportSchema.optional(),
   /** The drill this failover preempted: the failover waits for it to finish its cleanup first. */
   preempted: z.string().max(200).optional(),
+  /**
+   * A failback (issue 23, ./failback.ts): production comes home from the standby. `mode` keeps
+   * its meaning (`failover`: real, with the failovers' switch and approval; `drill`: a rehearsal).
+   */
+  failback: z.literal(true).optional(),
   approvalTimeoutMs: z.number().int().min(1000),
   preemptWaitMs: z.number().int().min(0),
 });
@@ -167,6 +172,7 @@ export function initialReport(input: ParsedPlanRunInput, now: Date): RunReport {
       sha256: input.planSha256,
     },
     mode: input.mode,
+    ...(input.failback === true ? { failback: true as const } : {}),
     state: needsApproval ? 'pendingApproval' : input.preempted !== undefined ? 'waitingForDrill' : 'running',
     ...(input.reason === undefined ? {} : { reason: input.reason }),
     ...(input.requestedBy === undefined ? {} : { requestedBy: input.requestedBy }),
@@ -425,7 +431,10 @@ export function trafficPutBackNeeded(r: RunReport): boolean {
     r.state === 'cancelled' ||
     r.state === 'cancelling' ||
     r.cancel !== undefined ||
-    allSteps(r).some((s) => s.status !== 'ended' || !stepSucceeded(s.outcome ?? 'failed'))
+    // A step skipped by design (a failback's on-premises step) is not one that failed.
+    allSteps(r)
+      .filter((s) => s.skipped === undefined)
+      .some((s) => s.status !== 'ended' || !stepSucceeded(s.outcome ?? 'failed'))
   );
 }
 
@@ -764,6 +773,7 @@ export function summaryOf(r: RunReport): RunSummary {
     runId: r.runId,
     plan: r.plan.name,
     mode: r.mode,
+    ...(r.failback === true ? { failback: true as const } : {}),
     state: r.state,
     ...(r.outcome === undefined ? {} : { outcome: r.outcome }),
     percent: r.percent,

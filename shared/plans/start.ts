@@ -50,6 +50,8 @@ export interface StartRequest {
   /** Who asked, as compared by the two-person rule: the Entra object id (an alert: `alert:<rule>`). */
   requestedById?: string;
   alert?: AlertReport;
+  /** A failback (issue 23, ./failback.ts): production comes home; `mode` says real or drill. */
+  failback?: true;
 }
 
 export type StartDecision =
@@ -57,7 +59,7 @@ export type StartDecision =
   | { started: false; code: 'PlanBusy'; runId: string; mode: RunMode; state: string; message: string }
   | {
       started: false;
-      code: 'FailoversDisabled' | 'PlanNotFound' | 'PlanInvalid' | 'InvalidRunInput';
+      code: 'FailoversDisabled' | 'PlanNotFound' | 'PlanInvalid' | 'InvalidRunInput' | 'NotFailedOver';
       message: string;
       problems?: string[];
     };
@@ -72,10 +74,20 @@ export interface StartDeps {
   /** A short random suffix for run ids. */
   randomId: () => string;
   orchestrationName: string;
+  /**
+   * Why a failback of `plan` cannot start (issue 23): the active-side records say the standby
+   * does not carry production for a service it restores (./failback.ts `failbackRefusal`).
+   */
+  failbackCheck?: (plan: Plan) => Promise<{ code: string; message: string } | undefined>;
 }
 
 /** A run id: readable, sortable by time within a plan, unique. */
-export function newRunId(plan: string, mode: RunMode, now: Date, random: string): string {
+export function newRunId(
+  plan: string,
+  mode: RunMode | 'failback' | 'failbackdrill',
+  now: Date,
+  random: string,
+): string {
   const stamp = now
     .toISOString()
     .replace(/[-:]/g, '')
@@ -107,7 +119,7 @@ export async function startPlanRun(
     return {
       started: false,
       code: 'FailoversDisabled',
-      message: 'failovers are switched off (LIFEBOAT_FAILOVERS_ENABLED=false); drills still run',
+      message: `${request.failback === true ? 'failbacks' : 'failovers'} are switched off (LIFEBOAT_FAILOVERS_ENABLED=false, which covers failovers and failbacks); drills still run`,
     };
   const entry = deps.entries.find((e) => e.name === request.plan);
   if (entry === undefined)
@@ -120,8 +132,17 @@ export async function startPlanRun(
       problems: [...entry.problems],
     };
   const plan = entry.plan;
+  if (request.failback === true) {
+    const refusal =
+      deps.failbackCheck === undefined
+        ? { code: 'NotFailedOver', message: 'the active-side records cannot be read: no failback starts' }
+        : await deps.failbackCheck(plan);
+    if (refusal !== undefined) return { started: false, code: 'NotFailedOver', message: refusal.message };
+  }
   const requestedById = request.requestedById ?? request.requestedBy;
-  const runId = newRunId(plan.name, request.mode, now, deps.randomId());
+  const label =
+    request.failback !== true ? request.mode : request.mode === 'drill' ? 'failbackdrill' : 'failback';
+  const runId = newRunId(plan.name, label, now, deps.randomId());
   const lock: PlanLock = { runId, mode: request.mode, since: now.toISOString() };
 
   // The run loads the plan by name and checks this ticket, so only a start recorded here runs.
@@ -136,6 +157,7 @@ export async function startPlanRun(
     ...(request.reason === undefined ? {} : { reason: request.reason }),
     ...(request.alert === undefined ? {} : { alert: request.alert }),
     ...(preempted === undefined ? {} : { preempted }),
+    ...(request.failback === true ? { failback: true as const } : {}),
     approvalTimeoutMs: config.plans.approvalTimeoutMinutes * 60_000,
     preemptWaitMs: config.plans.preemptWaitMinutes * 60_000,
   });
@@ -279,6 +301,10 @@ export async function cancelRun(
 
 export const startDrillBody = z.strictObject({
   plan: z.string({ error: 'is required (the plan name)' }).min(1, { error: 'must not be empty' }).max(100),
+  /** What the drill rehearses: the failover (the default) or the failback (issue 23). */
+  mode: z
+    .enum(['failover', 'failback'], { error: 'must be "failover" or "failback" (what the drill rehearses)' })
+    .optional(),
 });
 export const startFailoverBody = z.strictObject({
   plan: z.string({ error: 'is required (the plan name)' }).min(1, { error: 'must not be empty' }).max(100),
@@ -352,7 +378,7 @@ export function checkApproval(
       ok: false,
       status: 403,
       code: 'SelfApproval',
-      message: `${approver.name} requested this failover and cannot approve it (LIFEBOAT_ALLOW_SELF_APPROVAL is off): another person must`,
+      message: `${approver.name} requested this ${report.failback === true ? 'failback' : 'failover'} and cannot approve it (LIFEBOAT_ALLOW_SELF_APPROVAL is off): another person must`,
     };
   return { ok: true };
 }

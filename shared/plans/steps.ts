@@ -19,6 +19,7 @@ import type { PlanStep, RunMode } from './plan';
 import { describeRouting } from '../traffic/decide';
 import type { StepEnded } from './run';
 import type { StepDecision } from './decisions';
+import type { FailbackApimInput } from './failback';
 
 /**
  * What each plan step kind does in each mode (issue 10), as pure functions: which flow or
@@ -61,6 +62,10 @@ export type StepWork =
    * (`skip`: a drill shows the instructions and skips it, with the reason).
    */
   | { kind: 'manual'; instructions: string; skip?: string }
+  /** A failback's API Management step (issue 23: ./failback.ts): fresh backup of the standby, restored home. */
+  | { kind: 'failback'; input: FailbackApimInput; target: string }
+  /** Nothing to do in this run's direction (a failback's on-premises steps: ./failback.ts), with the reason. */
+  | { kind: 'skipped'; reason: string }
   | { kind: 'refused'; error: Problem };
 
 /** The configuration a step needs (read by the `preparePlanStep` activity). */
@@ -525,16 +530,15 @@ export function testVmCleanupResult(
  * What a traffic put-back cleanup found: `undefined` when it was not needed (the plan succeeded:
  * traffic stays on the standby), else the put-back's result, with before and after in the detail.
  */
-export function trafficCleanupResult(r: TrafficSwitchResult | undefined): {
+export function trafficCleanupResult(
+  r: TrafficSwitchResult | undefined,
+  notNeeded = 'not needed: the failover succeeded, traffic stays on the standby',
+): {
   outcome: Outcome;
   error?: Problem;
   detail: string;
 } {
-  if (r === undefined)
-    return {
-      outcome: 'succeeded',
-      detail: 'not needed: the failover succeeded, traffic stays on the standby',
-    };
+  if (r === undefined) return { outcome: 'succeeded', detail: notNeeded };
   const names = [r.target.primary, r.target.standby];
   if (r.outcome !== 'succeeded')
     return {

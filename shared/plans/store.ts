@@ -52,6 +52,7 @@ const planSummarySchema = z.looseObject({
   active: runSummarySchema.optional(),
   lastDrill: runSummarySchema.optional(),
   lastFailover: runSummarySchema.optional(),
+  lastFailback: runSummarySchema.optional(),
   recent: z.array(runSummarySchema),
   updatedAt: z.string(),
 }) as unknown as z.ZodType<PlanSummary>;
@@ -131,18 +132,28 @@ export function mergeSummary(before: PlanSummary | undefined, report: RunReport)
         before.active.requestedAt <= line.requestedAt
       ? line
       : before.active;
-  const lastOf = (mode: 'drill' | 'failover') => {
-    const prev = mode === 'drill' ? before?.lastDrill : before?.lastFailover;
-    if (line.mode !== mode || !final) return prev;
+  // The last drill and failover are the way out; a failback (or its drill) is kept on its own (issue 23).
+  const lastOf = (mode: 'drill' | 'failover' | 'failback') => {
+    const prev =
+      mode === 'drill'
+        ? before?.lastDrill
+        : mode === 'failover'
+          ? before?.lastFailover
+          : before?.lastFailback;
+    const lineIs =
+      line.failback === true ? (line.mode === 'failover' ? 'failback' : 'failbackDrill') : line.mode;
+    if (lineIs !== mode || !final) return prev;
     return prev === undefined || prev.requestedAt <= line.requestedAt ? line : prev;
   };
   const lastDrill = lastOf('drill');
   const lastFailover = lastOf('failover');
+  const lastFailback = lastOf('failback');
   return {
     plan: report.plan.name,
     ...(active === undefined ? {} : { active }),
     ...(lastDrill === undefined ? {} : { lastDrill }),
     ...(lastFailover === undefined ? {} : { lastFailover }),
+    ...(lastFailback === undefined ? {} : { lastFailback }),
     recent,
     updatedAt: report.writtenAt,
   };

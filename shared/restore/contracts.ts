@@ -37,6 +37,8 @@ export const beginApimRestoreInput = z.strictObject({
   runId: z.string().min(1),
   /** The orchestration's time, recorded as the acceptance time. */
   now: z.iso.datetime(),
+  /** A failback's restore (./reversed.ts): the pair reversed, only while the standby is the active side. */
+  failback: z.literal(true).optional(),
 });
 export type BeginApimRestoreInput = z.infer<typeof beginApimRestoreInput>;
 

@@ -33,6 +33,11 @@ export const restoreRunInputSchema = z.strictObject({
   retryBaseMs: z.number().int().min(0),
   retryMaxMs: z.number().int().min(0),
   smokeCheck: z.boolean(),
+  /**
+   * A failback's restore (issue 23, ./reversed.ts): `serviceName` is the standby carrying
+   * production, restored into the primary (a drill: a drill target). The begin checks it again.
+   */
+  failback: z.literal(true).optional(),
 });
 export type RestoreRunInput = z.infer<typeof restoreRunInputSchema>;
 

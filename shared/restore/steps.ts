@@ -9,7 +9,7 @@ import { compareManifests, describeDifference } from '../apim/manifest';
 import { backupsWithManifest, readManifestBlob } from './manifestStore';
 import { beginRestoreOnce, createRestoreOperationLog } from './operations';
 import type { RestoreDeps } from './deps';
-import { MAX_LISTED_DIFFERENCES, type RestoreVerification } from './run';
+import { MAX_LISTED_DIFFERENCES, type ConfiguredService, type RestoreVerification } from './run';
 import { DEFAULT_RESTORE_WINDOW, selectBackup, type BackupRecord } from './select';
 import { decideRestoreTarget, type RestoreMode } from './target';
 import type {
@@ -104,6 +104,28 @@ export function configuredService(config: Config, serviceName: string): Config['
 }
 
 /**
+ * A failback's restore (issue 23, ./reversed.ts): the pair whose standby is `standbyName`,
+ * reversed, only while Lifeboat's record says that standby carries production.
+ */
+async function failbackService(
+  deps: RestoreDeps,
+  standbyName: string,
+  mode: RestoreMode,
+): Promise<ConfiguredService> {
+  const { pairOfStandby, reversedPair, failbackPairRefusal } = await import('./reversed');
+  const { createStandbyStore } = await import('../standby/store');
+  const pair = pairOfStandby(deps.config.backup.services, standbyName);
+  const reversed = pair === undefined ? undefined : reversedPair(pair, mode);
+  if (pair === undefined || reversed === undefined)
+    throw new NonRetryableError(`${standbyName} is not the standby of a configured service`, {
+      code: 'UnknownService',
+    });
+  const refusal = failbackPairRefusal(pair, await createStandbyStore(deps.container).read(pair.serviceName));
+  if (refusal !== undefined) throw new NonRetryableError(refusal.message, { code: refusal.code });
+  return reversed;
+}
+
+/**
  * Sends the restore POST into the target, after checking the target rules again against the
  * configuration (the rules are the last word before an overwrite, whoever built the input), at
  * most once per run: a begin delivered again finds its run's accepted POST (operations.ts).
@@ -117,13 +139,17 @@ export async function beginRestore(
     blobName: string;
     runId: string;
     now: string;
+    failback?: true | undefined;
   },
   log?: (message: string) => void,
 ): Promise<
   | { status: 'running'; token: string; retryAfterMs: number | null }
   | { status: 'succeeded'; completedAt?: string }
 > {
-  const service = configuredService(deps.config, input.serviceName);
+  const service =
+    input.failback === true
+      ? await failbackService(deps, input.serviceName, input.mode)
+      : configuredService(deps.config, input.serviceName);
   const rule = decideRestoreTarget(
     {
       resourceId: service.resourceId,

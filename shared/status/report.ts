@@ -69,6 +69,8 @@ export interface PlanStatus extends Light {
   lastDrill: (RunLine & Light) | null;
   /** The last failover that ended, with its colour (green: it succeeded, production is on the standby). */
   lastFailover: (RunLine & Light) | null;
+  /** The last failback that ended (issue 23), when there is one: production came home after it succeeded. */
+  lastFailback?: RunLine;
   /** Runs in progress (running, cleaning up, waiting for a drill) with percent complete. */
   inProgress: RunLine[];
   /** Failovers waiting for approval, with how to approve them. */

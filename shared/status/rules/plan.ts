@@ -49,7 +49,11 @@ function lastDrillRun(
   runs: readonly RunSummary[],
 ): { drill?: RunSummary; newerCancelled?: RunSummary } {
   const drills = [...(s.lastDrill === undefined ? [] : [s.lastDrill]), ...runs]
-    .filter((r) => r.mode === 'drill' && (r.state === 'completed' || r.state === 'cancelled'))
+    // A failback drill rehearses coming home, not the failover the plan is judged on (issue 23).
+    .filter(
+      (r) =>
+        r.mode === 'drill' && r.failback !== true && (r.state === 'completed' || r.state === 'cancelled'),
+    )
     .sort((a, b) => (a.requestedAt < b.requestedAt ? 1 : a.requestedAt > b.requestedAt ? -1 : 0));
   const drill = drills.find((r) => r.state === 'completed');
   const cancelled = drills.find(
@@ -98,6 +102,15 @@ function failoverLine(f: RunLine): RunLine & Light {
 export function failoverInEffect(p: PlanStatus): string | undefined {
   const f = p.lastFailover;
   if (f === null || f.state !== 'completed' || (f.outcome !== 'succeeded' && f.outcome !== 'partial'))
+    return undefined;
+  // A failback that succeeded after it brought production home (issue 23).
+  const b = p.lastFailback;
+  if (
+    b !== undefined &&
+    b.requestedAt > f.requestedAt &&
+    b.state === 'completed' &&
+    b.outcome === 'succeeded'
+  )
     return undefined;
   return `production runs on the standby since ${utcText(f.endedAt ?? f.startedAt ?? f.requestedAt)} (failover ${f.runId} of plan ${p.plan}${f.outcome === 'partial' ? ', ended partial' : ''})`;
 }
@@ -184,6 +197,7 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
     plan: p.plan,
     lastDrill,
     lastFailover: s.lastFailover === undefined ? null : failoverLine(runLine(s.lastFailover)),
+    ...(s.lastFailback === undefined ? {} : { lastFailback: runLine(s.lastFailback) }),
     inProgress,
     pendingApprovals,
     colour,

@@ -13,6 +13,7 @@ describe('the npm start banner (issue 21, smaller)', () => {
       'plans',
       'drills',
       'failovers',
+      'failbacks',
       'runs',
       'alerts',
       'status',

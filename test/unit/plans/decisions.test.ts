@@ -131,6 +131,15 @@ describe('decideStepAdmission', () => {
       code: 'NoTicket',
     });
     expect(decideStepAdmission(raw(), 'anything', found)).toMatchObject({ code: 'NotStartedByRun' });
+    // A failback's step does other work (issue 23): the direction must be the run's, both ways.
+    expect(decideStepAdmission(raw({ failback: true }), `${RUN}-step-apim`, found)).toMatchObject({
+      code: 'NoTicket',
+    });
+    const back = { ...found, ticket: ticketOf(start({ failback: true })) };
+    expect(decideStepAdmission(raw(), `${RUN}-step-apim`, back)).toMatchObject({ code: 'NoTicket' });
+    expect(decideStepAdmission(raw({ failback: true }), `${RUN}-step-apim`, back)).toEqual({
+      admitted: true,
+    });
     expect(
       decideStepAdmission(raw({ notify: { instanceId: 'x', event: 'signal' } }), `${RUN}-step-apim`, found),
     ).toMatchObject({ code: 'NotStartedByRun' });

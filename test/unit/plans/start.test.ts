@@ -335,6 +335,36 @@ describe('startPlanRun', () => {
     expect((await startPlanRun(client, drillOf(), deps(store, off))).started).toBe(true);
   });
 
+  it('a failback (issue 23): refused NotFailedOver by the active-side check, off with the failovers switch, else started as one', async () => {
+    const store = memoryStore();
+    const { client, started } = fakeClient();
+    const failbackOf: StartRequest = { ...failoverOf(), failback: true };
+    const notFailedOver = () =>
+      Promise.resolve({ code: 'NotFailedOver', message: 'contoso-apim is not failed over' });
+    const failedOver = () => Promise.resolve(undefined);
+    expect(
+      await startPlanRun(client, failbackOf, { ...deps(store), failbackCheck: notFailedOver }),
+    ).toMatchObject({ started: false, code: 'NotFailedOver', message: 'contoso-apim is not failed over' });
+    // Without a check to ask, no failback starts.
+    expect(await startPlanRun(client, failbackOf, deps(store))).toMatchObject({ code: 'NotFailedOver' });
+    const off = { LIFEBOAT_FAILOVERS_ENABLED: 'false' };
+    const disabled = await startPlanRun(client, failbackOf, {
+      ...deps(store, off),
+      failbackCheck: failedOver,
+    });
+    expect(disabled).toMatchObject({ started: false, code: 'FailoversDisabled' });
+    expect(disabled.started === false && disabled.message).toContain('failbacks are switched off');
+    expect(started).toHaveLength(0);
+    expect(store.locks.size).toBe(0);
+
+    const decision = await startPlanRun(client, failbackOf, { ...deps(store), failbackCheck: failedOver });
+    expect(decision).toMatchObject({ started: true, state: 'pendingApproval' });
+    if (!decision.started) throw new Error('not started');
+    expect(decision.runId).toMatch(/^dr-all-failback-20261129T090000Z-r\d+$/);
+    expect(started[0]).toMatchObject({ input: { mode: 'failover', failback: true } });
+    expect(store.reports.get(decision.runId)).toMatchObject({ mode: 'failover', failback: true });
+  });
+
   it('refuses an unknown plan and an invalid one, with its problems', async () => {
     const store = memoryStore();
     const { client, started } = fakeClient();

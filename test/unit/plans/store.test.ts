@@ -22,6 +22,32 @@ const merge = (...reports: RunReport[]) =>
   reports.reduce<PlanSummary | undefined>((s, r) => mergeSummary(s, r), undefined);
 
 describe('mergeSummary', () => {
+  it('a failback and a failback drill are kept apart from the last failover and drill (issue 23)', () => {
+    const back = (n: number, mode: 'drill' | 'failover'): RunReport => {
+      const r = initialReport(
+        runInput({
+          runId: `run-${String(n).padStart(4, '0')}`,
+          mode,
+          failback: true,
+          plan: PLAN,
+          requestedAt: at(n),
+        }),
+        when(n),
+      );
+      return { ...r, state: 'completed', outcome: 'succeeded', endedAt: at(n + 1) };
+    };
+    const s = merge(
+      report(1, 'drill', 'completed'),
+      report(2, 'failover', 'completed'),
+      back(3, 'drill'),
+      back(4, 'failover'),
+    );
+    expect(s?.lastDrill?.runId).toBe('run-0001');
+    expect(s?.lastFailover?.runId).toBe('run-0002');
+    expect(s?.lastFailback).toMatchObject({ runId: 'run-0004', failback: true, mode: 'failover' });
+    expect(s?.recent.map((r) => r.failback === true)).toEqual([true, true, false, false]);
+  });
+
   it('a running report is the active run; its final report clears it and becomes the last of its mode', () => {
     const running = merge(report(1, 'drill'));
     expect(running).toMatchObject({ plan: 'dr-all', active: { runId: 'run-0001', state: 'running' } });

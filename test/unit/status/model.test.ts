@@ -580,6 +580,42 @@ describe('can we recover now?', () => {
     expect(renderStatusHtml(r)).toMatch(/production runs on the standby/);
   });
 
+  it('after a failback that succeeded, production is home: no note (issue 23)', () => {
+    const failover = run({ runId: 'f9', mode: 'failover', requestedAt: ago(5 * H).toISOString() });
+    const failback = run({
+      runId: 'b1',
+      mode: 'failover',
+      failback: true,
+      requestedAt: ago(H).toISOString(),
+      endedAt: ago(H / 2).toISOString(),
+    });
+    const status = (lastFailback: RunSummary) =>
+      buildStatus(
+        inputs({
+          plans: [
+            {
+              plan: 'p',
+              summary: {
+                plan: 'p',
+                lastDrill: run({}),
+                lastFailover: failover,
+                lastFailback,
+                recent: [],
+                updatedAt: '',
+              },
+            },
+          ],
+        }),
+      );
+    const home = status(failback);
+    expect(home.canRecover.notes).toEqual([]);
+    expect(home.plans![0]!.lastFailback).toMatchObject({ runId: 'b1' });
+    // A failback that failed leaves production on the standby: the note stays.
+    expect(status({ ...failback, outcome: 'failed' }).canRecover.notes).toEqual([
+      expect.stringMatching(/production runs on the standby since .* \(failover f9 of plan p\)/),
+    ]);
+  });
+
   it('lists pending approvals first in the answer, each with its plan and deadline', () => {
     const deadline = new Date(NOW.getTime() + 3 * H).toISOString();
     const r = buildStatus(
