@@ -192,7 +192,7 @@ footer{margin-top:1.5rem;font-size:.85rem;color:#555}
 function approval(a: StatusReport['canRecover']['pendingApprovals'][number], now: Date): string {
   const cmd = (label: string, c: { method: string; path: string; curl: string }) =>
     `<div class="cmd"><b>${e(label)}</b> <code>${e(c.method)} ${e(c.path)}</code><pre>${e(c.curl)}</pre></div>`;
-  return `<li class="amber approval">${badge('amber', 'APPROVAL NEEDED')} <b>Failover ${e(a.runId)}</b> of plan ${e(a.plan)}
+  return `<li class="amber approval">${badge('amber', 'APPROVAL NEEDED')} <b>${a.failback === true ? 'Failback' : 'Failover'} ${e(a.runId)}</b> of plan ${e(a.plan)}
 <dl>
 <dt>Asked by</dt><dd>${a.requestedBy === null ? '<span class="muted">not recorded</span>' : e(a.requestedBy)}</dd>
 <dt>Why</dt><dd>${a.reason === null ? '<span class="muted">no reason given</span>' : e(a.reason)}</dd>

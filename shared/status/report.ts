@@ -62,6 +62,8 @@ export interface RunLine {
   endedAt: string | null;
   rto: { targetMinutes: number; achievedMinutes: number | null; met: boolean | null };
   reportUri: string;
+  /** A failback (production coming home, issue 23) rather than a failover or a drill. */
+  failback?: true;
 }
 
 export interface PlanStatus extends Light {

@@ -19,6 +19,7 @@ function runLine(r: RunSummary): RunLine {
       met: r.rto.met ?? null,
     },
     reportUri: r.reportUri,
+    ...(r.failback === true ? { failback: true as const } : {}),
   };
 }
 
@@ -188,7 +189,7 @@ export function planStatus(p: PlanInput, baseUrl: string): PlanStatus {
     ...pendingApprovals.map((r) =>
       light(
         'amber',
-        `failover ${r.runId} is waiting for approval since ${utcText(r.requestedAt)}${r.expiresAt === null ? '' : `; it expires at ${utcText(r.expiresAt)}`}`,
+        `${r.failback === true ? 'failback' : 'failover'} ${r.runId} is waiting for approval since ${utcText(r.requestedAt)}${r.expiresAt === null ? '' : `; it expires at ${utcText(r.expiresAt)}`}`,
       ),
     ),
   ];

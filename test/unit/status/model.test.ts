@@ -438,6 +438,31 @@ describe('a plan', () => {
     });
     expect(p.reason).toMatch(/expires/);
   });
+  it('a failback waiting for approval is named a failback, in the reason and on the page', () => {
+    const p = planStatus(
+      {
+        plan: 'p',
+        summary: {
+          plan: 'p',
+          active: run({
+            runId: 'p-failback-1',
+            mode: 'failover',
+            failback: true,
+            state: 'pendingApproval',
+            outcome: undefined,
+            requestedBy: 'bob',
+          }),
+          lastDrill: run({}),
+          recent: [],
+          updatedAt: NOW.toISOString(),
+        },
+      },
+      'https://lifeboat.example',
+    );
+    expect(p.pendingApprovals[0]).toMatchObject({ runId: 'p-failback-1', failback: true });
+    expect(p.reason).toMatch(/^failback p-failback-1 is waiting for approval/m);
+    expect(p.reason).not.toMatch(/failover p-failback-1/);
+  });
   it('is red when the last drill failed, amber when it missed its RTO, with the achieved RTO', () => {
     const failed = planStatus(
       { plan: 'p', summary: { plan: 'p', lastDrill: run({ outcome: 'failed' }), recent: [], updatedAt: '' } },
