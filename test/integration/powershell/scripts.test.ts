@@ -1,7 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createPowerShellExecutor, defaultScriptsDir } from '../../../agent/executors/powershell';
 import type { Executor } from '../../../agent/executors/types';
 import { createFakeSite, defaultFakeSite, requirePwsh, VM_ID, type FakeSite } from './pwsh';
+
+// Each test starts real pwsh processes, one per script (seconds each; tens of seconds when CI runs
+// the benchmarks beside the tests): their limits bound a hang, they do not judge speed.
+vi.setConfig({ testTimeout: 240_000 });
 
 /**
  * The JSON each agent script prints, parsed by the agent's real parser: the PowerShell executor
@@ -19,7 +23,7 @@ beforeAll(async () => {
   // The executor's child processes inherit this worker's environment (each test file runs in
   // its own process: see vitest.config.mts).
   Object.assign(process.env, site.env);
-  executor = createPowerShellExecutor({ pwsh, scriptsDir: defaultScriptsDir(), timeoutMs: 60_000 });
+  executor = createPowerShellExecutor({ pwsh, scriptsDir: defaultScriptsDir(), timeoutMs: 120_000 });
 });
 
 afterAll(async () => {
@@ -208,7 +212,7 @@ describe('Hyper-V Replica scripts on a failover cluster through the PowerShell e
     const onCluster = createPowerShellExecutor({
       pwsh: requirePwsh(),
       scriptsDir: defaultScriptsDir(),
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       cluster: 'HVC01',
     });
     const out = await onCluster.execute('hyperv.initiateFailback', { vm: 'SQL01' });
@@ -233,7 +237,7 @@ describe('Hyper-V Replica scripts on a failover cluster through the PowerShell e
     const onCluster = createPowerShellExecutor({
       pwsh: requirePwsh(),
       scriptsDir: defaultScriptsDir(),
-      timeoutMs: 60_000,
+      timeoutMs: 120_000,
       cluster: 'HVC01',
     });
     await expect(onCluster.execute('hyperv.initiateFailback', { vm: 'SQL01' })).rejects.toMatchObject({
