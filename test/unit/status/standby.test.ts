@@ -67,9 +67,7 @@ describe('the standby on the status page', () => {
     });
     const line = standbyStatus(standby({ record: over }), NOW);
     expect(line).toMatchObject({ activeSide: 'standby', failedOver: { runId: 'dr-20260301-ab12' } });
-    expect(failedOverHeadline([line])).toBe(
-      'failed over since 2026-03-01 10:30 UTC, run dr-20260301-ab12',
-    );
+    expect(failedOverHeadline([line])).toBe('failed over since 2026-03-01 10:30 UTC, run dr-20260301-ab12');
 
     const plain = buildStatus(inputs({ standbys: [standby()] }));
     expect(plain.canRecover.headline).not.toContain('failed over');
