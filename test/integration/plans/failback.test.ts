@@ -294,6 +294,8 @@ describe('failback', () => {
       primary: { enabledState: 'Enabled' },
       standby: { enabledState: 'Disabled' },
     });
+    // The put-back deploys as fast as a usual change (the hour only had to hold the switch home).
+    arm().traffic.deployment.ms = 2 * 60_000;
     const cancel = await world.post(`/api/runs/${runId}/cancel`, { reason: 'not yet' }, as(world, 'alex'));
     expect(cancel.status, JSON.stringify(cancel.json)).toBe(202);
     const end = await world.waitFor(runId, 300_000);
