@@ -255,33 +255,44 @@ export function configChangeDuringBackup(
   const comparison = compareManifests(before, after);
   if (comparison.equal) return undefined;
   return {
-    differences: comparison.differences.slice(0, MAX_CHANGE_DIFFERENCES).map(describeChange),
+    differences: comparison.differences.slice(0, MAX_CHANGE_DIFFERENCES).map((d) => describeChange(d)),
     differenceCount: comparison.differences.length,
   };
 }
 
-/** A difference between before and after a backup, as an operator reads it ("API 'x' was added during the backup"). */
-export function describeChange(d: ManifestDifference): string {
+/**
+ * A manifest difference as an operator reads it, said of where it happened: during a backup
+ * ("API 'x' was added during the backup", the default) or on a standby that carried production
+ * ("API 'x' was removed on the standby", a failback's round trip).
+ */
+export function describeChange(
+  d: ManifestDifference,
+  where: { during: string; removed: 'deleted' | 'removed' } = {
+    during: 'during the backup',
+    removed: 'deleted',
+  },
+): string {
+  const { during, removed } = where;
   switch (d.kind) {
     case 'missingApi':
-      return `API '${d.api}' was deleted during the backup`;
+      return `API '${d.api}' was ${removed} ${during}`;
     case 'extraApi':
-      return `API '${d.api}' was added during the backup`;
+      return `API '${d.api}' was added ${during}`;
     case 'missingRevision':
-      return `API '${d.api}' revision ${d.revision} was deleted during the backup`;
+      return `API '${d.api}' revision ${d.revision} was ${removed} ${during}`;
     case 'extraRevision':
-      return `API '${d.api}' revision ${d.revision} was added during the backup`;
+      return `API '${d.api}' revision ${d.revision} was added ${during}`;
     case 'currentRevisionChanged':
-      return `API '${d.api}' current revision changed from ${d.expected ?? 'none'} to ${d.actual ?? 'none'} during the backup`;
+      return `API '${d.api}' current revision changed from ${d.expected ?? 'none'} to ${d.actual ?? 'none'} ${during}`;
     case 'missingProduct':
-      return `product '${d.product}' was deleted during the backup`;
+      return `product '${d.product}' was ${removed} ${during}`;
     case 'extraProduct':
-      return `product '${d.product}' was added during the backup`;
+      return `product '${d.product}' was added ${during}`;
     case 'missingNamedValue':
-      return `named value '${d.namedValue}' was deleted during the backup`;
+      return `named value '${d.namedValue}' was ${removed} ${during}`;
     case 'extraNamedValue':
-      return `named value '${d.namedValue}' was added during the backup`;
+      return `named value '${d.namedValue}' was added ${during}`;
     case 'secretChanged':
-      return `named value '${d.namedValue}' became ${d.actual ? 'secret' : 'not secret'} during the backup`;
+      return `named value '${d.namedValue}' became ${d.actual ? 'secret' : 'not secret'} ${during}`;
   }
 }

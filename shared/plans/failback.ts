@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ManifestDifference } from '../apim/manifest';
+import { describeChange, type ManifestDifference } from '../apim/manifest';
 import {
   backupRunInputSchema,
   buildRunInput,
@@ -236,28 +236,7 @@ const MAX_CHANGES = 50;
 
 /** A difference between the standby at failover and the standby now, as an operator reads it. */
 export function describeRoundTripChange(d: ManifestDifference): string {
-  switch (d.kind) {
-    case 'extraApi':
-      return `API '${d.api}' was added on the standby`;
-    case 'missingApi':
-      return `API '${d.api}' was removed on the standby`;
-    case 'extraRevision':
-      return `API '${d.api}' revision ${d.revision} was added on the standby`;
-    case 'missingRevision':
-      return `API '${d.api}' revision ${d.revision} was removed on the standby`;
-    case 'currentRevisionChanged':
-      return `API '${d.api}' current revision changed from ${d.expected ?? 'none'} to ${d.actual ?? 'none'} on the standby`;
-    case 'extraProduct':
-      return `product '${d.product}' was added on the standby`;
-    case 'missingProduct':
-      return `product '${d.product}' was removed on the standby`;
-    case 'extraNamedValue':
-      return `named value '${d.namedValue}' was added on the standby`;
-    case 'missingNamedValue':
-      return `named value '${d.namedValue}' was removed on the standby`;
-    case 'secretChanged':
-      return `named value '${d.namedValue}' became ${d.actual ? 'secret' : 'not secret'} on the standby`;
-  }
+  return describeChange(d, { during: 'on the standby', removed: 'removed' });
 }
 
 /** The round trip's manifest difference (pure): `differences` from the failover's backup to the fresh one. */
