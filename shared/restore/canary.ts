@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Outcome, Problem } from '../outcome';
-import { RETRY_MAX_MS } from '../backups/run';
-import { startOnce, type RunStarterClient } from '../durable/start';
+import type { RunStarterClient } from '../durable/start';
 import {
   buildRestoreInput,
   restoreInstanceId,
@@ -10,6 +9,13 @@ import {
   type RestoreRunResult,
   type RestoreSettings,
 } from './run';
+import {
+  markRetryOf,
+  markRetrySchema,
+  skippedServicesSchema,
+  startSingleton,
+  type SingletonStart,
+} from './scheduled';
 
 /**
  * The restore canary (issue 9): on its schedule it restores the newest verified backup of each
@@ -33,13 +39,9 @@ export const restoreCanaryInputSchema = z.strictObject({
       input: restoreRunInputSchema,
     }),
   ),
-  skipped: z.array(z.strictObject({ serviceName: z.string().min(1), reason: z.string().min(1) })),
+  skipped: skippedServicesSchema,
   /** Retries of `markRestoreVerified` (transient storage errors). */
-  markRetry: z.strictObject({
-    limit: z.number().int().min(0),
-    baseMs: z.number().int().min(0),
-    maxMs: z.number().int().min(0),
-  }),
+  markRetry: markRetrySchema,
 });
 export type RestoreCanaryInput = z.infer<typeof restoreCanaryInputSchema>;
 
@@ -74,11 +76,7 @@ export function buildCanaryInput(
   return {
     restores,
     skipped,
-    markRetry: {
-      limit: settings.retryBudget,
-      baseMs: settings.retryBaseSeconds * 1000,
-      maxMs: Math.max(RETRY_MAX_MS, settings.retryBaseSeconds * 1000),
-    },
+    markRetry: markRetryOf(settings),
   };
 }
 
@@ -173,27 +171,16 @@ export function canaryOutcome(services: readonly CanaryServiceResult[]): {
 }
 
 /** What the timer's start became. */
-export type CanaryStart =
-  { started: true; instanceId: string } | { started: false; instanceId: string; reason: string };
+export type CanaryStart = SingletonStart;
 
 /**
  * Starts the canary under its singleton id unless one is running (skipped, with the reason). A
  * start the host refuses because one started meanwhile counts as skipped; other errors escape.
  */
-export async function startCanary(
+export function startCanary(
   client: RunStarterClient,
   orchestrationName: string,
   input: RestoreCanaryInput,
 ): Promise<CanaryStart> {
-  const instanceId = CANARY_INSTANCE_ID;
-  const r = await startOnce(client, orchestrationName, instanceId, input);
-  if (r.started) return { started: true, instanceId };
-  if ('failed' in r) throw r.error;
-  return {
-    started: false,
-    instanceId,
-    reason: r.refused
-      ? `start refused: a canary is ${r.runtimeStatus}`
-      : `previous canary is still ${r.runtimeStatus}`,
-  };
+  return startSingleton(client, orchestrationName, CANARY_INSTANCE_ID, input, 'canary');
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { Outcome, Problem } from '../outcome';
-import { RETRY_MAX_MS } from '../backups/run';
-import { startOnce, type RunStarterClient } from '../durable/start';
+import type { RunStarterClient } from '../durable/start';
 import {
   buildRestoreInput,
   restoreRunId,
@@ -12,6 +11,13 @@ import {
   type RestoreRunResult,
   type RestoreSettings,
 } from './run';
+import {
+  markRetryOf,
+  markRetrySchema,
+  skippedServicesSchema,
+  startSingleton,
+  type SingletonStart,
+} from './scheduled';
 
 /**
  * The standby sync (issue 23): on its schedule (LIFEBOAT_STANDBY_SYNC_SCHEDULE, daily by default)
@@ -37,13 +43,9 @@ export const standbySyncInputSchema = z.strictObject({
       input: restoreRunInputSchema,
     }),
   ),
-  skipped: z.array(z.strictObject({ serviceName: z.string().min(1), reason: z.string().min(1) })),
+  skipped: skippedServicesSchema,
   /** Retries of the recording activities (transient storage errors). */
-  markRetry: z.strictObject({
-    limit: z.number().int().min(0),
-    baseMs: z.number().int().min(0),
-    maxMs: z.number().int().min(0),
-  }),
+  markRetry: markRetrySchema,
 });
 export type StandbySyncInput = z.infer<typeof standbySyncInputSchema>;
 
@@ -89,11 +91,7 @@ export function buildStandbySyncInput(
   return {
     syncs,
     skipped,
-    markRetry: {
-      limit: settings.retryBudget,
-      baseMs: settings.retryBaseSeconds * 1000,
-      maxMs: Math.max(RETRY_MAX_MS, settings.retryBaseSeconds * 1000),
-    },
+    markRetry: markRetryOf(settings),
   };
 }
 
@@ -168,24 +166,13 @@ export function syncOutcome(services: readonly StandbySyncServiceResult[]): {
 }
 
 /** What the timer's start became. */
-export type StandbySyncStart =
-  { started: true; instanceId: string } | { started: false; instanceId: string; reason: string };
+export type StandbySyncStart = SingletonStart;
 
 /** Starts the sync under its singleton id unless one is running (skipped, with the reason). */
-export async function startStandbySync(
+export function startStandbySync(
   client: RunStarterClient,
   orchestrationName: string,
   input: StandbySyncInput,
 ): Promise<StandbySyncStart> {
-  const instanceId = STANDBY_SYNC_INSTANCE_ID;
-  const r = await startOnce(client, orchestrationName, instanceId, input);
-  if (r.started) return { started: true, instanceId };
-  if ('failed' in r) throw r.error;
-  return {
-    started: false,
-    instanceId,
-    reason: r.refused
-      ? `start refused: a sync is ${r.runtimeStatus}`
-      : `previous sync is still ${r.runtimeStatus}`,
-  };
+  return startSingleton(client, orchestrationName, STANDBY_SYNC_INSTANCE_ID, input, 'sync');
 }
